@@ -1,0 +1,188 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog import services
+from catalog.images import process_upload
+from catalog.models import (
+    Category,
+    County,
+    KeywordLanding,
+    Prefecture,
+    Product,
+    ProductImage,
+    Vendor,
+    VendorMember,
+)
+
+
+class RenameRefreshesSearchMixin:
+    """Renaming a vendor or a place changes what its products are found by."""
+
+    search_refresh_field = None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            services.schedule_search_refresh(**{self.search_refresh_field: obj.pk})
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
+    list_display = ["name_en", "name_zh", "kind", "position"]
+    list_editable = ["position"]
+    search_fields = ["name_en", "name_zh"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    search_refresh_field = "origin_county__prefecture_id"
+
+
+@admin.register(County)
+class CountyAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
+    list_display = ["name_en", "name_zh", "prefecture", "known_for_zh"]
+    list_filter = ["prefecture"]
+    list_select_related = ["prefecture"]
+    search_fields = ["name_en", "name_zh", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    search_refresh_field = "origin_county_id"
+
+
+@admin.register(Category)
+class CategoryAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
+    list_display = ["name_en", "name_zh", "parent", "position"]
+    list_editable = ["position"]
+    list_select_related = ["parent"]
+    search_fields = ["name_en", "name_zh"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    search_refresh_field = "category_id"
+
+
+class VendorMemberInline(admin.TabularInline):
+    model = VendorMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+def _vendor_status_action(service, done_message):
+    def action(modeladmin, request, queryset):
+        changed, refused = 0, []
+        for vendor in queryset:
+            try:
+                service(vendor)
+            except ValidationError as error:
+                refused.append(f"{vendor}: {' '.join(error.messages)}")
+            else:
+                modeladmin.log_change(request, vendor, str(done_message))
+                changed += 1
+        if changed:
+            modeladmin.message_user(
+                request, ngettext("%d vendor %s.", "%d vendors %s.", changed) % (changed, done_message)
+            )
+        for refusal in refused:
+            modeladmin.message_user(request, refusal, messages.ERROR)
+
+    return action
+
+
+@admin.register(Vendor)
+class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "county", "status", "status_changed_at", "created_at"]
+    list_filter = ["status", "kind", "county__prefecture"]
+    list_select_related = ["county"]
+    search_fields = ["name", "name_en", "slug", "licence_number", "contact_phone"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["county"]
+    readonly_fields = ["status", "status_changed_at", "created_at", "updated_at"]
+    inlines = [VendorMemberInline]
+    actions = ["approve", "suspend", "reject"]
+    search_refresh_field = "vendor_id"
+
+    @admin.action(description=_("Approve selected vendors"))
+    def approve(self, request, queryset):
+        _vendor_status_action(services.approve_vendor, _("approved"))(self, request, queryset)
+
+    @admin.action(description=_("Suspend selected vendors"))
+    def suspend(self, request, queryset):
+        _vendor_status_action(services.suspend_vendor, _("suspended"))(self, request, queryset)
+
+    @admin.action(description=_("Reject selected vendors"))
+    def reject(self, request, queryset):
+        _vendor_status_action(services.reject_vendor, _("rejected"))(self, request, queryset)
+
+
+class ProductImageForm(forms.ModelForm):
+    """An uploaded photo is validated and re-encoded before anything is stored."""
+
+    upload = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 10 MB and 40 megapixels."),
+    )
+
+    class Meta:
+        model = ProductImage
+        fields = ["upload", "alt_text", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        if upload:
+            # Raises ValidationError; the files are written only when the row is saved.
+            self.instance.image, self.instance.thumbnail = process_upload(upload)
+        elif not self.instance.pk and self.has_changed():
+            self.add_error("upload", _("Choose a photo to upload."))
+        return cleaned
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    fields = ["preview", "upload", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("Preview"))
+    def preview(self, image):
+        if not image.pk:
+            return "—"
+        return format_html('<img src="{}" width="80" height="80" alt="">', image.thumbnail.url)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "vendor",
+        "category",
+        "origin_county",
+        "price",
+        "stock",
+        "status",
+        "is_featured",
+        "updated_at",
+    ]
+    list_filter = ["status", "is_featured", "category", "vendor__status", "origin_county__prefecture"]
+    list_select_related = ["vendor", "category", "origin_county"]
+    list_editable = ["status", "is_featured"]
+    search_fields = ["name", "name_en", "slug", "vendor__name"]
+    autocomplete_fields = ["vendor", "origin_county"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    readonly_fields = ["created_at", "updated_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ProductImageInline]
+
+    def save_model(self, request, obj, form, change):
+        services.save_product(obj)
+
+
+@admin.register(KeywordLanding)
+class KeywordLandingAdmin(admin.ModelAdmin):
+    list_display = ["keyword", "target", "category", "county", "vendor", "url", "is_active"]
+    list_filter = ["target", "is_active"]
+    list_select_related = ["category", "county", "vendor"]
+    list_editable = ["is_active"]
+    search_fields = ["keyword"]
+    autocomplete_fields = ["category", "county", "vendor"]

@@ -1,0 +1,178 @@
+"""Build the demo catalog: vendors, products, photos and keyword landings.
+
+Idempotent: every row has a fixed slug derived from its position, so running again
+creates only what is missing (a larger --products adds products; a smaller one leaves
+the existing ones alone).
+"""
+
+import random
+import secrets
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from catalog.demo.photos import ensure_category_photos
+from catalog.demo.specialties import EXTRA_VENDORS, GRADES, LANDINGS, SPECIALTIES
+from catalog.models import (
+    Category,
+    County,
+    KeywordLanding,
+    Product,
+    ProductImage,
+    Vendor,
+    VendorMember,
+)
+from catalog.reference.hubei import load_reference_data
+from catalog.search import normalise_keyword, product_search_document
+
+BATCH_SIZE = 1000
+STAFF_USERNAME = "admin"
+
+
+def seed_vendors():
+    """One co-operative and one farm in each specialty county, plus the extra sellers."""
+    counties = {c.slug: c for c in County.objects.select_related("prefecture")}
+    wanted = []
+    for county_slug in dict.fromkeys(s[1] for s in SPECIALTIES):
+        county = counties[county_slug]
+        short_zh = county.name_zh.removesuffix("县").removesuffix("市").removesuffix("区")
+        short_en = county.name_en.split(" ")[0]
+        wanted.append((f"{county_slug}-coop", f"{short_zh}特色农产品专业合作社",
+                       f"{short_en} Specialty Produce Co-operative", "cooperative", county, "approved"))
+        wanted.append((f"{county_slug}-farm", f"{short_zh}山水家庭农场",
+                       f"{short_en} Hills Family Farm", "farm", county, "approved"))
+    for slug, name_zh, name_en, kind, county_slug, status in EXTRA_VENDORS:
+        wanted.append((slug, name_zh, name_en, kind, counties[county_slug], status))
+
+    User = get_user_model()
+    vendors = {}
+    for slug, name_zh, name_en, kind, county, status in wanted:
+        vendor, created = Vendor.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name_zh,
+                "name_en": name_en,
+                "kind": kind,
+                "county": county,
+                "status": status,
+                "description": f"{name_zh}，来自{county.prefecture.name_zh}{county.name_zh}。\n"
+                f"{name_en}, from {county.name_en}, {county.prefecture.name_en}.",
+                "contact_name": "张经理",
+                "contact_phone": "13800000000",
+            },
+        )
+        if created:
+            user, _ = User.objects.get_or_create(username=f"vendor-{slug}")
+            user.set_unusable_password()
+            user.save()
+            VendorMember.objects.create(vendor=vendor, user=user, role=VendorMember.Role.OWNER)
+        vendors[slug] = vendor
+    return vendors
+
+
+def _sellers_for(specialty, vendors):
+    county_slug = specialty[1]
+    return [
+        vendors[f"{county_slug}-coop"],
+        vendors[f"{county_slug}-farm"],
+        vendors["hubei-official"],
+        vendors["jingchu-good-things"],
+        vendors["changjiang-fresh"],
+        vendors["new-applicant-farm"],
+        vendors["suspended-seller"],
+    ]
+
+
+def _product_for(index, vendors, categories, counties):
+    """The demo product at `index` (0-based): the same every run."""
+    rng = random.Random(index)
+    specialty = SPECIALTIES[index % len(SPECIALTIES)]
+    category_slug, county_slug, name_zh, name_en, label, packs, description = specialty
+    grade_zh, grade_en = GRADES[(index // len(SPECIALTIES)) % len(GRADES)]
+    pack, weight_g, base_price = packs[rng.randrange(len(packs))]
+    sellers = _sellers_for(specialty, vendors)
+    # Mostly the county's own co-operative and farm; now and then a reseller.
+    vendor = sellers[rng.choices(range(len(sellers)), weights=[40, 30, 10, 8, 8, 2, 2])[0]]
+    price = (Decimal(base_price) * Decimal(rng.choice(["0.9", "0.95", "1", "1", "1.05", "1.2"])))
+    stock = 0 if rng.random() < 0.06 else rng.randint(5, 800)
+    status = Product.Status.DRAFT if rng.random() < 0.03 else Product.Status.PUBLISHED
+    product = Product(
+        vendor=vendor,
+        category=categories[category_slug],
+        origin_county=counties[county_slug],
+        name=f"{grade_zh}{name_zh} {pack}",
+        name_en=f"{grade_en}{name_en}, {pack.split(' ')[0]}",
+        slug=f"demo-{index + 1:06d}",
+        description=description,
+        price=price.quantize(Decimal("0.10")),
+        pack_size=pack,
+        net_weight_g=weight_g,
+        stock=stock,
+        origin_label=label,
+        status=status,
+        is_featured=index < 2 * len(SPECIALTIES) and index % 4 == 0,
+    )
+    product.search_document = product_search_document(product)
+    return product
+
+
+def seed_products(count, vendors, *, progress=None):
+    """Create demo products 1..count that do not exist yet, with shared photos."""
+    categories = {c.slug: c for c in Category.objects.all()}
+    counties = {c.slug: c for c in County.objects.select_related("prefecture")}
+    photos = {slug: ensure_category_photos(category) for slug, category in categories.items()
+              if any(s[0] == slug for s in SPECIALTIES)}
+    existing = set(Product.objects.filter(slug__startswith="demo-").values_list("slug", flat=True))
+    missing = [i for i in range(count) if f"demo-{i + 1:06d}" not in existing]
+    if progress:
+        progress.update(count - len(missing))
+    created = 0
+    for start in range(0, len(missing), BATCH_SIZE):
+        batch = [_product_for(i, vendors, categories, counties) for i in missing[start:start + BATCH_SIZE]]
+        with transaction.atomic():
+            Product.objects.bulk_create(batch)
+            images = []
+            for product in batch:
+                choices = photos[product.category.slug]
+                image_name, thumb_name = choices[product.pk % len(choices)]
+                images.append(ProductImage(product=product, image=image_name, thumbnail=thumb_name,
+                                           alt_text=product.name))
+            ProductImage.objects.bulk_create(images)
+        created += len(batch)
+        if progress:
+            progress.update(len(batch))
+    return created
+
+
+def seed_landings():
+    targets = {
+        "category": lambda slug: {"category": Category.objects.get(slug=slug)},
+        "county": lambda slug: {"county": County.objects.get(slug=slug)},
+        "vendor": lambda slug: {"vendor": Vendor.objects.get(slug=slug)},
+        "url": lambda path: {"url": path},
+        "zone": lambda _: {},
+    }
+    for keyword, target, value in LANDINGS:
+        KeywordLanding.objects.update_or_create(
+            keyword=normalise_keyword(keyword),
+            defaults={"target": target, "is_active": True, **targets[target](value)},
+        )
+
+
+def ensure_staff_login(password=None):
+    """The staff account for the admin; returns (username, password)."""
+    User = get_user_model()
+    password = password or secrets.token_urlsafe(9)
+    user, _ = User.objects.get_or_create(username=STAFF_USERNAME)
+    user.is_staff = user.is_superuser = True
+    user.email = user.email or "staff@example.com"
+    user.set_password(password)
+    user.save()
+    return STAFF_USERNAME, password
+
+
+def seed_reference_data():
+    from catalog.models import Prefecture
+
+    load_reference_data(Prefecture, County, Category)

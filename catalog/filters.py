@@ -1,0 +1,120 @@
+"""The product listing's filters and sorting (django-filter).
+
+Taxonomy filters are slug choices from `taxonomy_choices()`, cached with the catalog's
+revision, so validating and rendering them costs no query per filter.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.search import search_products
+
+SORT_CHOICES = [
+    ("newest", _("Newest")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("name", _("Name")),
+]
+SORT_ORDERING = {
+    "newest": ("-created_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "name": ("name", "id"),
+}
+PRICE_FIELD = {"min_value": 0, "max_digits": 10, "decimal_places": 2}
+PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
+
+
+class ProductFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", _("The highest price must not be below the lowest."))
+        return cleaned
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Keywords"), widget=forms.HiddenInput, max_length=100
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Category"), method="filter_category", empty_label=_("All categories")
+    )
+    prefecture = django_filters.ChoiceFilter(
+        label=_("Prefecture"),
+        field_name="origin_county__prefecture__slug",
+        empty_label=_("All prefectures"),
+    )
+    county = django_filters.ChoiceFilter(
+        label=_("County"), field_name="origin_county__slug", empty_label=_("All counties")
+    )
+    vendor = django_filters.CharFilter(
+        field_name="vendor__slug", widget=forms.HiddenInput, label=_("Vendor")
+    )
+    min_price = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="gte",
+        label=_("Lowest price"),
+        widget=forms.NumberInput(attrs={**PRICE_WIDGET, "step": "0.01", "min": "0"}),
+        **PRICE_FIELD,
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="lte",
+        label=_("Highest price"),
+        widget=forms.NumberInput(attrs={**PRICE_WIDGET, "step": "0.01", "min": "0"}),
+        **PRICE_FIELD,
+    )
+    in_stock = django_filters.BooleanFilter(
+        method="filter_in_stock", label=_("In stock only"), widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_nothing", label=_("Sort by"), empty_label=None
+    )
+
+    class Meta:
+        form = ProductFilterForm
+        fields = []
+
+    def __init__(self, data=None, *args, choices, hide=(), **kwargs):
+        super().__init__(data, *args, **kwargs)
+        for name in ("category", "prefecture", "county"):
+            self.filters[name].extra["choices"] = choices[name]
+        for name in hide:
+            self.filters.pop(name)
+        if self.data.get("q"):
+            self.filters["sort"].extra["empty_label"] = _("Best match")
+
+    def filter_q(self, queryset, name, value):
+        return search_products(queryset, value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(stock__gt=0) if value else queryset
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # sorting is applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort")
+        ordering = SORT_ORDERING.get(sort or "newest")
+        if not sort and self.form.cleaned_data.get("q"):
+            ordering = ("-name_match", *ordering)  # best name matches first
+        return queryset.order_by(*ordering)
+
+    @property
+    def active_filters(self):
+        """Names of the filters the shopper set (for "clear" links and the count)."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        return [
+            name
+            for name, value in self.form.cleaned_data.items()
+            if name not in ("sort", "q") and value not in (None, "", False)
+        ]

@@ -1,0 +1,117 @@
+"""Product photos: refuse what is not a safe image, re-encode what is.
+
+An upload must be JPEG, PNG or WebP, at most PRODUCT_PHOTO_MAX_BYTES and
+PRODUCT_PHOTO_MAX_PIXELS. The size is checked before Pillow opens the file and the
+pixel count before it decodes one (a decompression bomb is a few KB that unpacks to
+gigabytes). What passes is decoded, re-encoded by Pillow as a fresh JPEG, which drops
+EXIF (GPS included) and anything hidden after the image data, and stored under a random
+name with a square thumbnail beside it.
+"""
+
+import io
+import uuid
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAIN_MAX_SIDE = 1600
+THUMBNAIL_SIDE = 480
+JPEG_QUALITY = 85
+
+NOT_AN_IMAGE = _("This file is not a photo. Upload a JPEG, PNG or WebP image.")
+WRONG_FORMAT = _("Photos must be JPEG, PNG or WebP; this one is %(format)s.")
+TOO_LARGE = _("This photo is %(size)s MB; photos may be at most %(limit)s MB.")
+TOO_MANY_PIXELS = _(
+    "This photo is %(megapixels)s megapixels; photos may be at most %(limit)s megapixels."
+)
+BROKEN_IMAGE = _("This photo is damaged or incomplete and cannot be read.")
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def _open_checked(uploaded):
+    max_bytes = settings.PRODUCT_PHOTO_MAX_BYTES
+    max_pixels = settings.PRODUCT_PHOTO_MAX_PIXELS
+    if uploaded.size > max_bytes:
+        raise ValidationError(
+            TOO_LARGE,
+            code="too_large",
+            params={"size": _megabytes(uploaded.size), "limit": _megabytes(max_bytes)},
+        )
+    uploaded.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns above its own limit (ours, checked below, is lower).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(uploaded)
+    except Image.DecompressionBombError:
+        # Over twice Pillow's own limit: refused before its size is even reported.
+        raise ValidationError(
+            TOO_MANY_PIXELS,
+            code="too_many_pixels",
+            params={"megapixels": _("over 178"), "limit": f"{max_pixels / 1_000_000:g}"},
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image") from None
+    if image.format not in ALLOWED_FORMATS:
+        raise ValidationError(WRONG_FORMAT, code="wrong_format", params={"format": image.format})
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ValidationError(
+            TOO_MANY_PIXELS,
+            code="too_many_pixels",
+            params={
+                "megapixels": f"{width * height / 1_000_000:.1f}",
+                "limit": f"{max_pixels / 1_000_000:g}",
+            },
+        )
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ValidationError(BROKEN_IMAGE, code="broken_image") from None
+    return image
+
+
+def _as_rgb(image):
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return buffer.getvalue()
+
+
+def encode_photo(image):
+    """JPEG bytes of the photo and of its square thumbnail, from a decoded Pillow image."""
+    image = _as_rgb(image)
+    main = image.copy()
+    main.thumbnail((MAIN_MAX_SIDE, MAIN_MAX_SIDE), Image.Resampling.LANCZOS)
+    thumbnail = ImageOps.fit(image, (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return _jpeg(main), _jpeg(thumbnail)
+
+
+def process_upload(uploaded):
+    """Validate an uploaded file and return (photo, thumbnail) as ContentFiles.
+
+    Raises ValidationError (codes: too_large, not_an_image, wrong_format,
+    too_many_pixels, broken_image) and stores nothing.
+    """
+    image = _open_checked(uploaded)
+    main_bytes, thumbnail_bytes = encode_photo(image)
+    name = uuid.uuid4().hex
+    return ContentFile(main_bytes, name=f"{name}.jpg"), ContentFile(
+        thumbnail_bytes, name=f"{name}.jpg"
+    )

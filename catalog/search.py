@@ -1,0 +1,112 @@
+"""Keyword search in Chinese and English.
+
+Chinese has no spaces and many words are one or two characters (茶, 脐橙, 秭归), so a
+product's searchable text is stored as a normalised *search document*: Latin words
+lower-cased, and every run of Chinese characters split into single characters and
+character bigrams. A query is split the same way: a one-character Chinese query looks
+for that character, a longer one for all of its bigrams, a Latin word for any word that
+starts with it. On PostgreSQL the document is matched with full-text search (`simple`
+configuration, a GIN index on the same expression: see migration 0002); elsewhere each
+term is a plain LIKE.
+"""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, Value, When
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[0-9a-z]+")
+MAX_QUERY_TERMS = 12
+
+
+def normalise_keyword(text):
+    """Fold width and case and collapse spaces: "  Help　HUBEI " -> "help hubei"."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(text.split())
+
+
+def _cjk_bigrams(run):
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def document_tokens(text):
+    """Every token a search document holds for `text`, in order, without repeats."""
+    text = normalise_keyword(text)
+    tokens = LATIN_WORD.findall(text)
+    for run in CJK_RUN.findall(text):
+        tokens.extend(run)
+        tokens.extend(_cjk_bigrams(run))
+    return list(dict.fromkeys(tokens))
+
+
+def build_search_document(*texts):
+    tokens = []
+    for text in texts:
+        tokens.extend(document_tokens(text))
+    return " ".join(dict.fromkeys(tokens))
+
+
+def query_terms(query):
+    """The tokens a product must hold to match `query` (all of them)."""
+    text = normalise_keyword(query)
+    terms = LATIN_WORD.findall(text)
+    for run in CJK_RUN.findall(text):
+        terms.extend([run] if len(run) == 1 else _cjk_bigrams(run))
+    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+def product_search_document(product):
+    """The search document of one product; needs vendor, category and county loaded."""
+    county = product.origin_county
+    category = product.category
+    texts = [
+        product.name,
+        product.name_en,
+        product.origin_label,
+        product.description,
+        product.vendor.name,
+        product.vendor.name_en,
+        category.name_en,
+        category.name_zh,
+        county.name_en,
+        county.name_zh,
+        county.prefecture.name_en,
+        county.prefecture.name_zh,
+    ]
+    if category.parent_id:
+        texts += [category.parent.name_en, category.parent.name_zh]
+    return build_search_document(*texts)
+
+
+def search_products(queryset, query):
+    """Products of `queryset` matching every term of `query`, best name matches first.
+
+    Returns the queryset unchanged for an empty query, and none for a query with no
+    searchable characters (only punctuation, say). Adds a `name_match` annotation the
+    caller orders by.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return queryset if not normalise_keyword(query) else queryset.none()
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(t + ":*" if t.isascii() else t for t in terms)
+        queryset = queryset.annotate(
+            search_vector=SearchVector("search_document", config="simple")
+        ).filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
+    else:
+        condition = Q()
+        for term in terms:
+            condition &= Q(search_document__contains=term)
+        queryset = queryset.filter(condition)
+    phrase = normalise_keyword(query)
+    return queryset.annotate(
+        name_match=Case(
+            When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(2)),
+            When(Q(name__icontains=phrase) | Q(name_en__icontains=phrase), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )

@@ -1,0 +1,123 @@
+"""Reads the shopper pages need, each in a fixed number of queries."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
+from catalog.pricing import apply_prices
+from catalog.search import normalise_keyword
+
+HOME_SHELF_SIZE = 8
+VISIBLE = Q(products__status=Product.Status.PUBLISHED) & Q(
+    products__vendor__status=Vendor.Status.APPROVED
+)
+
+
+def visible_products():
+    return Product.objects.visible()
+
+
+def products_in_category(category):
+    """Visible products of a category and of its sub-categories."""
+    return visible_products().filter(Q(category=category) | Q(category__parent=category))
+
+
+def taxonomy_choices():
+    """Choices for the listing filters: (slug, label) lists, three queries."""
+    categories = [(c.slug, c.name) for c in Category.objects.all()]
+    prefectures = [(p.slug, p.name) for p in Prefecture.objects.all()]
+    counties = [
+        (c.slug, f"{c.name} · {c.prefecture.name}")
+        for c in County.objects.select_related("prefecture").order_by(
+            "prefecture__position", "name_en"
+        )
+    ]
+    return {"category": categories, "prefecture": prefectures, "county": counties}
+
+
+def categories_with_counts():
+    return list(
+        Category.objects.filter(parent=None)
+        .annotate(product_count=Count("products", filter=VISIBLE))
+        .order_by("position", "slug")
+    )
+
+
+def counties_with_products(limit=12):
+    """The counties with the most products on sale, for the zone home."""
+    return list(
+        County.objects.select_related("prefecture")
+        .annotate(product_count=Count("products", filter=VISIBLE))
+        .filter(product_count__gt=0)
+        .order_by("-product_count", "slug")[:limit]
+    )
+
+
+def newest_products(limit=HOME_SHELF_SIZE):
+    return apply_prices(list(visible_products().for_cards().order_by("-created_at", "-id")[:limit]))
+
+
+def featured_products(limit=HOME_SHELF_SIZE):
+    return apply_prices(
+        list(
+            visible_products()
+            .filter(is_featured=True)
+            .for_cards()
+            .order_by("-updated_at", "-id")[:limit]
+        )
+    )
+
+
+def product_for_shopper(slug):
+    """A product page: 404 unless published and its vendor approved."""
+    product = get_object_or_404(visible_products().for_cards(), slug=slug)
+    apply_prices([product])
+    return product
+
+
+def more_from_vendor(product, limit=4):
+    return apply_prices(
+        list(
+            visible_products()
+            .filter(vendor_id=product.vendor_id)
+            .exclude(pk=product.pk)
+            .for_cards()
+            .order_by("-created_at", "-id")[:limit]
+        )
+    )
+
+
+def approved_vendor(slug):
+    return get_object_or_404(
+        Vendor.objects.select_related("county__prefecture"),
+        slug=slug,
+        status=Vendor.Status.APPROVED,
+    )
+
+
+def county_by_slug(slug):
+    return get_object_or_404(County.objects.select_related("prefecture"), slug=slug)
+
+
+def category_by_slug(slug):
+    return get_object_or_404(Category.objects.all(), slug=slug)
+
+
+def landing_for_keyword(query):
+    """The active keyword landing an entered query names, or None."""
+    keyword = normalise_keyword(query)
+    if not keyword:
+        return None
+    return (
+        KeywordLanding.objects.filter(keyword=keyword, is_active=True)
+        .select_related("category", "county", "vendor")
+        .first()
+    )
+
+
+def popular_keywords(limit=12):
+    return list(
+        KeywordLanding.objects.filter(is_active=True)
+        .order_by("keyword")
+        .values_list("keyword", flat=True)[:limit]
+    )

@@ -1,0 +1,26 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def cny(amount):
+    """¥1,234.50 — a Decimal amount in yuan, always with two decimals."""
+    if amount in (None, ""):
+        return ""
+    return f"¥{Decimal(amount):,.2f}"
+
+
+@register.filter
+def grams(weight_g):
+    """A net weight for shoppers: 500 g, 2.5 kg."""
+    if weight_g in (None, ""):
+        return ""
+    weight_g = int(weight_g)
+    if weight_g < 1000:
+        return _("%(grams)s g") % {"grams": weight_g}
+    kilograms = f"{weight_g / 1000:.2f}".rstrip("0").rstrip(".")
+    return _("%(kilograms)s kg") % {"kilograms": kilograms}

@@ -1,0 +1,44 @@
+import pytest
+from django.core.cache import cache
+
+from hubei_market.celery import app as celery_app
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def english(client):
+    """A client whose browser asks for English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_user(
+        "staff", password="staff-password", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def zigui(db):
+    return factories.CountyFactory(slug="zigui-test", name_en="Zigui County", name_zh="秭归县")
+
+
+@pytest.fixture
+def citrus(db):
+    return factories.CategoryFactory(slug="citrus-test", name_en="Oranges & citrus", name_zh="脐橙柑橘")

@@ -1,0 +1,98 @@
+import io
+from decimal import Decimal
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from catalog import services
+from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
+
+
+class PrefectureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prefecture
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"prefecture-{n}")
+    name_en = factory.Sequence(lambda n: f"Prefecture {n}")
+    name_zh = factory.Sequence(lambda n: f"测试市{n}")
+
+
+class CountyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = County
+        django_get_or_create = ["slug"]
+
+    prefecture = factory.SubFactory(PrefectureFactory)
+    slug = factory.Sequence(lambda n: f"county-{n}")
+    name_en = factory.Sequence(lambda n: f"Test County {n}")
+    name_zh = factory.Sequence(lambda n: f"测试县{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+    name_zh = factory.Sequence(lambda n: f"类别{n}")
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+
+    name = factory.Sequence(lambda n: f"测试合作社{n}")
+    name_en = factory.Sequence(lambda n: f"Test Co-operative {n}")
+    slug = factory.Sequence(lambda n: f"vendor-{n}")
+    kind = Vendor.Kind.COOPERATIVE
+    county = factory.SubFactory(CountyFactory)
+    status = Vendor.Status.APPROVED
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A published product with its search document built, as the services save it."""
+
+    class Meta:
+        model = Product
+
+    vendor = factory.SubFactory(VendorFactory)
+    category = factory.SubFactory(CategoryFactory)
+    origin_county = factory.SubFactory(CountyFactory)
+    name = factory.Sequence(lambda n: f"测试产品{n}")
+    name_en = factory.Sequence(lambda n: f"Test product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    description = ""
+    price = Decimal("10.00")
+    pack_size = "1 box"
+    net_weight_g = 1000
+    stock = 10
+    status = Product.Status.PUBLISHED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.save_product(model_class(*args, **kwargs))
+
+
+class KeywordLandingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeywordLanding
+
+    keyword = factory.Sequence(lambda n: f"keyword {n}")
+    target = KeywordLanding.Target.ZONE
+
+
+def image_bytes(fmt="JPEG", size=(64, 48), color=(240, 120, 20), **save_options):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt, **save_options)
+    return buffer.getvalue()
+
+
+def upload(name="photo.jpg", content=None, content_type="image/jpeg"):
+    return SimpleUploadedFile(name, content if content is not None else image_bytes(), content_type)
+
+
+def add_photo(product, **kwargs):
+    return services.add_product_photo(product, upload(), **kwargs)
