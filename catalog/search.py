@@ -85,13 +85,16 @@ def search_products(queryset, query):
     """Products of `queryset` matching every term of `query`, best name matches first.
 
     Returns the queryset unchanged for an empty query, and none for a query with no
-    searchable characters (only punctuation, say). Adds a `name_match` annotation the
+    searchable characters (only punctuation, say). Otherwise adds a `name_match` annotation the
     caller orders by.
     """
+    phrase = normalise_keyword(query)
+    if not phrase:
+        return queryset
     terms = query_terms(query)
     if not terms:
-        return queryset if not normalise_keyword(query) else queryset.none()
-    if connection.vendor == "postgresql":
+        queryset = queryset.none()
+    elif connection.vendor == "postgresql":
         tsquery = " & ".join(t + ":*" if t.isascii() else t for t in terms)
         queryset = queryset.annotate(
             search_vector=SearchVector("search_document", config="simple")
@@ -101,7 +104,6 @@ def search_products(queryset, query):
         for term in terms:
             condition &= Q(search_document__contains=term)
         queryset = queryset.filter(condition)
-    phrase = normalise_keyword(query)
     return queryset.annotate(
         name_match=Case(
             When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(2)),

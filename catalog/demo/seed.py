@@ -105,7 +105,7 @@ def _product_for(index, vendors, categories, counties):
         name_en=f"{grade_en}{name_en}, {pack.split(' ')[0]}",
         slug=f"demo-{index + 1:06d}",
         description=description,
-        price=price.quantize(Decimal("0.10")),
+        price=price.quantize(Decimal("0.1")),
         pack_size=pack,
         net_weight_g=weight_g,
         stock=stock,
@@ -133,9 +133,9 @@ def seed_products(count, vendors, *, progress=None):
         with transaction.atomic():
             Product.objects.bulk_create(batch)
             images = []
-            for product in batch:
+            for index, product in zip(missing[start:start + BATCH_SIZE], batch, strict=True):
                 choices = photos[product.category.slug]
-                image_name, thumb_name = choices[product.pk % len(choices)]
+                image_name, thumb_name = choices[(index // len(SPECIALTIES)) % len(choices)]
                 images.append(ProductImage(product=product, image=image_name, thumbnail=thumb_name,
                                            alt_text=product.name))
             ProductImage.objects.bulk_create(images)

@@ -1,0 +1,192 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.views import PAGE_SIZE
+from tests.factories import (
+    CategoryFactory,
+    CountyFactory,
+    PrefectureFactory,
+    ProductFactory,
+    VendorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("catalog:product_list")
+
+
+def card_slugs(html):
+    """Product slugs in the order the page's cards show them."""
+    return re.findall(r'class="card-link" href="/products/([\w-]+)/"', html)
+
+
+@pytest.fixture
+def shown(client):
+    def get(**params):
+        response = client.get(LIST, params)
+        assert response.status_code == 200
+        return card_slugs(response.content.decode())
+
+    return get
+
+
+def test_category_filter_includes_subcategories(shown):
+    tea = CategoryFactory(slug="tea-x")
+    green = CategoryFactory(slug="green-tea-x", parent=tea)
+    in_tea = ProductFactory(category=tea)
+    in_green = ProductFactory(category=green)
+    ProductFactory()
+
+    assert sorted(shown(category="tea-x")) == sorted([in_tea.slug, in_green.slug])
+    assert shown(category="green-tea-x") == [in_green.slug]
+
+
+def test_prefecture_and_county_filters(shown):
+    yichang = PrefectureFactory(slug="yichang-x")
+    zigui = CountyFactory(slug="zigui-x", prefecture=yichang)
+    yidu = CountyFactory(slug="yidu-x", prefecture=yichang)
+    orange = ProductFactory(origin_county=zigui)
+    mandarin = ProductFactory(origin_county=yidu)
+    ProductFactory()
+
+    assert sorted(shown(prefecture="yichang-x")) == sorted([orange.slug, mandarin.slug])
+    assert shown(county="zigui-x") == [orange.slug]
+
+
+def test_vendor_filter(shown):
+    vendor = VendorFactory(slug="coop-x")
+    mine = ProductFactory(vendor=vendor)
+    ProductFactory()
+
+    assert shown(vendor="coop-x") == [mine.slug]
+
+
+def test_price_range_is_inclusive(shown):
+    cheap = ProductFactory(price=Decimal("9.99"))
+    middle = ProductFactory(price=Decimal("20.00"))
+    dear = ProductFactory(price=Decimal("30.01"))
+
+    assert sorted(shown(min_price="10", max_price="30.01")) == sorted([middle.slug, dear.slug])
+    assert shown(max_price="9.99") == [cheap.slug]
+
+
+def test_in_stock_only_hides_sold_out(shown):
+    available = ProductFactory(stock=3)
+    sold_out = ProductFactory(stock=0)
+
+    assert shown(in_stock="on") == [available.slug]
+    assert sorted(shown()) == sorted([available.slug, sold_out.slug])
+
+
+def test_sold_out_products_say_so(client):
+    ProductFactory(stock=0)
+
+    assert "Sold out" in client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"min_price": "abc"}, "Enter a number."),
+        ({"min_price": "-5"}, "Ensure this value is greater than or equal to 0."),
+        ({"min_price": "50", "max_price": "10"}, "The highest price must not be below the lowest."),
+        ({"category": "no-such-category"}, "Select a valid choice."),
+    ],
+)
+def test_invalid_filters_explain_what_is_wrong_and_show_nothing(english, params, message):
+    ProductFactory()
+
+    response = english.get(LIST, params)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "Some filters are not valid. Correct them to see products." in html
+    assert 'class="card"' not in html
+
+
+def test_sorting_by_price_name_and_newest(shown):
+    b = ProductFactory(name="B 橙", price=Decimal("5"))
+    c = ProductFactory(name="C 茶", price=Decimal("1"))
+    a = ProductFactory(name="A 蛋", price=Decimal("9"))
+
+    assert shown(sort="price") == [c.slug, b.slug, a.slug]
+    assert shown(sort="-price") == [a.slug, b.slug, c.slug]
+    assert shown(sort="name") == [a.slug, b.slug, c.slug]
+    assert shown(sort="newest") == [a.slug, c.slug, b.slug]
+    assert shown() == [a.slug, c.slug, b.slug]
+
+
+def test_pagination_keeps_the_filters(english):
+    tea = CategoryFactory(slug="tea-p")
+    ProductFactory.create_batch(PAGE_SIZE + 3, category=tea)
+    ProductFactory.create_batch(2)
+
+    first = english.get(LIST, {"category": "tea-p", "sort": "price"}).content.decode()
+    second = english.get(LIST, {"category": "tea-p", "sort": "price", "page": 2})
+
+    assert f"{PAGE_SIZE + 3} products" in first
+    assert "Page 1 of 2" in first
+    assert 'href="?category=tea-p&amp;sort=price&amp;page=2"' in first
+    assert second.content.decode().count('class="card"') == 3
+
+
+def test_a_page_past_the_end_is_404(client):
+    ProductFactory()
+
+    assert client.get(LIST, {"page": 5}).status_code == 404
+    assert client.get(LIST, {"page": "x"}).status_code == 404
+
+
+def test_empty_result_offers_a_way_out(english):
+    ProductFactory(price=Decimal("10"))
+
+    html = english.get(LIST, {"min_price": "1000"}).content.decode()
+
+    assert "0 products" in html
+    assert "No products match. Try fewer filters or another word." in html
+
+
+def test_htmx_filter_request_gets_only_the_listing(client):
+    ProductFactory()
+
+    response = client.get(LIST, {"in_stock": "on"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="listing"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_county_page_lists_only_its_products_and_says_what_it_is_known_for(english):
+    county = CountyFactory(known_for_en="navel oranges", known_for_zh="秭归脐橙")
+    mine = ProductFactory(origin_county=county)
+    other = ProductFactory()
+
+    html = english.get(county.get_absolute_url()).content.decode()
+
+    assert mine.get_absolute_url() in html
+    assert other.get_absolute_url() not in html
+    assert "Known for navel oranges." in html
+    assert 'name="county"' not in html  # the page fixes the county
+
+
+def test_vendor_storefront_lists_only_its_products(client):
+    vendor = VendorFactory(name="秭归县脐橙合作社")
+    mine = ProductFactory(vendor=vendor)
+    other = ProductFactory()
+
+    html = client.get(vendor.get_absolute_url()).content.decode()
+
+    assert "秭归县脐橙合作社" in html
+    assert mine.get_absolute_url() in html
+    assert other.get_absolute_url() not in html
+
+
+def test_unknown_category_county_and_vendor_pages_are_404(client):
+    assert client.get("/categories/nope/").status_code == 404
+    assert client.get("/counties/nope/").status_code == 404
+    assert client.get("/vendors/nope/").status_code == 404
+    assert client.get("/products/nope/").status_code == 404

@@ -1,0 +1,149 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from PIL import Image
+
+from catalog import services
+from catalog.models import ProductImage
+from tests.factories import ProductFactory, image_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def jpeg_with_gps():
+    image = Image.new("RGB", (800, 600), (250, 140, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (30.0, 35.0, 0.0), 3: "E", 4: (114.0, 17.0, 0.0)}  # GPS
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def bomb_png(width=8000, height=6000):
+    """48 megapixels of one colour: a few KB on disk, 144 MB once decoded."""
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def noisy_jpeg():
+    """A JPEG whose data does not compress away, so cutting it leaves it incomplete."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (200, 200), bytes(range(256)) * 468 + bytes(192)).save(
+        buffer, format="JPEG", quality=95
+    )
+    return buffer.getvalue()
+
+
+def test_photo_is_re_encoded_without_exif_under_a_random_name(settings):
+    product = ProductFactory()
+
+    photo = services.add_product_photo(product, upload("IMG_2020 家里.jpg", jpeg_with_gps()))
+
+    with Image.open(photo.image.path) as stored:
+        assert stored.format == "JPEG"
+        assert stored.getexif() == {}
+        assert stored.size == (800, 600)
+    with Image.open(photo.thumbnail.path) as thumbnail:
+        assert thumbnail.size == (480, 480)
+    assert "IMG_2020" not in photo.image.name
+    assert photo.image.name.startswith("products/") and len(photo.image.name) == len(
+        "products/") + 32 + len(".jpg")
+    assert len(stored_files(settings)) == 2
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_png_and_webp_are_accepted(fmt):
+    product = ProductFactory()
+
+    photo = services.add_product_photo(product, upload(f"p.{fmt.lower()}", image_bytes(fmt)))
+
+    assert photo.image.name.endswith(".jpg")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "message"),
+    [
+        ("oranges.jpg", b"these are not the oranges you are looking for", "not_an_image",
+         "This file is not a photo. Upload a JPEG, PNG or WebP image."),
+        ("oranges.gif", image_bytes("GIF"), "wrong_format",
+         "Photos must be JPEG, PNG or WebP; this one is GIF."),
+        ("bomb.png", bomb_png(), "too_many_pixels",
+         "This photo is 48.0 megapixels; photos may be at most 40 megapixels."),
+        ("huge-bomb.png", bomb_png(20000, 10000), "too_many_pixels",
+         "This photo is over 178 megapixels; photos may be at most 40 megapixels."),
+        ("truncated.jpg", noisy_jpeg()[:6000], "broken_image",
+         "This photo is damaged or incomplete and cannot be read."),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_stored(
+    settings, name, content, code, message
+):
+    product = ProductFactory()
+
+    with pytest.raises(ValidationError) as refused:
+        services.add_product_photo(product, upload(name, content))
+
+    assert refused.value.code == code
+    assert refused.value.messages == [message]
+    assert ProductImage.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_oversized_upload_is_refused_before_it_is_opened(settings):
+    settings.PRODUCT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    product = ProductFactory()
+    big = image_bytes("JPEG") + b"\0" * (11 * 1024 * 1024)
+
+    with pytest.raises(ValidationError) as refused:
+        services.add_product_photo(product, upload("big.jpg", big))
+
+    assert refused.value.code == "too_large"
+    assert refused.value.messages == ["This photo is 11 MB; photos may be at most 10 MB."]
+    assert ProductImage.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def admin_photo_post(product, file):
+    return {
+        "vendor": product.vendor_id, "category": product.category_id,
+        "origin_county": product.origin_county_id, "name": product.name,
+        "name_en": product.name_en, "slug": product.slug, "description": "",
+        "price": "10.00", "pack_size": "1 box", "net_weight_g": "1000", "stock": "10",
+        "origin_label": "", "status": "published",
+        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+        "images-0-upload": file, "images-0-alt_text": "", "images-0-position": "0",
+    }
+
+
+def test_staff_upload_of_a_text_file_shows_the_error_and_stores_nothing(staff_client, settings):
+    product = ProductFactory()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    response = staff_client.post(url, admin_photo_post(product, upload("x.jpg", b"hello")))
+
+    assert response.status_code == 200
+    assert "This file is not a photo. Upload a JPEG, PNG or WebP image." in response.content.decode()
+    assert ProductImage.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_staff_upload_of_a_photo_adds_it_to_the_product_page(staff_client, client, settings):
+    product = ProductFactory()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    response = staff_client.post(url, admin_photo_post(product, upload("x.png", image_bytes("PNG"))))
+
+    assert response.status_code == 302
+    photo = ProductImage.objects.get(product=product)
+    assert len(stored_files(settings)) == 2
+    assert photo.image.url in client.get(product.get_absolute_url()).content.decode()

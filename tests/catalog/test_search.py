@@ -1,0 +1,229 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import KeywordLanding
+from catalog.search import document_tokens, normalise_keyword, query_terms
+from tests.factories import (
+    CategoryFactory,
+    CountyFactory,
+    KeywordLandingFactory,
+    ProductFactory,
+    VendorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+SEARCH = reverse("catalog:search")
+
+
+def found(client, query, **params):
+    response = client.get(SEARCH, {"q": query, **params})
+    assert response.status_code == 200, response.get("Location")
+    return re.findall(r'class="card-link" href="/products/([\w-]+)/"', response.content.decode())
+
+
+@pytest.fixture
+def catalog(db):
+    """A small zone: navel oranges from Zigui, crayfish from Qianjiang, tea and noodles."""
+    citrus = CategoryFactory(slug="citrus-s", name_en="Oranges & citrus", name_zh="脐橙柑橘")
+    crayfish = CategoryFactory(slug="crayfish-s", name_en="Crayfish", name_zh="小龙虾")
+    tea = CategoryFactory(slug="tea-s", name_en="Tea", name_zh="茶叶")
+    noodles = CategoryFactory(slug="noodles-s", name_en="Hot dry noodles", name_zh="热干面")
+    zigui = CountyFactory(slug="zigui-s", name_en="Zigui County", name_zh="秭归县")
+    qianjiang = CountyFactory(slug="qianjiang-s", name_en="Qianjiang", name_zh="潜江市")
+    enshi = CountyFactory(slug="enshi-s", name_en="Enshi City", name_zh="恩施市")
+    wuhan = CountyFactory(slug="jianghan-s", name_en="Jianghan District", name_zh="江汉区")
+    return {
+        "orange": ProductFactory(
+            slug="orange", name="秭归脐橙 5kg", name_en="Zigui navel oranges",
+            category=citrus, origin_county=zigui,
+        ),
+        "crayfish": ProductFactory(
+            slug="crayfish", name="潜江小龙虾 2kg", name_en="Qianjiang crayfish",
+            category=crayfish, origin_county=qianjiang,
+        ),
+        "tea": ProductFactory(
+            slug="tea", name="恩施玉露", name_en="Enshi Yulu green tea",
+            category=tea, origin_county=enshi, description="蒸青工艺，富硒茶园。",
+        ),
+        "noodles": ProductFactory(
+            slug="noodles", name="武汉热干面 5人份", name_en="Wuhan hot dry noodles",
+            category=noodles, origin_county=wuhan,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("脐橙", ["orange"]),
+        ("orange", ["orange"]),
+        ("ORANGES", ["orange"]),
+        ("秭归", ["orange"]),
+        ("zigui", ["orange"]),
+        ("crayfish", ["crayfish"]),
+        ("龙虾", ["crayfish"]),
+        ("潜江", ["crayfish"]),
+        ("热干面", ["noodles"]),  # a word inside 武汉热干面
+        ("干面", ["noodles"]),
+        ("茶", ["tea"]),  # one character
+        ("富硒", ["tea"]),  # only in the description
+        ("Zigui 脐橙", ["orange"]),  # mixed languages: both must match
+        ("ｚｉｇｕｉ", ["orange"]),  # full-width letters
+        ("zigui 茶", []),
+        ("榴莲", []),
+    ],
+)
+def test_search_finds_products_in_chinese_and_english(client, catalog, query, expected):
+    assert found(client, query) == expected
+
+
+def test_search_covers_vendor_names(client, catalog):
+    vendor = VendorFactory(name="屈乡果业合作社", name_en="Quxiang Fruit Co-op")
+    product = ProductFactory(vendor=vendor, slug="by-vendor")
+
+    assert found(client, "屈乡") == [product.slug]
+    assert found(client, "quxiang") == [product.slug]
+
+
+def test_exact_name_match_ranks_first(client, db):
+    tea = CategoryFactory(name_en="Tea", name_zh="茶叶")
+    ProductFactory(slug="older-exact", name="恩施玉露", category=tea)
+    ProductFactory(slug="partial", name="恩施玉露 礼盒 250g", category=tea)
+    ProductFactory(slug="description-only", name="采花毛尖", description="可与恩施玉露同泡",
+                   category=tea)
+
+    assert found(client, "恩施玉露") == ["older-exact", "partial", "description-only"]
+    # an explicit sort wins over relevance
+    assert found(client, "恩施玉露", sort="newest") == ["description-only", "partial", "older-exact"]
+
+
+def test_search_results_can_be_filtered(client, catalog):
+    other_county = CountyFactory()
+    ProductFactory(slug="orange-elsewhere", name="脐橙 2.5kg", origin_county=other_county)
+
+    assert sorted(found(client, "脐橙")) == ["orange", "orange-elsewhere"]
+    assert found(client, "脐橙", county="zigui-s") == ["orange"]
+
+
+def test_punctuation_only_query_finds_nothing_and_says_so(english, catalog):
+    html = english.get(SEARCH, {"q": "!!!"}).content.decode()
+
+    assert "0 products" in html
+    assert "No products match" in html
+
+
+def test_empty_search_suggests_popular_keywords(english, db):
+    KeywordLandingFactory(keyword="助农")
+
+    html = english.get(SEARCH, {"q": "  "}).content.decode()
+
+    assert "What are you looking for?" in html
+    assert "?q=%E5%8A%A9%E5%86%9C" in html
+
+
+def test_renaming_a_county_updates_what_its_products_are_found_by(
+    staff_client, catalog, django_capture_on_commit_callbacks
+):
+    county = catalog["noodles"].origin_county
+    assert found(staff_client, "江汉") == ["noodles"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:catalog_county_change", args=[county.pk]),
+            {"prefecture": county.prefecture_id, "name_en": "Hankou District",
+             "name_zh": "汉口区", "slug": county.slug, "known_for_en": "", "known_for_zh": ""},
+        )
+
+    assert response.status_code == 302
+    assert found(staff_client, "汉口") == ["noodles"]
+    assert found(staff_client, "hankou") == ["noodles"]
+    assert found(staff_client, "江汉") == []
+
+
+def test_query_terms_split_chinese_into_bigrams():
+    assert query_terms("小龙虾") == ["小龙", "龙虾"]
+    assert query_terms("茶") == ["茶"]
+    assert query_terms("Zigui 脐橙") == ["zigui", "脐橙"]
+    assert document_tokens("武汉热干面") == ["武", "汉", "热", "干", "面",
+                                            "武汉", "汉热", "热干", "干面"]
+    assert normalise_keyword("  Help　HUBEI ") == "help hubei"
+
+
+# --- keyword landings ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["小龙虾", " 小龙虾 ", "小龙虾　"])
+def test_landing_keyword_goes_straight_to_its_category(client, catalog, typed):
+    category = catalog["crayfish"].category
+    KeywordLandingFactory(keyword="小龙虾", target=KeywordLanding.Target.CATEGORY, category=category)
+
+    response = client.get(SEARCH, {"q": typed})
+
+    assert response.status_code == 302
+    assert response["Location"] == category.get_absolute_url()
+
+
+@pytest.mark.parametrize("typed", ["湖北", "help hubei", "Help  HUBEI"])
+def test_zone_keywords_lead_to_the_zone_home(client, db, typed):
+    KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
+    KeywordLandingFactory(keyword="help hubei", target=KeywordLanding.Target.ZONE)
+
+    response = client.get(SEARCH, {"q": typed})
+
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_landing_to_county_vendor_and_campaign_page(client, catalog):
+    county = catalog["orange"].origin_county
+    vendor = catalog["orange"].vendor
+    KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY, county=county)
+    KeywordLandingFactory(keyword="屈乡", target=KeywordLanding.Target.VENDOR, vendor=vendor)
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
+                          url="/products/?in_stock=on")
+
+    assert client.get(SEARCH, {"q": "秭归"})["Location"] == county.get_absolute_url()
+    assert client.get(SEARCH, {"q": "屈乡"})["Location"] == vendor.get_absolute_url()
+    assert client.get(SEARCH, {"q": "助农"})["Location"] == "/products/?in_stock=on"
+
+
+def test_inactive_landing_and_filtered_search_show_results_instead(client, catalog):
+    KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY,
+                          county=catalog["orange"].origin_county, is_active=False)
+    KeywordLandingFactory(keyword="脐橙", target=KeywordLanding.Target.ZONE)
+
+    assert found(client, "秭归") == ["orange"]
+    assert found(client, "脐橙", in_stock="on") == ["orange"]
+
+
+def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_client, catalog):
+    url = reverse("admin:catalog_keywordlanding_add")
+    category = catalog["crayfish"].category
+
+    response = staff_client.post(url, {"keyword": "  Crayfish  SALE ", "target": "category",
+                                       "category": category.pk, "is_active": "on", "url": ""})
+
+    assert response.status_code == 302
+    assert KeywordLanding.objects.get().keyword == "crayfish sale"
+    assert staff_client.get(SEARCH, {"q": "crayfish sale"})["Location"] == category.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"target": "category"}, "category", "Choose where this keyword leads."),
+        ({"target": "url", "url": "https://evil.example/"}, "url",
+         "Enter a path on this site, starting with a single /."),
+        ({"target": "url", "url": "//evil.example/"}, "url",
+         "Enter a path on this site, starting with a single /."),
+    ],
+)
+def test_admin_refuses_a_landing_that_leads_nowhere_or_off_site(staff_client, db, data, field,
+                                                               message):
+    url = reverse("admin:catalog_keywordlanding_add")
+
+    response = staff_client.post(url, {"keyword": "test", "is_active": "on", "url": "", **data})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert KeywordLanding.objects.count() == 0

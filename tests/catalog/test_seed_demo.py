@@ -1,0 +1,61 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from catalog.models import County, KeywordLanding, Prefecture, Product, ProductImage, Vendor
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(products):
+    out = StringIO()
+    call_command("seed_demo", products=products, no_progress=True, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_places_come_from_the_reference_migration():
+    assert Prefecture.objects.count() == 17
+    assert County.objects.count() == 103
+    zigui = County.objects.get(slug="zigui")
+    assert (zigui.name_zh, zigui.prefecture.name_zh, zigui.known_for_zh) == (
+        "秭归县", "宜昌市", "秭归脐橙"
+    )
+
+
+def test_seed_builds_a_believable_catalog_and_prints_a_staff_login(client, settings):
+    output = seed(120)
+
+    assert Product.objects.count() == 120
+    assert ProductImage.objects.count() == 120
+    assert Vendor.objects.filter(status=Vendor.Status.PENDING).exists()
+    assert Product.objects.filter(name__contains="秭归脐橙", origin_county__slug="zigui").exists()
+    assert Product.objects.filter(name__contains="潜江小龙虾").exists()
+    assert set(KeywordLanding.objects.values_list("keyword", flat=True)) >= {
+        "湖北", "help hubei", "助农", "小龙虾"
+    }
+    assert len(list((settings.MEDIA_ROOT / "products" / "demo").glob("*.jpg"))) == 13 * 3
+    username, password = output.split("Staff login for /admin/: ")[1].split()[0:3:2]
+    assert client.login(username=username, password=password)
+    assert get_user_model().objects.get(username=username).is_staff
+
+
+def test_seeding_again_adds_only_what_is_missing():
+    seed(50)
+    first_names = list(Product.objects.order_by("slug").values_list("slug", "name", "price"))
+
+    output = seed(80)
+    seed(80)
+
+    assert "30 new products" in output
+    assert Product.objects.count() == 80
+    assert list(Product.objects.order_by("slug").values_list("slug", "name", "price"))[:50] == (
+        first_names
+    )
+    assert Vendor.objects.filter(slug="zigui-coop").count() == 1
+
+
+def test_a_negative_product_count_is_refused():
+    with pytest.raises(CommandError, match="--products must be 0 or more."):
+        seed(-1)
