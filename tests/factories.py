@@ -96,3 +96,21 @@ def upload(name="photo.jpg", content=None, content_type="image/jpeg"):
 
 def add_photo(product, **kwargs):
     return services.add_product_photo(product, upload(), **kwargs)
+
+
+def admin_product_form(product, *, photos=(), **changes):
+    """What the admin's product change form posts, with `changes` and new `photos`."""
+    data = {
+        "vendor": product.vendor_id, "category": product.category_id,
+        "origin_county": product.origin_county_id, "name": product.name,
+        "name_en": product.name_en, "slug": product.slug, "description": product.description,
+        "price": str(product.price), "pack_size": product.pack_size,
+        "net_weight_g": str(product.net_weight_g), "stock": str(product.stock),
+        "origin_label": product.origin_label, "status": product.status,
+        "images-TOTAL_FORMS": str(len(photos)), "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+    }
+    for i, photo in enumerate(photos):
+        data.update({f"images-{i}-upload": photo, f"images-{i}-alt_text": "",
+                     f"images-{i}-position": str(i)})
+    return {**data, **changes}

@@ -4,7 +4,12 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import Vendor
-from tests.factories import KeywordLandingFactory, ProductFactory, VendorFactory
+from tests.factories import (
+    KeywordLandingFactory,
+    ProductFactory,
+    VendorFactory,
+    admin_product_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,14 +107,9 @@ def test_product_saved_in_admin_is_found_by_its_new_name(staff_client, client):
     product = ProductFactory(name="旧名字")
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, {
-        "vendor": product.vendor_id, "category": product.category_id,
-        "origin_county": product.origin_county_id, "name": "罗田板栗", "name_en": "Chestnuts",
-        "slug": product.slug, "description": "", "price": "39.00", "pack_size": "2.5kg",
-        "net_weight_g": "2500", "stock": "10", "origin_label": "", "status": "published",
-        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
-    })
+    response = staff_client.post(
+        url, admin_product_form(product, name="罗田板栗", name_en="Chestnuts")
+    )
 
     assert response.status_code == 302
     assert product.get_absolute_url() in client.get("/search/", {"q": "板栗"}).content.decode()
@@ -119,14 +119,7 @@ def test_a_negative_stock_or_zero_price_is_refused_in_admin(staff_client):
     product = ProductFactory(stock=5)
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, {
-        "vendor": product.vendor_id, "category": product.category_id,
-        "origin_county": product.origin_county_id, "name": "x", "name_en": "",
-        "slug": product.slug, "description": "", "price": "0", "pack_size": "1",
-        "net_weight_g": "1", "stock": "-1", "origin_label": "", "status": "published",
-        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
-    })
+    response = staff_client.post(url, admin_product_form(product, price="0", stock="-1"))
 
     html = response.content.decode()
     assert response.status_code == 200

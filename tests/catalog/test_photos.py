@@ -7,7 +7,7 @@ from PIL import Image
 
 from catalog import services
 from catalog.models import ProductImage
-from tests.factories import ProductFactory, image_bytes, upload
+from tests.factories import ProductFactory, admin_product_form, image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -112,24 +112,11 @@ def test_oversized_upload_is_refused_before_it_is_opened(settings):
     assert stored_files(settings) == []
 
 
-def admin_photo_post(product, file):
-    return {
-        "vendor": product.vendor_id, "category": product.category_id,
-        "origin_county": product.origin_county_id, "name": product.name,
-        "name_en": product.name_en, "slug": product.slug, "description": "",
-        "price": "10.00", "pack_size": "1 box", "net_weight_g": "1000", "stock": "10",
-        "origin_label": "", "status": "published",
-        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
-        "images-0-upload": file, "images-0-alt_text": "", "images-0-position": "0",
-    }
-
-
 def test_staff_upload_of_a_text_file_shows_the_error_and_stores_nothing(staff_client, settings):
     product = ProductFactory()
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, admin_photo_post(product, upload("x.jpg", b"hello")))
+    response = staff_client.post(url, admin_product_form(product, photos=[upload("x.jpg", b"hello")]))
 
     assert response.status_code == 200
     assert "This file is not a photo. Upload a JPEG, PNG or WebP image." in response.content.decode()
@@ -141,7 +128,7 @@ def test_staff_upload_of_a_photo_adds_it_to_the_product_page(staff_client, clien
     product = ProductFactory()
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, admin_photo_post(product, upload("x.png", image_bytes("PNG"))))
+    response = staff_client.post(url, admin_product_form(product, photos=[upload("x.png", image_bytes("PNG"))]))
 
     assert response.status_code == 302
     photo = ProductImage.objects.get(product=product)
