@@ -112,8 +112,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
-    CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    (CELERY_QUEUE_DIR / "control").mkdir(parents=True, exist_ok=True)
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
