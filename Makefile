@@ -44,8 +44,8 @@ test-postgres: $(VENV)/.installed
 
 ## make messages: extract and compile the Chinese translations after changing strings
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: $(VENV)/.installed
 	$(SERVICES) packages

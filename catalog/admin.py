@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
-from catalog.images import process_upload
+from catalog.images import limits_help_text, process_upload
 from catalog.models import (
     Category,
     County,
@@ -65,7 +65,9 @@ class VendorMemberInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-def _vendor_status_action(service, done_message):
+def _vendor_status_action(service, done):
+    """Run `service` on each vendor; `done(n)` says how many changed."""
+
     def action(modeladmin, request, queryset):
         changed, refused = 0, []
         for vendor in queryset:
@@ -74,12 +76,10 @@ def _vendor_status_action(service, done_message):
             except ValidationError as error:
                 refused.append(f"{vendor}: {' '.join(error.messages)}")
             else:
-                modeladmin.log_change(request, vendor, str(done_message))
+                modeladmin.log_change(request, vendor, done(1))
                 changed += 1
         if changed:
-            modeladmin.message_user(
-                request, ngettext("%d vendor %s.", "%d vendors %s.", changed) % (changed, done_message)
-            )
+            modeladmin.message_user(request, done(changed))
         for refusal in refused:
             modeladmin.message_user(request, refusal, messages.ERROR)
 
@@ -101,29 +101,47 @@ class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected vendors"))
     def approve(self, request, queryset):
-        _vendor_status_action(services.approve_vendor, _("approved"))(self, request, queryset)
+        _vendor_status_action(
+            services.approve_vendor,
+            lambda n: (
+                ngettext("%(count)d vendor approved.", "%(count)d vendors approved.", n)
+                % {"count": n}
+            ),
+        )(self, request, queryset)
 
     @admin.action(description=_("Suspend selected vendors"))
     def suspend(self, request, queryset):
-        _vendor_status_action(services.suspend_vendor, _("suspended"))(self, request, queryset)
+        _vendor_status_action(
+            services.suspend_vendor,
+            lambda n: (
+                ngettext("%(count)d vendor suspended.", "%(count)d vendors suspended.", n)
+                % {"count": n}
+            ),
+        )(self, request, queryset)
 
     @admin.action(description=_("Reject selected vendors"))
     def reject(self, request, queryset):
-        _vendor_status_action(services.reject_vendor, _("rejected"))(self, request, queryset)
+        _vendor_status_action(
+            services.reject_vendor,
+            lambda n: (
+                ngettext("%(count)d vendor rejected.", "%(count)d vendors rejected.", n)
+                % {"count": n}
+            ),
+        )(self, request, queryset)
 
 
 class ProductImageForm(forms.ModelForm):
     """An uploaded photo is validated and re-encoded before anything is stored."""
 
-    upload = forms.FileField(
-        label=_("Photo"),
-        required=False,
-        help_text=_("JPEG, PNG or WebP, at most 10 MB and 40 megapixels."),
-    )
+    upload = forms.FileField(label=_("Photo"), required=False)
 
     class Meta:
         model = ProductImage
         fields = ["upload", "alt_text", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["upload"].help_text = limits_help_text()
 
     def clean(self):
         cleaned = super().clean()
@@ -163,7 +181,13 @@ class ProductAdmin(admin.ModelAdmin):
         "is_featured",
         "updated_at",
     ]
-    list_filter = ["status", "is_featured", "category", "vendor__status", "origin_county__prefecture"]
+    list_filter = [
+        "status",
+        "is_featured",
+        "category",
+        "vendor__status",
+        "origin_county__prefecture",
+    ]
     list_select_related = ["vendor", "category", "origin_county"]
     list_editable = ["status", "is_featured"]
     search_fields = ["name", "name_en", "slug", "vendor__name"]

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.search import search_products
 
@@ -15,7 +16,7 @@ SORT_CHOICES = [
     ("newest", _("Newest")),
     ("price", _("Price: low to high")),
     ("-price", _("Price: high to low")),
-    ("name", _("Name")),
+    ("name", pgettext_lazy("sort products by", "Name")),
 ]
 SORT_ORDERING = {
     "newest": ("-created_at", "-id"),
@@ -28,6 +29,8 @@ PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
 
 
 class ProductFilterForm(forms.Form):
+    label_suffix = ""  # the label stands above its field; no colon in either language
+
     def clean(self):
         cleaned = super().clean()
         low, high = cleaned.get("min_price"), cleaned.get("max_price")

@@ -29,7 +29,18 @@ TOO_LARGE = _("This photo is %(size)s MB; photos may be at most %(limit)s MB.")
 TOO_MANY_PIXELS = _(
     "This photo is %(megapixels)s megapixels; photos may be at most %(limit)s megapixels."
 )
+FAR_TOO_MANY_PIXELS = _(
+    "This photo has too many pixels to open safely; photos may be at most %(limit)s megapixels."
+)
 BROKEN_IMAGE = _("This photo is damaged or incomplete and cannot be read.")
+
+
+def limits_help_text():
+    """What the upload field tells staff and vendors, from the configured limits."""
+    return _("JPEG, PNG or WebP, at most %(megabytes)s MB and %(megapixels)s megapixels.") % {
+        "megabytes": _megabytes(settings.PRODUCT_PHOTO_MAX_BYTES),
+        "megapixels": f"{settings.PRODUCT_PHOTO_MAX_PIXELS / 1_000_000:g}",
+    }
 
 
 def _megabytes(size):
@@ -54,9 +65,9 @@ def _open_checked(uploaded):
     except Image.DecompressionBombError:
         # Over twice Pillow's own limit: refused before its size is even reported.
         raise ValidationError(
-            TOO_MANY_PIXELS,
+            FAR_TOO_MANY_PIXELS,
             code="too_many_pixels",
-            params={"megapixels": _("over 178"), "limit": f"{max_pixels / 1_000_000:g}"},
+            params={"limit": f"{max_pixels / 1_000_000:g}"},
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise ValidationError(NOT_AN_IMAGE, code="not_an_image") from None

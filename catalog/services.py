@@ -19,7 +19,7 @@ VENDOR_TRANSITIONS = {
     Vendor.Status.SUSPENDED: {Vendor.Status.APPROVED},
     Vendor.Status.REJECTED: {Vendor.Status.APPROVED},
 }
-TRANSITION_REFUSED = _("A vendor that is %(current)s cannot become %(new)s.")
+TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
 
 
 def _set_vendor_status(vendor, new_status):

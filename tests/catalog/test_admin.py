@@ -56,7 +56,7 @@ def test_a_transition_that_makes_no_sense_is_refused_and_changes_nothing(staff_c
     assert pending.status == Vendor.Status.PENDING
     assert approved.status == Vendor.Status.SUSPENDED
     html = response.content.decode()
-    assert "A vendor that is pending review cannot become suspended." in html
+    assert "This vendor cannot go from “pending review” to “suspended”." in html
     assert "1 vendor suspended." in html
 
 

@@ -79,7 +79,7 @@ def test_png_and_webp_are_accepted(fmt):
         ("bomb.png", bomb_png(), "too_many_pixels",
          "This photo is 48.0 megapixels; photos may be at most 40 megapixels."),
         ("huge-bomb.png", bomb_png(20000, 10000), "too_many_pixels",
-         "This photo is over 178 megapixels; photos may be at most 40 megapixels."),
+         "This photo has too many pixels to open safely; photos may be at most 40 megapixels."),
         ("truncated.jpg", noisy_jpeg()[:6000], "broken_image",
          "This photo is damaged or incomplete and cannot be read."),
     ],
