@@ -246,8 +246,7 @@ class Product(models.Model):
     # search (see catalog/search.py). Rebuilt by services whenever any of them changes.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-    # Every write to a product, including stock updates with .update(), sets this:
-    # cached catalog pages are keyed by the newest value (catalog/page_cache.py).
+    # Writes with .update() set this too, and call page_cache.bump_catalog_revision().
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = ProductQuerySet.as_manager()

@@ -1,61 +1,123 @@
 """Server-side caching of the catalog pages shoppers read most.
 
-A cached fragment is keyed by the catalog's *revision*: the newest `updated_at` of
-products, vendors and the taxonomy, read in one small indexed query. Any write that
-changes what a page shows (a price, stock, a vendor suspended, a renamed county) moves
-the revision, so the next request renders afresh: a change shows at once, on every
-process, without anyone remembering to clear a cache. Writes that bypass `save()` must
-set `updated_at` themselves (`Product.objects.filter(...).update(stock=..., updated_at=now)`).
+Whole pages are cached for shoppers who are not signed in, keyed by path, query string,
+language and whether htmx asked for a fragment, and stored with the catalog *revision*
+they were rendered at. The revision is a token in the cache that every write to the
+catalog replaces (`bump_catalog_revision`), so the next request renders afresh: a change
+of price, stock or a vendor's status shows at once, on every process sharing the cache.
 
-Deleting a row does not move the revision; products are archived, not deleted, and the
-cache timeout bounds how long a deleted row can linger in a cached list.
+Saves and deletes of catalog rows bump it through the signal handlers at the bottom
+(a framework hook, like cache invalidation in Django's own apps). Writes that bypass
+`save()` — `QuerySet.update()`, `bulk_create`, `bulk_update` — must call
+`bump_catalog_revision()` themselves.
+
+A hit costs one cache round trip and no SQL. The CSRF token is rendered as a placeholder
+and each response gets the requester's own.
 """
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-from catalog.models import Category, County, Prefecture, Product, Vendor
+from catalog.models import (
+    Category,
+    County,
+    KeywordLanding,
+    Prefecture,
+    Product,
+    ProductImage,
+    Vendor,
+)
 
-_REVISION_TABLES = (Product, Vendor, Category, County, Prefecture)
+REVISION_KEY = "catalog:revision"
+CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
+CATALOG_MODELS = (Product, ProductImage, Vendor, Category, County, Prefecture, KeywordLanding)
+
+
+def _new_revision():
+    cache.set(REVISION_KEY, uuid.uuid4().hex, None)
+
+
+def bump_catalog_revision():
+    """Make every cached catalog page stale. Call after writes that bypass save().
+
+    Bumps now, and again when the surrounding transaction commits: a page rendered
+    from the old rows between the two is stored under the first token, never the last.
+    """
+    _new_revision()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_new_revision)
 
 
 def catalog_revision():
-    """A string that changes whenever anything a catalog page shows changes."""
-    quote = connection.ops.quote_name
-    subqueries = ", ".join(
-        f"(SELECT MAX({quote('updated_at')}) FROM {quote(model._meta.db_table)})"
-        for model in _REVISION_TABLES
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {subqueries}")
-        row = cursor.fetchone()
-    return "|".join(str(value) for value in row)
+    revision = cache.get(REVISION_KEY)
+    if revision is None:
+        cache.add(REVISION_KEY, uuid.uuid4().hex, None)
+        revision = cache.get(REVISION_KEY)
+    return revision
 
 
-def cached_fragment(name, request, build, *, revision=None):
-    """Return the HTML `build()` renders for this page, language and query string.
+def _key(kind, *parts):
+    return f"catalog:{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
-    `build` runs only on a miss. Pass `revision` when the caller already read it.
+
+def cached_page(request, render):
+    """The response `render(extra_context)` gives, cached for shoppers not signed in.
+
+    `render` must pass `extra_context` to its template (it carries the CSRF
+    placeholder). Only 200 responses are stored; a 404 is rendered every time.
     """
-    revision = revision or catalog_revision()
-    raw = "|".join([name, revision, get_language() or "", request.get_full_path()])
-    key = "catalog-page:" + hashlib.sha256(raw.encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        html = build()
-        cache.set(key, html, settings.CATALOG_PAGE_CACHE_SECONDS)
-    return html
+    if request.method != "GET" or request.user.is_authenticated:
+        return render({})
+    key = _key(
+        "page", get_language() or "", request.get_full_path(), str(bool(request.htmx))
+    )
+    found = cache.get_many([REVISION_KEY, key])
+    revision = found.get(REVISION_KEY) or catalog_revision()
+    stored = found.get(key)
+    if stored is not None and stored[0] == revision:
+        content_type, content = stored[1], stored[2]
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = render({"csrf_token": CSRF_PLACEHOLDER})
+        if response.status_code != 200:
+            return response
+        content = response.content.decode(response.charset)
+        stored = (revision, response["Content-Type"], content)
+        cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
+    if CSRF_PLACEHOLDER in content:
+        response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
-def cached_value(name, build, *, revision):
-    """Like `cached_fragment`, for a value shared by all pages (taxonomy choices)."""
-    key = "catalog-value:" + hashlib.sha256(f"{name}|{revision}".encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, settings.CATALOG_PAGE_CACHE_SECONDS)
+def cached_value(name, build):
+    """`build()`, cached until the catalog changes (taxonomy choices, landings)."""
+    key = _key("value", name)
+    found = cache.get_many([REVISION_KEY, key])
+    revision = found.get(REVISION_KEY) or catalog_revision()
+    stored = found.get(key)
+    if stored is not None and stored[0] == revision:
+        return stored[1]
+    value = build()
+    cache.set(key, (revision, value), settings.CATALOG_PAGE_CACHE_SECONDS)
     return value
+
+
+def _catalog_changed(sender, **kwargs):
+    bump_catalog_revision()
+
+
+for _model in CATALOG_MODELS:
+    post_save.connect(_catalog_changed, sender=_model, dispatch_uid=f"page-cache-{_model.__name__}")
+    post_delete.connect(
+        _catalog_changed, sender=_model, dispatch_uid=f"page-cache-del-{_model.__name__}"
+    )

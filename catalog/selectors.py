@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 
 from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
 from catalog.pricing import apply_prices
-from catalog.search import normalise_keyword
 
 HOME_SHELF_SIZE = 8
 VISIBLE = Q(products__status=Product.Status.PUBLISHED) & Q(
@@ -103,16 +102,14 @@ def category_by_slug(slug):
     return get_object_or_404(Category.objects.all(), slug=slug)
 
 
-def landing_for_keyword(query):
-    """The active keyword landing an entered query names, or None."""
-    keyword = normalise_keyword(query)
-    if not keyword:
-        return None
-    return (
+def landing_url(keyword):
+    """Where the active keyword landing for a normalised `keyword` leads, or ""."""
+    landing = (
         KeywordLanding.objects.filter(keyword=keyword, is_active=True)
         .select_related("category", "county", "vendor")
         .first()
     )
+    return landing.get_target_url() if landing else ""
 
 
 def popular_keywords(limit=12):

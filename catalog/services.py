@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import process_upload
 from catalog.models import Product, ProductImage, Vendor
+from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 
 SEARCH_REBUILD_BATCH = 500
@@ -96,6 +97,7 @@ def refresh_search_documents(products):
 def _write_search_documents(batch):
     with transaction.atomic():
         Product.objects.bulk_update(batch, ["search_document", "updated_at"])
+        bump_catalog_revision()  # bulk_update sends no signals
     return len(batch)
 
 

@@ -1,16 +1,14 @@
 """Shopper pages. Thin: read through selectors, render, cache by catalog revision."""
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from catalog import selectors
 from catalog.filters import ProductFilter
-from catalog.page_cache import cached_fragment, cached_value, catalog_revision
+from catalog.page_cache import cached_page, cached_value
 from catalog.pricing import apply_prices
 from catalog.search import normalise_keyword
 
@@ -18,7 +16,7 @@ PAGE_SIZE = 24
 
 
 def home(request):
-    def build():
+    def render_home(extra):
         context = {
             "categories": selectors.categories_with_counts(),
             "counties": selectors.counties_with_products(),
@@ -26,96 +24,79 @@ def home(request):
             "newest": selectors.newest_products(),
             "keywords": selectors.popular_keywords(),
         }
-        return render_to_string("catalog/partials/home_body.html", context, request)
+        return render(request, "catalog/home.html", {**context, **extra})
 
-    return render(request, "catalog/home.html", {"body": cached_fragment("home", request, build)})
+    return cached_page(request, render_home)
 
 
 def product_detail(request, slug):
-    def build():
+    def render_product(extra):
         product = selectors.product_for_shopper(slug)
         context = {"product": product, "more": selectors.more_from_vendor(product)}
-        return {
-            "title": product.display_name,
-            "body": render_to_string("catalog/partials/product_body.html", context, request),
-        }
+        return render(request, "catalog/product_detail.html", {**context, **extra})
 
-    page = cached_fragment("product", request, build)
-    return render(request, "catalog/product_detail.html", page)
+    return cached_page(request, render_product)
 
 
 def product_list(request):
-    return _listing(request, template="catalog/product_list.html")
+    return _listing(request, "catalog/product_list.html")
 
 
 def category_detail(request, slug):
-    category = selectors.category_by_slug(slug)
-    return _listing(
-        request,
-        template="catalog/category_detail.html",
-        products=selectors.products_in_category(category),
-        hide=("category",),
-        context={"category": category},
-    )
+    def scope():
+        category = selectors.category_by_slug(slug)
+        return selectors.products_in_category(category), {"category": category}
+
+    return _listing(request, "catalog/category_detail.html", scope=scope, hide=("category",))
 
 
 def county_detail(request, slug):
-    county = selectors.county_by_slug(slug)
+    def scope():
+        county = selectors.county_by_slug(slug)
+        return selectors.visible_products().filter(origin_county=county), {"county": county}
+
     return _listing(
-        request,
-        template="catalog/county_detail.html",
-        products=selectors.visible_products().filter(origin_county=county),
-        hide=("county", "prefecture"),
-        context={"county": county},
+        request, "catalog/county_detail.html", scope=scope, hide=("county", "prefecture")
     )
 
 
 def vendor_detail(request, slug):
-    vendor = selectors.approved_vendor(slug)
-    return _listing(
-        request,
-        template="catalog/vendor_detail.html",
-        products=selectors.visible_products().filter(vendor=vendor),
-        hide=("vendor",),
-        context={"vendor": vendor},
-    )
+    def scope():
+        vendor = selectors.approved_vendor(slug)
+        return selectors.visible_products().filter(vendor=vendor), {"vendor": vendor}
+
+    return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=("vendor",))
 
 
 def search(request):
     query = request.GET.get("q", "")
-    only_query = set(request.GET) <= {"q"}
-    if only_query:
-        landing = selectors.landing_for_keyword(query)
-        if landing is not None:
-            return redirect(landing.get_target_url())
-    if not normalise_keyword(query):
+    keyword = normalise_keyword(query)
+    if keyword and set(request.GET) <= {"q"}:
+        target = cached_value(f"landing:{keyword}", lambda: selectors.landing_url(keyword))
+        if target:
+            return redirect(target)
+    if not keyword:
         return render(
             request,
             "catalog/search_empty.html",
             {"keywords": selectors.popular_keywords(), "query": query},
         )
-    return _listing(request, template="catalog/search_results.html", context={"query": query})
+    return _listing(request, "catalog/search_results.html", context={"query": query})
 
 
-def _listing(request, *, template, products=None, hide=(), context=None):
-    """A filtered, sorted, paginated product list, the body cached by catalog revision.
+def _listing(request, template, *, scope=None, hide=(), context=None):
+    """A filtered, sorted, paginated product list; the whole page cached by revision.
 
-    A category, county or vendor page passes its `products` and `hide`s the filters
-    its URL path already fixes.
+    A category, county or vendor page passes `scope()`, returning its products and
+    context (404 when the object is not shown), and `hide`s the filters its path fixes.
+    htmx requests get only the listing fragment.
     """
-    revision = catalog_revision()
-    choices = cached_value(
-        f"taxonomy-choices:{get_language()}", selectors.taxonomy_choices, revision=revision
-    )
 
-    def build():
-        filterset = ProductFilter(
-            request.GET,
-            queryset=selectors.visible_products() if products is None else products,
-            choices=choices,
-            hide=hide,
-        )
-        listing = {"filter": filterset, "page": None}
+    def render_listing(extra):
+        products, page_context = scope() if scope else (selectors.visible_products(), {})
+        choices = cached_value(f"taxonomy-choices:{get_language()}", selectors.taxonomy_choices)
+        filterset = ProductFilter(request.GET, queryset=products, choices=choices, hide=hide)
+        page = None
         if filterset.is_valid():
             paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
             try:
@@ -123,13 +104,10 @@ def _listing(request, *, template, products=None, hide=(), context=None):
             except InvalidPage:
                 raise Http404(_("There is no such page of results.")) from None
             page.object_list = apply_prices(list(page.object_list))
-            listing["page"] = page
-        return render_to_string("catalog/partials/listing.html", listing, request)
+        listing = {"filter": filterset, "page": page}
+        if request.htmx:
+            return render(request, "catalog/partials/listing.html", listing)
+        full = {**listing, **page_context, **(context or {}), **extra}
+        return render(request, template, full)
 
-    listing_html = cached_fragment(template, request, build, revision=revision)
-    if request.htmx:
-        response = HttpResponse(listing_html)
-    else:
-        response = render(request, template, {"listing": listing_html, **(context or {})})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return cached_page(request, render_listing)

@@ -104,7 +104,15 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not local memory: the web server, the worker and seed_demo must all see the
+    # catalog revision that invalidates cached pages (catalog/page_cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
     # The embedded broker: messages are files in var/celery, shared by every process
     # on this machine, so `make run` has a real worker and beat without Redis.
     CELERY_QUEUE_DIR = Path(env.str("CELERY_QUEUE_DIR", default=str(BASE_DIR / "var" / "celery")))
@@ -137,8 +145,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Anonymous catalog pages are cached keyed by the catalog's revision, so a change in
-# stock or price shows at once; the timeout only bounds memory use.
+# Catalog pages are cached for shoppers not signed in and stored with the catalog's
+# revision, so a change in stock or price shows at once; the timeout bounds memory use.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 
 # --- Auth -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from catalog.models import (
     Vendor,
     VendorMember,
 )
+from catalog.page_cache import bump_catalog_revision
 from catalog.reference.hubei import load_reference_data
 from catalog.search import normalise_keyword, product_search_document
 
@@ -139,6 +140,7 @@ def seed_products(count, vendors, *, progress=None):
                 images.append(ProductImage(product=product, image=image_name, thumbnail=thumb_name,
                                            alt_text=product.name))
             ProductImage.objects.bulk_create(images)
+            bump_catalog_revision()  # bulk_create sends no signals
         created += len(batch)
         if progress:
             progress.update(len(batch))

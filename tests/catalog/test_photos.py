@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from catalog import services
@@ -10,6 +11,12 @@ from catalog.models import ProductImage
 from tests.factories import ProductFactory, admin_product_form, image_bytes, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def stored_files(settings):

@@ -1,6 +1,6 @@
 """Every shopper page runs the same number of SQL queries whatever the data size.
 
-Counts are for a cold cache (the worst case, pinned exactly) and a warm one.
+Counts are pinned for a cold cache (the worst case); a warm page runs none.
 """
 
 import pytest
@@ -37,17 +37,17 @@ def build_zone(size):
 
 PAGES = [
     # (url, cold queries)
-    ("/", 8),
-    ("/products/", 7),
+    ("/", 7),
+    ("/products/", 6),
     ("/products/?category=citrus-q&county=zigui-q&vendor={vendor}&min_price=1&max_price=99"
-     "&in_stock=on&sort=price", 7),
-    ("/products/?page=2", 7),
-    ("/search/?q=脐橙", 8),
+     "&in_stock=on&sort=price", 6),
+    ("/products/?page=2", 6),
+    ("/search/?q=脐橙", 7),
     ("/search/?q=湖北", 1),
-    ("/products/p-1/", 5),
-    ("/categories/citrus-q/", 8),
-    ("/counties/zigui-q/", 8),
-    ("/vendors/{vendor}/", 8),
+    ("/products/p-1/", 4),
+    ("/categories/citrus-q/", 7),
+    ("/counties/zigui-q/", 7),
+    ("/vendors/{vendor}/", 7),
 ]
 
 
@@ -62,15 +62,11 @@ def test_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, 
         assert client.get(url).status_code in (200, 302)
 
 
-@pytest.mark.parametrize(("url", "warm"), [
-    ("/", 1), ("/products/", 1), ("/search/?q=脐橙", 2), ("/products/p-1/", 1),
-    ("/categories/citrus-q/", 2), ("/counties/zigui-q/", 2), ("/vendors/{vendor}/", 2),
-])
-def test_a_warm_page_costs_one_revision_query(client, django_assert_num_queries, url, warm):
+@pytest.mark.parametrize("url", [url for url, _ in PAGES])
+def test_a_warm_page_runs_no_query(client, django_assert_num_queries, url):
     vendor = build_zone(30)
     url = url.format(vendor=vendor.slug)
     client.get(url)
 
-    # the catalog revision, plus the landing or scope lookup where the page has one
-    with django_assert_num_queries(warm):
-        assert client.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code in (200, 302)
