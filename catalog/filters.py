@@ -29,7 +29,9 @@ PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
 
 
 class ProductFilterForm(forms.Form):
-    label_suffix = ""  # the label stands above its field; no colon in either language
+    def __init__(self, *args, **kwargs):
+        kwargs["label_suffix"] = ""  # labels stand above their fields: no colon
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalog.search import normalise_keyword
+
 
 class BilingualNameMixin:
     """Taxonomy rows carry an English and a Chinese name; show the one the shopper reads."""
@@ -353,8 +355,6 @@ class KeywordLanding(models.Model):
         return self.keyword
 
     def clean(self):
-        from catalog.search import normalise_keyword
-
         self.keyword = normalise_keyword(self.keyword)
         if not self.keyword:
             raise ValidationError({"keyword": _("Enter a keyword.")})
