@@ -71,28 +71,38 @@ def vendor_detail(request, slug):
 def search(request):
     query = request.GET.get("q", "")
     keyword = normalise_keyword(query)
-    if keyword and set(request.GET) <= {"q"}:
-        target = cached_value(f"landing:{keyword}", lambda: selectors.landing_url(keyword))
-        if target:
-            return redirect(target)
     if not keyword:
         return render(
             request,
             "catalog/search_empty.html",
             {"keywords": selectors.popular_keywords(), "query": query},
         )
-    return _listing(request, "catalog/search_results.html", context={"query": query})
+
+    def landing():
+        # Only a bare keyword lands; a search the shopper is filtering stays a search.
+        if set(request.GET) <= {"q"}:
+            target = cached_value(f"landing:{keyword}", lambda: selectors.landing_url(keyword))
+            if target:
+                return redirect(target)
+        return None
+
+    return _listing(
+        request, "catalog/search_results.html", context={"query": query}, before=landing
+    )
 
 
-def _listing(request, template, *, scope=None, hide=(), context=None):
+def _listing(request, template, *, scope=None, hide=(), context=None, before=None):
     """A filtered, sorted, paginated product list; the whole page cached by revision.
 
     A category, county or vendor page passes `scope()`, returning its products and
     context (404 when the object is not shown), and `hide`s the filters its path fixes.
-    htmx requests get only the listing fragment.
+    htmx requests get only the listing fragment. `before()` may answer instead (a
+    search's keyword landing); it runs only when the page is not cached.
     """
 
     def render_listing(extra):
+        if before and (response := before()) is not None:
+            return response
         products, page_context = scope() if scope else (selectors.visible_products(), {})
         choices = cached_value(f"taxonomy-choices:{get_language()}", selectors.taxonomy_choices)
         filterset = ProductFilter(request.GET, queryset=products, choices=choices, hide=hide)
