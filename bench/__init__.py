@@ -1,0 +1,1 @@
+"""Benchmark harness: `bench/run.sh` (or `make bench`). Not imported by the app."""

@@ -1,0 +1,372 @@
+"""Turn one `bench/run.sh` run into bench/results/latest.json and BENCHMARKS.md.
+
+    python -m bench.report bench/results
+    python -m bench.report --from-json bench/results/latest.json
+
+Reads the wrk outputs (wrk-<page>.txt, each ending in the BENCH_JSON line that
+bench/wrk_report.lua prints), the Redis counters around each run (redis-<page>.txt),
+queries.json from bench/count_queries.py, and the run's settings from the BENCH_*
+environment run.sh exports. bench/analysis.md, when present, is copied into the report
+under "Analysis": the hand-written reading of the numbers.
+"""
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from bench.pages import PAGES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_QUERIES = 8
+LISTING_AIM = 0.40
+BENCH_LINE = re.compile(r"^BENCH_JSON (\{.*\})\s*$", re.MULTILINE)
+
+
+def _run(*command):
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, check=False, cwd=ROOT, timeout=20
+        ).stdout.strip()
+    except OSError:
+        return ""
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib():
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def environment():
+    import gunicorn
+    import psycopg
+    import redis
+
+    from catalog.models import Product
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    try:
+        redis_version = redis.Redis.from_url(os.environ["REDIS_URL"]).info()["redis_version"]
+    except Exception:  # noqa: BLE001 - informational only
+        redis_version = "unknown"
+    wrk_version = _run("wrk", "-v").splitlines()
+    commit = _run("git", "rev-parse", "--short", "HEAD")
+    dirty = bool(_run("git", "status", "--porcelain", "--untracked-files=no"))
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "memory_gib": _memory_gib(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "psycopg": psycopg.__version__,
+        "postgresql": pg_version,
+        "redis": redis_version,
+        "wrk": wrk_version[0].split(" Copyright")[0] if wrk_version else "unknown",
+        "git_commit": commit + ("+uncommitted changes" if dirty else ""),
+        "products": Product.objects.count(),
+        "visible_products": Product.objects.visible().count(),
+        "loadavg_start": os.environ.get("BENCH_LOADAVG_START", ""),
+        "loadavg_end": os.environ.get("BENCH_LOADAVG_END", ""),
+    }
+
+
+def read_wrk(path):
+    match = BENCH_LINE.search(path.read_text())
+    if not match:
+        raise SystemExit(f"report: no BENCH_JSON line in {path}")
+    raw = json.loads(match.group(1))
+    seconds = raw["duration_us"] / 1e6
+    errors = raw["errors"]
+    return {
+        "requests": int(raw["requests"]),
+        "seconds": round(seconds, 2),
+        "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(raw["latency_us"]["p50"] / 1000, 2),
+        "p90_ms": round(raw["latency_us"]["p90"] / 1000, 2),
+        "p99_ms": round(raw["latency_us"]["p99"] / 1000, 2),
+        "mean_ms": round(raw["latency_us"]["mean"] / 1000, 2),
+        "max_ms": round(raw["latency_us"]["max"] / 1000, 2),
+        "transfer_kib_per_request": round(raw["bytes"] / max(raw["requests"], 1) / 1024, 1),
+        "errors": errors,
+        "error_count": int(sum(errors.values())),
+    }
+
+
+def read_redis(path, requests):
+    """Cache GETs per request and the hit ratio, from the counters around one wrk run."""
+    if not path.exists():
+        return {"cache_gets_per_request": None, "cache_hit_ratio": None}
+    hits_before, misses_before, hits_after, misses_after = map(int, path.read_text().split())
+    hits, misses = hits_after - hits_before, misses_after - misses_before
+    return {
+        "cache_gets_per_request": round((hits + misses) / max(requests, 1), 2),
+        "cache_hit_ratio": round(hits / (hits + misses), 4) if hits + misses else None,
+    }
+
+
+def read_runs(results_dir, name):
+    """Every round's run of one page, in round order."""
+    runs = []
+    for path in sorted(results_dir.glob(f"wrk-{name}-r*.txt"), key=_round_number):
+        measured = read_wrk(path)
+        redis_path = results_dir / path.name.replace("wrk-", "redis-", 1)
+        runs.append(measured | {"round": _round_number(path)}
+                    | read_redis(redis_path, measured["requests"]))
+    if not runs:
+        raise SystemExit(f"report: no wrk-{name}-r*.txt in {results_dir}")
+    return runs
+
+
+def _round_number(path):
+    return int(path.stem.rsplit("-r", 1)[1])
+
+
+def _best(runs):
+    """The fastest run: interference from other processes only ever slows a run."""
+    best = max(runs, key=lambda run: run["rps"])
+    return best | {"rps_all_rounds": [run["rps"] for run in runs]}
+
+
+def build(results_dir):
+    queries = json.loads((results_dir / "queries.json").read_text(encoding="utf-8"))
+    floor_runs = sorted(
+        read_runs(results_dir, "floor") + read_runs(results_dir, "floor_end"),
+        key=lambda run: run["round"],
+    )
+    pages = {}
+    for name, label, url in PAGES:
+        counted = queries[name]
+        runs = floor_runs if name == "floor" else read_runs(results_dir, name)
+        pages[name] = {
+            "label": label,
+            "url": url,
+            **_best(runs),
+            "queries_cold": counted["queries_cold"],
+            "queries_warm": counted["queries_warm"],
+            "html_bytes": counted["bytes"],
+            "sql_cold": counted["sql_cold"],
+            "sql_warm": counted["sql_warm"],
+        }
+    floor_rps = pages["floor"]["rps"]
+    for page in pages.values():
+        page["fraction_of_floor"] = round(page["rps"] / floor_rps, 3)
+    shop_pages = [name for name, _label, _url in PAGES if name != "floor"]
+    aims = {
+        "max_queries_per_page": MAX_QUERIES,
+        "queries_within_limit": all(
+            pages[name]["queries_cold"] <= MAX_QUERIES for name in shop_pages
+        ),
+        "listing_fraction_aim": LISTING_AIM,
+        "listing_fraction": pages["listing"]["fraction_of_floor"],
+        "listing_meets_aim": pages["listing"]["fraction_of_floor"] >= LISTING_AIM,
+    }
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "elapsed_seconds": int(os.environ.get("BENCH_ELAPSED_SECONDS", "0")),
+        "command": os.environ.get("BENCH_COMMAND", "bench/run.sh"),
+        "config": {
+            "products": int(os.environ.get("BENCH_PRODUCTS", "0")),
+            "gunicorn": os.environ.get("BENCH_GUNICORN_ARGS", ""),
+            "worker_class": os.environ.get("BENCH_WORKER_CLASS", ""),
+            "workers": int(os.environ.get("BENCH_WORKERS", "0")),
+            "rounds": int(os.environ.get("BENCH_ROUNDS", "1")),
+            "wrk": (
+                f"wrk -t{os.environ.get('BENCH_WRK_THREADS')} "
+                f"-c{os.environ.get('BENCH_CONNECTIONS')} "
+                f"-d{os.environ.get('BENCH_DURATION')} --latency"
+            ),
+            "database": "PostgreSQL, database " + os.environ.get("BENCH_DB", ""),
+            "cache": f"Redis db {os.environ.get('BENCH_REDIS_DB', '')} (RedisCache)",
+        },
+        "environment": environment(),
+        "floor": {
+            "rps_best": floor_rps,
+            "rps_runs": [run["rps"] for run in floor_runs],
+        },
+        "aims": aims,
+        "pages": pages,
+    }
+
+
+def _yes(flag):
+    return "met" if flag else "**not met**"
+
+
+def _cache_cell(page):
+    if page["cache_gets_per_request"] is None:
+        return "n/a"
+    if page["cache_hit_ratio"] is None:
+        return f"{page['cache_gets_per_request']:.1f}"
+    return f"{page['cache_gets_per_request']:.1f} ({page['cache_hit_ratio']:.0%} hit)"
+
+
+def _table(pages):
+    lines = [
+        "| Page | URL | req/s | p50 | p99 | Fraction of floor | SQL queries cold / warm "
+        "| Cache GETs per request |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for page in pages:
+        lines.append(
+            f"| {page['label']} | `{page['url']}` | {page['rps']:,.0f} | "
+            f"{page['p50_ms']:.1f} ms | {page['p99_ms']:.1f} ms | "
+            f"{page['fraction_of_floor']:.0%} | {page['queries_cold']} / {page['queries_warm']} "
+            f"| {_cache_cell(page)} |"
+        )
+    return lines
+
+
+def _analysis():
+    path = ROOT / "bench" / "analysis.md"
+    return path.read_text(encoding="utf-8").strip().splitlines() if path.exists() else []
+
+
+def markdown(data):
+    env = data["environment"]
+    config = data["config"]
+    floor = data["floor"]
+    aims = data["aims"]
+    pages = data["pages"]
+    main_rows = [pages[name] for name, _label, _url in PAGES]
+    floor_runs = ", ".join(f"{rps:,.0f}" for rps in floor["rps_runs"])
+    lines = [
+        "# Benchmarks",
+        "",
+        "Throughput and latency of the shopper pages on the production profile, measured",
+        "against a bare Django view served by the same gunicorn (the framework's floor).",
+        "The tables are written by `bench/report.py` at the end of every run; the analysis",
+        "comes from `bench/analysis.md`.",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "make bench          # installs wrk, PostgreSQL and Redis if missing, then bench/run.sh",
+        "bench/run.sh        # the same, when the packages are already there",
+        "```",
+        "",
+        f"This run: `{data['command']}`.",
+        "",
+        "Knobs: `BENCH_PRODUCTS` (default 20000), `BENCH_DURATION` (10s), `BENCH_ROUNDS` (2),"
+        " `BENCH_CONNECTIONS` (16), `BENCH_WORKER_CLASS` (sync), `BENCH_PORT` (8765). Raw results:"
+        " `bench/results/latest.json`, wrk outputs and a cProfile of the warm listing in"
+        " `bench/results/` (git-ignored).",
+        "",
+        f"## Results ({data['generated_at']}, {env['products']:,} products, run took "
+        f"{data['elapsed_seconds']} s)",
+        "",
+        *_table(main_rows),
+        "",
+        f"- Each page ran once in each of {config['rounds']} interleaved rounds; the table "
+        "keeps its fastest run (another process on the machine can only slow a run down). "
+        "Fractions are of the floor's fastest run. The floor ran first and last in every "
+        f"round: {floor_runs} req/s, a spread that shows how steady the machine was.",
+        "- SQL queries: Django's test client with `CaptureQueriesContext` against the same "
+        "database and Redis; *cold* right after `cache.clear()`, *warm* the request after.",
+        "- Cache GETs per request: Redis `keyspace_hits` + `keyspace_misses` during the wrk "
+        "run divided by its requests (a `get_many` counts one per key).",
+    ]
+    errors = {name: p["errors"] for name, p in pages.items() if p["error_count"]}
+    lines.append(
+        "- wrk errors: "
+        + (json.dumps(errors) if errors else "none (no socket errors, no 4xx/5xx).")
+    )
+    lines += [
+        "",
+        "### Aims",
+        "",
+        f"- SQL queries per page at most {aims['max_queries_per_page']}, whatever the catalog "
+        f"size: {_yes(aims['queries_within_limit'])}. The cold counts here, on "
+        f"{env['products']:,} products, are the ones `tests/catalog/test_query_counts.py` "
+        "pins on 30 and 90.",
+        f"- Listing at {aims['listing_fraction_aim']:.0%} of the floor or better: "
+        f"{_yes(aims['listing_meets_aim'])} ({aims['listing_fraction']:.0%}).",
+    ]
+    analysis = _analysis()
+    if analysis:
+        lines += ["", *analysis]
+    lines += [
+        "",
+        "## Set-up",
+        "",
+        f"- Catalog: `seed_demo --products {config['products']}` → {env['products']:,} "
+        f"products, {env['visible_products']:,} visible to shoppers; {config['database']}; "
+        f"cache {config['cache']}.",
+        f"- Server: `gunicorn {config['gunicorn']}`, settings `bench.settings` (the production "
+        "settings from the environment, `DEBUG=0`, plus `/__floor__/`), plain http on "
+        "127.0.0.1 (`SECURE_SSL_REDIRECT=False`).",
+        f"- Load: each page warmed (`wrk -t1 -c4 -d2s`), then `{config['wrk']}` against "
+        f"127.0.0.1, {config['rounds']} rounds, with `bench/wrk_report.lua` for exact "
+        "percentiles. No cookies: every request is an anonymous first visit.",
+        "- Worker class: sync workers, gunicorn's default and what runs behind a buffering "
+        "proxy. Each response closes its connection, so wrk reconnects every request: the "
+        "floor pays that too, so the fractions compare like with like. The pages are CPU-bound "
+        "on 2 CPUs shared by wrk, PostgreSQL, Redis and the workers, so threads add GIL "
+        "contention and no CPU (`BENCH_WORKER_CLASS=gthread` measures it).",
+        "",
+        "## Machine",
+        "",
+        f"- {env['nproc']} CPUs ({env['cpu']}), {env['memory_gib']} GiB RAM, "
+        f"Linux {env['kernel']}",
+        f"- Python {env['python']}, Django {env['django']}, gunicorn {env['gunicorn']}, "
+        f"psycopg {env['psycopg']}, PostgreSQL {env['postgresql']}, Redis {env['redis']}, "
+        f"{env['wrk']}",
+        f"- Code: {env['git_commit']}",
+        f"- Load average before / after the run: {env['loadavg_start']} / {env['loadavg_end']}."
+        " wrk, gunicorn, PostgreSQL and Redis share these CPUs; anything else running at the "
+        "same time lowers every row, the floor included.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    """`report.py RESULTS_DIR` builds latest.json and the report from a run's files;
+    `report.py --from-json FILE` only rewrites the report from a latest.json (after
+    editing bench/analysis.md, say)."""
+    output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "BENCHMARKS.md"))
+    if sys.argv[1:2] == ["--from-json"]:
+        data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+    else:
+        results_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "bench" / "results")
+        data = build(results_dir)
+        (results_dir / "latest.json").write_text(
+            json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    output.write_text(markdown(data), encoding="utf-8")
+    print(f"report: {output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Benchmark the shopper pages on the production profile and write BENCHMARKS.md.
+#
+#   bench/run.sh            (or `make bench`, which first installs wrk & co.)
+#
+# PostgreSQL + Redis from scripts/services.sh (a database and a Redis db of the
+# benchmark's own, so a developer's data and `make test` are left alone), seed_demo with
+# BENCH_PRODUCTS products, collectstatic, then gunicorn (DEBUG=0, 2 sync workers) serving
+# bench.wsgi: the store plus a bare view at /__floor__/. Each page is warmed, then loaded
+# with wrk on 127.0.0.1 only, in BENCH_ROUNDS interleaved rounds (best kept); SQL
+# queries per page come from bench/count_queries.py.
+# Results: bench/results/latest.json and BENCHMARKS.md.
+#
+# Knobs (environment): BENCH_PRODUCTS=20000 BENCH_PORT=8765 BENCH_DURATION=10s BENCH_ROUNDS=2
+# BENCH_CONNECTIONS=16 BENCH_WRK_THREADS=2 BENCH_WORKERS=2 BENCH_WORKER_CLASS=sync
+# BENCH_GTHREADS=4 (gthread only) BENCH_DB=hubei_market_bench BENCH_REDIS_DB=2
+# BENCH_OUTPUT=BENCHMARKS.md (where the report goes) BENCH_PROFILE=1 (cProfile of the warm
+# listing into bench/results/profile-listing.txt)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# The command that reproduces this run, for the report: the knobs given, then the script.
+if [ -z "${BENCH_COMMAND:-}" ]; then
+  BENCH_COMMAND=$(env | grep -E '^BENCH_[A-Z_]+=' | grep -v '^BENCH_OUTPUT=' | sort |
+    tr '\n' ' ' || true)bench/run.sh
+fi
+export BENCH_COMMAND
+
+PY=${PY:-$ROOT/.venv/bin/python}
+GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
+export BENCH_PRODUCTS=${BENCH_PRODUCTS:-20000}
+export BENCH_PORT=${BENCH_PORT:-8765}
+export BENCH_DURATION=${BENCH_DURATION:-10s}
+export BENCH_ROUNDS=${BENCH_ROUNDS:-2}
+export BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
+export BENCH_WRK_THREADS=${BENCH_WRK_THREADS:-2}
+export BENCH_WORKERS=${BENCH_WORKERS:-2}
+export BENCH_WORKER_CLASS=${BENCH_WORKER_CLASS:-sync}
+export BENCH_GTHREADS=${BENCH_GTHREADS:-4}
+export BENCH_DB=${BENCH_DB:-hubei_market_bench}
+export BENCH_REDIS_DB=${BENCH_REDIS_DB:-2}
+export BENCH_OUTPUT=${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}
+export BENCH_PROFILE=${BENCH_PROFILE:-1}
+WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
+RESULTS=$ROOT/bench/results
+BASE=http://127.0.0.1:$BENCH_PORT
+
+log() { printf 'bench [%3ds]: %s\n' "$SECONDS" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -x "$PY" ] || die "no virtualenv at $PY (run make bench, or make run once)"
+command -v wrk >/dev/null || die "wrk is missing: scripts/services.sh packages"
+command -v curl >/dev/null || die "curl is missing"
+
+mkdir -p "$WORK" "$RESULTS"
+rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
+  "$RESULTS"/queries.json "$RESULTS"/gunicorn.log
+export BENCH_LOADAVG_START
+BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- Services: PostgreSQL and Redis, with a database and a Redis db of our own ---------
+pg_url=$(scripts/services.sh postgres)
+redis_url=$(scripts/services.sh redis)
+export DATABASE_URL=${pg_url%/*}/$BENCH_DB
+export REDIS_URL=${redis_url%/*}/$BENCH_REDIS_DB
+"$PY" - "${pg_url%/*}/postgres" "$BENCH_DB" <<'EOF'
+import sys
+
+import psycopg
+
+url, name = sys.argv[1:]
+with psycopg.connect(url, autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(f'CREATE DATABASE "{name}"')
+EOF
+log "PostgreSQL $DATABASE_URL, Redis $REDIS_URL"
+
+# --- The production profile, plain http on loopback ------------------------------------
+export DJANGO_SETTINGS_MODULE=bench.settings
+export DEBUG=0
+SECRET_KEY=bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+export SECRET_KEY
+export ALLOWED_HOSTS=127.0.0.1,localhost
+export SECURE_SSL_REDIRECT=False SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False
+export SECURE_HSTS_SECONDS=0
+export STATIC_ROOT=$WORK/static MEDIA_ROOT=$WORK/media
+export LOG_LEVEL=WARNING
+unset CATALOG_PAGE_CACHE_SECONDS CONN_MAX_AGE
+
+log "migrate"
+"$PY" manage.py migrate --noinput -v0
+log "seed_demo --products $BENCH_PRODUCTS"
+# (its staff-login line, with a fresh password, is not echoed)
+"$PY" manage.py seed_demo --products "$BENCH_PRODUCTS" --no-progress >"$WORK/seed.log"
+grep -v -i "password\|login" "$WORK/seed.log" >&2 || true
+log "collectstatic"
+"$PY" manage.py collectstatic --noinput -v0
+
+# --- SQL queries per page (Django test client, same database and cache) ----------------
+log "counting SQL queries per page (cold and warm)"
+"$PY" -m bench.count_queries "$RESULTS/queries.json"
+if [ "$BENCH_PROFILE" = 1 ]; then
+  log "profiling the warm listing (cProfile, Django test client)"
+  "$PY" -m bench.profile_page /products/ --out "$RESULTS/profile-listing.txt"
+fi
+
+# --- gunicorn --------------------------------------------------------------------------
+if (exec 3<>"/dev/tcp/127.0.0.1/$BENCH_PORT") 2>/dev/null; then
+  die "port $BENCH_PORT is already taken; set BENCH_PORT"
+fi
+gunicorn_args=(bench.wsgi:application --bind "127.0.0.1:$BENCH_PORT"
+  --workers "$BENCH_WORKERS" --worker-class "$BENCH_WORKER_CLASS"
+  --log-level warning --error-logfile bench/results/gunicorn.log)
+[ "$BENCH_WORKER_CLASS" = gthread ] && gunicorn_args+=(--threads "$BENCH_GTHREADS")
+export BENCH_GUNICORN_ARGS="${gunicorn_args[*]}"
+"$GUNICORN" "${gunicorn_args[@]}" &
+GUNICORN_PID=$!
+stop_gunicorn() {
+  if [ -n "${GUNICORN_PID:-}" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+    wait "$GUNICORN_PID" 2>/dev/null || true
+  fi
+  GUNICORN_PID=
+}
+trap stop_gunicorn EXIT
+trap 'exit 130' INT TERM
+
+for _ in $(seq 100); do
+  curl -fs -o /dev/null "$BASE/__floor__/" && break
+  kill -0 "$GUNICORN_PID" 2>/dev/null || die "gunicorn exited: see $RESULTS/gunicorn.log"
+  sleep 0.2
+done
+curl -fs -o /dev/null "$BASE/__floor__/" || die "gunicorn did not answer on $BASE"
+log "gunicorn ${gunicorn_args[*]} (pid $GUNICORN_PID)"
+
+# --- wrk: warm each page, then measure -------------------------------------------------
+# Redis hits and misses around each run: is the page cache hit, and how many cache
+# round trips does a request make? (Server-wide counters: other clients of this Redis
+# would be counted too.)
+redis_counts() {
+  redis-cli -u "$REDIS_URL" info stats | tr -d '\r' |
+    awk -F: '/^keyspace_hits:/ {h = $2} /^keyspace_misses:/ {m = $2} END {print h + 0, m + 0}'
+}
+mapfile -t pages < <("$PY" -m bench.pages)
+for entry in "${pages[@]}"; do
+  read -r name path <<<"$entry"
+  url=$BASE$path
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+  [ "$status" = 200 ] || die "$url answered $status, expected 200"
+  # Warm-up: every worker loads templates, translations and its DB connection.
+  wrk -t1 -c4 -d2s "$url" >/dev/null
+done
+# Rounds, interleaved: every page once per round, the floor first and last in each.
+# Another process on the machine can only slow a run down, so the report keeps each
+# page's best round; the spread of the floor's runs shows how steady the machine was.
+for round in $(seq "$BENCH_ROUNDS"); do
+  for entry in "${pages[@]}" "floor_end /__floor__/"; do
+    read -r name path <<<"$entry"
+    before=$(redis_counts)
+    wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency \
+      -s bench/wrk_report.lua "$BASE$path" >"$RESULTS/wrk-$name-r$round.txt"
+    echo "$before $(redis_counts)" >"$RESULTS/redis-$name-r$round.txt"
+    log "round $round/$BENCH_ROUNDS $path: $(awk '/Requests\/sec/ {print $2}' \
+      "$RESULTS/wrk-$name-r$round.txt") req/s"
+  done
+done
+
+stop_gunicorn
+export BENCH_LOADAVG_END
+BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- Report ----------------------------------------------------------------------------
+export BENCH_ELAPSED_SECONDS=$SECONDS
+"$PY" -m bench.report "$RESULTS"
+log "done in ${SECONDS}s: $RESULTS/latest.json, $BENCH_OUTPUT"
