@@ -268,6 +268,11 @@ class Product(models.Model):
             models.Index(fields=["status", "-created_at"], name="product_status_created"),
             models.Index(fields=["status", "price"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(is_featured=True),
+                name="product_featured_newest",
+            ),
         ]
 
     def __str__(self):
