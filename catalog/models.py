@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -314,6 +315,11 @@ class ProductImage(models.Model):
         return self.image.name
 
 
+def _is_site_path(url):
+    """A path on this site: no scheme, no host, nothing a browser reads as one (//, /\\)."""
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=set())
+
+
 class KeywordLanding(models.Model):
     """A keyword typed into search that takes the shopper straight to a page."""
 
@@ -376,9 +382,7 @@ class KeywordLanding(models.Model):
                 errors[field] = _("Choose where this keyword leads.")
             elif field != needed and value:
                 errors[field] = _("Leave this empty for the chosen target.")
-        if needed == "url" and self.url and (
-            not self.url.startswith("/") or self.url.startswith("//")
-        ):
+        if needed == "url" and self.url and not _is_site_path(self.url):
             errors["url"] = _("Enter a path on this site, starting with a single /.")
         if errors:
             raise ValidationError(errors)

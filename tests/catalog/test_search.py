@@ -216,6 +216,8 @@ def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_clie
          "Enter a path on this site, starting with a single /."),
         ({"target": "url", "url": "//evil.example/"}, "url",
          "Enter a path on this site, starting with a single /."),
+        ({"target": "url", "url": "/\\evil.example/"}, "url",
+         "Enter a path on this site, starting with a single /."),
     ],
 )
 def test_admin_refuses_a_landing_that_leads_nowhere_or_off_site(staff_client, db, data, field,
