@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
-from catalog.images import limits_help_text, process_upload
+from catalog.images import delete_photo_files, limits_help_text, process_upload
 from catalog.models import (
     Category,
     County,
@@ -20,14 +20,17 @@ from catalog.models import (
 
 
 class RenameRefreshesSearchMixin:
-    """Renaming a vendor or a place changes what its products are found by."""
+    """Renaming a vendor, a place or a category changes what its products are found by:
+    their search documents are rebuilt in the background."""
 
-    search_refresh_field = None
+    searchable_fields = {"name", "name_en", "name_zh", "parent", "prefecture"}
+    search_refresh_fields = ()  # product filters naming the products to rebuild
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and form.changed_data:
-            services.schedule_search_refresh(**{self.search_refresh_field: obj.pk})
+        if change and self.searchable_fields & set(form.changed_data):
+            for field in self.search_refresh_fields:
+                services.schedule_search_refresh(**{field: obj.pk})
 
 
 @admin.register(Prefecture)
@@ -36,7 +39,7 @@ class PrefectureAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
     list_editable = ["position"]
     search_fields = ["name_en", "name_zh"]
     prepopulated_fields = {"slug": ["name_en"]}
-    search_refresh_field = "origin_county__prefecture_id"
+    search_refresh_fields = ["origin_county__prefecture_id"]
 
 
 @admin.register(County)
@@ -46,7 +49,7 @@ class CountyAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
     list_select_related = ["prefecture"]
     search_fields = ["name_en", "name_zh", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
-    search_refresh_field = "origin_county_id"
+    search_refresh_fields = ["origin_county_id"]
 
 
 @admin.register(Category)
@@ -56,7 +59,7 @@ class CategoryAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_zh"]
     prepopulated_fields = {"slug": ["name_en"]}
-    search_refresh_field = "category_id"
+    search_refresh_fields = ["category_id", "category__parent_id"]
 
 
 class VendorMemberInline(admin.TabularInline):
@@ -97,7 +100,7 @@ class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
     readonly_fields = ["status", "status_changed_at", "created_at", "updated_at"]
     inlines = [VendorMemberInline]
     actions = ["approve", "suspend", "reject"]
-    search_refresh_field = "vendor_id"
+    search_refresh_fields = ["vendor_id"]
 
     @admin.action(description=_("Approve selected vendors"))
     def approve(self, request, queryset):
@@ -147,11 +150,19 @@ class ProductImageForm(forms.ModelForm):
         cleaned = super().clean()
         upload = cleaned.get("upload")
         if upload:
+            if self.instance.pk:
+                self._replaced = (self.instance.image.name, self.instance.thumbnail.name)
             # Raises ValidationError; the files are written only when the row is saved.
             self.instance.image, self.instance.thumbnail = process_upload(upload)
         elif not self.instance.pk and self.has_changed():
             self.add_error("upload", _("Choose a photo to upload."))
         return cleaned
+
+    def save(self, commit=True):
+        image = super().save(commit=commit)
+        if getattr(self, "_replaced", None):
+            delete_photo_files(*self._replaced)  # the files of the photo replaced
+        return image
 
 
 class ProductImageInline(admin.TabularInline):

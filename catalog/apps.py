@@ -8,4 +8,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from catalog import page_cache  # noqa: F401  (connects the cache invalidation)
+        from catalog.images import photo_deleted
+
+        post_delete.connect(photo_deleted, sender="catalog.ProductImage", dispatch_uid="photo-files")

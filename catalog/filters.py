@@ -24,6 +24,7 @@ SORT_ORDERING = {
     "-price": ("-price", "-id"),
     "name": ("name", "id"),
 }
+MAX_QUERY_LENGTH = 100
 PRICE_FIELD = {"min_value": 0, "max_digits": 10, "decimal_places": 2}
 PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
 
@@ -43,7 +44,7 @@ class ProductFilterForm(forms.Form):
 
 class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_q", label=_("Keywords"), widget=forms.HiddenInput, max_length=100
+        method="filter_q", label=_("Keywords"), widget=forms.HiddenInput
     )
     category = django_filters.ChoiceFilter(
         label=_("Category"), method="filter_category", empty_label=_("All categories")
@@ -94,7 +95,7 @@ class ProductFilter(django_filters.FilterSet):
             self.filters["sort"].extra["empty_label"] = _("Best match")
 
     def filter_q(self, queryset, name, value):
-        return search_products(queryset, value)
+        return search_products(queryset, value[:MAX_QUERY_LENGTH])
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))

@@ -15,13 +15,17 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO is how Pillow names the JPEGs many phones write (a JPEG with extra frames).
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 MAIN_MAX_SIDE = 1600
 THUMBNAIL_SIDE = 480
 JPEG_QUALITY = 85
+SHARED_DEMO_PREFIX = ("products/demo/", "products/thumbs/demo/")
 
 NOT_AN_IMAGE = _("This file is not a photo. Upload a JPEG, PNG or WebP image.")
 WRONG_FORMAT = _("Photos must be JPEG, PNG or WebP; this one is %(format)s.")
@@ -126,3 +130,21 @@ def process_upload(uploaded):
     return ContentFile(main_bytes, name=f"{name}.jpg"), ContentFile(
         thumbnail_bytes, name=f"{name}.jpg"
     )
+
+
+
+def delete_photo_files(*names):
+    """Remove a photo's files from storage once the surrounding transaction commits."""
+    # Demo photos are shared by many products: never deleted with one of them.
+    names = [name for name in names if name and not name.startswith(SHARED_DEMO_PREFIX)]
+
+    def delete():
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete, robust=True)
+
+
+def photo_deleted(sender, instance, **kwargs):
+    """post_delete of ProductImage: a removed photo must stop being served."""
+    delete_photo_files(instance.image.name, instance.thumbnail.name)

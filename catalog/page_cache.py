@@ -69,6 +69,21 @@ def _key(kind, *parts):
     return f"catalog:{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+# The query parameters catalog pages read; others (utm_source…) share the cached page.
+PAGE_PARAMS = (
+    "q", "category", "prefecture", "county", "vendor", "min_price", "max_price", "in_stock",
+    "sort", "page",
+)
+
+
+def _known_params(request):
+    return "&".join(
+        f"{name}={value}"
+        for name in PAGE_PARAMS
+        for value in request.GET.getlist(name)
+    )
+
+
 def cached_page(request, render):
     """The response `render(extra_context)` gives, cached for shoppers not signed in.
 
@@ -77,9 +92,8 @@ def cached_page(request, render):
     """
     if request.method != "GET" or request.user.is_authenticated:
         return render({})
-    key = _key(
-        "page", get_language() or "", request.get_full_path(), str(bool(request.htmx))
-    )
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    key = _key("page", get_language() or "", request.path, _known_params(request), str(fragment))
     found = cache.get_many([REVISION_KEY, key])
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)

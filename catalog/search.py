@@ -17,14 +17,18 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
-CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CJK_RUN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 LATIN_WORD = re.compile(r"[0-9a-z]+")
+DIGITS_OR_LETTERS = re.compile(r"[0-9]+|[a-z]+")
 MAX_QUERY_TERMS = 12
 
 
 def normalise_keyword(text):
-    """Fold width and case and collapse spaces: "  Help　HUBEI " -> "help hubei"."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    """Fold width, case and accents, collapse spaces: "  Help　HUBEI " -> "help hubei",
+    "Zǐguī" -> "zigui"."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(text.split())
 
 
@@ -35,7 +39,12 @@ def _cjk_bigrams(run):
 def document_tokens(text):
     """Every token a search document holds for `text`, in order, without repeats."""
     text = normalise_keyword(text)
-    tokens = LATIN_WORD.findall(text)
+    tokens = []
+    for word in LATIN_WORD.findall(text):
+        tokens.append(word)
+        parts = DIGITS_OR_LETTERS.findall(word)
+        if len(parts) > 1:  # "5kg" is also found by "5 kg"
+            tokens.extend(parts)
     for run in CJK_RUN.findall(text):
         tokens.extend(run)
         tokens.extend(_cjk_bigrams(run))

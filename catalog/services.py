@@ -11,6 +11,7 @@ from catalog.images import process_upload
 from catalog.models import Product, ProductImage, Vendor
 from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
+from catalog.selectors import forget_counts
 
 SEARCH_REBUILD_BATCH = 500
 
@@ -39,6 +40,7 @@ def _set_vendor_status(vendor, new_status):
         vendor.status = new_status
         vendor.status_changed_at = timezone.now()
         vendor.save(update_fields=["status", "status_changed_at", "updated_at"])
+    forget_counts()
     return vendor
 
 
@@ -60,6 +62,7 @@ def save_product(product):
     """Save a product with its search document rebuilt from its current names."""
     product.search_document = product_search_document(product)
     product.save()
+    forget_counts()
     return product
 
 
@@ -109,4 +112,5 @@ def schedule_search_refresh(**product_filter):
     """
     from catalog.tasks import refresh_search_documents_task
 
-    transaction.on_commit(partial(refresh_search_documents_task.delay, product_filter))
+    # robust: a broker that is down must not turn the committed save into an error page.
+    transaction.on_commit(partial(refresh_search_documents_task.delay, product_filter), robust=True)

@@ -115,8 +115,8 @@ def _listing(request, template, *, scope=None, hide=(), context=None, before=Non
                 raise Http404(_("There is no such page of results.")) from None
             page.object_list = apply_prices(list(page.object_list))
         listing = {"filter": filterset, "page": page}
-        if request.htmx:
-            return render(request, "catalog/partials/listing.html", listing)
+        if request.htmx and not request.htmx.history_restore_request:
+            return render(request, "catalog/partials/listing.html", {**listing, **extra})
         full = {**listing, **page_context, **(context or {}), **extra}
         return render(request, template, full)
 

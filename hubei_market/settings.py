@@ -17,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 # --- Core -----------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
+# On by default only in the embedded profile (no DATABASE_URL): a server given a real
+# database runs with DEBUG off, and so refuses the development SECRET_KEY, unless told.
+DEBUG = env.bool("DEBUG", default="DATABASE_URL" not in env)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-hubei-market-development-key-never-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)

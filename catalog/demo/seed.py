@@ -156,25 +156,31 @@ def seed_landings():
         "zone": lambda _: {},
     }
     for keyword, target, value in LANDINGS:
-        KeywordLanding.objects.update_or_create(
+        # get_or_create: a landing staff changed or switched off stays as they left it
+        KeywordLanding.objects.get_or_create(
             keyword=normalise_keyword(keyword),
-            defaults={"target": target, "is_active": True, **targets[target](value)},
+            defaults={"target": target, **targets[target](value)},
         )
 
 
 def ensure_staff_login(password=None):
-    """The staff account for the admin; returns (username, password)."""
+    """The staff account for the admin: (username, password), or (username, None) when
+    it already exists and no password was asked for (its password is left alone)."""
     User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=STAFF_USERNAME,
+        defaults={"is_staff": True, "is_superuser": True, "email": "staff@example.com"},
+    )
+    if not created and not password:
+        return STAFF_USERNAME, None
     password = password or secrets.token_urlsafe(9)
-    user, _ = User.objects.get_or_create(username=STAFF_USERNAME)
-    user.is_staff = user.is_superuser = True
-    user.email = user.email or "staff@example.com"
     user.set_password(password)
     user.save()
     return STAFF_USERNAME, password
 
 
 def seed_reference_data():
+    """Hubei's places and the categories, where missing (the migration loads them)."""
     from catalog.models import Prefecture
 
     load_reference_data(Prefecture, County, Category)

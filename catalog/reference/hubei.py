@@ -166,15 +166,15 @@ CATEGORIES = [
 
 
 def load_reference_data(Prefecture, County, Category):
-    """Create or update the places and categories (idempotent). Takes the models so a
-    migration can pass its historical ones."""
+    """Create the places and categories that are missing; rows staff edited are left as
+    they are. Takes the models so a migration can pass its historical ones."""
     for position, (slug, name_en, name_zh, kind, counties) in enumerate(PREFECTURES):
-        prefecture, _ = Prefecture.objects.update_or_create(
+        prefecture, _ = Prefecture.objects.get_or_create(
             slug=slug,
             defaults={"name_en": name_en, "name_zh": name_zh, "kind": kind, "position": position},
         )
         for county_slug, county_en, county_zh, known_en, known_zh in counties:
-            County.objects.update_or_create(
+            County.objects.get_or_create(
                 slug=county_slug,
                 defaults={
                     "prefecture": prefecture,
@@ -185,6 +185,6 @@ def load_reference_data(Prefecture, County, Category):
                 },
             )
     for position, (slug, name_en, name_zh) in enumerate(CATEGORIES):
-        Category.objects.update_or_create(
+        Category.objects.get_or_create(
             slug=slug, defaults={"name_en": name_en, "name_zh": name_zh, "position": position}
         )

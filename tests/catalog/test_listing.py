@@ -190,3 +190,27 @@ def test_unknown_category_county_and_vendor_pages_are_404(client):
     assert client.get("/counties/nope/").status_code == 404
     assert client.get("/vendors/nope/").status_code == 404
     assert client.get("/products/nope/").status_code == 404
+
+
+def test_htmx_history_restore_gets_the_whole_page(client):
+    ProductFactory()
+
+    response = client.get(
+        LIST, {"in_stock": "on"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+
+    assert "<html" in response.content.decode()
+
+
+def test_home_counts_include_subcategories_and_drop_a_suspended_vendor(english):
+    from catalog import services
+
+    tea = CategoryFactory(slug="tea-h", name_en="Tea leaves", name_zh="茶叶")
+    green = CategoryFactory(slug="green-h", parent=tea)
+    ProductFactory(category=tea)
+    hidden_soon = ProductFactory(category=green)
+    assert "Tea leaves</span>\n        <span class=\"muted\">2 products" in english.get("/").content.decode()
+
+    services.suspend_vendor(hidden_soon.vendor)
+
+    assert "Tea leaves</span>\n        <span class=\"muted\">1 product<" in english.get("/").content.decode()

@@ -141,3 +141,40 @@ def test_staff_upload_of_a_photo_adds_it_to_the_product_page(staff_client, clien
     photo = ProductImage.objects.get(product=product)
     assert len(stored_files(settings)) == 2
     assert photo.image.url in client.get(product.get_absolute_url()).content.decode()
+
+
+def test_a_deleted_photo_stops_being_served(staff_client, settings, django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    photo = services.add_product_photo(product, upload())
+    assert len(stored_files(settings)) == 2
+    data = admin_product_form(product)
+    data.update({
+        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": photo.pk,
+        "images-0-product": product.pk, "images-0-alt_text": "", "images-0-position": "0",
+        "images-0-DELETE": "on",
+    })
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:catalog_product_change", args=[product.pk]), data
+        )
+
+    assert response.status_code == 302
+    assert ProductImage.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_shared_demo_photos_survive_a_product_photo_deletion(settings,
+                                                            django_capture_on_commit_callbacks):
+    product = ProductFactory()
+    shared = settings.MEDIA_ROOT / "products" / "demo" / "tea-1.jpg"
+    shared.parent.mkdir(parents=True)
+    shared.write_bytes(image_bytes())
+    photo = ProductImage.objects.create(
+        product=product, image="products/demo/tea-1.jpg", thumbnail="products/demo/tea-1.jpg"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.delete()
+
+    assert shared.exists()

@@ -1,9 +1,10 @@
 import re
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
 
-from catalog.models import KeywordLanding
+from catalog.models import KeywordLanding, Vendor
 from catalog.search import document_tokens, normalise_keyword, query_terms
 from tests.factories import (
     CategoryFactory,
@@ -71,6 +72,9 @@ def catalog(db):
         ("富硒", ["tea"]),  # only in the description
         ("Zigui 脐橙", ["orange"]),  # mixed languages: both must match
         ("ｚｉｇｕｉ", ["orange"]),  # full-width letters
+        ("Zǐguī", ["orange"]),  # pinyin with tone marks
+        ("脐橙 5 kg", ["orange"]),  # the name says 5kg
+        ("脐橙 5kg", ["orange"]),
         ("zigui 茶", []),
         ("榴莲", []),
     ],
@@ -149,6 +153,8 @@ def test_query_terms_split_chinese_into_bigrams():
     assert document_tokens("武汉热干面") == ["武", "汉", "热", "干", "面",
                                             "武汉", "汉热", "热干", "干面"]
     assert normalise_keyword("  Help　HUBEI ") == "help hubei"
+    assert document_tokens("5kg 箱") == ["5kg", "5", "kg", "箱"]
+    assert query_terms("𠀀𠀁") == ["𠀀𠀁"]
 
 
 # --- keyword landings ---------------------------------------------------------------------
@@ -229,3 +235,34 @@ def test_admin_refuses_a_landing_that_leads_nowhere_or_off_site(staff_client, db
     assert response.status_code == 200
     assert message in response.content.decode()
     assert KeywordLanding.objects.count() == 0
+
+
+def test_a_very_long_query_still_searches(client, catalog):
+    assert found(client, "脐橙 " + "x" * 200) == []
+    assert found(client, "脐橙" + " " * 200) == ["orange"]
+
+
+def test_a_landing_into_a_hidden_vendor_is_not_followed_or_suggested(english, catalog):
+    vendor = VendorFactory(name="屈乡果业", status=Vendor.Status.SUSPENDED)
+    KeywordLandingFactory(keyword="屈乡", target=KeywordLanding.Target.VENDOR, vendor=vendor)
+
+    response = english.get(SEARCH, {"q": "屈乡"})
+
+    assert response.status_code == 200
+    assert "?q=" + quote("屈乡") not in english.get("/").content.decode()
+
+
+def test_renaming_a_parent_category_updates_products_of_its_children(
+    staff_client, db, django_capture_on_commit_callbacks
+):
+    tea = CategoryFactory(slug="tea-r", name_en="Tea", name_zh="茶叶")
+    green = CategoryFactory(slug="green-r", name_en="Green", name_zh="绿茶", parent=tea)
+    product = ProductFactory(category=green, name="恩施玉露")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("admin:catalog_category_change", args=[tea.pk]),
+            {"slug": "tea-r", "name_en": "Leaf tea", "name_zh": "名茶", "position": "0"},
+        )
+
+    assert found(staff_client, "名茶") == [product.slug]

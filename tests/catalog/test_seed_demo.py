@@ -56,6 +56,21 @@ def test_seeding_again_adds_only_what_is_missing():
     assert Vendor.objects.filter(slug="zigui-coop").count() == 1
 
 
+def test_seeding_again_keeps_the_staff_password_and_staff_changes(client, monkeypatch):
+    output = seed(10)
+    username, password = output.split("Staff login for /admin/: ")[1].split()[0:3:2]
+    KeywordLanding.objects.filter(keyword="助农").update(is_active=False)
+
+    again = seed(10)
+
+    assert "password unchanged" in again
+    assert client.login(username=username, password=password)
+    assert KeywordLanding.objects.get(keyword="助农").is_active is False
+    monkeypatch.setenv("DEMO_STAFF_PASSWORD", "chosen-demo-password")
+    seed(10)
+    assert client.login(username=username, password="chosen-demo-password")
+
+
 def test_a_negative_product_count_is_refused():
     with pytest.raises(CommandError, match="--products must be 0 or more."):
         seed(-1)

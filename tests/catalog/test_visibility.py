@@ -67,3 +67,14 @@ def test_description_is_escaped_plain_text(client):
 
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>second line" in html
+
+
+def test_a_hidden_product_gets_a_friendly_page_in_the_shoppers_language(english, settings):
+    settings.DEBUG = False
+    product = ProductFactory(status=Product.Status.DRAFT)
+
+    response = english.get(product.get_absolute_url())
+
+    assert response.status_code == 404
+    assert "This page is not here" in response.content.decode()
+    assert "Back to the zone home" in response.content.decode()

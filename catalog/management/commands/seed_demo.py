@@ -46,4 +46,10 @@ class Command(BaseCommand):
                 f"in {elapsed:.1f} s."
             )
         )
-        self.stdout.write(f"Staff login for /admin/: {username} / {password}")
+        if password:
+            self.stdout.write(f"Staff login for /admin/: {username} / {password}")
+        else:
+            self.stdout.write(
+                f"Staff login for /admin/: {username}, password unchanged "
+                "(run with DEMO_STAFF_PASSWORD=... to set a new one)"
+            )
