@@ -40,7 +40,7 @@ test-postgres: $(VENV)/.installed
 	set -e; \
 	db=$${DATABASE_URL:-$$($(SERVICES) postgres)}; \
 	redis=$${REDIS_URL:-$$($(SERVICES) redis)}; \
-	DATABASE_URL=$$db REDIS_URL=$$redis $(VENV)/bin/pytest -q
+	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis $(VENV)/bin/pytest -q
 
 ## make messages: extract and compile the Chinese translations after changing strings
 messages: $(VENV)/.installed

@@ -49,7 +49,8 @@ def test_a_task_sent_through_redis_is_run_by_a_real_worker():
     County.objects.filter(pk=product.origin_county_id).update(name_zh="福白菊之乡")
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0",
+           "DEBUG": "1"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hubei_market", "worker", "--pool=solo",

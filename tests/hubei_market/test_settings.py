@@ -15,7 +15,7 @@ PRODUCTION = {
 }
 
 
-IGNORED_ENV = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+IGNORED_ENV = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def manage(*args, **env):
@@ -59,3 +59,10 @@ def test_embedded_default_needs_no_services():
         "django.core.cache.backends.filebased.FileBasedCache",
         "filesystem://",
     ]
+
+
+def test_a_server_given_a_real_database_is_not_in_debug_mode_by_accident():
+    result = manage("check", DATABASE_URL=PRODUCTION["DATABASE_URL"])
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
