@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "catalog",
+    "orders",
 ]
 
 MIDDLEWARE = [

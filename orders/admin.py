@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from orders.models import Address, Order, OrderEvent, OrderLine, OrderPart
+
+
+class OrderPartInline(admin.TabularInline):
+    model = OrderPart
+    extra = 0
+    fields = ["vendor", "status", "subtotal", "weight_g", "carrier", "tracking_number",
+              "shipped_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    fields = ["at", "part", "from_status", "to_status", "by"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "shopper", "mobile", "status", "payment_method", "total",
+                    "created_at"]
+    list_filter = ["status", "payment_method", "parts__vendor"]
+    list_select_related = ["shopper"]
+    search_fields = ["number", "mobile", "shopper__username"]
+    readonly_fields = ["number", "shopper", "status", "payment_method", "address", "mobile",
+                       "total", "weight_g", "idempotency_key", "created_at", "updated_at"]
+    inlines = [OrderPartInline, OrderEventInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # orders come from checkout
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(admin.ModelAdmin):
+    list_display = ["product_name", "part", "unit_price", "quantity", "line_total"]
+    list_select_related = ["part__order", "part__vendor"]
+    search_fields = ["product_name", "part__order__number"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "mobile", "province", "city", "district", "user"]
+    list_select_related = ["user"]
+    search_fields = ["recipient", "mobile", "user__username"]

@@ -1,0 +1,222 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Product, Vendor
+
+MAINLAND_MOBILE = RegexValidator(
+    r"^1[3-9]\d{9}$", _("Enter a mainland China mobile number: 11 digits starting with 1.")
+)
+ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+def new_order_number():
+    """HB + 12 random characters: about 60 bits, not guessable, easy to read aloud."""
+    return "HB" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(12))
+
+
+class Cart(models.Model):
+    # One of the two is set: a signed-in shopper's cart, or an anonymous session's.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cart",
+        verbose_name=_("shopper"),
+    )
+    session_key = models.CharField(_("session"), max_length=40, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(session_key__isnull=False),
+                name="cart_has_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"cart {self.pk}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_item_unique"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_item_qty_gte_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("placed")
+        CONFIRMED = "confirmed", _("confirmed")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class PaymentMethod(models.TextChoices):
+        CASH_ON_DELIVERY = "cod", _("cash on delivery")
+        BANK_TRANSFER = "bank_transfer", _("bank transfer")
+
+    number = models.CharField(
+        _("order number"), max_length=14, unique=True, default=new_order_number, editable=False
+    )
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("shopper"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLACED
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=16, choices=PaymentMethod.choices
+    )
+    # The delivery address as it was at checkout (the address book may change later).
+    address = models.JSONField(_("delivery address"))
+    mobile = models.CharField(_("mobile"), max_length=11, db_index=True)
+    total = models.DecimalField(_("total (CNY)"), max_digits=12, decimal_places=2)
+    weight_g = models.PositiveIntegerField(_("total weight (g)"))
+    idempotency_key = models.CharField(_("checkout key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self):
+        return self.number
+
+
+class OrderPart(models.Model):
+    """What one vendor ships of an order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting shipment")
+        SHIPPED = "shipped", _("shipped")
+        DELIVERED = "delivered", _("delivered")
+        CANCELLED = "cancelled", _("cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parts")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="order_parts")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    subtotal = models.DecimalField(_("subtotal (CNY)"), max_digits=12, decimal_places=2)
+    weight_g = models.PositiveIntegerField(_("weight (g)"))
+    carrier = models.CharField(_("carrier"), max_length=40, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "vendor__name", "id"]
+        verbose_name = _("order part")
+        verbose_name_plural = _("order parts")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "vendor"], name="order_part_one_per_vendor"),
+        ]
+
+    def __str__(self):
+        return f"{self.order.number} / {self.vendor}"
+
+
+class OrderLine(models.Model):
+    part = models.ForeignKey(OrderPart, on_delete=models.CASCADE, related_name="lines")
+    # Null once the product is deleted; the snapshots below keep what was bought.
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, related_name="+")
+    product_name = models.CharField(_("product"), max_length=160)
+    pack_size = models.CharField(_("pack size"), max_length=60)
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total (CNY)"), max_digits=12, decimal_places=2)
+    weight_g = models.PositiveIntegerField(_("weight (g)"))
+
+    class Meta:
+        ordering = ["part", "id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name}"
+
+
+class OrderEvent(models.Model):
+    """Every status change of an order or of one of its parts: what, who, when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Null when the change is to the order as a whole.
+    part = models.ForeignKey(
+        OrderPart, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12)
+    # Null for changes made by the system (a scheduled task).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self):
+        return f"{self.order.number}: {self.from_status} → {self.to_status}"
+
+
+class Address(models.Model):
+    """An entry of a shopper's address book, in the mainland format."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
+    recipient = models.CharField(_("recipient"), max_length=40)
+    mobile = models.CharField(_("mobile"), max_length=11, validators=[MAINLAND_MOBILE])
+    province = models.CharField(_("province"), max_length=20)
+    city = models.CharField(_("city"), max_length=30)
+    district = models.CharField(_("district or county"), max_length=30)
+    street = models.CharField(_("street address"), max_length=120)
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return f"{self.recipient} {self.province}{self.city}{self.district}{self.street}"
+
+    def snapshot(self):
+        return {
+            "recipient": self.recipient,
+            "mobile": self.mobile,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "street": self.street,
+        }

@@ -1,0 +1,214 @@
+"""What shoppers and staff do with carts and orders; each function is one transaction."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Product
+from catalog.page_cache import bump_catalog_revision
+from catalog.pricing import price_for
+from orders.locks import return_stock, take_stock
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+
+NOT_AVAILABLE = _("“%(product)s” is no longer on sale.")
+NOT_ENOUGH_STOCK = _("Only %(stock)s of “%(product)s” left; you asked for %(quantity)s.")
+SOLD_OUT = _("“%(product)s” is sold out.")
+EMPTY_CART = _("Your cart is empty.")
+BAD_QUANTITY = _("Choose a quantity of at least 1.")
+ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
+ORDER_TRANSITIONS = {
+    Order.Status.PLACED: {Order.Status.CONFIRMED, Order.Status.CANCELLED},
+    Order.Status.CONFIRMED: {Order.Status.CANCELLED, Order.Status.COMPLETED},
+    Order.Status.COMPLETED: set(),
+    Order.Status.CANCELLED: set(),
+}
+SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
+
+
+class CheckoutProblem(ValidationError):
+    """Items that cannot be bought as the cart stands; `messages` says which and why."""
+
+
+def _stock_problem(product, quantity):
+    if product.stock == 0:
+        return ValidationError(SOLD_OUT, code="sold_out", params={"product": product.name})
+    return ValidationError(
+        NOT_ENOUGH_STOCK,
+        code="not_enough_stock",
+        params={"product": product.name, "stock": product.stock, "quantity": quantity},
+    )
+
+
+def set_cart_quantity(cart, product, quantity):
+    """Put `quantity` of `product` in the cart (0 removes it), within what is in stock."""
+    if quantity < 0:
+        raise ValidationError(BAD_QUANTITY, code="bad_quantity")
+    if not Product.objects.visible().filter(pk=product.pk).exists():
+        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.name})
+    with transaction.atomic():
+        if quantity == 0:
+            CartItem.objects.filter(cart=cart, product=product).delete()
+            return None
+        if quantity > product.stock:
+            raise _stock_problem(product, quantity)
+        item, _created = CartItem.objects.update_or_create(
+            cart=cart, product=product, defaults={"quantity": quantity}
+        )
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return item
+
+
+def add_to_cart(cart, product, quantity=1):
+    """Add `quantity` more of `product` (what the product page's button does)."""
+    if quantity < 1:
+        raise ValidationError(BAD_QUANTITY, code="bad_quantity")
+    current = CartItem.objects.filter(cart=cart, product=product).values_list("quantity", flat=True)
+    return set_cart_quantity(cart, product, (current.first() or 0) + quantity)
+
+
+def merge_carts(anonymous_cart, user_cart):
+    """At sign-in: move the session cart's items into the shopper's cart (larger wins)."""
+    with transaction.atomic():
+        mine = {i.product_id: i for i in user_cart.items.all()}
+        for item in anonymous_cart.items.select_related("product"):
+            quantity = min(max(item.quantity, getattr(mine.get(item.product_id), "quantity", 0)),
+                           item.product.stock)
+            if quantity > 0:
+                CartItem.objects.update_or_create(
+                    cart=user_cart, product=item.product, defaults={"quantity": quantity}
+                )
+        anonymous_cart.delete()
+    return user_cart
+
+
+def place_order(cart, *, shopper, address, payment_method, idempotency_key):
+    """Turn the cart into one order with a part per vendor, taking stock.
+
+    Prices are `price_for` at this moment; nothing from the browser is a price. Stock is
+    taken with conditional updates (orders/locks.py), so concurrent buyers never oversell.
+    Raises CheckoutProblem naming every item that cannot be bought; then nothing changes
+    (the cart stays as it was). The same `idempotency_key` returns the same order.
+    """
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _place_order(cart, shopper, address, payment_method, idempotency_key)
+    except IntegrityError:
+        # A second submission of the same checkout won the race; it is the order.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _place_order(cart, shopper, address, payment_method, idempotency_key):
+    items = list(
+        cart.items.select_related("product__vendor").order_by("product_id")
+    )
+    if not items:
+        raise CheckoutProblem(EMPTY_CART, code="empty_cart")
+    visible = set(
+        Product.objects.visible().filter(pk__in=[i.product_id for i in items])
+        .values_list("pk", flat=True)
+    )
+    problems = [
+        ValidationError(NOT_AVAILABLE, code="not_available", params={"product": i.product.name})
+        for i in items
+        if i.product_id not in visible
+    ]
+    if not problems:
+        short = set(take_stock({i.product_id: i.quantity for i in items}))
+        if short:
+            fresh = Product.objects.in_bulk(short)
+            problems = [_stock_problem(fresh[i.product_id], i.quantity)
+                        for i in items if i.product_id in short]
+    if problems:
+        raise CheckoutProblem(problems)
+
+    now = timezone.now()
+    by_vendor = defaultdict(list)
+    for item in items:
+        by_vendor[item.product.vendor].append(item)
+    order = Order.objects.create(
+        shopper=shopper,
+        payment_method=payment_method,
+        address=address.snapshot(),
+        mobile=address.mobile,
+        total=Decimal("0"),
+        weight_g=0,
+        idempotency_key=idempotency_key,
+    )
+    total, weight = Decimal("0"), 0
+    for vendor, vendor_items in by_vendor.items():
+        lines = []
+        for item in vendor_items:
+            unit_price = price_for(item.product, now)
+            lines.append(OrderLine(
+                product=item.product,
+                product_name=item.product.name,
+                pack_size=item.product.pack_size,
+                unit_price=unit_price,
+                quantity=item.quantity,
+                line_total=unit_price * item.quantity,
+                weight_g=item.product.net_weight_g * item.quantity,
+            ))
+        part = OrderPart.objects.create(
+            order=order,
+            vendor=vendor,
+            subtotal=sum(line.line_total for line in lines),
+            weight_g=sum(line.weight_g for line in lines),
+        )
+        for line in lines:
+            line.part = part
+        OrderLine.objects.bulk_create(lines)
+        total += part.subtotal
+        weight += part.weight_g
+    order.total, order.weight_g = total, weight
+    order.save(update_fields=["total", "weight_g"])
+    OrderEvent.objects.create(order=order, to_status=order.status, by=shopper)
+    cart.items.all().delete()
+    bump_catalog_revision()  # stock changed with .update()
+    return order
+
+
+def cancel_order(order, *, by):
+    """Cancel before anything shipped: every part cancelled, all stock returned."""
+    with transaction.atomic():
+        # Lock the order: a vendor shipping a part at the same moment waits for this.
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _check_transition(order, Order.Status.CANCELLED)
+        parts = list(order.parts.select_for_update().order_by("pk"))
+        if any(p.status != OrderPart.Status.PENDING for p in parts):
+            raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
+        returned = defaultdict(int)
+        for line in OrderLine.objects.filter(part__order=order, product__isnull=False):
+            returned[line.product_id] += line.quantity
+        return_stock(returned)
+        for part in parts:
+            OrderEvent.objects.create(order=order, part=part, from_status=part.status,
+                                      to_status=OrderPart.Status.CANCELLED, by=by)
+        OrderPart.objects.filter(order=order).update(status=OrderPart.Status.CANCELLED)
+        _set_status(order, Order.Status.CANCELLED, by)
+        bump_catalog_revision()
+    return order
+
+
+def _check_transition(order, new_status):
+    if new_status not in ORDER_TRANSITIONS[order.status]:
+        raise ValidationError(
+            ORDER_TRANSITION_REFUSED,
+            code="order_transition",
+            params={"current": order.get_status_display(), "new": Order.Status(new_status).label},
+        )
+
+
+def _set_status(order, new_status, by):
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=new_status, by=by)
+    order.status = new_status
+    order.save(update_fields=["status", "updated_at"])
