@@ -6,3 +6,10 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
     verbose_name = _("Orders")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from orders.signals import merge_cart_at_sign_in
+
+        user_logged_in.connect(merge_cart_at_sign_in, dispatch_uid="merge-cart-at-sign-in")

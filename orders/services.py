@@ -47,12 +47,12 @@ def set_cart_quantity(cart, product, quantity):
     """Put `quantity` of `product` in the cart (0 removes it), within what is in stock."""
     if quantity < 0:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
+    if quantity == 0:  # removing works even for a product no longer on sale
+        CartItem.objects.filter(cart=cart, product=product).delete()
+        return None
     if not Product.objects.visible().filter(pk=product.pk).exists():
         raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.name})
     with transaction.atomic():
-        if quantity == 0:
-            CartItem.objects.filter(cart=cart, product=product).delete()
-            return None
         if quantity > product.stock:
             raise _stock_problem(product, quantity)
         item, _created = CartItem.objects.update_or_create(

@@ -1,0 +1,108 @@
+"""Reads the cart and order pages need."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, Sum
+
+from catalog.models import Product, ProductImage
+from catalog.pricing import apply_prices
+from orders.models import Cart, CartItem
+
+SESSION_CART_KEY = "cart_id"
+
+
+def cart_for_request(request, *, create=False):
+    """The signed-in shopper's cart, or the one this browser session started.
+
+    The anonymous cart's id lives in the session (the session key changes at sign-in;
+    the data moves with it, so the cart can be merged then).
+    """
+    if request.user.is_authenticated:
+        if create:
+            return Cart.objects.get_or_create(user=request.user)[0]
+        return Cart.objects.filter(user=request.user).first()
+    cart_id = request.session.get(SESSION_CART_KEY)
+    cart = Cart.objects.filter(pk=cart_id, user=None).first() if cart_id else None
+    if cart is None and create:
+        if not request.session.session_key:
+            request.session.save()
+        cart = Cart.objects.create(session_key=request.session.session_key)
+        request.session[SESSION_CART_KEY] = cart.pk
+    return cart
+
+
+def cart_item_count(cart):
+    if cart is None:
+        return 0
+    return cart.items.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+@dataclass
+class VendorGroup:
+    vendor: object
+    items: list = field(default_factory=list)
+    subtotal: Decimal = Decimal("0")
+    weight_g: int = 0
+
+
+@dataclass
+class CartView:
+    groups: list
+    total: Decimal
+    weight_g: int
+    count: int
+    problems: list  # items that cannot be bought as they stand
+
+    @property
+    def can_check_out(self):
+        return bool(self.groups) and not self.problems
+
+
+def cart_contents(cart):
+    """The cart grouped by vendor with subtotals, total and weight (three queries).
+
+    Each item gets `unit_price`, `line_total`, and `problem` (None, "unavailable" or
+    "short") so the page can say what must change before checkout.
+    """
+    if cart is None:
+        return CartView([], Decimal("0"), 0, 0, [])
+    items = list(
+        CartItem.objects.filter(cart=cart)
+        .select_related("product__vendor", "product__origin_county", "product__category")
+        .prefetch_related(
+            Prefetch(
+                "product__images", queryset=ProductImage.objects.order_by("position", "id")
+            )
+        )
+        .order_by("added_at", "id")  # vendors in the order the shopper added from them
+    )
+    visible = set(
+        Product.objects.visible()
+        .filter(pk__in=[i.product_id for i in items])
+        .values_list("pk", flat=True)
+    )
+    apply_prices([item.product for item in items])
+    groups, problems = {}, []
+    total, weight = Decimal("0"), 0
+    for item in items:
+        product = item.product
+        item.unit_price = product.current_price
+        item.line_total = product.current_price * item.quantity
+        item.weight_g = product.net_weight_g * item.quantity
+        item.problem = None
+        if product.pk not in visible:
+            item.problem = "unavailable"
+        elif item.quantity > product.stock:
+            item.problem = "short"
+        if item.problem:
+            problems.append(item)
+        group = groups.setdefault(product.vendor_id, VendorGroup(product.vendor))
+        group.items.append(item)
+        group.subtotal += item.line_total
+        group.weight_g += item.weight_g
+        total += item.line_total
+        weight += item.weight_g
+    return CartView(
+        list(groups.values()), total, weight, sum(i.quantity for i in items), problems
+    )

@@ -1,0 +1,92 @@
+"""Cart pages. Thin: parse the form, call a service, render or redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Product
+from orders import selectors, services
+from orders.forms import AddToCartForm, QuantityForm
+
+CART_CHANGED = "cart-changed"  # htmx event: the header's cart count reloads
+
+
+def _form_errors(form):
+    return [error for errors in form.errors.values() for error in errors]
+
+
+def _cart_response(request, cart):
+    """After a change: the cart fragment for htmx, a redirect to the cart otherwise."""
+    if request.htmx:
+        response = render(
+            request, "orders/partials/cart_body.html", {"cart": selectors.cart_contents(cart)}
+        )
+        response["HX-Trigger"] = CART_CHANGED
+        return response
+    return redirect("orders:cart")
+
+
+@require_GET
+def cart_detail(request):
+    cart = selectors.cart_for_request(request)
+    return render(request, "orders/cart.html", {"cart": selectors.cart_contents(cart)})
+
+
+@require_GET
+def cart_summary(request):
+    """The header's cart link with its count (loaded by htmx; pages stay cacheable)."""
+    count = selectors.cart_item_count(selectors.cart_for_request(request))
+    return render(request, "orders/partials/cart_link.html", {"count": count})
+
+
+@require_POST
+def cart_add(request, product_id):
+    product = get_object_or_404(Product.objects.visible(), pk=product_id)
+    form = AddToCartForm(request.POST)
+    problems = _form_errors(form) if not form.is_valid() else []
+    if not problems:
+        cart = selectors.cart_for_request(request, create=True)
+        try:
+            services.add_to_cart(cart, product, form.cleaned_data["quantity"])
+        except ValidationError as error:
+            problems = error.messages
+    if request.htmx:
+        response = render(
+            request,
+            "orders/partials/added.html",
+            {"product": product, "problems": problems},
+        )
+        if not problems:
+            response["HX-Trigger"] = CART_CHANGED
+        return response
+    for problem in problems:
+        messages.error(request, problem)
+    if problems:
+        return redirect(product.get_absolute_url())
+    messages.success(
+        request, _("Added “%(product)s” to your cart.") % {"product": product.display_name}
+    )
+    return redirect("orders:cart")
+
+
+@require_POST
+def cart_update(request, product_id):
+    cart = selectors.cart_for_request(request)
+    if cart is None:
+        return redirect("orders:cart")
+    item = get_object_or_404(cart.items.select_related("product"), product_id=product_id)
+    form = QuantityForm(request.POST)
+    if "remove" in request.POST:
+        form = QuantityForm({"quantity": 0})
+    if not form.is_valid():
+        for problem in _form_errors(form):
+            messages.error(request, problem)
+    else:
+        try:
+            services.set_cart_quantity(cart, item.product, form.cleaned_data["quantity"])
+        except ValidationError as error:
+            for problem in error.messages:
+                messages.error(request, problem)
+    return _cart_response(request, cart)

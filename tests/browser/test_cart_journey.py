@@ -1,0 +1,61 @@
+"""A shopper puts Zigui oranges and Qianjiang crayfish in the cart, on a phone."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from catalog.models import Product
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def zone(transactional_db):
+    call_command("seed_demo", products=200, no_progress=True, stdout=StringIO())
+
+
+def first_in_stock(county_slug, category_slug):
+    return (
+        Product.objects.visible()
+        .filter(origin_county__slug=county_slug, category__slug=category_slug, stock__gt=5)
+        .order_by("pk")
+        .first()
+    )
+
+
+def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot):
+    oranges = first_in_stock("zigui", "citrus")
+    crayfish = first_in_stock("qianjiang-city", "crayfish")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  extra_http_headers={"Accept-Language": "zh-CN"})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    page.goto(live_server.url + oranges.get_absolute_url())
+    page.locator(".add-to-cart input[name=quantity]").fill("2")
+    page.locator(".add-to-cart button").click()  # htmx: the page stays, the count updates
+    page.wait_for_selector("#cart-feedback .notice-ok")
+    assert page.locator(".cart-link .cart-count").inner_text() == "2"
+
+    page.goto(live_server.url + crayfish.get_absolute_url())
+    page.wait_for_selector(".cart-link .cart-count")
+    page.locator(".add-to-cart button").click()
+    page.wait_for_function("document.querySelector('.cart-link .cart-count').innerText === '3'")
+
+    page.locator(".cart-link").click()
+    page.wait_for_url("**/cart/")
+    vendors = page.locator(".cart-vendor h2").all_inner_texts()
+    assert vendors == [oranges.vendor.name, crayfish.vendor.name]
+    expected_total = oranges.price * 2 + crayfish.price
+    assert page.locator(".cart-total strong").inner_text() == f"¥{expected_total:,.2f}"
+    screenshot(page, "06-cart-two-vendors-phone-zh")
+
+    page.locator(".cart-quantity input[name=quantity]").first.fill("1")
+    page.locator(".cart-quantity input[name=quantity]").first.dispatch_event("change")  # htmx updates
+    expected_total = oranges.price + crayfish.price
+    page.wait_for_function(
+        "text => document.querySelector('.cart-total strong').innerText === text",
+        arg=f"¥{expected_total:,.2f}",
+    )
+    context.close()
