@@ -11,6 +11,7 @@ admin.site.index_title = _("Run the made-in-Hubei zone")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,5 +1,11 @@
+import re
+
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
+
+from orders.models import MAINLAND_MOBILE, Address, Order
 
 MAX_QUANTITY = 999
 
@@ -21,3 +27,53 @@ class AddToCartForm(QuantityForm):
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY}),
     )
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("For order confirmations and password reset.")
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+
+class AddressForm(forms.ModelForm):
+    mobile = forms.CharField(
+        label=_("Mobile"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    class Meta:
+        model = Address
+        fields = ["recipient", "mobile", "province", "city", "district", "street", "is_default"]
+
+    def clean_mobile(self):
+        """Accept how people write it: "+86 138-1234-5678" -> "13812345678"."""
+        digits = re.sub(r"[\s-]", "", self.cleaned_data["mobile"])
+        digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
+        MAINLAND_MOBILE(digits)
+        return digits
+
+
+class CheckoutForm(forms.Form):
+    address = forms.ModelChoiceField(
+        label=_("Deliver to"), queryset=Address.objects.none(), widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect,
+        initial=Order.PaymentMethod.CASH_ON_DELIVERY,
+    )
+    # One key per checkout page: a double click or a retried POST makes one order.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        addresses = user.addresses.all()
+        self.fields["address"].queryset = addresses
+        default = next((a for a in addresses if a.is_default), None)
+        if default:
+            self.fields["address"].initial = default.pk

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Sum
 
 from catalog.models import Product, ProductImage
 from catalog.pricing import apply_prices
-from orders.models import Cart, CartItem
+from orders.models import Cart, CartItem, Order, OrderPart
 
 SESSION_CART_KEY = "cart_id"
 
@@ -105,4 +105,11 @@ def cart_contents(cart):
         weight += item.weight_g
     return CartView(
         list(groups.values()), total, weight, sum(i.quantity for i in items), problems
+    )
+
+
+def orders_for_shopper(user):
+    """A shopper's own orders only: another shopper's order number is simply not found."""
+    return Order.objects.filter(shopper=user).prefetch_related(
+        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related("lines"))
     )

@@ -212,3 +212,15 @@ def _set_status(order, new_status, by):
     OrderEvent.objects.create(order=order, from_status=order.status, to_status=new_status, by=by)
     order.status = new_status
     order.save(update_fields=["status", "updated_at"])
+
+
+def save_address(user, address):
+    """Save an address-book entry; the one marked default becomes the only default."""
+    with transaction.atomic():
+        address.user = user
+        first = not user.addresses.exclude(pk=address.pk).exists()
+        address.is_default = address.is_default or first
+        address.save()
+        if address.is_default:
+            user.addresses.exclude(pk=address.pk).update(is_default=False)
+    return address

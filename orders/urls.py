@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import account_views, checkout_views, views
 
 app_name = "orders"
 
@@ -9,4 +9,13 @@ urlpatterns = [
     path("cart/summary/", views.cart_summary, name="cart_summary"),
     path("cart/add/<int:product_id>/", views.cart_add, name="cart_add"),
     path("cart/items/<int:product_id>/", views.cart_update, name="cart_update"),
+    path("checkout/", checkout_views.checkout, name="checkout"),
+    path("orders/", checkout_views.order_history, name="history"),
+    path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
+    path("accounts/sign-up/", account_views.sign_up, name="sign_up"),
+    path("accounts/addresses/", account_views.address_list, name="addresses"),
+    path("accounts/addresses/new/", account_views.address_edit, name="address_add"),
+    path("accounts/addresses/<int:pk>/", account_views.address_edit, name="address_edit"),
+    path("accounts/addresses/<int:pk>/delete/", account_views.address_delete,
+         name="address_delete"),
 ]

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from catalog.models import County, KeywordLanding, Prefecture, Product, ProductImage, Vendor
 
@@ -37,7 +38,7 @@ def test_seed_builds_a_believable_catalog_and_prints_a_staff_login(client, setti
     }
     assert len(list((settings.MEDIA_ROOT / "products" / "demo").glob("*.jpg"))) == 13 * 3
     username, password = output.split("Staff login for /admin/: ")[1].split()[0:3:2]
-    assert client.login(username=username, password=password)
+    assert client.login(request=HttpRequest(), username=username, password=password)
     assert get_user_model().objects.get(username=username).is_staff
 
 
@@ -64,11 +65,11 @@ def test_seeding_again_keeps_the_staff_password_and_staff_changes(client, monkey
     again = seed(10)
 
     assert "password unchanged" in again
-    assert client.login(username=username, password=password)
+    assert client.login(request=HttpRequest(), username=username, password=password)
     assert KeywordLanding.objects.get(keyword="助农").is_active is False
     monkeypatch.setenv("DEMO_STAFF_PASSWORD", "chosen-demo-password")
     seed(10)
-    assert client.login(username=username, password="chosen-demo-password")
+    assert client.login(request=HttpRequest(), username=username, password="chosen-demo-password")
 
 
 def test_a_negative_product_count_is_refused():

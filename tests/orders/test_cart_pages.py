@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -136,7 +137,7 @@ def test_signing_in_keeps_what_was_in_the_cart(client, django_user_model):
     product = ProductFactory(stock=5)
     add(client, product, 2)
 
-    assert client.login(username="shopper", password="a-long-password-1")
+    assert client.login(request=HttpRequest(), username="shopper", password="a-long-password-1")
 
     cart = Cart.objects.get(user__username="shopper")
     assert list(cart.items.values_list("product_id", "quantity")) == [(product.pk, 2)]

@@ -1,0 +1,56 @@
+"""Shopper accounts: sign up and the address book (sign-in, sign-out and password reset
+are Django's own views, with our templates)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orders import services
+from orders.forms import AddressForm, SignUpForm
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def sign_up(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect(_safe_next(request, "orders:history"))
+    return render(request, "registration/sign_up.html", {"form": form})
+
+
+@login_required
+def address_list(request):
+    return render(request, "orders/addresses.html", {"addresses": request.user.addresses.all()})
+
+
+@login_required
+def address_edit(request, pk=None):
+    address = get_object_or_404(request.user.addresses, pk=pk) if pk else None
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        services.save_address(request.user, form.save(commit=False))
+        messages.success(request, _("Address saved."))
+        return redirect(_safe_next(request, "orders:addresses"))
+    return render(request, "orders/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+@require_POST
+def address_delete(request, pk):
+    get_object_or_404(request.user.addresses, pk=pk).delete()
+    messages.success(request, _("Address removed."))
+    return redirect("orders:addresses")

@@ -1,0 +1,65 @@
+"""Checkout and the shopper's orders."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from orders import selectors, services
+from orders.forms import CheckoutForm
+
+ORDERS_PER_PAGE = 20
+
+
+@login_required
+def checkout(request):
+    if request.method == "POST":
+        # A second click or a retried POST of a checkout that already made its order.
+        placed = selectors.orders_for_shopper(request.user).filter(
+            idempotency_key=request.POST.get("idempotency_key", "")
+        )
+        if placed.exists():
+            return redirect("orders:detail", number=placed.values_list("number", flat=True)[0])
+    cart = selectors.cart_for_request(request)
+    contents = selectors.cart_contents(cart)
+    if not contents.groups:
+        return redirect("orders:cart")
+    form = CheckoutForm(
+        request.POST or None,
+        user=request.user,
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.place_order(
+                cart,
+                shopper=request.user,
+                address=form.cleaned_data["address"],
+                payment_method=form.cleaned_data["payment_method"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except services.CheckoutProblem as problem:
+            problems = problem.messages
+            contents = selectors.cart_contents(cart)
+        else:
+            return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "orders/checkout.html",
+        {"form": form, "cart": contents, "problems": problems},
+    )
+
+
+@login_required
+def order_history(request):
+    orders = selectors.orders_for_shopper(request.user)
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/history.html", {"page": page})
+
+
+@login_required
+def order_detail(request, number):
+    order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
+    return render(request, "orders/detail.html", {"order": order})

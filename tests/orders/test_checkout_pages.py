@@ -1,0 +1,125 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Product
+from orders.models import Address, Order
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+CHECKOUT = reverse("orders:checkout")
+
+
+@pytest.fixture
+def buyer(client, django_user_model):
+    user = django_user_model.objects.create_user("buyer")
+    Address.objects.create(user=user, recipient="张三", mobile="13912345678", province="湖北省",
+                           city="武汉市", district="江汉区", street="解放大道 1 号",
+                           is_default=True)
+    client.force_login(user)
+    return user
+
+
+def fill_cart(client, *products):
+    for product, quantity in products:
+        client.post(reverse("orders:cart_add", args=[product.pk]), {"quantity": quantity})
+
+
+def checkout_form(client):
+    html = client.get(CHECKOUT, **EN).content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html)[1]
+    address = re.search(r'name="address" value="(\d+)"', html)[1]
+    return {"address": address, "payment_method": "cod", "idempotency_key": key}
+
+
+def test_checkout_needs_a_signed_in_shopper(client):
+    response = client.get(CHECKOUT)
+
+    assert response["Location"] == f"{reverse('login')}?next={CHECKOUT}"
+
+
+def test_placing_an_order_shows_the_confirmation_with_each_vendors_part(client, buyer):
+    oranges = ProductFactory(name="秭归脐橙", price=Decimal("59.90"), stock=5)
+    crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=5)
+    fill_cart(client, (oranges, 2), (crayfish, 1))
+
+    response = client.post(CHECKOUT, {**checkout_form(client), "total": "0.01",
+                                      "price": "0.01"}, **EN)
+
+    order = Order.objects.get()
+    assert response["Location"] == reverse("orders:detail", args=[order.number])
+    html = client.get(response["Location"], **EN).content.decode()
+    assert "Thank you! Your order is placed." in html
+    assert "Pay the courier in cash when your parcels arrive." in html
+    assert html.count('class="cart-vendor order-part"') == 2
+    assert "秭归脐橙 · 1 box · ¥59.90 × 2 = ¥119.80" in html
+    assert order.total == Decimal("217.80")
+    assert order.number in client.get(reverse("orders:history"), **EN).content.decode()
+
+
+def test_a_double_submit_makes_one_order(client, buyer):
+    fill_cart(client, (ProductFactory(stock=5), 1))
+    form = checkout_form(client)
+
+    first = client.post(CHECKOUT, form)
+    second = client.post(CHECKOUT, form)
+
+    assert first["Location"] == second["Location"]
+    assert Order.objects.count() == 1
+
+
+def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
+    tea = ProductFactory(name="恩施玉露", stock=3)
+    fill_cart(client, (tea, 2))
+    form = checkout_form(client)
+    Product.objects.filter(pk=tea.pk).update(stock=0)
+
+    response = client.post(CHECKOUT, form, **EN)
+
+    html = response.content.decode()
+    assert "“恩施玉露” is sold out." in html
+    assert "your cart is unchanged" in html
+    assert Order.objects.count() == 0
+    assert "恩施玉露" in client.get(reverse("orders:cart"), **EN).content.decode()
+
+
+def test_another_shoppers_address_cannot_be_used(client, buyer, django_user_model):
+    other = django_user_model.objects.create_user("other")
+    theirs = Address.objects.create(user=other, recipient="李四", mobile="13800000000",
+                                    province="湖北省", city="宜昌市", district="秭归县",
+                                    street="茅坪镇")
+    fill_cart(client, (ProductFactory(), 1))
+
+    response = client.post(CHECKOUT, {**checkout_form(client), "address": theirs.pk}, **EN)
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_another_shoppers_order_is_not_found(client, buyer, django_user_model):
+    fill_cart(client, (ProductFactory(), 1))
+    client.post(CHECKOUT, checkout_form(client))
+    order = Order.objects.get()
+
+    client.force_login(django_user_model.objects.create_user("nosy"))
+
+    assert client.get(reverse("orders:detail", args=[order.number])).status_code == 404
+
+
+@pytest.mark.parametrize("orders", [1, 4])
+def test_order_pages_run_a_fixed_number_of_queries(client, buyer, django_assert_num_queries,
+                                                   orders):
+    for _ in range(orders):
+        fill_cart(client, (ProductFactory(), 1), (ProductFactory(), 2))
+        client.post(CHECKOUT, checkout_form(client))
+    number = Order.objects.first().number
+
+    # session, user, (count,) orders, parts with vendors, lines
+    with django_assert_num_queries(6):
+        client.get(reverse("orders:history"))
+    with django_assert_num_queries(5):
+        client.get(reverse("orders:detail", args=[number]))
