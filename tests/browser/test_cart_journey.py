@@ -58,4 +58,31 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
         "text => document.querySelector('.cart-total strong').innerText === text",
         arg=f"¥{expected_total:,.2f}",
     )
+
+    # check out: sign up on the way, add an address, place the order
+    page.locator(".cart-summary a.button").click()
+    page.wait_for_url("**/accounts/login/?next=/checkout/")
+    page.locator("a[href^='/accounts/sign-up/']").click()
+    page.fill("input[name=username]", "xiaoming")
+    page.fill("input[name=email]", "xm@example.cn")
+    page.fill("input[name=password1]", "a-long-passphrase-2020")
+    page.fill("input[name=password2]", "a-long-passphrase-2020")
+    page.locator("form.stacked-form button[type=submit]").click()
+    page.wait_for_url("**/checkout/")
+    page.locator("fieldset a.button").click()  # add a delivery address
+    for name, value in [("recipient", "张小明"), ("mobile", "138 1234 5678"),
+                        ("province", "湖北省"), ("city", "武汉市"), ("district", "江汉区"),
+                        ("street", "解放大道 1 号")]:
+        page.fill(f"input[name={name}]", value)
+    page.locator("form.stacked-form button[type=submit]").click()
+    page.wait_for_url("**/checkout/")
+    screenshot(page, "07-checkout-phone-zh")
+    page.locator("form.checkout-form button[type=submit]").click()
+
+    page.wait_for_url("**/orders/HB*/")
+    assert page.locator(".order-part").count() == 2
+    parts = " ".join(page.locator(".order-part h2").all_inner_texts())
+    assert oranges.vendor.name in parts and crayfish.vendor.name in parts
+    assert parts.count("待发货") == 2  # awaiting shipment, each part on its own
+    screenshot(page, "08-order-placed-phone-zh")
     context.close()
