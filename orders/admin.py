@@ -1,5 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from orders import services
 from orders.models import Address, Order, OrderEvent, OrderLine, OrderPart
 
 
@@ -31,6 +35,23 @@ class OrderAdmin(admin.ModelAdmin):
                        "total", "weight_g", "idempotency_key", "created_at", "updated_at"]
     inlines = [OrderPartInline, OrderEventInline]
     show_full_result_count = False
+    actions = ["confirm_bank_transfer"]
+
+    @admin.action(description=_("Confirm bank transfer received"))
+    def confirm_bank_transfer(self, request, queryset):
+        confirmed = 0
+        for order in queryset.filter(payment_method=Order.PaymentMethod.BANK_TRANSFER):
+            try:
+                services.confirm_payment(order, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{order}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                confirmed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d order confirmed.", "%(count)d orders confirmed.", confirmed)
+            % {"count": confirmed},
+        )
 
     def has_add_permission(self, request):
         return False  # orders come from checkout

@@ -2,14 +2,20 @@
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from orders import selectors, services
 from orders.forms import CheckoutForm
 
 ORDERS_PER_PAGE = 20
+CANCELLED = _("Your order is cancelled.")
+THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part from its county.")
 
 
 @login_required
@@ -44,6 +50,7 @@ def checkout(request):
             problems = problem.messages
             contents = selectors.cart_contents(cart)
         else:
+            messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
     return render(
         request,
@@ -63,3 +70,17 @@ def order_history(request):
 def order_detail(request, number):
     order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
     return render(request, "orders/detail.html", {"order": order})
+
+
+@login_required
+@require_POST
+def order_cancel(request, number):
+    order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
+    try:
+        services.cancel_order(order, by=request.user)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, CANCELLED)
+    return redirect("orders:detail", number=order.number)

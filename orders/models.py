@@ -109,6 +109,13 @@ class Order(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def can_cancel(self):
+        """Before anything shipped (uses the prefetched parts)."""
+        return self.status in (self.Status.PLACED, self.Status.CONFIRMED) and all(
+            part.status == OrderPart.Status.PENDING for part in self.parts.all()
+        )
+
 
 class OrderPart(models.Model):
     """What one vendor ships of an order."""

@@ -13,6 +13,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import price_for
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+from orders.payments import method_for
 
 NOT_AVAILABLE = _("“%(product)s” is no longer on sale.")
 NOT_ENOUGH_STOCK = _("Only %(stock)s of “%(product)s” left; you asked for %(quantity)s.")
@@ -172,6 +173,8 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key):
     order.total, order.weight_g = total, weight
     order.save(update_fields=["total", "weight_g"])
     OrderEvent.objects.create(order=order, to_status=order.status, by=shopper)
+    if method_for(payment_method).confirmed_when_placed:
+        _set_status(order, Order.Status.CONFIRMED, None)
     cart.items.all().delete()
     bump_catalog_revision()  # stock changed with .update()
     return order
@@ -224,3 +227,68 @@ def save_address(user, address):
         if address.is_default:
             user.addresses.exclude(pk=address.pk).update(is_default=False)
     return address
+
+
+PART_TRANSITION_REFUSED = _("A part that is %(current)s cannot be %(new)s.")
+NOT_CONFIRMED = _("This order is not confirmed yet; wait for the payment before shipping.")
+TRACKING_REQUIRED = _("Enter the carrier and the tracking number.")
+PART_TRANSITIONS = {
+    OrderPart.Status.PENDING: {OrderPart.Status.SHIPPED, OrderPart.Status.CANCELLED},
+    OrderPart.Status.SHIPPED: {OrderPart.Status.DELIVERED},
+    OrderPart.Status.DELIVERED: set(),
+    OrderPart.Status.CANCELLED: set(),
+}
+
+
+def confirm_payment(order, *, by):
+    """Staff saw the bank transfer arrive: the order is confirmed and can ship."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _check_transition(order, Order.Status.CONFIRMED)
+        _set_status(order, Order.Status.CONFIRMED, by)
+    return order
+
+
+def ship_part(part, *, carrier, tracking_number, by):
+    """A vendor hands its part to a carrier."""
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise ValidationError(TRACKING_REQUIRED, code="tracking_required")
+    with transaction.atomic():
+        # Lock the order first, as cancel_order does, so the two never cross.
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        if order.status != Order.Status.CONFIRMED:
+            raise ValidationError(NOT_CONFIRMED, code="not_confirmed")
+        _set_part_status(part, OrderPart.Status.SHIPPED, by)
+        part.carrier, part.tracking_number, part.shipped_at = carrier, tracking_number, timezone.now()
+        part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
+    return part
+
+
+def deliver_part(part, *, by):
+    """The carrier delivered a part; when every part is done, so is the order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        _set_part_status(part, OrderPart.Status.DELIVERED, by)
+        part.delivered_at = timezone.now()
+        part.save(update_fields=["status", "delivered_at"])
+        open_parts = order.parts.exclude(
+            status__in=[OrderPart.Status.DELIVERED, OrderPart.Status.CANCELLED]
+        )
+        if not open_parts.exists():
+            _set_status(order, Order.Status.COMPLETED, by)
+    return part
+
+
+def _set_part_status(part, new_status, by):
+    if new_status not in PART_TRANSITIONS[part.status]:
+        raise ValidationError(
+            PART_TRANSITION_REFUSED,
+            code="part_transition",
+            params={"current": part.get_status_display(), "new": OrderPart.Status(new_status).label},
+        )
+    OrderEvent.objects.create(order_id=part.order_id, part=part, from_status=part.status,
+                              to_status=new_status, by=by)
+    part.status = new_status

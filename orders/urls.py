@@ -12,6 +12,7 @@ urlpatterns = [
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/", checkout_views.order_history, name="history"),
     path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
+    path("orders/<str:number>/cancel/", checkout_views.order_cancel, name="cancel"),
     path("accounts/sign-up/", account_views.sign_up, name="sign_up"),
     path("accounts/addresses/", account_views.address_list, name="addresses"),
     path("accounts/addresses/new/", account_views.address_edit, name="address_add"),
