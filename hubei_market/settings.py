@@ -149,6 +149,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Notifications whose hand-over to Celery was lost (Redis or a worker down) are
+    # handed over again; every minute keeps the delay short and the sweep cheap.
+    "resend-pending-notifications": {
+        "task": "orders.tasks.resend_pending_notifications_task",
+        "schedule": 60,
+    },
 }
 
 # Catalog pages are cached for shoppers not signed in and stored with the catalog's

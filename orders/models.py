@@ -227,3 +227,47 @@ class Address(models.Model):
             "district": self.district,
             "street": self.street,
         }
+
+
+class Notification(models.Model):
+    """The outbox: a message someone must get, written in the same transaction as the
+    change it tells of, and delivered by Celery (email + the site's inbox) until sent."""
+
+    class Kind(models.TextChoices):
+        ORDER_PLACED = "order_placed", _("order placed")
+        NEW_ORDER = "new_order", _("new order for a vendor")
+        PART_SHIPPED = "part_shipped", _("part shipped")
+        ORDER_CANCELLED = "order_cancelled", _("order cancelled")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Null for messages about no order in particular.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # A worker delivering it holds it until then; a dead worker's claim simply expires.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import price_for
+from orders import notifications
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
@@ -175,6 +176,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key):
     OrderEvent.objects.create(order=order, to_status=order.status, by=shopper)
     if method_for(payment_method).confirmed_when_placed:
         _set_status(order, Order.Status.CONFIRMED, None)
+    notifications.notify_order_placed(order)
     cart.items.all().delete()
     bump_catalog_revision()  # stock changed with .update()
     return order
@@ -198,6 +200,7 @@ def cancel_order(order, *, by):
                                       to_status=OrderPart.Status.CANCELLED, by=by)
         OrderPart.objects.filter(order=order).update(status=OrderPart.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELLED, by)
+        notifications.notify_order_cancelled(order)
         bump_catalog_revision()
     return order
 
@@ -263,6 +266,7 @@ def ship_part(part, *, carrier, tracking_number, by):
         _set_part_status(part, OrderPart.Status.SHIPPED, by)
         part.carrier, part.tracking_number, part.shipped_at = carrier, tracking_number, timezone.now()
         part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
+        notifications.notify_part_shipped(part)
     return part
 
 

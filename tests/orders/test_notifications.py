@@ -1,0 +1,148 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+
+from catalog.models import VendorMember
+from hubei_market.celery import app as celery_app
+from orders import services
+from orders.models import Address, Cart, Notification, Order
+from orders.notifications import deliver_notification
+from orders.tasks import resend_pending_notifications_task
+from tests.factories import ProductFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+ON_POSTGRES_AND_REDIS = (
+    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and bool(settings.REDIS_URL)
+)
+
+
+def make_order(user_model, *, payment=Order.PaymentMethod.CASH_ON_DELIVERY):
+    shopper = user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:6]}",
+                                             email="buyer@example.cn")
+    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="武汉市", district="江汉区",
+                                     street="解放大道 1 号")
+    cart = Cart.objects.create(user=shopper)
+    for name in ("秭归果业", "潜江虾业"):
+        vendor = VendorFactory(name=name)
+        owner = user_model.objects.create_user(f"owner-{uuid.uuid4().hex[:6]}",
+                                               email=f"{vendor.slug}@example.cn")
+        VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+        services.add_to_cart(cart, ProductFactory(vendor=vendor, stock=5), 1)
+    return services.place_order(cart, shopper=shopper, address=address, payment_method=payment,
+                                idempotency_key=uuid.uuid4().hex)
+
+
+def test_an_order_tells_the_shopper_and_each_vendor_once_committed(
+    django_user_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(django_user_model)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["buyer@example.cn"] + [f"{p.vendor.slug}@example.cn" for p in order.parts.all()]
+    )
+    assert order.number in mail.outbox[0].subject
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_nothing_is_written_when_checkout_fails(django_user_model):
+    shopper = django_user_model.objects.create_user("buyer")
+    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="武汉市", district="江汉区",
+                                     street="路")
+    cart = Cart.objects.create(user=shopper)
+    product = ProductFactory(stock=1)
+    services.add_to_cart(cart, product, 1)
+    type(product).objects.filter(pk=product.pk).update(stock=0)
+
+    with pytest.raises(services.CheckoutProblem):
+        services.place_order(cart, shopper=shopper, address=address, payment_method="cod",
+                             idempotency_key="k" * 32)
+
+    assert Notification.objects.count() == 0
+
+
+def test_delivering_twice_sends_once(django_user_model):
+    order = make_order(django_user_model)
+    notification = Notification.objects.get(order=order, recipient=order.shopper)
+
+    assert deliver_notification(notification.pk) is True
+    assert deliver_notification(notification.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_later(
+    django_user_model, settings
+):
+    order = make_order(django_user_model)
+    notification = Notification.objects.get(order=order, recipient=order.shopper)
+    settings.EMAIL_BACKEND = "tests.orders.broken_mail.BrokenBackend"
+
+    with pytest.raises(ConnectionRefusedError):
+        deliver_notification(notification.pk)
+
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == ("pending", 1)
+    assert "mail server down" in notification.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Notification.objects.update(created_at=notification.created_at.replace(year=2020))
+
+    resend_pending_notifications_task.delay().get()
+
+    assert Notification.objects.filter(state="pending").count() == 0
+    assert len(mail.outbox) == Notification.objects.count()
+
+
+def test_shipping_and_cancelling_tell_who_needs_to_know(django_user_model):
+    order = make_order(django_user_model)
+    part = order.parts.first()
+    services.ship_part(part, carrier="顺丰速运", tracking_number="SF123", by=None)
+    other = make_order(django_user_model)
+    services.cancel_order(other, by=other.shopper)
+
+    shipped = Notification.objects.get(kind="part_shipped")
+    assert shipped.recipient == order.shopper
+    assert "SF123" in shipped.body
+    cancelled = Notification.objects.filter(kind="order_cancelled", order=other)
+    assert {n.recipient for n in cancelled} == {other.shopper} | {
+        m for p in other.parts.all() for m in p.vendor.members.all()
+    }
+
+
+@pytest.mark.skipif(not ON_POSTGRES_AND_REDIS, reason="needs PostgreSQL and Redis")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_through_redis(django_user_model):
+    db = connection.settings_dict
+    env = {**os.environ, "DEBUG": "1", "CELERY_TASK_ALWAYS_EAGER": "0",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hubei_market", "worker", "--pool=solo",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    celery_app.conf.task_always_eager = False
+    try:
+        make_order(django_user_model)  # committed: on_commit hands the messages to Redis
+        deadline = time.monotonic() + 30
+        while Notification.objects.filter(state="pending").exists():
+            if time.monotonic() > deadline:
+                worker.terminate()
+                pytest.fail("not delivered:\n" + worker.communicate()[0].decode())
+            time.sleep(0.2)
+        assert Notification.objects.filter(state="sent").count() == 3
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=20)
