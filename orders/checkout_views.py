@@ -84,3 +84,11 @@ def order_cancel(request, number):
     else:
         messages.success(request, CANCELLED)
     return redirect("orders:detail", number=order.number)
+
+
+@login_required
+def inbox(request):
+    """The site's inbox: every message delivered to this shopper or vendor member."""
+    messages_sent = selectors.inbox_for(request.user)
+    page = Paginator(messages_sent, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/inbox.html", {"page": page})

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Sum
 
 from catalog.models import Product, ProductImage
 from catalog.pricing import apply_prices
-from orders.models import Cart, CartItem, Order, OrderPart
+from orders.models import Cart, CartItem, Notification, Order, OrderPart
 
 SESSION_CART_KEY = "cart_id"
 
@@ -112,4 +112,11 @@ def orders_for_shopper(user):
     """A shopper's own orders only: another shopper's order number is simply not found."""
     return Order.objects.filter(shopper=user).prefetch_related(
         Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related("lines"))
+    )
+
+
+def inbox_for(user):
+    """Delivered notifications of one user, newest first (pending ones are not shown yet)."""
+    return Notification.objects.filter(recipient=user, state=Notification.State.SENT).select_related(
+        "order"
     )

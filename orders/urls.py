@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/items/<int:product_id>/", views.cart_update, name="cart_update"),
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/", checkout_views.order_history, name="history"),
+    path("accounts/inbox/", checkout_views.inbox, name="inbox"),
     path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", checkout_views.order_cancel, name="cancel"),
     path("accounts/sign-up/", account_views.sign_up, name="sign_up"),

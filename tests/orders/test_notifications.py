@@ -146,3 +146,19 @@ def test_a_real_worker_delivers_through_redis(django_user_model):
         celery_app.conf.task_always_eager = True
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_delivered_messages_appear_in_the_inbox_and_only_the_recipients(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(django_user_model)
+    client.force_login(order.shopper)
+
+    html = client.get("/accounts/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    mine = Notification.objects.get(recipient=order.shopper)
+    vendors = Notification.objects.exclude(recipient=order.shopper)
+    assert mine.subject == f"您的订单 {order.number} 已提交"  # written in the store's language
+    assert mine.subject in html
+    assert all(v.subject not in html for v in vendors)  # those are the vendors'
