@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Notifications: how long a worker may hold one it is sending before another may take it
+# over (a worker that died mid-send), and how old a pending one must be for the sweep.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=5 * 60)
+NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=30)
+
 # Catalog pages are cached for shoppers not signed in and stored with the catalog's
 # revision, so a change in stock or price shows at once; the timeout bounds memory use.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
@@ -215,6 +220,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if env.str("EMAIL_BACKEND", default=""):  # a backend class of your own, overriding EMAIL_URL's
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hubei Market <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

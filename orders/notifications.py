@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 
 from orders.models import Notification
 
-CLAIM_SECONDS = 5 * 60
 SWEEP_BATCH = 500
 
 
@@ -81,7 +80,10 @@ def deliver_notification(notification_id):
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         pk=notification_id,
         state=Notification.State.PENDING,
-    ).update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+    ).update(
+        claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -105,9 +107,10 @@ def deliver_notification(notification_id):
     return True
 
 
-def pending_notification_ids(older_than_seconds=30):
+def pending_notification_ids():
     """What the beat sweep hands to Celery again: pending, unclaimed, not brand new."""
     now = timezone.now()
+    older_than_seconds = settings.NOTIFICATION_SWEEP_AFTER_SECONDS
     return list(
         Notification.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),

@@ -162,3 +162,62 @@ def test_delivered_messages_appear_in_the_inbox_and_only_the_recipients(
     assert mine.subject == f"您的订单 {order.number} 已提交"  # written in the store's language
     assert mine.subject in html
     assert all(v.subject not in html for v in vendors)  # those are the vendors'
+
+
+def start_worker(log_file, **extra_env):
+    db = connection.settings_dict
+    env = {
+        **os.environ, "DEBUG": "1", "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "tests.orders.recording_mail.RecordingBackend",
+        "RECORDING_MAIL_FILE": str(log_file), "NOTIFICATION_CLAIM_SECONDS": "2",
+        "NOTIFICATION_SWEEP_AFTER_SECONDS": "0", **extra_env,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hubei_market", "worker", "--pool=solo",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not ON_POSTGRES_AND_REDIS, reason="needs PostgreSQL and Redis")
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_each_once(
+    django_user_model, tmp_path, settings
+):
+    log = tmp_path / "mail.log"
+    log.touch()
+    first = start_worker(log, RECORDING_MAIL_DELAY="3")
+    celery_app.conf.task_always_eager = False
+    second = None
+    try:
+        make_order(django_user_model)  # three messages handed to Redis
+        wait_for(lambda: "sending" in log.read_text())
+        first.kill()  # SIGKILL, in the middle of sending the first message
+        first.wait(timeout=10)
+
+        second = start_worker(log)
+        time.sleep(2.5)  # the dead worker's claim expires
+        settings.NOTIFICATION_SWEEP_AFTER_SECONDS = 0
+        resend_pending_notifications_task.delay()  # what beat does every minute
+        wait_for(lambda: not Notification.objects.filter(state="pending").exists())
+    finally:
+        celery_app.conf.task_always_eager = True
+        for worker in (first, second):
+            if worker:
+                worker.terminate()
+                worker.wait(timeout=20)
+
+    sent = [line.split()[1] for line in log.read_text().splitlines() if line.startswith("sent")]
+    assert sorted(sent) == sorted(
+        f"<notification-{pk}@hubei-market>" for pk in Notification.objects.values_list("pk", flat=True)
+    )
+    assert Notification.objects.filter(state="sent").count() == 3
