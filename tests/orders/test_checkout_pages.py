@@ -123,3 +123,15 @@ def test_order_pages_run_a_fixed_number_of_queries(client, buyer, django_assert_
         client.get(reverse("orders:history"))
     with django_assert_num_queries(5):
         client.get(reverse("orders:detail", args=[number]))
+
+
+@pytest.mark.parametrize("items", [1, 5])
+def test_the_checkout_page_runs_a_fixed_number_of_queries(client, buyer,
+                                                         django_assert_num_queries, items):
+    for _ in range(items):
+        fill_cart(client, (ProductFactory(), 1))
+
+    # session, user, cart, items with products, photos, visibility, and the address
+    # book three times (default choice, "has addresses?", the radio buttons)
+    with django_assert_num_queries(9):
+        assert client.get(CHECKOUT).status_code == 200
