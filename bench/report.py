@@ -5,8 +5,8 @@
 
 Reads the wrk outputs (wrk-<page>.txt, each ending in the BENCH_JSON line that
 bench/wrk_report.lua prints), the Redis counters around each run (redis-<page>.txt),
-queries.json from bench/count_queries.py, and the run's settings from the BENCH_*
-environment run.sh exports. bench/analysis.md, when present, is copied into the report
+queries.json from bench/count_queries.py, orders.json from bench/orders.py (when the
+orders ran), and the run's settings from the BENCH_* environment run.sh exports. bench/analysis.md, when present, is copied into the report
 under "Analysis": the hand-written reading of the numbers.
 """
 
@@ -217,11 +217,71 @@ def build(results_dir):
         },
         "aims": aims,
         "pages": pages,
+        "orders": _orders(results_dir),
     }
+
+
+def _orders(results_dir):
+    path = results_dir / "orders.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _orders_section(orders):
+    if not orders:
+        return ["", "## Orders", "", "Not measured in this run (`BENCH_ORDERS=0`)."]
+    t, r = orders["throughput"], orders["race"]
+    tc, rc = t["checks"], r["checks"]
+    units = ", ".join(f"#{pid}: {tc['stock_taken'][pid]} / {tc['units_ordered'][pid]}"
+                      for pid in tc["stock_taken"])
+    errors = json.dumps(t["error_details"], ensure_ascii=False) if t["errors"] else "none"
+    return [
+        "",
+        "## Orders",
+        "",
+        "Checkouts over HTTP on the same gunicorn, right after the pages, with one Celery "
+        "worker (`--concurrency=1`) taking the notifications. `bench/orders.py` makes fresh "
+        "buyers (user, address, cart, a signed-in session), GETs each one's `/checkout/` for "
+        "the CSRF cookie and form token (not timed), then POSTs the checkouts (`cod`, a fresh "
+        "idempotency key each) from Python threads, one connection per request, and checks "
+        "the database afterwards.",
+        "",
+        "Reproduce: `bench/run.sh` (on by default; `BENCH_ORDERS=0` skips it; "
+        "`BENCH_ORDER_BUYERS`, `BENCH_ORDER_THREADS`, `BENCH_ORDER_PRODUCTS`, `BENCH_RACE_STOCK`, "
+        "`BENCH_RACE_BUYERS`, "
+        "`BENCH_RACE_THREADS`). Raw results: `bench/results/orders.json`.",
+        "",
+        "| Run | Buyers | Threads | Orders | Sold out | Errors | Orders/s | p50 | p99 | max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| Throughput ({t['vendors']} products of different vendors, "
+        f"{t['lines_per_order']} lines per order) | {t['buyers']:,} | {t['threads']} | "
+        f"{t['ordered']:,} | {t['sold_out']} | {t['errors']} | {t['orders_per_second']:,.1f} "
+        f"| {t['p50_ms']:.0f} ms | {t['p99_ms']:.0f} ms | {t['max_ms']:.0f} ms |",
+        f"| Race for the last {r['stock']} units | {r['buyers']:,} | {r['threads']} | "
+        f"{r['ordered']:,} | {r['sold_out']} | {r['errors']} | {r['orders_per_second']:,.1f} "
+        f"| {r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |",
+        "",
+        f"- Throughput: {t['ordered']:,} orders in {t['seconds']} s of POSTs; orders in the "
+        f"database {tc['orders_created']:,}, equal to the successful POSTs: "
+        f"{_ok(tc['orders_match_successful_posts'])}. Stock taken / units ordered per "
+        f"product: {units}; zero oversell: {_ok(tc['zero_oversell'])}; stock never "
+        f"negative: {_ok(tc['stock_never_negative'])}. Errors: {errors}.",
+        f"- Race: {r['buyers']} buyers with one unit each, released together by a barrier, "
+        f"for {r['stock']} units: {rc['orders_created']} orders, {rc['units_sold']} units "
+        f"sold, stock after {rc['stock_after']}, {r['sold_out']} refusals showing "
+        f"\"sold out\": {_ok(rc['passed'])}.",
+        f"- Notifications of these orders by state a few seconds after the last POST: "
+        f"{json.dumps(orders['notifications'])} (the worker delivers them in the background).",
+        f"- Aim, {orders['aim_orders_per_second']} orders/s on 2 CPUs: "
+        f"{_yes(orders['aim_met'])} ({t['orders_per_second']:,.1f}).",
+    ]
 
 
 def _yes(flag):
     return "met" if flag else "**not met**"
+
+
+def _ok(flag):
+    return "yes" if flag else "**NO**"
 
 
 def _cache_cell(page):
@@ -313,6 +373,7 @@ def markdown(data):
         f"- Listing at {aims['listing_fraction_aim']:.0%} of the floor or better: "
         f"{_yes(aims['listing_meets_aim'])} ({aims['listing_fraction']:.0%}).",
     ]
+    lines += _orders_section(data.get("orders"))
     analysis = _analysis()
     if analysis:
         lines += ["", *analysis]

@@ -16,6 +16,10 @@
 # BENCH_GTHREADS=4 (gthread only) BENCH_DB=hubei_market_bench BENCH_REDIS_DB=2
 # BENCH_OUTPUT=BENCHMARKS.md (where the report goes) BENCH_PROFILE=1 (cProfile of the warm
 # listing into bench/results/profile-listing.txt)
+# Orders (bench/orders.py, after the pages, same gunicorn, one Celery worker running):
+# BENCH_ORDERS=1 (0 skips them) BENCH_ORDER_BUYERS=1500 BENCH_ORDER_THREADS=16
+# BENCH_ORDER_PRODUCTS=4 (products, of as many vendors, the buyers share)
+# BENCH_RACE_STOCK=100 BENCH_RACE_BUYERS=500 BENCH_RACE_THREADS=64
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,6 +46,7 @@ export BENCH_DB=${BENCH_DB:-hubei_market_bench}
 export BENCH_REDIS_DB=${BENCH_REDIS_DB:-2}
 export BENCH_OUTPUT=${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}
 export BENCH_PROFILE=${BENCH_PROFILE:-1}
+export BENCH_ORDERS=${BENCH_ORDERS:-1}
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
 BASE=http://127.0.0.1:$BENCH_PORT
@@ -55,7 +60,7 @@ command -v curl >/dev/null || die "curl is missing"
 
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
-  "$RESULTS"/queries.json "$RESULTS"/gunicorn.log
+  "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -123,7 +128,15 @@ stop_gunicorn() {
   fi
   GUNICORN_PID=
 }
-trap stop_gunicorn EXIT
+CELERY_PID=
+stop_celery() {
+  if [ -n "${CELERY_PID:-}" ] && kill -0 "$CELERY_PID" 2>/dev/null; then
+    kill -TERM "$CELERY_PID" 2>/dev/null || true
+    wait "$CELERY_PID" 2>/dev/null || true
+  fi
+  CELERY_PID=
+}
+trap 'stop_celery; stop_gunicorn' EXIT
 trap 'exit 130' INT TERM
 
 for _ in $(seq 100); do
@@ -165,6 +178,20 @@ for round in $(seq "$BENCH_ROUNDS"); do
       "$RESULTS/wrk-$name-r$round.txt") req/s"
   done
 done
+
+# --- Orders: checkouts per second and the race for the last units ----------------------
+if [ "$BENCH_ORDERS" = 1 ]; then
+  # One Celery worker takes the notifications each order hands over on commit, as in
+  # production (Redis broker, the same environment).
+  "$ROOT/.venv/bin/celery" -A hubei_market worker --concurrency=1 --loglevel=WARNING \
+    >"$RESULTS/celery.log" 2>&1 &
+  CELERY_PID=$!
+  log "celery worker (pid $CELERY_PID); orders benchmark"
+  orders_status=0
+  "$PY" -m bench.orders --base "$BASE" --out "$RESULTS/orders.json" || orders_status=$?
+  stop_celery
+  [ "$orders_status" = 0 ] || log "orders benchmark FAILED its checks: $RESULTS/orders.json"
+fi
 
 stop_gunicorn
 export BENCH_LOADAVG_END
