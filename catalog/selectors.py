@@ -67,7 +67,7 @@ def categories_with_counts():
     )
 
 
-def counties_with_products(limit=HOME_COUNTIES):
+def counties_with_products():
     """The counties with the most products on sale, for the zone home (counts cached)."""
     return cache.get_or_set(
         COUNTY_COUNTS_KEY,
@@ -75,7 +75,7 @@ def counties_with_products(limit=HOME_COUNTIES):
             County.objects.select_related("prefecture")
             .annotate(product_count=Count("products", filter=VISIBLE))
             .filter(product_count__gt=0)
-            .order_by("-product_count", "slug")[:limit]
+            .order_by("-product_count", "slug")[:HOME_COUNTIES]
         ),
         COUNTS_CACHE_SECONDS,
     )
