@@ -289,6 +289,12 @@ class Product(models.Model):
         return self.name_en or self.name
 
     @property
+    def is_on_sale(self):
+        """The same rule as `Product.objects.visible()`, for a product already loaded with
+        its vendor."""
+        return self.status == Product.Status.PUBLISHED and self.vendor.status == Vendor.Status.APPROVED
+
+    @property
     def main_image(self):
         """The first photo; uses the prefetch from `for_cards()` when present."""
         images = list(self.images.all())

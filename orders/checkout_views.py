@@ -20,17 +20,7 @@ THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part f
 
 @login_required
 def checkout(request):
-    if request.method == "POST":
-        # A second click or a retried POST of a checkout that already made its order.
-        placed = selectors.orders_for_shopper(request.user).filter(
-            idempotency_key=request.POST.get("idempotency_key", "")
-        )
-        if placed.exists():
-            return redirect("orders:detail", number=placed.values_list("number", flat=True)[0])
     cart = selectors.cart_for_request(request)
-    contents = selectors.cart_contents(cart)
-    if not contents.groups:
-        return redirect("orders:cart")
     form = CheckoutForm(
         request.POST or None,
         user=request.user,
@@ -39,6 +29,7 @@ def checkout(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
+            # A second click or a retried POST returns the order the first one made.
             order = services.place_order(
                 cart,
                 shopper=request.user,
@@ -48,10 +39,12 @@ def checkout(request):
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
-            contents = selectors.cart_contents(cart)
         else:
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
+    contents = selectors.cart_contents(cart)
+    if not contents.groups:
+        return redirect("orders:cart")
     return render(
         request,
         "orders/checkout.html",

@@ -74,6 +74,7 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         addresses = user.addresses.all()
         self.fields["address"].queryset = addresses
-        default = next((a for a in addresses if a.is_default), None)
-        if default:
-            self.fields["address"].initial = default.pk
+        if not self.is_bound:  # a posted form needs no default, only its own choice
+            default = next((a for a in addresses if a.is_default), None)
+            if default:
+                self.fields["address"].initial = default.pk

@@ -15,14 +15,17 @@ from catalog.models import Product
 
 
 def take_stock(quantities):
-    """Take {product_id: quantity} from stock. Returns the ids that had too little.
+    """Take {product_id: quantity} from stock. Returns the ids that had too little (or
+    were unpublished a moment ago).
 
     Call inside a transaction and roll it back if anything is returned.
     """
     short = []
     now = timezone.now()
     for product_id in sorted(quantities):
-        taken = Product.objects.filter(pk=product_id, stock__gte=quantities[product_id]).update(
+        taken = Product.objects.filter(
+            pk=product_id, stock__gte=quantities[product_id], status=Product.Status.PUBLISHED
+        ).update(
             stock=F("stock") - quantities[product_id], updated_at=now
         )
         if not taken:

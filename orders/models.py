@@ -251,8 +251,13 @@ class Notification(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
+    # The vendor's part a message is about (a vendor's new order, a shipment).
+    part = models.ForeignKey(
+        OrderPart, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Written by the worker when it delivers (rendering is not the checkout's job).
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"), blank=True)
     state = models.CharField(
         _("state"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True
     )

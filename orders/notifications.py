@@ -1,14 +1,16 @@
 """Writing and delivering notifications (the outbox).
 
 `notify_*` functions run inside the transaction of the change they tell of, so the
-message exists exactly when the change does; delivery is handed to Celery on commit. If
-Redis or the worker is down, the row stays pending and the beat sweep hands it over
-again. Delivery claims the row for a while, sends outside any lock, then marks it sent:
-each message is sent at most once, except when a worker dies between sending and
-marking, and then the email's Message-ID (fixed per notification) lets mail systems drop
-the repeat.
+messages exist exactly when the change does; they are written in one INSERT and handed
+to Celery as one task on commit. The worker renders each message (in the store's
+language) and delivers it. If Redis or the worker is down, the rows stay pending and the
+beat sweep hands them over again. Delivery claims a row for a while, sends outside any
+lock, then marks it sent: each message is sent at most once, except when a worker dies
+between sending and marking, and then the email's Message-ID (fixed per notification)
+lets mail systems drop the repeat.
 """
 
+import logging
 from datetime import timedelta
 from functools import partial
 
@@ -19,61 +21,82 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from catalog.models import VendorMember
 from orders.models import Notification
 
+logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
+TASK_BATCH = 50  # notifications handed to one Celery task by the sweep
 
 
-def _write(recipient, kind, order, dedupe_key, context):
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"orders/notifications/{kind}_subject.txt", context).strip()
-        body = render_to_string(f"orders/notifications/{kind}.txt", context)
-    notification, created = Notification.objects.get_or_create(
-        dedupe_key=dedupe_key,
-        defaults={"recipient": recipient, "kind": kind, "order": order, "subject": subject,
-                  "body": body},
-    )
-    if created:
-        from orders.tasks import deliver_notification_task
+def _queue(notifications):
+    """Write the messages in one INSERT; one Celery task delivers them after commit."""
+    notifications = Notification.objects.bulk_create(notifications)
+    if notifications:
+        from orders.tasks import deliver_notifications_task
 
-        transaction.on_commit(partial(deliver_notification_task.delay, notification.pk),
-                              robust=True)
-    return notification
+        ids = [n.pk for n in notifications]
+        transaction.on_commit(partial(deliver_notifications_task.delay, ids), robust=True)
+    return notifications
 
 
-def _vendor_members(part):
-    return part.vendor.members.all()
+def _members_by_vendor(vendor_ids):
+    members = {}
+    for vendor_id, user_id in VendorMember.objects.filter(vendor_id__in=vendor_ids).order_by().values_list(
+        "vendor_id", "user_id"
+    ):
+        members.setdefault(vendor_id, []).append(user_id)
+    return members
 
 
-def notify_order_placed(order):
-    parts = list(order.parts.select_related("vendor").prefetch_related("lines"))
-    _write(order.shopper, Notification.Kind.ORDER_PLACED, order, f"placed:{order.pk}",
-           {"order": order, "parts": parts})
+def _for_shopper_and_vendors(order, parts, shopper_kind, vendor_kind, key):
+    members = _members_by_vendor({part.vendor_id for part in parts})
+    messages = [Notification(recipient_id=order.shopper_id, kind=shopper_kind, order=order,
+                             dedupe_key=f"{key}:{order.pk}")]
     for part in parts:
-        for member in _vendor_members(part):
-            _write(member, Notification.Kind.NEW_ORDER, order,
-                   f"new-order:{part.pk}:{member.pk}", {"order": order, "part": part})
+        messages += [
+            Notification(recipient_id=user_id, kind=vendor_kind, order=order, part=part,
+                         dedupe_key=f"{key}:{part.pk}:{user_id}")
+            for user_id in members.get(part.vendor_id, [])
+        ]
+    return _queue(messages)
+
+
+def notify_order_placed(order, parts):
+    """The shopper's confirmation and a new-order message to each vendor's members."""
+    return _for_shopper_and_vendors(order, parts, Notification.Kind.ORDER_PLACED,
+                                    Notification.Kind.NEW_ORDER, "placed")
 
 
 def notify_part_shipped(part):
-    _write(part.order.shopper, Notification.Kind.PART_SHIPPED, part.order,
-           f"shipped:{part.pk}", {"order": part.order, "part": part})
+    return _queue([Notification(recipient_id=part.order.shopper_id,
+                                kind=Notification.Kind.PART_SHIPPED, order=part.order,
+                                part=part, dedupe_key=f"shipped:{part.pk}")])
 
 
-def notify_order_cancelled(order):
-    _write(order.shopper, Notification.Kind.ORDER_CANCELLED, order, f"cancelled:{order.pk}",
-           {"order": order})
-    for part in order.parts.select_related("vendor"):
-        for member in _vendor_members(part):
-            _write(member, Notification.Kind.ORDER_CANCELLED, order,
-                   f"cancelled:{order.pk}:{member.pk}", {"order": order, "part": part})
+def notify_order_cancelled(order, parts):
+    return _for_shopper_and_vendors(order, parts, Notification.Kind.ORDER_CANCELLED,
+                                    Notification.Kind.ORDER_CANCELLED, "cancelled")
+
+
+def render_notification(notification):
+    """(subject, body) of a message, in the store's language, from the order as it is."""
+    order = notification.order
+    context = {"order": order, "part": notification.part}
+    if order is not None:
+        context["parts"] = order.parts.select_related("vendor").prefetch_related("lines")
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = notification.kind
+        subject = render_to_string(f"orders/notifications/{kind}_subject.txt", context)
+        body = render_to_string(f"orders/notifications/{kind}.txt", context)
+    return " ".join(subject.split())[:200], body
 
 
 def deliver_notification(notification_id):
     """Send one notification if it is still pending and nobody else is on it.
 
     Returns True when this call sent it. Raises what the mail backend raised (the task
-    retries with backoff); the claim then expires and the sweep tries again.
+    retries with backoff); the claim is then released and the sweep tries again.
     """
     now = timezone.now()
     claimed = Notification.objects.filter(
@@ -86,12 +109,15 @@ def deliver_notification(notification_id):
     )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    notification = Notification.objects.select_related(
+        "recipient", "order", "part__vendor"
+    ).get(pk=notification_id)
     try:
+        subject, body = render_notification(notification)
         if notification.recipient.email:
             EmailMessage(
-                notification.subject,
-                notification.body,
+                subject,
+                body,
                 to=[notification.recipient.email],
                 headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
             ).send()
@@ -100,11 +126,27 @@ def deliver_notification(notification_id):
             claimed_until=None, last_error=str(error)[:300]
         )
         raise
-    # Sent: the inbox shows it from now on.
+    # Sent: the inbox shows it, as it was sent, from now on.
     Notification.objects.filter(pk=notification_id).update(
-        state=Notification.State.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+        state=Notification.State.SENT, sent_at=timezone.now(), claimed_until=None,
+        last_error="", subject=subject, body=body,
     )
     return True
+
+
+def deliver_notifications(notification_ids):
+    """Deliver each; one failing does not hold up the others. Returns how many this call
+    sent; re-raises the first failure after trying them all (so the task retries)."""
+    sent, failure = 0, None
+    for notification_id in notification_ids:
+        try:
+            sent += deliver_notification(notification_id)
+        except Exception as error:  # noqa: BLE001 - kept and re-raised below
+            logger.warning("notification %s not delivered: %s", notification_id, error)
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
 
 
 def pending_notification_ids():

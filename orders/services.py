@@ -95,7 +95,7 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key):
     Raises CheckoutProblem naming every item that cannot be bought; then nothing changes
     (the cart stays as it was). The same `idempotency_key` returns the same order.
     """
-    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    existing = _order_with_key(shopper, idempotency_key)
     if existing is not None:
         return existing
     try:
@@ -103,81 +103,89 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key):
             return _place_order(cart, shopper, address, payment_method, idempotency_key)
     except IntegrityError:
         # A second submission of the same checkout won the race; it is the order.
-        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _order_with_key(shopper, idempotency_key)
         if existing is None:
             raise
         return existing
 
 
+def _order_with_key(shopper, idempotency_key):
+    return Order.objects.filter(shopper=shopper, idempotency_key=idempotency_key).first()
+
+
 def _place_order(cart, shopper, address, payment_method, idempotency_key):
+    """Reads, then every INSERT (totals and status known up front, one statement per
+    table), then stock last, so the product rows stay locked for as short a time as
+    possible."""
     items = list(
-        cart.items.select_related("product__vendor").order_by("product_id")
+        cart.items.select_related("product__vendor").order_by("product_id") if cart else []
     )
     if not items:
         raise CheckoutProblem(EMPTY_CART, code="empty_cart")
-    visible = set(
-        Product.objects.visible().filter(pk__in=[i.product_id for i in items])
-        .values_list("pk", flat=True)
-    )
     problems = [
         ValidationError(NOT_AVAILABLE, code="not_available", params={"product": i.product.name})
         for i in items
-        if i.product_id not in visible
+        if not i.product.is_on_sale
     ]
-    if not problems:
-        short = set(take_stock({i.product_id: i.quantity for i in items}))
-        if short:
-            fresh = Product.objects.in_bulk(short)
-            problems = [_stock_problem(fresh[i.product_id], i.quantity)
-                        for i in items if i.product_id in short]
     if problems:
         raise CheckoutProblem(problems)
 
     now = timezone.now()
-    by_vendor = defaultdict(list)
+    parts, lines = {}, []
     for item in items:
-        by_vendor[item.product.vendor].append(item)
+        product = item.product
+        part = parts.setdefault(product.vendor_id, OrderPart(
+            vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
+        ))
+        unit_price = price_for(product, now)
+        line = OrderLine(
+            part=part,  # saved below; bulk_create then takes its new primary key
+            product=product,
+            product_name=product.name,
+            pack_size=product.pack_size,
+            unit_price=unit_price,
+            quantity=item.quantity,
+            line_total=unit_price * item.quantity,
+            weight_g=product.net_weight_g * item.quantity,
+        )
+        lines.append(line)
+        part.subtotal += line.line_total
+        part.weight_g += line.weight_g
+    parts = list(parts.values())
+    confirmed = method_for(payment_method).confirmed_when_placed
     order = Order.objects.create(
         shopper=shopper,
+        status=Order.Status.CONFIRMED if confirmed else Order.Status.PLACED,
         payment_method=payment_method,
         address=address.snapshot(),
         mobile=address.mobile,
-        total=Decimal("0"),
-        weight_g=0,
+        total=sum(part.subtotal for part in parts),
+        weight_g=sum(part.weight_g for part in parts),
         idempotency_key=idempotency_key,
     )
-    total, weight = Decimal("0"), 0
-    for vendor, vendor_items in by_vendor.items():
-        lines = []
-        for item in vendor_items:
-            unit_price = price_for(item.product, now)
-            lines.append(OrderLine(
-                product=item.product,
-                product_name=item.product.name,
-                pack_size=item.product.pack_size,
-                unit_price=unit_price,
-                quantity=item.quantity,
-                line_total=unit_price * item.quantity,
-                weight_g=item.product.net_weight_g * item.quantity,
-            ))
-        part = OrderPart.objects.create(
-            order=order,
-            vendor=vendor,
-            subtotal=sum(line.line_total for line in lines),
-            weight_g=sum(line.weight_g for line in lines),
-        )
-        for line in lines:
-            line.part = part
-        OrderLine.objects.bulk_create(lines)
-        total += part.subtotal
-        weight += part.weight_g
-    order.total, order.weight_g = total, weight
-    order.save(update_fields=["total", "weight_g"])
-    OrderEvent.objects.create(order=order, to_status=order.status, by=shopper)
-    if method_for(payment_method).confirmed_when_placed:
-        _set_status(order, Order.Status.CONFIRMED, None)
-    notifications.notify_order_placed(order)
+    for part in parts:
+        part.order = order
+    OrderPart.objects.bulk_create(parts)
+    OrderLine.objects.bulk_create(lines)
+    events = [OrderEvent(order=order, to_status=Order.Status.PLACED, by=shopper)]
+    if confirmed:
+        events.append(OrderEvent(order=order, from_status=Order.Status.PLACED,
+                                 to_status=Order.Status.CONFIRMED))
+    OrderEvent.objects.bulk_create(events)
+    notifications.notify_order_placed(order, parts)
     cart.items.all().delete()
+
+    short = set(take_stock({i.product_id: i.quantity for i in items}))
+    if short:
+        fresh = Product.objects.select_related("vendor").in_bulk(short)
+        raise CheckoutProblem([
+            ValidationError(NOT_AVAILABLE, code="not_available",
+                            params={"product": i.product.name})
+            if not fresh[i.product_id].is_on_sale
+            else _stock_problem(fresh[i.product_id], i.quantity)
+            for i in items
+            if i.product_id in short
+        ])
     bump_catalog_revision()  # stock changed with .update()
     return order
 
@@ -200,7 +208,7 @@ def cancel_order(order, *, by):
                                       to_status=OrderPart.Status.CANCELLED, by=by)
         OrderPart.objects.filter(order=order).update(status=OrderPart.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELLED, by)
-        notifications.notify_order_cancelled(order)
+        notifications.notify_order_cancelled(order, parts)
         bump_catalog_revision()
     return order
 

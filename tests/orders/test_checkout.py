@@ -1,3 +1,6 @@
+import json
+import subprocess
+import sys
 import threading
 import uuid
 from decimal import Decimal
@@ -221,3 +224,21 @@ def test_fifty_parallel_buyers_for_the_last_ten_units_never_oversell(django_user
     assert set(map(tuple, refusals)) == {("“最后十箱秭归脐橙” is sold out.",)}
     assert Product.objects.get(pk=product.pk).stock == 0
     assert Order.objects.count() == 10
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite run proves the embedded default")
+def test_fifty_buyer_processes_on_the_embedded_sqlite_never_oversell(tmp_path):
+    # Separate processes on one SQLite file, as `make run`'s web server and worker are.
+    finished = subprocess.run(
+        [sys.executable, "-m", "tests.orders.sqlite_race", str(tmp_path / "store.sqlite3"),
+         "50", "10"],
+        capture_output=True, text=True, timeout=300, check=True,
+        cwd=settings.BASE_DIR,
+    )
+
+    result = json.loads(finished.stdout)
+    assert (result["orders"], result["succeeded"], result["refused"]) == (10, 10, 40)
+    assert result["stock"] == 0
+    assert result["told"] == ["“最后的秭归脐橙” is sold out."]
+    assert result["notifications_sent"] == 10
+    assert result["exit_codes"] == [0]

@@ -135,3 +135,27 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(client, buyer,
     # book three times (default choice, "has addresses?", the radio buttons)
     with django_assert_num_queries(9):
         assert client.get(CHECKOUT).status_code == 200
+
+
+@pytest.mark.parametrize("vendors", [1, 3])
+def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(
+    client, buyer, django_user_model, django_assert_num_queries, vendors
+):
+    products = [ProductFactory() for _ in range(vendors)]
+    for product in products:
+        owner = django_user_model.objects.create_user(f"owner-{product.pk}")
+        product.vendor.members.add(owner)
+    fill_cart(client, *[(product, 2) for product in products])
+    form = checkout_form(client)
+
+    # session, user, cart, the chosen address, the idempotency check, the cart's items
+    # with products and vendors, vendor members; one INSERT each for the order, parts,
+    # lines, events and notifications; the cart emptied; then one conditional UPDATE per
+    # product (and a savepoint around it all, since the test runs in a transaction)
+    with django_assert_num_queries(15 + vendors):
+        response = client.post(CHECKOUT, form)
+
+    order = Order.objects.get()
+    assert response["Location"] == reverse("orders:detail", args=[order.number])
+    assert order.parts.count() == vendors
+    assert order.notifications.count() == 1 + vendors

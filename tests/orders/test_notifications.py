@@ -113,7 +113,10 @@ def test_shipping_and_cancelling_tell_who_needs_to_know(django_user_model):
 
     shipped = Notification.objects.get(kind="part_shipped")
     assert shipped.recipient == order.shopper
-    assert "SF123" in shipped.body
+    assert deliver_notification(shipped.pk) is True
+    shipped.refresh_from_db()
+    assert "顺丰速运" in shipped.body and "SF123" in shipped.body
+    assert mail.outbox[-1].body == shipped.body  # the inbox keeps what the email said
     cancelled = Notification.objects.filter(kind="order_cancelled", order=other)
     assert {n.recipient for n in cancelled} == {other.shopper} | {
         m for p in other.parts.all() for m in p.vendor.members.all()
