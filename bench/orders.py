@@ -6,12 +6,15 @@ Run by bench/run.sh (BENCH_ORDERS=1, the default) after the page benchmark, with
 environment (DATABASE_URL, REDIS_URL, DJANGO_SETTINGS_MODULE=bench.settings, ...).
 
 1. Throughput: BENCH_ORDER_BUYERS buyers (user, address, cart of 1-2 items from a few
-   products of different vendors with ample stock) each GET /checkout/ first (not timed,
-   for the CSRF cookie and form token), then all POST their checkout from
-   BENCH_ORDER_THREADS threads; only the POST phase is timed. Then the database is checked:
-   one order per successful POST, and for every product stock taken == units ordered.
+   products of different vendors with ample stock, a signed-in session) POST their
+   checkout through wrk (bench/checkout.lua, a C load generator, so the client takes
+   little of the 2 CPUs) on BENCH_ORDER_CONNECTIONS connections for BENCH_ORDER_DURATION,
+   each buyer once. Then the database is checked: one order per order-page redirect (plus
+   at most one per connection left in flight at the end), and for every product stock
+   taken == units ordered.
 2. Race: one product with BENCH_RACE_STOCK units, BENCH_RACE_BUYERS buyers with one unit
-   each, BENCH_RACE_THREADS threads released together by a barrier: exactly
+   each, each GETting its checkout form first, then POSTing from BENCH_RACE_THREADS Python
+   threads released together by a barrier: exactly
    BENCH_RACE_STOCK orders, stock 0, every other buyer shown "sold out".
 
 Buyers are fresh users per run (bench-buyer-<run>-...); those of earlier runs, their
@@ -25,6 +28,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -47,6 +51,7 @@ from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
@@ -98,7 +103,7 @@ def pick_products(count, exclude=()):
 
 def make_buyers(run, label, carts):
     """One user, address, cart and session per entry of `carts` ({product_id: qty}).
-    Returns [(username, session_key)]."""
+    Returns [(username, session_key, address_id)]."""
     User = get_user_model()
     password = "!bench-unusable"  # an unusable password: nobody signs in with it
     users = User.objects.bulk_create([
@@ -109,7 +114,7 @@ def make_buyers(run, label, carts):
     if users[0].pk is None:  # backends without RETURNING
         users = list(User.objects.filter(username__startswith=f"{PREFIX}{run}-{label}-")
                      .order_by("username"))
-    Address.objects.bulk_create([
+    addresses = Address.objects.bulk_create([
         Address(user=u, recipient="测试买家", mobile="13800000000", province="湖北省",
                 city="武汉市", district="江汉区", street=f"测试路 {i} 号", is_default=True)
         for i, u in enumerate(users)
@@ -128,7 +133,10 @@ def make_buyers(run, label, carts):
                              "_auth_user_hash": u.get_session_auth_hash()})
         sessions.append(Session(session_key=key, session_data=data, expire_date=expire))
     Session.objects.bulk_create(sessions)
-    return [(u.username, s.session_key) for u, s in zip(users, sessions, strict=True)]
+    if addresses[0].pk is None:
+        addresses = list(Address.objects.filter(user__in=users).order_by("user__username"))
+    return [(u.username, s.session_key, a.pk)
+            for u, s, a in zip(users, sessions, addresses, strict=True)]
 
 
 def stock_of(ids):
@@ -180,7 +188,7 @@ def prepare(client, buyers, threads):
     return [
         {"username": username, "session": session, "cookie": cookie, "token": token,
          "address": address}
-        for (username, session), (cookie, token, address) in zip(buyers, forms, strict=True)
+        for (username, session, _), (cookie, token, address) in zip(buyers, forms, strict=True)
     ]
 
 
@@ -274,6 +282,85 @@ def units_ordered(numbers, product_ids):
     return {row["product_id"]: row["units"] for row in rows}
 
 
+def cpu_seconds_by_program():
+    """CPU seconds (user + system) used so far by the live processes, by program name:
+    where the 2 CPUs go during the checkouts (processes that exit meanwhile are missed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        words = b" ".join(cmdline).decode(errors="replace")
+        name = text[text.index("(") + 1:text.rindex(")")]
+        for program in ("gunicorn", "celery", "wrk", "bench.orders"):
+            if program in words:
+                name = program
+                break
+        used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def fire_with_wrk(client, buyers, args):
+    """POST every buyer's checkout through wrk (bench/checkout.lua) for args.duration.
+
+    The CSRF secret is made here and sent as cookie and form field (Django accepts the
+    unmasked secret), so no GET is needed first. Returns wrk's BENCH_JSON line, parsed."""
+    lines = [f"{session}\t{get_random_string(32)}\t{address}\t{uuid.uuid4().hex}"
+             for _, session, address in buyers]
+    path = Path(args.out).with_name("checkouts.tsv")
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    environment = {**os.environ, "BENCH_CHECKOUTS": str(path),
+                   "BENCH_CHECKOUT_THREADS": str(args.wrk_threads)}
+    cpu_before = cpu_seconds_by_program()
+    finished = subprocess.run(
+        ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}",
+         "--latency", "-s", str(Path(__file__).with_name("checkout.lua")),
+         f"http://{client.host}:{client.port}/checkout/"],
+        env=environment, capture_output=True, text=True, check=True,
+    )
+    cpu_after = cpu_seconds_by_program()
+    path.unlink()
+    line = next(x for x in finished.stdout.splitlines() if x.startswith("BENCH_JSON "))
+    load = json.loads(line.removeprefix("BENCH_JSON "))
+    load["cpu_seconds"] = {
+        name: round(cpu_after[name] - cpu_before.get(name, 0), 2)
+        for name in cpu_after if cpu_after[name] - cpu_before.get(name, 0) >= 0.05
+    }
+    return load
+
+
+def wrk_summary(load):
+    seconds = load["duration_us"] / 1e6
+    latency = load["latency_us"]
+    errors = sum(load["errors"].values()) + load["other"]
+    return {
+        "requests": load["requests"],
+        "seconds": round(seconds, 2),
+        "ordered": load["redirects"],
+        "sold_out": 0,
+        "errors": errors,
+        "error_details": {"socket": load["errors"], "not_an_order_redirect": load["other"]},
+        "repeats": load["repeats"],
+        "orders_per_second": round(load["redirects"] / seconds, 1),
+        "requests_per_second": round(load["requests"] / seconds, 1),
+        "p50_ms": round(latency["p50"] / 1000, 1),
+        "p90_ms": round(latency["p90"] / 1000, 1),
+        "p99_ms": round(latency["p99"] / 1000, 1),
+        "max_ms": round(latency["max"] / 1000, 1),
+        "mean_ms": round(latency["mean"] / 1000, 1),
+        "load_generator": "wrk",
+        # CPU milliseconds per order answered, by program (gunicorn, postgres, celery, ...)
+        "cpu_ms_per_order": {
+            name: round(1000 * seconds / max(load["redirects"], 1), 1)
+            for name, seconds in sorted(load["cpu_seconds"].items(), key=lambda x: -x[1])
+        },
+    }
+
+
 # --- The two measurements ---------------------------------------------------------------
 
 
@@ -289,17 +376,15 @@ def throughput(client, run, args):
         carts.append({pid: rng.randint(1, 3) for pid in chosen})
     buyers = make_buyers(run, "t", carts)
     log(f"throughput: {len(buyers)} buyers, products {ids} (vendors "
-        f"{sorted({p.vendor_id for p in products})}); fetching checkout forms")
-    forms = prepare(client, buyers, args.threads)
+        f"{sorted({p.vendor_id for p in products})}); wrk for {args.duration}")
     before = stock_of(ids)
-    log(f"throughput: firing {len(forms)} checkouts from {args.threads} threads")
-    results, wall = fire(client, forms, args.threads)
+    load = fire_with_wrk(client, buyers, args)
+    time.sleep(2)  # the checkouts wrk left in flight finish on the server
     after = stock_of(ids)
-    result = summary(results, wall)
-    numbers = [r["number"] for r in results if r["kind"] == "ordered"]
+    result = wrk_summary(load)
     run_orders = Order.objects.filter(shopper__username__startswith=f"{PREFIX}{run}-t-")
     created = run_orders.count()
-    units = units_ordered(numbers, ids)
+    units = units_ordered(list(run_orders.values_list("number", flat=True)), ids)
     taken = {pid: before[pid] - after[pid] for pid in ids}
     expected_units = defaultdict(int)
     by_user = dict(zip([b[0] for b in buyers], carts, strict=True))
@@ -309,7 +394,10 @@ def throughput(client, run, args):
             expected_units[pid] += qty
     checks = {
         "orders_created": created,
-        "orders_match_successful_posts": created == len(numbers) == len(set(numbers)),
+        # Requests still in flight when wrk stops are finished by the server unanswered:
+        # at most one per connection more orders than answers.
+        "orders_match_successful_posts": 0 <= created - load["redirects"] <= args.connections
+        and load["repeats"] == 0,
         "units_ordered": {str(k): units.get(k, 0) for k in ids},
         "stock_taken": {str(k): v for k, v in taken.items()},
         "stock_taken_equals_units_ordered": all(taken[k] == units.get(k, 0) for k in ids),
@@ -321,7 +409,7 @@ def throughput(client, run, args):
     }
     checks["zero_oversell"] = (checks["stock_taken_equals_units_ordered"]
                                and checks["stock_never_negative"])
-    result |= {"buyers": len(buyers), "threads": args.threads, "products": ids,
+    result |= {"buyers": len(buyers), "threads": args.connections, "products": ids,
                "vendors": len({p.vendor_id for p in products}),
                "lines_per_order": round(sum(len(c) for c in carts) / len(carts), 2),
                "checks": checks}
@@ -373,8 +461,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=f"http://127.0.0.1:{env('BENCH_PORT', '8765')}")
     parser.add_argument("--out", default="bench/results/orders.json")
-    parser.add_argument("--buyers", type=int, default=int(env("BENCH_ORDER_BUYERS", "1500")))
-    parser.add_argument("--threads", type=int, default=int(env("BENCH_ORDER_THREADS", "16")))
+    # Enough buyers that none checks out twice within the duration (up to 500 orders/s).
+    parser.add_argument("--buyers", type=int, default=int(env("BENCH_ORDER_BUYERS", "6000")))
+    parser.add_argument("--duration", default=env("BENCH_ORDER_DURATION", "10s"))
+    parser.add_argument("--connections", type=int,
+                        default=int(env("BENCH_ORDER_CONNECTIONS", "16")))
+    parser.add_argument("--wrk-threads", type=int, default=int(env("BENCH_WRK_THREADS", "2")))
+    parser.add_argument("--threads", type=int, default=int(env("BENCH_ORDER_THREADS", "16")),
+                        help="threads fetching the race's checkout forms")
     parser.add_argument("--products", type=int,
                         default=int(env("BENCH_ORDER_PRODUCTS", "4")))
     parser.add_argument("--race-stock", type=int, default=int(env("BENCH_RACE_STOCK", "100")))

@@ -239,18 +239,20 @@ def _orders_section(orders):
         "## Orders",
         "",
         "Checkouts over HTTP on the same gunicorn, right after the pages, with one Celery "
-        "worker (`--concurrency=1`) taking the notifications. `bench/orders.py` makes fresh "
-        "buyers (user, address, cart, a signed-in session), GETs each one's `/checkout/` for "
-        "the CSRF cookie and form token (not timed), then POSTs the checkouts (`cod`, a fresh "
-        "idempotency key each) from Python threads, one connection per request, and checks "
-        "the database afterwards.",
+        "worker (`--concurrency=1`) rendering and sending the notifications on the same 2 "
+        "CPUs. `bench/orders.py` makes fresh buyers (user, address, cart of 1–2 products, a "
+        "signed-in session); wrk (`bench/checkout.lua`) POSTs their checkouts (`cod`, a fresh "
+        "idempotency key each, every buyer once) on keep-alive connections for the duration; "
+        "then the database is checked. The race uses Python threads released together by a "
+        "barrier, each buyer having fetched its checkout form first.",
         "",
         "Reproduce: `bench/run.sh` (on by default; `BENCH_ORDERS=0` skips it; "
-        "`BENCH_ORDER_BUYERS`, `BENCH_ORDER_THREADS`, `BENCH_ORDER_PRODUCTS`, `BENCH_RACE_STOCK`, "
+        "`BENCH_ORDER_BUYERS`, `BENCH_ORDER_DURATION`, `BENCH_ORDER_CONNECTIONS`, "
+        "`BENCH_ORDER_PRODUCTS`, `BENCH_RACE_STOCK`, "
         "`BENCH_RACE_BUYERS`, "
         "`BENCH_RACE_THREADS`). Raw results: `bench/results/orders.json`.",
         "",
-        "| Run | Buyers | Threads | Orders | Sold out | Errors | Orders/s | p50 | p99 | max |",
+        "| Run | Buyers | Connections | Orders | Sold out | Errors | Orders/s | p50 | p99 | max |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| Throughput ({t['vendors']} products of different vendors, "
         f"{t['lines_per_order']} lines per order) | {t['buyers']:,} | {t['threads']} | "
@@ -260,8 +262,9 @@ def _orders_section(orders):
         f"{r['ordered']:,} | {r['sold_out']} | {r['errors']} | {r['orders_per_second']:,.1f} "
         f"| {r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |",
         "",
-        f"- Throughput: {t['ordered']:,} orders in {t['seconds']} s of POSTs; orders in the "
-        f"database {tc['orders_created']:,}, equal to the successful POSTs: "
+        f"- Throughput: {t['ordered']:,} orders answered in {t['seconds']} s of POSTs; orders "
+        f"in the database {tc['orders_created']:,} (those answered, plus at most one per "
+        f"connection still in flight when wrk stopped; no buyer sent twice): "
         f"{_ok(tc['orders_match_successful_posts'])}. Stock taken / units ordered per "
         f"product: {units}; zero oversell: {_ok(tc['zero_oversell'])}; stock never "
         f"negative: {_ok(tc['stock_never_negative'])}. Errors: {errors}.",

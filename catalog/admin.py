@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -89,18 +90,35 @@ def _vendor_status_action(service, done):
     return action
 
 
+class VendorReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason the vendor is told"), max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
 @admin.register(Vendor)
 class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "county", "status", "status_changed_at", "created_at"]
+    list_display = ["name", "kind", "county", "status", "applicant", "status_changed_at",
+                    "created_at"]
     list_filter = ["status", "kind", "county__prefecture"]
-    list_select_related = ["county"]
-    search_fields = ["name", "name_en", "slug", "licence_number", "contact_phone"]
+    list_select_related = ["county", "applicant"]
+    search_fields = ["name", "name_en", "slug", "licence_number", "contact_phone",
+                     "applicant__username"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["county"]
-    readonly_fields = ["status", "status_changed_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_reason", "status_changed_at", "applicant", "photo_preview",
+                       "created_at", "updated_at"]
     inlines = [VendorMemberInline]
     actions = ["approve", "suspend", "reject"]
     search_refresh_fields = ["vendor_id"]
+
+    @admin.display(description=_("photo"))
+    def photo_preview(self, vendor):
+        if not vendor.photo:
+            return "—"
+        return format_html('<a href="{0}"><img src="{0}" alt="" style="max-width:320px"></a>',
+                           vendor.photo.url)
 
     @admin.action(description=_("Approve selected vendors"))
     def approve(self, request, queryset):
@@ -112,25 +130,36 @@ class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
             ),
         )(self, request, queryset)
 
-    @admin.action(description=_("Suspend selected vendors"))
+    @admin.action(description=_("Suspend selected vendors (asks why)"))
     def suspend(self, request, queryset):
-        _vendor_status_action(
-            services.suspend_vendor,
-            lambda n: (
-                ngettext("%(count)d vendor suspended.", "%(count)d vendors suspended.", n)
-                % {"count": n}
-            ),
-        )(self, request, queryset)
+        return self._with_reason(request, queryset, "suspend", services.suspend_vendor, lambda n: (
+            ngettext("%(count)d vendor suspended.", "%(count)d vendors suspended.", n)
+            % {"count": n}))
 
-    @admin.action(description=_("Reject selected vendors"))
+    @admin.action(description=_("Reject selected vendors (asks why)"))
     def reject(self, request, queryset):
-        _vendor_status_action(
-            services.reject_vendor,
-            lambda n: (
-                ngettext("%(count)d vendor rejected.", "%(count)d vendors rejected.", n)
-                % {"count": n}
-            ),
-        )(self, request, queryset)
+        return self._with_reason(request, queryset, "reject", services.reject_vendor, lambda n: (
+            ngettext("%(count)d vendor rejected.", "%(count)d vendors rejected.", n)
+            % {"count": n}))
+
+    def _with_reason(self, request, queryset, action, service, done):
+        """First an intermediate page asking for the reason the vendor is told; then the
+        change, vendor by vendor."""
+        form = VendorReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _vendor_status_action(lambda vendor: service(vendor, reason), done)(
+                self, request, queryset)
+            return None
+        return TemplateResponse(request, "admin/catalog/vendor/reason.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Reject vendors") if action == "reject" else _("Suspend vendors"),
+            "action": action,
+            "vendors": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 class ProductImageForm(forms.ModelForm):

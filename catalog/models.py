@@ -129,6 +129,18 @@ class Vendor(models.Model):
     contact_name = models.CharField(_("contact name"), max_length=80, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     licence_number = models.CharField(_("business licence number"), max_length=32, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="vendors/", max_length=200, blank=True)
+    # Who applied for the shop; they become its owner when staff approve it.
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vendor_applications",
+        verbose_name=_("applicant"),
+    )
+    # Why staff rejected or suspended it, as the vendor is told.
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="VendorMember",

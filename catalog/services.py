@@ -1,14 +1,17 @@
 """Writes to the catalog, each named for what a person does and each one transaction."""
 
+import secrets
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from catalog.images import process_upload
-from catalog.models import Product, ProductImage, Vendor
+from catalog.images import delete_photo_files, process_upload
+from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
@@ -22,9 +25,18 @@ VENDOR_TRANSITIONS = {
     Vendor.Status.REJECTED: {Vendor.Status.APPROVED},
 }
 TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
+REASON_REQUIRED = _("Say why, so the applicant knows what to change.")
+ALREADY_MEMBER = _("%(user)s already works on this shop.")
+LAST_OWNER = _("A shop needs an owner: make someone else owner before removing the last one.")
+NOT_NEGATIVE = _("Stock cannot go below 0: there are %(stock)s, and the change is %(change)s.")
+VENDOR_MESSAGES = {
+    Vendor.Status.APPROVED: "vendor_approved",
+    Vendor.Status.REJECTED: "vendor_rejected",
+    Vendor.Status.SUSPENDED: "vendor_suspended",
+}
 
 
-def _set_vendor_status(vendor, new_status):
+def _set_vendor_status(vendor, new_status, reason=""):
     with transaction.atomic():
         # Lock the row: two staff clicking at once must not both pass the check.
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
@@ -38,24 +50,100 @@ def _set_vendor_status(vendor, new_status):
                 },
             )
         vendor.status = new_status
+        vendor.status_reason = reason.strip()
         vendor.status_changed_at = timezone.now()
-        vendor.save(update_fields=["status", "status_changed_at", "updated_at"])
+        vendor.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+        _tell_vendor(vendor, new_status)
     forget_counts()
     return vendor
 
 
+def _tell_vendor(vendor, new_status):
+    """The applicant (on approval or rejection) or the members (on suspension) hear of it
+    through the outbox, in this transaction."""
+    from orders.notifications import notify_users
+
+    kind = VENDOR_MESSAGES.get(new_status)
+    if kind is None:
+        return
+    if new_status == Vendor.Status.SUSPENDED:
+        recipients = list(vendor.memberships.values_list("user_id", flat=True))
+    else:
+        recipients = [vendor.applicant_id] if vendor.applicant_id else []
+    notify_users(recipients, kind, key=f"vendor:{vendor.pk}:{new_status}:"
+                 f"{vendor.status_changed_at.timestamp()}",
+                 context={"vendor": vendor.name, "reason": vendor.status_reason})
+
+
 def approve_vendor(vendor):
-    """Open the vendor's storefront: its published products become visible."""
-    return _set_vendor_status(vendor, Vendor.Status.APPROVED)
+    """Open the vendor's storefront: its published products become visible. The applicant
+    becomes the shop's owner."""
+    with transaction.atomic():
+        vendor = _set_vendor_status(vendor, Vendor.Status.APPROVED)
+        if vendor.applicant_id:
+            VendorMember.objects.get_or_create(
+                vendor=vendor, user_id=vendor.applicant_id,
+                defaults={"role": VendorMember.Role.OWNER},
+            )
+    return vendor
 
 
-def reject_vendor(vendor):
-    return _set_vendor_status(vendor, Vendor.Status.REJECTED)
+def reject_vendor(vendor, reason):
+    """Turn an application down; the applicant is told why and may apply again."""
+    if not reason.strip():
+        raise ValidationError(REASON_REQUIRED, code="reason_required")
+    return _set_vendor_status(vendor, Vendor.Status.REJECTED, reason)
 
 
-def suspend_vendor(vendor):
-    """Hide the vendor and all its products from shoppers at once (their pages 404)."""
-    return _set_vendor_status(vendor, Vendor.Status.SUSPENDED)
+def suspend_vendor(vendor, reason=""):
+    """Hide the vendor and all its products from shoppers at once (their pages 404); its
+    dashboard becomes read-only."""
+    return _set_vendor_status(vendor, Vendor.Status.SUSPENDED, reason)
+
+
+def apply_for_vendor(vendor, *, applicant, photo=None):
+    """A signed-in user asks for a shop (new, or again after a rejection): pending review."""
+    stored = process_upload(photo)[0] if photo else None  # refuses a bad file first
+    with transaction.atomic():
+        vendor.applicant = applicant
+        vendor.status = Vendor.Status.PENDING
+        vendor.status_reason = ""
+        vendor.status_changed_at = timezone.now()
+        if not vendor.slug:
+            vendor.slug = unique_slug(Vendor, vendor.name_en, prefix="shop")
+        if stored is not None:
+            old = vendor.photo.name if vendor.photo else ""
+            vendor.photo.save(stored.name, stored, save=False)
+            if old:
+                delete_photo_files(old)
+        vendor.save()
+    return vendor
+
+
+def add_vendor_member(vendor, user):
+    member, created = VendorMember.objects.get_or_create(
+        vendor=vendor, user=user, defaults={"role": VendorMember.Role.STAFF})
+    if not created:
+        raise ValidationError(ALREADY_MEMBER, code="already_member", params={"user": user})
+    return member
+
+
+def remove_vendor_member(membership):
+    with transaction.atomic():
+        owners = VendorMember.objects.select_for_update().filter(
+            vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER)
+        if membership.role == VendorMember.Role.OWNER and len(owners) == 1:
+            raise ValidationError(LAST_OWNER, code="last_owner")
+        membership.delete()
+
+
+def unique_slug(model, text, *, prefix):
+    """A slug free in `model`: from `text` when it has Latin letters, else prefix-random."""
+    base = slugify(text)[:60] or prefix
+    slug = base if base != prefix else f"{prefix}-{secrets.token_hex(4)}"
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
 
 
 def save_product(product):
@@ -66,16 +154,71 @@ def save_product(product):
     return product
 
 
+def save_vendor_product(product, *, photos=()):
+    """A vendor saves a product (new ones start as drafts) with photos added to it.
+
+    Every photo is checked before anything is written; one bad file refuses the save."""
+    checked = [process_upload(photo) for photo in photos]
+    with transaction.atomic():
+        if not product.slug:
+            product.slug = unique_slug(Product, product.name_en, prefix="p")
+        save_product(product)
+        position = product.images.count()
+        for offset, (photo, thumbnail) in enumerate(checked):
+            _attach_photo(product, photo, thumbnail, alt_text=product.name,
+                          position=position + offset)
+    return product
+
+
+def set_product_status(product, status):
+    product.status = status
+    product.save(update_fields=["status", "updated_at"])
+    forget_counts()
+    return product
+
+
+def adjust_stock(product, change):
+    """Add (or, negative, remove) units in one conditional UPDATE, so a checkout taking
+    stock at the same moment is never overwritten. Returns the new stock."""
+    with transaction.atomic():
+        changed = Product.objects.filter(pk=product.pk, stock__gte=-change).update(
+            stock=F("stock") + change, updated_at=timezone.now())
+        stock = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+        if not changed:
+            raise ValidationError(NOT_NEGATIVE, code="negative_stock",
+                                  params={"stock": stock, "change": change})
+    bump_catalog_revision()
+    return stock
+
+
+def delete_product(product):
+    """Delete a product with its photos; past orders keep its name and price."""
+    product.delete()
+    forget_counts()
+
+
+def delete_product_photo(photo):
+    with transaction.atomic():
+        photo.delete()  # its files go once this commits (catalog.images.photo_deleted)
+        Product.objects.filter(pk=photo.product_id).update(updated_at=timezone.now())
+    bump_catalog_revision()
+
+
+def _attach_photo(product, photo, thumbnail, *, alt_text, position):
+    image = ProductImage(product=product, alt_text=alt_text, position=position)
+    image.image.save(photo.name, photo, save=False)
+    image.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    image.save()
+    return image
+
+
 def add_product_photo(product, uploaded_file, *, alt_text="", position=None):
     """Validate, re-encode and attach a photo. Raises ValidationError, storing nothing."""
     photo, thumbnail = process_upload(uploaded_file)
     with transaction.atomic():
         if position is None:
             position = product.images.count()
-        image = ProductImage(product=product, alt_text=alt_text, position=position)
-        image.image.save(photo.name, photo, save=False)
-        image.thumbnail.save(thumbnail.name, thumbnail, save=False)
-        image.save()
+        image = _attach_photo(product, photo, thumbnail, alt_text=alt_text, position=position)
         Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
     return image
 

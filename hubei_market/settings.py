@@ -109,6 +109,8 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # Signed-in requests read their session from Redis, and PostgreSQL only on a miss.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Files, not local memory: the web server, the worker and seed_demo must all see the
     # catalog revision that invalidates cached pages (catalog/page_cache.py).

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("vendor/", include("hubei_market.vendor_urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

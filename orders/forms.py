@@ -78,3 +78,14 @@ class CheckoutForm(forms.Form):
             default = next((a for a in addresses if a.is_default), None)
             if default:
                 self.fields["address"].initial = default.pk
+
+
+class ShipPartForm(forms.Form):
+    carrier = forms.CharField(
+        label=_("Carrier"), max_length=40,
+        widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
+    )
+    tracking_number = forms.CharField(
+        label=_("Tracking number"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

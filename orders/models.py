@@ -238,6 +238,9 @@ class Notification(models.Model):
         NEW_ORDER = "new_order", _("new order for a vendor")
         PART_SHIPPED = "part_shipped", _("part shipped")
         ORDER_CANCELLED = "order_cancelled", _("order cancelled")
+        VENDOR_APPROVED = "vendor_approved", _("shop approved")
+        VENDOR_REJECTED = "vendor_rejected", _("shop application rejected")
+        VENDOR_SUSPENDED = "vendor_suspended", _("shop suspended")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -255,6 +258,8 @@ class Notification(models.Model):
     part = models.ForeignKey(
         OrderPart, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # What the message needs besides the order and part (a shop's name, a reason).
+    context = models.JSONField(_("context"), default=dict, blank=True)
     # Written by the worker when it delivers (rendering is not the checkout's job).
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"), blank=True)

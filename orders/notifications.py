@@ -15,14 +15,14 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from catalog.models import VendorMember
-from orders.models import Notification
+from orders.models import Notification, OrderPart
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -79,12 +79,20 @@ def notify_order_cancelled(order, parts):
                                     Notification.Kind.ORDER_CANCELLED, "cancelled")
 
 
+def notify_users(user_ids, kind, *, key, context):
+    """A message about no order in particular (a shop approved, say) to each user."""
+    return _queue([
+        Notification(recipient_id=user_id, kind=kind, context=context,
+                     dedupe_key=f"{key}:{user_id}")
+        for user_id in user_ids
+    ])
+
+
 def render_notification(notification):
     """(subject, body) of a message, in the store's language, from the order as it is."""
-    order = notification.order
-    context = {"order": order, "part": notification.part}
-    if order is not None:
-        context["parts"] = order.parts.select_related("vendor").prefetch_related("lines")
+    context = {**notification.context, "order": notification.order, "part": notification.part}
+    if notification.order is not None:
+        context["parts"] = notification.order.parts.all()
     with translation.override(settings.LANGUAGE_CODE):
         kind = notification.kind
         subject = render_to_string(f"orders/notifications/{kind}_subject.txt", context)
@@ -92,61 +100,79 @@ def render_notification(notification):
     return " ".join(subject.split())[:200], body
 
 
-def deliver_notification(notification_id):
-    """Send one notification if it is still pending and nobody else is on it.
+def _claim(notification_ids):
+    """Take the pending, unclaimed ones among `notification_ids` for this worker.
 
-    Returns True when this call sent it. Raises what the mail backend raised (the task
-    retries with backoff); the claim is then released and the sweep tries again.
+    Another worker on the same ids skips rows locked here (PostgreSQL) and then finds
+    them claimed; a dead worker's claim simply expires.
     """
     now = timezone.now()
-    claimed = Notification.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        pk=notification_id,
-        state=Notification.State.PENDING,
-    ).update(
-        claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related(
-        "recipient", "order", "part__vendor"
-    ).get(pk=notification_id)
-    try:
-        subject, body = render_notification(notification)
-        if notification.recipient.email:
-            EmailMessage(
-                subject,
-                body,
-                to=[notification.recipient.email],
-                headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
-            ).send()
-    except Exception as error:
-        Notification.objects.filter(pk=notification_id).update(
-            claimed_until=None, last_error=str(error)[:300]
+    with transaction.atomic():
+        claimed = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+                    pk__in=notification_ids, state=Notification.State.PENDING)
+            .select_related("recipient", "order", "part__vendor")
+            .order_by("pk")
         )
-        raise
-    # Sent: the inbox shows it, as it was sent, from now on.
-    Notification.objects.filter(pk=notification_id).update(
-        state=Notification.State.SENT, sent_at=timezone.now(), claimed_until=None,
-        last_error="", subject=subject, body=body,
+        Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
+            claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    prefetch_related_objects(
+        [n.order for n in claimed if n.order is not None],
+        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor")
+                 .prefetch_related("lines")),
     )
-    return True
+    return claimed
 
 
 def deliver_notifications(notification_ids):
-    """Deliver each; one failing does not hold up the others. Returns how many this call
-    sent; re-raises the first failure after trying them all (so the task retries)."""
-    sent, failure = 0, None
-    for notification_id in notification_ids:
-        try:
-            sent += deliver_notification(notification_id)
-        except Exception as error:  # noqa: BLE001 - kept and re-raised below
-            logger.warning("notification %s not delivered: %s", notification_id, error)
-            failure = failure or error
-    if failure is not None:
-        raise failure
-    return sent
+    """Send those of `notification_ids` still pending that nobody else is on.
+
+    One mail connection for all; one failing does not hold up the others. Returns how
+    many this call sent. Re-raises the first failure after trying them all (the task then
+    retries with backoff); a failed one's claim is released for the retry or the sweep.
+    """
+    claimed = _claim(notification_ids)
+    sent, failed, first_error = [], [], None
+    with get_connection(fail_silently=False) as mail:
+        for notification in claimed:
+            try:
+                notification.subject, notification.body = render_notification(notification)
+                if notification.recipient.email:
+                    EmailMessage(
+                        notification.subject,
+                        notification.body,
+                        to=[notification.recipient.email],
+                        headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
+                        connection=mail,
+                    ).send()
+            except Exception as error:  # noqa: BLE001 - recorded, then re-raised below
+                logger.warning("notification %s not delivered: %s", notification.pk, error)
+                notification.last_error = str(error)[:300]
+                failed.append(notification)
+                first_error = first_error or error
+            else:
+                sent.append(notification)
+    now = timezone.now()
+    for notification in sent:
+        # Sent: the inbox shows it, as it was sent, from now on.
+        notification.state, notification.sent_at, notification.last_error = (
+            Notification.State.SENT, now, "")
+    for notification in sent + failed:
+        notification.claimed_until = None
+    Notification.objects.bulk_update(
+        sent + failed, ["state", "sent_at", "claimed_until", "last_error", "subject", "body"]
+    )
+    if first_error is not None:
+        raise first_error
+    return len(sent)
+
+
+def deliver_notification(notification_id):
+    """Send one notification; True when this call sent it (see deliver_notifications)."""
+    return deliver_notifications([notification_id]) == 1
 
 
 def pending_notification_ids():

@@ -95,12 +95,16 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key):
     Raises CheckoutProblem naming every item that cannot be bought; then nothing changes
     (the cart stays as it was). The same `idempotency_key` returns the same order.
     """
-    existing = _order_with_key(shopper, idempotency_key)
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             return _place_order(cart, shopper, address, payment_method, idempotency_key)
+    except CheckoutProblem as problem:
+        # The cart is empty because this very checkout already made its order.
+        empty = getattr(problem, "code", None) == "empty_cart"
+        existing = empty and _order_with_key(shopper, idempotency_key)
+        if existing:
+            return existing
+        raise
     except IntegrityError:
         # A second submission of the same checkout won the race; it is the order.
         existing = _order_with_key(shopper, idempotency_key)

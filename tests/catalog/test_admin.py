@@ -14,10 +14,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def run_action(client, action, vendors):
+def run_action(client, action, vendors, **extra):
     return client.post(
         reverse("admin:catalog_vendor_changelist"),
-        {"action": action, "_selected_action": [v.pk for v in vendors]},
+        {"action": action, "_selected_action": [v.pk for v in vendors], **extra},
         follow=True,
     )
 
@@ -36,20 +36,36 @@ def test_staff_approve_pending_vendors_and_their_products_appear(staff_client, c
     assert client.get(product.get_absolute_url()).status_code == 200
 
 
-def test_staff_suspend_a_vendor(staff_client):
+def test_staff_suspend_a_vendor_saying_why(staff_client):
     vendor = VendorFactory(status=Vendor.Status.APPROVED)
 
-    run_action(staff_client, "suspend", [vendor])
+    asked = run_action(staff_client, "suspend", [vendor])
+    vendor.refresh_from_db()
+    assert vendor.status == Vendor.Status.APPROVED  # nothing happens before the reason
+    assert "Reason the vendor is told" in asked.content.decode()
+
+    run_action(staff_client, "suspend", [vendor], reason="冒用地理标志")
 
     vendor.refresh_from_db()
     assert vendor.status == Vendor.Status.SUSPENDED
+    assert vendor.status_reason == "冒用地理标志"
+
+
+def test_rejecting_without_a_reason_is_refused(staff_client):
+    vendor = VendorFactory(status=Vendor.Status.PENDING)
+
+    asked = run_action(staff_client, "reject", [vendor], reason="  ")
+
+    vendor.refresh_from_db()
+    assert vendor.status == Vendor.Status.PENDING
+    assert "This field is required." in asked.content.decode()
 
 
 def test_a_transition_that_makes_no_sense_is_refused_and_changes_nothing(staff_client):
     pending = VendorFactory(status=Vendor.Status.PENDING)
     approved = VendorFactory(status=Vendor.Status.APPROVED)
 
-    response = run_action(staff_client, "suspend", [pending, approved])
+    response = run_action(staff_client, "suspend", [pending, approved], reason="检查")
 
     pending.refresh_from_db()
     approved.refresh_from_db()

@@ -1,0 +1,29 @@
+"""/vendor/: the vendor dashboard, catalog and orders sides mounted together."""
+
+from django.urls import path
+
+from catalog import vendor_views as catalog_views
+from orders import vendor_views as orders_views
+
+app_name = "vendor"
+urlpatterns = [
+    path("", orders_views.home, name="home"),
+    path("apply/", catalog_views.apply, name="apply"),
+    path("switch/", catalog_views.switch_shop, name="switch_shop"),
+    path("team/", catalog_views.members, name="members"),
+    path("team/<int:member_id>/remove/", catalog_views.member_remove, name="member_remove"),
+    path("products/", catalog_views.product_list, name="products"),
+    path("products/new/", catalog_views.product_create, name="product_create"),
+    path("products/<int:product_id>/", catalog_views.product_edit, name="product_edit"),
+    path("products/<int:product_id>/status/", catalog_views.product_status,
+         name="product_status"),
+    path("products/<int:product_id>/stock/", catalog_views.product_stock, name="product_stock"),
+    path("products/<int:product_id>/delete/", catalog_views.product_delete,
+         name="product_delete"),
+    path("products/<int:product_id>/photos/<int:photo_id>/delete/", catalog_views.photo_delete,
+         name="photo_delete"),
+    path("orders/", orders_views.part_list, name="orders"),
+    path("orders/<int:part_id>/", orders_views.part_detail, name="order"),
+    path("orders/<int:part_id>/ship/", orders_views.part_ship, name="order_ship"),
+    path("orders/<int:part_id>/deliver/", orders_views.part_deliver, name="order_deliver"),
+]

@@ -1,0 +1,86 @@
+"""The vendor dashboard's orders side: the shop's own order parts and its sales.
+
+Mounted under /vendor/ by hubei_market/vendor_urls.py; `vendor_view` sets request.vendor
+and refuses writes of a shop that is not approved. Parts are reached only through
+`vendor_parts(request.vendor)`, so another shop's part is a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from catalog.vendor_access import vendor_view
+from orders import selectors, services
+from orders.forms import ShipPartForm
+from orders.models import OrderPart
+
+PARTS_PER_PAGE = 25
+SHIPPED = _("Marked as shipped; the shopper is told the tracking number.")
+DELIVERED = _("Marked as delivered.")
+
+
+@vendor_view
+def home(request):
+    """The dashboard's first page: the last 30 days' sales and what is waiting to ship."""
+    return render(request, "vendor/home.html", {
+        "sales": selectors.vendor_sales_summary(request.vendor),
+        "to_ship": selectors.vendor_parts(request.vendor).filter(
+            status=OrderPart.Status.PENDING).count(),
+    })
+
+
+@vendor_view
+def part_list(request):
+    parts = selectors.vendor_parts(request.vendor)
+    status = request.GET.get("status", "")
+    if status in OrderPart.Status.values:
+        parts = parts.filter(status=status)
+    page = Paginator(parts, PARTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "vendor/orders.html", {
+        "page": page, "status": status, "statuses": OrderPart.Status.choices,
+    })
+
+
+def _render_part(request, part, ship_form=None):
+    return render(request, "vendor/order_detail.html", {
+        "part": part, "order": part.order, "ship_form": ship_form or ShipPartForm(),
+        "events": part.events.select_related("by"),
+    }, status=400 if ship_form is not None else 200)
+
+
+@vendor_view
+def part_detail(request, part_id):
+    return _render_part(request, get_object_or_404(selectors.vendor_parts(request.vendor),
+                                                   pk=part_id))
+
+
+@vendor_view
+@require_POST
+def part_ship(request, part_id):
+    part = get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
+    form = ShipPartForm(request.POST)
+    if not form.is_valid():
+        return _render_part(request, part, ship_form=form)
+    try:
+        services.ship_part(part, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, SHIPPED)
+    return redirect("vendor:order", part_id=part.pk)
+
+
+@vendor_view
+@require_POST
+def part_deliver(request, part_id):
+    part = get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
+    try:
+        services.deliver_part(part, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, DELIVERED)
+    return redirect("vendor:order", part_id=part.pk)
