@@ -31,7 +31,7 @@ def normalise_mobile(value):
 
 class CountyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, county):
-        return f"{county.prefecture.display_name} · {county.display_name}"
+        return f"{county.prefecture.name} · {county.name}"
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -53,7 +53,7 @@ class MultiplePhotoField(forms.FileField):
 
 
 def counties():
-    return County.objects.select_related("prefecture").order_by("prefecture__position", "position", "pk")
+    return County.objects.select_related("prefecture").order_by("prefecture__position", "name_en")
 
 
 class VendorApplicationForm(forms.ModelForm):
@@ -99,10 +99,7 @@ class ProductForm(forms.ModelForm):
     adjustments (StockAdjustmentForm), so an edit never overwrites units sold meanwhile."""
 
     origin_county = CountyChoiceField(label=_("Origin county"), queryset=County.objects.none())
-    photos = MultiplePhotoField(
-        label=_("Add photos"),
-        help_text=_("Up to %(count)s photos per product.") % {"count": MAX_PHOTOS},
-    )
+    photos = MultiplePhotoField(label=_("Add photos"))
 
     class Meta:
         model = Product
@@ -118,6 +115,8 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["origin_county"].queryset = counties()
         self.fields["category"].queryset = Category.objects.order_by("position", "pk")
+        self.fields["photos"].help_text = _("Up to %(count)s photos per product.") % {
+            "count": MAX_PHOTOS}
         if not self.instance.pk:
             self.fields["origin_county"].initial = vendor.county_id
         else:

@@ -44,3 +44,10 @@ def zigui(db):
 @pytest.fixture
 def citrus(db):
     return factories.CategoryFactory(slug="citrus-test", name_en="Oranges & citrus", name_zh="脐橙柑橘")
+
+
+@pytest.fixture
+def session_reads(settings):
+    """Queries a signed-in request spends reading its session: none when sessions are
+    cached in Redis (the production profile), one from the database otherwise."""
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1

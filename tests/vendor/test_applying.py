@@ -1,0 +1,114 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from catalog import services
+from catalog.models import County, Vendor, VendorMember
+from orders.models import Notification
+from orders.notifications import deliver_notification
+from tests.factories import upload
+
+pytestmark = pytest.mark.django_db
+APPLY = reverse("vendor:apply")
+
+
+def application(**changes):
+    return {
+        "name": "秭归脐橙合作社", "name_en": "Zigui Navel Orange Co-op", "kind": "cooperative",
+        "county": County.objects.get(slug="zigui").pk, "contact_name": "李明",
+        "contact_phone": "+86 139-1234-5678", "licence_number": "91420527MA4F0Y1X2K",
+        "description": "秭归县茅坪镇的脐橙种植合作社。", "photo": upload(), **changes,
+    }
+
+
+@pytest.fixture
+def applicant(client, django_user_model):
+    user = django_user_model.objects.create_user("liming", email="liming@example.cn")
+    client.force_login(user)
+    return user
+
+
+def test_the_dashboard_sends_someone_without_a_shop_to_apply(client, applicant):
+    response = client.get(reverse("vendor:home"))
+
+    assert response["Location"] == APPLY
+    assert "Open a shop in the zone" in client.get(APPLY).content.decode()
+
+
+def test_applying_makes_a_pending_shop_and_shows_where_it_stands(client, applicant):
+    response = client.post(APPLY, application())
+
+    vendor = Vendor.objects.get()
+    assert response["Location"] == APPLY
+    assert (vendor.status, vendor.applicant, vendor.contact_phone) == (
+        "pending", applicant, "13912345678")
+    assert vendor.slug == "zigui-navel-orange-co-op"
+    assert vendor.photo.name.startswith("vendors/")
+    assert not VendorMember.objects.exists()  # not a member before staff approve
+    page = client.get(APPLY).content.decode()
+    assert "pending review" in page and "秭归脐橙合作社" in page
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"photo": upload("shop.jpg", b"not an image at all")}, "This file is not a photo."),
+    ({"licence_number": "12345"}, "Ensure this value has at least 18 characters"),
+    ({"licence_number": "91420527MA4F0Y1X2O"}, "unified social credit code"),
+    ({"contact_phone": "020-12345678"}, "mainland China mobile number"),
+    ({"name": ""}, "This field is required."),
+])
+def test_a_bad_application_says_what_is_wrong_and_creates_nothing(client, applicant, changes,
+                                                                  message):
+    response = client.post(APPLY, application(**changes))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Vendor.objects.exists()
+
+
+def test_approval_makes_the_applicant_owner_and_tells_them(client, applicant):
+    client.post(APPLY, application())
+    vendor = Vendor.objects.get()
+
+    services.approve_vendor(vendor)
+
+    assert VendorMember.objects.get(vendor=vendor).user == applicant
+    assert VendorMember.objects.get(vendor=vendor).role == "owner"
+    told = Notification.objects.get(recipient=applicant)
+    assert told.kind == "vendor_approved"
+    assert deliver_notification(told.pk)
+    assert mail.outbox[0].subject == "您的店铺“秭归脐橙合作社”已通过审核"
+    assert client.get(reverse("vendor:home")).status_code == 200
+
+
+def test_a_rejected_applicant_sees_why_and_can_apply_again(client, applicant):
+    client.post(APPLY, application())
+    vendor = Vendor.objects.get()
+
+    services.reject_vendor(vendor, "营业执照照片不清晰")
+
+    told = Notification.objects.get(recipient=applicant)
+    assert told.kind == "vendor_rejected" and told.context["reason"] == "营业执照照片不清晰"
+    page = client.get(APPLY).content.decode()
+    assert "营业执照照片不清晰" in page and 'value="秭归脐橙合作社"' in page
+    data = application()
+    del data["photo"]  # the photo sent before is kept
+    client.post(APPLY, data)
+    vendor.refresh_from_db()
+    assert (Vendor.objects.count(), vendor.status, vendor.status_reason) == (1, "pending", "")
+    assert vendor.photo
+
+
+def test_staff_reject_in_the_admin_with_a_reason(django_user_model, staff_client):
+    applicant = django_user_model.objects.create_user("liming")
+    data = application()
+    data["county"] = County.objects.get(pk=data["county"])
+    data.pop("photo")
+    vendor = services.apply_for_vendor(Vendor(**data), applicant=applicant, photo=upload())
+
+    staff_client.post(reverse("admin:catalog_vendor_changelist"),
+                      {"action": "reject", "_selected_action": [vendor.pk],
+                       "reason": "请补充营业执照"}, follow=True)
+
+    vendor.refresh_from_db()
+    assert (vendor.status, vendor.status_reason) == ("rejected", "请补充营业执照")
+    assert Notification.objects.filter(recipient=applicant, kind="vendor_rejected").exists()
