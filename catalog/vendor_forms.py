@@ -115,10 +115,12 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["origin_county"].queryset = counties()
         self.fields["category"].queryset = Category.objects.order_by("position", "pk")
+        self.fields["category"].label_from_instance = lambda category: category.name
         self.fields["photos"].help_text = _("Up to %(count)s photos per product.") % {
             "count": MAX_PHOTOS}
         if not self.instance.pk:
-            self.fields["origin_county"].initial = vendor.county_id
+            self.initial.setdefault("origin_county", None)
+            self.initial["origin_county"] = self.initial["origin_county"] or vendor.county_id
         else:
             del self.fields["stock"]
         self.existing_photos = self.instance.images.count() if self.instance.pk else 0
@@ -163,3 +165,11 @@ class AddMemberForm(forms.Form):
                 code="no_such_user", params={"value": value},
             )
         return user
+
+
+class ProductImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 or GB18030, at most 2 MB and 5,000 products."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

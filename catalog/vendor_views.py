@@ -9,17 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from catalog import services
+from catalog import product_csv, services
 from catalog.models import Product, ProductImage, Vendor
 from catalog.vendor_access import SESSION_VENDOR_KEY, memberships_of, vendor_view
 from catalog.vendor_forms import (
     AddMemberForm,
     ProductForm,
+    ProductImportForm,
     StockAdjustmentForm,
     VendorApplicationForm,
 )
@@ -35,6 +37,7 @@ STOCK_CHANGED = _("Stock of “%(product)s” is now %(stock)s.")
 PHOTO_DELETED = _("The photo is deleted.")
 MEMBER_ADDED = _("%(user)s can now work on this shop.")
 MEMBER_REMOVED = _("%(user)s no longer works on this shop.")
+IMPORTED = _("Imported: %(created)s new products, %(updated)s updated.")
 
 
 def _own_products(request):
@@ -222,3 +225,29 @@ def photo_delete(request, product_id, photo_id):
     services.delete_product_photo(photo)
     messages.success(request, PHOTO_DELETED)
     return redirect("vendor:product_edit", product_id=product_id)
+
+
+# --- Spreadsheets ------------------------------------------------------------------------
+
+
+@vendor_view
+def product_export(request):
+    response = HttpResponse(product_csv.export_products(request.vendor),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{request.vendor.slug}-products.csv"'
+    return response
+
+
+@vendor_view
+def product_import(request):
+    form = ProductImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = product_csv.import_products(request.vendor, form.cleaned_data["file"])
+        if report.ok:
+            messages.success(request, IMPORTED % {"created": report.created,
+                                                  "updated": report.updated})
+            return redirect("vendor:products")
+    return render(request, "vendor/product_import.html", {
+        "form": form, "report": report, "columns": product_csv.COLUMNS,
+    }, status=400 if report is not None else 200)

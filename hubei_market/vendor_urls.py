@@ -14,6 +14,8 @@ urlpatterns = [
     path("team/<int:member_id>/remove/", catalog_views.member_remove, name="member_remove"),
     path("products/", catalog_views.product_list, name="products"),
     path("products/new/", catalog_views.product_create, name="product_create"),
+    path("products/export.csv", catalog_views.product_export, name="product_export"),
+    path("products/import/", catalog_views.product_import, name="product_import"),
     path("products/<int:product_id>/", catalog_views.product_edit, name="product_edit"),
     path("products/<int:product_id>/status/", catalog_views.product_status,
          name="product_status"),

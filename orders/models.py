@@ -194,6 +194,18 @@ class OrderEvent(models.Model):
     def __str__(self):
         return f"{self.order.number}: {self.from_status} → {self.to_status}"
 
+    def _label(self, status):
+        statuses = OrderPart.Status if self.part_id else Order.Status
+        return statuses(status).label if status in statuses.values else status
+
+    @property
+    def from_label(self):
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self):
+        return self._label(self.to_status)
+
 
 class Address(models.Model):
     """An entry of a shopper's address book, in the mainland format."""

@@ -150,6 +150,10 @@ class SalesSummary:
     chart_bars: list = field(default_factory=list)
 
     @property
+    def best_day(self):
+        return max((revenue for _, revenue in self.days), default=Decimal("0"))
+
+    @property
     def kilograms(self):
         return Decimal(self.weight_g) / 1000
 

@@ -8,6 +8,7 @@ and refuses writes of a shop that is not approved. Parts are reached only throug
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from catalog.vendor_access import vendor_view
 from orders import selectors, services
 from orders.forms import ShipPartForm
-from orders.models import OrderPart
+from orders.models import OrderEvent, OrderPart
 
 PARTS_PER_PAGE = 25
 SHIPPED = _("Marked as shipped; the shopper is told the tracking number.")
@@ -47,7 +48,8 @@ def part_list(request):
 def _render_part(request, part, ship_form=None):
     return render(request, "vendor/order_detail.html", {
         "part": part, "order": part.order, "ship_form": ship_form or ShipPartForm(),
-        "events": part.events.select_related("by"),
+        "events": OrderEvent.objects.filter(Q(part=part) | Q(part__isnull=True),
+                                            order_id=part.order_id).select_related("by"),
     }, status=400 if ship_form is not None else 200)
 
 

@@ -179,6 +179,27 @@ def ensure_staff_login(password=None):
     return STAFF_USERNAME, password
 
 
+DEMO_VENDOR_SLUG = "zigui-coop"
+
+
+def ensure_vendor_login(password=None):
+    """The owner of the demo Zigui co-operative, to try the vendor dashboard:
+    (username, password), (username, None) when it already has a password and none was
+    asked for, or (None, None) without that shop."""
+    user = get_user_model().objects.filter(
+        vendor_memberships__vendor__slug=DEMO_VENDOR_SLUG,
+        vendor_memberships__role=VendorMember.Role.OWNER,
+    ).first()
+    if user is None:
+        return None, None
+    if user.has_usable_password() and not password:
+        return user.username, None
+    password = password or secrets.token_urlsafe(9)
+    user.set_password(password)
+    user.save()
+    return user.username, password
+
+
 def seed_reference_data():
     """Hubei's places and the categories, where missing (the migration loads them)."""
     from catalog.models import Prefecture

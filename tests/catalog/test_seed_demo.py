@@ -42,6 +42,16 @@ def test_seed_builds_a_believable_catalog_and_prints_a_staff_login(client, setti
     assert get_user_model().objects.get(username=username).is_staff
 
 
+def test_seed_prints_a_vendor_login_that_opens_the_zigui_dashboard(client):
+    output = seed(20)
+
+    username, password = output.split("Vendor login for /vendor/: ")[1].split()[0:3:2]
+    assert client.login(request=HttpRequest(), username=username, password=password)
+    page = client.get("/vendor/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sales, last 30 days" in page and "秭归" in page
+    assert "password unchanged" in seed(20).split("Vendor login")[1]
+
+
 def test_seeding_again_adds_only_what_is_missing():
     seed(50)
     first_names = list(Product.objects.order_by("slug").values_list("slug", "name", "price"))

@@ -46,6 +46,9 @@ def test_shipping_tells_the_shopper_the_tracking_number(shop, product_of, django
     assert (part.status, part.carrier, part.tracking_number) == (
         "shipped", "顺丰速运", "SF1234567890")
     assert part.events.get(to_status="shipped").by == owner
+    history = client.get(reverse("vendor:order", args=[part.pk])).content.decode()
+    assert "order: placed → confirmed" in history
+    assert "this part: awaiting shipment → shipped" in history
     assert [m.to for m in mail.outbox] == [["shopper@example.cn"]]
     assert "SF1234567890" in mail.outbox[0].body
     client.force_login(order.shopper)

@@ -39,6 +39,8 @@ class Command(BaseCommand):
             created = seed.seed_products(products, vendors, progress=progress)
         seed.seed_landings()
         username, password = seed.ensure_staff_login(os.environ.get("DEMO_STAFF_PASSWORD"))
+        vendor_username, vendor_password = seed.ensure_vendor_login(
+            os.environ.get("DEMO_VENDOR_PASSWORD"))
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -52,4 +54,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Staff login for /admin/: {username}, password unchanged "
                 "(run with DEMO_STAFF_PASSWORD=... to set a new one)"
+            )
+        if vendor_password:
+            self.stdout.write(f"Vendor login for /vendor/: {vendor_username} / {vendor_password}")
+        elif vendor_username:
+            self.stdout.write(
+                f"Vendor login for /vendor/: {vendor_username}, password unchanged "
+                "(run with DEMO_VENDOR_PASSWORD=... to set a new one)"
             )

@@ -1,0 +1,122 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from catalog.models import Category, County, Product
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+IMPORT = reverse("vendor:product_import")
+HEADER = "slug,name,name_en,category,origin_county,price,pack_size,net_weight_g,stock,origin_label,status,description\n"
+
+
+def csv_file(text, encoding="utf-8"):
+    return SimpleUploadedFile("products.csv", text.encode(encoding), "text/csv")
+
+
+@pytest.fixture
+def places(db):
+    return Category.objects.get(slug="citrus"), County.objects.get(slug="zigui")
+
+
+def test_export_then_import_round_trips_and_changes_only_what_was_edited(shop, product_of,
+                                                                        places):
+    client, _owner, vendor = shop
+    category, county = places
+    oranges = product_of(vendor, name="秭归脐橙", category=category, origin_county=county,
+                         price=Decimal("59.90"), stock=30)
+    product_of(vendor, name="秭归夏橙", category=category, origin_county=county, stock=5)
+    ProductFactory(name="别家的")
+
+    exported = client.get(reverse("vendor:product_export"))
+    text = exported.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert exported["Content-Disposition"].endswith('-products.csv"')
+    assert [r["name"] for r in rows] == ["秭归脐橙", "秭归夏橙"]
+    rows[0]["price"] = "55.00"
+    rows.append({**rows[1], "slug": "", "name": "秭归血橙", "name_en": "Zigui blood oranges",
+                 "stock": "12"})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+    response = client.post(IMPORT, {"file": csv_file(out.getvalue())}, follow=True)
+
+    assert "Imported: 1 new products, 2 updated." in response.content.decode()
+    oranges.refresh_from_db()
+    assert (oranges.price, oranges.stock) == (Decimal("55.00"), 30)
+    new = Product.objects.get(name="秭归血橙")
+    assert (new.vendor, new.slug, new.stock, new.status) == (
+        vendor, "zigui-blood-oranges", 12, rows[1]["status"])
+    assert Product.objects.filter(vendor=vendor).count() == 3
+
+
+def test_a_file_with_errors_changes_nothing_and_names_each_row(shop, product_of, places):
+    client, _owner, vendor = shop
+    theirs = ProductFactory(slug="someone-elses")
+    before = list(Product.objects.values_list("pk", "name", "price", "stock"))
+    text = HEADER + (
+        ",秭归脐橙,,citrus,zigui,59.90,5 kg box,5000,10,,published,\n"       # row 2: fine
+        ",恩施玉露,,tea,nowhere,128,250 g tin,250,5,,,\n"                    # row 3: county
+        ",潜江小龙虾,,crayfish,qianjiang-city,-1,1 kg,1000,,,,\n"              # row 4: price, stock
+        f"{theirs.slug},偷来的,,citrus,zigui,10,1 box,1000,1,,,\n"           # row 5: not mine
+    )
+
+    response = client.post(IMPORT, {"file": csv_file(text)})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Nothing was imported: 4 problems to fix" in html
+    assert "Unknown “nowhere”" in html
+    assert "Ensure this value is greater than or equal to 0.01." in html
+    assert "Give the stock of a new product." in html
+    assert "“someone-elses” is another shop&#x27;s product" in html
+    assert [row for row in _rows(html)] == [("3", "origin_county"), ("4", "price"),
+                                           ("4", "stock"), ("5", "slug")]
+    assert list(Product.objects.values_list("pk", "name", "price", "stock")) == before
+
+
+def _rows(html):
+    import re
+
+    return re.findall(r'<tr><td class="num">(\d+)</td><td>([a-z_]+)</td>', html)
+
+
+def test_a_gb18030_file_from_excel_is_read(shop, places):
+    client, _owner, _vendor = shop
+    text = HEADER + ",秭归脐橙,,citrus,zigui,59.90,5公斤箱,5000,10,,draft,\n"
+
+    client.post(IMPORT, {"file": csv_file(text, "gb18030")})
+
+    assert Product.objects.get().pack_size == "5公斤箱"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\xfa", "The file is not text"),
+    ("name,price\n秭归脐橙,10\n".encode(), "Columns missing from the first row: category"),
+    (HEADER.encode(), "The file has no products under its header."),
+])
+def test_a_file_that_is_not_a_product_list_is_refused(shop, content, message):
+    client, _owner, _vendor = shop
+
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("x.csv", content)})
+
+    assert message in response.content.decode()
+    assert not Product.objects.exists()
+
+
+def test_a_suspended_shop_cannot_import(shop, places):
+    from catalog import services
+
+    client, _owner, vendor = shop
+    services.suspend_vendor(vendor)
+
+    response = client.post(IMPORT, {"file": csv_file(HEADER + ",x,,citrus,zigui,1,1,1,1,,,\n")})
+
+    assert response.status_code == 403
+    assert not Product.objects.exists()
