@@ -296,6 +296,8 @@ def cpu_seconds_by_program():
         fields = text[text.rindex(")") + 2:].split()
         words = b" ".join(cmdline).decode(errors="replace")
         name = text[text.index("(") + 1:text.rindex(")")]
+        if name.startswith(("kworker", "ksoftirqd", "rcu_")):
+            name = "kernel threads"
         for program in ("gunicorn", "celery", "wrk", "bench.orders"):
             if program in words:
                 name = program

@@ -274,9 +274,19 @@ def _orders_section(orders):
         f"\"sold out\": {_ok(rc['passed'])}.",
         f"- Notifications of these orders by state a few seconds after the last POST: "
         f"{json.dumps(orders['notifications'])} (the worker delivers them in the background).",
+        f"- CPU per order answered, by program (from /proc during the POSTs): "
+        f"{_cpu(t.get('cpu_ms_per_order', {}))}.",
         f"- Aim, {orders['aim_orders_per_second']} orders/s on 2 CPUs: "
         f"{_yes(orders['aim_met'])} ({t['orders_per_second']:,.1f}).",
     ]
+
+
+def _cpu(per_program):
+    if not per_program:
+        return "not measured"
+    total = sum(per_program.values())
+    parts = ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_program.items())
+    return f"{parts}; {total:.1f} ms in all"
 
 
 def _yes(flag):
