@@ -3,47 +3,65 @@
 The file has one product per row under a header of COLUMNS (the export writes exactly
 that, so export → edit → import round-trips). `slug` names an existing product of the
 shop to update; empty, a new product is made. `category` and `origin_county` are slugs
-(the export shows them). `stock` sets the units in stock. An import is all or nothing:
-if any row is wrong, nothing changes and the report lists every problem by row and
-column, so the vendor fixes the file and sends it again.
+(the export shows them). `stock` is the stock of a new product; for a product already in
+the shop it is only shown (checkouts move it meanwhile), and `stock_change` (+50, -3)
+adjusts it the way the dashboard does. A column left out of the file leaves that value
+as it is. An import is all or nothing: if any row is wrong, nothing changes and the
+report lists every problem by row and column, so the vendor fixes the file and sends it
+again.
 """
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 
 from django import forms
-from django.core.validators import validate_slug
+from django.core.validators import MinValueValidator, validate_slug
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, County, Product
 from catalog.page_cache import bump_catalog_revision
+from catalog.search import product_search_document
+from catalog.selectors import forget_counts
+from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
 
 COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
-           "net_weight_g", "stock", "origin_label", "status", "description"]
+           "net_weight_g", "stock", "stock_change", "origin_label", "status", "description"]
+MAX_STOCK = 1_000_000
+WRITE_BATCH = 500
 REQUIRED_COLUMNS = {"name", "category", "origin_county", "price", "pack_size", "net_weight_g"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 
 
-class ProductRow(forms.ModelForm):
-    """One row, checked like the dashboard's product form."""
+ROW_MODEL_FIELDS = ["name", "name_en", "price", "pack_size", "net_weight_g", "origin_label",
+                    "description"]
+
+
+class ProductRow(forms.Form):
+    """One row, checked with the model fields' own form fields and validators (price at
+    least 0.01, weight at least 1 g) and no query: slugs are checked for the whole file."""
 
     slug = forms.CharField(required=False, max_length=120, validators=[validate_slug])
     category = forms.CharField()
     origin_county = forms.CharField()
-    stock = forms.IntegerField(required=False, min_value=0)
+    stock = forms.IntegerField(required=False, min_value=0, max_value=MAX_STOCK)
+    stock_change = forms.IntegerField(required=False, min_value=-MAX_STOCK, max_value=MAX_STOCK)
     status = forms.ChoiceField(required=False, choices=[("", "")] + Product.Status.choices)
-
-    class Meta:
-        model = Product
-        fields = ["name", "name_en", "price", "pack_size", "net_weight_g", "origin_label",
-                  "description"]
 
     def __init__(self, *args, categories, counties, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(Product, fields=ROW_MODEL_FIELDS))
+        for name in ("price", "net_weight_g"):  # the model's minimums (its CheckConstraints)
+            self.fields[name].validators += [
+                v for v in Product._meta.get_field(name).validators
+                if isinstance(v, MinValueValidator)
+            ]
         self.categories, self.counties = categories, counties
 
     def clean_category(self):
@@ -83,7 +101,7 @@ def export_products(vendor):
                 .select_related("category", "origin_county").order_by("pk"))
     for p in products.iterator(chunk_size=1000):
         writer.writerow([p.slug, p.name, p.name_en, p.category.slug, p.origin_county.slug,
-                         p.price, p.pack_size, p.net_weight_g, p.stock, p.origin_label,
+                         p.price, p.pack_size, p.net_weight_g, p.stock, "", p.origin_label,
                          p.status, p.description])
     return out.getvalue()
 
@@ -107,16 +125,24 @@ def read_rows(uploaded):
     if text is None:
         report.problems.append((None, "", _("The file is not text: save it as CSV (UTF-8).")))
         return [], report
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = REQUIRED_COLUMNS - set(header)
-    if missing:
-        report.problems.append((1, "", _("Columns missing from the first row: %(columns)s.")
-                                % {"columns": ", ".join(sorted(missing))}))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [(name or "").strip() for name in reader.fieldnames or []]
+        missing = REQUIRED_COLUMNS - set(header)
+        if missing:
+            report.problems.append((1, "", _("Columns missing from the first row: %(columns)s.")
+                                    % {"columns": ", ".join(sorted(missing))}))
+            return [], report
+        reader.fieldnames = header
+        rows = [(reader.line_num, {k: (v or "").strip() for k, v in row.items()
+                                   if k and isinstance(v, str)})
+                for row in reader
+                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    except csv.Error as error:
+        report.problems.append((reader.line_num or None, "", _(
+            "This is not a CSV file the import can read (%(error)s); save it again as CSV "
+            "UTF-8.") % {"error": error}))
         return [], report
-    reader.fieldnames = header
-    rows = [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
-            for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
     if len(rows) > MAX_ROWS:
         report.problems.append((None, "", _("At most %(max)s products per file; this one has "
                                             "%(count)s.") % {"max": MAX_ROWS, "count": len(rows)}))
@@ -125,56 +151,109 @@ def read_rows(uploaded):
     return rows, report
 
 
-def import_products(vendor, uploaded):
-    """Check every row; if all are right, create and update them in one transaction."""
-    from catalog.services import save_product, unique_slug
+def _as_row(product):
+    """An existing product as a row, for the columns a file leaves out."""
+    return {"name": product.name, "name_en": product.name_en,
+            "category": product.category.slug, "origin_county": product.origin_county.slug,
+            "price": str(product.price), "pack_size": product.pack_size,
+            "net_weight_g": str(product.net_weight_g), "origin_label": product.origin_label,
+            "description": product.description}
 
+
+def import_products(vendor, uploaded):
+    """Check every row; if all are right, create and update them in one transaction
+    (a few statements in all, plus one per stock change)."""
     rows, report = read_rows(uploaded)
     if report.problems:
         return report
     categories = {c.slug: c for c in Category.objects.select_related("parent")}
     counties = {c.slug: c for c in County.objects.select_related("prefecture")}
-    mine = {p.slug: p for p in Product.objects.filter(vendor=vendor)}
+    mine = {p.slug: p for p in Product.objects.filter(vendor=vendor)
+            .select_related("vendor", "category", "origin_county")}
     slugs = [data.get("slug", "") for _, data in rows if data.get("slug")]
     taken = set(Product.objects.filter(slug__in=slugs).exclude(vendor=vendor)
                 .values_list("slug", flat=True))
-    seen, changes = set(), []
+    seen, checked = set(), []
     for line, data in rows:
         slug = data.get("slug", "")
-        product = mine.get(slug) or Product(vendor=vendor, status=Product.Status.DRAFT)
-        form = ProductRow(data, instance=product, categories=categories, counties=counties)
+        existing = mine.get(slug)
+        if existing is not None:
+            data = {**_as_row(existing), **data}  # a column left out changes nothing
+        form = ProductRow(data, categories=categories, counties=counties)
         valid = form.is_valid()
         for column, errors in form.errors.items():
             report.problems += [(line, column, error) for error in errors]
-        if slug in taken:
-            report.problems.append((line, "slug", _("“%(slug)s” is another shop's product; "
-                                                    "leave slug empty for a new product.")
-                                    % {"slug": slug}))
-        elif slug and slug in seen:
-            report.problems.append((line, "slug", _("“%(slug)s” appears twice in the file.")
-                                    % {"slug": slug}))
+        for column, message in _row_problems(data, existing, slug, taken, seen):
+            report.problems.append((line, column, message))
         seen.add(slug)
-        if product.pk is None and data.get("stock", "") == "":
-            report.problems.append((line, "stock", _("Give the stock of a new product.")))
         if valid:
-            changes.append((form, slug))
-    if report.problems:
-        return report
-    with transaction.atomic():
-        for form, slug in changes:
-            product = form.save(commit=False)
-            product.vendor = vendor
-            product.category = form.cleaned_data["category"]
-            product.origin_county = form.cleaned_data["origin_county"]
-            if form.cleaned_data["status"]:
-                product.status = form.cleaned_data["status"]
-            if form.cleaned_data["stock"] is not None:
-                product.stock = form.cleaned_data["stock"]
-            created = product.pk is None
-            if created:
-                product.slug = slug or unique_slug(Product, product.name_en, prefix="p")
-            save_product(product)
-            report.created += created
-            report.updated += not created
-    bump_catalog_revision()
+            checked.append((line, form, existing, slug))
+    if not report.problems:
+        with transaction.atomic():
+            _write(vendor, checked, report)
     return report
+
+
+def _row_problems(data, existing, slug, taken, seen):
+    if slug in taken:
+        yield "slug", _("“%(slug)s” is another shop's product; leave slug empty for a new "
+                        "product.") % {"slug": slug}
+    elif slug and slug in seen:
+        yield "slug", _("“%(slug)s” appears twice in the file.") % {"slug": slug}
+    if existing is None and data.get("stock", "") == "":
+        yield "stock", _("Give the stock of a new product.")
+    if existing is None and data.get("stock_change", ""):
+        yield "stock_change", _("stock_change is for products already in your shop; give "
+                                "the stock of a new one.")
+
+
+def _write(vendor, checked, report):
+    """Apply the checked rows: one bulk INSERT, one bulk UPDATE, the stock changes."""
+    now = timezone.now()
+    new, changed, stock_changes = [], [], []
+    for line, form, existing, slug in checked:
+        product = existing or Product(vendor=vendor, status=Product.Status.DRAFT)
+        for name in ROW_MODEL_FIELDS:
+            setattr(product, name, form.cleaned_data[name])
+        product.vendor = vendor
+        product.category = form.cleaned_data["category"]
+        product.origin_county = form.cleaned_data["origin_county"]
+        if form.cleaned_data["status"]:
+            product.status = form.cleaned_data["status"]
+        product.search_document = product_search_document(product)
+        product.updated_at = now
+        if product.pk is None:
+            product.stock = form.cleaned_data["stock"]
+            product.slug = slug
+            new.append(product)
+        else:
+            changed.append(product)
+            if form.cleaned_data["stock_change"]:
+                stock_changes.append((line, product, form.cleaned_data["stock_change"]))
+    _give_slugs([p for p in new if not p.slug])
+    Product.objects.bulk_create(new, batch_size=WRITE_BATCH)
+    Product.objects.bulk_update(
+        changed, [*VENDOR_EDITABLE_FIELDS, "status", "search_document", "updated_at"],
+        batch_size=WRITE_BATCH)
+    for line, product, change in stock_changes:
+        problem = stock_change_problem(product, change)
+        if problem:
+            report.problems.append((line, "stock_change", problem))
+    if report.problems:
+        transaction.set_rollback(True)  # a stock change that would go below 0: nothing
+        return
+    report.created, report.updated = len(new), len(changed)
+    forget_counts()
+    bump_catalog_revision()  # bulk writes send no signals
+
+
+def _give_slugs(products):
+    """Slugs from the English names, made unique against the database in one query."""
+    wanted = [slugify(p.name_en)[:60] or f"p-{secrets.token_hex(4)}" for p in products]
+    used = set(Product.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    for product, base in zip(products, wanted, strict=True):
+        slug = base
+        while slug in used:
+            slug = f"{base}-{secrets.token_hex(3)}"
+        used.add(slug)
+        product.slug = slug

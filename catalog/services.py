@@ -26,6 +26,8 @@ VENDOR_TRANSITIONS = {
 }
 TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
 REASON_REQUIRED = _("Say why, so the applicant knows what to change.")
+ALREADY_DECIDED = _("This application was decided meanwhile; reload the page to see how.")
+ALREADY_PENDING = _("You already have an application waiting for review.")
 ALREADY_MEMBER = _("%(user)s already works on this shop.")
 LAST_OWNER = _("A shop needs an owner: make someone else owner before removing the last one.")
 NOT_NEGATIVE = _("Stock cannot go below 0: there are %(stock)s, and the change is %(change)s.")
@@ -40,6 +42,7 @@ def _set_vendor_status(vendor, new_status, reason=""):
     with transaction.atomic():
         # Lock the row: two staff clicking at once must not both pass the check.
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        vendor.previous_status = vendor.status
         if new_status not in VENDOR_TRANSITIONS[vendor.status]:
             raise ValidationError(
                 TRANSITION_REFUSED,
@@ -64,9 +67,13 @@ def _tell_vendor(vendor, new_status):
     from orders.notifications import notify_users
 
     kind = VENDOR_MESSAGES.get(new_status)
+    reinstated = (new_status == Vendor.Status.APPROVED
+                  and vendor.previous_status == Vendor.Status.SUSPENDED)
+    if reinstated:
+        kind = "vendor_reinstated"
     if kind is None:
         return
-    if new_status == Vendor.Status.SUSPENDED:
+    if new_status == Vendor.Status.SUSPENDED or reinstated:
         recipients = list(vendor.memberships.values_list("user_id", flat=True))
     else:
         recipients = [vendor.applicant_id] if vendor.applicant_id else []
@@ -76,11 +83,13 @@ def _tell_vendor(vendor, new_status):
 
 
 def approve_vendor(vendor):
-    """Open the vendor's storefront: its published products become visible. The applicant
-    becomes the shop's owner."""
+    """Open the vendor's storefront: its published products become visible. On a first
+    approval the applicant becomes the shop's owner (reinstating a suspended shop leaves
+    its team as it is)."""
     with transaction.atomic():
         vendor = _set_vendor_status(vendor, Vendor.Status.APPROVED)
-        if vendor.applicant_id:
+        first_approval = vendor.previous_status in (Vendor.Status.PENDING, Vendor.Status.REJECTED)
+        if first_approval and vendor.applicant_id:
             VendorMember.objects.get_or_create(
                 vendor=vendor, user_id=vendor.applicant_id,
                 defaults={"role": VendorMember.Role.OWNER},
@@ -105,6 +114,13 @@ def apply_for_vendor(vendor, *, applicant, photo=None):
     """A signed-in user asks for a shop (new, or again after a rejection): pending review."""
     stored = process_upload(photo)[0] if photo else None  # refuses a bad file first
     with transaction.atomic():
+        if vendor.pk is not None:
+            # Staff may be deciding at this very moment: only a rejection can be re-sent.
+            current = Vendor.objects.select_for_update().get(pk=vendor.pk)
+            if current.status != Vendor.Status.REJECTED or current.applicant_id != applicant.pk:
+                raise ValidationError(ALREADY_DECIDED, code="already_decided")
+        elif Vendor.objects.filter(applicant=applicant, status=Vendor.Status.PENDING).exists():
+            raise ValidationError(ALREADY_PENDING, code="already_pending")
         vendor.applicant = applicant
         vendor.status = Vendor.Status.PENDING
         vendor.status_reason = ""
@@ -146,12 +162,24 @@ def unique_slug(model, text, *, prefix):
     return slug
 
 
-def save_product(product):
-    """Save a product with its search document rebuilt from its current names."""
+def save_product(product, *, update_fields=None):
+    """Save a product with its search document rebuilt from its current names.
+
+    `update_fields` (an existing product only): write just those, so a value this
+    request did not mean to change (the stock, which checkouts move) is left alone."""
     product.search_document = product_search_document(product)
-    product.save()
+    if update_fields is not None and product.pk is not None:
+        product.save(update_fields=[*update_fields, "search_document", "updated_at"])
+    else:
+        product.save()
     forget_counts()
     return product
+
+
+# What a vendor's product form or spreadsheet row changes on an existing product; stock
+# moves only through adjust_stock and the checkout, status through set_product_status.
+VENDOR_EDITABLE_FIELDS = ["name", "name_en", "category", "origin_county", "price", "pack_size",
+                          "net_weight_g", "origin_label", "description"]
 
 
 def save_vendor_product(product, *, photos=()):
@@ -162,7 +190,7 @@ def save_vendor_product(product, *, photos=()):
     with transaction.atomic():
         if not product.slug:
             product.slug = unique_slug(Product, product.name_en, prefix="p")
-        save_product(product)
+        save_product(product, update_fields=VENDOR_EDITABLE_FIELDS)
         position = product.images.count()
         for offset, (photo, thumbnail) in enumerate(checked):
             _attach_photo(product, photo, thumbnail, alt_text=product.name,
@@ -181,14 +209,22 @@ def adjust_stock(product, change):
     """Add (or, negative, remove) units in one conditional UPDATE, so a checkout taking
     stock at the same moment is never overwritten. Returns the new stock."""
     with transaction.atomic():
-        changed = Product.objects.filter(pk=product.pk, stock__gte=-change).update(
-            stock=F("stock") + change, updated_at=timezone.now())
-        stock = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
-        if not changed:
-            raise ValidationError(NOT_NEGATIVE, code="negative_stock",
-                                  params={"stock": stock, "change": change})
+        problem = stock_change_problem(product, change)
+        if problem:
+            raise ValidationError(problem, code="negative_stock")
     bump_catalog_revision()
-    return stock
+    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+
+
+def stock_change_problem(product, change):
+    """Move the stock by `change` inside the caller's transaction; None when done, else
+    what is wrong (it would go below 0) and nothing changed."""
+    changed = Product.objects.filter(pk=product.pk, stock__gte=-change).update(
+        stock=F("stock") + change, updated_at=timezone.now())
+    if changed:
+        return None
+    stock = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+    return NOT_NEGATIVE % {"stock": stock, "change": change}
 
 
 def delete_product(product):

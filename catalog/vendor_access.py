@@ -3,7 +3,7 @@
 Every dashboard view is wrapped in `vendor_view`: it finds the shop the signed-in user
 is a member of (the one chosen in the session when there are several), sets
 `request.vendor` and `request.vendor_member`, and refuses every write (any POST) when the
-shop is not approved: a suspended shop's dashboard is read-only. Views then reach objects
+shop is not approved, and refuses owners' pages to other members: a suspended shop's dashboard is read-only. Views then reach objects
 only through querysets filtered by `request.vendor`, so another shop's ids are a 404.
 """
 
@@ -57,11 +57,10 @@ def vendor_view(view=None, *, owner_only=False):
                 return redirect("vendor:apply")
             request.vendor, request.vendor_member = membership.vendor, membership
             request.vendor_memberships = memberships
-            if request.method == "POST":
-                if membership.vendor.status != Vendor.Status.APPROVED:
-                    return refuse(request, READ_ONLY.get(membership.vendor.status, NOT_APPROVED))
-                if owner_only and membership.role != VendorMember.Role.OWNER:
-                    return refuse(request, OWNERS_ONLY)
+            if owner_only and membership.role != VendorMember.Role.OWNER:
+                return refuse(request, OWNERS_ONLY)
+            if request.method == "POST" and membership.vendor.status != Vendor.Status.APPROVED:
+                return refuse(request, READ_ONLY.get(membership.vendor.status, NOT_APPROVED))
             return view(request, *args, **kwargs)
 
         return wrapped

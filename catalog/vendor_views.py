@@ -72,7 +72,8 @@ def apply(request):
             services.apply_for_vendor(form.save(commit=False), applicant=request.user,
                                       photo=form.cleaned_data.get("photo"))
         except ValidationError as error:
-            form.add_error("photo", error)
+            decided = getattr(error, "code", "") in ("already_decided", "already_pending")
+            form.add_error(None if decided else "photo", error)
         else:
             messages.success(request, APPLIED)
             return redirect("vendor:apply")

@@ -253,6 +253,7 @@ class Notification(models.Model):
         VENDOR_APPROVED = "vendor_approved", _("shop approved")
         VENDOR_REJECTED = "vendor_rejected", _("shop application rejected")
         VENDOR_SUSPENDED = "vendor_suspended", _("shop suspended")
+        VENDOR_REINSTATED = "vendor_reinstated", _("shop reinstated")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

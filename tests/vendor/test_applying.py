@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from catalog import services
@@ -77,6 +78,9 @@ def test_approval_makes_the_applicant_owner_and_tells_them(client, applicant):
     assert told.kind == "vendor_approved"
     assert deliver_notification(told.pk)
     assert mail.outbox[0].subject == "您的店铺“秭归脐橙合作社”已通过审核"
+    inbox = client.get(reverse("orders:inbox")).content.decode()
+    assert "您的店铺“秭归脐橙合作社”已通过审核" in inbox
+    assert f'href="{reverse("vendor:home")}">Open the vendor dashboard' in inbox
     assert client.get(reverse("vendor:home")).status_code == 200
 
 
@@ -112,3 +116,51 @@ def test_staff_reject_in_the_admin_with_a_reason(django_user_model, staff_client
     vendor.refresh_from_db()
     assert (vendor.status, vendor.status_reason) == ("rejected", "请补充营业执照")
     assert Notification.objects.filter(recipient=applicant, kind="vendor_rejected").exists()
+
+
+def test_reinstating_a_suspended_shop_tells_its_team_and_keeps_it(client, applicant,
+                                                                   django_user_model):
+    client.post(APPLY, application())
+    vendor = services.approve_vendor(Vendor.objects.get())
+    successor = django_user_model.objects.create_user("successor")
+    VendorMember.objects.create(vendor=vendor, user=successor, role="owner")
+    VendorMember.objects.filter(vendor=vendor, user=applicant).delete()  # handed over
+    services.suspend_vendor(vendor, "核查中")
+
+    services.approve_vendor(vendor)
+
+    assert list(vendor.memberships.values_list("user__username", flat=True)) == ["successor"]
+    assert Notification.objects.filter(kind="vendor_reinstated").get().recipient == successor
+
+
+def test_re_applying_after_staff_decided_meanwhile_is_refused(client, applicant):
+    client.post(APPLY, application())
+    vendor = Vendor.objects.get()
+    services.reject_vendor(vendor, "照片不清晰")
+    stale = Vendor.objects.get()  # the page the applicant has open
+    services.approve_vendor(vendor)  # staff changed their mind meanwhile
+
+    with pytest.raises(ValidationError) as refused:
+        services.apply_for_vendor(stale, applicant=applicant)
+
+    assert refused.value.code == "already_decided"
+    assert Vendor.objects.get().status == "approved"
+
+
+def test_a_second_application_while_one_waits_is_refused(client, applicant):
+    client.post(APPLY, application())
+
+    with pytest.raises(ValidationError) as refused:
+        services.apply_for_vendor(Vendor(name="另一家", county=County.objects.first(),
+                                         kind="farm"), applicant=applicant)
+
+    assert refused.value.code == "already_pending"
+
+
+def test_the_email_says_the_reason_as_written(client, applicant):
+    client.post(APPLY, application())
+    services.reject_vendor(Vendor.objects.get(), 'Photo of the licence isn\'t readable; "scan" it')
+
+    deliver_notification(Notification.objects.get().pk)
+
+    assert 'Photo of the licence isn\'t readable; "scan" it' in mail.outbox[0].body

@@ -130,6 +130,7 @@ def test_only_owners_manage_the_team(shop, django_user_model, client):
     assert VendorMember.objects.get(user=helper).role == "staff"
 
     client.force_login(helper)
+    assert client.get(reverse("vendor:members")).status_code == 403  # no one's emails
     refused = client.post(reverse("vendor:members"), {"user": owner.username})
     assert refused.status_code == 403
     assert "Only the shop&#x27;s owner can do this." in refused.content.decode()

@@ -143,3 +143,26 @@ def test_the_product_list_says_what_to_do_when_empty(shop):
     html = client.get(reverse("vendor:products")).content.decode()
 
     assert "No products yet." in html and reverse("vendor:product_create") in html
+
+
+def test_a_sale_during_the_save_is_not_undone_by_the_edit(shop, product_of):
+    from django.db.models import F
+    from django.db.models.signals import pre_save
+
+    client, _owner, vendor = shop
+    product = product_of(vendor, stock=10)
+
+    def a_checkout_meanwhile(sender, instance, **kwargs):
+        # Between the form's read and its write, a buyer takes 3 units.
+        if instance.pk == product.pk:
+            Product.objects.filter(pk=product.pk).update(stock=F("stock") - 3)
+
+    pre_save.connect(a_checkout_meanwhile, sender=Product)
+    try:
+        client.post(reverse("vendor:product_edit", args=[product.pk]),
+                    product_form(name="秭归脐橙 新名"))
+    finally:
+        pre_save.disconnect(a_checkout_meanwhile, sender=Product)
+
+    product.refresh_from_db()
+    assert (product.name, product.stock) == ("秭归脐橙 新名", 7)

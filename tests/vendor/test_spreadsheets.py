@@ -11,7 +11,7 @@ from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 IMPORT = reverse("vendor:product_import")
-HEADER = "slug,name,name_en,category,origin_county,price,pack_size,net_weight_g,stock,origin_label,status,description\n"
+HEADER = "slug,name,name_en,category,origin_county,price,pack_size,net_weight_g,stock,stock_change,origin_label,status,description\n"
 
 
 def csv_file(text, encoding="utf-8"):
@@ -61,10 +61,10 @@ def test_a_file_with_errors_changes_nothing_and_names_each_row(shop, product_of,
     theirs = ProductFactory(slug="someone-elses")
     before = list(Product.objects.values_list("pk", "name", "price", "stock"))
     text = HEADER + (
-        ",秭归脐橙,,citrus,zigui,59.90,5 kg box,5000,10,,published,\n"       # row 2: fine
-        ",恩施玉露,,tea,nowhere,128,250 g tin,250,5,,,\n"                    # row 3: county
-        ",潜江小龙虾,,crayfish,qianjiang-city,-1,1 kg,1000,,,,\n"              # row 4: price, stock
-        f"{theirs.slug},偷来的,,citrus,zigui,10,1 box,1000,1,,,\n"           # row 5: not mine
+        ",秭归脐橙,,citrus,zigui,59.90,5 kg box,5000,10,,,published,\n"      # row 2: fine
+        ",恩施玉露,,tea,nowhere,128,250 g tin,250,5,,,,\n"                   # row 3: county
+        ",潜江小龙虾,,crayfish,qianjiang-city,-1,1 kg,1000,,,,,\n"              # row 4: price, stock
+        f"{theirs.slug},偷来的,,citrus,zigui,10,1 box,1000,1,,,,\n"          # row 5: not mine
     )
 
     response = client.post(IMPORT, {"file": csv_file(text)})
@@ -89,7 +89,7 @@ def _rows(html):
 
 def test_a_gb18030_file_from_excel_is_read(shop, places):
     client, _owner, _vendor = shop
-    text = HEADER + ",秭归脐橙,,citrus,zigui,59.90,5公斤箱,5000,10,,draft,\n"
+    text = HEADER + ",秭归脐橙,,citrus,zigui,59.90,5公斤箱,5000,10,,,draft,\n"
 
     client.post(IMPORT, {"file": csv_file(text, "gb18030")})
 
@@ -116,7 +116,67 @@ def test_a_suspended_shop_cannot_import(shop, places):
     client, _owner, vendor = shop
     services.suspend_vendor(vendor)
 
-    response = client.post(IMPORT, {"file": csv_file(HEADER + ",x,,citrus,zigui,1,1,1,1,,,\n")})
+    response = client.post(IMPORT, {"file": csv_file(HEADER + ",x,,citrus,zigui,1,1,1,1,,,,\n")})
 
     assert response.status_code == 403
     assert not Product.objects.exists()
+
+
+def test_columns_left_out_keep_their_values_and_stock_moves_only_by_stock_change(
+    shop, product_of, places
+):
+    client, _owner, vendor = shop
+    category, county = places
+    tea = product_of(vendor, name="恩施玉露", name_en="Enshi Yulu tea", category=category,
+                     origin_county=county, description="蒸青绿茶。", stock=10)
+    text = ("slug,name,category,origin_county,price,pack_size,net_weight_g,stock,stock_change\n"
+            f"{tea.slug},恩施玉露 明前茶,citrus,zigui,168,250 g,250,999,-4\n")
+
+    client.post(IMPORT, {"file": csv_file(text)})
+
+    tea.refresh_from_db()
+    assert (tea.name, tea.price, tea.name_en, tea.description) == (
+        "恩施玉露 明前茶", Decimal("168.00"), "Enshi Yulu tea", "蒸青绿茶。")
+    assert tea.stock == 6  # 10 - 4; the stock column of an existing product is not applied
+
+
+def test_a_stock_change_below_zero_refuses_the_whole_file(shop, product_of, places):
+    client, _owner, vendor = shop
+    category, county = places
+    a = product_of(vendor, category=category, origin_county=county, stock=2, price=Decimal("5"))
+    b = product_of(vendor, category=category, origin_county=county, stock=2)
+    text = ("slug,name,category,origin_county,price,pack_size,net_weight_g,stock_change\n"
+            f"{a.slug},{a.name},citrus,zigui,9,1 box,1000,+5\n"
+            f"{b.slug},{b.name},citrus,zigui,10,1 box,1000,-3\n")
+
+    response = client.post(IMPORT, {"file": csv_file(text)})
+
+    assert "Stock cannot go below 0: there are 2, and the change is -3." in response.content.decode()
+    a.refresh_from_db()
+    assert (a.stock, a.price) == (2, Decimal("5.00"))
+
+
+def test_an_unreadable_csv_gets_a_message_not_an_error_page(shop):
+    client, _owner, _vendor = shop
+    text = HEADER + '",' + "x" * 200_000 + "\n"
+
+    response = client.post(IMPORT, {"file": csv_file(text)})
+
+    assert response.status_code == 400
+    assert "This is not a CSV file the import can read" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_an_import_costs_the_same_queries_for_3_or_30_products(
+    shop, places, django_assert_num_queries, session_reads, count
+):
+    client, _owner, _vendor = shop
+    text = HEADER + "".join(f",秭归脐橙{i},Zigui oranges {i},citrus,zigui,59.90,5 kg,5000,10,,,,\n"
+                            for i in range(count))
+
+    # session, user, memberships; categories, counties, the shop's products, slugs taken,
+    # slugs wanted; one INSERT; a savepoint pair (the test's transaction)
+    with django_assert_num_queries(9 + session_reads):
+        client.post(IMPORT, {"file": csv_file(text)})
+
+    assert Product.objects.count() == count
