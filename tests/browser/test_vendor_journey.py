@@ -121,3 +121,10 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     vendor.wait_for_selector(".chart")
     assert "¥49.90" in vendor.locator(".stats").inner_text()
     screenshot(vendor, "14-vendor-sales-zh")
+
+    # Vendors work from their phones too: the product list folds into cards.
+    vendor.set_viewport_size({"width": 390, "height": 844})
+    vendor.goto(f"{base}/vendor/products/")
+    assert vendor.locator(".data-table tbody tr").count() == 1
+    assert "29" in vendor.locator(".data-table tbody tr").inner_text()  # 30 less the box sold
+    screenshot(vendor, "15-vendor-products-phone-zh")
