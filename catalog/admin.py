@@ -250,3 +250,4 @@ class KeywordLandingAdmin(admin.ModelAdmin):
     list_editable = ["is_active"]
     search_fields = ["keyword"]
     autocomplete_fields = ["category", "county", "vendor"]
+from catalog import promotion_admin  # noqa: E402, F401 - registers the promotions' admin

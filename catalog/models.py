@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from catalog.search import normalise_keyword
 
 
+def in_shoppers_language(chinese, english):
+    """The Chinese text for a reader of Chinese; else the English one, if there is one."""
+    if (get_language() or "").startswith("zh"):
+        return chinese
+    return english or chinese
+
+
 class BilingualNameMixin:
     """Taxonomy rows carry an English and a Chinese name; show the one the shopper reads."""
 
@@ -164,9 +171,7 @@ class Vendor(models.Model):
 
     @property
     def display_name(self):
-        if (get_language() or "").startswith("zh"):
-            return self.name
-        return self.name_en or self.name
+        return in_shoppers_language(self.name, self.name_en)
 
 
 class VendorMember(models.Model):
@@ -296,9 +301,7 @@ class Product(models.Model):
 
     @property
     def display_name(self):
-        if (get_language() or "").startswith("zh"):
-            return self.name
-        return self.name_en or self.name
+        return in_shoppers_language(self.name, self.name_en)
 
     @property
     def is_on_sale(self):
@@ -415,3 +418,7 @@ class KeywordLanding(models.Model):
         if self.target == self.Target.URL:
             return self.url
         return reverse("catalog:home")
+
+
+# Promotions live in their own module; importing them here makes them catalog models.
+from catalog.promotion_models import Promotion  # noqa: E402, F401

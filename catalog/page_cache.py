@@ -21,9 +21,10 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
@@ -34,12 +35,15 @@ from catalog.models import (
     Prefecture,
     Product,
     ProductImage,
+    Promotion,
     Vendor,
 )
+from catalog.pricing import next_boundary
 
 REVISION_KEY = "catalog:revision"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
-CATALOG_MODELS = (Product, ProductImage, Vendor, Category, County, Prefecture, KeywordLanding)
+CATALOG_MODELS = (Product, ProductImage, Vendor, Category, County, Prefecture, KeywordLanding,
+                  Promotion)
 
 
 def _new_revision():
@@ -97,7 +101,8 @@ def cached_page(request, render):
     found = cache.get_many([REVISION_KEY, key])
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)
-    if stored is not None and stored[0] == revision:
+    now = timezone.now()
+    if stored is not None and stored[0] == revision and (stored[3] is None or now < stored[3]):
         content_type, content = stored[1], stored[2]
         response = HttpResponse(content, content_type=content_type)
     else:
@@ -105,7 +110,8 @@ def cached_page(request, render):
         if response.status_code != 200:
             return response
         content = response.content.decode(response.charset)
-        stored = (revision, response["Content-Type"], content)
+        # Prices change when a promotion starts or ends: the page is good until then.
+        stored = (revision, response["Content-Type"], content, next_boundary(now))
         cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
     if CSRF_PLACEHOLDER in content:
         response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))
@@ -128,6 +134,12 @@ def cached_value(name, build):
 
 def _catalog_changed(sender, **kwargs):
     bump_catalog_revision()
+
+
+# A promotion's scope changing changes prices as much as the promotion itself.
+for _relation in ("products", "categories", "vendors", "counties"):
+    m2m_changed.connect(_catalog_changed, sender=getattr(Promotion, _relation).through,
+                        dispatch_uid=f"page-cache-promotion-{_relation}")
 
 
 for _model in CATALOG_MODELS:

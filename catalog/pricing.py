@@ -1,25 +1,154 @@
 """The one place a price is computed.
 
-Pages, the cart and checkout all call `price_for` (or `apply_prices` for a page of
-products at once), so when promotions arrive they change prices everywhere together.
-Neither function queries the database: callers pass what they loaded.
+Pages, the cart and checkout all call `quote`, `price_for` or `apply_prices` (a page of
+products at once), so a promotion changes the price everywhere at the same moment.
+
+Promotions are read from a *schedule*: every promotion that has not ended and starts
+within HORIZON of a time slot, with its scope as sets of ids, built in five queries and
+cached with the catalog revision (any change to a promotion, or a flash sale selling
+out, bumps it). Whether a promotion applies is decided by comparing its start and end
+with the moment asked about, in Python, so boundaries are exact to the microsecond no
+matter how old the cached schedule is, and pricing a page adds no query per product.
+
+Overlaps: the best single discount wins, never stacked (ties go to the promotion that
+started first). A flash sale whose cap is reached no longer applies.
 """
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 from django.utils import timezone
+
+HORIZON = timedelta(hours=12)
+SLOT = HORIZON / 2  # a schedule built for a slot covers any moment in it
+
+
+@dataclass(frozen=True)
+class ScheduledPromotion:
+    pk: int
+    slug: str
+    name: str
+    name_en: str
+    kind: str
+    value: Decimal
+    starts_at: object
+    ends_at: object
+    units_cap: int | None
+    units_sold: int
+    per_shopper_limit: int | None
+    product_ids: frozenset
+    category_ids: frozenset
+    vendor_ids: frozenset
+    county_ids: frozenset
+
+    @property
+    def display_name(self):
+        from catalog.models import in_shoppers_language
+
+        return in_shoppers_language(self.name, self.name_en)
+
+    @property
+    def sold_out(self):
+        return self.units_cap is not None and self.units_sold >= self.units_cap
+
+    def running_at(self, at):
+        return self.starts_at <= at < self.ends_at and not self.sold_out
+
+    def covers(self, product):
+        return (
+            product.pk in self.product_ids
+            or product.category_id in self.category_ids
+            or product.vendor_id in self.vendor_ids
+            or product.origin_county_id in self.county_ids
+        )
+
+
+@dataclass(frozen=True)
+class Price:
+    """What one unit of a product costs at a moment, and why."""
+
+    amount: Decimal
+    list_price: Decimal
+    promotion: ScheduledPromotion | None = None
+
+    @property
+    def discount(self):
+        return self.list_price - self.amount
+
+
+def _slot_start(at):
+    epoch = at.timestamp() // SLOT.total_seconds() * SLOT.total_seconds()
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _build_schedule(slot_start):
+    from catalog.models import Promotion
+
+    promotions = list(
+        Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON)
+        .prefetch_related("products", "categories", "vendors", "counties")
+        .only("pk", "slug", "name", "name_en", "kind", "value", "starts_at", "ends_at",
+              "units_cap", "units_sold", "per_shopper_limit")
+    )
+    return [
+        ScheduledPromotion(
+            p.pk, p.slug, p.name, p.name_en, p.kind, p.value, p.starts_at, p.ends_at,
+            p.units_cap, p.units_sold, p.per_shopper_limit,
+            frozenset(x.pk for x in p.products.all()),
+            frozenset(x.pk for x in p.categories.all()),
+            frozenset(x.pk for x in p.vendors.all()),
+            frozenset(x.pk for x in p.counties.all()),
+        )
+        for p in promotions
+    ]
+
+
+def schedule_at(at):
+    """The promotions that may apply at `at` (cached until the catalog changes)."""
+    from catalog.page_cache import cached_value
+
+    slot = _slot_start(at)
+    return cached_value(f"promotion-schedule:{slot.isoformat()}", lambda: _build_schedule(slot))
+
+
+def next_boundary(after, schedule=None):
+    """The first start or end of a promotion after `after` (None if none is scheduled in
+    the horizon): a cached page must be rendered again then."""
+    schedule = schedule_at(after) if schedule is None else schedule
+    moments = [m for p in schedule for m in (p.starts_at, p.ends_at) if m > after]
+    return min(moments, default=None)
+
+
+def quote(product, at=None, schedule=None):
+    """The Price of one unit of `product` at `at` (default now)."""
+    from catalog.promotion_models import unit_discount
+
+    at = at or timezone.now()
+    schedule = schedule_at(at) if schedule is None else schedule
+    best, best_discount = None, Decimal("0")
+    for promotion in schedule:
+        if not (promotion.running_at(at) and promotion.covers(product)):
+            continue
+        discount = unit_discount(promotion.kind, promotion.value, product.price)
+        if discount > best_discount:
+            best, best_discount = promotion, discount
+    return Price(product.price - best_discount, product.price, best)
 
 
 def price_for(product, at=None, context=None):
     """The unit price in CNY (a Decimal) a shopper pays for `product` at `at`.
 
-    Until promotions exist the list price applies at every moment; `at` and `context`
-    (a channel with its own prices, such as a livestream) are the inputs they will use.
-    """
-    return product.price
+    `context` is a channel with its own prices (a livestream); none exists yet."""
+    return quote(product, at).amount
 
 
 def apply_prices(products, at=None, context=None):
-    """Set `current_price` on each product of a page, at one moment for all of them."""
+    """Set `current_price` and `promotion` on each product of a page, at one moment for
+    all of them, from one schedule (no query per product)."""
     at = at or timezone.now()
+    schedule = schedule_at(at)
     for product in products:
-        product.current_price = price_for(product, at, context)
+        price = quote(product, at, schedule)
+        product.current_price, product.promotion = price.amount, price.promotion
     return products

@@ -36,6 +36,7 @@ def checkout(request):
                 address=form.cleaned_data["address"],
                 payment_method=form.cleaned_data["payment_method"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                expected_total=form.cleaned_data["expected_total"],
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
@@ -45,6 +46,11 @@ def checkout(request):
     contents = selectors.cart_contents(cart)
     if not contents.groups:
         return redirect("orders:cart")
+    if problems:  # a fresh form: the new key and the total shown now
+        form = CheckoutForm(user=request.user, initial={
+            "idempotency_key": uuid.uuid4().hex, "address": form.cleaned_data["address"].pk,
+            "payment_method": form.cleaned_data["payment_method"]})
+    form.initial["expected_total"] = contents.total
     return render(
         request,
         "orders/checkout.html",

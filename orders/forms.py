@@ -69,6 +69,9 @@ class CheckoutForm(forms.Form):
     )
     # One key per checkout page: a double click or a retried POST makes one order.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+    # The total the page showed: compared, never charged (prices come from the server).
+    expected_total = forms.DecimalField(widget=forms.HiddenInput, required=False,
+                                        max_digits=14, decimal_places=2)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -160,6 +161,13 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total (CNY)"), max_digits=12, decimal_places=2)
     weight_g = models.PositiveIntegerField(_("weight (g)"))
+    # The promotion that priced it, and how much less than the list price it cost in all.
+    promotion = models.ForeignKey(
+        "catalog.Promotion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("promotion"),
+    )
+    discount = models.DecimalField(_("discount (CNY)"), max_digits=12, decimal_places=2,
+                                   default=Decimal("0"))
 
     class Meta:
         ordering = ["part", "id"]

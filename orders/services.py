@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import price_for
-from orders import notifications
+from catalog.pricing import quote, schedule_at
+from orders import notifications, promotions
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
@@ -28,6 +28,8 @@ ORDER_TRANSITIONS = {
     Order.Status.COMPLETED: set(),
     Order.Status.CANCELLED: set(),
 }
+PRICES_CHANGED = _("Prices changed since you opened this page: a promotion started or "
+                   "ended. Here are the prices now; place the order again to accept them.")
 SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
 
 
@@ -87,17 +89,21 @@ def merge_carts(anonymous_cart, user_cart):
     return user_cart
 
 
-def place_order(cart, *, shopper, address, payment_method, idempotency_key):
+def place_order(cart, *, shopper, address, payment_method, idempotency_key,
+                expected_total=None):
     """Turn the cart into one order with a part per vendor, taking stock.
 
     Prices are `price_for` at this moment; nothing from the browser is a price. Stock is
     taken with conditional updates (orders/locks.py), so concurrent buyers never oversell.
     Raises CheckoutProblem naming every item that cannot be bought; then nothing changes
     (the cart stays as it was). The same `idempotency_key` returns the same order.
+    `expected_total` is the total the shopper was shown: if prices changed since (a
+    promotion started or ended), nothing is placed and the shopper sees the new prices.
     """
     try:
         with transaction.atomic():
-            return _place_order(cart, shopper, address, payment_method, idempotency_key)
+            return _place_order(cart, shopper, address, payment_method, idempotency_key,
+                                expected_total)
     except CheckoutProblem as problem:
         # The cart is empty because this very checkout already made its order.
         empty = getattr(problem, "code", None) == "empty_cart"
@@ -117,7 +123,7 @@ def _order_with_key(shopper, idempotency_key):
     return Order.objects.filter(shopper=shopper, idempotency_key=idempotency_key).first()
 
 
-def _place_order(cart, shopper, address, payment_method, idempotency_key):
+def _place_order(cart, shopper, address, payment_method, idempotency_key, expected_total):
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
@@ -135,27 +141,37 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key):
         raise CheckoutProblem(problems)
 
     now = timezone.now()
+    schedule = schedule_at(now)
     parts, lines = {}, []
     for item in items:
         product = item.product
         part = parts.setdefault(product.vendor_id, OrderPart(
             vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
         ))
-        unit_price = price_for(product, now)
+        price = quote(product, now, schedule)
         line = OrderLine(
             part=part,  # saved below; bulk_create then takes its new primary key
             product=product,
             product_name=product.name,
             pack_size=product.pack_size,
-            unit_price=unit_price,
+            unit_price=price.amount,
             quantity=item.quantity,
-            line_total=unit_price * item.quantity,
+            line_total=price.amount * item.quantity,
             weight_g=product.net_weight_g * item.quantity,
+            promotion_id=price.promotion.pk if price.promotion else None,
+            discount=price.discount * item.quantity,
         )
+        line.scheduled_promotion = price.promotion  # for the limits and caps below
         lines.append(line)
         part.subtotal += line.line_total
         part.weight_g += line.weight_g
     parts = list(parts.values())
+    total = sum(part.subtotal for part in parts)
+    if expected_total is not None and total != expected_total:
+        raise CheckoutProblem(PRICES_CHANGED, code="prices_changed")
+    problems = promotions.limit_problems(shopper, lines)
+    if problems:
+        raise CheckoutProblem(problems)
     confirmed = method_for(payment_method).confirmed_when_placed
     order = Order.objects.create(
         shopper=shopper,
@@ -163,7 +179,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key):
         payment_method=payment_method,
         address=address.snapshot(),
         mobile=address.mobile,
-        total=sum(part.subtotal for part in parts),
+        total=total,
         weight_g=sum(part.weight_g for part in parts),
         idempotency_key=idempotency_key,
     )
@@ -190,6 +206,9 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key):
             for i in items
             if i.product_id in short
         ])
+    problems = promotions.take_promotion_units(lines)
+    if problems:
+        raise CheckoutProblem(problems)
     bump_catalog_revision()  # stock changed with .update()
     return order
 
@@ -204,9 +223,12 @@ def cancel_order(order, *, by):
         if any(p.status != OrderPart.Status.PENDING for p in parts):
             raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
         returned = defaultdict(int)
-        for line in OrderLine.objects.filter(part__order=order, product__isnull=False):
-            returned[line.product_id] += line.quantity
+        lines = list(OrderLine.objects.filter(part__order=order))
+        for line in lines:
+            if line.product_id:
+                returned[line.product_id] += line.quantity
         return_stock(returned)
+        promotions.return_promotion_units(lines)
         for part in parts:
             OrderEvent.objects.create(order=order, part=part, from_status=part.status,
                                       to_status=OrderPart.Status.CANCELLED, by=by)

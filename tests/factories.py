@@ -114,3 +114,20 @@ def admin_product_form(product, *, photos=(), **changes):
         data.update({f"images-{i}-upload": photo, f"images-{i}-alt_text": "",
                      f"images-{i}-position": str(i)})
     return {**data, **changes}
+
+
+def running_promotion(*products, kind="percent_off", value="10", **fields):
+    """A promotion running now (one day either side) on `products`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import Promotion
+
+    now = timezone.now()
+    fields = {"name": "限时促销", "slug": f"promo-{Promotion.objects.count() + 1}",
+              "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1),
+              **fields}
+    promotion = Promotion.objects.create(kind=kind, value=Decimal(value), **fields)
+    promotion.products.add(*products)
+    return promotion

@@ -1,0 +1,182 @@
+"""Staff schedule promotions in the admin: state, validation, duplicate, a preview of the
+products a promotion touches, and a calendar of the season."""
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog.images import process_upload
+from catalog.models import Product, Promotion
+
+SCOPES = ("products", "categories", "vendors", "counties")
+
+
+def products_in_scope(promotion):
+    """Visible products the promotion's scope reaches (what staff preview)."""
+    scope = Q(pk__in=promotion.products.all()) | Q(category__in=promotion.categories.all()) \
+        | Q(vendor__in=promotion.vendors.all()) | Q(origin_county__in=promotion.counties.all())
+    return Product.objects.visible().filter(scope)
+
+
+class PromotionForm(forms.ModelForm):
+    class Meta:
+        model = Promotion
+        fields = ["name", "name_en", "slug", "description", "description_en", "banner", "kind",
+                  "value", "units_cap", "per_shopper_limit", "starts_at", "ends_at", *SCOPES]
+
+    def clean_banner(self):
+        """A new banner goes through the same checks as product photos (type, size,
+        decompression bombs) and is re-encoded without its metadata."""
+        banner = self.cleaned_data.get("banner")
+        if isinstance(banner, UploadedFile):
+            return process_upload(banner)[0]
+        return banner
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(scope) for scope in SCOPES):
+            raise forms.ValidationError(
+                _("Choose what the promotion applies to: products, categories, vendors or "
+                  "counties."), code="empty_scope")
+        if data.get("kind") == Promotion.Kind.SPECIAL_PRICE and data.get("value"):
+            too_cheap = [p for p in data.get("products") or [] if p.price <= data["value"]]
+            if too_cheap:
+                self.add_error("value", _(
+                    "A special price must be below the normal price; these products cost "
+                    "no more than that already: %(products)s."
+                ) % {"products": ", ".join(f"{p.name} (¥{p.price})" for p in too_cheap)})
+        return data
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Promotion.State.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        return {
+            Promotion.State.SCHEDULED: queryset.filter(starts_at__gt=now),
+            Promotion.State.RUNNING: queryset.filter(starts_at__lte=now, ends_at__gt=now),
+            Promotion.State.ENDED: queryset.filter(ends_at__lte=now),
+        }.get(self.value(), queryset)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    form = PromotionForm
+    list_display = ["name", "kind", "value", "starts_at", "ends_at", "state", "units"]
+    list_filter = [StateFilter, "kind"]
+    search_fields = ["name", "name_en", "slug"]
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["products", "categories", "vendors", "counties"]
+    readonly_fields = ["units_sold", "products_touched", "created_at", "updated_at"]
+    actions = ["duplicate"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_en", "slug", "description", "description_en",
+                           "banner"]}),
+        (_("Discount"), {"fields": ["kind", "value", "units_cap", "units_sold",
+                                    "per_shopper_limit"]}),
+        (_("When (Asia/Shanghai)"), {"fields": ["starts_at", "ends_at"]}),
+        (_("What it applies to"), {"fields": [*SCOPES, "products_touched"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("state"))
+    def state(self, promotion):
+        return promotion.state_at().label
+
+    @admin.display(description=_("discounted units"))
+    def units(self, promotion):
+        if promotion.units_cap is None:
+            return promotion.units_sold
+        return f"{promotion.units_sold} / {promotion.units_cap}"
+
+    @admin.display(description=_("products it touches now"))
+    def products_touched(self, promotion):
+        if promotion.pk is None:
+            return _("Save first; then the count shows here.")
+        return products_in_scope(promotion).count()
+
+    @admin.action(description=_("Duplicate selected promotions"))
+    def duplicate(self, request, queryset):
+        for promotion in queryset.prefetch_related(*SCOPES):
+            scopes = {scope: list(getattr(promotion, scope).all()) for scope in SCOPES}
+            copy = Promotion.objects.get(pk=promotion.pk)
+            copy.pk, copy.units_sold = None, 0
+            copy.slug = _free_slug(f"{promotion.slug}-copy")
+            copy.name = f"{promotion.name}（副本）"
+            copy.save()
+            for scope, values in scopes.items():
+                getattr(copy, scope).set(values)
+            self.log_addition(request, copy, "duplicated")
+        count = queryset.count()
+        self.message_user(request, ngettext(
+            "%(count)d promotion duplicated: change the copy's dates before it runs.",
+            "%(count)d promotions duplicated: change the copies' dates before they run.",
+            count) % {"count": count}, messages.SUCCESS)
+
+    def get_urls(self):
+        calendar = self.admin_site.admin_view(self.calendar_view)
+        return [path("calendar/", calendar, name="catalog_promotion_calendar"),
+                *super().get_urls()]
+
+    def calendar_view(self, request):
+        """The season (April to June by default) with each promotion as a bar."""
+        try:
+            year = int(request.GET.get("year", ""))
+        except ValueError:
+            year = timezone.localdate().year
+        return TemplateResponse(request, "admin/catalog/promotion/calendar.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Season calendar %(year)s") % {"year": year},
+            "opts": self.model._meta,
+            **season_calendar(year),
+        })
+
+
+def _free_slug(base):
+    slug, n = base, 1
+    while Promotion.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def season_calendar(year, first_month=4, last_month=6):
+    """Months and promotion bars (left and width in % of the season) for the template."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date(year, first_month, 1), time.min, tzinfo=tz)
+    end = datetime.combine(date(year, last_month + 1, 1), time.min, tzinfo=tz)
+    length = (end - start).total_seconds()
+    months = []
+    day = start
+    while day < end:
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        months.append({"label": day, "width": (following - day).total_seconds() / length * 100})
+        day = following
+    bars = []
+    now = timezone.now()
+    for promotion in Promotion.objects.filter(starts_at__lt=end, ends_at__gt=start):
+        left = max(promotion.starts_at, start)
+        right = min(promotion.ends_at, end)
+        bars.append({
+            "promotion": promotion,
+            "state": promotion.state_at(now),
+            "left": round((left - start).total_seconds() / length * 100, 3),
+            "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
+        })
+    return {"year": year, "months": months, "bars": bars,
+            "today": round((now - start).total_seconds() / length * 100, 3)
+            if start <= now < end else None}

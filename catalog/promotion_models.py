@@ -1,0 +1,122 @@
+"""Promotions staff schedule: a discount on a scope of products for a window of time.
+
+Imported by catalog/models.py, so they belong to the catalog app. The price a shopper
+pays is computed in catalog/pricing.py; this module only holds the data and the rules
+that belong to one row.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Category, County, Product, Vendor, in_shoppers_language
+
+CENT = Decimal("0.01")
+
+
+class Promotion(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT_OFF = "percent_off", _("percentage off")
+        AMOUNT_OFF = "amount_off", _("amount off")
+        SPECIAL_PRICE = "special_price", _("special price")
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        RUNNING = "running", _("running")
+        ENDED = "ended", _("ended")
+
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=160, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
+    banner = models.ImageField(_("banner"), upload_to="promotions/", max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    value = models.DecimalField(
+        _("value"), max_digits=10, decimal_places=2, validators=[MinValueValidator(CENT)],
+        help_text=_("Percent for a percentage off (1–99); yuan for an amount off or a "
+                    "special price."),
+    )
+    products = models.ManyToManyField(Product, blank=True, related_name="promotions",
+                                      verbose_name=_("products"))
+    categories = models.ManyToManyField(Category, blank=True, related_name="promotions",
+                                        verbose_name=_("categories"))
+    vendors = models.ManyToManyField(Vendor, blank=True, related_name="promotions",
+                                     verbose_name=_("vendors"))
+    counties = models.ManyToManyField(County, blank=True, related_name="promotions",
+                                      verbose_name=_("origin counties"))
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"), db_index=True)
+    units_cap = models.PositiveIntegerField(
+        _("units cap"), null=True, blank=True,
+        help_text=_("A flash sale: the discount stops when this many units are sold."))
+    units_sold = models.PositiveIntegerField(_("discounted units sold"), default=0, editable=False)
+    per_shopper_limit = models.PositiveSmallIntegerField(
+        _("limit per shopper"), null=True, blank=True,
+        help_text=_("Discounted units one shopper may buy, over all their orders."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="promotion_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(units_cap__isnull=True)
+                | models.Q(units_sold__lte=models.F("units_cap")),
+                name="promotion_units_within_cap"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:promotion", args=[self.slug])
+
+    @property
+    def display_name(self):
+        return in_shoppers_language(self.name, self.name_en)
+
+    @property
+    def display_description(self):
+        return in_shoppers_language(self.description, self.description_en)
+
+    def state_at(self, at=None):
+        at = at or timezone.now()
+        if at < self.starts_at:
+            return self.State.SCHEDULED
+        if at < self.ends_at:
+            return self.State.RUNNING
+        return self.State.ENDED
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The end must be after the start.")
+        if self.kind == self.Kind.PERCENT_OFF and self.value is not None and not (
+            1 <= self.value <= 99 and self.value == self.value.to_integral_value()
+        ):
+            errors["value"] = _("A percentage off is a whole number from 1 to 99.")
+        if self.units_cap is not None and self.units_cap < 1:
+            errors["units_cap"] = _("A cap is at least 1 unit; leave it empty for none.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def unit_discount(kind, value, price):
+    """How much less than `price` one unit costs under a promotion (never below 0.01)."""
+    if kind == Promotion.Kind.PERCENT_OFF:
+        discount = (price * value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    elif kind == Promotion.Kind.AMOUNT_OFF:
+        discount = value
+    else:  # a special price applies only where it is below the normal price
+        discount = price - value
+    return max(Decimal("0"), min(discount, price - CENT))

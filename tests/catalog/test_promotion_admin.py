@@ -1,0 +1,96 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Promotion
+from tests.factories import ProductFactory, image_bytes, running_promotion, upload
+
+pytestmark = pytest.mark.django_db
+ADD = reverse("admin:catalog_promotion_add")
+
+
+def form(**changes):
+    now = timezone.localtime()
+    return {
+        "name": "端午粽子节", "name_en": "Dragon Boat sale", "slug": "dragon-boat",
+        "description": "", "description_en": "", "kind": "percent_off", "value": "15",
+        "units_cap": "", "per_shopper_limit": "",
+        "starts_at_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"), "starts_at_1": "10:00:00",
+        "ends_at_0": (now + timedelta(days=3)).strftime("%Y-%m-%d"), "ends_at_1": "22:00:00",
+        **changes,
+    }
+
+
+def test_staff_schedule_a_promotion_and_see_what_it_touches(staff_client):
+    tea, eggs = ProductFactory(), ProductFactory()
+    ProductFactory(category=tea.category, status="draft")  # not on sale: not counted
+
+    response = staff_client.post(ADD, form(categories=[tea.category_id], products=[eggs.pk]))
+
+    promotion = Promotion.objects.get()
+    assert response.status_code == 302
+    assert promotion.state_at() == Promotion.State.SCHEDULED
+    change = staff_client.get(reverse("admin:catalog_promotion_change", args=[promotion.pk]))
+    assert '<div class="readonly">2</div>' in change.content.decode()
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"ends_at_0": "2020-01-01"}, "The end must be after the start."),
+    ({"value": "100"}, "A percentage off is a whole number from 1 to 99."),
+    ({"value": "0"}, "Ensure this value is greater than or equal to 0.01."),
+    ({"products": []}, "Choose what the promotion applies to"),
+    ({"kind": "special_price", "value": "60"}, "A special price must be below the normal price"),
+    ({"banner": upload("b.jpg", b"not an image")}, "Upload a valid image."),
+])
+def test_a_promotion_that_makes_no_sense_is_refused(staff_client, changes, message):
+    product = ProductFactory(price=Decimal("59.90"), name="秭归脐橙")
+
+    response = staff_client.post(ADD, {**form(products=[product.pk]), **changes})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Promotion.objects.exists()
+
+
+def test_a_banner_is_stored_re_encoded(staff_client):
+    product = ProductFactory()
+
+    staff_client.post(ADD, form(products=[product.pk], banner=upload(
+        "banner.png", image_bytes("PNG", size=(1200, 400)), "image/png")))
+
+    assert Promotion.objects.get().banner.name.endswith(".jpg")
+
+
+def test_duplicating_copies_the_scope_with_nothing_sold(staff_client):
+    product = ProductFactory()
+    original = running_promotion(product, units_cap=50)
+    Promotion.objects.filter(pk=original.pk).update(units_sold=20)
+
+    staff_client.post(reverse("admin:catalog_promotion_changelist"),
+                      {"action": "duplicate", "_selected_action": [original.pk]})
+
+    copy = Promotion.objects.exclude(pk=original.pk).get()
+    assert (copy.units_sold, copy.units_cap, list(copy.products.all())) == (0, 50, [product])
+    assert copy.slug == f"{original.slug}-copy"
+
+
+def test_the_list_filters_by_state_and_the_calendar_shows_the_season(staff_client):
+    product = ProductFactory()
+    now = timezone.now()
+    running_promotion(product, name="正在进行")
+    running_promotion(product, name="即将开始", starts_at=now + timedelta(days=2),
+                      ends_at=now + timedelta(days=4))
+    may = timezone.make_aware(timezone.datetime(now.year, 5, 1))
+    running_promotion(product, name="五一", starts_at=may, ends_at=may + timedelta(days=5))
+    changelist = reverse("admin:catalog_promotion_changelist")
+
+    running = staff_client.get(changelist, {"state": "running"}).content.decode()
+    calendar = staff_client.get(reverse("admin:catalog_promotion_calendar"),
+                                {"year": now.year}).content.decode()
+
+    assert "正在进行" in running and "即将开始" not in running
+    assert "五一" in calendar and "season-bar" in calendar
+    assert "Season calendar" in staff_client.get(changelist).content.decode()

@@ -1,0 +1,228 @@
+"""Promotions: one price everywhere, exact boundaries, the best discount wins, caps and
+limits counted at checkout."""
+
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+
+from catalog.pricing import quote
+from catalog.promotion_models import unit_discount
+from orders import services
+from orders.models import Address, Cart, CartItem, Order, OrderLine
+from tests.factories import ProductFactory, running_promotion
+
+pytestmark = pytest.mark.django_db
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+START = timezone.make_aware(timezone.datetime(2026, 5, 1, 10, 0))
+END = timezone.make_aware(timezone.datetime(2026, 5, 1, 12, 0))
+
+
+@pytest.fixture
+def oranges(db):
+    return ProductFactory(name="秭归脐橙", price=Decimal("59.90"), stock=100)
+
+
+@pytest.fixture
+def may_day_sale(oranges):
+    return running_promotion(oranges, kind="percent_off", value="20", name="五一特惠",
+                             starts_at=START, ends_at=END)
+
+
+def buyer(django_user_model, *products, quantity=1):
+    user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
+    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="宜昌市", district="秭归县",
+                                     street="茅坪镇 1 号")
+    cart = Cart.objects.create(user=user)
+    for product in products:
+        CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+    return user, address, cart
+
+
+def checkout(user, address, cart, **kwargs):
+    return services.place_order(cart, shopper=user, address=address, payment_method="cod",
+                                idempotency_key=uuid.uuid4().hex, **kwargs)
+
+
+@pytest.mark.parametrize(("moment", "price"), [
+    (START - timedelta(microseconds=1), Decimal("59.90")),
+    (START, Decimal("47.92")),
+    (END - timedelta(seconds=1), Decimal("47.92")),
+    (END, Decimal("59.90")),
+])
+def test_the_boundaries_are_exact(oranges, may_day_sale, moment, price):
+    assert quote(oranges, moment).amount == price
+
+
+def test_a_checkout_one_second_after_the_end_pays_the_full_price(oranges, may_day_sale,
+                                                                 django_user_model):
+    user, address, cart = buyer(django_user_model, oranges, quantity=2)
+
+    with time_machine.travel(END + timedelta(seconds=1), tick=False):
+        order = checkout(user, address, cart)
+
+    line = OrderLine.objects.get(part__order=order)
+    assert (line.unit_price, line.promotion, line.discount) == (Decimal("59.90"), None, 0)
+    assert order.total == Decimal("119.80")
+
+
+def test_an_order_line_keeps_the_promotion_and_the_discount(oranges, may_day_sale,
+                                                            django_user_model):
+    user, address, cart = buyer(django_user_model, oranges, quantity=2)
+
+    with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        order = checkout(user, address, cart)
+
+    line = OrderLine.objects.get(part__order=order)
+    assert (line.unit_price, line.promotion, line.discount) == (
+        Decimal("47.92"), may_day_sale, Decimal("23.96"))
+    may_day_sale.refresh_from_db()
+    assert may_day_sale.units_sold == 2
+
+
+def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(oranges, may_day_sale,
+                                                                   django_user_model):
+    user, address, cart = buyer(django_user_model, oranges)
+    shown = Decimal("47.92")  # what the checkout page said at 11:59
+
+    with time_machine.travel(END + timedelta(seconds=1), tick=False):
+        with pytest.raises(services.CheckoutProblem) as changed:
+            checkout(user, address, cart, expected_total=shown)
+        assert changed.value.code == "prices_changed"
+        assert Order.objects.count() == 0 and cart.items.count() == 1
+        order = checkout(user, address, cart, expected_total=Decimal("59.90"))
+
+    assert order.total == Decimal("59.90")
+
+
+def test_the_best_single_discount_wins_and_discounts_never_stack(oranges, django_user_model):
+    running_promotion(oranges, kind="percent_off", value="10")      # -5.99
+    best = running_promotion(oranges, kind="amount_off", value="8")  # -8.00
+    running_promotion(oranges, kind="special_price", value="55")     # -4.90
+
+    price = quote(oranges)
+
+    assert (price.amount, price.promotion.pk) == (Decimal("51.90"), best.pk)
+
+
+@pytest.mark.parametrize(("kind", "value", "discount"), [
+    ("percent_off", "15", Decimal("8.99")),       # 59.90 × 15 % = 8.985, rounded half up
+    ("amount_off", "100", Decimal("59.89")),      # never below one fen
+    ("special_price", "69", Decimal("0")),        # a "special" price above it is ignored
+    ("special_price", "39.90", Decimal("20.00")),
+])
+def test_each_kind_of_discount(kind, value, discount):
+    assert unit_discount(kind, Decimal(value), Decimal("59.90")) == discount
+
+
+def test_a_promotion_on_a_category_vendor_or_county_reaches_their_products(db):
+    tea = ProductFactory(price=Decimal("100"))
+    other = ProductFactory(price=Decimal("100"))
+    for scope, value in (("categories", tea.category), ("vendors", tea.vendor),
+                         ("counties", tea.origin_county)):
+        promotion = running_promotion(kind="amount_off", value="10")
+        getattr(promotion, scope).add(value)
+
+        assert quote(tea).amount == Decimal("90.00"), scope
+        assert quote(other).amount == Decimal("100"), scope
+        promotion.delete()
+
+
+def test_a_flash_sale_stops_at_its_cap(oranges, django_user_model):
+    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=3,
+                              name="秒杀")
+    first = buyer(django_user_model, oranges, quantity=2)
+    second = buyer(django_user_model, oranges, quantity=2)
+
+    checkout(*first)
+    with translation.override("en"), pytest.raises(services.CheckoutProblem) as over:
+        checkout(*second)
+
+    assert over.value.messages == [
+        "The flash sale “秒杀” has just sold out, so “秭归脐橙” is back at its normal price. "
+        "Check your cart and place the order again."
+    ]
+    assert quote(oranges).amount == Decimal("29.90")  # 1 discounted unit is still left
+    flash.refresh_from_db()
+    assert flash.units_sold == 2
+    assert Order.objects.count() == 1
+
+
+def test_a_shopper_limit_counts_earlier_orders_and_cancellations_give_units_back(
+    oranges, django_user_model
+):
+    limited = running_promotion(oranges, kind="percent_off", value="30", per_shopper_limit=2,
+                                name="每人限购两箱")
+    user, address, cart = buyer(django_user_model, oranges, quantity=2)
+    first = checkout(user, address, cart)
+    CartItem.objects.create(cart=cart, product=oranges, quantity=1)
+
+    with translation.override("en"), pytest.raises(services.CheckoutProblem) as over:
+        checkout(user, address, cart)
+
+    assert "allows 2 discounted units per shopper; you have bought 2" in over.value.messages[0]
+    services.cancel_order(first, by=user)
+    limited.refresh_from_db()
+    assert limited.units_sold == 0
+    assert OrderLine.objects.get(part__order=checkout(user, address, cart)).promotion == limited
+
+
+def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client, oranges,
+                                                                         may_day_sale):
+    url = oranges.get_absolute_url()
+    with time_machine.travel(START - timedelta(minutes=1), tick=False):
+        before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with time_machine.travel(START + timedelta(seconds=1), tick=False):
+        during = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with time_machine.travel(END, tick=False):
+        after = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "¥47.92" not in before and "<del" not in before
+    assert '<strong class="price-promo">¥47.92</strong>' in during
+    assert "¥59.90</del>" in during and "五一特惠" in during
+    assert "¥47.92" not in after
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="real parallel buyers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
+    django_user_model,
+):
+    product = ProductFactory(price=Decimal("59.90"), stock=1000, name="秒杀脐橙")
+    flash = running_promotion(product, kind="special_price", value="9.90", units_cap=10)
+    buyers = [buyer(django_user_model, product) for _ in range(30)]
+    cache.clear()
+    start = threading.Barrier(30)
+    results = []
+
+    def buy(user, address, cart):
+        translation.activate("en")
+        try:
+            start.wait()
+            results.append(checkout(user, address, cart))
+        except services.CheckoutProblem as problem:
+            results.append(problem.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=b) for b in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    discounted = OrderLine.objects.filter(promotion=flash)
+    flash.refresh_from_db()
+    assert discounted.count() == flash.units_sold == 10
+    assert all(line.unit_price == Decimal("9.90") for line in discounted)
+    refused = [r for r in results if not isinstance(r, Order)]
+    assert len(refused) == 20
+    assert all("has just sold out" in r[0] for r in refused)
