@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -14,16 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog.images import process_upload
-from catalog.models import Product, Promotion
+from catalog.models import Promotion
+from catalog.selectors import products_in_promotion
 
 SCOPES = ("products", "categories", "vendors", "counties")
-
-
-def products_in_scope(promotion):
-    """Visible products the promotion's scope reaches (what staff preview)."""
-    scope = Q(pk__in=promotion.products.all()) | Q(category__in=promotion.categories.all()) \
-        | Q(vendor__in=promotion.vendors.all()) | Q(origin_county__in=promotion.counties.all())
-    return Product.objects.visible().filter(scope)
 
 
 class PromotionForm(forms.ModelForm):
@@ -107,7 +100,7 @@ class PromotionAdmin(admin.ModelAdmin):
     def products_touched(self, promotion):
         if promotion.pk is None:
             return _("Save first; then the count shows here.")
-        return products_in_scope(promotion).count()
+        return products_in_promotion(promotion).count()
 
     @admin.action(description=_("Duplicate selected promotions"))
     def duplicate(self, request, queryset):

@@ -7,6 +7,7 @@ that belong to one row.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -59,6 +60,12 @@ class Promotion(models.Model):
     per_shopper_limit = models.PositiveSmallIntegerField(
         _("limit per shopper"), null=True, blank=True,
         help_text=_("Discounted units one shopper may buy, over all their orders."))
+    # Written by the sweep (catalog/tasks.py) when it sees the start and the end pass;
+    # prices never wait for it (they compare the times themselves).
+    start_noted_at = models.DateTimeField(_("start noted at"), null=True, blank=True,
+                                          editable=False)
+    end_noted_at = models.DateTimeField(_("end noted at"), null=True, blank=True,
+                                        editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -120,3 +127,23 @@ def unit_discount(kind, value, price):
     else:  # a special price applies only where it is below the normal price
         discount = price - value
     return max(Decimal("0"), min(discount, price - CENT))
+
+
+class PromotionReminder(models.Model):
+    """A shopper asked to be told when a promotion starts; the sweep tells them once."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="reminders",
+                                  verbose_name=_("promotion"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="promotion_reminders", verbose_name=_("shopper"))
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("promotion reminder")
+        verbose_name_plural = _("promotion reminders")
+        constraints = [models.UniqueConstraint(fields=["promotion", "user"],
+                                               name="promotion_reminder_once")]
+
+    def __str__(self):
+        return f"{self.promotion} → {self.user}"

@@ -1,11 +1,22 @@
 """Reads the shopper pages need, each in a fixed number of queries."""
 
+from datetime import timedelta
+
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
+from catalog.models import (
+    Category,
+    County,
+    KeywordLanding,
+    Prefecture,
+    Product,
+    Promotion,
+    Vendor,
+)
 from catalog.pricing import apply_prices
 
 HOME_SHELF_SIZE = 8
@@ -160,3 +171,31 @@ def popular_keywords(limit=12):
         .order_by("keyword")
         .values_list("keyword", flat=True)[:limit]
     )
+
+
+def products_in_promotion(promotion):
+    """Visible products a promotion's scope reaches (its products, or any product of its
+    categories, vendors or counties)."""
+    return visible_products().filter(
+        Q(pk__in=promotion.products.all()) | Q(category__in=promotion.categories.all())
+        | Q(vendor__in=promotion.vendors.all()) | Q(origin_county__in=promotion.counties.all())
+    ).distinct()
+
+
+UPCOMING_DAYS = 30
+
+
+def promotions_now_and_soon(now=None):
+    """(running now, starting within 30 days): two lists, soonest first, in one query."""
+    now = now or timezone.now()
+    promotions = list(
+        Promotion.objects.filter(ends_at__gt=now,
+                                 starts_at__lt=now + timedelta(days=UPCOMING_DAYS))
+        .order_by("starts_at", "pk")
+    )
+    running = sorted((p for p in promotions if p.starts_at <= now), key=lambda p: p.ends_at)
+    return running, [p for p in promotions if p.starts_at > now]
+
+
+def promotion_by_slug(slug):
+    return get_object_or_404(Promotion.objects.all(), slug=slug)

@@ -3,6 +3,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.promotion_services import sweep_promotions
 from catalog.services import refresh_search_documents
 
 REFRESHABLE_FILTERS = {
@@ -30,3 +31,10 @@ def refresh_search_documents_task(product_filter):
 def clear_expired_sessions_task():
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def sweep_promotions_task():
+    """Every minute from beat; running it twice or late does no harm."""
+    result = sweep_promotions()
+    return {"started": result.started, "ended": result.ended, "reminded": result.reminded}

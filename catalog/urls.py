@@ -12,4 +12,7 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("counties/<slug:slug>/", views.county_detail, name="county"),
     path("vendors/<slug:slug>/", views.vendor_detail, name="vendor"),
+    path("promotions/", views.promotion_list, name="promotions"),
+    path("promotions/<slug:slug>/", views.promotion_detail, name="promotion"),
+    path("promotions/<slug:slug>/remind/", views.promotion_remind, name="promotion_remind"),
 ]

@@ -1,18 +1,25 @@
 """Shopper pages. Thin: read through selectors, render, cache by catalog revision."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from catalog import selectors
+from catalog import promotion_services, selectors
 from catalog.filters import ProductFilter
+from catalog.models import PromotionReminder
 from catalog.page_cache import cached_page, cached_value
 from catalog.pricing import apply_prices
 from catalog.search import normalise_keyword
 
 PAGE_SIZE = 24
+REMINDER_SET = gettext_lazy("We will tell you by message and email when it starts.")
+REMINDER_CANCELLED = gettext_lazy("No reminder for this promotion any more.")
 
 
 def home(request):
@@ -66,6 +73,45 @@ def vendor_detail(request, slug):
         return selectors.visible_products().filter(vendor=vendor), {"vendor": vendor}
 
     return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=("vendor",))
+
+
+def promotion_list(request):
+    def render_promotions(extra):
+        running, upcoming = selectors.promotions_now_and_soon()
+        return render(request, "catalog/promotion_list.html",
+                      {"running": running, "upcoming": upcoming, **extra})
+
+    return cached_page(request, render_promotions)
+
+
+def promotion_detail(request, slug):
+    """A promotion's landing page: its products, filterable like any listing."""
+    reminded = request.user.is_authenticated and PromotionReminder.objects.filter(
+        promotion__slug=slug, user=request.user).exists()
+
+    def scope():
+        promotion = selectors.promotion_by_slug(slug)
+        return selectors.products_in_promotion(promotion), {
+            "promotion": promotion, "state": promotion.state_at(), "reminded": reminded}
+
+    return _listing(request, "catalog/promotion_detail.html", scope=scope)
+
+
+@login_required
+@require_POST
+def promotion_remind(request, slug):
+    promotion = selectors.promotion_by_slug(slug)
+    if request.POST.get("cancel"):
+        promotion_services.cancel_reminder(promotion, request.user)
+        messages.success(request, REMINDER_CANCELLED)
+    else:
+        try:
+            promotion_services.ask_for_reminder(promotion, request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, REMINDER_SET)
+    return redirect(promotion.get_absolute_url())
 
 
 def search(request):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_celery_beat",
     "catalog",
     "orders",
 ]
@@ -143,7 +144,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Beat keeps its schedule in the database (django-celery-beat), so staff see and change
+# the periodic tasks in the admin; the entries below are installed there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Expired sessions pile up in the database; sweep them every night at 04:10,
     # the quietest hour for a Chinese store.
@@ -157,7 +160,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.resend_pending_notifications_task",
         "schedule": 60,
     },
+    # Promotions: note starts and ends, refresh cached pages, send "remind me" messages.
+    # Prices never wait for it; running it late or twice does no harm.
+    "sweep-promotions": {
+        "task": "catalog.tasks.sweep_promotions_task",
+        "schedule": 60,
+    },
 }
+
+# Where the store is reached, for links in emails (sent by the worker, with no request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Notifications: how long a worker may hold one it is sending before another may take it
 # over (a worker that died mid-send), and how old a pending one must be for the sweep.

@@ -262,6 +262,7 @@ class Notification(models.Model):
         VENDOR_REJECTED = "vendor_rejected", _("shop application rejected")
         VENDOR_SUSPENDED = "vendor_suspended", _("shop suspended")
         VENDOR_REINSTATED = "vendor_reinstated", _("shop reinstated")
+        PROMOTION_STARTED = "promotion_started", _("promotion started (reminder)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

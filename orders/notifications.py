@@ -90,7 +90,8 @@ def notify_users(user_ids, kind, *, key, context):
 
 def render_notification(notification):
     """(subject, body) of a message, in the store's language, from the order as it is."""
-    context = {**notification.context, "order": notification.order, "part": notification.part}
+    context = {**notification.context, "order": notification.order, "part": notification.part,
+               "site_url": settings.SITE_URL}
     if notification.order is not None:
         context["parts"] = notification.order.parts.all()
     with translation.override(settings.LANGUAGE_CODE):

@@ -24,3 +24,14 @@ def grams(weight_g):
         return _("%(grams)s g") % {"grams": weight_g}
     kilograms = f"{weight_g / 1000:.2f}".rstrip("0").rstrip(".")
     return _("%(kilograms)s kg") % {"kilograms": kilograms}
+
+
+@register.filter
+def offer(promotion):
+    """What a promotion gives, in a few words: 20% off, ¥8 off, special price ¥29.90."""
+    value = promotion.value
+    if promotion.kind == "percent_off":
+        return _("%(percent)s%% off") % {"percent": f"{value:.0f}"}
+    if promotion.kind == "amount_off":
+        return _("%(amount)s off") % {"amount": cny(value)}
+    return _("special price %(amount)s") % {"amount": cny(value)}

@@ -85,3 +85,24 @@ def test_seeding_again_keeps_the_staff_password_and_staff_changes(client, monkey
 def test_a_negative_product_count_is_refused():
     with pytest.raises(CommandError, match="--products must be 0 or more."):
         seed(-1)
+
+
+def test_seed_plans_a_season_of_promotions_with_some_running_now():
+    from django.utils import timezone
+
+    from catalog.models import Promotion
+
+    seed(60)
+    year = timezone.localdate().year
+    season = Promotion.objects.filter(slug__startswith=f"season-{year}-")
+    now = timezone.now()
+
+    assert season.count() == 100
+    assert all(p.starts_at.month in (4, 5, 6) for p in season)
+    assert Promotion.objects.filter(starts_at__lte=now, ends_at__gt=now).count() >= 3
+    assert Promotion.objects.filter(starts_at__gt=now).exists()
+    assert all(p.products.exists() or p.categories.exists() or p.counties.exists()
+               or p.vendors.exists() for p in Promotion.objects.all())
+    before = Promotion.objects.count()
+    seed(60)
+    assert Promotion.objects.count() == before

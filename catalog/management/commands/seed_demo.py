@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog.demo import seed
+from catalog.demo.promotions import seed_promotions
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         ) as progress:
             created = seed.seed_products(products, vendors, progress=progress)
         seed.seed_landings()
+        promotions = seed_promotions()
+        self.stdout.write(f"Promotions: {promotions} new (a season from April to June, "
+                          "and some running now)")
         username, password = seed.ensure_staff_login(os.environ.get("DEMO_STAFF_PASSWORD"))
         vendor_username, vendor_password = seed.ensure_vendor_login(
             os.environ.get("DEMO_VENDOR_PASSWORD"))

@@ -1,0 +1,96 @@
+"""Staff schedule a flash of Zigui oranges in the admin; when it starts, a shopper sees
+the new price everywhere and pays it."""
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.demo import seed
+from orders.models import Address, Order
+from tests.factories import ProductFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-passphrase-2020"
+
+
+@pytest.fixture
+def zone(transactional_db):
+    seed.seed_reference_data()
+    User = get_user_model()
+    User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
+    shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
+    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
+                           province="湖北省", city="武汉市", district="洪山区",
+                           street="珞喻路 1 号", is_default=True)
+    return ProductFactory(name="秭归脐橙 10斤装", name_en="Zigui navel oranges 5 kg",
+                          price=Decimal("59.90"), stock=50)
+
+
+def sign_in(page, url, username):
+    page.goto(url)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit], #content form input[type=submit]").click()
+
+
+def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live_server, zone,
+                                                                   screenshot):
+    oranges = zone
+    staff = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US",
+                                extra_http_headers={"Accept-Language": "en"}).new_page()
+    shopper = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    for page in (staff, shopper):
+        page.set_default_timeout(15_000)
+
+    # Staff schedule 30 % off the oranges, starting in a few seconds.
+    sign_in(staff, f"{live_server.url}/admin/login/?next=/admin/catalog/promotion/add/", "staff")
+    staff.wait_for_selector("#id_name")
+    starts = timezone.localtime() + timedelta(seconds=12)
+    ends = starts + timedelta(days=2)
+    staff.fill("#id_name", "秭归脐橙限时抢")
+    staff.fill("#id_name_en", "Zigui orange rush")
+    staff.select_option("#id_kind", "percent_off")
+    staff.fill("#id_value", "30")
+    staff.fill("#id_starts_at_0", starts.strftime("%Y-%m-%d"))
+    staff.fill("#id_starts_at_1", starts.strftime("%H:%M:%S"))
+    staff.fill("#id_ends_at_0", ends.strftime("%Y-%m-%d"))
+    staff.fill("#id_ends_at_1", ends.strftime("%H:%M:%S"))
+    staff.locator(".field-products .select2-selection").click()
+    staff.keyboard.type("秭归")
+    staff.locator(".select2-results__option", has_text="秭归脐橙").click()
+    screenshot(staff, "16-admin-schedules-a-promotion")
+    staff.locator("input[name=_save]").click()
+    staff.wait_for_selector("text=was added successfully")
+    assert "scheduled" in staff.locator("#result_list").inner_text()
+
+    # Before it starts: the normal price.
+    shopper.goto(live_server.url + oranges.get_absolute_url())
+    assert "¥59.90" in shopper.locator(".product-price").inner_text()
+    assert shopper.locator(".product-price del").count() == 0
+
+    # Once it starts: the promotion price, struck-through list price and its badge.
+    time.sleep(max(0.0, (starts - timezone.localtime()).total_seconds()) + 0.5)
+    shopper.goto(live_server.url + oranges.get_absolute_url())
+    price = shopper.locator(".product-price").inner_text()
+    assert "¥41.93" in price and "¥59.90" in price and "秭归脐橙限时抢" in price
+    screenshot(shopper, "17-product-on-promotion-phone-zh")
+
+    sign_in(shopper, f"{live_server.url}/accounts/login/?next={oranges.get_absolute_url()}",
+            "xiaohong")
+    shopper.locator(".add-to-cart input[name=quantity]").fill("2")
+    shopper.locator(".add-to-cart button").click()
+    shopper.wait_for_selector("#cart-feedback .notice-ok")
+    shopper.goto(f"{live_server.url}/checkout/")
+    assert "¥83.86" in shopper.locator("main").inner_text()
+    shopper.locator("form.checkout-form button[type=submit]").click()
+    shopper.wait_for_url("**/orders/HB*/")
+    screenshot(shopper, "18-order-at-the-promotion-price-phone-zh")
+
+    order = Order.objects.get()
+    assert order.total == Decimal("83.86")
+    assert order.parts.get().lines.get().promotion.slug == "zigui-orange-rush"
