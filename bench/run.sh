@@ -21,6 +21,8 @@
 # BENCH_ORDER_CONNECTIONS=16 BENCH_ORDER_THREADS=16 (fetching the race's forms)
 # BENCH_ORDER_PRODUCTS=4 (products, of as many vendors, the buyers share)
 # BENCH_RACE_STOCK=100 BENCH_RACE_BUYERS=500 BENCH_RACE_THREADS=64
+# Promotions (bench/promotions.py, before the orders): BENCH_PROMOTIONS=1 (0 skips them)
+# BENCH_PROMOTION_COUNT=100
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,6 +50,7 @@ export BENCH_REDIS_DB=${BENCH_REDIS_DB:-2}
 export BENCH_OUTPUT=${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}
 export BENCH_PROFILE=${BENCH_PROFILE:-1}
 export BENCH_ORDERS=${BENCH_ORDERS:-1}
+export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
 BASE=http://127.0.0.1:$BENCH_PORT
@@ -61,7 +64,8 @@ command -v curl >/dev/null || die "curl is missing"
 
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
-  "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log
+  "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
+  "$RESULTS"/promotions.json
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -179,6 +183,12 @@ for round in $(seq "$BENCH_ROUNDS"); do
       "$RESULTS/wrk-$name-r$round.txt") req/s"
   done
 done
+
+# --- Promotions: listing and product page with 100 running promotions vs none ---------
+if [ "$BENCH_PROMOTIONS" = 1 ]; then
+  "$PY" -m bench.promotions --base "$BASE" --out "$RESULTS/promotions.json" ||
+    log "promotions benchmark failed: see the output above"
+fi
 
 # --- Orders: checkouts per second and the race for the last units ----------------------
 if [ "$BENCH_ORDERS" = 1 ]; then

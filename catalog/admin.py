@@ -244,10 +244,11 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(KeywordLanding)
 class KeywordLandingAdmin(admin.ModelAdmin):
-    list_display = ["keyword", "target", "category", "county", "vendor", "url", "is_active"]
+    list_display = ["keyword", "target", "category", "county", "vendor", "promotion", "url",
+                    "is_active"]
     list_filter = ["target", "is_active"]
-    list_select_related = ["category", "county", "vendor"]
+    list_select_related = ["category", "county", "vendor", "promotion"]
     list_editable = ["is_active"]
     search_fields = ["keyword"]
-    autocomplete_fields = ["category", "county", "vendor"]
+    autocomplete_fields = ["category", "county", "vendor", "promotion"]
 from catalog import promotion_admin  # noqa: E402, F401 - registers the promotions' admin

@@ -349,6 +349,7 @@ class KeywordLanding(models.Model):
         CATEGORY = "category", _("a category")
         COUNTY = "county", _("a county")
         VENDOR = "vendor", _("a vendor's storefront")
+        PROMOTION = "promotion", _("a promotion's page")
         URL = "url", _("a page of the site (campaign)")
 
     keyword = models.CharField(
@@ -358,7 +359,7 @@ class KeywordLanding(models.Model):
         help_text=_("Matched whole, ignoring case, width and extra spaces."),
     )
     target = models.CharField(_("target"), max_length=12, choices=Target.choices)
-    # Exactly one of the next four is set, the one `target` names (none for the zone).
+    # Exactly one of the next five is set, the one `target` names (none for the zone).
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category")
     )
@@ -367,6 +368,10 @@ class KeywordLanding(models.Model):
     )
     vendor = models.ForeignKey(
         Vendor, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("vendor")
+    )
+    promotion = models.ForeignKey(
+        "catalog.Promotion", on_delete=models.CASCADE, null=True, blank=True,
+        verbose_name=_("promotion"),
     )
     url = models.CharField(
         _("site path"),
@@ -394,10 +399,11 @@ class KeywordLanding(models.Model):
             self.Target.CATEGORY: "category",
             self.Target.COUNTY: "county",
             self.Target.VENDOR: "vendor",
+            self.Target.PROMOTION: "promotion",
             self.Target.URL: "url",
         }.get(self.target)
         errors = {}
-        for field in ("category", "county", "vendor", "url"):
+        for field in ("category", "county", "vendor", "promotion", "url"):
             value = getattr(self, field)
             if field == needed and not value:
                 errors[field] = _("Choose where this keyword leads.")
@@ -415,6 +421,8 @@ class KeywordLanding(models.Model):
             return self.county.get_absolute_url()
         if self.target == self.Target.VENDOR:
             return self.vendor.get_absolute_url()
+        if self.target == self.Target.PROMOTION:
+            return self.promotion.get_absolute_url()
         if self.target == self.Target.URL:
             return self.url
         return reverse("catalog:home")

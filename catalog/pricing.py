@@ -4,7 +4,7 @@ Pages, the cart and checkout all call `quote`, `price_for` or `apply_prices` (a 
 products at once), so a promotion changes the price everywhere at the same moment.
 
 Promotions are read from a *schedule*: every promotion that has not ended and starts
-within HORIZON of a time slot, with its scope as sets of ids, built in five queries and
+within HORIZON of a time slot, with its scope as sets of ids, built in two queries and
 cached with the catalog revision (any change to a promotion, or a flash sale selling
 out, bumps it). Whether a promotion applies is decided by comparing its start and end
 with the moment asked about, in Python, so boundaries are exact to the microsecond no
@@ -21,6 +21,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 HORIZON = timedelta(hours=12)
+# A promotion's scope: its many-to-many field, and the model each link points at.
+SCOPE_FIELDS = {"products": "product", "categories": "category", "vendors": "vendor",
+                "counties": "county"}
 SLOT = HORIZON / 2  # a schedule built for a slot covers any moment in it
 
 
@@ -83,33 +86,79 @@ def _slot_start(at):
 
 
 def _build_schedule(slot_start):
+    """Two queries: the promotions, and all their scopes at once (a UNION ALL of the four
+    link tables)."""
+    from django.db.models import CharField, Value
+
     from catalog.models import Promotion
 
     promotions = list(
         Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON)
-        .prefetch_related("products", "categories", "vendors", "counties")
         .only("pk", "slug", "name", "name_en", "kind", "value", "starts_at", "ends_at",
               "units_cap", "units_sold", "per_shopper_limit")
     )
+    scopes = {(p.pk, kind): set() for p in promotions for kind in SCOPE_FIELDS}
+    if promotions:
+        ids = [p.pk for p in promotions]
+        parts = [
+            getattr(Promotion, relation).through.objects.filter(promotion_id__in=ids)
+            .annotate(kind=Value(relation, output_field=CharField()))
+            .values_list("promotion_id", f"{target}_id", "kind")
+            for relation, target in SCOPE_FIELDS.items()
+        ]
+        for promotion_id, target_id, kind in parts[0].union(*parts[1:], all=True):
+            scopes[(promotion_id, kind)].add(target_id)
     return [
         ScheduledPromotion(
             p.pk, p.slug, p.name, p.name_en, p.kind, p.value, p.starts_at, p.ends_at,
             p.units_cap, p.units_sold, p.per_shopper_limit,
-            frozenset(x.pk for x in p.products.all()),
-            frozenset(x.pk for x in p.categories.all()),
-            frozenset(x.pk for x in p.vendors.all()),
-            frozenset(x.pk for x in p.counties.all()),
+            *(frozenset(scopes[(p.pk, kind)]) for kind in SCOPE_FIELDS),
         )
         for p in promotions
     ]
 
 
+class Schedule(list):
+    """The scheduled promotions, indexed by what they cover, so pricing a product looks
+    at the few promotions that may reach it rather than at all of them."""
+
+    def __init__(self, promotions):
+        super().__init__(promotions)
+        self.by_scope = {}
+        for promotion in promotions:
+            for scope, ids in (("product", promotion.product_ids),
+                               ("category", promotion.category_ids),
+                               ("vendor", promotion.vendor_ids),
+                               ("county", promotion.county_ids)):
+                for pk in ids:
+                    self.by_scope.setdefault((scope, pk), []).append(promotion)
+
+    def candidates(self, product):
+        found = []
+        for key in (("product", product.pk), ("category", product.category_id),
+                    ("vendor", product.vendor_id), ("county", product.origin_county_id)):
+            found += self.by_scope.get(key, ())
+        return found
+
+
+# Per process: the schedule last read for a (slot, catalog revision), so a busy worker
+# does not fetch and unpickle it from the cache on every request.
+_recent = {}
+
+
 def schedule_at(at):
     """The promotions that may apply at `at` (cached until the catalog changes)."""
-    from catalog.page_cache import cached_value
+    from catalog.page_cache import cached_value, catalog_revision
 
     slot = _slot_start(at)
-    return cached_value(f"promotion-schedule:{slot.isoformat()}", lambda: _build_schedule(slot))
+    key = (slot, catalog_revision())
+    schedule = _recent.get(key)
+    if schedule is None:
+        schedule = Schedule(cached_value(f"promotion-schedule:{slot.isoformat()}",
+                                         lambda: _build_schedule(slot)))
+        _recent.clear()
+        _recent[key] = schedule
+    return schedule
 
 
 def next_boundary(after, schedule=None):
@@ -127,7 +176,8 @@ def quote(product, at=None, schedule=None):
     at = at or timezone.now()
     schedule = schedule_at(at) if schedule is None else schedule
     best, best_discount = None, Decimal("0")
-    for promotion in schedule:
+    candidates = schedule.candidates(product) if isinstance(schedule, Schedule) else schedule
+    for promotion in candidates:
         if not (promotion.running_at(at) and promotion.covers(product)):
             continue
         discount = unit_discount(promotion.kind, promotion.value, product.price)

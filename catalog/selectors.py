@@ -159,7 +159,7 @@ def landing_url(keyword):
     landing = (
         active_landings()
         .filter(keyword=keyword)
-        .select_related("category", "county", "vendor")
+        .select_related("category", "county", "vendor", "promotion")
         .first()
     )
     return landing.get_target_url() if landing else ""

@@ -129,3 +129,21 @@ def test_beat_keeps_its_schedule_in_the_database_where_staff_see_it(staff_client
         "catalog.tasks.sweep_promotions_task", 60, "seconds")
     page = staff_client.get(reverse("admin:django_celery_beat_periodictask_changelist"))
     assert "sweep-promotions" in page.content.decode()
+
+
+def test_a_keyword_can_land_on_a_promotion(client, season):
+    from catalog.models import KeywordLanding
+
+    on_now = season[0]
+    landing = KeywordLanding(keyword="脐橙节", target="promotion", promotion=on_now)
+    landing.full_clean()
+    landing.save()
+
+    response = client.get(reverse("catalog:search"), {"q": "脐橙节"})
+
+    assert response["Location"] == on_now.get_absolute_url()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        KeywordLanding(keyword="促销", target="promotion").full_clean()
+    assert list(refused.value.message_dict) == ["promotion"]

@@ -152,6 +152,6 @@ def test_the_cart_page_runs_a_fixed_number_of_queries(session_reads, client, dja
     running_promotion(*products)  # saving it makes every cached price stale
 
     # session, cart, items with products, photos, visibility, and the promotion schedule
-    # (5 queries, cached afterwards) however many items it prices
-    with django_assert_num_queries(9 + session_reads):
+    # (2 queries, cached afterwards) however many items it prices
+    with django_assert_num_queries(6 + session_reads):
         assert client.get(CART).status_code == 200

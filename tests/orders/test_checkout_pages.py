@@ -135,8 +135,8 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(session_reads, client,
 
     # session, user, cart, items with products, photos, visibility, the address book
     # three times (default choice, "has addresses?", the radio buttons), and the
-    # promotion schedule (5 queries, cached afterwards) however many items it prices
-    with django_assert_num_queries(13 + session_reads):
+    # promotion schedule (2 queries, cached afterwards) however many items it prices
+    with django_assert_num_queries(10 + session_reads):
         assert client.get(CHECKOUT).status_code == 200
 
 

@@ -1,0 +1,162 @@
+"""Listing and product-page throughput with 100 running promotions against none.
+
+    python -m bench.promotions --base http://127.0.0.1:8765 --out bench/results/promotions.json
+
+Run by bench/run.sh (BENCH_PROMOTIONS=1, the default) against its gunicorn, with its
+environment. Promotions running now are deleted first (seed_demo puts the demo ones back
+on the next run), then each page is measured with wrk twice per state: as an anonymous
+shopper (the whole-page cache answers) and signed in (every request renders the page and
+prices every product on it, which is where promotions could cost). The SQL of one
+signed-in render is counted too: pricing must not add a query per product.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from catalog.models import Category, County, Product, Promotion, Vendor  # noqa: E402
+from catalog.page_cache import bump_catalog_revision  # noqa: E402
+
+PREFIX = "bench-promo-"
+PAGES = [("listing", "/products/"), ("product", "/products/demo-000001/")]
+BENCH_LINE = "BENCH_JSON "
+
+
+def log(message):
+    print(f"promotions: {message}", file=sys.stderr, flush=True)
+
+
+def clear_running():
+    now = timezone.now()
+    deleted, _ = Promotion.objects.filter(ends_at__gt=now, starts_at__lte=now).delete()
+    Promotion.objects.filter(slug__startswith=PREFIX).delete()
+    bump_catalog_revision()
+    return deleted
+
+
+def create_running(count, rng):
+    """`count` promotions running now, with the kinds of scope staff use."""
+    now = timezone.now()
+    categories = list(Category.objects.all())
+    counties = list(County.objects.filter(products__isnull=False).distinct())
+    vendors = list(Vendor.objects.filter(status=Vendor.Status.APPROVED))
+    product_ids = list(Product.objects.visible().values_list("pk", flat=True)[:5000])
+    for n in range(count):
+        promotion = Promotion.objects.create(
+            name=f"压测促销{n}", slug=f"{PREFIX}{n}", kind=rng.choice(
+                ["percent_off", "amount_off", "special_price"]),
+            value=Decimal(rng.choice(["5", "10", "15", "20"])),
+            starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1))
+        scope = n % 4
+        if scope == 0:
+            promotion.categories.add(rng.choice(categories))
+        elif scope == 1:
+            promotion.counties.add(*rng.sample(counties, min(3, len(counties))))
+        elif scope == 2:
+            promotion.vendors.add(*rng.sample(vendors, min(2, len(vendors))))
+        else:
+            promotion.products.add(*rng.sample(product_ids, min(20, len(product_ids))))
+    bump_catalog_revision()
+
+
+def signed_in_session():
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username="bench-promotions-shopper")
+    store = SessionStore()
+    store.update({"_auth_user_id": str(user.pk),
+                  "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                  "_auth_user_hash": user.get_session_auth_hash()})
+    store.create()
+    return user, store.session_key
+
+
+def wrk(url, args, cookie=None):
+    def command(duration):
+        headers = ["-H", f"Cookie: sessionid={cookie}"] if cookie else []
+        return ["wrk", *headers, f"-t{args.threads}", f"-c{args.connections}",
+                f"-d{duration}", "--latency", "-s",
+                str(Path(__file__).with_name("wrk_report.lua")), url]
+
+    subprocess.run(command("2s"), capture_output=True, check=True)  # warm every worker
+    out = subprocess.run(command(args.duration), capture_output=True, text=True,
+                         check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith(BENCH_LINE))
+    data = json.loads(line.removeprefix(BENCH_LINE))
+    return {"rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
+            "p50_ms": round(data["latency_us"]["p50"] / 1000, 1),
+            "p99_ms": round(data["latency_us"]["p99"] / 1000, 1),
+            "errors": sum(data["errors"].values())}
+
+
+def queries_signed_in(user, path):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    bump_catalog_revision()  # cold: the promotion schedule is built again
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    return len(captured.captured_queries)
+
+
+def measure(args, label, user, session):
+    result = {}
+    for name, path in PAGES:
+        url = args.base + path
+        result[name] = {
+            "anonymous": wrk(url, args),
+            "signed_in": wrk(url, args, cookie=session),
+            "queries_signed_in_cold": queries_signed_in(user, path),
+        }
+        log(f"{label} {path}: anonymous {result[name]['anonymous']['rps']} req/s, signed in "
+            f"{result[name]['signed_in']['rps']} req/s, "
+            f"{result[name]['queries_signed_in_cold']} queries")
+    return result
+
+
+def main():
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default=f"http://127.0.0.1:{env('BENCH_PORT', '8765')}")
+    parser.add_argument("--out", default="bench/results/promotions.json")
+    parser.add_argument("--count", type=int, default=int(env("BENCH_PROMOTION_COUNT", "100")))
+    parser.add_argument("--duration", default=env("BENCH_DURATION", "10s"))
+    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "16")))
+    parser.add_argument("--threads", type=int, default=int(env("BENCH_WRK_THREADS", "2")))
+    args = parser.parse_args()
+    if not args.base.startswith("http://127.0.0.1"):
+        raise SystemExit("promotions: only http://127.0.0.1 is allowed")
+    rng = random.Random(2020)
+    user, session = signed_in_session()
+    log(f"deleted {clear_running()} promotions running now (seed_demo restores the demo ones)")
+    none = measure(args, "none", user, session)
+    create_running(args.count, rng)
+    many = measure(args, f"{args.count} running", user, session)
+    clear_running()
+    data = {"count": args.count, "none": none, "running": many, "run": uuid.uuid4().hex[:8]}
+    connection.close()
+    Path(args.out).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    log(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
