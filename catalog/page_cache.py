@@ -102,7 +102,9 @@ def cached_page(request, render):
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)
     now = timezone.now()
-    if stored is not None and stored[0] == revision and (stored[3] is None or now < stored[3]):
+    fresh = (stored is not None and len(stored) == 4 and stored[0] == revision
+             and (stored[3] is None or now < stored[3]))
+    if fresh:
         content_type, content = stored[1], stored[2]
         response = HttpResponse(content, content_type=content_type)
     else:

@@ -169,8 +169,10 @@ def next_boundary(after, schedule=None):
     return min(moments, default=None)
 
 
-def quote(product, at=None, schedule=None):
-    """The Price of one unit of `product` at `at` (default now)."""
+def quote(product, at=None, schedule=None, exclude=()):
+    """The Price of one unit of `product` at `at` (default now), leaving out the
+    promotions whose ids are in `exclude` (a flash sale without enough units left, a
+    shopper's used-up allowance: see orders/promotions.py)."""
     from catalog.promotion_models import unit_discount
 
     at = at or timezone.now()
@@ -178,7 +180,8 @@ def quote(product, at=None, schedule=None):
     best, best_discount = None, Decimal("0")
     candidates = schedule.candidates(product) if isinstance(schedule, Schedule) else schedule
     for promotion in candidates:
-        if not (promotion.running_at(at) and promotion.covers(product)):
+        if promotion.pk in exclude or not (promotion.running_at(at)
+                                           and promotion.covers(product)):
             continue
         discount = unit_discount(promotion.kind, promotion.value, product.price)
         if discount > best_discount:

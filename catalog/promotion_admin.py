@@ -33,6 +33,16 @@ class PromotionForm(forms.ModelForm):
             return process_upload(banner)[0]
         return banner
 
+    def clean_units_cap(self):
+        cap = self.cleaned_data.get("units_cap")
+        if cap is not None and self.instance.pk:
+            sold = Promotion.objects.values_list("units_sold", flat=True).get(pk=self.instance.pk)
+            if cap < sold:
+                raise forms.ValidationError(
+                    _("%(sold)s discounted units are sold already; the cap cannot be lower."),
+                    code="cap_below_sold", params={"sold": sold})
+        return cap
+
     def clean(self):
         data = super().clean()
         if not any(data.get(scope) for scope in SCOPES):
@@ -86,6 +96,14 @@ class PromotionAdmin(admin.ModelAdmin):
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if change:  # never write back the counters checkouts and the sweep move meanwhile
+            counters = {"units_sold", "start_noted_at", "end_noted_at", "created_at", "id"}
+            fields = [f.name for f in Promotion._meta.concrete_fields if f.name not in counters]
+            obj.save(update_fields=fields)
+        else:
+            obj.save()
+
     @admin.display(description=_("state"))
     def state(self, promotion):
         return promotion.state_at().label
@@ -108,16 +126,24 @@ class PromotionAdmin(admin.ModelAdmin):
             scopes = {scope: list(getattr(promotion, scope).all()) for scope in SCOPES}
             copy = Promotion.objects.get(pk=promotion.pk)
             copy.pk, copy.units_sold = None, 0
-            copy.slug = _free_slug(f"{promotion.slug}-copy")
-            copy.name = f"{promotion.name}（副本）"
+            copy.start_noted_at = copy.end_noted_at = None
+            # The same length of time, right after the original: scheduled, never live
+            # next to it (that would double a flash sale's cap).
+            length = promotion.ends_at - promotion.starts_at
+            copy.starts_at = max(promotion.ends_at, timezone.now())
+            copy.ends_at = copy.starts_at + length
+            copy.slug = _free_slug(f"{promotion.slug[:68]}-copy")
+            copy.name = f"{promotion.name[:112]}（副本）"
             copy.save()
             for scope, values in scopes.items():
                 getattr(copy, scope).set(values)
             self.log_addition(request, copy, "duplicated")
         count = queryset.count()
         self.message_user(request, ngettext(
-            "%(count)d promotion duplicated: change the copy's dates before it runs.",
-            "%(count)d promotions duplicated: change the copies' dates before they run.",
+            "%(count)d promotion duplicated, scheduled right after the original; check "
+            "its dates.",
+            "%(count)d promotions duplicated, each scheduled right after its original; "
+            "check their dates.",
             count) % {"count": count}, messages.SUCCESS)
 
     def get_urls(self):

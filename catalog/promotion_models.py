@@ -119,14 +119,16 @@ class Promotion(models.Model):
 
 
 def unit_discount(kind, value, price):
-    """How much less than `price` one unit costs under a promotion (never below 0.01)."""
+    """How much less than `price` one unit costs under a promotion. An amount off as
+    large as the price, or a special price not below it, does not apply (0): a
+    promotion never gives a product away."""
     if kind == Promotion.Kind.PERCENT_OFF:
         discount = (price * value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    elif kind == Promotion.Kind.AMOUNT_OFF:
-        discount = value
-    else:  # a special price applies only where it is below the normal price
-        discount = price - value
-    return max(Decimal("0"), min(discount, price - CENT))
+    else:  # amount off, or a special price: what is left must still cost something
+        discount = value if kind == Promotion.Kind.AMOUNT_OFF else price - value
+        if discount >= price:
+            return Decimal("0")
+    return max(Decimal("0"), discount)
 
 
 class PromotionReminder(models.Model):

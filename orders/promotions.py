@@ -1,6 +1,7 @@
-"""What checkout and cancellation do about promotions: per-shopper limits, and the
-discounted units a flash sale may still sell, counted with conditional UPDATEs (like the
-stock in orders/locks.py), so concurrent buyers never get more than the cap."""
+"""Promotions in the cart and at checkout: which promotion prices each line (flash-sale
+caps and per-shopper limits decide), and the units a flash sale sold, counted with
+conditional UPDATEs (like the stock in orders/locks.py), so concurrent buyers never get
+more than the cap."""
 
 from collections import defaultdict
 
@@ -10,10 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Promotion
 from catalog.page_cache import bump_catalog_revision
+from catalog.pricing import quote
 
-OVER_LIMIT = _("“%(promotion)s” allows %(limit)s discounted units per shopper; you have "
-               "bought %(bought)s and now ask for %(quantity)s. Lower the quantity of "
-               "“%(product)s”.")
 FLASH_SALE_OVER = _("The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
                     "back at its normal price. Check your cart and place the order again.")
 
@@ -22,46 +21,82 @@ def _units_by_promotion(lines):
     units = defaultdict(int)
     for line in lines:
         promotion = getattr(line, "scheduled_promotion", None)
-        if promotion is not None:
+        if promotion is not None and promotion.units_cap is not None:
             units[promotion] += line.quantity
     return units
 
 
-def limit_problems(shopper, lines):
-    """Lines that would take a shopper past a promotion's per-shopper limit (one query,
-    only when a promotion in the cart has a limit)."""
-    limited = {p for p in _units_by_promotion(lines) if p.per_shopper_limit}
-    if not limited:
-        return []
+def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
+    """The Price of each cart item (`item.product`, `item.quantity`), for the cart page
+    and for checkout alike.
+
+    A line gets a flash sale's price only if all its units fit in what the sale has left,
+    and a limited promotion's price only if they fit in what this shopper may still buy
+    (earlier orders count; lines of the same promotion share the allowance, in cart
+    order). Otherwise the next-best promotion applies to that line, or the list price,
+    never a refusal. One query, only when a limited promotion could apply; at checkout
+    `lock_shopper` makes two checkouts of the same shopper take turns.
+    """
+    left_in_sale, allowance = {}, None
+    prices = []
+    for item in items:
+        excluded = set()
+        while True:
+            price = quote(item.product, at, schedule, exclude=excluded)
+            promotion = price.promotion
+            if promotion is None:
+                break
+            if promotion.units_cap is not None:
+                left = left_in_sale.setdefault(promotion.pk,
+                                               promotion.units_cap - promotion.units_sold)
+                if item.quantity > left:
+                    excluded.add(promotion.pk)
+                    continue
+            if promotion.per_shopper_limit and shopper_id:
+                if allowance is None:
+                    allowance = _allowances(shopper_id, schedule, lock_shopper)
+                if item.quantity > allowance.get(promotion.pk, promotion.per_shopper_limit):
+                    excluded.add(promotion.pk)
+                    continue
+                allowance[promotion.pk] = (
+                    allowance.get(promotion.pk, promotion.per_shopper_limit) - item.quantity)
+            if promotion.units_cap is not None:
+                left_in_sale[promotion.pk] -= item.quantity
+            break
+        prices.append(price)
+    return prices
+
+
+def _allowances(shopper_id, schedule, lock_shopper):
+    """{promotion id: discounted units the shopper may still buy} for the limited ones."""
+    from django.contrib.auth import get_user_model
+
     from orders.models import OrderLine, OrderPart
 
-    bought = dict(
-        OrderLine.objects.filter(promotion_id__in=[p.pk for p in limited],
-                                 part__order__shopper=shopper)
+    limited = {p.pk: p.per_shopper_limit for p in schedule if p.per_shopper_limit}
+    if lock_shopper:
+        list(get_user_model().objects.select_for_update().filter(pk=shopper_id).values("pk"))
+    bought = (
+        OrderLine.objects.filter(promotion_id__in=limited, part__order__shopper_id=shopper_id)
         .exclude(part__status=OrderPart.Status.CANCELLED)
-        .values("promotion_id").annotate(units=Sum("quantity")).values_list("promotion_id", "units")
+        .values("promotion_id").annotate(units=Sum("quantity"))
+        .values_list("promotion_id", "units")
     )
-    problems = []
-    for line in lines:
-        promotion = getattr(line, "scheduled_promotion", None)
-        if promotion in limited:
-            before = bought.get(promotion.pk, 0)
-            if before + line.quantity > promotion.per_shopper_limit:
-                problems.append(ValidationError(OVER_LIMIT, code="promotion_limit", params={
-                    "promotion": promotion.display_name, "limit": promotion.per_shopper_limit,
-                    "bought": before, "quantity": line.quantity, "product": line.product_name,
-                }))
-    return problems
+    allowance = dict(limited)
+    for promotion_id, units in bought:
+        allowance[promotion_id] = max(0, limited[promotion_id] - units)
+    return allowance
 
 
 def take_promotion_units(lines):
-    """Count the discounted units sold; a flash sale that cannot cover them refuses.
-    Call inside the checkout's transaction and roll it back on a problem."""
+    """Count the units a flash sale sold (promotions without a cap are not counted, so
+    checkouts under them never wait on one row). One that cannot cover them any more (a
+    concurrent buyer took the last ones) refuses; call inside the checkout's transaction
+    and roll it back on a problem."""
     problems = []
     for promotion, units in sorted(_units_by_promotion(lines).items(), key=lambda x: x[0].pk):
-        rows = Promotion.objects.filter(pk=promotion.pk)
-        if promotion.units_cap is not None:
-            rows = rows.filter(units_sold__lte=promotion.units_cap - units)
+        rows = Promotion.objects.filter(pk=promotion.pk,
+                                        units_sold__lte=promotion.units_cap - units)
         if not rows.update(units_sold=F("units_sold") + units):
             product = next(line.product_name for line in lines
                            if getattr(line, "scheduled_promotion", None) == promotion)
@@ -73,12 +108,13 @@ def take_promotion_units(lines):
 
 
 def return_promotion_units(lines):
-    """A cancelled order gives its discounted units back to their promotions."""
+    """A cancelled order gives its units back to the flash sales that counted them."""
     units = defaultdict(int)
     for line in lines:
         if line.promotion_id:
             units[line.promotion_id] += line.quantity
     for promotion_id, count in sorted(units.items()):
-        Promotion.objects.filter(pk=promotion_id).update(units_sold=F("units_sold") - count)
+        Promotion.objects.filter(pk=promotion_id, units_cap__isnull=False).update(
+            units_sold=F("units_sold") - count)
     if units:
         bump_catalog_revision()

@@ -9,8 +9,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, ProductImage
-from catalog.pricing import apply_prices
+from catalog.pricing import schedule_at
 from orders.models import Cart, CartItem, Notification, Order, OrderLine, OrderPart
+from orders.promotions import price_lines
 
 SESSION_CART_KEY = "cart_id"
 
@@ -85,13 +86,15 @@ def cart_contents(cart):
         .filter(pk__in=[i.product_id for i in items])
         .values_list("pk", flat=True)
     )
-    apply_prices([item.product for item in items])
+    now = timezone.now()
+    prices = price_lines(items, cart.user_id, now, schedule_at(now))
     groups, problems = {}, []
     total, weight = Decimal("0"), 0
-    for item in items:
+    for item, price in zip(items, prices, strict=True):
         product = item.product
-        item.unit_price = product.current_price
-        item.line_total = product.current_price * item.quantity
+        product.current_price, product.promotion = price.amount, price.promotion
+        item.unit_price, item.promotion = price.amount, price.promotion
+        item.line_total = price.amount * item.quantity
         item.weight_g = product.net_weight_g * item.quantity
         item.problem = None
         if product.pk not in visible:

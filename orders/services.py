@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import quote, schedule_at
+from catalog.pricing import schedule_at
 from orders import notifications, promotions
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
@@ -142,13 +142,13 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
 
     now = timezone.now()
     schedule = schedule_at(now)
+    prices = promotions.price_lines(items, shopper.pk, now, schedule, lock_shopper=True)
     parts, lines = {}, []
-    for item in items:
+    for item, price in zip(items, prices, strict=True):
         product = item.product
         part = parts.setdefault(product.vendor_id, OrderPart(
             vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
         ))
-        price = quote(product, now, schedule)
         line = OrderLine(
             part=part,  # saved below; bulk_create then takes its new primary key
             product=product,
@@ -169,9 +169,6 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     total = sum(part.subtotal for part in parts)
     if expected_total is not None and total != expected_total:
         raise CheckoutProblem(PRICES_CHANGED, code="prices_changed")
-    problems = promotions.limit_problems(shopper, lines)
-    if problems:
-        raise CheckoutProblem(problems)
     confirmed = method_for(payment_method).confirmed_when_placed
     order = Order.objects.create(
         shopper=shopper,

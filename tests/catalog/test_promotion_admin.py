@@ -75,6 +75,32 @@ def test_duplicating_copies_the_scope_with_nothing_sold(staff_client):
     copy = Promotion.objects.exclude(pk=original.pk).get()
     assert (copy.units_sold, copy.units_cap, list(copy.products.all())) == (0, 50, [product])
     assert copy.slug == f"{original.slug}-copy"
+    # scheduled right after the original, for as long: never live next to it
+    assert copy.starts_at == original.ends_at
+    assert copy.ends_at - copy.starts_at == original.ends_at - original.starts_at
+    assert copy.state_at() == Promotion.State.SCHEDULED
+
+
+def test_saving_in_the_admin_keeps_units_sold_meanwhile_and_a_cap_below_them_is_refused(
+    staff_client,
+):
+    product = ProductFactory()
+    flash = running_promotion(product, units_cap=50)
+    url = reverse("admin:catalog_promotion_change", args=[flash.pk])
+    page = form(products=[product.pk], units_cap="50")
+    local = timezone.localtime(flash.starts_at), timezone.localtime(flash.ends_at)
+    page.update({"slug": flash.slug, "starts_at_0": local[0].strftime("%Y-%m-%d"),
+                 "starts_at_1": local[0].strftime("%H:%M:%S"),
+                 "ends_at_0": local[1].strftime("%Y-%m-%d"),
+                 "ends_at_1": local[1].strftime("%H:%M:%S")})
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=20)  # sold while staff typed
+
+    staff_client.post(url, {**page, "name": "新名字"})
+    refused = staff_client.post(url, {**page, "units_cap": "10"})
+
+    flash.refresh_from_db()
+    assert (flash.name, flash.units_sold, flash.units_cap) == ("新名字", 20, 50)
+    assert "20 discounted units are sold already" in refused.content.decode()
 
 
 def test_the_list_filters_by_state_and_the_calendar_shows_the_season(staff_client):

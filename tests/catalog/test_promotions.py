@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
 
+from catalog.models import Promotion
 from catalog.pricing import quote
 from catalog.promotion_models import unit_discount
 from orders import services
@@ -84,8 +85,6 @@ def test_an_order_line_keeps_the_promotion_and_the_discount(oranges, may_day_sal
     line = OrderLine.objects.get(part__order=order)
     assert (line.unit_price, line.promotion, line.discount) == (
         Decimal("47.92"), may_day_sale, Decimal("23.96"))
-    may_day_sale.refresh_from_db()
-    assert may_day_sale.units_sold == 2
 
 
 def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(oranges, may_day_sale,
@@ -115,7 +114,8 @@ def test_the_best_single_discount_wins_and_discounts_never_stack(oranges, django
 
 @pytest.mark.parametrize(("kind", "value", "discount"), [
     ("percent_off", "15", Decimal("8.99")),       # 59.90 × 15 % = 8.985, rounded half up
-    ("amount_off", "100", Decimal("59.89")),      # never below one fen
+    ("amount_off", "100", Decimal("0")),          # would give it away: does not apply
+    ("amount_off", "59.89", Decimal("59.89")),
     ("special_price", "69", Decimal("0")),        # a "special" price above it is ignored
     ("special_price", "39.90", Decimal("20.00")),
 ])
@@ -136,47 +136,75 @@ def test_a_promotion_on_a_category_vendor_or_county_reaches_their_products(db):
         promotion.delete()
 
 
-def test_a_flash_sale_stops_at_its_cap(oranges, django_user_model):
+def test_a_flash_sale_prices_only_lines_that_fit_in_what_is_left(oranges, django_user_model):
     flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=3,
                               name="秒杀")
     first = buyer(django_user_model, oranges, quantity=2)
-    second = buyer(django_user_model, oranges, quantity=2)
+    second = buyer(django_user_model, oranges, quantity=2)  # only 1 left: the normal price
+    third = buyer(django_user_model, oranges, quantity=1)   # the last one
 
-    checkout(*first)
+    prices = [OrderLine.objects.get(part__order=checkout(*b)).unit_price
+              for b in (first, second, third)]
+
+    assert prices == [Decimal("29.90"), Decimal("59.90"), Decimal("29.90")]
+    flash.refresh_from_db()
+    assert flash.units_sold == 3
+    assert quote(oranges).amount == Decimal("59.90")  # sold out: the pages say so at once
+
+
+def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(oranges,
+                                                                          django_user_model):
+    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=2,
+                              name="秒杀")
+    late = buyer(django_user_model, oranges, quantity=2)
+    quote(oranges)  # the late buyer's page was priced while 2 were left...
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=1)  # ...then someone took one
+
     with translation.override("en"):
         with pytest.raises(services.CheckoutProblem) as over:
-            checkout(*second)
-        told = over.value.messages  # read in English
+            checkout(*late)
+        told = over.value.messages
 
     assert told == [
         "The flash sale “秒杀” has just sold out, so “秭归脐橙” is back at its normal price. "
         "Check your cart and place the order again."
     ]
-    assert quote(oranges).amount == Decimal("29.90")  # 1 discounted unit is still left
-    flash.refresh_from_db()
-    assert flash.units_sold == 2
-    assert Order.objects.count() == 1
+    assert Order.objects.count() == 0
+    assert OrderLine.objects.get(part__order=checkout(*late)).unit_price == Decimal("59.90")
 
 
-def test_a_shopper_limit_counts_earlier_orders_and_cancellations_give_units_back(
+def test_a_shopper_limit_spans_lines_and_orders_and_cancelling_gives_it_back(
     oranges, django_user_model
 ):
-    limited = running_promotion(oranges, kind="percent_off", value="30", per_shopper_limit=2,
-                                name="每人限购两箱")
-    user, address, cart = buyer(django_user_model, oranges, quantity=2)
-    first = checkout(user, address, cart)
+    navel = ProductFactory(name="秭归夏橙", price=Decimal("39.90"), stock=100)
+    limited = running_promotion(oranges, navel, kind="percent_off", value="30",
+                                per_shopper_limit=2, name="每人限购两箱")
+    user, address, cart = buyer(django_user_model, oranges, navel, quantity=2)
+
+    first = checkout(user, address, cart)  # the first line uses the whole allowance
+    lines = {line.product_name: line for line in OrderLine.objects.filter(part__order=first)}
     CartItem.objects.create(cart=cart, product=oranges, quantity=1)
+    second = checkout(user, address, cart)
 
-    with translation.override("en"):
-        with pytest.raises(services.CheckoutProblem) as over:
-            checkout(user, address, cart)
-        told = over.value.messages[0]
-
-    assert "allows 2 discounted units per shopper; you have bought 2" in told
+    assert (lines["秭归脐橙"].promotion, lines["秭归脐橙"].unit_price) == (limited,
+                                                                   Decimal("41.93"))
+    assert (lines["秭归夏橙"].promotion, lines["秭归夏橙"].unit_price) == (None,
+                                                                   Decimal("39.90"))
+    assert OrderLine.objects.get(part__order=second).unit_price == Decimal("59.90")
     services.cancel_order(first, by=user)
-    limited.refresh_from_db()
-    assert limited.units_sold == 0
+    CartItem.objects.create(cart=cart, product=oranges, quantity=2)
     assert OrderLine.objects.get(part__order=checkout(user, address, cart)).promotion == limited
+
+
+def test_the_cart_shows_the_price_the_checkout_will_charge(client, oranges,
+                                                           django_user_model):
+    running_promotion(oranges, kind="percent_off", value="30", per_shopper_limit=1)
+    user, _address, _cart = buyer(django_user_model, oranges, quantity=2)
+    client.force_login(user)
+
+    html = client.get("/cart/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "¥119.80" in html  # 2 boxes are over the limit of 1: the normal price
 
 
 def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client, oranges,
