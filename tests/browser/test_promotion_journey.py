@@ -91,6 +91,14 @@ def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live
     shopper.wait_for_url("**/orders/HB*/")
     screenshot(shopper, "18-order-at-the-promotion-price-phone-zh")
 
+    # The promotions page lists it as on now, with a countdown to its end.
+    shopper.goto(f"{live_server.url}/promotions/")
+    on_now = shopper.locator(".promo-list").first.inner_text()
+    assert "秭归脐橙限时抢" in on_now and "优惠 30%" in on_now
+    shopper.wait_for_function(
+        "document.querySelector('time[data-countdown]').textContent.includes('天')")
+    screenshot(shopper, "19-promotions-page-phone-zh")
+
     order = Order.objects.get()
     assert order.total == Decimal("83.86")
     assert order.parts.get().lines.get().promotion.slug == "zigui-orange-rush"
