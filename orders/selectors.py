@@ -117,7 +117,8 @@ def cart_contents(cart):
 def orders_for_shopper(user):
     """A shopper's own orders only: another shopper's order number is simply not found."""
     return Order.objects.filter(shopper=user).prefetch_related(
-        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related("lines"))
+        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))))
     )
 
 

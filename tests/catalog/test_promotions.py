@@ -75,7 +75,7 @@ def test_a_checkout_one_second_after_the_end_pays_the_full_price(oranges, may_da
     assert order.total == Decimal("119.80")
 
 
-def test_an_order_line_keeps_the_promotion_and_the_discount(oranges, may_day_sale,
+def test_an_order_line_keeps_the_promotion_and_the_discount(client, oranges, may_day_sale,
                                                             django_user_model):
     user, address, cart = buyer(django_user_model, oranges, quantity=2)
 
@@ -85,6 +85,9 @@ def test_an_order_line_keeps_the_promotion_and_the_discount(oranges, may_day_sal
     line = OrderLine.objects.get(part__order=order)
     assert (line.unit_price, line.promotion, line.discount) == (
         Decimal("47.92"), may_day_sale, Decimal("23.96"))
+    client.force_login(user)
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "五一特惠 −¥23.96" in page  # the order says what it saved
 
 
 def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(oranges, may_day_sale,
