@@ -196,6 +196,17 @@ def season_calendar(year, first_month=4, last_month=6):
             "left": round((left - start).total_seconds() / length * 100, 3),
             "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
         })
+    from livestream.models import LiveStream
+
+    for stream in LiveStream.objects.filter(scheduled_start__lt=end, scheduled_end__gt=start):
+        left = max(stream.scheduled_start, start)
+        right = min(stream.scheduled_end, end)
+        bars.append({
+            "stream": stream,
+            "state": "stream",
+            "left": round((left - start).total_seconds() / length * 100, 3),
+            "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
+        })
     return {"year": year, "months": months, "bars": bars,
             "today": round((now - start).total_seconds() / length * 100, 3)
             if start <= now < end else None}

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "catalog",
     "orders",
+    "livestream",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,11 @@ CELERY_BEAT_SCHEDULE = {
     # Prices never wait for it; running it late or twice does no harm.
     "sweep-promotions": {
         "task": "catalog.tasks.sweep_promotions_task",
+        "schedule": 60,
+    },
+    # Livestreams go live and end at their scheduled times; reminders go out before.
+    "sweep-streams": {
+        "task": "livestream.tasks.sweep_streams_task",
         "schedule": 60,
     },
 }

@@ -263,6 +263,7 @@ class Notification(models.Model):
         VENDOR_SUSPENDED = "vendor_suspended", _("shop suspended")
         VENDOR_REINSTATED = "vendor_reinstated", _("shop reinstated")
         PROMOTION_STARTED = "promotion_started", _("promotion started (reminder)")
+        STREAM_REMINDER = "stream_reminder", _("livestream about to start (reminder)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

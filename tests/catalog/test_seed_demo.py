@@ -106,3 +106,17 @@ def test_seed_plans_a_season_of_promotions_with_some_running_now():
     before = Promotion.objects.count()
     seed(60)
     assert Promotion.objects.count() == before
+
+
+def test_seed_adds_the_zigui_stream_with_its_replay_one_live_and_two_coming():
+    from livestream.models import LiveStream
+
+    seed(300)
+
+    states = dict(LiveStream.objects.values_list("slug", "state"))
+    assert states == {"zigui-oranges-2020": "ended", "qianjiang-crayfish-live": "live",
+                      "enshi-tea-live": "scheduled", "honghu-lotus-live": "scheduled"}
+    assert LiveStream.objects.get(slug="zigui-oranges-2020").replay_url
+    assert LiveStream.objects.get(slug="zigui-oranges-2020").featured.exists()
+    seed(300)
+    assert LiveStream.objects.count() == 4

@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from catalog.demo import seed
 from catalog.demo.promotions import seed_promotions
+from livestream.demo import seed_streams
 
 
 class Command(BaseCommand):
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         promotions = seed_promotions()
         self.stdout.write(f"Promotions: {promotions} new (a season from April to June, "
                           "and some running now)")
+        self.stdout.write(f"Livestreams: {seed_streams()} new (one ended with its replay, "
+                          "one live now, two coming)")
         username, password = seed.ensure_staff_login(os.environ.get("DEMO_STAFF_PASSWORD"))
         vendor_username, vendor_password = seed.ensure_vendor_login(
             os.environ.get("DEMO_VENDOR_PASSWORD"))

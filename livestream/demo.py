@@ -1,0 +1,58 @@
+"""Demo livestreams modelled on spring 2020: the Zigui magistrate's orange stream (ended,
+with its replay), one live now, and two coming up. Idempotent by slug; the live and
+upcoming ones are placed around the day the seed runs."""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from catalog.models import County, Product, Vendor
+from livestream.models import FeaturedProduct, LiveStream
+
+DEMO_STREAMS = [
+    # slug, title, English title, host, host title, county, category, starts (hours from now), hours
+    ("zigui-oranges-2020", "县长带你吃秭归脐橙", "The Zigui magistrate sells navel oranges",
+     "秭归县县长", "秭归县人民政府县长", "zigui", "citrus", None, 3),
+    ("qianjiang-crayfish-live", "潜江小龙虾直播间", "Qianjiang crayfish, live",
+     "潜江市副市长", "潜江市人民政府副市长", "qianjiang-city", "crayfish", -1, 4),
+    ("enshi-tea-live", "恩施玉露春茶直播", "Enshi Yulu first flush, live",
+     "恩施市市长", "恩施市人民政府市长", "enshi-city", "tea", 26, 2),
+    ("honghu-lotus-live", "洪湖莲藕助农专场", "Honghu lotus root for the farmers",
+     "新闻主播 李华", "湖北广播电视台主播", "honghu", "lotus-root", 74, 2),
+]
+
+
+def seed_streams():
+    """Returns how many streams were created."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    created = 0
+    for slug, title, title_en, host, host_title, county_slug, category, starts, hours in DEMO_STREAMS:
+        county = County.objects.filter(slug=county_slug).first()
+        if county is None or LiveStream.objects.filter(slug=slug).exists():
+            continue
+        if starts is None:  # the 2020 stream: 1.25 million viewers, 30 tons sold
+            start = timezone.make_aware(timezone.datetime(2020, 4, 10, 19, 30))
+        else:
+            start = now + timedelta(hours=starts)
+        stream = LiveStream.objects.create(
+            slug=slug, title=title, title_en=title_en, host_name=host, host_title=host_title,
+            county=county, scheduled_start=start, scheduled_end=start + timedelta(hours=hours),
+            replay_url="https://live.example.cn/replay/" + slug if starts is None else "",
+            stream_url="https://live.example.cn/embed/" + slug,
+            state=(LiveStream.State.ENDED if starts is None
+                   else LiveStream.State.LIVE if starts < 0 else LiveStream.State.SCHEDULED),
+            reminder_minutes=15,
+        )
+        if starts is not None and starts < 0:
+            LiveStream.objects.filter(pk=stream.pk).update(started_at=start)
+        stream.vendors.set(Vendor.objects.filter(county=county, status=Vendor.Status.APPROVED))
+        products = Product.objects.visible().filter(category__slug=category,
+                                                    origin_county=county).order_by("pk")[:4]
+        for position, product in enumerate(products):
+            FeaturedProduct.objects.create(
+                stream=stream, product=product, position=position,
+                stream_price=(product.price * Decimal("0.8")).quantize(
+                    Decimal("0.1"), rounding=ROUND_HALF_UP) if position < 2 else None)
+        created += 1
+    return created

@@ -1,0 +1,85 @@
+"""Moving streams between states (staff, or beat at the scheduled times) and reminding
+the shoppers who asked, each once."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from livestream.models import LiveStream, StreamReminder
+
+STATE_TRANSITIONS = {
+    LiveStream.State.SCHEDULED: {LiveStream.State.LIVE, LiveStream.State.ENDED},
+    LiveStream.State.LIVE: {LiveStream.State.ENDED},
+    LiveStream.State.ENDED: set(),
+}
+TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
+
+
+def _move(stream, new_state, now):
+    with transaction.atomic():
+        stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
+        if new_state not in STATE_TRANSITIONS[stream.state]:
+            raise ValidationError(TRANSITION_REFUSED, code="stream_transition", params={
+                "current": stream.get_state_display(),
+                "new": LiveStream.State(new_state).label})
+        stream.state = new_state
+        if new_state == LiveStream.State.LIVE:
+            stream.started_at = now
+        else:
+            stream.ended_at = now
+        stream.save(update_fields=["state", "started_at", "ended_at", "updated_at"])
+    return stream
+
+
+def go_live(stream, now=None):
+    """The host is on air (staff press it, or beat at the scheduled start)."""
+    return _move(stream, LiveStream.State.LIVE, now or timezone.now())
+
+
+def end_stream(stream, now=None):
+    """Off air (or cancelled before it began); stream prices stop at once."""
+    return _move(stream, LiveStream.State.ENDED, now or timezone.now())
+
+
+def sweep_streams(now=None):
+    """Beat's minute: streams whose start came go live, those whose end came end, and
+    reminders due are sent through the outbox. Running it twice or late does no harm."""
+    from orders.models import Notification
+    from orders.notifications import notify_users
+
+    now = now or timezone.now()
+    started = ended = 0
+    for stream in LiveStream.objects.filter(state=LiveStream.State.SCHEDULED,
+                                            scheduled_start__lte=now,
+                                            scheduled_end__gt=now):
+        try:
+            go_live(stream, now)
+            started += 1
+        except ValidationError:  # staff moved it meanwhile
+            pass
+    for stream in LiveStream.objects.filter(
+            state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE],
+            scheduled_end__lte=now):
+        try:
+            end_stream(stream, now)
+            ended += 1
+        except ValidationError:
+            pass
+    reminded = 0
+    with transaction.atomic():
+        due = [r for r in StreamReminder.objects.select_for_update(skip_locked=True, of=("self",))
+               .filter(sent_at=None, stream__state__in=[LiveStream.State.SCHEDULED,
+                                                        LiveStream.State.LIVE])
+               .select_related("stream")
+               if r.stream.reminder_due_at() <= now]
+        for stream in {r.stream for r in due}:
+            notify_users([r.user_id for r in due if r.stream_id == stream.pk],
+                         Notification.Kind.STREAM_REMINDER, key=f"stream-reminder:{stream.pk}",
+                         context={"title": stream.title, "host": stream.host_name,
+                                  "host_title": stream.host_title,
+                                  "starts_at": timezone.localtime(stream.scheduled_start)
+                                  .strftime("%Y-%m-%d %H:%M")})
+        StreamReminder.objects.filter(pk__in=[r.pk for r in due]).update(sent_at=now)
+        reminded = len(due)
+    return {"started": started, "ended": ended, "reminded": reminded}
