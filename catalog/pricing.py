@@ -74,6 +74,7 @@ class Price:
     amount: Decimal
     list_price: Decimal
     promotion: ScheduledPromotion | None = None
+    stream_id: int | None = None  # bought from this live stream's page (its sales)
 
     @property
     def discount(self):
@@ -169,10 +170,12 @@ def next_boundary(after, schedule=None):
     return min(moments, default=None)
 
 
-def quote(product, at=None, schedule=None, exclude=()):
+def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
     """The Price of one unit of `product` at `at` (default now), leaving out the
     promotions whose ids are in `exclude` (a flash sale without enough units left, a
-    shopper's used-up allowance: see orders/promotions.py)."""
+    shopper's used-up allowance: see orders/promotions.py). `stream_price` is (amount or
+    None, stream id) for a purchase from a live stream's page: its price applies when it
+    is lower than the best promotion's, and the stream is named either way."""
     from catalog.promotion_models import unit_discount
 
     at = at or timezone.now()
@@ -186,7 +189,12 @@ def quote(product, at=None, schedule=None, exclude=()):
         discount = unit_discount(promotion.kind, promotion.value, product.price)
         if discount > best_discount:
             best, best_discount = promotion, discount
-    return Price(product.price - best_discount, product.price, best)
+    if stream_price is None:
+        return Price(product.price - best_discount, product.price, best)
+    amount, stream_id = stream_price
+    if amount is not None and amount < product.price - best_discount:
+        return Price(amount, product.price, None, stream_id)
+    return Price(product.price - best_discount, product.price, best, stream_id)
 
 
 def price_for(product, at=None, context=None):

@@ -52,6 +52,10 @@ class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # Added from a livestream's page: its stream price applies while it is live, and the
+    # purchase counts for the stream.
+    stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name=_("livestream"))
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -168,6 +172,10 @@ class OrderLine(models.Model):
     )
     discount = models.DecimalField(_("discount (CNY)"), max_digits=12, decimal_places=2,
                                    default=Decimal("0"))
+    # Bought from a livestream's page while it was live: the stream's sales figures.
+    stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="order_lines",
+                               verbose_name=_("livestream"))
 
     class Meta:
         ordering = ["part", "id"]

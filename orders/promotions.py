@@ -38,11 +38,14 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     `lock_shopper` makes two checkouts of the same shopper take turns.
     """
     left_in_sale, allowance = {}, None
+    streams = _live_stream_prices(items)
     prices = []
     for item in items:
         excluded = set()
+        stream_price = streams.get((item.stream_id, item.product_id))
         while True:
-            price = quote(item.product, at, schedule, exclude=excluded)
+            price = quote(item.product, at, schedule, exclude=excluded,
+                          stream_price=stream_price)
             promotion = price.promotion
             if promotion is None:
                 break
@@ -65,6 +68,22 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
             break
         prices.append(price)
     return prices
+
+
+def _live_stream_prices(items):
+    """{(stream id, product id): (stream price or None, stream id)} for items added from
+    a stream that is live now and features the product (one query, only when such items
+    exist)."""
+    from livestream.models import FeaturedProduct, LiveStream
+
+    wanted = {(i.stream_id, i.product_id) for i in items if getattr(i, "stream_id", None)}
+    if not wanted:
+        return {}
+    rows = FeaturedProduct.objects.filter(
+        stream_id__in={s for s, _ in wanted}, product_id__in={p for _, p in wanted},
+        stream__state=LiveStream.State.LIVE,
+    ).values_list("stream_id", "product_id", "stream_price")
+    return {(s, p): (price, s) for s, p, price in rows if (s, p) in wanted}
 
 
 def _allowances(shopper_id, schedule, lock_shopper):

@@ -66,12 +66,18 @@ def set_cart_quantity(cart, product, quantity):
     return item
 
 
-def add_to_cart(cart, product, quantity=1):
-    """Add `quantity` more of `product` (what the product page's button does)."""
+def add_to_cart(cart, product, quantity=1, *, stream=None):
+    """Add `quantity` more of `product` (what the product page's button does). From a
+    live stream's page that features it, the item is the stream's: its stream price
+    applies while the stream is live, and the sale counts for the stream."""
     if quantity < 1:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     current = CartItem.objects.filter(cart=cart, product=product).values_list("quantity", flat=True)
-    return set_cart_quantity(cart, product, (current.first() or 0) + quantity)
+    item = set_cart_quantity(cart, product, (current.first() or 0) + quantity)
+    if stream is not None and stream.is_live and stream.featured.filter(product=product).exists():
+        CartItem.objects.filter(pk=item.pk).update(stream=stream)
+        item.stream = stream
+    return item
 
 
 def merge_carts(anonymous_cart, user_cart):
@@ -160,6 +166,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
             weight_g=product.net_weight_g * item.quantity,
             promotion_id=price.promotion.pk if price.promotion else None,
             discount=price.discount * item.quantity,
+            stream_id=price.stream_id,
         )
         line.scheduled_promotion = price.promotion  # for the limits and caps below
         lines.append(line)

@@ -1,0 +1,103 @@
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import County
+from livestream import services as stream_services
+from livestream.models import FeaturedProduct, LiveStream
+from orders import services
+from orders.models import Address, Cart, OrderLine
+from tests.factories import ProductFactory, running_promotion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live(db):
+    now = timezone.now()
+    stream = LiveStream.objects.create(
+        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
+    crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=50)
+    rice = ProductFactory(name="虾稻米", price=Decimal("39.90"), stock=50)
+    FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
+    FeaturedProduct.objects.create(stream=stream, product=rice, position=1)  # no stream price
+    return stream, crayfish, rice
+
+
+def order_line(django_user_model, product, *, stream=None, before_checkout=None):
+    user = django_user_model.objects.create_user(f"fan-{uuid.uuid4().hex[:6]}")
+    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="潜江市", district="园林街道",
+                                     street="1 号")
+    cart = Cart.objects.create(user=user)
+    services.add_to_cart(cart, product, 2, stream=stream)
+    if before_checkout:
+        before_checkout()
+    order = services.place_order(cart, shopper=user, address=address, payment_method="cod",
+                                 idempotency_key=uuid.uuid4().hex)
+    return OrderLine.objects.get(part__order=order)
+
+
+def test_bought_from_a_live_stream_its_price_applies_and_the_sale_is_the_streams(
+    live, django_user_model
+):
+    stream, crayfish, _rice = live
+
+    line = order_line(django_user_model, crayfish, stream=stream)
+
+    assert (line.unit_price, line.stream, line.discount) == (
+        Decimal("79.00"), stream, Decimal("38.00"))
+
+
+def test_the_same_product_bought_elsewhere_pays_the_normal_price(live, django_user_model):
+    _stream, crayfish, _rice = live
+
+    line = order_line(django_user_model, crayfish)
+
+    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+
+
+def test_a_featured_product_without_a_stream_price_still_counts_for_the_stream(
+    live, django_user_model
+):
+    stream, _crayfish, rice = live
+
+    line = order_line(django_user_model, rice, stream=stream)
+
+    assert (line.unit_price, line.stream) == (Decimal("39.90"), stream)
+
+
+def test_once_the_stream_ends_the_stream_price_stops(live, django_user_model):
+    stream, crayfish, _rice = live
+
+    line = order_line(django_user_model, crayfish, stream=stream,
+                      before_checkout=lambda: stream_services.end_stream(stream))
+
+    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+
+
+def test_a_stream_that_is_not_live_gives_no_price(live, django_user_model):
+    stream, crayfish, _rice = live
+    LiveStream.objects.filter(pk=stream.pk).update(state=LiveStream.State.SCHEDULED)
+    stream.refresh_from_db()
+
+    line = order_line(django_user_model, crayfish, stream=stream)
+
+    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+
+
+def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_streams(
+    live, django_user_model
+):
+    stream, crayfish, _rice = live
+    promotion = running_promotion(crayfish, kind="special_price", value="69.00")
+
+    line = order_line(django_user_model, crayfish, stream=stream)
+
+    assert (line.unit_price, line.promotion, line.stream) == (Decimal("69.00"), promotion,
+                                                              stream)
