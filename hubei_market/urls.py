@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("vendor/", include("hubei_market.vendor_urls")),
+    path("live/", include("livestream.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

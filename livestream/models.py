@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import County, Product, Vendor
+from catalog.models import County, Product, Vendor, in_shoppers_language
 
 
 class LiveStream(models.Model):
@@ -58,6 +59,17 @@ class LiveStream(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("livestream:detail", args=[self.slug])
+
+    @property
+    def display_title(self):
+        return in_shoppers_language(self.title, self.title_en)
+
+    @property
+    def is_hls(self):
+        return self.stream_url.split("?")[0].endswith(".m3u8")
 
     def clean(self):
         if self.scheduled_start and self.scheduled_end and self.scheduled_end <= self.scheduled_start:

@@ -27,6 +27,8 @@ class AddToCartForm(QuantityForm):
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY}),
     )
+    # Sent by a livestream's page: the item is bought from that stream.
+    stream = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 
 class SignUpForm(UserCreationForm):

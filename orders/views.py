@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Product
+from livestream.models import LiveStream
 from orders import selectors, services
 from orders.forms import AddToCartForm, QuantityForm
 
@@ -46,10 +47,13 @@ def cart_add(request, product_id):
     product = get_object_or_404(Product.objects.visible(), pk=product_id)
     form = AddToCartForm(request.POST)
     problems = _form_errors(form) if not form.is_valid() else []
+    stream = None
     if not problems:
         cart = selectors.cart_for_request(request, create=True)
+        stream = LiveStream.objects.filter(slug=form.cleaned_data["stream"]).first() \
+            if form.cleaned_data["stream"] else None
         try:
-            services.add_to_cart(cart, product, form.cleaned_data["quantity"])
+            services.add_to_cart(cart, product, form.cleaned_data["quantity"], stream=stream)
         except ValidationError as error:
             problems = error.messages
     if request.htmx:
@@ -63,8 +67,9 @@ def cart_add(request, product_id):
         return response
     for problem in problems:
         messages.error(request, problem)
+    back = stream.get_absolute_url() if stream else product.get_absolute_url()
     if problems:
-        return redirect(product.get_absolute_url())
+        return redirect(back)
     messages.success(
         request, _("Added “%(product)s” to your cart.") % {"product": product.display_name}
     )

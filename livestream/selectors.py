@@ -1,0 +1,39 @@
+"""Reads the stream pages need, in a fixed number of queries."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from catalog.models import ProductImage
+from catalog.pricing import apply_prices
+from livestream.models import FeaturedProduct, LiveStream
+
+REPLAYS_SHOWN = 12
+
+
+def streams_by_state():
+    """(live now, coming up, replays): one query."""
+    streams = list(LiveStream.objects.select_related("county").order_by("scheduled_start"))
+    live = [s for s in streams if s.state == LiveStream.State.LIVE]
+    upcoming = [s for s in streams if s.state == LiveStream.State.SCHEDULED]
+    replays = [s for s in reversed(streams) if s.state == LiveStream.State.ENDED][:REPLAYS_SHOWN]
+    return live, upcoming, replays
+
+
+def stream_with_products(slug):
+    """A stream and its featured products (on sale only), priced now; the stream price
+    shows while it is live."""
+    stream = get_object_or_404(LiveStream.objects.select_related("county"), slug=slug)
+    featured = list(
+        FeaturedProduct.objects.filter(stream=stream, product__status="published",
+                                       product__vendor__status="approved")
+        .select_related("product__vendor", "product__origin_county")
+        .prefetch_related(Prefetch("product__images",
+                                   queryset=ProductImage.objects.order_by("position", "id")))
+    )
+    apply_prices([f.product for f in featured])
+    for item in featured:
+        item.price_now = item.product.current_price
+        if stream.is_live and item.stream_price is not None and \
+                item.stream_price < item.price_now:
+            item.price_now = item.stream_price
+    return stream, featured
