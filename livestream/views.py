@@ -1,4 +1,7 @@
-"""Shopper pages of livestreams: the list, one stream (player, products to buy), remind me."""
+"""Shopper pages of livestreams: the list, one stream (player, products to buy, live
+counters), remind me."""
+
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from livestream import selectors
+from livestream import counters, selectors
 from livestream.models import LiveStream, StreamReminder
 
 REMINDER_SET = _("We will remind you by message and email before it starts.")
@@ -27,6 +30,23 @@ def stream_detail(request, slug):
         stream=stream, user=request.user, sent_at=None).exists()
     return render(request, "livestream/detail.html",
                   {"stream": stream, "featured": featured, "reminded": reminded})
+
+
+VIEWER_COOKIE = "viewer"
+
+
+def stream_counters(request, slug):
+    """The counters fragment the stream page polls; each poll from a live stream's page is
+    also that viewer's heartbeat."""
+    stream = get_object_or_404(LiveStream, slug=slug)
+    viewer = request.COOKIES.get(VIEWER_COOKIE) or secrets.token_hex(8)
+    if stream.is_live:
+        counters.record_heartbeat(stream.pk, viewer)
+    response = render(request, "livestream/partials/counters.html",
+                      {"stream": stream, "counters": counters.counters(stream)})
+    response.set_cookie(VIEWER_COOKIE, viewer, max_age=30 * 86400, httponly=True,
+                        samesite="Lax", secure=request.is_secure())
+    return response
 
 
 @login_required

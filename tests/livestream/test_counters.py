@@ -1,0 +1,77 @@
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import County
+from livestream import counters
+from livestream.models import FeaturedProduct, LiveStream
+from orders import services
+from orders.models import Address, Cart
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live(db):
+    now = timezone.now()
+    return LiveStream.objects.create(
+        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
+
+
+def test_watching_now_counts_recent_heartbeats_and_viewers_count_everyone_once(live):
+    t0 = timezone.now()
+    for viewer in ("a", "b", "c"):
+        counters.record_heartbeat(live.pk, viewer, t0)
+    counters.record_heartbeat(live.pk, "a", t0 + timedelta(seconds=20))
+
+    assert counters.audience(live.pk, t0 + timedelta(seconds=25)) == (3, 3)
+    assert counters.audience(live.pk, t0 + timedelta(seconds=45)) == (1, 3)  # only a is left
+    assert counters.audience(live.pk, t0 + timedelta(minutes=5)) == (0, 3)
+
+
+def test_the_unique_viewer_estimate_stays_within_two_percent(live):
+    registers = bytes(1 << counters.HLL_PRECISION)
+    for n in range(100_000):
+        registers = counters.hll_add(registers, uuid.UUID(int=n * 7919).hex)
+
+    assert abs(counters.hll_count(registers) - 100_000) / 100_000 < 0.02
+    assert len(registers) == 16_384  # memory does not grow with the audience
+
+
+def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django_user_model):
+    crayfish = ProductFactory(price=Decimal("98.00"), net_weight_g=1500, stock=20)
+    FeaturedProduct.objects.create(stream=live, product=crayfish, stream_price=Decimal("79"))
+    orders = []
+    for n in range(3):
+        user = django_user_model.objects.create_user(f"fan{n}")
+        address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
+                                         province="湖北省", city="潜江市", district="园林",
+                                         street="1 号")
+        cart = Cart.objects.create(user=user)
+        services.add_to_cart(cart, crayfish, 2, stream=live if n < 2 else None)
+        orders.append(services.place_order(cart, shopper=user, address=address,
+                                           payment_method="cod",
+                                           idempotency_key=uuid.uuid4().hex))
+    services.cancel_order(orders[1], by=orders[1].shopper)
+
+    assert counters.sales(live) == (1, 3000)  # the third order was not from the stream
+
+
+def test_the_page_polls_counters_and_each_poll_is_a_heartbeat(client, live):
+    url = reverse("livestream:counters", args=[live.slug])
+
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    again = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert first.cookies["viewer"].value
+    assert '<dd data-counter="watching">1</dd>' in again
+    assert '<dd data-counter="viewers">1</dd>' in again
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}"' in page and "every 5s" in page
