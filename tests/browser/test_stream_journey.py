@@ -1,0 +1,72 @@
+"""A shopper opens the Qianjiang crayfish stream on a phone, buys at the stream price, and
+sees the stream's sales counter move."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.demo import seed
+from catalog.models import County
+from livestream.models import FeaturedProduct, LiveStream
+from orders.models import Address, OrderLine
+from tests.factories import ProductFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-passphrase-2020"
+
+
+@pytest.fixture
+def stream(transactional_db):
+    seed.seed_reference_data()
+    shopper = get_user_model().objects.create_user("xiaohong", password=PASSWORD)
+    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
+                           province="湖北省", city="武汉市", district="洪山区",
+                           street="珞喻路 1 号", is_default=True)
+    now = timezone.now()
+    live = LiveStream.objects.create(
+        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="潜江市副市长",
+        host_title="潜江市人民政府副市长", county=County.objects.get(slug="qianjiang-city"),
+        scheduled_start=now - timedelta(minutes=30), scheduled_end=now + timedelta(hours=2),
+        state=LiveStream.State.LIVE, stream_url="about:blank")
+    crayfish = ProductFactory(name="潜江油焖大虾 2斤", price=Decimal("98.00"), stock=40,
+                              net_weight_g=1000)
+    FeaturedProduct.objects.create(stream=live, product=crayfish, stream_price=Decimal("79.00"))
+    return live, crayfish
+
+
+def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, stream, screenshot):
+    live, crayfish = stream
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/?next=/live/{live.slug}/")
+    page.fill("input[name=username]", "xiaohong")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/live/{live.slug}/")
+
+    page.wait_for_selector("[data-counter=orders]")
+    assert page.locator("[data-counter=orders]").inner_text() == "0"
+    assert page.locator("[data-counter=watching]").inner_text() == "1"
+    assert "¥79.00" in page.locator(".stream-products").inner_text()
+    screenshot(page, "20-live-stream-phone-zh")
+
+    page.locator(".stream-products .add-to-cart input[name=quantity]").fill("2")
+    page.locator(".stream-products .add-to-cart button").click()
+    page.wait_for_selector(".stream-products .notice-ok")
+    page.goto(f"{live_server.url}/checkout/")
+    assert "¥158.00" in page.locator("main").inner_text()
+    page.locator("form.checkout-form button[type=submit]").click()
+    page.wait_for_url("**/orders/HB*/")
+
+    page.goto(live_server.url + live.get_absolute_url())
+    page.wait_for_function(
+        "document.querySelector('[data-counter=orders]')?.textContent.trim() === '1'",
+        timeout=20_000)
+    assert "2 千克" in page.locator("[data-counter=weight]").inner_text()
+    screenshot(page, "21-live-stream-sold-phone-zh")
+    line = OrderLine.objects.get()
+    assert (line.unit_price, line.stream) == (Decimal("79.00"), live)
