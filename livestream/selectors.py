@@ -2,9 +2,10 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from catalog.models import ProductImage
-from catalog.pricing import apply_prices
+from catalog.pricing import quote, schedule_at
 from livestream.models import FeaturedProduct, LiveStream
 
 REPLAYS_SHOWN = 12
@@ -30,10 +31,9 @@ def stream_with_products(slug):
         .prefetch_related(Prefetch("product__images",
                                    queryset=ProductImage.objects.order_by("position", "id")))
     )
-    apply_prices([f.product for f in featured])
-    for item in featured:
-        item.price_now = item.product.current_price
-        if stream.is_live and item.stream_price is not None and \
-                item.stream_price < item.price_now:
-            item.price_now = item.stream_price
+    now = timezone.now()
+    schedule = schedule_at(now)
+    for item in featured:  # the price bought from this page: the one pricing function's
+        stream_price = (item.stream_price, stream.pk) if stream.is_live else None
+        item.price_now = quote(item.product, now, schedule, stream_price=stream_price).amount
     return stream, featured

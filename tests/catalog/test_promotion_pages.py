@@ -147,3 +147,15 @@ def test_a_keyword_can_land_on_a_promotion(client, season):
     with pytest.raises(ValidationError) as refused:
         KeywordLanding(keyword="促销", target="promotion").full_clean()
     assert list(refused.value.message_dict) == ["promotion"]
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_the_promotions_page_runs_a_fixed_number_of_queries(client, season, extra,
+                                                            django_assert_num_queries):
+    for n in range(extra):
+        running_promotion(season[2], slug=f"more-{n}")
+
+    # the promotions running or coming, and the price schedule (2) that says until when
+    # the cached page is good
+    with django_assert_num_queries(3):
+        assert client.get(reverse("catalog:promotions")).status_code == 200

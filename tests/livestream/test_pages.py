@@ -80,3 +80,13 @@ def test_a_stream_page_runs_a_fixed_number_of_queries(client, streams,
     # stream, featured with products and vendors, photos, the promotion schedule (2)
     with django_assert_max_num_queries(6):
         assert client.get(live.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_stream_list_runs_a_fixed_number_of_queries(client, streams, extra,
+                                                        django_assert_num_queries):
+    for n in range(extra):
+        make_stream(f"more-{n}", "scheduled", 10 + n)
+
+    with django_assert_num_queries(1):  # the streams with their counties
+        assert client.get(reverse("livestream:list")).status_code == 200
