@@ -81,15 +81,21 @@ def add_to_cart(cart, product, quantity=1, *, stream=None):
 
 
 def merge_carts(anonymous_cart, user_cart):
-    """At sign-in: move the session cart's items into the shopper's cart (larger wins)."""
+    """At sign-in: move the session cart's items into the shopper's cart (larger wins).
+
+    An item added from a livestream's page stays the stream's: its stream price and the
+    stream's sales figures survive signing in to pay."""
     with transaction.atomic():
         mine = {i.product_id: i for i in user_cart.items.all()}
         for item in anonymous_cart.items.select_related("product"):
-            quantity = min(max(item.quantity, getattr(mine.get(item.product_id), "quantity", 0)),
+            existing = mine.get(item.product_id)
+            quantity = min(max(item.quantity, getattr(existing, "quantity", 0)),
                            item.product.stock)
             if quantity > 0:
+                stream_id = item.stream_id or getattr(existing, "stream_id", None)
                 CartItem.objects.update_or_create(
-                    cart=user_cart, product=item.product, defaults={"quantity": quantity}
+                    cart=user_cart, product=item.product,
+                    defaults={"quantity": quantity, "stream_id": stream_id},
                 )
         anonymous_cart.delete()
     return user_cart

@@ -101,3 +101,25 @@ def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_strea
 
     assert (line.unit_price, line.promotion, line.stream) == (Decimal("69.00"), promotion,
                                                               stream)
+
+
+def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, django_user_model):
+    stream, crayfish, rice = live
+    user = django_user_model.objects.create_user("late-sign-in")
+    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="潜江市", district="园林街道",
+                                     street="1 号")
+    session_cart = Cart.objects.create(session_key="v" * 32)
+    services.add_to_cart(session_cart, crayfish, 2, stream=stream)
+    user_cart = Cart.objects.create(user=user)
+    services.add_to_cart(user_cart, rice, 1, stream=stream)  # from the stream, earlier
+    services.add_to_cart(user_cart, crayfish, 1)  # the same product from the catalog
+
+    services.merge_carts(session_cart, user_cart)
+    order = services.place_order(user_cart, shopper=user, address=address,
+                                 payment_method="cod", idempotency_key=uuid.uuid4().hex)
+
+    lines = {line.product_id: line for line in OrderLine.objects.filter(part__order=order)}
+    assert (lines[crayfish.pk].quantity, lines[crayfish.pk].unit_price,
+            lines[crayfish.pk].stream) == (2, Decimal("79.00"), stream)
+    assert lines[rice.pk].stream == stream
