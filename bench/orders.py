@@ -53,6 +53,7 @@ from django.db.models import Count, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
+from bench.cpu import cpu_seconds_by_program  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
 from orders.models import Address, Cart, CartItem, Notification, Order, OrderLine  # noqa: E402
@@ -280,30 +281,6 @@ def units_ordered(numbers, product_ids):
     rows = (OrderLine.objects.filter(part__order__number__in=numbers, product_id__in=product_ids)
             .values("product_id").annotate(units=Sum("quantity")))
     return {row["product_id"]: row["units"] for row in rows}
-
-
-def cpu_seconds_by_program():
-    """CPU seconds (user + system) used so far by the live processes, by program name:
-    where the 2 CPUs go during the checkouts (processes that exit meanwhile are missed)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used = defaultdict(float)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()
-        words = b" ".join(cmdline).decode(errors="replace")
-        name = text[text.index("(") + 1:text.rindex(")")]
-        if name.startswith(("kworker", "ksoftirqd", "rcu_")):
-            name = "kernel threads"
-        for program in ("gunicorn", "celery", "wrk", "bench.orders"):
-            if program in words:
-                name = program
-                break
-        used[name] += (int(fields[11]) + int(fields[12])) / tick
-    return used
 
 
 def fire_with_wrk(client, buyers, args):

@@ -23,6 +23,8 @@
 # BENCH_RACE_STOCK=100 BENCH_RACE_BUYERS=500 BENCH_RACE_THREADS=64
 # Promotions (bench/promotions.py, before the orders): BENCH_PROMOTIONS=1 (0 skips them)
 # BENCH_PROMOTION_COUNT=100
+# Livestream counters (bench/livestream.py, after the promotions): BENCH_LIVESTREAM=1 (0 skips
+# it) BENCH_VIEWER_POOL=200000 (distinct viewers polling) BENCH_HLL_VIEWERS=1000000
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +53,7 @@ export BENCH_OUTPUT=${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}
 export BENCH_PROFILE=${BENCH_PROFILE:-1}
 export BENCH_ORDERS=${BENCH_ORDERS:-1}
 export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
+export BENCH_LIVESTREAM=${BENCH_LIVESTREAM:-1}
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
 BASE=http://127.0.0.1:$BENCH_PORT
@@ -65,7 +68,7 @@ command -v curl >/dev/null || die "curl is missing"
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
   "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
-  "$RESULTS"/promotions.json
+  "$RESULTS"/promotions.json "$RESULTS"/livestream.json
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -188,6 +191,12 @@ done
 if [ "$BENCH_PROMOTIONS" = 1 ]; then
   "$PY" -m bench.promotions --base "$BASE" --out "$RESULTS/promotions.json" ||
     log "promotions benchmark failed: see the output above"
+fi
+
+# --- Livestream: the counters endpoint under a large audience, the HyperLogLog's error -
+if [ "$BENCH_LIVESTREAM" = 1 ]; then
+  "$PY" -m bench.livestream --base "$BASE" --out "$RESULTS/livestream.json" ||
+    log "livestream benchmark missed its aim or failed: see $RESULTS/livestream.json"
 fi
 
 # --- Orders: checkouts per second and the race for the last units ----------------------

@@ -185,6 +185,12 @@ NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", d
 # Catalog pages are cached for shoppers not signed in and stored with the catalog's
 # revision, so a change in stock or price shows at once; the timeout bounds memory use.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+# Livestream counters with Redis: each web process gathers its viewers' heartbeats and
+# reads the counters at most once per this many seconds (livestream/counters.py), so Redis
+# works per process, not per viewer. 0: every poll goes to Redis.
+STREAM_COUNTER_BATCH_SECONDS = env.float("STREAM_COUNTER_BATCH_SECONDS", default=1.0)
+# The impact board is computed from the daily rollups at most once per this many seconds.
+IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=60)
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,11 +8,13 @@ trimmed on every heartbeat, and PFADD/PFCOUNT. Without it (the embedded default)
 same two structures are kept in Django's cache: a small dict of recent viewers and a
 Python HyperLogLog of the same precision; updates there are last-writer-wins, which is
 fine for one machine and a demo.
-Sales during the stream come from the order lines attributed to it (OrderLine.stream).
+Sales during the stream come from the order lines attributed to it (OrderLine.stream),
+read with the stream's state once per few seconds for everybody (stream_summary).
 """
 
 import hashlib
 import math
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,11 +24,12 @@ from django.utils import timezone
 
 WATCHING_SECONDS = 30
 HLL_PRECISION = 14  # 16,384 registers: ~0.81 % standard error
-SALES_CACHE_SECONDS = 5
+SUMMARY_SECONDS = 5  # how stale the sales figures may be
 
 
 @dataclass
 class StreamCounters:
+    live: bool
     watching: int
     unique_viewers: int
     orders: int
@@ -43,16 +46,31 @@ def _key(stream_id, what):
     return f"hubei:stream:{stream_id}:{what}"
 
 
+def _summary_key(slug):
+    return f"hubei:stream-summary:{slug}"
+
+
+def _heartbeat_commands(pipe, stream_id, beats, now):
+    """`beats`: {viewer: when last seen}."""
+    watching = _key(stream_id, "watching")
+    pipe.zadd(watching, beats)
+    pipe.zremrangebyscore(watching, 0, now - WATCHING_SECONDS)
+    pipe.pfadd(_key(stream_id, "viewers"), *beats)
+    pipe.expire(watching, 86400)
+
+
+def _audience_commands(pipe, stream_id, now):
+    pipe.zcount(_key(stream_id, "watching"), now - WATCHING_SECONDS, "+inf")
+    pipe.pfcount(_key(stream_id, "viewers"))
+
+
 def record_heartbeat(stream_id, viewer, now=None):
     """`viewer` is still watching (a random id kept in the viewer's cookie)."""
     now = (now or timezone.now()).timestamp()
     client = _redis()
     if client is not None:
-        pipe = client.pipeline()
-        pipe.zadd(_key(stream_id, "watching"), {viewer: now})
-        pipe.zremrangebyscore(_key(stream_id, "watching"), 0, now - WATCHING_SECONDS)
-        pipe.pfadd(_key(stream_id, "viewers"), viewer)
-        pipe.expire(_key(stream_id, "watching"), 86400)
+        pipe = client.pipeline(transaction=False)
+        _heartbeat_commands(pipe, stream_id, {viewer: now}, now)
         pipe.execute()
         return
     watching = cache.get(_key(stream_id, "watching")) or {}
@@ -68,9 +86,8 @@ def audience(stream_id, now=None):
     now = (now or timezone.now()).timestamp()
     client = _redis()
     if client is not None:
-        pipe = client.pipeline()
-        pipe.zcount(_key(stream_id, "watching"), now - WATCHING_SECONDS, "+inf")
-        pipe.pfcount(_key(stream_id, "viewers"))
+        pipe = client.pipeline(transaction=False)
+        _audience_commands(pipe, stream_id, now)
         watching, unique = pipe.execute()
         return watching, unique
     watching = cache.get(_key(stream_id, "watching")) or {}
@@ -79,29 +96,105 @@ def audience(stream_id, now=None):
             hll_count(registers) if registers else 0)
 
 
-def sales(stream):
-    """(orders, grams) bought from the stream's page, cancellations left out; cached a
-    few seconds so a large audience polling costs one query per few seconds."""
+def sales(stream_id):
+    """(orders, grams) bought from the stream's page, cancellations left out."""
     from orders.models import OrderLine, OrderPart
 
-    def compute():
-        totals = OrderLine.objects.filter(stream=stream).exclude(
-            part__status=OrderPart.Status.CANCELLED).aggregate(
-            orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
-        return totals["orders"], totals["weight"] or 0
+    totals = OrderLine.objects.filter(stream_id=stream_id).exclude(
+        part__status=OrderPart.Status.CANCELLED).aggregate(
+        orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
+    return totals["orders"], totals["weight"] or 0
 
-    key = _key(stream.pk, "sales")
+
+def _stream_summary(slug):
+    """(stream id, live?, orders, grams) of the stream with this slug, or None.
+
+    Shared by every viewer through the cache for SUMMARY_SECONDS, so an audience of a
+    million polling costs the database two queries per few seconds, not per poll. A state
+    change (services._move) forgets it at once."""
+    from livestream.models import LiveStream
+
+    key = _summary_key(slug)
     found = cache.get(key)
     if found is None:
-        found = compute()
-        cache.set(key, found, SALES_CACHE_SECONDS)
+        stream = LiveStream.objects.filter(slug=slug).only("pk", "state").first()
+        if stream is None:
+            return None
+        found = (stream.pk, stream.is_live, *sales(stream.pk))
+        cache.set(key, found, SUMMARY_SECONDS)
     return found
 
 
-def counters(stream, now=None):
-    watching, unique = audience(stream.pk, now)
-    orders, weight_g = sales(stream)
-    return StreamCounters(watching, unique, orders, weight_g)
+def forget_summary(slug):
+    cache.delete(_summary_key(slug))
+
+
+class _ProcessBatch:
+    """What one web process holds between its trips to Redis (production profile).
+
+    Within STREAM_COUNTER_BATCH_SECONDS a process answers polls from what it last read
+    and gathers the heartbeats; then one pipeline writes them all (ZADD and PFADD with
+    many viewers) and reads the counters again. Redis's work grows with the web processes,
+    not with the audience; a heartbeat is at most that many seconds late (a viewer counts
+    for WATCHING_SECONDS), and a process that dies loses at most its unsent beats, which
+    the viewers' next polls send again."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.summaries = {}  # slug -> (read at, summary)
+        self.beats = {}  # stream id -> {viewer: seen at}
+        self.audiences = {}  # stream id -> (read at, (watching, unique))
+
+    def poll(self, client, slug, viewer, now, window):
+        with self.lock:
+            read_at, summary = self.summaries.get(slug, (None, None))
+        if summary is None or not 0 <= now - read_at < window:
+            summary = _stream_summary(slug)
+            with self.lock:
+                self.summaries[slug] = (now, summary)
+        if summary is None:
+            return None
+        stream_id, live, orders, weight_g = summary
+        with self.lock:
+            beats = self.beats.setdefault(stream_id, {})
+            if live:
+                beats[viewer] = now
+            read_at, audience = self.audiences.get(stream_id, (None, None))
+            if audience is not None and 0 <= now - read_at < window and len(beats) < BATCH_MAX:
+                return StreamCounters(live, *audience, orders, weight_g)
+            self.beats[stream_id] = {}
+        pipe = client.pipeline(transaction=False)
+        if beats:
+            _heartbeat_commands(pipe, stream_id, beats, now)
+        _audience_commands(pipe, stream_id, now)
+        audience = tuple(pipe.execute()[-2:])
+        with self.lock:
+            self.audiences[stream_id] = (now, audience)
+        return StreamCounters(live, *audience, orders, weight_g)
+
+
+_process_batch = _ProcessBatch()
+BATCH_MAX = 5_000  # heartbeats a process holds before it writes them, whatever the time
+
+
+def poll(slug, viewer, now=None):
+    """One poll of a stream's page: the viewer's heartbeat (while it is live) and the
+    counters to show, or None if there is no such stream.
+
+    With Redis, through this process's batch (see _ProcessBatch): most polls cost no SQL
+    and no round trip at all. Without Redis (the embedded default, one machine), straight
+    to the cache every time."""
+    client = _redis()
+    if client is not None:
+        return _process_batch.poll(client, slug, viewer, (now or timezone.now()).timestamp(),
+                                   settings.STREAM_COUNTER_BATCH_SECONDS)
+    summary = _stream_summary(slug)
+    if summary is None:
+        return None
+    stream_id, live, orders, weight_g = summary
+    if live:
+        record_heartbeat(stream_id, viewer, now)
+    return StreamCounters(live, *audience(stream_id, now), orders, weight_g)
 
 
 # --- A HyperLogLog in Python (the embedded default), registers as bytes ---------------

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from livestream import counters
 from livestream.models import LiveStream, StreamReminder
 
 STATE_TRANSITIONS = {
@@ -29,6 +30,7 @@ def _move(stream, new_state, now):
         else:
             stream.ended_at = now
         stream.save(update_fields=["state", "started_at", "ended_at", "updated_at"])
+        transaction.on_commit(lambda: counters.forget_summary(stream.slug))
     return stream
 
 

@@ -6,6 +6,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -38,12 +39,11 @@ VIEWER_COOKIE = "viewer"
 def stream_counters(request, slug):
     """The counters fragment the stream page polls; each poll from a live stream's page is
     also that viewer's heartbeat."""
-    stream = get_object_or_404(LiveStream, slug=slug)
     viewer = request.COOKIES.get(VIEWER_COOKIE) or secrets.token_hex(8)
-    if stream.is_live:
-        counters.record_heartbeat(stream.pk, viewer)
-    response = render(request, "livestream/partials/counters.html",
-                      {"stream": stream, "counters": counters.counters(stream)})
+    found = counters.poll(slug, viewer)
+    if found is None:
+        raise Http404
+    response = render(request, "livestream/partials/counters.html", {"counters": found})
     response.set_cookie(VIEWER_COOKIE, viewer, max_age=30 * 86400, httponly=True,
                         samesite="Lax", secure=request.is_secure())
     return response

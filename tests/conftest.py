@@ -14,6 +14,8 @@ def _test_settings(settings, tmp_path):
     if "Redis" not in settings.CACHES["default"]["BACKEND"]:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     celery_app.conf.task_always_eager = True
+    # Every poll of a stream's counters goes to Redis (tests/livestream tests the batching).
+    settings.STREAM_COUNTER_BATCH_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

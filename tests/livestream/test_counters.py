@@ -3,11 +3,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import County
 from livestream import counters
+from livestream import services as stream_services
 from livestream.models import FeaturedProduct, LiveStream
 from orders import services
 from orders.models import Address, Cart
@@ -61,7 +63,7 @@ def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django
                                            idempotency_key=uuid.uuid4().hex))
     services.cancel_order(orders[1], by=orders[1].shopper)
 
-    assert counters.sales(live) == (1, 3000)  # the third order was not from the stream
+    assert counters.sales(live.pk) == (1, 3000)  # the third order was not from the stream
 
 
 def test_the_page_polls_counters_and_each_poll_is_a_heartbeat(client, live):
@@ -75,3 +77,62 @@ def test_the_page_polls_counters_and_each_poll_is_a_heartbeat(client, live):
     assert '<dd data-counter="viewers">1</dd>' in again
     page = client.get(live.get_absolute_url()).content.decode()
     assert f'hx-get="{url}"' in page and "every 5s" in page
+
+
+def test_a_warm_poll_costs_no_sql_whatever_the_audience(client, live, django_assert_num_queries):
+    url = reverse("livestream:counters", args=[live.slug])
+    client.get(url)
+    for n in range(5):
+        client.cookies["viewer"] = f"viewer-{n}"
+        with django_assert_num_queries(0):
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<dd data-counter="viewers">6</dd>' in page
+
+
+def test_when_the_stream_ends_the_next_poll_says_so_and_counts_no_one_watching(
+    client, live, django_capture_on_commit_callbacks
+):
+    url = reverse("livestream:counters", args=[live.slug])
+    client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stream_services.end_stream(live)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Watching now" not in page
+    assert '<dd data-counter="viewers">1</dd>' in page
+
+
+def test_polling_a_stream_that_does_not_exist_is_404(client, db):
+    assert client.get(reverse("livestream:counters", args=["no-such-stream"])).status_code == 404
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the batching is the Redis path's")
+def test_a_web_process_writes_its_viewers_heartbeats_to_redis_together(live):
+    batch = counters._ProcessBatch()
+    client = counters._redis()
+    t0 = timezone.now().timestamp()
+
+    first = batch.poll(client, live.slug, "a", t0, 1)  # a fresh process reads at once
+    during = [batch.poll(client, live.slug, v, t0 + 0.5, 1) for v in ("b", "c", "d")]
+    stored_during = counters.audience(live.pk, timezone.now())
+    later = batch.poll(client, live.slug, "e", t0 + 1.2, 1)
+
+    assert (first.watching, first.unique_viewers) == (1, 1)
+    assert {(c.watching, c.unique_viewers) for c in during} == {(1, 1)}  # the last read
+    assert stored_during == (1, 1)  # b, c and d wait in the process...
+    assert (later.watching, later.unique_viewers) == (5, 5)  # ...and go in one pipeline
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the batching is the Redis path's")
+def test_a_batching_process_sees_a_stream_end_within_its_window(live):
+    batch = counters._ProcessBatch()
+    client = counters._redis()
+    t0 = timezone.now().timestamp()
+    batch.poll(client, live.slug, "a", t0, 1)
+    LiveStream.objects.filter(pk=live.pk).update(state=LiveStream.State.ENDED)
+    counters.forget_summary(live.slug)
+
+    assert batch.poll(client, live.slug, "a", t0 + 0.5, 1).live is True
+    assert batch.poll(client, live.slug, "a", t0 + 1.5, 1).live is False

@@ -1,0 +1,32 @@
+"""CPU seconds by program, from /proc: where the 2 CPUs go during a load test."""
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+# Command lines containing these count under that name (gunicorn's workers, ...).
+PROGRAMS = ("gunicorn", "celery", "wrk", "redis-server", "bench.orders", "bench.livestream")
+
+
+def cpu_seconds_by_program():
+    """CPU seconds (user + system) used so far by the live processes, by program name:
+    where the 2 CPUs go during the checkouts (processes that exit meanwhile are missed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        words = b" ".join(cmdline).decode(errors="replace")
+        name = text[text.index("(") + 1:text.rindex(")")]
+        if name.startswith(("kworker", "ksoftirqd", "rcu_")):
+            name = "kernel threads"
+        for program in PROGRAMS:
+            if program in words:
+                name = program
+                break
+        used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return used
