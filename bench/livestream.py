@@ -20,12 +20,10 @@ environment (REDIS_URL, DATABASE_URL, DJANGO_SETTINGS_MODULE=bench.settings).
    from the CPU each poll costs.
 """
 
-import argparse
 import json
 import math
 import os
 import random
-import subprocess
 import sys
 from pathlib import Path
 
@@ -41,11 +39,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import wrk  # noqa: E402
 from bench.cpu import cpu_seconds_by_program  # noqa: E402
 from livestream import counters  # noqa: E402
 from livestream.models import LiveStream  # noqa: E402
 
-BENCH_LINE = "BENCH_JSON "
 CHECKPOINTS = (1_000, 10_000, 100_000, 1_000_000)
 TARGET_VIEWERS = 1_250_000
 POLL_SECONDS = 5  # the stream page polls every 5 s (templates/livestream/detail.html)
@@ -73,31 +71,20 @@ def warm_poll_queries(path):
 
 
 def load(url, args):
-    def command(duration):
-        return ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}",
-                "--latency", "-s", str(Path(__file__).with_name("heartbeat.lua")), url]
-
-    environment = {**os.environ, "BENCH_VIEWER_POOL": str(args.viewer_pool),
-                   "BENCH_WRK_REPORT": str(Path(__file__).with_name("wrk_report.lua"))}
-    subprocess.run(command("2s"), env=environment, capture_output=True, check=True)
+    script = Path(__file__).with_name("heartbeat.lua")
+    environment = {"BENCH_VIEWER_POOL": str(args.viewer_pool)}
+    wrk.run(url, args, script=script, env=environment, warm="2s")
     before = cpu_seconds_by_program()
-    out = subprocess.run(command(args.duration), env=environment, capture_output=True,
-                         text=True, check=True).stdout
+    data = wrk.run(url, args, script=script, env=environment, warm=None)
     after = cpu_seconds_by_program()
-    data = json.loads(next(x for x in out.splitlines() if x.startswith(BENCH_LINE))
-                      .removeprefix(BENCH_LINE))
     requests = data["requests"]
-    seconds = data["duration_us"] / 1e6
     cpu_ms = {name: round(1000 * (after[name] - before.get(name, 0)) / requests, 3)
               for name in after if after[name] - before.get(name, 0) >= 0.005}
     return {
         "requests": requests,
-        "seconds": round(seconds, 2),
-        "rps": round(requests / seconds, 1),
-        "p50_ms": round(data["latency_us"]["p50"] / 1000, 1),
-        "p99_ms": round(data["latency_us"]["p99"] / 1000, 1),
+        "seconds": round(data["duration_us"] / 1e6, 2),
+        **wrk.summary(data),
         "max_ms": round(data["latency_us"]["max"] / 1000, 1),
-        "errors": sum(data["errors"].values()),
         "cpu_ms_per_poll": dict(sorted(cpu_ms.items(), key=lambda x: -x[1])),
     }
 
@@ -171,14 +158,7 @@ def machines(endpoint):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--duration", default=os.environ.get("BENCH_DURATION", "10s"))
-    parser.add_argument("--connections", type=int,
-                        default=int(os.environ.get("BENCH_CONNECTIONS", 16)))
-    parser.add_argument("--threads", type=int,
-                        default=int(os.environ.get("BENCH_WRK_THREADS", 2)))
+    parser = wrk.parser(__doc__.splitlines()[0], "livestream.json")
     parser.add_argument("--viewer-pool", type=int,
                         default=int(os.environ.get("BENCH_VIEWER_POOL", 200_000)))
     parser.add_argument("--hll-viewers", type=int,

@@ -10,11 +10,9 @@ prices every product on it, which is where promotions could cost). The SQL of on
 signed-in render is counted too: pricing must not add a query per product.
 """
 
-import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import uuid
 from datetime import timedelta
@@ -35,12 +33,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import wrk  # noqa: E402
 from catalog.models import Category, County, Product, Promotion, Vendor  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
 
 PREFIX = "bench-promo-"
 PAGES = [("listing", "/products/"), ("product", "/products/demo-000001/")]
-BENCH_LINE = "BENCH_JSON "
 
 
 def log(message):
@@ -91,22 +89,9 @@ def signed_in_session():
     return user, store.session_key
 
 
-def wrk(url, args, cookie=None):
-    def command(duration):
-        headers = ["-H", f"Cookie: sessionid={cookie}"] if cookie else []
-        return ["wrk", *headers, f"-t{args.threads}", f"-c{args.connections}",
-                f"-d{duration}", "--latency", "-s",
-                str(Path(__file__).with_name("wrk_report.lua")), url]
-
-    subprocess.run(command("2s"), capture_output=True, check=True)  # warm every worker
-    out = subprocess.run(command(args.duration), capture_output=True, text=True,
-                         check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith(BENCH_LINE))
-    data = json.loads(line.removeprefix(BENCH_LINE))
-    return {"rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
-            "p50_ms": round(data["latency_us"]["p50"] / 1000, 1),
-            "p99_ms": round(data["latency_us"]["p99"] / 1000, 1),
-            "errors": sum(data["errors"].values())}
+def measure_page(url, args, cookie=None):
+    headers = [f"Cookie: sessionid={cookie}"] if cookie else []
+    return wrk.summary(wrk.run(url, args, headers=headers))
 
 
 def queries_signed_in(user, path):
@@ -123,8 +108,8 @@ def measure(args, label, user, session):
     for name, path in PAGES:
         url = args.base + path
         result[name] = {
-            "anonymous": wrk(url, args),
-            "signed_in": wrk(url, args, cookie=session),
+            "anonymous": measure_page(url, args),
+            "signed_in": measure_page(url, args, cookie=session),
             "queries_signed_in_cold": queries_signed_in(user, path),
         }
         log(f"{label} {path}: anonymous {result[name]['anonymous']['rps']} req/s, signed in "
@@ -134,14 +119,9 @@ def measure(args, label, user, session):
 
 
 def main():
-    env = os.environ.get
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", default=f"http://127.0.0.1:{env('BENCH_PORT', '8765')}")
-    parser.add_argument("--out", default="bench/results/promotions.json")
-    parser.add_argument("--count", type=int, default=int(env("BENCH_PROMOTION_COUNT", "100")))
-    parser.add_argument("--duration", default=env("BENCH_DURATION", "10s"))
-    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "16")))
-    parser.add_argument("--threads", type=int, default=int(env("BENCH_WRK_THREADS", "2")))
+    parser = wrk.parser(__doc__.split("\n\n")[0], "promotions.json")
+    parser.add_argument("--count", type=int,
+                        default=int(os.environ.get("BENCH_PROMOTION_COUNT", "100")))
     args = parser.parse_args()
     if not args.base.startswith("http://127.0.0.1"):
         raise SystemExit("promotions: only http://127.0.0.1 is allowed")

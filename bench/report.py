@@ -221,6 +221,7 @@ def build(results_dir):
         "orders": _orders(results_dir),
         "promotions": _read_json(results_dir / "promotions.json"),
         "livestream": _read_json(results_dir / "livestream.json"),
+        "impact": _read_json(results_dir / "impact.json"),
     }
 
 
@@ -325,6 +326,52 @@ def _livestream_section(live):
         "about 150 MB at 1.25 million viewers, and 14 KB for the unique-viewer count. "
         "PostgreSQL sees two queries per stream every few seconds (the stream and its sales, "
         "shared through the cache).",
+    ]
+    return lines
+
+
+def _impact_section(impact):
+    if not impact:
+        return ["", "## Impact board", "", "Not measured in this run (`BENCH_IMPACT=0`)."]
+    lines = [
+        "",
+        "## Impact board",
+        "",
+        "`/impact/` at two sizes of order history. `bench/impact.py` writes one-line orders "
+        "straight into PostgreSQL (`INSERT … SELECT generate_series`; confirmed or "
+        "completed, over the last 60 days, across every product on sale, 5 % from a "
+        "livestream), rebuilds the daily rollups with `orders.impact.rebuild_day` (what beat "
+        "and `manage.py rebuild_impact` run), checks them against the order lines, then "
+        "loads the page with wrk on the same gunicorn. *Served* is the page as visitors get "
+        "it (whole page cached for `IMPACT_CACHE_SECONDS`, 60 s); *recomputed* "
+        "(`/__impact_uncached__/`, bench only) builds the board from the rollups and renders "
+        "it on every request, which is what each minute's first visitor pays. The "
+        "benchmark's orders are deleted afterwards. `BENCH_IMPACT=0` skips it; "
+        "`BENCH_IMPACT_SMALL`, `BENCH_IMPACT_LARGE` set the sizes.",
+        "",
+        "| Order lines | Rollup rows | Rebuild (all days) | Rollups = orders | Page | req/s | "
+        "p50 | p99 | SQL |",
+        "| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for size in ("small", "large"):
+        run = impact[size]
+        for name, label in (("served", "served `/impact/`"),
+                            ("recomputed", "recomputed every request")):
+            page = run["pages"][name]
+            lines.append(
+                f"| {run['order_lines']:,} | {run['rollup_rows']:,} | "
+                f"{run['rebuild_days']:,} days in {run['rebuild_seconds']} s | "
+                f"{_ok(run['figures_match_orders'])} | {label} | {page['rps']:,.1f} | "
+                f"{page['p50_ms']} ms | {page['p99_ms']} ms | {page['queries']} |")
+    ratios = impact["ratios"]
+    lines += [
+        "",
+        f"- Aim, the page's latency at {impact['large']['order_lines']:,} order lines within "
+        f"{impact['aim_ratio']} times that at {impact['small']['order_lines']:,}: "
+        f"{_yes(impact['aim_met'])} (p50 ratio: served {ratios['served']}, recomputed "
+        f"{ratios['recomputed']}). The page reads only the rollups, a few hundred rows per "
+        "day at most whatever the number of orders, in 7 queries "
+        "(`tests/orders/test_impact_board.py` pins them).",
     ]
     return lines
 
@@ -502,6 +549,7 @@ def markdown(data):
     ]
     lines += _promotions_section(data.get("promotions"))
     lines += _livestream_section(data.get("livestream"))
+    lines += _impact_section(data.get("impact"))
     lines += _orders_section(data.get("orders"))
     analysis = _analysis()
     if analysis:

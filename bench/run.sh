@@ -25,6 +25,8 @@
 # BENCH_PROMOTION_COUNT=100
 # Livestream counters (bench/livestream.py, after the promotions): BENCH_LIVESTREAM=1 (0 skips
 # it) BENCH_VIEWER_POOL=200000 (distinct viewers polling) BENCH_HLL_VIEWERS=1000000
+# Impact board (bench/impact.py, last): BENCH_IMPACT=1 (0 skips it) BENCH_IMPACT_SMALL=10000
+# BENCH_IMPACT_LARGE=1000000 (order lines)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,6 +56,7 @@ export BENCH_PROFILE=${BENCH_PROFILE:-1}
 export BENCH_ORDERS=${BENCH_ORDERS:-1}
 export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
 export BENCH_LIVESTREAM=${BENCH_LIVESTREAM:-1}
+export BENCH_IMPACT=${BENCH_IMPACT:-1}
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
 BASE=http://127.0.0.1:$BENCH_PORT
@@ -68,7 +71,7 @@ command -v curl >/dev/null || die "curl is missing"
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
   "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
-  "$RESULTS"/promotions.json "$RESULTS"/livestream.json
+  "$RESULTS"/promotions.json "$RESULTS"/livestream.json "$RESULTS"/impact.json
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -211,6 +214,12 @@ if [ "$BENCH_ORDERS" = 1 ]; then
   "$PY" -m bench.orders --base "$BASE" --out "$RESULTS/orders.json" || orders_status=$?
   stop_celery
   [ "$orders_status" = 0 ] || log "orders benchmark FAILED its checks: $RESULTS/orders.json"
+fi
+
+# --- Impact board: the page at 10,000 and at 1,000,000 order lines --------------------
+if [ "$BENCH_IMPACT" = 1 ]; then
+  "$PY" -m bench.impact --base "$BASE" --out "$RESULTS/impact.json" ||
+    log "impact benchmark missed its aim or failed: see $RESULTS/impact.json"
 fi
 
 stop_gunicorn

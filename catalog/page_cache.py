@@ -17,6 +17,7 @@ and each response gets the requester's own.
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -88,11 +89,14 @@ def _known_params(request):
     )
 
 
-def cached_page(request, render):
+def cached_page(request, render, max_age=None):
     """The response `render(extra_context)` gives, cached for shoppers not signed in.
 
     `render` must pass `extra_context` to its template (it carries the CSRF
-    placeholder). Only 200 responses are stored; a 404 is rendered every time.
+    placeholder). Only 200 responses are stored; a 404 is rendered every time. A page
+    that also shows what the catalog revision does not track (the impact board's
+    figures) gives `max_age` in seconds (or a function that tells, after rendering): it
+    is rendered again after that.
     """
     if request.method != "GET" or request.user.is_authenticated:
         return render({})
@@ -113,7 +117,13 @@ def cached_page(request, render):
             return response
         content = response.content.decode(response.charset)
         # Prices change when a promotion starts or ends: the page is good until then.
-        stored = (revision, response["Content-Type"], content, next_boundary(now))
+        good_until = next_boundary(now)
+        if callable(max_age):
+            max_age = max_age()
+        if max_age is not None:
+            expires = now + timedelta(seconds=max_age)
+            good_until = min(good_until, expires) if good_until else expires
+        stored = (revision, response["Content-Type"], content, good_until)
         cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
     if CSRF_PLACEHOLDER in content:
         response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))

@@ -172,6 +172,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "livestream.tasks.sweep_streams_task",
         "schedule": 60,
     },
+    # The impact board's rollups of today and yesterday, recomputed from the orders:
+    # repairs any drift from the updates each order change makes.
+    "rebuild-impact-rollups": {
+        "task": "orders.tasks.rebuild_recent_impact_task",
+        "schedule": 600,
+    },
 }
 
 # Where the store is reached, for links in emails (sent by the worker, with no request).

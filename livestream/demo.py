@@ -56,3 +56,39 @@ def seed_streams():
                     Decimal("0.1"), rounding=ROUND_HALF_UP) if position < 2 else None)
         created += 1
     return created
+
+
+STREAM_ORDERS = {"zigui-oranges-2020": 160, "qianjiang-crayfish-live": 30}
+
+
+def seed_stream_orders(seed=315):
+    """Orders bought from the demo streams' pages while they were live (the 2020 Zigui
+    stream, and the one live now, so far); returns the days whose rollups need building."""
+    import random
+
+    from orders.demo import DemoOrder, create_orders, demo_shoppers
+    from orders.models import OrderLine
+
+    rng = random.Random(seed)
+    shoppers = demo_shoppers()
+    demo_orders = []
+    now = timezone.now()
+    for slug, count in STREAM_ORDERS.items():
+        stream = LiveStream.objects.filter(slug=slug).first()
+        if stream is None or OrderLine.objects.filter(stream=stream).exists():
+            continue
+        featured = list(stream.featured.select_related("product").order_by("position"))
+        if not featured:
+            continue
+        start = stream.started_at or stream.scheduled_start
+        end = min(stream.ended_at or stream.scheduled_end, now)
+        span = max((end - start).total_seconds(), 60)
+        for _ in range(count):
+            item = rng.choice(featured)
+            price = item.stream_price or item.product.price
+            demo_orders.append(DemoOrder(
+                placed_at=start + timedelta(seconds=rng.uniform(30, span - 1)),
+                shopper=rng.choice(shoppers),
+                items=[(item.product, rng.choice([1, 2, 2, 3]), price, stream.pk)],
+                outcome="completed" if stream.state == LiveStream.State.ENDED else "confirmed"))
+    return create_orders(demo_orders, rng) if demo_orders else set()

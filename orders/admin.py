@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from orders import services
 from orders.models import Address, Notification, Order, OrderEvent, OrderLine, OrderPart
+from orders.readonly_admin import ReadOnlyModelAdmin
 
 
 class OrderPartInline(admin.TabularInline):
@@ -19,7 +20,7 @@ class OrderPartInline(admin.TabularInline):
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
-    fields = ["at", "part", "from_status", "to_status", "by"]
+    fields = ["at", "part", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
     can_delete = False
 
@@ -56,15 +57,17 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # orders come from checkout
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order is a record: cancel it instead (stock, rollups, messages)
+
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
-    list_display = ["product_name", "part", "unit_price", "quantity", "line_total"]
-    list_select_related = ["part__order", "part__vendor"]
-    search_fields = ["product_name", "part__order__number"]
+class OrderLineAdmin(ReadOnlyModelAdmin):
+    """What was bought is a record (the impact board's figures come from it)."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["product_name", "part", "unit_price", "quantity", "line_total", "stream"]
+    list_select_related = ["part__order", "part__vendor", "stream"]
+    search_fields = ["product_name", "part__order__number"]
 
 
 @admin.register(Address)
@@ -87,3 +90,5 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+from orders import impact_admin  # noqa: E402, F401 - registers the impact board's admin

@@ -94,3 +94,11 @@ class ShipPartForm(forms.Form):
         label=_("Tracking number"), max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class CancelPartForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can you not ship it?"), max_length=300,
+        help_text=_("The shopper reads this, for example: sold out at the farm after frost."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

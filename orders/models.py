@@ -115,10 +115,18 @@ class Order(models.Model):
         return self.number
 
     @property
+    def total_due(self):
+        """The total without the parts a shop cancelled (uses the prefetched parts)."""
+        return sum((part.subtotal for part in self.parts.all()
+                    if part.status != OrderPart.Status.CANCELLED), Decimal("0"))
+
+    @property
     def can_cancel(self):
-        """Before anything shipped (uses the prefetched parts)."""
+        """Before anything shipped (uses the prefetched parts); a part its shop cancelled
+        does not stand in the way."""
         return self.status in (self.Status.PLACED, self.Status.CONFIRMED) and all(
-            part.status == OrderPart.Status.PENDING for part in self.parts.all()
+            part.status in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED)
+            for part in self.parts.all()
         )
 
 
@@ -176,6 +184,12 @@ class OrderLine(models.Model):
     stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="order_lines",
                                verbose_name=_("livestream"))
+    # Where it came from, as it was when bought (the impact board's rollups; these stay
+    # when the product is deleted or moved).
+    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, null=True,
+                                 related_name="+", verbose_name=_("category"))
+    origin_county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, null=True,
+                                      related_name="+", verbose_name=_("origin county"))
 
     class Meta:
         ordering = ["part", "id"]
@@ -196,6 +210,8 @@ class OrderEvent(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
+    # Why, when someone said (a shop cancelling its part).
+    note = models.CharField(_("note"), max_length=300, blank=True)
     # Null for changes made by the system (a scheduled task).
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -265,6 +281,7 @@ class Notification(models.Model):
         ORDER_PLACED = "order_placed", _("order placed")
         NEW_ORDER = "new_order", _("new order for a vendor")
         PART_SHIPPED = "part_shipped", _("part shipped")
+        PART_CANCELLED = "part_cancelled", _("part cancelled by its shop")
         ORDER_CANCELLED = "order_cancelled", _("order cancelled")
         VENDOR_APPROVED = "vendor_approved", _("shop approved")
         VENDOR_REJECTED = "vendor_rejected", _("shop application rejected")
@@ -312,3 +329,6 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+from orders.impact_models import DailySales, Pledge  # noqa: E402, F401

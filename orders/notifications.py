@@ -74,6 +74,14 @@ def notify_part_shipped(part):
                                 part=part, dedupe_key=f"shipped:{part.pk}")])
 
 
+def notify_part_cancelled(part, reason):
+    """The shopper hears that one shop cannot ship its part, and why."""
+    return _queue([Notification(recipient_id=part.order.shopper_id,
+                                kind=Notification.Kind.PART_CANCELLED, order=part.order,
+                                part=part, context={"reason": reason},
+                                dedupe_key=f"part-cancelled:{part.pk}")])
+
+
 def notify_order_cancelled(order, parts):
     return _for_shopper_and_vendors(order, parts, Notification.Kind.ORDER_CANCELLED,
                                     Notification.Kind.ORDER_CANCELLED, "cancelled")

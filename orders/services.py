@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import schedule_at
-from orders import notifications, promotions
+from orders import impact, notifications, promotions
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
@@ -173,6 +173,8 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
             promotion_id=price.promotion.pk if price.promotion else None,
             discount=price.discount * item.quantity,
             stream_id=price.stream_id,
+            category_id=product.category_id,
+            origin_county_id=product.origin_county_id,
         )
         line.scheduled_promotion = price.promotion  # for the limits and caps below
         lines.append(line)
@@ -219,33 +221,43 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     problems = promotions.take_promotion_units(lines)
     if problems:
         raise CheckoutProblem(problems)
+    if confirmed:  # last: the day's impact row stays locked only until COMMIT
+        impact.record_change(order, [], [impact.counted_line(line, order.pk, line.part.vendor_id)
+                                         for line in lines])
     bump_catalog_revision()  # stock changed with .update()
     return order
 
 
 def cancel_order(order, *, by):
-    """Cancel before anything shipped: every part cancelled, all stock returned."""
+    """Cancel before anything shipped: every part still open cancelled, its stock
+    returned (a part its shop cancelled already gave its stock back)."""
     with transaction.atomic():
         # Lock the order: a vendor shipping a part at the same moment waits for this.
         order = Order.objects.select_for_update().get(pk=order.pk)
         _check_transition(order, Order.Status.CANCELLED)
         parts = list(order.parts.select_for_update().order_by("pk"))
-        if any(p.status != OrderPart.Status.PENDING for p in parts):
+        if any(p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED)
+               for p in parts):
             raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
+        open_parts = [p for p in parts if p.status == OrderPart.Status.PENDING]
+        vendor_of = {part.pk: part.vendor_id for part in open_parts}
+        lines = list(OrderLine.objects.filter(part__in=open_parts))
+        counted = ([impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
+                   if order.status in impact.COUNTED_ORDER_STATUSES else [])
         returned = defaultdict(int)
-        lines = list(OrderLine.objects.filter(part__order=order))
         for line in lines:
             if line.product_id:
                 returned[line.product_id] += line.quantity
         return_stock(returned)
         promotions.return_promotion_units(lines)
-        for part in parts:
-            OrderEvent.objects.create(order=order, part=part, from_status=part.status,
-                                      to_status=OrderPart.Status.CANCELLED, by=by)
-        OrderPart.objects.filter(order=order).update(status=OrderPart.Status.CANCELLED)
+        OrderEvent.objects.bulk_create([
+            OrderEvent(order=order, part=part, from_status=part.status,
+                       to_status=OrderPart.Status.CANCELLED, by=by) for part in open_parts])
+        OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELLED, by)
-        notifications.notify_order_cancelled(order, parts)
+        notifications.notify_order_cancelled(order, open_parts)
         bump_catalog_revision()
+        impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order
 
 
@@ -279,6 +291,7 @@ def save_address(user, address):
 PART_TRANSITION_REFUSED = _("A part that is %(current)s cannot be %(new)s.")
 NOT_CONFIRMED = _("This order is not confirmed yet; wait for the payment before shipping.")
 TRACKING_REQUIRED = _("Enter the carrier and the tracking number.")
+CANCEL_REASON_REQUIRED = _("Say why this part cannot be shipped; the shopper will read it.")
 PART_TRANSITIONS = {
     OrderPart.Status.PENDING: {OrderPart.Status.SHIPPED, OrderPart.Status.CANCELLED},
     OrderPart.Status.SHIPPED: {OrderPart.Status.DELIVERED},
@@ -293,7 +306,40 @@ def confirm_payment(order, *, by):
         order = Order.objects.select_for_update().get(pk=order.pk)
         _check_transition(order, Order.Status.CONFIRMED)
         _set_status(order, Order.Status.CONFIRMED, by)
+        impact.record_change(order, [], impact.counted_lines(order))
     return order
+
+
+def cancel_part(part, *, reason, by):
+    """A shop cannot ship its part (sold out at the farm, a lost harvest): that part is
+    cancelled with the reason, its stock and flash-sale units go back, and the shopper is
+    told. The rest of the order stands; with no part left, the order is cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(CANCEL_REASON_REQUIRED, code="reason_required")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        before = impact.counted_lines(order)
+        _set_part_status(part, OrderPart.Status.CANCELLED, by, note=reason)
+        part.save(update_fields=["status"])
+        lines = list(part.lines.all())
+        returned = defaultdict(int)
+        for line in lines:
+            if line.product_id:
+                returned[line.product_id] += line.quantity
+        return_stock(returned)
+        promotions.return_promotion_units(lines)
+        left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
+        if not left.exists():
+            _set_status(order, Order.Status.CANCELLED, by)
+        elif not left.exclude(status=OrderPart.Status.DELIVERED).exists():
+            _set_status(order, Order.Status.COMPLETED, by)
+        part.order = order
+        notifications.notify_part_cancelled(part, reason)
+        bump_catalog_revision()
+        impact.record_change(order, before, impact.counted_lines(order))  # last, as above
+    return part
 
 
 def ship_part(part, *, carrier, tracking_number, by):
@@ -330,7 +376,7 @@ def deliver_part(part, *, by):
     return part
 
 
-def _set_part_status(part, new_status, by):
+def _set_part_status(part, new_status, by, note=""):
     if new_status not in PART_TRANSITIONS[part.status]:
         raise ValidationError(
             PART_TRANSITION_REFUSED,
@@ -338,5 +384,5 @@ def _set_part_status(part, new_status, by):
             params={"current": part.get_status_display(), "new": OrderPart.Status(new_status).label},
         )
     OrderEvent.objects.create(order_id=part.order_id, part=part, from_status=part.status,
-                              to_status=new_status, by=by)
+                              to_status=new_status, by=by, note=note)
     part.status = new_status

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from orders import impact
 from orders.notifications import TASK_BATCH, deliver_notifications, pending_notification_ids
 
 
@@ -18,3 +19,18 @@ def resend_pending_notifications_task():
     for start in range(0, len(ids), TASK_BATCH):
         deliver_notifications_task.delay(ids[start:start + TASK_BATCH])
     return len(ids)
+
+
+@shared_task
+def rebuild_recent_impact_task():
+    """Today's and yesterday's impact rollups, from the orders (beat, every 10 minutes).
+    Safe to run late or twice: each run replaces the rows with what the orders say."""
+    impact.rebuild_recent_days()
+
+
+@shared_task
+def rebuild_impact_day_task(day_iso):
+    """One day's rollups again (the admin's "rebuild" action)."""
+    from datetime import date
+
+    impact.rebuild_day(date.fromisoformat(day_iso))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import account_views, checkout_views, views
+from orders import account_views, checkout_views, impact_views, views
 
 app_name = "orders"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/inbox/", checkout_views.inbox, name="inbox"),
     path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", checkout_views.order_cancel, name="cancel"),
+    path("impact/", impact_views.board, name="impact"),
     path("accounts/sign-up/", account_views.sign_up, name="sign_up"),
     path("accounts/addresses/", account_views.address_list, name="addresses"),
     path("accounts/addresses/new/", account_views.address_edit, name="address_add"),

@@ -15,19 +15,24 @@ from django.views.decorators.http import require_POST
 
 from catalog.vendor_access import vendor_view
 from orders import selectors, services
-from orders.forms import ShipPartForm
+from orders.forms import CancelPartForm, ShipPartForm
+from orders.impact_selectors import vendor_contribution
 from orders.models import OrderEvent, OrderPart
 
 PARTS_PER_PAGE = 25
 SHIPPED = _("Marked as shipped; the shopper is told the tracking number.")
 DELIVERED = _("Marked as delivered.")
+PART_CANCELLED = _("Cancelled; the stock is back and the shopper is told why.")
 
 
 @vendor_view
 def home(request):
     """The dashboard's first page: the last 30 days' sales and what is waiting to ship."""
+    mine, store = vendor_contribution(request.vendor)
     return render(request, "vendor/home.html", {
         "sales": selectors.vendor_sales_summary(request.vendor),
+        "contribution": mine, "store": store,
+        "share": round(mine.weight_g * 100 / store.weight_g, 1) if store.weight_g else 0,
         "to_ship": selectors.vendor_parts(request.vendor).filter(
             status=OrderPart.Status.PENDING).count(),
     })
@@ -45,12 +50,13 @@ def part_list(request):
     })
 
 
-def _render_part(request, part, ship_form=None):
+def _render_part(request, part, ship_form=None, cancel_form=None):
     return render(request, "vendor/order_detail.html", {
         "part": part, "order": part.order, "ship_form": ship_form or ShipPartForm(),
+        "cancel_form": cancel_form or CancelPartForm(),
         "events": OrderEvent.objects.filter(Q(part=part) | Q(part__isnull=True),
                                             order_id=part.order_id).select_related("by"),
-    }, status=400 if ship_form is not None else 200)
+    }, status=400 if ship_form is not None or cancel_form is not None else 200)
 
 
 @vendor_view
@@ -85,4 +91,20 @@ def part_deliver(request, part_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, DELIVERED)
+    return redirect("vendor:order", part_id=part.pk)
+
+
+@vendor_view
+@require_POST
+def part_cancel(request, part_id):
+    part = get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
+    form = CancelPartForm(request.POST)
+    if not form.is_valid():
+        return _render_part(request, part, cancel_form=form)
+    try:
+        services.cancel_part(part, reason=form.cleaned_data["reason"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, PART_CANCELLED)
     return redirect("vendor:order", part_id=part.pk)

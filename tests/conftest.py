@@ -16,6 +16,7 @@ def _test_settings(settings, tmp_path):
     celery_app.conf.task_always_eager = True
     # Every poll of a stream's counters goes to Redis (tests/livestream tests the batching).
     settings.STREAM_COUNTER_BATCH_SECONDS = 0
+    settings.IMPACT_CACHE_SECONDS = 0  # the impact board as the rollups are now
     cache.clear()
     yield
     cache.clear()

@@ -27,6 +27,16 @@ def grams(weight_g):
 
 
 @register.filter
+def tons(amount):
+    """Tons for the impact board: 0.35 t, 12.4 t, 1,250 t."""
+    if amount in (None, ""):
+        return ""
+    amount = Decimal(amount)
+    places = 2 if amount < 10 else 1 if amount < 1000 else 0
+    return _("%(tons)s t") % {"tons": f"{amount:,.{places}f}"}
+
+
+@register.filter
 def offer(promotion):
     """What a promotion gives, in a few words: 20% off, ¥8 off, special price ¥29.90."""
     value = promotion.value

@@ -6,46 +6,26 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.demo import seed
-from orders.models import Address, Order
+from orders.models import Order
+from tests.browser.helpers import sign_in, staff_and_shopper, staff_and_shopper_pages
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-passphrase-2020"
 
 
 @pytest.fixture
 def zone(transactional_db):
-    seed.seed_reference_data()
-    User = get_user_model()
-    User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
-    shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
-    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
-                           province="湖北省", city="武汉市", district="洪山区",
-                           street="珞喻路 1 号", is_default=True)
+    staff_and_shopper()
     return ProductFactory(name="秭归脐橙 10斤装", name_en="Zigui navel oranges 5 kg",
                           price=Decimal("59.90"), stock=50)
-
-
-def sign_in(page, url, username):
-    page.goto(url)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit], #content form input[type=submit]").click()
 
 
 def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live_server, zone,
                                                                    screenshot):
     oranges = zone
-    staff = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US",
-                                extra_http_headers={"Accept-Language": "en"}).new_page()
-    shopper = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
-    for page in (staff, shopper):
-        page.set_default_timeout(15_000)
+    staff, shopper = staff_and_shopper_pages(browser)
 
     # Staff schedule 30 % off the oranges, starting in a few seconds.
     sign_in(staff, f"{live_server.url}/admin/login/?next=/admin/catalog/promotion/add/", "staff")

@@ -12,10 +12,10 @@ from catalog.demo import seed
 from catalog.models import County
 from livestream.models import FeaturedProduct, LiveStream
 from orders.models import Address, OrderLine
+from tests.browser.helpers import PASSWORD
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-passphrase-2020"
 
 
 @pytest.fixture

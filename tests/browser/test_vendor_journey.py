@@ -6,9 +6,9 @@ from PIL import Image
 
 from catalog.demo import seed
 from orders.models import Address
+from tests.browser.helpers import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-passphrase-2020"
 
 
 @pytest.fixture
@@ -27,13 +27,6 @@ def photo(tmp_path, name, color):
     path = tmp_path / name
     Image.new("RGB", (800, 600), color).save(path, "JPEG")
     return str(path)
-
-
-def sign_in(page, url, username):
-    page.goto(url)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit], #content form input[type=submit]").click()
 
 
 def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, tmp_path):

@@ -39,6 +39,7 @@ def urls_with(ids):
         ("post", reverse("vendor:order_ship", args=[part]),
          {"carrier": "EMS", "tracking_number": "E1"}),
         ("post", reverse("vendor:order_deliver", args=[part]), {}),
+        ("post", reverse("vendor:order_cancel", args=[part]), {"reason": "x"}),
         ("post", reverse("vendor:member_remove", args=[member]), {}),
     ]
 

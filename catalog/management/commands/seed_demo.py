@@ -6,7 +6,8 @@ from tqdm import tqdm
 
 from catalog.demo import seed
 from catalog.demo.promotions import seed_promotions
-from livestream.demo import seed_streams
+from livestream.demo import seed_stream_orders, seed_streams
+from orders import demo as order_demo
 
 
 class Command(BaseCommand):
@@ -45,6 +46,11 @@ class Command(BaseCommand):
                           "and some running now)")
         self.stdout.write(f"Livestreams: {seed_streams()} new (one ended with its replay, "
                           "one live now, two coming)")
+        days = order_demo.seed_orders() | seed_stream_orders()
+        order_demo.rebuild(days)
+        pledges = order_demo.seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
+        self.stdout.write(f"Orders: history on {len(days)} days rebuilt into the impact "
+                          f"board; pledges: {pledges} new")
         username, password = seed.ensure_staff_login(os.environ.get("DEMO_STAFF_PASSWORD"))
         vendor_username, vendor_password = seed.ensure_vendor_login(
             os.environ.get("DEMO_VENDOR_PASSWORD"))
