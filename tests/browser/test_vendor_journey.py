@@ -103,7 +103,7 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     vendor.fill("input[name=carrier]", "顺丰速运")
     vendor.fill("input[name=tracking_number]", "SF1400123456789")
     screenshot(vendor, "12-vendor-ships-an-order-zh")
-    vendor.locator("form.stacked-form button[type=submit]").click()
+    vendor.locator("form.ship-form button[type=submit]").click()
     vendor.wait_for_selector("text=已标记为发货")
 
     # 6. The shopper sees the tracking number on the order.
@@ -112,7 +112,7 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     screenshot(shopper, "13-shopper-sees-tracking-phone-zh")
     vendor.goto(f"{base}/vendor/")
     vendor.wait_for_selector(".chart")
-    assert "¥49.90" in vendor.locator(".stats").inner_text()
+    assert "¥49.90" in vendor.locator(".stats").first.inner_text()
     screenshot(vendor, "14-vendor-sales-zh")
 
     # Vendors work from their phones too: the product list folds into cards.
