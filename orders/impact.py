@@ -173,13 +173,16 @@ def rebuild_day(day):
         rows = contributions(lines)
         DailySales.objects.filter(day=day).exclude(dimension=Dimension.ALL).delete()
         store = rows.pop((Dimension.ALL.value, 0), [0] * len(MEASURES))
-        DailySales.objects.filter(day=day, dimension=Dimension.ALL).update(
-            **dict(zip(MEASURES, store, strict=True)))
+        store_row = DailySales.objects.filter(day=day, dimension=Dimension.ALL)
+        if any(store):
+            store_row.update(**dict(zip(MEASURES, store, strict=True)))
+        else:  # nothing sold that day (any more): no rows at all
+            store_row.delete()
         DailySales.objects.bulk_create(
             [DailySales(day=day, dimension=dimension, key=key,
                         **dict(zip(MEASURES, measures, strict=True)))
              for (dimension, key), measures in _sorted_rows(rows)], batch_size=1000)
-    return len(rows) + 1
+    return len(rows) + (1 if any(store) else 0)
 
 
 def rebuild_recent_days(now=None):

@@ -249,7 +249,8 @@ class Address(models.Model):
     mobile = models.CharField(_("mobile"), max_length=11, validators=[MAINLAND_MOBILE])
     province = models.CharField(_("province"), max_length=20)
     city = models.CharField(_("city"), max_length=30)
-    district = models.CharField(_("district or county"), max_length=30)
+    # Empty where the city has no district to choose (潜江市, 东莞市…).
+    district = models.CharField(_("district or county"), max_length=30, blank=True)
     street = models.CharField(_("street address"), max_length=120)
     is_default = models.BooleanField(_("default address"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

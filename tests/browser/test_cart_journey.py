@@ -73,10 +73,15 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
     page.locator("form.stacked-form button[type=submit]").click()
     page.wait_for_url("**/checkout/")
     page.locator("fieldset a.button").click()  # add a delivery address
-    for name, value in [("recipient", "张小明"), ("mobile", "138 1234 5678"),
-                        ("province", "湖北省"), ("city", "武汉市"), ("district", "江汉区"),
-                        ("street", "解放大道 1 号")]:
-        page.fill(f"input[name={name}]", value)
+    page.fill("input[name=recipient]", "张小明")
+    page.fill("input[name=mobile]", "138 1234 5678")
+    page.select_option("select[name=province]", "湖北省")  # htmx brings Hubei's cities
+    page.wait_for_selector("select[name=city] option[value=武汉市]", state="attached")
+    page.select_option("select[name=city]", "武汉市")  # ...then Wuhan's districts
+    page.wait_for_selector("select[name=district] option[value=江汉区]", state="attached")
+    page.select_option("select[name=district]", "江汉区")
+    page.fill("input[name=street]", "解放大道 1 号")
+    screenshot(page, "06b-address-selects-phone-zh")
     page.locator("form.stacked-form button[type=submit]").click()
     page.wait_for_url("**/checkout/")
     screenshot(page, "07-checkout-phone-zh")

@@ -119,3 +119,79 @@ def test_a_mobile_number_written_with_country_code_and_spaces_is_accepted(
     })
 
     assert Address.objects.get().mobile == "13812345678"
+
+
+ADDRESS = {"recipient": "张三", "mobile": "13812345678", "street": "解放大道 1 号"}
+
+
+def test_the_address_form_offers_provinces_then_that_provinces_cities_and_districts(
+    client, django_user_model
+):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    page = client.get(reverse("orders:address_add")).content.decode()
+    cities = client.get(reverse("orders:address_regions"), {"province": "湖北省"}).content.decode()
+    districts = client.get(reverse("orders:address_regions"),
+                           {"province": "湖北省", "city": "宜昌市"}).content.decode()
+
+    assert '<option value="湖北省">湖北省</option>' in page
+    assert 'hx-get="/accounts/addresses/regions/"' in page
+    assert "香港特别行政区" not in page  # outside the mainland delivery area
+    assert '<option value="宜昌市">宜昌市</option>' in cities
+    assert '<option value="潜江市">潜江市</option>' in cities  # under the province directly
+    assert "朝阳区" not in cities
+    assert '<option value="秭归县">秭归县</option>' in districts
+
+
+def test_a_city_of_another_province_is_refused_and_the_right_list_shown(
+    client, django_user_model
+):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    response = client.post(reverse("orders:address_add"), {
+        **ADDRESS, "province": "湖北省", "city": "广州市", "district": "天河区"}, **EN)
+
+    page = response.content.decode()
+    assert "广州市 is not in the province you chose; choose the city from the list." in page
+    assert '<option value="武汉市">武汉市</option>' in page
+    assert Address.objects.count() == 0
+
+
+def test_a_district_of_another_city_is_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    response = client.post(reverse("orders:address_add"), {
+        **ADDRESS, "province": "湖北省", "city": "宜昌市", "district": "江汉区"}, **EN)
+
+    assert "江汉区 is not in the city you chose" in response.content.decode()
+    assert Address.objects.count() == 0
+
+
+@pytest.mark.parametrize(("province", "city", "district"), [
+    ("湖北省", "潜江市", ""),  # a county-level city under the province: no district
+    ("北京市", "北京市", "朝阳区"),  # a municipality is its own city
+    ("湖北省", "武汉市", "江汉区"),
+])
+def test_addresses_save_as_people_write_them(client, django_user_model, province, city,
+                                             district):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    client.post(reverse("orders:address_add"), {
+        **ADDRESS, "province": province, "city": city, "district": district})
+
+    saved = Address.objects.get()
+    assert (saved.province, saved.city, saved.district) == (province, city, district)
+
+
+def test_without_javascript_the_lists_follow_the_province_and_nothing_is_saved(
+    client, django_user_model
+):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    response = client.post(reverse("orders:address_add"), {
+        **ADDRESS, "province": "湖北省", "city": "", "refresh_regions": "1"}, **EN)
+
+    page = response.content.decode()
+    assert '<option value="宜昌市">宜昌市</option>' in page
+    assert 'role="alert"' not in page
+    assert Address.objects.count() == 0

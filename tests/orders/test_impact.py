@@ -301,3 +301,14 @@ def test_a_shop_cancelling_the_last_open_part_completes_a_delivered_order(
     assert placed.status == Order.Status.COMPLETED
     assert rollups() == expected_from_the_orders()
     assert rollups()[("all", 0)][:3] == (1, 1, 5000)
+
+
+def test_a_day_whose_only_order_was_cancelled_keeps_no_rows_after_a_rebuild(
+    catalog, django_user_model
+):
+    placed = order(django_user_model, (catalog["tea"], 1))
+    services.cancel_order(placed, by=placed.shopper)
+
+    impact.rebuild_day(timezone.localdate())
+
+    assert not DailySales.objects.exists()
