@@ -59,6 +59,18 @@ def _render_part(request, part, ship_form=None, cancel_form=None):
     }, status=400 if ship_form is not None or cancel_form is not None else 200)
 
 
+def _change_part(request, part, done, change, **details):
+    """Apply a service's change to the part as this user; back to the part's page with
+    `done`, or with the reason the change was refused."""
+    try:
+        change(part, by=request.user, **details)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("vendor:order", part_id=part.pk)
+
+
 @vendor_view
 def part_detail(request, part_id):
     return _render_part(request, get_object_or_404(selectors.vendor_parts(request.vendor),
@@ -72,26 +84,14 @@ def part_ship(request, part_id):
     form = ShipPartForm(request.POST)
     if not form.is_valid():
         return _render_part(request, part, ship_form=form)
-    try:
-        services.ship_part(part, by=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, SHIPPED)
-    return redirect("vendor:order", part_id=part.pk)
+    return _change_part(request, part, SHIPPED, services.ship_part, **form.cleaned_data)
 
 
 @vendor_view
 @require_POST
 def part_deliver(request, part_id):
     part = get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
-    try:
-        services.deliver_part(part, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, DELIVERED)
-    return redirect("vendor:order", part_id=part.pk)
+    return _change_part(request, part, DELIVERED, services.deliver_part)
 
 
 @vendor_view
@@ -101,10 +101,5 @@ def part_cancel(request, part_id):
     form = CancelPartForm(request.POST)
     if not form.is_valid():
         return _render_part(request, part, cancel_form=form)
-    try:
-        services.cancel_part(part, reason=form.cleaned_data["reason"], by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, PART_CANCELLED)
-    return redirect("vendor:order", part_id=part.pk)
+    return _change_part(request, part, PART_CANCELLED, services.cancel_part,
+                        reason=form.cleaned_data["reason"])
