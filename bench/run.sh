@@ -206,6 +206,8 @@ fi
 if [ "$BENCH_ORDERS" = 1 ]; then
   # One Celery worker takes the notifications each order hands over on commit, as in
   # production (Redis broker, the same environment).
+  # Tasks left in the benchmark's queue by an earlier, interrupted run are dropped first.
+  "$ROOT/.venv/bin/celery" -A hubei_market purge -f >/dev/null
   "$ROOT/.venv/bin/celery" -A hubei_market worker --concurrency=1 --loglevel=WARNING \
     >"$RESULTS/celery.log" 2>&1 &
   CELERY_PID=$!

@@ -218,6 +218,10 @@ class ProductQuerySet(models.QuerySet):
 
 
 class Product(models.Model):
+    # Pages say "in stock" above this and "only N left" from it down: cached pages need
+    # rendering again when an order takes stock only once it is this low.
+    FEW_LEFT = 10
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
@@ -302,6 +306,10 @@ class Product(models.Model):
     @property
     def display_name(self):
         return in_shoppers_language(self.name, self.name_en)
+
+    @property
+    def few_left(self):
+        return 0 < self.stock <= self.FEW_LEFT
 
     @property
     def is_on_sale(self):

@@ -75,13 +75,18 @@ def vendor_detail(request, slug):
     return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=("vendor",))
 
 
+FLASH_SALE_COUNTS_MAX_AGE = 30  # seconds
+
+
 def promotion_list(request):
     def render_promotions(extra):
         running, upcoming = selectors.promotions_now_and_soon()
         return render(request, "catalog/promotion_list.html",
                       {"running": running, "upcoming": upcoming, **extra})
 
-    return cached_page(request, render_promotions)
+    # "N of M sold" moves with every flash-sale order; checkouts refresh the pages only
+    # for a sale's last few units, so the counts here may be up to this old.
+    return cached_page(request, render_promotions, max_age=FLASH_SALE_COUNTS_MAX_AGE)
 
 
 def promotion_detail(request, slug):

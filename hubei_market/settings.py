@@ -187,6 +187,14 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # over (a worker that died mid-send), and how old a pending one must be for the sweep.
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=5 * 60)
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=30)
+# A queued delivery task covers every commit until it starts; should it be lost, commits
+# queue a new one after this many seconds (orders/notifications.py). A message the mail
+# server refused is tried again after 30 s, then twice as long each time, up to this.
+NOTIFICATION_QUEUED_SECONDS = env.int("NOTIFICATION_QUEUED_SECONDS", default=10)
+# A delivery task waits this long before it starts, gathering the messages of every order
+# placed meanwhile into one batch (a busy moment costs the worker a few queries a batch).
+NOTIFICATION_BATCH_SECONDS = env.float("NOTIFICATION_BATCH_SECONDS", default=0.5)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=30 * 60)
 
 # Catalog pages are cached for shoppers not signed in and stored with the catalog's
 # revision, so a change in stock or price shows at once; the timeout bounds memory use.

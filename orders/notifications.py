@@ -2,42 +2,82 @@
 
 `notify_*` functions run inside the transaction of the change they tell of, so the
 messages exist exactly when the change does; they are written in one INSERT and handed
-to Celery as one task on commit. The worker renders each message (in the store's
-language) and delivers it. If Redis or the worker is down, the rows stay pending and the
-beat sweep hands them over again. Delivery claims a row for a while, sends outside any
-lock, then marks it sent: each message is sent at most once, except when a worker dies
-between sending and marking, and then the email's Message-ID (fixed per notification)
-lets mail systems drop the repeat.
+to Celery on commit. Handing over is coalesced: a commit queues a delivery task unless
+one is already waiting in the queue (a flag in the cache), and that task, when it starts,
+delivers everything pending, after waiting NOTIFICATION_BATCH_SECONDS (half a second)
+for the orders of that moment. So a quiet store sends each message within a second, and
+a busy one (a flash sale's hundreds of orders a second) sends them in batches of up to
+DELIVERY_BATCH, with one task, one claim and one mail connection per batch instead of
+per order: a few queries for the whole batch. The worker renders each message (in the store's language) and delivers it.
+
+If Redis or the worker is down, the rows stay pending and the beat sweep hands them over
+again. Delivery claims a row for a while, sends outside any lock, then marks it sent:
+each message is sent at most once, except when a worker dies between sending and
+marking, and then the email's Message-ID (fixed per notification) lets mail systems drop
+the repeat. A message the mail server refused waits before the next try, twice as long
+each time (`retry_delay`), so a mail outage is not hammered by every new order.
 """
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from catalog.models import VendorMember
-from orders.models import Notification, OrderPart
+from orders.models import Notification, Order, OrderPart
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 TASK_BATCH = 50  # notifications handed to one Celery task by the sweep
+DELIVERY_BATCH = 200  # pending notifications one delivery claims at a time
+DELIVERY_QUEUED_KEY = "notifications:delivery-queued"
 
 
 def _queue(notifications):
-    """Write the messages in one INSERT; one Celery task delivers them after commit."""
+    """Write the messages in one INSERT; a Celery task delivers them after commit."""
     notifications = Notification.objects.bulk_create(notifications)
     if notifications:
-        from orders.tasks import deliver_notifications_task
-
-        ids = [n.pk for n in notifications]
-        transaction.on_commit(partial(deliver_notifications_task.delay, ids), robust=True)
+        transaction.on_commit(request_delivery, robust=True)
     return notifications
+
+
+def request_delivery():
+    """Queue a delivery of everything pending, unless one is queued and not started yet
+    (it will see these rows: they are committed before it claims). It starts after
+    NOTIFICATION_BATCH_SECONDS, so the orders of that moment go in one batch. The flag
+    expires by itself, should a queued task be lost; the beat sweep covers that too."""
+    from orders.tasks import deliver_pending_notifications_task
+
+    if not cache.add(DELIVERY_QUEUED_KEY, 1, settings.NOTIFICATION_QUEUED_SECONDS):
+        return
+    try:
+        deliver_pending_notifications_task.apply_async(
+            countdown=settings.NOTIFICATION_BATCH_SECONDS)
+    except Exception:
+        cache.delete(DELIVERY_QUEUED_KEY)  # not queued: the next commit must try again
+        raise
+
+
+def deliver_pending():
+    """Deliver every pending notification nobody is on, in batches; returns how many
+    were sent. Clears the "queued" flag first, so a commit from now on queues again."""
+    cache.delete(DELIVERY_QUEUED_KEY)
+    sent = 0
+    while True:
+        ids = list(
+            _claimable(Notification.objects.all(), timezone.now())
+            .order_by("pk").values_list("pk", flat=True)[:DELIVERY_BATCH]
+        )
+        if ids:
+            sent += deliver_notifications(ids)
+        if len(ids) < DELIVERY_BATCH:
+            return sent
 
 
 def _members_by_vendor(vendor_ids):
@@ -109,6 +149,19 @@ def render_notification(notification):
     return " ".join(subject.split())[:200], body
 
 
+def _claimable(notifications, now):
+    """Pending, and not claimed (or the claim ran out: a dead worker, a retry's wait)."""
+    return notifications.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+                                state=Notification.State.PENDING)
+
+
+def retry_delay(attempts):
+    """How long a message the mail server refused waits before the next try: 30 s after
+    the first failure, doubling up to NOTIFICATION_RETRY_MAX_SECONDS."""
+    return timedelta(seconds=min(settings.NOTIFICATION_RETRY_MAX_SECONDS,
+                                 30 * 2 ** max(0, attempts - 1)))
+
+
 def _claim(notification_ids):
     """Take the pending, unclaimed ones among `notification_ids` for this worker.
 
@@ -118,30 +171,43 @@ def _claim(notification_ids):
     now = timezone.now()
     with transaction.atomic():
         claimed = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-                    pk__in=notification_ids, state=Notification.State.PENDING)
-            .select_related("recipient", "order", "part__vendor")
+            _claimable(Notification.objects.select_for_update(skip_locked=True, of=("self",)),
+                       now)
+            .filter(pk__in=notification_ids)
+            .select_related("recipient")
             .order_by("pk")
         )
         Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
             claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
             attempts=F("attempts") + 1,
         )
-    prefetch_related_objects(
-        [n.order for n in claimed if n.order is not None],
-        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor")
-                 .prefetch_related("lines")),
-    )
+    _attach_orders(claimed)
     return claimed
+
+
+def _attach_orders(notifications):
+    """Each message's order with its parts, their vendors and lines, in three queries
+    however many messages: the messages of one order share it, and a vendor's message
+    gets its part from the order's, lines included."""
+    orders = Order.objects.prefetch_related(
+        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor")
+                 .prefetch_related("lines").order_by("pk"))
+    ).in_bulk({n.order_id for n in notifications if n.order_id})
+    parts = {part.pk: part for order in orders.values() for part in order.parts.all()}
+    for notification in notifications:
+        if notification.order_id:
+            notification.order = orders[notification.order_id]
+        if notification.part_id:
+            notification.part = parts[notification.part_id]
 
 
 def deliver_notifications(notification_ids):
     """Send those of `notification_ids` still pending that nobody else is on.
 
     One mail connection for all; one failing does not hold up the others. Returns how
-    many this call sent. Re-raises the first failure after trying them all (the task then
-    retries with backoff); a failed one's claim is released for the retry or the sweep.
+    many this call sent. A failed one stays pending, claimed for `retry_delay` (the next
+    delivery or the beat sweep tries it after that), and the first failure is re-raised
+    after trying them all, for the caller to see.
     """
     claimed = _claim(notification_ids)
     sent, failed, first_error = [], [], None
@@ -164,19 +230,24 @@ def deliver_notifications(notification_ids):
                 first_error = first_error or error
             else:
                 sent.append(notification)
-    now = timezone.now()
-    for notification in sent:
-        # Sent: the inbox shows it, as it was sent, from now on.
-        notification.state, notification.sent_at, notification.last_error = (
-            Notification.State.SENT, now, "")
-    for notification in sent + failed:
-        notification.claimed_until = None
-    Notification.objects.bulk_update(
-        sent + failed, ["state", "sent_at", "claimed_until", "last_error", "subject", "body"]
-    )
+    _mark(sent, failed)
     if first_error is not None:
         raise first_error
     return len(sent)
+
+
+def _mark(sent, failed):
+    """Sent: the inbox shows each, as it was sent, from now on (the same values for all
+    in one UPDATE, then each one's subject and body). Failed: wait before the retry."""
+    now = timezone.now()
+    with transaction.atomic():
+        if sent:
+            Notification.objects.filter(pk__in=[n.pk for n in sent]).update(
+                state=Notification.State.SENT, sent_at=now, claimed_until=None, last_error="")
+            Notification.objects.bulk_update(sent, ["subject", "body"])
+        for notification in failed:
+            notification.claimed_until = now + retry_delay(notification.attempts + 1)
+        Notification.objects.bulk_update(failed, ["claimed_until", "last_error"])
 
 
 def deliver_notification(notification_id):
@@ -189,11 +260,8 @@ def pending_notification_ids():
     now = timezone.now()
     older_than_seconds = settings.NOTIFICATION_SWEEP_AFTER_SECONDS
     return list(
-        Notification.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            state=Notification.State.PENDING,
-            created_at__lt=now - timedelta(seconds=older_than_seconds),
-        )
+        _claimable(Notification.objects.all(), now)
+        .filter(created_at__lt=now - timedelta(seconds=older_than_seconds))
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -4,12 +4,13 @@ conditional UPDATEs (like the stock in orders/locks.py), so concurrent buyers ne
 more than the cap."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Promotion
+from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import quote
 
@@ -107,23 +108,35 @@ def _allowances(shopper_id, schedule, lock_shopper):
     return allowance
 
 
+@dataclass
+class UnitsTaken:
+    problems: list = field(default_factory=list)  # the flash sales that could not cover them
+    # A flash sale is down to its last few units (Product.FEW_LEFT) or refused: cached
+    # pages must show what it has left, or that it is over.
+    shown_changed: bool = False
+
+
 def take_promotion_units(lines):
     """Count the units a flash sale sold (promotions without a cap are not counted, so
     checkouts under them never wait on one row). One that cannot cover them any more (a
     concurrent buyer took the last ones) refuses; call inside the checkout's transaction
     and roll it back on a problem."""
-    problems = []
+    taken = UnitsTaken()
     for promotion, units in sorted(_units_by_promotion(lines).items(), key=lambda x: x[0].pk):
         rows = Promotion.objects.filter(pk=promotion.pk,
                                         units_sold__lte=promotion.units_cap - units)
         if not rows.update(units_sold=F("units_sold") + units):
             product = next(line.product_name for line in lines
                            if getattr(line, "scheduled_promotion", None) == promotion)
-            problems.append(ValidationError(FLASH_SALE_OVER, code="flash_sale_over", params={
+            taken.problems.append(ValidationError(FLASH_SALE_OVER, code="flash_sale_over", params={
                 "promotion": promotion.display_name, "product": product}))
-    if problems:
+        elif not Promotion.objects.filter(
+                pk=promotion.pk, units_sold__lt=F("units_cap") - Product.FEW_LEFT).exists():
+            taken.shown_changed = True
+    if taken.problems:
+        taken.shown_changed = True
         bump_catalog_revision()  # the pages must stop showing the sold-out price now
-    return problems
+    return taken
 
 
 def return_promotion_units(lines):

@@ -207,7 +207,8 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     notifications.notify_order_placed(order, parts)
     cart.items.all().delete()
 
-    short = set(take_stock({i.product_id: i.quantity for i in items}))
+    stock = take_stock({i.product_id: i.quantity for i in items})
+    short = set(stock.short)
     if short:
         fresh = Product.objects.select_related("vendor").in_bulk(short)
         raise CheckoutProblem([
@@ -218,13 +219,17 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
             for i in items
             if i.product_id in short
         ])
-    problems = promotions.take_promotion_units(lines)
-    if problems:
-        raise CheckoutProblem(problems)
+    units = promotions.take_promotion_units(lines)
+    if units.problems:
+        raise CheckoutProblem(units.problems)
     if confirmed:  # last: the day's impact row stays locked only until COMMIT
         impact.record_change(order, [], [impact.counted_line(line, order.pk, line.part.vendor_id)
                                          for line in lines])
-    bump_catalog_revision()  # stock changed with .update()
+    if stock.shown_changed or units.shown_changed:
+        # Pages show "only N left", "sold out" or a flash price no longer there. Above
+        # that, a cached page saying "in stock" is still true: it is left alone, so a busy
+        # checkout does not make every shopper's page render again.
+        bump_catalog_revision()
     return order
 
 

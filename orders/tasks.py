@@ -1,7 +1,12 @@
 from celery import shared_task
 
 from orders import impact
-from orders.notifications import TASK_BATCH, deliver_notifications, pending_notification_ids
+from orders.notifications import (
+    TASK_BATCH,
+    deliver_notifications,
+    deliver_pending,
+    pending_notification_ids,
+)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
@@ -9,6 +14,14 @@ from orders.notifications import TASK_BATCH, deliver_notifications, pending_noti
 def deliver_notifications_task(notification_ids):
     """Safe to run twice: sent or claimed notifications are left alone."""
     return deliver_notifications(notification_ids)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=8, acks_late=True)
+def deliver_pending_notifications_task():
+    """Everything pending, in batches: queued after commits (one for all the commits made
+    while it waits in the queue)."""
+    return deliver_pending()
 
 
 @shared_task

@@ -3,19 +3,27 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import VendorMember
 from hubei_market.celery import app as celery_app
 from orders import services
 from orders.models import Address, Cart, Notification, Order
-from orders.notifications import deliver_notification
-from orders.tasks import resend_pending_notifications_task
+from orders.notifications import (
+    deliver_notification,
+    deliver_notifications,
+    deliver_pending,
+    retry_delay,
+)
+from orders.tasks import deliver_pending_notifications_task, resend_pending_notifications_task
 from tests.factories import ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +90,7 @@ def test_delivering_twice_sends_once(django_user_model):
     assert len(mail.outbox) == 1
 
 
-def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_later(
+def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_after_a_wait(
     django_user_model, settings
 ):
     order = make_order(django_user_model)
@@ -98,10 +106,46 @@ def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_later(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     Notification.objects.update(created_at=notification.created_at.replace(year=2020))
 
+    # it waits 30 s before the next try: the sweep sends the others, not it
+    resend_pending_notifications_task.delay().get()
+    assert list(Notification.objects.filter(state="pending")) == [notification]
+    assert notification.recipient.email not in [m.to[0] for m in mail.outbox]
+
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1))  # the wait is over
     resend_pending_notifications_task.delay().get()
 
     assert Notification.objects.filter(state="pending").count() == 0
     assert len(mail.outbox) == Notification.objects.count()
+
+
+def test_each_failure_doubles_the_wait_up_to_the_limit(settings):
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 600
+    assert [retry_delay(n).total_seconds() for n in range(1, 7)] == [30, 60, 120, 240, 480, 600]
+
+
+def test_a_busy_store_queues_one_delivery_for_many_commits(
+    django_user_model, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Commits made while a delivery task waits in the queue queue no other: that one
+    delivers them all when it starts."""
+    queued = []
+    monkeypatch.setattr(deliver_pending_notifications_task, "apply_async",
+                        lambda countdown: queued.append(countdown))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order(django_user_model)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order(django_user_model)
+    assert queued == [0.5]  # the second order's commit found one queued, waiting 0.5 s
+
+    assert deliver_pending() == 6  # the task starts: both orders' messages, one batch
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order(django_user_model)
+    assert len(queued) == 2  # after it started, a commit queues again
+    assert deliver_pending() == 3
+    assert Notification.objects.filter(state="pending").count() == 0
+    assert len(mail.outbox) == 9
 
 
 def test_shipping_and_cancelling_tell_who_needs_to_know(django_user_model):
@@ -224,3 +268,21 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_each_once(
         f"<notification-{pk}@hubei-market>" for pk in Notification.objects.values_list("pk", flat=True)
     )
     assert Notification.objects.filter(state="sent").count() == 3
+
+
+def test_delivering_a_batch_costs_the_same_queries_as_delivering_one(
+    django_user_model, django_assert_num_queries
+):
+    one = [n.pk for n in Notification.objects.filter(order=make_order(django_user_model))]
+    with CaptureQueriesContext(connection) as single:
+        assert deliver_notifications(one) == 3
+    many = [make_order(django_user_model) for _ in range(5)]
+    ids = list(Notification.objects.filter(order__in=many).order_by("pk")
+               .values_list("pk", flat=True))
+
+    with django_assert_num_queries(len(single)):
+        assert deliver_notifications(ids) == 15
+
+    vendor_message = mail.outbox[-1]  # each vendor's message lists its own part's lines
+    part = Notification.objects.get(pk=ids[-1]).part
+    assert part.lines.get().product_name in vendor_message.body

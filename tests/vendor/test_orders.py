@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import Order, OrderPart
+from orders.notifications import deliver_pending
 from tests.factories import ProductFactory
 from tests.vendor.conftest import buy
 
@@ -35,6 +36,7 @@ def test_shipping_tells_the_shopper_the_tracking_number(shop, product_of, django
     client, owner, vendor = shop
     order = buy(django_user_model, product_of(vendor))
     part = order.parts.get()
+    deliver_pending()  # the order's own messages, sent when it was placed
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

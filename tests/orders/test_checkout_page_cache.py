@@ -1,0 +1,100 @@
+"""What a checkout does to the cached catalog pages: a page saying "in stock" stays
+cached (a busy flash sale must not make every shopper's page render again), and one
+that must change (only a few left, sold out, a flash sale's last units) changes at once."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from catalog.models import Product
+from catalog.page_cache import catalog_revision
+from orders import services
+from orders.models import Address, Cart, Order
+from tests.factories import ProductFactory, running_promotion
+
+pytestmark = pytest.mark.django_db
+
+
+def buy(django_user_model, product, quantity):
+    shopper = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
+    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
+                                     province="湖北省", city="武汉市", district="江汉区",
+                                     street="解放大道 1 号")
+    cart = Cart.objects.create(user=shopper)
+    services.add_to_cart(cart, product, quantity)
+    return services.place_order(cart, shopper=shopper, address=address,
+                                payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
+                                idempotency_key=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def shopper_page():
+    """What a shopper who is not signed in sees on a page (served from the cache)."""
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    return lambda url: english.get(url).content.decode()
+
+
+def test_the_product_page_says_in_stock_then_how_many_are_left_then_sold_out(shopper_page):
+    plenty = ProductFactory(stock=Product.FEW_LEFT + 1)
+    few = ProductFactory(stock=3)
+    none = ProductFactory(stock=0)
+
+    assert "In stock" in shopper_page(plenty.get_absolute_url())
+    assert "Only 3 left" in shopper_page(few.get_absolute_url())
+    assert "Sold out" in shopper_page(none.get_absolute_url())
+    chinese = Client().get(few.get_absolute_url()).content.decode()
+    assert "仅剩 3 件" in chinese
+
+
+def test_a_checkout_leaving_plenty_keeps_the_cached_pages(django_user_model, shopper_page):
+    product = ProductFactory(stock=50)
+    assert "In stock" in shopper_page(product.get_absolute_url())
+    revision = catalog_revision()
+
+    buy(django_user_model, product, 2)
+
+    assert catalog_revision() == revision  # nothing a shopper sees changed
+    assert "In stock" in shopper_page(product.get_absolute_url())
+
+
+def test_a_checkout_down_to_the_last_few_shows_at_once(django_user_model, shopper_page):
+    product = ProductFactory(stock=Product.FEW_LEFT + 2)
+    assert "In stock" in shopper_page(product.get_absolute_url())
+
+    buy(django_user_model, product, 3)
+
+    assert f"Only {Product.FEW_LEFT - 1} left" in shopper_page(product.get_absolute_url())
+    buy(django_user_model, product, 1)  # from there on every sale shows
+    assert f"Only {Product.FEW_LEFT - 2} left" in shopper_page(product.get_absolute_url())
+
+
+def test_the_last_unit_sold_shows_sold_out_on_every_page(django_user_model, shopper_page):
+    product = ProductFactory(stock=1)
+    assert "Sold out" not in shopper_page("/products/")
+
+    buy(django_user_model, product, 1)
+
+    assert "Sold out" in shopper_page("/products/")
+    assert "Sold out" in shopper_page(product.get_absolute_url())
+
+
+def test_a_flash_sale_refreshes_the_pages_only_for_its_last_units(django_user_model,
+                                                                 shopper_page):
+    product = ProductFactory(price=Decimal("50.00"), stock=500)
+    flash = running_promotion(product, value="20", units_cap=Product.FEW_LEFT + 5)
+    assert "¥40.00" in shopper_page(product.get_absolute_url())
+    revision = catalog_revision()
+
+    buy(django_user_model, product, 2)  # 13 of the sale's units left
+    assert catalog_revision() == revision
+
+    buy(django_user_model, product, 3)  # 10 left: its last units
+    assert catalog_revision() != revision
+
+    buy(django_user_model, product, Product.FEW_LEFT)  # the sale is over
+    flash.refresh_from_db()
+    assert flash.units_sold == flash.units_cap
+    page = shopper_page(product.get_absolute_url())
+    assert "¥50.00" in page and "¥40.00" not in page
