@@ -17,7 +17,7 @@
 # BENCH_OUTPUT=BENCHMARKS.md (where the report goes) BENCH_PROFILE=1 (cProfile of the warm
 # listing into bench/results/profile-listing.txt)
 # Orders (bench/orders.py, after the pages, same gunicorn, one Celery worker running):
-# BENCH_ORDERS=1 (0 skips them) BENCH_ORDER_BUYERS=6000 BENCH_ORDER_DURATION=10s
+# BENCH_ORDERS=1 (0 skips them) BENCH_ORDER_ROUNDS=3 (throughput rounds, the best kept) BENCH_ORDER_BUYERS=6000 BENCH_ORDER_DURATION=10s
 # BENCH_ORDER_CONNECTIONS=16 BENCH_ORDER_THREADS=16 (fetching the race's forms)
 # BENCH_ORDER_PRODUCTS=4 (products, of as many vendors, the buyers share)
 # BENCH_RACE_STOCK=100 BENCH_RACE_BUYERS=500 BENCH_RACE_THREADS=64

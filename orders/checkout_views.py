@@ -20,7 +20,6 @@ THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part f
 
 @login_required
 def checkout(request):
-    cart = selectors.cart_for_request(request)
     form = CheckoutForm(
         request.POST or None,
         user=request.user,
@@ -31,7 +30,7 @@ def checkout(request):
         try:
             # A second click or a retried POST returns the order the first one made.
             order = services.place_order(
-                cart,
+                None,  # the shopper's cart, read with its items in one query
                 shopper=request.user,
                 address=form.cleaned_data["address"],
                 payment_method=form.cleaned_data["payment_method"],
@@ -43,7 +42,7 @@ def checkout(request):
         else:
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
-    contents = selectors.cart_contents(cart)
+    contents = selectors.cart_contents(selectors.cart_for_request(request))
     if not contents.groups:
         return redirect("orders:cart")
     if problems:  # a fresh form: the new key and the total shown now

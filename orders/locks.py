@@ -27,12 +27,20 @@ class StockTaken:
     shown_changed: bool = False  # a product now shows "only N left" or "sold out"
 
 
+def _update_can_return():
+    """UPDATE … RETURNING: PostgreSQL, and SQLite from 3.35, the version that returns
+    from INSERT too (Django supports SQLite from 3.31)."""
+    return connection.features.can_return_columns_from_insert
+
+
 def _take_sql():
     quote = connection.ops.quote_name
+    meta = Product._meta
+    stock, updated_at, status, pk = (quote(meta.get_field(name).column)
+                                     for name in ("stock", "updated_at", "status", "id"))
     return (
-        f"UPDATE {quote(Product._meta.db_table)} SET {quote('stock')} = {quote('stock')} - %s, "
-        f"{quote('updated_at')} = %s WHERE {quote('id')} = %s AND {quote('stock')} >= %s "
-        f"AND {quote('status')} = %s RETURNING {quote('stock')}"
+        f"UPDATE {quote(meta.db_table)} SET {stock} = {stock} - %s, {updated_at} = %s "
+        f"WHERE {pk} = %s AND {stock} >= %s AND {status} = %s RETURNING {stock}"
     )
 
 
@@ -41,6 +49,8 @@ def take_stock(quantities):
 
     Call inside a transaction and roll it back if anything is `short`.
     """
+    if not _update_can_return():
+        return _take_stock_then_read(quantities)
     taken = StockTaken()
     sql = _take_sql()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -53,6 +63,19 @@ def take_stock(quantities):
                 taken.short.append(product_id)
             elif row[0] <= Product.FEW_LEFT:
                 taken.shown_changed = True
+    return taken
+
+
+def _take_stock_then_read(quantities):
+    """The same with the ORM and one read of what is left."""
+    taken, now = StockTaken(), timezone.now()
+    for product_id in sorted(quantities):
+        if not Product.objects.filter(
+            pk=product_id, stock__gte=quantities[product_id], status=Product.Status.PUBLISHED
+        ).update(stock=F("stock") - quantities[product_id], updated_at=now):
+            taken.short.append(product_id)
+    taken.shown_changed = Product.objects.filter(
+        pk__in=quantities, stock__lte=Product.FEW_LEFT).exists()
     return taken
 
 

@@ -19,6 +19,7 @@ each time (`retry_delay`), so a mail outage is not hammered by every new order.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,6 +38,7 @@ SWEEP_BATCH = 500
 TASK_BATCH = 50  # notifications handed to one Celery task by the sweep
 DELIVERY_BATCH = 200  # pending notifications one delivery claims at a time
 DELIVERY_QUEUED_KEY = "notifications:delivery-queued"
+DELIVERY_MAX_SECONDS = 60  # then a delivery task hands the rest of a backlog to another
 
 
 def _queue(notifications):
@@ -64,19 +66,29 @@ def request_delivery():
         raise
 
 
-def deliver_pending():
-    """Deliver every pending notification nobody is on, in batches; returns how many
-    were sent. Clears the "queued" flag first, so a commit from now on queues again."""
-    cache.delete(DELIVERY_QUEUED_KEY)
-    sent = 0
+def deliver_pending(max_seconds=DELIVERY_MAX_SECONDS):
+    """Deliver the pending notifications nobody is on, in batches; returns how many were
+    sent. Clears the "queued" flag first, so a commit from now on queues again. After
+    `max_seconds` with more still pending it queues another delivery and stops, so one
+    task stays well inside Celery's time limit however large the backlog. A message the
+    mail server refused waits for its retry (it is logged), and the others go on."""
+    try:
+        cache.delete(DELIVERY_QUEUED_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop the mail
+        logger.warning("could not clear the delivery flag", exc_info=True)
+    started, sent = time.monotonic(), 0
     while True:
         ids = list(
             _claimable(Notification.objects.all(), timezone.now())
             .order_by("pk").values_list("pk", flat=True)[:DELIVERY_BATCH]
         )
         if ids:
-            sent += deliver_notifications(ids)
+            count, _failure = _send(ids)  # each failure is logged and waits for its retry
+            sent += count
         if len(ids) < DELIVERY_BATCH:
+            return sent
+        if time.monotonic() - started > max_seconds:
+            request_delivery()  # the rest, in a task of its own
             return sent
 
 
@@ -209,9 +221,28 @@ def deliver_notifications(notification_ids):
     delivery or the beat sweep tries it after that), and the first failure is re-raised
     after trying them all, for the caller to see.
     """
+    sent, first_error = _send(notification_ids)
+    if first_error is not None:
+        raise first_error
+    return sent
+
+
+def _send(notification_ids):
+    """(how many were sent, the first failure or None): see deliver_notifications."""
     claimed = _claim(notification_ids)
+    if not claimed:
+        return 0, None
     sent, failed, first_error = [], [], None
-    with get_connection(fail_silently=False) as mail:
+    mail = get_connection(fail_silently=False)
+    try:
+        mail.open()
+    except Exception as error:  # noqa: BLE001 - the mail server is down: all wait to retry
+        logger.warning("mail server unreachable, %s notifications wait: %s", len(claimed), error)
+        for notification in claimed:
+            notification.last_error = str(error)[:300]
+        _mark([], claimed)
+        return 0, error
+    try:
         for notification in claimed:
             try:
                 notification.subject, notification.body = render_notification(notification)
@@ -223,17 +254,17 @@ def deliver_notifications(notification_ids):
                         headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
                         connection=mail,
                     ).send()
-            except Exception as error:  # noqa: BLE001 - recorded, then re-raised below
+            except Exception as error:  # noqa: BLE001 - recorded, then reported
                 logger.warning("notification %s not delivered: %s", notification.pk, error)
                 notification.last_error = str(error)[:300]
                 failed.append(notification)
                 first_error = first_error or error
             else:
                 sent.append(notification)
+    finally:
+        mail.close()
     _mark(sent, failed)
-    if first_error is not None:
-        raise first_error
-    return len(sent)
+    return len(sent), first_error
 
 
 def _mark(sent, failed):

@@ -35,10 +35,11 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     and a limited promotion's price only if they fit in what this shopper may still buy
     (earlier orders count; lines of the same promotion share the allowance, in cart
     order). Otherwise the next-best promotion applies to that line, or the list price,
-    never a refusal. One query, only when a limited promotion could apply; at checkout
-    `lock_shopper` makes two checkouts of the same shopper take turns.
+    never a refusal. One query, only when a limited promotion could apply, and one for
+    the flash sales' units left, only when one prices a line; at checkout `lock_shopper`
+    makes two checkouts of the same shopper take turns.
     """
-    left_in_sale, allowance = {}, None
+    left_in_sale, allowance = None, None
     streams = _live_stream_prices(items)
     prices = []
     for item in items:
@@ -51,8 +52,9 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
             if promotion is None:
                 break
             if promotion.units_cap is not None:
-                left = left_in_sale.setdefault(promotion.pk,
-                                               promotion.units_cap - promotion.units_sold)
+                if left_in_sale is None:
+                    left_in_sale = _units_left(schedule)
+                left = left_in_sale.get(promotion.pk, 0)
                 if item.quantity > left:
                     excluded.add(promotion.pk)
                     continue
@@ -69,6 +71,15 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
             break
         prices.append(price)
     return prices
+
+
+def _units_left(schedule):
+    """{flash sale id: units it has left}, read now: the schedule is cached, and its
+    counts are refreshed only for a sale's last units (one query, only when a flash sale
+    prices a line)."""
+    capped = [p.pk for p in schedule if p.units_cap is not None]
+    return {pk: cap - sold for pk, cap, sold in
+            Promotion.objects.filter(pk__in=capped).values_list("pk", "units_cap", "units_sold")}
 
 
 def _live_stream_prices(items):

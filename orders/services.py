@@ -103,7 +103,8 @@ def merge_carts(anonymous_cart, user_cart):
 
 def place_order(cart, *, shopper, address, payment_method, idempotency_key,
                 expected_total=None):
-    """Turn the cart into one order with a part per vendor, taking stock.
+    """Turn the cart (None: the shopper's) into one order with a part per vendor, taking
+    stock.
 
     Prices are `price_for` at this moment; nothing from the browser is a price. Stock is
     taken with conditional updates (orders/locks.py), so concurrent buyers never oversell.
@@ -139,9 +140,9 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
-    items = list(
-        cart.items.select_related("product__vendor").order_by("product_id") if cart else []
-    )
+    items = CartItem.objects.select_related("product__vendor").order_by("product_id")
+    # No cart given: the shopper's own, read with its items in the one query.
+    items = list(items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper))
     if not items:
         raise CheckoutProblem(EMPTY_CART, code="empty_cart")
     problems = [
@@ -205,7 +206,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
                                  to_status=Order.Status.CONFIRMED))
     OrderEvent.objects.bulk_create(events)
     notifications.notify_order_placed(order, parts)
-    cart.items.all().delete()
+    CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()  # what was ordered
 
     stock = take_stock({i.product_id: i.quantity for i in items})
     short = set(stock.short)

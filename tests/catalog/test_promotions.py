@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from catalog.models import Promotion
 from catalog.pricing import quote
 from catalog.promotion_models import unit_discount
-from orders import services
+from orders import promotions, services
 from orders.models import Address, Cart, CartItem, Order, OrderLine
 from tests.factories import ProductFactory, running_promotion
 
@@ -155,18 +155,47 @@ def test_a_flash_sale_prices_only_lines_that_fit_in_what_is_left(oranges, django
     assert quote(oranges).amount == Decimal("59.90")  # sold out: the pages say so at once
 
 
-def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(oranges,
-                                                                          django_user_model):
+def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
+    oranges, django_user_model
+):
     flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=2,
                               name="秒杀")
     late = buyer(django_user_model, oranges, quantity=2)
-    quote(oranges)  # the late buyer's page was priced while 2 were left...
+    shown = Decimal("59.80")  # the late buyer's page was priced while 2 were left...
     Promotion.objects.filter(pk=flash.pk).update(units_sold=1)  # ...then someone took one
 
+    with translation.override("en"):
+        with pytest.raises(services.CheckoutProblem) as changed:
+            checkout(*late, expected_total=shown)
+        told = changed.value.messages
+
+    assert told[0].startswith("Prices changed since you opened this page")
+    assert Order.objects.count() == 0
+    assert OrderLine.objects.get(
+        part__order=checkout(*late, expected_total=Decimal("119.80"))).unit_price == Decimal("59.90")
+
+
+def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
+    oranges, django_user_model, monkeypatch
+):
+    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=2,
+                              name="秒杀")
+    late = buyer(django_user_model, oranges, quantity=2)
+    read_units_left = promotions._units_left
+
+    def then_someone_takes_one(schedule):
+        left = read_units_left(schedule)  # 2 left when this checkout reads...
+        Promotion.objects.filter(pk=flash.pk).update(units_sold=1)  # ...one goes at once
+        return left
+
+    monkeypatch.setattr(promotions, "_units_left", then_someone_takes_one)
     with translation.override("en"):
         with pytest.raises(services.CheckoutProblem) as over:
             checkout(*late)
         told = over.value.messages
+    monkeypatch.undo()
+    # that update rolled back with the refused checkout; the other buyer's order stands
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=1)
 
     assert told == [
         "The flash sale “秒杀” has just sold out, so “秭归脐橙” is back at its normal price. "
@@ -242,7 +271,8 @@ def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
         translation.activate("en")
         try:
             start.wait()
-            results.append(checkout(user, address, cart))
+            # each was shown the flash price, as the checkout page does
+            results.append(checkout(user, address, cart, expected_total=Decimal("9.90")))
         except services.CheckoutProblem as problem:
             results.append(problem.messages)
         finally:
@@ -259,5 +289,5 @@ def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
     assert discounted.count() == flash.units_sold == 10
     assert all(line.unit_price == Decimal("9.90") for line in discounted)
     refused = [r for r in results if not isinstance(r, Order)]
-    assert len(refused) == 20
-    assert all("has just sold out" in r[0] for r in refused)
+    assert len(refused) == 20  # none pays the full price without seeing it first
+    assert all("has just sold out" in r[0] or r[0].startswith("Prices changed") for r in refused)

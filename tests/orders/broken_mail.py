@@ -6,3 +6,28 @@ class BrokenBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("mail server down")
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses one address (settings.REFUSED_ADDRESS) and takes the
+    rest into django.core.mail.outbox."""
+
+    def send_messages(self, email_messages):
+        from django.conf import settings
+        from django.core import mail
+
+        for message in email_messages:
+            if settings.REFUSED_ADDRESS in message.to:
+                raise ConnectionRefusedError(f"{settings.REFUSED_ADDRESS} refused")
+            mail.outbox.append(message)
+        return len(email_messages)
+
+
+class UnreachableBackend(BaseEmailBackend):
+    """A mail server nobody can connect to."""
+
+    def open(self):
+        raise ConnectionRefusedError("connection refused")
+
+    def send_messages(self, email_messages):
+        raise AssertionError("never reached")

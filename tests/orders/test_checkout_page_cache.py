@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from catalog.models import Product
+from catalog.models import Product, Promotion
 from catalog.page_cache import catalog_revision
 from orders import services
 from orders.models import Address, Cart, Order
@@ -98,3 +98,34 @@ def test_a_flash_sale_refreshes_the_pages_only_for_its_last_units(django_user_mo
     assert flash.units_sold == flash.units_cap
     page = shopper_page(product.get_absolute_url())
     assert "¥50.00" in page and "¥40.00" not in page
+
+
+def test_the_cart_prices_a_flash_sale_by_its_units_left_now(django_user_model):
+    """Other shoppers' checkouts leave the cached schedule's count behind (they refresh
+    it only for the sale's last units); the cart and checkout read what is left."""
+    product = ProductFactory(price=Decimal("50.00"), stock=500)
+    flash = running_promotion(product, value="20", units_cap=100)
+    buy(django_user_model, product, 1)  # the schedule is cached with 1 sold
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=80)  # others bought 79 more
+
+    order = buy(django_user_model, product, 30)  # more than the 20 left
+
+    line = order.parts.get().lines.get()
+    assert (line.unit_price, line.promotion_id) == (Decimal("50.00"), None)
+    flash.refresh_from_db()
+    assert flash.units_sold == 80
+
+
+def test_stock_is_taken_the_same_without_returning(django_user_model, monkeypatch):
+    """SQLite before 3.35 has no UPDATE … RETURNING: the ORM path takes the same stock
+    and refreshes the pages the same way."""
+    monkeypatch.setattr("orders.locks._update_can_return", lambda: False)
+    plenty, few = ProductFactory(stock=50), ProductFactory(stock=Product.FEW_LEFT + 1)
+    revision = catalog_revision()
+
+    buy(django_user_model, plenty, 2)
+    assert catalog_revision() == revision
+    buy(django_user_model, few, 1)
+    assert catalog_revision() != revision
+    assert [p.stock for p in Product.objects.filter(pk__in=[plenty.pk, few.pk]).order_by("pk")
+            ] == [48, Product.FEW_LEFT]

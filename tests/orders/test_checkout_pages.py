@@ -151,13 +151,13 @@ def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(s
     fill_cart(client, *[(product, 2) for product in products])
     form = checkout_form(client)
 
-    # session, user, cart, the chosen address, the cart's items with products and
-    # vendors, vendor members; one INSERT each for the order, parts, lines, events and
+    # session, user, the chosen address, the shopper's cart items with products and
+    # vendors (the cart joined in), vendor members; one INSERT each for the order, parts, lines, events and
     # notifications; the cart emptied; then one conditional UPDATE per product, and the
     # impact board's rollups moved in one upsert (and a savepoint around it all, since
     # the test runs in a transaction). A repeated key is caught by the order's unique
     # constraint, not by a query first.
-    with django_assert_num_queries(14 + session_reads + vendors):
+    with django_assert_num_queries(13 + session_reads + vendors):
         response = client.post(CHECKOUT, form)
 
     order = Order.objects.get()

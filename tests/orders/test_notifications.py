@@ -125,10 +125,11 @@ def test_each_failure_doubles_the_wait_up_to_the_limit(settings):
 
 
 def test_a_busy_store_queues_one_delivery_for_many_commits(
-    django_user_model, django_capture_on_commit_callbacks, monkeypatch
+    django_user_model, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     """Commits made while a delivery task waits in the queue queue no other: that one
     delivers them all when it starts."""
+    settings.NOTIFICATION_QUEUED_SECONDS = 600  # however slow the machine
     queued = []
     monkeypatch.setattr(deliver_pending_notifications_task, "apply_async",
                         lambda countdown: queued.append(countdown))
@@ -286,3 +287,47 @@ def test_delivering_a_batch_costs_the_same_queries_as_delivering_one(
     vendor_message = mail.outbox[-1]  # each vendor's message lists its own part's lines
     part = Notification.objects.get(pk=ids[-1]).part
     assert part.lines.get().product_name in vendor_message.body
+
+
+def test_a_refused_message_does_not_hold_up_the_others(django_user_model, settings):
+    order = make_order(django_user_model)
+    shopper_message = Notification.objects.get(order=order, recipient=order.shopper)
+    settings.EMAIL_BACKEND = "tests.orders.broken_mail.RefusingBackend"
+    settings.REFUSED_ADDRESS = "buyer@example.cn"
+
+    assert deliver_pending() == 2  # no exception: the vendors' messages went
+
+    shopper_message.refresh_from_db()
+    assert shopper_message.state == "pending" and "refused" in shopper_message.last_error
+    assert Notification.objects.filter(state="sent").count() == 2
+
+
+def test_a_large_backlog_is_handed_on_instead_of_running_past_the_time_limit(
+    django_user_model, monkeypatch
+):
+    for _ in range(3):
+        make_order(django_user_model)
+    monkeypatch.setattr("orders.notifications.DELIVERY_BATCH", 2)
+    handed_on = []
+    monkeypatch.setattr("orders.notifications.request_delivery", lambda: handed_on.append(1))
+
+    sent = deliver_pending(max_seconds=0)  # out of time after the first batch
+
+    assert (sent, handed_on) == (2, [1])
+    assert Notification.objects.filter(state="pending").count() == 7
+
+
+def test_an_unreachable_mail_server_leaves_every_message_waiting_for_its_retry(
+    django_user_model, settings
+):
+    make_order(django_user_model)
+    settings.EMAIL_BACKEND = "tests.orders.broken_mail.UnreachableBackend"
+
+    assert deliver_pending() == 0
+
+    waiting = Notification.objects.all()
+    assert {(n.state, n.attempts, n.last_error) for n in waiting} == {
+        ("pending", 1, "connection refused")}
+    assert all(n.claimed_until > timezone.now() + timedelta(seconds=25) for n in waiting)
+    assert deliver_pending() == 0  # not tried again before the wait is over
+    assert {n.attempts for n in Notification.objects.all()} == {1}
