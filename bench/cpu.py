@@ -36,6 +36,7 @@ def machine_busy_seconds():
     """CPU seconds the whole machine spent busy so far (all CPUs, /proc/stat): counts
     what `cpu_seconds_by_program` misses, such as PostgreSQL backends that a web worker
     replaced during the run (connections are renewed after CONN_MAX_AGE)."""
+    # user nice system idle iowait irq softirq steal (guest time is inside user already)
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle and iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    busy = sum(fields[:7]) - fields[3] - fields[4]  # steal: the hypervisor's, not ours
+    return busy / os.sysconf("SC_CLK_TCK")

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -444,9 +445,9 @@ def _orders_section(orders):
         f"{json.dumps(orders['notifications'])} (the worker delivers them in the background).",
         f"- CPU per order answered, by program (from /proc during the POSTs): "
         f"{_cpu(t.get('cpu_ms_per_order', {}))}; the whole machine was busy "
-        f"{t.get('machine_cpu_ms_per_order', '?')} ms per order (2 CPUs give 2,000 ms a "
-        f"second, so that is at most {_per_second(t.get('machine_cpu_ms_per_order'))} "
-        f"orders/s).",
+        f"{t.get('machine_cpu_ms_per_order', '?')} ms per order ({os.cpu_count()} CPUs give "
+        f"{os.cpu_count() * 1000:,} ms a second, so that is at most "
+        f"{_per_second(t.get('machine_cpu_ms_per_order'))} orders/s).",
         f"- Aim, {orders['aim_orders_per_second']} orders/s on 2 CPUs: "
         f"{_yes(orders['aim_met'])} ({t['orders_per_second']:,.1f}).",
     ]
@@ -461,11 +462,15 @@ def _cpu(per_program):
 
 
 def _rounds(orders):
-    return ", ".join(f"{x:,.1f}" for x in orders.get("throughput_rounds", [])) or "one"
+    rounds = orders.get("throughput_rounds", [])
+    if not rounds:
+        return "one"
+    return (", ".join(f"{x:,.1f}" for x in rounds)
+            + f" (median {statistics.median(rounds):,.1f})")
 
 
 def _per_second(ms_per_order):
-    return f"{2000 / ms_per_order:,.0f}" if ms_per_order else "?"
+    return f"{os.cpu_count() * 1000 / ms_per_order:,.0f}" if ms_per_order else "?"
 
 
 def _yes(flag):

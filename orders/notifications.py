@@ -238,6 +238,7 @@ def _send(notification_ids):
         mail.open()
     except Exception as error:  # noqa: BLE001 - the mail server is down: all wait to retry
         logger.warning("mail server unreachable, %s notifications wait: %s", len(claimed), error)
+        _close(mail)  # a half-open connection (TLS or login refused) lets its socket go
         for notification in claimed:
             notification.last_error = str(error)[:300]
         _mark([], claimed)
@@ -262,9 +263,16 @@ def _send(notification_ids):
             else:
                 sent.append(notification)
     finally:
-        mail.close()
-    _mark(sent, failed)
+        _close(mail)
+        _mark(sent, failed)  # whatever happens, what went out is recorded as sent
     return len(sent), first_error
+
+
+def _close(mail):
+    try:
+        mail.close()
+    except Exception:  # noqa: BLE001 - the messages went; a failed QUIT changes nothing
+        logger.warning("closing the mail connection failed", exc_info=True)
 
 
 def _mark(sent, failed):

@@ -30,6 +30,8 @@ ORDER_TRANSITIONS = {
 }
 PRICES_CHANGED = _("Prices changed since you opened this page: a promotion started or "
                    "ended. Here are the prices now; place the order again to accept them.")
+CART_CHANGED = _("Your cart changed in another window while you were checking out. Check "
+                 "it and place the order again.")
 SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
 
 
@@ -117,10 +119,10 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key,
         with transaction.atomic():
             return _place_order(cart, shopper, address, payment_method, idempotency_key,
                                 expected_total)
-    except CheckoutProblem as problem:
-        # The cart is empty because this very checkout already made its order.
-        empty = getattr(problem, "code", None) == "empty_cart"
-        existing = empty and _order_with_key(shopper, idempotency_key)
+    except CheckoutProblem:
+        # This very checkout already made its order (a double click, a retried POST):
+        # whatever the cart holds now, that order is the answer.
+        existing = _order_with_key(shopper, idempotency_key)
         if existing:
             return existing
         raise
@@ -140,7 +142,8 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
-    items = CartItem.objects.select_related("product__vendor").order_by("product_id")
+    # In the cart page's order: a flash sale's last units go to the same lines there and here.
+    items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
     # No cart given: the shopper's own, read with its items in the one query.
     items = list(items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper))
     if not items:
@@ -206,7 +209,9 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
                                  to_status=Order.Status.CONFIRMED))
     OrderEvent.objects.bulk_create(events)
     notifications.notify_order_placed(order, parts)
-    CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()  # what was ordered
+    emptied, _ = CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()
+    if emptied != len(items):  # another window's checkout took these items meanwhile
+        raise CheckoutProblem(CART_CHANGED, code="cart_changed")
 
     stock = take_stock({i.product_id: i.quantity for i in items})
     short = set(stock.short)

@@ -11,6 +11,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.models import Promotion
@@ -162,6 +163,7 @@ def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
                               name="秒杀")
     late = buyer(django_user_model, oranges, quantity=2)
     shown = Decimal("59.80")  # the late buyer's page was priced while 2 were left...
+    assert quote(oranges).amount == Decimal("29.90")  # (the schedule is cached so)
     Promotion.objects.filter(pk=flash.pk).update(units_sold=1)  # ...then someone took one
 
     with translation.override("en"):
@@ -291,3 +293,26 @@ def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
     refused = [r for r in results if not isinstance(r, Order)]
     assert len(refused) == 20  # none pays the full price without seeing it first
     assert all("has just sold out" in r[0] or r[0].startswith("Prices changed") for r in refused)
+
+
+def test_the_cart_and_checkout_give_a_flash_sales_last_units_to_the_same_lines(
+    client, django_user_model
+):
+    navel, summer = (ProductFactory(name=n, price=Decimal("50.00"), stock=10)
+                     for n in ("秭归脐橙", "秭归夏橙"))
+    flash = running_promotion(navel, summer, kind="special_price", value="30.00", units_cap=3)
+    user, address, cart = buyer(django_user_model)
+    CartItem.objects.create(cart=cart, product=summer, quantity=2)  # added first
+    CartItem.objects.create(cart=cart, product=navel, quantity=2)
+    client.force_login(user)
+
+    page = client.get(reverse("orders:checkout"), HTTP_ACCEPT_LANGUAGE="en")
+    shown = page.context["cart"].total
+    order = checkout(user, address, None, expected_total=shown)
+
+    assert shown == Decimal("160.00")  # the first line has the sale's price, the second not
+    prices = dict(OrderLine.objects.filter(part__order=order)
+                  .values_list("product_name", "unit_price"))
+    assert prices == {"秭归夏橙": Decimal("30.00"), "秭归脐橙": Decimal("50.00")}
+    flash.refresh_from_db()
+    assert flash.units_sold == 2

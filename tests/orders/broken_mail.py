@@ -31,3 +31,16 @@ class UnreachableBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise AssertionError("never reached")
+
+
+class QuitFailsBackend(BaseEmailBackend):
+    """A mail server that takes every message, then drops the line at QUIT."""
+
+    def send_messages(self, email_messages):
+        from django.core import mail
+
+        mail.outbox.extend(email_messages)
+        return len(email_messages)
+
+    def close(self):
+        raise ConnectionResetError("connection reset at QUIT")

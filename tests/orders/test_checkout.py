@@ -242,3 +242,66 @@ def test_fifty_buyer_processes_on_the_embedded_sqlite_never_oversell(tmp_path):
     assert result["told"] == ["“最后的秭归脐橙” is sold out."]
     assert result["notifications_sent"] == 10
     assert result["exit_codes"] == [0]
+
+
+def test_a_retried_checkout_returns_its_order_whatever_was_added_to_the_cart_since(
+    shopper, address
+):
+    cart = Cart.objects.create(user=shopper)
+    services.add_to_cart(cart, ProductFactory(stock=5), 1)
+    first = checkout(cart, shopper, address, key="k" * 32)
+    services.add_to_cart(cart, ProductFactory(stock=5), 1)  # in another window, meanwhile
+
+    again = checkout(cart, shopper, address, key="k" * 32)  # the first POST, retried
+
+    assert again == first
+    assert Order.objects.count() == 1 and cart.items.count() == 1  # the new item stays
+
+
+def check_out_in_two_windows_at_once(shopper, address):
+    """Both windows POST together, each with its own idempotency key: what each got."""
+    start, outcomes = threading.Barrier(2), []
+
+    def window(key):
+        try:
+            start.wait()
+            outcomes.append(services.place_order(
+                None, shopper=shopper, address=address, payment_method="cod",
+                idempotency_key=key))
+        except services.CheckoutProblem as problem:
+            outcomes.append(getattr(problem, "code", None))
+        except Exception as error:  # noqa: BLE001 - shown by the assertions
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=window, args=(uuid.uuid4().hex,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="real parallel checkouts need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_windows_checking_out_the_same_cart_make_one_order(django_user_model):
+    """Two tabs, two idempotency keys, one cart: whichever commits first orders it; the
+    other is refused (its items are gone), never a second order of the same items."""
+    for trial in range(8):
+        shopper = django_user_model.objects.create_user(f"two-tabs-{trial}")
+        address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
+                                         province="湖北省", city="武汉市", district="江汉区",
+                                         street="解放大道 1 号")
+        product = ProductFactory(stock=10)
+        services.add_to_cart(Cart.objects.create(user=shopper), product, 2)
+
+        outcomes = check_out_in_two_windows_at_once(shopper, address)
+
+        assert Order.objects.filter(shopper=shopper).count() == 1, outcomes
+        orders = [o for o in outcomes if isinstance(o, Order)]
+        refusals = [o for o in outcomes if not isinstance(o, Order)]
+        assert len(orders) == 1 and len(refusals) == 1, outcomes
+        assert refusals[0] in {"cart_changed", "empty_cart"}, outcomes
+        product.refresh_from_db()
+        assert product.stock == 8

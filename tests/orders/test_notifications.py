@@ -331,3 +331,15 @@ def test_an_unreachable_mail_server_leaves_every_message_waiting_for_its_retry(
     assert all(n.claimed_until > timezone.now() + timedelta(seconds=25) for n in waiting)
     assert deliver_pending() == 0  # not tried again before the wait is over
     assert {n.attempts for n in Notification.objects.all()} == {1}
+
+
+def test_messages_that_went_out_are_sent_even_if_the_connection_fails_at_the_end(
+    django_user_model, settings
+):
+    make_order(django_user_model)
+    settings.EMAIL_BACKEND = "tests.orders.broken_mail.QuitFailsBackend"
+
+    assert deliver_pending() == 3
+
+    assert len(mail.outbox) == 3
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
