@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, services
 from orders.forms import CheckoutForm
@@ -86,7 +87,19 @@ def order_cancel(request, number):
 
 @login_required
 def inbox(request):
-    """The site's inbox: every message delivered to this shopper or vendor member."""
+    """The site's inbox: every message delivered to this shopper or vendor member. Opening
+    it reads them all: those new until now are marked as such once."""
     messages_sent = selectors.inbox_for(request.user)
     page = Paginator(messages_sent, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "orders/inbox.html", {"page": page})
+    new = services.mark_inbox_read(request.user)
+    return render(request, "orders/inbox.html", {"page": page, "new": new})
+
+
+@require_GET
+def inbox_link(request):
+    """The header's link to the inbox with the count of unread messages (loaded by htmx,
+    so pages stay cacheable; nothing for a visitor who is not signed in)."""
+    if not request.user.is_authenticated:
+        return HttpResponse("")
+    return render(request, "orders/partials/inbox_link.html",
+                  {"count": selectors.unread_count(request.user)})

@@ -322,6 +322,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When its recipient opened the inbox with it there; until then the header counts it.
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -129,6 +129,11 @@ def inbox_for(user):
     )
 
 
+def unread_count(user):
+    """Delivered messages this user has not seen in the inbox yet (the header's badge)."""
+    return inbox_for(user).filter(read_at__isnull=True).count()
+
+
 def vendor_parts(vendor):
     """One shop's order parts, newest order first, with what the list and page show."""
     return (

@@ -13,7 +13,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import schedule_at
 from orders import impact, notifications, promotions
 from orders.locks import return_stock, take_stock
-from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
 
 NOT_AVAILABLE = _("“%(product)s” is no longer on sale.")
@@ -397,3 +397,14 @@ def _set_part_status(part, new_status, by, note=""):
     OrderEvent.objects.create(order_id=part.order_id, part=part, from_status=part.status,
                               to_status=new_status, by=by, note=note)
     part.status = new_status
+
+
+def mark_inbox_read(user):
+    """Every delivered message of `user` counts as read from now on (the inbox shows
+    them all, newest first). Returns the ids that were unread until now."""
+    unread = Notification.objects.filter(recipient=user, state=Notification.State.SENT,
+                                         read_at__isnull=True)
+    ids = set(unread.values_list("pk", flat=True))
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+    return ids

@@ -12,6 +12,7 @@ urlpatterns = [
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/", checkout_views.order_history, name="history"),
     path("accounts/inbox/", checkout_views.inbox, name="inbox"),
+    path("accounts/inbox/link/", checkout_views.inbox_link, name="inbox_link"),
     path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", checkout_views.order_cancel, name="cancel"),
     path("impact/", impact_views.board, name="impact"),

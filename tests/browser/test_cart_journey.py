@@ -93,4 +93,14 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
     assert oranges.vendor.name in parts and crayfish.vendor.name in parts
     assert parts.count("待发货") == 2  # awaiting shipment, each part on its own
     screenshot(page, "08-order-placed-phone-zh")
+
+    # The confirmation went out on commit: the header counts it until the inbox is opened.
+    page.wait_for_function(
+        "document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'")
+    page.locator(".inbox-link").click()
+    page.wait_for_url("**/accounts/inbox/")
+    assert page.locator(".inbox-message .badge-new").count() == 1
+    assert "已提交" in page.locator(".inbox-message strong").first.inner_text()
+    assert page.locator(".inbox-link .cart-count").count() == 0  # read now
+    screenshot(page, "08b-inbox-new-message-phone-zh")
     context.close()

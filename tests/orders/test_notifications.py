@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -343,3 +344,33 @@ def test_messages_that_went_out_are_sent_even_if_the_connection_fails_at_the_end
 
     assert len(mail.outbox) == 3
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_the_header_counts_new_messages_until_the_inbox_is_opened(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(django_user_model)  # delivered: one message for the shopper
+    make_order(django_user_model)  # another shopper's, not delivered yet
+    client.force_login(order.shopper)
+
+    link = client.get("/accounts/inbox/link/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert link.strip() == 'Messages <span class="cart-count" title="1 new message">1</span>'
+
+    inbox = client.get("/accounts/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="badge badge-new">New</span>' in inbox  # marked once...
+    assert '<span class="cart-count"' not in client.get("/accounts/inbox/link/").content.decode()
+    again = client.get("/accounts/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "badge-new" not in again  # ...then read
+
+
+def test_a_visitor_who_is_not_signed_in_gets_no_inbox_link(client):
+    response = client.get("/accounts/inbox/link/")
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_signed_in_pages_link_the_inbox_and_load_its_count(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("shopper"))
+    html = client.get("/products/").content.decode()
+    assert 'hx-get="/accounts/inbox/link/"' in html
+    assert 'hx-get="/accounts/inbox/link/"' not in Client().get("/products/").content.decode()
