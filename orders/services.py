@@ -399,12 +399,11 @@ def _set_part_status(part, new_status, by, note=""):
     part.status = new_status
 
 
-def mark_inbox_read(user):
-    """Every delivered message of `user` counts as read from now on (the inbox shows
-    them all, newest first). Returns the ids that were unread until now."""
-    unread = Notification.objects.filter(recipient=user, state=Notification.State.SENT,
-                                         read_at__isnull=True)
-    ids = set(unread.values_list("pk", flat=True))
+def mark_read(user, notifications):
+    """The messages of `user` among `notifications` (those an inbox page shows) count as
+    read from now on. Returns the ids of those that were unread until now."""
+    ids = {n.pk for n in notifications if n.read_at is None}
     if ids:
-        Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        Notification.objects.filter(pk__in=ids, recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now())
     return ids

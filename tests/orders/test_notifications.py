@@ -355,7 +355,8 @@ def test_the_header_counts_new_messages_until_the_inbox_is_opened(
     client.force_login(order.shopper)
 
     link = client.get("/accounts/inbox/link/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert link.strip() == 'Messages <span class="cart-count" title="1 new message">1</span>'
+    assert link.strip() == ('Messages <span class="cart-count" aria-hidden="true">1</span>'
+                            '<span class="visually-hidden">1 new message</span>')
 
     inbox = client.get("/accounts/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'class="badge badge-new">New</span>' in inbox  # marked once...
@@ -364,9 +365,30 @@ def test_the_header_counts_new_messages_until_the_inbox_is_opened(
     assert "badge-new" not in again  # ...then read
 
 
-def test_a_visitor_who_is_not_signed_in_gets_no_inbox_link(client):
+def test_a_visitor_no_longer_signed_in_leaves_the_link_as_it_was(client):
     response = client.get("/accounts/inbox/link/")
-    assert (response.status_code, response.content) == (200, b"")
+    assert (response.status_code, response.content) == (204, b"")  # htmx swaps nothing
+
+
+def test_the_inbox_reads_the_messages_its_page_shows_and_no_others(
+    client, django_user_model, settings
+):
+    shopper = django_user_model.objects.create_user("many-messages", email="m@example.cn")
+    Notification.objects.bulk_create([
+        Notification(recipient=shopper, kind=Notification.Kind.VENDOR_APPROVED,
+                     state=Notification.State.SENT, subject=f"消息 {i}", sent_at=timezone.now(),
+                     dedupe_key=f"many-{i}")
+        for i in range(25)
+    ])
+    client.force_login(shopper)
+
+    second = client.get("/accounts/inbox/?page=2").content.decode()  # the 5 oldest
+
+    assert second.count("badge-new") == 5
+    assert Notification.objects.filter(read_at__isnull=True).count() == 20
+    first = client.get("/accounts/inbox/").content.decode()
+    assert first.count("badge-new") == 20  # still new: nobody had seen them
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
 
 
 def test_signed_in_pages_link_the_inbox_and_load_its_count(client, django_user_model):
