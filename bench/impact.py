@@ -54,7 +54,8 @@ def bench_lines():
 
 
 def add_orders(count, start):
-    """`count` one-line orders numbered from `start`, in three INSERT … SELECT."""
+    """`count` one-line orders numbered from `start`, in three INSERT … SELECT (parameters
+    cast: the connection binds them on the server, where a bare number is ambiguous)."""
     shopper, _ = get_user_model().objects.get_or_create(username="bench-impact-shopper")
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM livestream_livestream ORDER BY id LIMIT 1")
@@ -77,10 +78,10 @@ def add_orders(count, start):
                 mobile, total, weight_g, idempotency_key, created_at, updated_at)
             SELECT 'BI' || lpad(g::text, 12, '0'), %s,
                    CASE WHEN g %% 3 = 0 THEN 'confirmed' ELSE 'completed' END, 'cod',
-                   '{}'::jsonb, '13900000000', 0, 0, %s || g,
+                   '{}'::jsonb, '13900000000', 0, 0, %s::text || g,
                    now() - (g %% 60) * interval '1 day' - (g %% 86400) * interval '1 second',
                    now()
-            FROM generate_series(%s, %s) AS g""",
+            FROM generate_series(%s::bigint, %s::bigint) AS g""",
                        [shopper.pk, KEY_PREFIX, start, start + count - 1])
         cursor.execute("""
             INSERT INTO orders_orderpart (order_id, vendor_id, status, subtotal, weight_g,
@@ -88,8 +89,8 @@ def add_orders(count, start):
             SELECT o.id, p.vendor_id, 'delivered', p.price * (1 + o.id %% 3),
                    p.net_weight_g * (1 + o.id %% 3), '', ''
             FROM orders_order o
-            JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s
-            WHERE o.number LIKE 'BI%%' AND o.id > %s""",
+            JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
+            WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
                        [products, last_order])
         cursor.execute("""
             INSERT INTO orders_orderline (part_id, product_id, product_name, pack_size,
@@ -97,11 +98,11 @@ def add_orders(count, start):
                 origin_county_id)
             SELECT pt.id, p.id, p.name, p.pack_size, p.price, 1 + pt.order_id %% 3,
                    p.price * (1 + pt.order_id %% 3), p.net_weight_g * (1 + pt.order_id %% 3),
-                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s END, p.category_id,
+                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s::bigint END, p.category_id,
                    p.origin_county_id
             FROM orders_orderpart pt JOIN orders_order o ON o.id = pt.order_id
-            JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s
-            WHERE o.number LIKE 'BI%%' AND o.id > %s""",
+            JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
+            WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
                        [stream_id, products, last_order])
 
 

@@ -57,6 +57,7 @@ from django.db.models import Count, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
+from bench import wrk  # noqa: E402
 from bench.cpu import cpu_seconds_by_program, machine_busy_seconds  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
@@ -366,6 +367,15 @@ def wrk_summary(load):
     }
 
 
+def floor_rps(client, args):
+    """The bare Django view's req/s on the same gunicorn for 3 s, right before a round:
+    how fast the host is at that moment (it varies by a third from hour to hour here)."""
+    load = wrk.run(f"http://{client.host}:{client.port}/__floor__/",
+                   argparse.Namespace(threads=args.wrk_threads, connections=args.connections,
+                                      duration="3s"), warm=None)
+    return wrk.summary(load)["rps"]
+
+
 # --- The two measurements ---------------------------------------------------------------
 
 
@@ -382,6 +392,7 @@ def throughput(client, run, args, label="t"):
     buyers = make_buyers(run, label, carts)
     log(f"throughput: {len(buyers)} buyers, products {ids} (vendors "
         f"{sorted({p.vendor_id for p in products})}); wrk for {args.duration}")
+    floor = floor_rps(client, args)
     before = stock_of(ids)
     load = fire_with_wrk(client, buyers, args)
     time.sleep(2)  # the checkouts wrk left in flight finish on the server
@@ -414,11 +425,12 @@ def throughput(client, run, args, label="t"):
     }
     checks["zero_oversell"] = (checks["stock_taken_equals_units_ordered"]
                                and checks["stock_never_negative"])
-    result |= {"buyers": len(buyers), "threads": args.connections, "products": ids,
+    result |= {"floor_rps": floor, "buyers": len(buyers), "threads": args.connections,
+               "products": ids,
                "vendors": len({p.vendor_id for p in products}),
                "lines_per_order": round(sum(len(c) for c in carts) / len(carts), 2),
                "checks": checks}
-    log(f"throughput: {result['orders_per_second']} orders/s, p50 {result['p50_ms']} ms, "
+    log(f"throughput: {result['orders_per_second']} orders/s (floor {floor:,.0f} req/s), p50 {result['p50_ms']} ms, "
         f"p99 {result['p99_ms']} ms, {result['errors']} errors, checks {checks}")
     return result
 
@@ -517,6 +529,7 @@ def main():
         "elapsed_seconds": round(time.perf_counter() - started, 1),
         "throughput": first,
         "throughput_rounds": [r["orders_per_second"] for r in rounds],
+        "throughput_round_floors": [r["floor_rps"] for r in rounds],
         "race": second,
         "notifications": notifications_state(run),
         "aim_orders_per_second": 150,

@@ -430,7 +430,9 @@ def _orders_section(orders):
         f"{r['ordered']:,} | {r['sold_out']} | {r['errors']} | {r['orders_per_second']:,.1f} "
         f"| {r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |",
         "",
-        f"- Throughput rounds, orders/s: {_rounds(orders)}; the table shows the best.",
+        f"- Throughput rounds, orders/s: {_rounds(orders)}; the table shows the best. The "
+        "floor (the bare Django view on the same gunicorn for 3 s right before the round) "
+        "shows how fast the shared host was at that moment.",
         f"- Throughput: {t['ordered']:,} orders answered in {t['seconds']} s of POSTs; orders "
         f"in the database {tc['orders_created']:,} (those answered, plus at most one per "
         f"connection still in flight when wrk stopped; no buyer sent twice): "
@@ -465,8 +467,10 @@ def _rounds(orders):
     rounds = orders.get("throughput_rounds", [])
     if not rounds:
         return "one"
-    return (", ".join(f"{x:,.1f}" for x in rounds)
-            + f" (median {statistics.median(rounds):,.1f})")
+    floors = orders.get("throughput_round_floors")
+    shown = (", ".join(f"{x:,.1f}" for x in rounds) if not floors else ", ".join(
+        f"{x:,.1f} (floor {f:,.0f} req/s)" for x, f in zip(rounds, floors, strict=True)))
+    return shown + f"; median {statistics.median(rounds):,.1f}"
 
 
 def _per_second(ms_per_order):

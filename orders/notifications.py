@@ -25,7 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -281,12 +281,34 @@ def _mark(sent, failed):
     now = timezone.now()
     with transaction.atomic():
         if sent:
-            Notification.objects.filter(pk__in=[n.pk for n in sent]).update(
-                state=Notification.State.SENT, sent_at=now, claimed_until=None, last_error="")
-            Notification.objects.bulk_update(sent, ["subject", "body"])
+            _mark_sent(sent, now)
         for notification in failed:
             notification.claimed_until = now + retry_delay(notification.attempts + 1)
         Notification.objects.bulk_update(failed, ["claimed_until", "last_error"])
+
+
+def _mark_sent(notifications, now):
+    """One UPDATE … FROM unnest(…) on PostgreSQL: bulk_update's CASE per row and column
+    cost the worker more than sending the mail did. Elsewhere the ORM's two statements."""
+    if connection.vendor != "postgresql":
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+            state=Notification.State.SENT, sent_at=now, claimed_until=None, last_error="")
+        Notification.objects.bulk_update(notifications, ["subject", "body"])
+        return
+    quote, meta = connection.ops.quote_name, Notification._meta
+    table = quote(meta.db_table)
+    state, sent_at, claimed_until, last_error, subject, body, pk = (
+        quote(meta.get_field(name).column)
+        for name in ("state", "sent_at", "claimed_until", "last_error", "subject", "body", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {state} = %s, {sent_at} = %s, {claimed_until} = NULL, "
+            f"{last_error} = '', {subject} = sent.subject, {body} = sent.body "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS sent(id, subject, body) "
+            f"WHERE {table}.{pk} = sent.id",
+            [Notification.State.SENT.value, now, [n.pk for n in notifications],
+             [n.subject for n in notifications], [n.body for n in notifications]],
+        )
 
 
 def deliver_notification(notification_id):

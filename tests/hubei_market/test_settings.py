@@ -66,3 +66,20 @@ def test_a_server_given_a_real_database_is_not_in_debug_mode_by_accident():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def _prepare_threshold(**env):
+    result = manage(
+        "shell", "-c",
+        "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; "
+        "print(o['server_side_binding'], o['prepare_threshold'])",
+        **PRODUCTION, **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1]
+
+
+def test_postgresql_keeps_the_plans_of_repeated_statements_unless_told_not_to():
+    assert _prepare_threshold() == "True 5"
+    # Behind a PgBouncer in transaction mode: no prepared statements at all.
+    assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="off") == "True None"
