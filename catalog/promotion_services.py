@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Promotion, PromotionReminder
 from catalog.page_cache import bump_catalog_revision
+from hubei_market.db import update_by_ids
 
 ALREADY_ENDED = _("This promotion has ended.")
 
@@ -70,7 +71,7 @@ def sweep_promotions(now=None):
                                   "ends_at": timezone.localtime(promotion.ends_at)
                                   .strftime("%Y-%m-%d %H:%M"),
                                   "path": promotion.get_absolute_url()})
-        PromotionReminder.objects.filter(pk__in=[r.pk for r in due]).update(sent_at=now)
+        update_by_ids(PromotionReminder, [r.pk for r in due], sent_at=now)
         result.reminded = len(due)
     if result.started or result.ended:
         bump_catalog_revision()  # pages rendered before the boundary re-render now

@@ -96,16 +96,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Prepared statements: a statement a connection ran DATABASE_PREPARE_THRESHOLD times
     # is parsed and planned once from then on (psycopg's automatic preparation, which
     # needs server-side binding). A checkout's dozen statements cost PostgreSQL about 40 %
-    # less CPU, and Python less quoting (bench/analysis.md). Behind a PgBouncer in
-    # transaction mode without max_prepared_statements, set it to "off".
-    _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    # less CPU (bench/analysis.md). "off" behind a PgBouncer in transaction mode without
+    # max_prepared_statements. Server-side binding takes at most 65,535 parameters per
+    # statement: long lists of ids go in batches (hubei_market/db.py).
+    _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,
-        "prepare_threshold": None if _prepare_threshold == "off" else int(_prepare_threshold),
+        "prepare_threshold": (None if _prepare_threshold in ("off", "none", "")
+                              else int(_prepare_threshold)),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hubei_market.db import update_by_ids
 from livestream import counters
 from livestream.models import LiveStream, StreamReminder
 
@@ -82,6 +83,6 @@ def sweep_streams(now=None):
                                   "host_title": stream.host_title,
                                   "starts_at": timezone.localtime(stream.scheduled_start)
                                   .strftime("%Y-%m-%d %H:%M")})
-        StreamReminder.objects.filter(pk__in=[r.pk for r in due]).update(sent_at=now)
+        update_by_ids(StreamReminder, [r.pk for r in due], sent_at=now)
         reminded = len(due)
     return {"started": started, "ended": ended, "reminded": reminded}

@@ -297,9 +297,10 @@ def _mark_sent(notifications, now):
         return
     quote, meta = connection.ops.quote_name, Notification._meta
     table = quote(meta.db_table)
-    state, sent_at, claimed_until, last_error, subject, body, pk = (
+    state, sent_at, claimed_until, last_error, subject, body = (
         quote(meta.get_field(name).column)
-        for name in ("state", "sent_at", "claimed_until", "last_error", "subject", "body", "id"))
+        for name in ("state", "sent_at", "claimed_until", "last_error", "subject", "body"))
+    pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {state} = %s, {sent_at} = %s, {claimed_until} = NULL, "

@@ -159,3 +159,23 @@ def test_the_promotions_page_runs_a_fixed_number_of_queries(client, season, extr
     # the cached page is good
     with django_assert_num_queries(3):
         assert client.get(reverse("catalog:promotions")).status_code == 200
+
+
+def test_a_promotion_with_seventy_thousand_reminders_tells_everyone_in_one_sweep(season,
+                                                                               django_user_model):
+    """More reminders than one PostgreSQL statement takes parameters (65,535)."""
+    _on_now, soon, _oranges, _tea = season
+    users = django_user_model.objects.bulk_create(
+        django_user_model(username=f"fan{i}") for i in range(70_000))
+    if users[0].pk is None:  # backends that return no ids from a bulk INSERT
+        users = list(django_user_model.objects.filter(username__startswith="fan"))
+    PromotionReminder.objects.bulk_create(
+        PromotionReminder(promotion=soon, user=user) for user in users)
+
+    with time_machine.travel(soon.starts_at + timedelta(seconds=30), tick=False):
+        swept = sweep_promotions()
+        again = sweep_promotions()
+
+    assert (swept.reminded, again.reminded) == (70_000, 0)
+    assert not PromotionReminder.objects.filter(sent_at=None).exists()
+    assert Notification.objects.filter(kind="promotion_started").count() == 70_000

@@ -15,7 +15,8 @@ PRODUCTION = {
 }
 
 
-IGNORED_ENV = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+IGNORED_ENV = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE",
+               "DATABASE_PREPARE_THRESHOLD")
 
 
 def manage(*args, **env):
@@ -83,3 +84,5 @@ def test_postgresql_keeps_the_plans_of_repeated_statements_unless_told_not_to():
     assert _prepare_threshold() == "True 5"
     # Behind a PgBouncer in transaction mode: no prepared statements at all.
     assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="off") == "True None"
+    assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="OFF") == "True None"
+    assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="2") == "True 2"
