@@ -100,9 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Prepared statements: a statement a connection ran DATABASE_PREPARE_THRESHOLD times
     # is parsed and planned once from then on (psycopg's automatic preparation, which
     # needs server-side binding). A checkout's dozen statements cost PostgreSQL about 40 %
-    # less CPU (bench/analysis.md). "off" behind a PgBouncer in transaction mode without
-    # max_prepared_statements. Server-side binding takes at most 65,535 parameters per
-    # statement: long lists of ids go in batches (hubei_market/db.py).
+    # less CPU (bench/analysis.md). A ROLLBACK forgets them (psycopg), so a refused
+    # checkout costs its connection the preparing again. "off" behind a PgBouncer in
+    # transaction mode without max_prepared_statements. Server-side binding takes at most
+    # 65,535 parameters per statement: long lists of ids go in batches (hubei_market/db.py).
     _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
