@@ -32,7 +32,14 @@ class AddToCartForm(QuantityForm):
     stream = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 
+EMAIL_TAKEN = _("An account already uses this email. Sign in, or reset your password if "
+                "you forgot it.")
+
+
 class SignUpForm(UserCreationForm):
+    """A new shopper's account: a username, an email no other account uses (whatever its
+    case: the email is how a password is reset), and a password."""
+
     email = forms.EmailField(
         label=_("Email"), help_text=_("For order confirmations and password reset.")
     )
@@ -40,6 +47,12 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model()._default_manager.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
 
 
 def _choices(names, empty_label):

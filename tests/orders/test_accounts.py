@@ -33,6 +33,35 @@ def test_sign_up_with_a_weak_password_says_why_and_creates_nothing(client):
     assert get_user_model().objects.count() == 0
 
 
+def test_sign_up_with_an_email_another_account_uses_is_refused_whatever_its_case(
+    client, django_user_model
+):
+    django_user_model.objects.create_user("first", email="Shared@Example.cn")
+
+    response = client.post(reverse("orders:sign_up"), {
+        "username": "second", "email": "shared@EXAMPLE.cn",
+        "password1": "a-long-passphrase-2020", "password2": "a-long-passphrase-2020",
+    }, **EN)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"email": [
+        "An account already uses this email. Sign in, or reset your password if you forgot it."]}
+    assert list(django_user_model.objects.values_list("username", flat=True)) == ["first"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_email_taken_error_is_in_chinese_for_a_chinese_browser(client, django_user_model):
+    django_user_model.objects.create_user("first", email="shared@example.cn")
+
+    response = client.post(reverse("orders:sign_up"), {
+        "username": "second", "email": "SHARED@example.cn",
+        "password1": "a-long-passphrase-2020", "password2": "a-long-passphrase-2020",
+    }, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.context["form"].errors["email"] == [
+        "此邮箱已被其他账户使用。请直接登录；如果忘了密码，可以重置密码。"]
+
+
 def test_repeated_failed_sign_ins_are_locked_out_even_with_the_right_password(
     client, django_user_model, settings
 ):
