@@ -1,8 +1,6 @@
-import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.urls import reverse
 
 from orders.models import Address
@@ -86,21 +84,6 @@ def test_the_admin_sign_in_is_throttled_the_same_way(client, django_user_model, 
                            {"username": "boss", "password": "the-right-password-1"})
 
     assert response.status_code == 429
-
-
-def test_password_reset_by_email(client, django_user_model):
-    django_user_model.objects.create_user("forgetful", email="f@example.cn", password="old-pw-1x")
-
-    client.post(reverse("password_reset"), {"email": "f@example.cn"}, **EN)
-
-    assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body)[1]
-    form_page = client.get(link, follow=True)
-    response = client.post(form_page.redirect_chain[-1][0], {
-        "new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase",
-    })
-    assert response.status_code == 302
-    assert django_user_model.objects.get().check_password("a-brand-new-passphrase")
 
 
 @pytest.mark.parametrize("mobile", ["1381234567", "23812345678", "12812345678", "abc"])
