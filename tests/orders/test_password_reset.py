@@ -85,7 +85,7 @@ def test_a_known_and_an_unknown_email_get_their_answer_in_the_same_time(
     assert Notification.objects.filter(kind=Notification.Kind.PASSWORD_RESET,
                                        state=Notification.State.PENDING).count() == 5
     # The first message queued a delivery; the others found it queued, not started yet.
-    assert worker_elsewhere == [{"countdown": 0.5}]
+    assert len(worker_elsewhere) == 1
 
 
 def test_the_worker_sends_one_mail_whose_link_sets_a_new_password(
