@@ -1,9 +1,10 @@
-"""Shopper accounts: sign up and the address book (sign-in, sign-out and password reset
-are Django's own views, with our templates)."""
+"""Shopper accounts: sign up, password reset and the address book (sign-in, sign-out and
+the rest of the reset are Django's own views, with our templates)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders import services
-from orders.forms import AddressForm, SignUpForm
+from orders.forms import AddressForm, OutboxPasswordResetForm, SignUpForm
 
 
 def _safe_next(request, default):
@@ -31,6 +32,11 @@ def sign_up(request):
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect(_safe_next(request, "orders:history"))
     return render(request, "registration/sign_up.html", {"form": form})
+
+
+# Mounted before django.contrib.auth.urls, under the same name: the email goes through
+# the outbox (see OutboxPasswordResetForm).
+password_reset = PasswordResetView.as_view(form_class=OutboxPasswordResetForm)
 
 
 @login_required

@@ -2,10 +2,10 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from orders import regions
+from orders import notifications, regions
 from orders.models import MAINLAND_MOBILE, Address, Order
 
 MAX_QUANTITY = 999
@@ -32,7 +32,14 @@ class AddToCartForm(QuantityForm):
     stream = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 
+EMAIL_TAKEN = _("An account already uses this email. Sign in, or reset your password if "
+                "you forgot it.")
+
+
 class SignUpForm(UserCreationForm):
+    """A new shopper's account: a username, an email no other account uses (whatever its
+    case: the email is how a password is reset), and a password."""
+
     email = forms.EmailField(
         label=_("Email"), help_text=_("For order confirmations and password reset.")
     )
@@ -40,6 +47,27 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model()._default_manager.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the link goes out through the outbox: one message to each
+    active account with that email (any case; several accounts may share one from before
+    sign-up refused it), written here and sent by the worker, so the answer comes as
+    fast for an unknown email as for a known one (the mail server's time is not in it).
+    """
+
+    def save(self, **kwargs):
+        """Queue the messages. Django's options (templates, domain, token generator) are
+        not used: the worker renders orders/notifications/password_reset*.txt with
+        SITE_URL and makes the token when it sends."""
+        return notifications.notify_password_reset(
+            list(self.get_users(self.cleaned_data["email"])))
 
 
 def _choices(names, empty_label):

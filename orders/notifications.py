@@ -20,15 +20,20 @@ each time (`retry_delay`), so a mail outage is not hammered by every new order.
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import VendorMember
 from orders.models import Notification, Order, OrderPart
@@ -148,10 +153,35 @@ def notify_users(user_ids, kind, *, key, context):
     ])
 
 
+def notify_password_reset(users):
+    """A link to choose a new password, to each of `users` (the accounts with the email
+    someone typed: each gets its own, naming its username). Written, not sent: the
+    request does the same work whether the email is known or not, but for this INSERT,
+    so its time does not tell which emails have an account. Every request is a message
+    of its own. The link is made by the worker when it sends (`render_notification`), so
+    no token waits in the outbox; it stops working once the password is changed."""
+    return _queue([
+        Notification(recipient=user, kind=Notification.Kind.PASSWORD_RESET,
+                     dedupe_key=f"password-reset:{user.pk}:{uuid.uuid4().hex}")
+        for user in users
+    ])
+
+
+def _password_reset_context(user):
+    """The reset link, absolute (the worker has no request to take the host from)."""
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    })
+    return {"user": user, "reset_url": f"{settings.SITE_URL}{path}"}
+
+
 def render_notification(notification):
     """(subject, body) of a message, in the store's language, from the order as it is."""
     context = {**notification.context, "order": notification.order, "part": notification.part,
                "site_url": settings.SITE_URL}
+    if notification.kind == Notification.Kind.PASSWORD_RESET:
+        context.update(_password_reset_context(notification.recipient))
     if notification.order is not None:
         context["parts"] = notification.order.parts.all()
     with translation.override(settings.LANGUAGE_CODE):

@@ -123,9 +123,12 @@ def orders_for_shopper(user):
 
 
 def inbox_for(user):
-    """Delivered notifications of one user, newest first (pending ones are not shown yet)."""
-    return Notification.objects.filter(recipient=user, state=Notification.State.SENT).select_related(
-        "order"
+    """Delivered notifications of one user, newest first (pending ones are not shown yet).
+    Password reset links are email only: anyone who sees one can take the account."""
+    return (
+        Notification.objects.filter(recipient=user, state=Notification.State.SENT)
+        .exclude(kind=Notification.Kind.PASSWORD_RESET)
+        .select_related("order")
     )
 
 

@@ -1,0 +1,47 @@
+"""Two sign-in limits: per account and address, and per address alone.
+
+django-axes counts failures per (username, address) and pauses that pair after
+AXES_FAILURE_LIMIT of them. That alone lets one address try a common password on many
+accounts (password spraying), once each, and never be paused. So this handler adds a
+second, higher threshold: once an address has failed AXES_IP_FAILURE_LIMIT times within
+the cool-off (AXES_COOLOFF_TIME), whatever the usernames, every further sign-in from it
+is refused with the same pause page and status, until fewer than that many of its
+failures are younger than the cool-off. Another address is not affected.
+
+Axes has one failure limit for all of AXES_LOCKOUT_PARAMETERS, so adding "ip_address"
+there would pause an address at the per-account threshold; a handler keeps both.
+It is set as AXES_HANDLER and serves the site's sign-in and the admin's alike.
+"""
+
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
+
+
+class SignInLimitsHandler(AxesDatabaseHandler):
+    def is_locked(self, request, credentials=None):
+        """Locked when the account is, from this address (axes), or when the address
+        has used up its own allowance of failures."""
+        if super().is_locked(request, credentials):
+            return True
+        paused = address_failures(request) >= settings.AXES_IP_FAILURE_LIMIT
+        # Axes flags the refusal for its middleware (the pause page) only when the
+        # per-account count reaches its limit; this remembers the address's refusal.
+        request.sign_in_address_paused = paused
+        return paused
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None and getattr(request, "sign_in_address_paused", False):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+
+
+def address_failures(request):
+    """Failed sign-ins from the request's address within the cool-off, all usernames."""
+    attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
+    if settings.AXES_COOLOFF_TIME is not None:
+        attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
