@@ -41,7 +41,7 @@ from orders.models import Notification, Order, OrderPart
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 TASK_BATCH = 50  # notifications handed to one Celery task by the sweep
-DELIVERY_BATCH = 200  # pending notifications one delivery claims at a time
+DELIVERY_BATCH = 200  # pending notifications one delivery reads at a time (claims: one)
 DELIVERY_QUEUED_KEY = "notifications:delivery-queued"
 DELIVERY_MAX_SECONDS = 60  # then a delivery task hands the rest of a backlog to another
 
@@ -263,9 +263,11 @@ def _send(candidates):
                 _hold_after_failure(notification, error)
                 first_error = first_error or error
     finally:
-        _close(mail)
-        if accepted is not None:  # whatever happens, what went out is recorded as sent
-            _mark_sent_and_claim(accepted, None)
+        try:
+            if accepted is not None:  # whatever happens, what went out is recorded as sent
+                _mark_sent_and_claim(accepted, None)  # before QUIT, which may hang
+        finally:
+            _close(mail)
     return sent, first_error
 
 

@@ -434,3 +434,14 @@ def test_a_worker_that_starts_delivers_what_is_pending(django_user_model):
 
     assert Notification.objects.filter(state="sent").count() == 3
     assert len(mail.outbox) == 3
+
+
+def test_the_store_refuses_an_smtp_timeout_as_long_as_the_claim():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+        env={**env, "EMAIL_TIMEOUT": "30", "NOTIFICATION_CLAIM_SECONDS": "30"}, timeout=120)
+
+    assert result.returncode != 0
+    assert "EMAIL_TIMEOUT must be shorter than NOTIFICATION_CLAIM_SECONDS." in result.stderr
