@@ -8,7 +8,8 @@ delivers everything pending, after waiting NOTIFICATION_BATCH_SECONDS (half a se
 for the orders of that moment. So a quiet store sends each message within a second, and
 a busy one (a flash sale's hundreds of orders a second) sends them in batches of up to
 DELIVERY_BATCH, with one task and one mail connection per batch instead of per order:
-four reads for the whole batch, then one statement per message. The worker renders each message (in the store's language) and delivers it.
+four reads for the whole batch, then one statement per message. The worker renders each
+message (in the store's language) and delivers it.
 
 If Redis or the worker is down, the rows stay pending and the beat sweep hands them over
 again. Delivery claims one message at a time, for NOTIFICATION_CLAIM_SECONDS (30 s),
