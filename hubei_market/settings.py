@@ -170,11 +170,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=4, minute=10),
     },
-    # Notifications whose hand-over to Celery was lost (Redis or a worker down) are
-    # handed over again; every minute keeps the delay short and the sweep cheap.
+    # Notifications whose hand-over to Celery was lost (Redis or a worker down), or
+    # whose worker died holding them, are handed over again. Every 30 s, with claims of
+    # NOTIFICATION_CLAIM_SECONDS (30 s): what a dead worker held goes out within a minute,
+    # and the sweep is one indexed query.
     "resend-pending-notifications": {
         "task": "orders.tasks.resend_pending_notifications_task",
-        "schedule": 60,
+        "schedule": 30,
     },
     # Promotions: note starts and ends, refresh cached pages, send "remind me" messages.
     # Prices never wait for it; running it late or twice does no harm.
@@ -198,9 +200,12 @@ CELERY_BEAT_SCHEDULE = {
 # Where the store is reached, for links in emails (sent by the worker, with no request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# Notifications: how long a worker may hold one it is sending before another may take it
-# over (a worker that died mid-send), and how old a pending one must be for the sweep.
-NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=5 * 60)
+# Notifications: a worker claims each message just before sending it, for this long; a
+# worker killed mid-send holds that one message until then, and another sends it after
+# (a worker that starts asks for a delivery then; beat's sweep covers the rest). Longer
+# than an SMTP exchange can take (EMAIL_TIMEOUT below), short enough that a crash delays
+# one message by well under a minute. And how old a pending one must be for the sweep.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=30)
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=30)
 # A queued delivery task covers every commit until it starts; should it be lost, commits
 # queue a new one after this many seconds (orders/notifications.py). A message the mail
@@ -285,6 +290,12 @@ if env.str("EMAIL_BACKEND", default=""):  # a backend class of your own, overrid
     EMAIL_BACKEND = env.str("EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hubei Market <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connection waits on the mail server before giving up. Shorter than a
+# notification's claim, so a hung server fails the message (it waits for its retry)
+# rather than let another worker take it over and send it a second time.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+if EMAIL_TIMEOUT >= NOTIFICATION_CLAIM_SECONDS:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT must be shorter than NOTIFICATION_CLAIM_SECONDS.")
 
 # --- Security (production) --------------------------------------------------------------
 if not DEBUG:

@@ -7,17 +7,23 @@ one is already waiting in the queue (a flag in the cache), and that task, when i
 delivers everything pending, after waiting NOTIFICATION_BATCH_SECONDS (half a second)
 for the orders of that moment. So a quiet store sends each message within a second, and
 a busy one (a flash sale's hundreds of orders a second) sends them in batches of up to
-DELIVERY_BATCH, with one task, one claim and one mail connection per batch instead of
-per order: a few queries for the whole batch. The worker renders each message (in the store's language) and delivers it.
+DELIVERY_BATCH, with one task and one mail connection per batch instead of per order:
+four reads for the whole batch, then one statement per message. The worker renders each
+message (in the store's language) and delivers it.
 
 If Redis or the worker is down, the rows stay pending and the beat sweep hands them over
-again. Delivery claims a row for a while, sends outside any lock, then marks it sent:
-each message is sent at most once, except when a worker dies between sending and
-marking, and then the email's Message-ID (fixed per notification) lets mail systems drop
-the repeat. A message the mail server refused waits before the next try, twice as long
+again. Delivery claims one message at a time, for NOTIFICATION_CLAIM_SECONDS (30 s),
+just before sending it, sends outside any lock (never once its claim has run out), and
+marks it sent as soon as the mail server has accepted it, in the same statement that
+claims the next one. So a worker killed mid-batch holds one message: the others are
+pending and unclaimed, taken by the next delivery at once (a worker that starts asks for
+one), and that one is taken after its claim runs out. It is the only message a crash can
+send twice, and its Message-ID (fixed per notification) lets mail systems drop the
+repeat. A message the mail server refused waits before the next try, twice as long
 each time (`retry_delay`), so a mail outage is not hammered by every new order.
 """
 
+import functools
 import logging
 import time
 import uuid
@@ -41,7 +47,7 @@ from orders.models import Notification, Order, OrderPart
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 TASK_BATCH = 50  # notifications handed to one Celery task by the sweep
-DELIVERY_BATCH = 200  # pending notifications one delivery claims at a time
+DELIVERY_BATCH = 200  # pending notifications one delivery reads at a time (claims: one)
 DELIVERY_QUEUED_KEY = "notifications:delivery-queued"
 DELIVERY_MAX_SECONDS = 60  # then a delivery task hands the rest of a backlog to another
 
@@ -83,18 +89,30 @@ def deliver_pending(max_seconds=DELIVERY_MAX_SECONDS):
         logger.warning("could not clear the delivery flag", exc_info=True)
     started, sent = time.monotonic(), 0
     while True:
-        ids = list(
-            _claimable(Notification.objects.all(), timezone.now())
-            .order_by("pk").values_list("pk", flat=True)[:DELIVERY_BATCH]
-        )
-        if ids:
-            count, _failure = _send(ids)  # each failure is logged and waits for its retry
+        batch = list(_candidates(Notification.objects.all())[:DELIVERY_BATCH])
+        if batch:
+            count, _failure = _send(batch)  # each failure is logged and waits for its retry
             sent += count
-        if len(ids) < DELIVERY_BATCH:
+        if len(batch) < DELIVERY_BATCH:
             return sent
         if time.monotonic() - started > max_seconds:
             request_delivery()  # the rest, in a task of its own
             return sent
+
+
+def deliver_after_worker_start(**_signal):
+    """celery's worker_ready: deliver what is pending now (what a dead worker left
+    unclaimed, and anything whose hand-over was lost), and again once the claim a dead
+    worker may still hold has run out, so a restarted worker sends everything within
+    NOTIFICATION_CLAIM_SECONDS, beat or not."""
+    from orders.tasks import deliver_pending_notifications_task
+
+    try:
+        deliver_pending_notifications_task.apply_async()
+        deliver_pending_notifications_task.apply_async(
+            countdown=settings.NOTIFICATION_CLAIM_SECONDS + 1)
+    except Exception:  # noqa: BLE001 - the broker is down: beat's sweep covers it
+        logger.warning("could not queue a delivery at worker start", exc_info=True)
 
 
 def _members_by_vendor(vendor_ids):
@@ -197,34 +215,17 @@ def _claimable(notifications, now):
                                 state=Notification.State.PENDING)
 
 
+def _candidates(notifications):
+    """Those of `notifications` a delivery may try now, oldest first, with their
+    recipients and orders: nothing is claimed yet (each is, just before it is sent)."""
+    return _claimable(notifications, timezone.now()).select_related("recipient").order_by("pk")
+
+
 def retry_delay(attempts):
     """How long a message the mail server refused waits before the next try: 30 s after
     the first failure, doubling up to NOTIFICATION_RETRY_MAX_SECONDS."""
     return timedelta(seconds=min(settings.NOTIFICATION_RETRY_MAX_SECONDS,
                                  30 * 2 ** max(0, attempts - 1)))
-
-
-def _claim(notification_ids):
-    """Take the pending, unclaimed ones among `notification_ids` for this worker.
-
-    Another worker on the same ids skips rows locked here (PostgreSQL) and then finds
-    them claimed; a dead worker's claim simply expires.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        claimed = list(
-            _claimable(Notification.objects.select_for_update(skip_locked=True, of=("self",)),
-                       now)
-            .filter(pk__in=notification_ids)
-            .select_related("recipient")
-            .order_by("pk")
-        )
-        Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
-            claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
-            attempts=F("attempts") + 1,
-        )
-    _attach_orders(claimed)
-    return claimed
 
 
 def _attach_orders(notifications):
@@ -251,51 +252,74 @@ def deliver_notifications(notification_ids):
     delivery or the beat sweep tries it after that), and the first failure is re-raised
     after trying them all, for the caller to see.
     """
-    sent, first_error = _send(notification_ids)
+    sent, first_error = _send(list(_candidates(Notification.objects.filter(pk__in=notification_ids))))
     if first_error is not None:
         raise first_error
     return sent
 
 
-def _send(notification_ids):
-    """(how many were sent, the first failure or None): see deliver_notifications."""
-    claimed = _claim(notification_ids)
-    if not claimed:
+def _send(candidates):
+    """(how many were sent, the first failure or None): see deliver_notifications.
+
+    Each message is claimed just before it is sent and marked sent just after the mail
+    server accepted it, in one statement with the next one's claim: at any moment this
+    worker holds one message, and a crash leaves the others pending and free.
+    """
+    candidates = list(candidates)
+    if not candidates:
         return 0, None
-    sent, failed, first_error = [], [], None
+    _attach_orders(candidates)
     mail = get_connection(fail_silently=False)
     try:
         mail.open()
     except Exception as error:  # noqa: BLE001 - the mail server is down: all wait to retry
-        logger.warning("mail server unreachable, %s notifications wait: %s", len(claimed), error)
+        logger.warning("mail server unreachable, %s notifications wait: %s",
+                       len(candidates), error)
         _close(mail)  # a half-open connection (TLS or login refused) lets its socket go
-        for notification in claimed:
-            notification.last_error = str(error)[:300]
-        _mark([], claimed)
+        _wait_for_retry([n.pk for n in candidates], error)
         return 0, error
+    sent, first_error, accepted = 0, None, None  # accepted: sent, not marked yet
     try:
-        for notification in claimed:
+        for notification in candidates:
+            claimed_until = _mark_sent_and_claim(accepted, notification)
+            accepted = None
+            if claimed_until is None:
+                continue  # another worker is on it, or sent it
             try:
-                notification.subject, notification.body = render_notification(notification)
-                if notification.recipient.email:
-                    EmailMessage(
-                        notification.subject,
-                        notification.body,
-                        to=[notification.recipient.email],
-                        headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
-                        connection=mail,
-                    ).send()
+                if _send_claimed(mail, notification, claimed_until):
+                    accepted = notification
+                    sent += 1
             except Exception as error:  # noqa: BLE001 - recorded, then reported
                 logger.warning("notification %s not delivered: %s", notification.pk, error)
-                notification.last_error = str(error)[:300]
-                failed.append(notification)
+                _hold_after_failure(notification, error)
                 first_error = first_error or error
-            else:
-                sent.append(notification)
     finally:
-        _close(mail)
-        _mark(sent, failed)  # whatever happens, what went out is recorded as sent
-    return len(sent), first_error
+        try:
+            if accepted is not None:  # whatever happens, what went out is recorded as sent
+                _mark_sent_and_claim(accepted, None)  # before QUIT, which may hang
+        finally:
+            _close(mail)
+    return sent, first_error
+
+
+def _send_claimed(mail, notification, claimed_until):
+    """Render and send one message this worker has claimed until `claimed_until`; False,
+    sending nothing, if the claim has run out (another worker may have taken it over).
+    Its subject and body are kept on it, for the inbox."""
+    notification.subject, notification.body = render_notification(notification)
+    if timezone.now() >= claimed_until:
+        logger.warning("notification %s: claim ran out before sending, left to others",
+                       notification.pk)
+        return False
+    if notification.recipient.email:
+        EmailMessage(
+            notification.subject,
+            notification.body,
+            to=[notification.recipient.email],
+            headers={"Message-ID": f"<notification-{notification.pk}@hubei-market>"},
+            connection=mail,
+        ).send()
+    return True
 
 
 def _close(mail):
@@ -305,41 +329,80 @@ def _close(mail):
         logger.warning("closing the mail connection failed", exc_info=True)
 
 
-def _mark(sent, failed):
-    """Sent: the inbox shows each, as it was sent, from now on (the same values for all
-    in one UPDATE, then each one's subject and body). Failed: wait before the retry."""
+def _mark_sent_and_claim(sent, claim):
+    """Mark `sent` (a message the mail server accepted, or None) sent, with its subject
+    and body, and claim `claim` (or None) for NOTIFICATION_CLAIM_SECONDS if it is still
+    pending and free: one statement on PostgreSQL, two elsewhere. Returns the claim's
+    end, or None if `claim` was not taken. The claim counts an attempt."""
     now = timezone.now()
-    with transaction.atomic():
-        if sent:
-            _mark_sent(sent, now)
-        for notification in failed:
-            notification.claimed_until = now + retry_delay(notification.attempts + 1)
-        Notification.objects.bulk_update(failed, ["claimed_until", "last_error"])
-
-
-def _mark_sent(notifications, now):
-    """One UPDATE … FROM unnest(…) on PostgreSQL: bulk_update's CASE per row and column
-    cost the worker more than sending the mail did. Elsewhere the ORM's two statements."""
+    claimed_until = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
     if connection.vendor != "postgresql":
-        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
-            state=Notification.State.SENT, sent_at=now, claimed_until=None, last_error="")
-        Notification.objects.bulk_update(notifications, ["subject", "body"])
-        return
+        if sent is not None:
+            Notification.objects.filter(pk=sent.pk).update(
+                state=Notification.State.SENT, sent_at=now, claimed_until=None,
+                last_error="", subject=sent.subject, body=sent.body)
+        if claim is None:
+            return None
+        taken = _claimable(Notification.objects.filter(pk=claim.pk), now).update(
+            claimed_until=claimed_until, attempts=F("attempts") + 1)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_mark_sent_and_claim_sql(), [
+                Notification.State.SENT.value, now,
+                sent.subject if sent else None, sent.body if sent else None,
+                sent.pk if sent else None,
+                claimed_until, claim.pk if claim else None,
+                Notification.State.PENDING.value, now,
+            ])
+            taken = cursor.rowcount
+    if not taken:
+        return None
+    claim.claimed_until = claimed_until
+    return claimed_until
+
+
+@functools.cache
+def _mark_sent_and_claim_sql():
+    """One round trip per message: marks the previous message sent (a data-modifying
+    WITH) and claims the next if it is still pending and free. Its shape never changes
+    (a None id matches no row), so PostgreSQL prepares it once per connection."""
     quote, meta = connection.ops.quote_name, Notification._meta
     table = quote(meta.db_table)
-    state, sent_at, claimed_until, last_error, subject, body = (
-        quote(meta.get_field(name).column)
-        for name in ("state", "sent_at", "claimed_until", "last_error", "subject", "body"))
-    pk = quote(meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {state} = %s, {sent_at} = %s, {claimed_until} = NULL, "
-            f"{last_error} = '', {subject} = sent.subject, {body} = sent.body "
-            f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS sent(id, subject, body) "
-            f"WHERE {table}.{pk} = sent.id",
-            [Notification.State.SENT.value, now, [n.pk for n in notifications],
-             [n.subject for n in notifications], [n.body for n in notifications]],
-        )
+    pk, state, sent_at, claimed, last_error, subject, body, attempts = (
+        quote(meta.get_field(name).column) for name in (
+            "id", "state", "sent_at", "claimed_until", "last_error", "subject", "body",
+            "attempts"))
+    return (
+        f"WITH sent AS (UPDATE {table} SET {state} = %s, {sent_at} = %s, "
+        f"{claimed} = NULL, {last_error} = '', {subject} = %s::text, {body} = %s::text "
+        f"WHERE {pk} = %s::bigint) "
+        f"UPDATE {table} SET {claimed} = %s, {attempts} = {attempts} + 1 "
+        f"WHERE {pk} = %s::bigint AND {state} = %s AND ({claimed} IS NULL OR {claimed} < %s)"
+    )
+
+
+def _hold_after_failure(notification, error):
+    """A claimed message the mail server refused: pending, claimed for its retry's wait."""
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_until=timezone.now() + retry_delay(notification.attempts + 1),
+        last_error=str(error)[:300])
+
+
+def _wait_for_retry(notification_ids, error):
+    """The mail server cannot be reached: those of `notification_ids` still pending and
+    free count an attempt and wait for their retry (rows another worker holds are
+    skipped, PostgreSQL, and then found claimed)."""
+    now = timezone.now()
+    with transaction.atomic():
+        waiting = list(
+            _claimable(Notification.objects.select_for_update(skip_locked=True, of=("self",)),
+                       now)
+            .filter(pk__in=notification_ids).order_by("pk").only("pk", "attempts"))
+        for notification in waiting:
+            notification.attempts += 1
+            notification.claimed_until = now + retry_delay(notification.attempts)
+            notification.last_error = str(error)[:300]
+        Notification.objects.bulk_update(waiting, ["attempts", "claimed_until", "last_error"])
 
 
 def deliver_notification(notification_id):

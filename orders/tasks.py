@@ -27,7 +27,7 @@ def deliver_pending_notifications_task():
 @shared_task
 def resend_pending_notifications_task():
     """Hand every pending notification to Celery again (messages lost with Redis or a
-    dead worker). Runs every minute from beat."""
+    dead worker once its claim ran out). Runs every 30 s from beat."""
     ids = pending_notification_ids()
     for start in range(0, len(ids), TASK_BATCH):
         deliver_notifications_task.delay(ids[start:start + TASK_BATCH])
