@@ -218,6 +218,10 @@ CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 # reads the counters at most once per this many seconds (livestream/counters.py), so Redis
 # works per process, not per viewer. 0: every poll goes to Redis.
 STREAM_COUNTER_BATCH_SECONDS = env.float("STREAM_COUNTER_BATCH_SECONDS", default=1.0)
+# A viewer counts only with the signed id a stream page gives; one client address gets at
+# most this many new ids per minute (livestream/viewers.py). Generous, because whole
+# campuses and mobile carriers share one address.
+STREAM_NEW_VIEWERS_PER_MINUTE = env.int("STREAM_NEW_VIEWERS_PER_MINUTE", default=30)
 # The impact board is computed from the daily rollups at most once per this many seconds.
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=60)
 
