@@ -48,7 +48,7 @@ def test_five_hundred_polls_without_the_cookie_add_no_viewer(live):
     "0123456789abcdef:1uXyZa:forged-signature-forged-signature-aaaa",
     signing.TimestampSigner(salt="another-use").sign("0123456789abcdef"),
     "\x00",
-])
+], ids=["bare", "forged-signature", "signed-for-another-use", "nul"])
 def test_unsigned_or_forged_viewer_ids_add_no_viewer(live, value):
     client = Client()
     client.cookies[viewers.VIEWER_COOKIE] = value
