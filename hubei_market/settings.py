@@ -7,6 +7,7 @@ cache and the Celery broker. See the README for the full table.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "csp",
     "django_celery_beat",
     "catalog",
     "orders",
@@ -49,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response gets them, those of the middleware below included.
+    "hubei_market.security_headers.ContentSecurityPolicyMiddleware",
+    "hubei_market.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -223,6 +228,10 @@ CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 # reads the counters at most once per this many seconds (livestream/counters.py), so Redis
 # works per process, not per viewer. 0: every poll goes to Redis.
 STREAM_COUNTER_BATCH_SECONDS = env.float("STREAM_COUNTER_BATCH_SECONDS", default=1.0)
+# A viewer counts only with the signed id a stream page gives; one client address gets at
+# most this many new ids per minute (livestream/viewers.py). Generous, because whole
+# campuses and mobile carriers share one address.
+STREAM_NEW_VIEWERS_PER_MINUTE = env.int("STREAM_NEW_VIEWERS_PER_MINUTE", default=30)
 # The impact board is computed from the daily rollups at most once per this many seconds.
 IMPACT_CACHE_SECONDS = env.int("IMPACT_CACHE_SECONDS", default=60)
 
@@ -307,6 +316,49 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy and Permissions-Policy (every profile) --------------------
+# One policy per path, no nonces: cached catalog pages are served whole to everyone
+# (hubei_market/security_headers.py). Scripts and styles are the site's own static files;
+# htmx is told not to inject its indicator styles nor to evaluate code (base.html).
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+# Static files or media on another host (a CDN, object storage) are allowed from there.
+_STATIC_ORIGINS = [origin for origin in (_origin(STATIC_URL),) if origin]
+_MEDIA_ORIGINS = [origin for origin in (_origin(MEDIA_URL),) if origin]
+# Livestreams are embeds or HLS addresses of any streaming service staff enter (an
+# URLField: livestream/models.py), so any https host by default; list the services'
+# origins to narrow it ("https://player.example.cn,https://hls.example.cn").
+CSP_STREAM_SOURCES = env.list("CSP_STREAM_SOURCES", default=["https:"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_STATIC_ORIGINS],
+        "style-src": ["'self'", *_STATIC_ORIGINS],
+        "img-src": ["'self'", *_STATIC_ORIGINS, *_MEDIA_ORIGINS],
+        "font-src": ["'self'", *_STATIC_ORIGINS],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", *_MEDIA_ORIGINS, *CSP_STREAM_SOURCES],
+        "frame-src": ["'self'", *CSP_STREAM_SOURCES],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Django's admin templates (change_list.html) and ours (the season calendar) style inline;
+# its scripts are files, so scripts stay as strict there as everywhere.
+CONTENT_SECURITY_POLICY_PATH_UPDATES = {"/admin/": {"style-src": ["'unsafe-inline'"]}}
+# Powerful features no page of the store uses, off for the pages and whatever they embed.
+# Autoplay and fullscreen are left to their defaults: the stream player's iframe needs them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+                    "magnetometer", "microphone", "payment", "usb")
+}
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -157,7 +157,7 @@ class _ProcessBatch:
         stream_id, live, orders, weight_g = summary
         with self.lock:
             beats = self.beats.setdefault(stream_id, {})
-            if live:
+            if live and viewer is not None:
                 beats[viewer] = now
             read_at, audience = self.audiences.get(stream_id, (None, None))
             if audience is not None and 0 <= now - read_at < window and len(beats) < BATCH_MAX:
@@ -178,8 +178,8 @@ BATCH_MAX = 5_000  # heartbeats a process holds before it writes them, whatever 
 
 
 def poll(slug, viewer, now=None):
-    """One poll of a stream's page: the viewer's heartbeat (while it is live) and the
-    counters to show, or None if there is no such stream.
+    """One poll of a stream's page: the viewer's heartbeat (while it is live; none for a
+    `viewer` of None) and the counters to show, or None if there is no such stream.
 
     With Redis, through this process's batch (see _ProcessBatch): most polls cost no SQL
     and no round trip at all. Without Redis (the embedded default, one machine), straight
@@ -192,7 +192,7 @@ def poll(slug, viewer, now=None):
     if summary is None:
         return None
     stream_id, live, orders, weight_g = summary
-    if live:
+    if live and viewer is not None:
         record_heartbeat(stream_id, viewer, now)
     return StreamCounters(live, *audience(stream_id, now), orders, weight_g)
 

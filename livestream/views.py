@@ -1,8 +1,6 @@
 """Shopper pages of livestreams: the list, one stream (player, products to buy, live
 counters), remind me."""
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
@@ -11,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from livestream import counters, selectors
+from livestream import counters, selectors, viewers
 from livestream.models import LiveStream, StreamReminder
 
 REMINDER_SET = _("We will remind you by message and email before it starts.")
@@ -29,24 +27,20 @@ def stream_detail(request, slug):
     stream, featured = selectors.stream_with_products(slug)
     reminded = request.user.is_authenticated and StreamReminder.objects.filter(
         stream=stream, user=request.user, sent_at=None).exists()
-    return render(request, "livestream/detail.html",
-                  {"stream": stream, "featured": featured, "reminded": reminded})
-
-
-VIEWER_COOKIE = "viewer"
+    response = render(request, "livestream/detail.html",
+                      {"stream": stream, "featured": featured, "reminded": reminded})
+    # On the response, not in the page: the viewer id is this browser's alone.
+    viewers.give_viewer_id(request, response)
+    return response
 
 
 def stream_counters(request, slug):
-    """The counters fragment the stream page polls; each poll from a live stream's page is
-    also that viewer's heartbeat."""
-    viewer = request.COOKIES.get(VIEWER_COOKIE) or secrets.token_hex(8)
-    found = counters.poll(slug, viewer)
+    """The counters fragment the stream page polls; a poll carrying the viewer id the page
+    signed is also that viewer's heartbeat, any other poll only reads (livestream/viewers.py)."""
+    found = counters.poll(slug, viewers.viewer_from(request))
     if found is None:
         raise Http404
-    response = render(request, "livestream/partials/counters.html", {"counters": found})
-    response.set_cookie(VIEWER_COOKIE, viewer, max_age=30 * 86400, httponly=True,
-                        samesite="Lax", secure=request.is_secure())
-    return response
+    return render(request, "livestream/partials/counters.html", {"counters": found})
 
 
 @login_required

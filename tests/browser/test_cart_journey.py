@@ -42,7 +42,7 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
     page.goto(live_server.url + crayfish.get_absolute_url())
     page.wait_for_selector(".cart-link .cart-count")
     page.locator(".add-to-cart button").click()
-    page.wait_for_function("document.querySelector('.cart-link .cart-count').innerText === '3'")
+    page.wait_for_function("() => document.querySelector('.cart-link .cart-count').innerText === '3'")
 
     page.locator(".cart-link").click()
     page.wait_for_url("**/cart/")
@@ -96,7 +96,7 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
 
     # The confirmation went out on commit: the header counts it until the inbox is opened.
     page.wait_for_function(
-        "document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'")
+        "() => document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'")
     with page.expect_response(lambda r: "/accounts/inbox/link/" in r.url):
         page.locator(".inbox-link").click()  # the inbox, then its header's count
     page.wait_for_url("**/accounts/inbox/")

@@ -76,7 +76,7 @@ def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live
     on_now = shopper.locator(".promo-list").first.inner_text()
     assert "秭归脐橙限时抢" in on_now and "优惠 30%" in on_now
     shopper.wait_for_function(
-        "document.querySelector('time[data-countdown]').textContent.includes('天')")
+        "() => document.querySelector('time[data-countdown]').textContent.includes('天')")
     screenshot(shopper, "19-promotions-page-phone-zh")
 
     order = Order.objects.get()

@@ -64,7 +64,7 @@ def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, str
 
     page.goto(live_server.url + live.get_absolute_url())
     page.wait_for_function(
-        "document.querySelector('[data-counter=orders]')?.textContent.trim() === '1'",
+        "() => document.querySelector('[data-counter=orders]')?.textContent.trim() === '1'",
         timeout=20_000)
     assert "2 千克" in page.locator("[data-counter=weight]").inner_text()
     screenshot(page, "21-live-stream-sold-phone-zh")
