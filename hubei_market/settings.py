@@ -258,7 +258,14 @@ AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_HANDLER = "orders.sign_in_limits.SignInLimitsHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Who a client is, for the sign-in limits and the stream's viewer budget: REMOTE_ADDR, or
+# behind BEHIND_TLS_PROXY the address the nearest of TRUSTED_PROXY_COUNT proxies appended
+# to X-Forwarded-For (orders/sign_in_limits.py). Without it every shopper would share the
+# proxy's address, and 20 failed sign-ins anywhere would pause the whole store.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT",
+                              default=env.int("AXES_PROXY_COUNT", default=int(BEHIND_TLS_PROXY)))
+AXES_CLIENT_IP_CALLABLE = "orders.sign_in_limits.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:history"
 LOGOUT_REDIRECT_URL = "catalog:home"
@@ -314,7 +321,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    if env.bool("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Content-Security-Policy and Permissions-Policy (every profile) --------------------

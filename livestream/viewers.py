@@ -11,7 +11,7 @@ another browser's id.
 Fetching the page over and over without keeping the cookie would still mint ids, so each
 client address gets a budget of new ids per minute (STREAM_NEW_VIEWERS_PER_MINUTE),
 counted in the cache. The address is the one the sign-in lockout uses (django-axes,
-AXES_IPWARE_PROXY_COUNT behind a proxy), so both agree on who a client is. With the cache
+TRUSTED_PROXY_COUNT behind a proxy, orders.sign_in_limits.client_address), so both agree on who a client is. With the cache
 unreachable the budget is not checked: viewers are let in rather than the page failing.
 """
 

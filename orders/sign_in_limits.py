@@ -11,7 +11,13 @@ failures are younger than the cool-off. Another address is not affected.
 Axes has one failure limit for all of AXES_LOCKOUT_PARAMETERS, so adding "ip_address"
 there would pause an address at the per-account threshold; a handler keeps both.
 It is set as AXES_HANDLER and serves the site's sign-in and the admin's alike.
+
+Both limits, and the livestream's budget of new viewers, need to know who a client is:
+`client_address` (AXES_CLIENT_IP_CALLABLE) is REMOTE_ADDR, or behind a proxy the address
+the proxy itself wrote.
 """
+
+import ipaddress
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -45,3 +51,21 @@ def address_failures(request):
     if settings.AXES_COOLOFF_TIME is not None:
         attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def client_address(request):
+    """The client's address. Behind TRUSTED_PROXY_COUNT proxies, each appends the address
+    it was reached from to X-Forwarded-For, so the client is that many entries from the
+    right: what a client writes there itself stays on the left and is never believed.
+    With no proxy, or a header shorter than the proxies (a request that bypassed them),
+    the connection's own address."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            try:  # the address column is an inet on PostgreSQL: junk must not reach it
+                return str(ipaddress.ip_address(hops[-proxies]))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR") or None

@@ -97,3 +97,48 @@ def test_the_address_pause_ends_after_the_cool_off(client, shoppers, settings):
 
     assert still_paused == 429
     assert (response.status_code, response["Location"]) == (302, reverse("orders:history"))
+
+
+def _sign_in_via_proxy(client, username, forwarded_for):
+    """A sign-in as the TLS proxy hands it on: from the proxy's own address, with the
+    client's in X-Forwarded-For (the proxy appends it to whatever the client sent)."""
+    return client.post(reverse("login"), {"username": username, "password": "Summer2024!"},
+                       REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for, **EN)
+
+
+def test_behind_the_proxy_each_shopper_has_an_address_of_their_own(client, shoppers, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(1, 21):
+        _sign_in_via_proxy(client, f"shopper{n}", SPRAYER)
+
+    sprayer = _sign_in_via_proxy(client, "shopper21", SPRAYER)
+    # Another shopper behind the same proxy is not paused by the sprayer's failures.
+    neighbour = client.post(reverse("login"), {"username": "shopper22",
+                                               "password": "right-password-22"},
+                            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9", **EN)
+
+    assert sprayer.status_code == 429
+    assert neighbour.status_code == 302
+
+
+def test_an_address_a_client_writes_into_x_forwarded_for_is_not_believed(
+    client, shoppers, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The sprayer writes a new made-up address each time; the proxy appends the real one.
+    for n in range(1, 21):
+        _sign_in_via_proxy(client, f"shopper{n}", f"192.0.2.{n}, {SPRAYER}")
+
+    assert _sign_in_via_proxy(client, "shopper21", f"192.0.2.99, {SPRAYER}").status_code == 429
+
+
+def test_a_forwarded_address_that_is_not_an_address_counts_as_the_connection_s(
+    client, shoppers, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    response = _sign_in_via_proxy(client, "shopper1", "not-an-address")
+
+    from axes.models import AccessAttempt
+    assert response.status_code == 200
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.2"]
