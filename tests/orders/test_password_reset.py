@@ -127,6 +127,20 @@ def test_the_reset_link_is_in_no_inbox(client, django_user_model, worker_elsewhe
     assert "/accounts/reset/" not in client.get(reverse("orders:inbox"), **EN).content.decode()
 
 
+def test_the_sent_reset_message_keeps_no_copy_of_the_link(
+    django_user_model, worker_elsewhere, ask_for_a_reset
+):
+    django_user_model.objects.create_user("forgetful", email="f@example.cn", password="old-pw-1x")
+    ask_for_a_reset("f@example.cn")
+
+    notifications.deliver_pending()
+
+    sent = Notification.objects.get()
+    assert "/accounts/reset/" in mail.outbox[0].body
+    assert (sent.state, sent.subject, sent.body) == (
+        Notification.State.SENT, "重置湖北集市账户 forgetful 的密码", "")
+
+
 def test_each_account_sharing_an_email_gets_its_own_link_naming_it(
     client, django_user_model, worker_elsewhere, ask_for_a_reset
 ):
