@@ -30,6 +30,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
+from catalog.validators import refuse_control_characters
 
 COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
            "net_weight_g", "stock", "stock_change", "origin_label", "status", "description"]
@@ -63,6 +64,7 @@ class ProductRow(forms.Form):
                 v for v in Product._meta.get_field(name).validators
                 if isinstance(v, MinValueValidator)
             ]
+        refuse_control_characters(self)
         self.categories, self.counties = categories, counties
 
     def clean_category(self):
