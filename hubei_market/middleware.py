@@ -12,8 +12,9 @@ a person meant to send. Before any other middleware reads the request:
 - in a header (User-Agent, Accept-Language, Referer… which sign-in records store) they
   become spaces.
 
-Form fields are left to the forms, which answer with an error the shopper can read:
-Django's CharField refuses NUL (the store's translation says so plainly).
+Form fields are left to the forms, which answer with an error the person can read:
+Django's CharField refuses NUL (the store's translation says so plainly) and the vendor's
+text fields refuse every control character (catalog/validators.py).
 """
 
 import re
