@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
+from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import delete_photo_files, limits_help_text, process_upload
 from catalog.models import (
     Category,
@@ -63,7 +64,7 @@ class CategoryAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
     search_refresh_fields = ["category_id", "category__parent_id"]
 
 
-class VendorMemberInline(admin.TabularInline):
+class VendorMemberInline(AutocompleteAdminMixin, admin.TabularInline):
     model = VendorMember
     extra = 0
     autocomplete_fields = ["user"]
@@ -98,7 +99,7 @@ class VendorReasonForm(forms.Form):
 
 
 @admin.register(Vendor)
-class VendorAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
+class VendorAdmin(AutocompleteAdminMixin, RenameRefreshesSearchMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "county", "status", "applicant", "status_changed_at",
                     "created_at"]
     list_filter = ["status", "kind", "county__prefecture"]
@@ -209,7 +210,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "vendor",
@@ -243,7 +244,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeywordLanding)
-class KeywordLandingAdmin(admin.ModelAdmin):
+class KeywordLandingAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["keyword", "target", "category", "county", "vendor", "promotion", "url",
                     "is_active"]
     list_filter = ["target", "is_active"]

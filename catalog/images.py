@@ -3,9 +3,10 @@
 An upload must be JPEG, PNG or WebP, at most PRODUCT_PHOTO_MAX_BYTES and
 PRODUCT_PHOTO_MAX_PIXELS. The size is checked before Pillow opens the file and the
 pixel count before it decodes one (a decompression bomb is a few KB that unpacks to
-gigabytes). What passes is decoded, re-encoded by Pillow as a fresh JPEG, which drops
-EXIF (GPS included) and anything hidden after the image data, and stored under a random
-name with a square thumbnail beside it.
+gigabytes). What passes is decoded and re-encoded by Pillow as a fresh JPEG of pixels
+only: no EXIF (GPS included), no comment, no XMP, no ICC profile, no text chunk, nothing
+hidden after the image data (a JPEG or PNG that is also a web page keeps only its
+picture), and stored under a random name with a square thumbnail beside it.
 """
 
 import io
@@ -18,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 # MPO is how Pillow names the JPEGs many phones write (a JPEG with extra frames).
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
@@ -94,8 +95,26 @@ def _open_checked(uploaded):
     return image
 
 
+def _in_srgb(image):
+    """The image's colours in sRGB when it brings its own profile (Display P3 from phones,
+    Adobe RGB, CMYK print files), as the stored photo carries no profile; a profile that
+    cannot be read is ignored."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "CMYK"):
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _srgb(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
+
+
+def _srgb():
+    return ImageCms.createProfile("sRGB")
+
+
 def _as_rgb(image):
-    image = ImageOps.exif_transpose(image)
+    image = _in_srgb(ImageOps.exif_transpose(image))
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
@@ -104,6 +123,11 @@ def _as_rgb(image):
 
 
 def _jpeg(image):
+    # Pillow carries what it read beside the pixels (image.info: a JPEG's "comment", a
+    # PNG's text chunks, "exif", "xmp", "icc_profile") into every copy, and JPEG saving
+    # writes the comment back as a COM segment. A stored photo holds pixels only; colours
+    # are taken as sRGB, as browsers assume for an image without a profile.
+    image.info.clear()
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return buffer.getvalue()

@@ -2,8 +2,9 @@
 
 The file has one product per row under a header of COLUMNS (the export writes exactly
 that, so export → edit → import round-trips). `slug` names an existing product of the
-shop to update; empty, a new product is made. `category` and `origin_county` are slugs
-(the export shows them). `stock` is the stock of a new product; for a product already in
+shop to update; empty, a new product is made; any other slug (another shop's product
+included, answered as an unknown one) is a problem of that row. `category` and
+`origin_county` are slugs (the export shows them). `stock` is the stock of a new product; for a product already in
 the shop it is only shown (checkouts move it meanwhile), and `stock_change` (+50, -3)
 adjusts it the way the dashboard does. A column left out of the file leaves that value
 as it is. An import is all or nothing: if any row is wrong, nothing changes and the
@@ -29,6 +30,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
+from catalog.validators import refuse_control_characters
 
 COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
            "net_weight_g", "stock", "stock_change", "origin_label", "status", "description"]
@@ -62,6 +64,7 @@ class ProductRow(forms.Form):
                 v for v in Product._meta.get_field(name).validators
                 if isinstance(v, MinValueValidator)
             ]
+        refuse_control_characters(self)
         self.categories, self.counties = categories, counties
 
     def clean_category(self):
@@ -170,9 +173,6 @@ def import_products(vendor, uploaded):
     counties = {c.slug: c for c in County.objects.select_related("prefecture")}
     mine = {p.slug: p for p in Product.objects.filter(vendor=vendor)
             .select_related("vendor", "category", "origin_county")}
-    slugs = [data.get("slug", "") for _, data in rows if data.get("slug")]
-    taken = set(Product.objects.filter(slug__in=slugs).exclude(vendor=vendor)
-                .values_list("slug", flat=True))
     seen, checked = set(), []
     for line, data in rows:
         slug = data.get("slug", "")
@@ -183,7 +183,7 @@ def import_products(vendor, uploaded):
         valid = form.is_valid()
         for column, errors in form.errors.items():
             report.problems += [(line, column, error) for error in errors]
-        for column, message in _row_problems(data, existing, slug, taken, seen):
+        for column, message in _row_problems(data, existing, slug, seen):
             report.problems.append((line, column, message))
         seen.add(slug)
         if valid:
@@ -194,11 +194,14 @@ def import_products(vendor, uploaded):
     return report
 
 
-def _row_problems(data, existing, slug, taken, seen):
-    if slug in taken:
-        yield "slug", _("“%(slug)s” is another shop's product; leave slug empty for a new "
+def _row_problems(data, existing, slug, seen):
+    if slug and existing is None:
+        # Another shop's product (a draft too) gets the very answer an unknown slug gets:
+        # the import never tells a vendor which slugs exist elsewhere.
+        yield "slug", _("No product “%(slug)s” in your shop; leave slug empty for a new "
                         "product.") % {"slug": slug}
-    elif slug and slug in seen:
+        return
+    if slug and slug in seen:
         yield "slug", _("“%(slug)s” appears twice in the file.") % {"slug": slug}
     if existing is None and data.get("stock", "") == "":
         yield "stock", _("Give the stock of a new product.")

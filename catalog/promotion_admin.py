@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import process_upload
 from catalog.models import Promotion
 from catalog.selectors import products_in_promotion
@@ -76,7 +77,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     form = PromotionForm
     list_display = ["name", "kind", "value", "starts_at", "ends_at", "state", "units"]
     list_filter = [StateFilter, "kind"]

@@ -21,12 +21,15 @@ CJK_RUN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-
 LATIN_WORD = re.compile(r"[0-9a-z]+")
 DIGITS_OR_LETTERS = re.compile(r"[0-9]+|[a-z]+")
 MAX_QUERY_TERMS = 12
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def normalise_keyword(text):
     """Fold width, case and accents, collapse spaces: "  Help　HUBEI " -> "help hubei",
-    "Zǐguī" -> "zigui"."""
-    text = unicodedata.normalize("NFKD", text or "")
+    "Zǐguī" -> "zigui". Control characters (NUL…) count as spaces: `?q=orange%00` is a
+    search for "orange"."""
+    text = CONTROL.sub(" ", text or "")
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(text.split())

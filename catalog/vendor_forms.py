@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import limits_help_text
 from catalog.models import Category, County, Product, Vendor
+from catalog.validators import refuse_control_characters
 
 MAX_PHOTOS = 8
 MAINLAND_MOBILE = RegexValidator(
@@ -79,6 +80,7 @@ class VendorApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
         self.fields["county"].queryset = counties()
         self.fields["contact_name"].required = True
         self.fields["description"].required = True
@@ -113,6 +115,7 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, vendor, **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
         self.fields["origin_county"].queryset = counties()
         self.fields["category"].queryset = Category.objects.order_by("position", "pk")
         self.fields["category"].label_from_instance = lambda category: category.name

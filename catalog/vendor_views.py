@@ -47,8 +47,10 @@ def _own_products(request):
 def _back(request, default):
     """Where a small form on a list page returns to: its own page, never another site."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    # A path of this site only: anything else ("1", a view name) would make redirect()
+    # try to reverse it, and a control character has no place in a Location header.
+    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
     return redirect(default)
 

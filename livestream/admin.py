@@ -2,11 +2,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_widgets import AutocompleteAdminMixin
 from livestream import services
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
 
 
-class FeaturedProductInline(admin.TabularInline):
+class FeaturedProductInline(AutocompleteAdminMixin, admin.TabularInline):
     model = FeaturedProduct
     extra = 1
     autocomplete_fields = ["product"]
@@ -14,7 +15,7 @@ class FeaturedProductInline(admin.TabularInline):
 
 
 @admin.register(LiveStream)
-class LiveStreamAdmin(admin.ModelAdmin):
+class LiveStreamAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["title", "host_name", "host_title", "county", "scheduled_start",
                     "scheduled_end", "state"]
     list_filter = ["state", "county__prefecture"]

@@ -1,6 +1,7 @@
 """Checkout and the shopper's orders."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +22,12 @@ from orders.forms import CheckoutForm
 ORDERS_PER_PAGE = 20
 CANCELLED = _("Your order is cancelled.")
 THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part from its county.")
+ALREADY_PLACED = _(
+    'This cart was already checked out in another tab or window: your order is '
+    '<a href="%(url)s">%(number)s</a>. Nothing was ordered twice.'
+)
+# How far back an order counts as the one another tab just placed from this cart.
+ALREADY_PLACED_WITHIN = timedelta(minutes=15)
 
 
 @login_required
@@ -41,6 +51,8 @@ def checkout(request):
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
+            if getattr(problem, "code", None) == "empty_cart":
+                _tell_if_already_placed(request)
         else:
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
@@ -57,6 +69,16 @@ def checkout(request):
         "orders/checkout.html",
         {"form": form, "cart": contents, "problems": problems},
     )
+
+
+def _tell_if_already_placed(request):
+    """A checkout posted from a tab that lost the race to another one finds the cart
+    empty: tell the shopper which order the other tab placed, rather than nothing."""
+    order = selectors.order_just_placed(request.user, within=ALREADY_PLACED_WITHIN)
+    if order is not None:
+        url = reverse("orders:detail", args=[order.number])
+        messages.info(request, mark_safe(ALREADY_PLACED % {  # both values escaped
+            "url": conditional_escape(url), "number": conditional_escape(order.number)}))
 
 
 @login_required

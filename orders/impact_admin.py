@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.models import Category, County, Vendor
 from orders.impact_models import DailySales, Dimension, Pledge
 from orders.readonly_admin import ReadOnlyModelAdmin
@@ -24,7 +25,7 @@ CSV_COLUMNS = ["day", "by", "id", "name", "transactions", "units", "tons", "reve
 
 
 @admin.register(Pledge)
-class PledgeAdmin(admin.ModelAdmin):
+class PledgeAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_display = ["pledger", "title", "scope_label", "target_label", "progress",
                     "starts_on", "ends_on", "is_public"]
     list_filter = ["measure", "scope", "is_public"]

@@ -122,6 +122,13 @@ def orders_for_shopper(user):
     )
 
 
+def order_just_placed(user, *, within):
+    """The shopper's newest order placed in the last `within` (a timedelta), or None: the
+    order another tab or window made from this shopper's cart (one cart per shopper)."""
+    return (Order.objects.filter(shopper=user, created_at__gte=timezone.now() - within)
+            .order_by("-created_at", "-pk").first())
+
+
 def inbox_for(user):
     """Delivered notifications of one user, newest first (pending ones are not shown yet).
     Password reset links are email only: anyone who sees one can take the account."""

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -178,3 +179,123 @@ def test_shared_demo_photos_survive_a_product_photo_deletion(settings,
         photo.delete()
 
     assert shared.exists()
+
+
+HTML = b"<html><script>alert(document.cookie)</script></html>"
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+       b'02/22-rdf-syntax-ns#"><rdf:Description>' + HTML + b"</rdf:Description></rdf:RDF>"
+       b"</x:xmpmeta>")
+# Markers a pixels-only baseline or progressive JPEG may hold: SOI, APP0 (JFIF), DQT,
+# SOF0-2, DHT, DRI, SOS, EOI. Never COM (FFFE) or APP1-APP15 (EXIF, XMP, ICC, Adobe...).
+PIXEL_MARKERS = {0xD8, 0xE0, 0xDB, 0xC0, 0xC1, 0xC2, 0xC4, 0xDD, 0xDA, 0xD9}
+
+
+def _metadata():
+    from PIL import ImageCms
+
+    exif = Image.Exif()
+    exif[0x010E] = HTML.decode()  # ImageDescription
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return exif, icc
+
+
+def jpeg_html_polyglot():
+    """A JPEG whose comment, EXIF and XMP hold a web page, with an ICC profile too."""
+    exif, icc = _metadata()
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (250, 140, 30)).save(
+        buffer, format="JPEG", comment=HTML, exif=exif, xmp=XMP, icc_profile=icc)
+    return buffer.getvalue()
+
+
+def png_html_polyglot():
+    """A PNG with a `comment` text chunk holding a web page, XMP, EXIF and ICC chunks."""
+    from PIL import PngImagePlugin
+
+    exif, icc = _metadata()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("comment", HTML.decode())
+    text.add_itxt("XML:com.adobe.xmp", XMP.decode())
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 140, 250)).save(
+        buffer, format="PNG", pnginfo=text, exif=exif, icc_profile=icc)
+    return buffer.getvalue()
+
+
+def jpeg_markers(data):
+    """The marker bytes of a JPEG's segments, in order, from SOI to EOI."""
+    assert data[:2] == b"\xff\xd8"
+    markers, i = [0xD8], 2
+    while i < len(data):
+        assert data[i] == 0xFF, f"no marker at byte {i}"
+        marker = data[i + 1]
+        markers.append(marker)
+        if marker == 0xD9:
+            return markers
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        i += 2 + length
+        if marker == 0xDA:  # entropy-coded data up to the next marker that is not RSTn
+            while not (data[i] == 0xFF and data[i + 1] not in (0x00, *range(0xD0, 0xD8))):
+                i += 1
+    raise AssertionError("no EOI")
+
+
+def assert_pixels_only(path):
+    data = path.read_bytes()
+    markers = jpeg_markers(data)
+    assert set(markers) <= PIXEL_MARKERS, [hex(m) for m in markers]
+    assert markers.count(0xE0) == 1
+    assert b"JFIF\x00" in data[:20]
+    assert b"script" not in data and b"xmpmeta" not in data and b"Exif" not in data
+    with Image.open(path) as stored:
+        assert set(stored.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density",
+                                    "progressive", "progression"}, stored.info
+
+
+def assert_photos_hold_pixels_only(product):
+    photos = list(product.images.all())
+    assert len(photos) == 2
+    for photo in photos:
+        assert_pixels_only(Path(photo.image.path))
+        assert_pixels_only(Path(photo.thumbnail.path))
+
+
+def polyglot_uploads():
+    return [upload("page.jpg", jpeg_html_polyglot()),
+            upload("page.png", png_html_polyglot(), "image/png")]
+
+
+def test_the_polyglots_carry_their_web_page_before_upload():
+    for content in (jpeg_html_polyglot(), png_html_polyglot()):
+        assert content.count(b"<script>") >= 2
+    assert {0xFE, 0xE1, 0xE2} <= set(jpeg_markers(jpeg_html_polyglot()))
+
+
+def test_a_vendors_polyglot_photos_are_stored_as_pixels_only(client, django_user_model):
+    from catalog.models import Category, County, Product, VendorMember
+    from tests.factories import VendorFactory
+
+    owner = django_user_model.objects.create_user("owner")
+    vendor = VendorFactory(status="approved")
+    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    client.force_login(owner)
+
+    response = client.post(reverse("vendor:product_create"), {
+        "name": "秭归脐橙", "name_en": "Zigui oranges",
+        "category": Category.objects.get(slug="citrus").pk,
+        "origin_county": County.objects.get(slug="zigui").pk, "price": "69.90",
+        "pack_size": "5 kg box", "net_weight_g": "5000", "stock": "40",
+        "photos": polyglot_uploads()})
+
+    assert response.status_code == 302
+    assert_photos_hold_pixels_only(Product.objects.get(vendor=vendor))
+
+
+def test_a_staff_members_polyglot_photos_are_stored_as_pixels_only(staff_client):
+    product = ProductFactory()
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    response = staff_client.post(url, admin_product_form(product, photos=polyglot_uploads()))
+
+    assert response.status_code == 302
+    assert_photos_hold_pixels_only(product)

@@ -86,3 +86,22 @@ def test_postgresql_keeps_the_plans_of_repeated_statements_unless_told_not_to():
     assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="off") == "True None"
     assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="OFF") == "True None"
     assert _prepare_threshold(DATABASE_PREPARE_THRESHOLD="2") == "True 2"
+
+
+SET_LANGUAGE = (
+    "from django.test import Client; "
+    "r = Client(HTTP_HOST='hubei.example.cn').post('/i18n/setlang/', "
+    "{'language': 'en', 'next': '/'}, secure=True); "
+    "print(r.status_code); print(r.cookies['django_language'].output())"
+)
+
+
+def test_the_language_cookie_is_secure_same_site_and_hidden_from_scripts_in_production():
+    result = manage("shell", "-c", SET_LANGUAGE, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    status, cookie = result.stdout.splitlines()[-2:]
+    assert status == "302"
+    attributes = [part.strip() for part in cookie.split(";")]
+    assert attributes[0] == "Set-Cookie: django_language=en"
+    assert sorted(attributes[1:]) == ["HttpOnly", "Path=/", "SameSite=Lax", "Secure"]

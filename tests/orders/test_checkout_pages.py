@@ -164,3 +164,36 @@ def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(s
     assert response["Location"] == reverse("orders:detail", args=[order.number])
     assert order.parts.count() == vendors
     assert order.notifications.count() == 1 + vendors
+
+
+def test_the_tab_that_lost_the_race_is_told_the_order_was_already_placed(client, buyer):
+    oranges = ProductFactory(name="秭归脐橙", price=Decimal("59.90"), stock=5)
+    fill_cart(client, (oranges, 2))
+    first_tab, second_tab = checkout_form(client), checkout_form(client)
+    assert first_tab["idempotency_key"] != second_tab["idempotency_key"]
+    client.post(CHECKOUT, first_tab, **EN)
+
+    response = client.post(CHECKOUT, second_tab, follow=True, **EN)
+
+    order = Order.objects.get()
+    assert response.redirect_chain == [(reverse("orders:cart"), 302)]
+    assert (
+        "This cart was already checked out in another tab or window: your order is "
+        f'<a href="{reverse("orders:detail", args=[order.number])}">{order.number}</a>. '
+        "Nothing was ordered twice."
+    ) in response.content.decode()
+    oranges.refresh_from_db()
+    assert (Order.objects.count(), oranges.stock) == (1, 3)
+
+
+def test_an_empty_cart_with_no_recent_order_says_nothing_about_orders(client, buyer):
+    oranges = ProductFactory(price=Decimal("59.90"), stock=5)
+    fill_cart(client, (oranges, 1))
+    form = checkout_form(client)
+    client.post(reverse("orders:cart_update", args=[oranges.pk]), {"quantity": 0})
+
+    response = client.post(CHECKOUT, form, follow=True, **EN)
+
+    assert response.redirect_chain == [(reverse("orders:cart"), 302)]
+    assert "already checked out" not in response.content.decode()
+    assert Order.objects.count() == 0

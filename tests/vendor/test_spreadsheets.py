@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,7 @@ def test_a_file_with_errors_changes_nothing_and_names_each_row(shop, product_of,
     assert "Unknown “nowhere”" in html
     assert "Ensure this value is greater than or equal to 0.01." in html
     assert "Give the stock of a new product." in html
-    assert "“someone-elses” is another shop&#x27;s product" in html
+    assert "No product “someone-elses” in your shop" in html
     assert [row for row in _rows(html)] == [("3", "origin_county"), ("4", "price"),
                                            ("4", "stock"), ("5", "slug")]
     assert list(Product.objects.values_list("pk", "name", "price", "stock")) == before
@@ -174,9 +175,34 @@ def test_an_import_costs_the_same_queries_for_3_or_30_products(
     text = HEADER + "".join(f",秭归脐橙{i},Zigui oranges {i},citrus,zigui,59.90,5 kg,5000,10,,,,\n"
                             for i in range(count))
 
-    # session, user, memberships; categories, counties, the shop's products, slugs taken,
-    # slugs wanted; one INSERT; a savepoint pair (the test's transaction)
+    # session, user, memberships; categories, counties, the shop's products, slugs
+    # wanted; one INSERT; a savepoint pair (the test's transaction)
     with django_assert_num_queries(9 + session_reads):
         client.post(IMPORT, {"file": csv_file(text)})
 
     assert Product.objects.count() == count
+
+
+def _report_for_slug(client, slug):
+    text = HEADER + f"{slug},秭归脐橙,,citrus,zigui,59.90,5 kg box,5000,10,,,published,\n"
+    response = client.post(IMPORT, {"file": csv_file(text)})
+    assert response.status_code == 400
+    html = response.content.decode().replace(slug, "SLUG")
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return html[html.index("<main"):html.index("</main>")]
+
+
+@pytest.mark.parametrize("status", [Product.Status.PUBLISHED, Product.Status.DRAFT])
+def test_another_shops_slug_is_answered_as_a_slug_that_does_not_exist(shop, places, status):
+    client, _owner, _vendor = shop
+    theirs = ProductFactory(slug="their-secret-draft", status=status)
+    before = list(Product.objects.values_list("pk", "vendor", "name", "price", "stock"))
+
+    theirs_report = _report_for_slug(client, theirs.slug)
+    unknown_report = _report_for_slug(client, "no-such-product")
+
+    assert theirs_report == unknown_report
+    assert "No product “SLUG” in your shop; leave slug empty for a new product." in (
+        theirs_report)
+    assert _rows(theirs_report) == [("2", "slug")]
+    assert list(Product.objects.values_list("pk", "vendor", "name", "price", "stock")) == before
