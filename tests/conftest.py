@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from hubei_market.celery import app as celery_app
 from tests import factories
+from tests.support.fixtures import private_redis, smtp_server  # noqa: F401 - fixtures
 
 
 @pytest.fixture(autouse=True)
