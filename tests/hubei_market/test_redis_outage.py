@@ -14,6 +14,7 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis
@@ -22,10 +23,14 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from catalog.models import VendorMember
+from catalog.models import County, VendorMember
 from hubei_market.celery import app as celery_app
+from livestream.models import LiveStream
 from orders import notifications
+from orders.impact_admin import QUEUE_UNREACHABLE
+from orders.impact_models import DailySales, Dimension
 from orders.models import Address, Notification, Order
 from orders.tasks import resend_pending_notifications_task
 from tests.factories import ProductFactory
@@ -302,3 +307,40 @@ def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_message
     assert Notification.objects.filter(state=Notification.State.PENDING).count() == 6
     warnings = [r for r in caplog.records if r.name == "orders.notifications"]
     assert [r.getMessage().split(" (")[0] for r in warnings] == ["could not queue a delivery"]
+
+
+def test_stream_counters_answer_with_what_they_can_while_redis_is_down(
+        db, store_on_private_redis):
+    now = timezone.now()
+    live = LiveStream.objects.create(
+        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
+    url = reverse("livestream:counters", args=[live.slug])
+    viewers = [Client(), Client()]
+    for viewer in viewers:
+        viewer.get(live.get_absolute_url(), **EN)
+        viewer.get(url, **EN)
+
+    store_on_private_redis.stop()
+    answers = [viewer.get(url, **EN) for viewer in [*viewers, Client()]]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    for answer in answers:
+        html = answer.content.decode()
+        assert '<dd data-counter="watching">2</dd>' in html  # as last read from Redis
+        assert '<dd data-counter="viewers">2</dd>' in html
+        assert '<dd data-counter="orders">0</dd>' in html  # from the database
+
+
+def test_staff_rebuilding_impact_days_while_the_broker_is_down_get_a_message_not_a_500(
+        admin_client, db, store_on_private_redis):
+    point_celery_at(f"redis://127.0.0.1:{free_port()}/0", eager=False)
+    day = DailySales.objects.create(day=timezone.localdate(), dimension=Dimension.ALL, key=0)
+
+    response = admin_client.post(reverse("admin:orders_dailysales_changelist"),
+                                 {"action": "rebuild_days", "_selected_action": [day.pk]},
+                                 follow=True, **EN)
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [str(QUEUE_UNREACHABLE)]
