@@ -20,12 +20,14 @@ import pytest
 import redis
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import County, VendorMember
+from hubei_market import redis_cache
 from hubei_market.celery import app as celery_app
 from livestream.models import LiveStream
 from orders import notifications
@@ -82,13 +84,11 @@ class RedisServer:
                 time.sleep(0.05)
 
     def stop(self, *, keep_data=False):
-        """SHUTDOWN NOSAVE: the server is gone with its data, connections are refused.
-        `keep_data`: SHUTDOWN SAVE, so the next start reads back what it held."""
-        try:
-            redis.Redis(port=self.port, socket_timeout=2).shutdown(
-                save=keep_data, nosave=not keep_data)
-        except redis.ConnectionError:
-            pass  # it answers SHUTDOWN by closing the connection
+        """The server is gone with its data, connections are refused. `keep_data`: it
+        writes its snapshot first, so the next start reads back what it held."""
+        if keep_data:
+            redis.Redis(port=self.port, socket_timeout=5).save()
+        self.process.terminate()  # no save points configured: nothing written
         self.process.wait(timeout=10)
 
     def hang(self):
@@ -344,3 +344,29 @@ def test_staff_rebuilding_impact_days_while_the_broker_is_down_get_a_message_not
 
     assert response.status_code == 200
     assert [str(m) for m in response.context["messages"]] == [str(QUEUE_UNREACHABLE)]
+
+
+def test_the_log_says_redis_is_down_once_a_minute_and_once_that_it_is_back(
+        client, shop, store_on_private_redis, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger=REDIS_LOG)
+    store_on_private_redis.stop()
+
+    for _ in range(3):
+        browse(client, shop)
+        time.sleep(0.25)  # past RETRY_SECONDS: each round tries Redis again
+    monkeypatch.setattr(redis_cache, "LOG_EVERY_SECONDS", 0)  # a minute has passed
+    cache.get("anything")
+    monkeypatch.setattr(redis_cache, "LOG_EVERY_SECONDS", 60)
+    for _ in range(3):
+        time.sleep(0.25)
+        browse(client, shop)
+    store_on_private_redis.start()
+    time.sleep(0.25)
+    browse(client, shop)
+    browse(client, shop)
+
+    lines = [r.getMessage().split(" (")[0].split(" after")[0] for r in caplog.records
+             if r.name == REDIS_LOG]
+    where = f"Redis at {store_on_private_redis.url}"
+    assert lines == [f"{where} is unreachable", f"{where} still unreachable",
+                     f"{where} is reachable again"]
