@@ -125,6 +125,8 @@ def point_celery_at(url, *, eager):
 def store_on_private_redis(settings, redis_server):
     """The cache, sessions and Celery broker on the test's own Redis, tasks published
     (not eager), as in production."""
+    # Celery reads Django's settings lazily: what the suite's broker is, before the override.
+    original = celery_app.conf.broker_url
     settings.CACHES = {
         "default": {
             **settings.CACHES["default"],
@@ -134,7 +136,6 @@ def store_on_private_redis(settings, redis_server):
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.CELERY_BROKER_URL = redis_server.url
-    original = celery_app.conf.broker_url
     point_celery_at(redis_server.url, eager=False)
     yield redis_server
     point_celery_at(original, eager=True)
