@@ -14,6 +14,7 @@ before it answers 250: a client killed after that point has had its message acce
 import asyncio
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
+# aiosmtpd logs every SMTP command at INFO: a failing test's report would be all that.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
