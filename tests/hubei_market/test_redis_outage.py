@@ -261,9 +261,10 @@ def test_a_redis_that_hangs_costs_one_timeout_not_one_per_call(
 
     assert not browsing.is_alive(), "pages wait for a Redis that does not answer"
     assert statuses == [dict.fromkeys(statuses[0], 200)] * 3
-    # The first round waits for one socket timeout, the others not at all.
+    # The first round waits for one socket timeout (0.5 s), the others for none: a wait
+    # per cache call would be several seconds a round (four pages, a few calls each).
     assert timings[0] < settings.REDIS_TIMEOUT_SECONDS + 1
-    assert max(timings[1:]) < 0.5
+    assert max(timings[1:]) < 1
 
 
 def test_a_shopper_signed_out_during_the_outage_stays_out_once_redis_is_back(
