@@ -124,16 +124,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery ---------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Redis is a cache, never the only copy: when it is unreachable the store keeps selling
+# (README, "During a Redis outage"). A call gives up after REDIS_TIMEOUT_SECONDS (connect
+# or read), and a process that saw a failure leaves Redis alone for REDIS_RETRY_SECONDS,
+# so an outage, even a Redis that hangs, costs milliseconds per page, not seconds.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=2.0)
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "hubei_market.redis_cache.PooledRedisCache",
+            "BACKEND": "hubei_market.redis_cache.FaultTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hubei",
+            "RETRY_SECONDS": REDIS_RETRY_SECONDS,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    # Signed-in requests read their session from Redis, and PostgreSQL only on a miss.
+    # A publish from a web request (after a checkout commits) gives up within about a
+    # second when Redis is down; the rows it was about wait for the beat sweep. The
+    # worker's own connection waits in BRPOP for 1 s at a time, well inside these.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": max(REDIS_TIMEOUT_SECONDS, 2.0),
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2,
+    }
+    # Signed-in requests read their session from Redis, and PostgreSQL only on a miss
+    # (or while Redis is down: the cache above answers a miss).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Files, not local memory: the web server, the worker and seed_demo must all see the

@@ -10,9 +10,14 @@ Python HyperLogLog of the same precision; updates there are last-writer-wins, wh
 fine for one machine and a demo.
 Sales during the stream come from the order lines attributed to it (OrderLine.stream),
 read with the stream's state once per few seconds for everybody (stream_summary).
+
+While Redis is unreachable the counters answer with what they can: the stream's state and
+sales from the database, the audience this process read last (or 0), and heartbeats wait
+in the process (up to BATCH_MAX) for Redis to come back.
 """
 
 import hashlib
+import logging
 import math
 import threading
 from dataclasses import dataclass
@@ -21,6 +26,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.utils import timezone
+from redis import RedisError
+
+logger = logging.getLogger(__name__)
 
 WATCHING_SECONDS = 30
 HLL_PRECISION = 14  # 16,384 registers: ~0.81 % standard error
@@ -40,6 +48,21 @@ def _redis():
     if not settings.REDIS_URL:
         return None
     return cache._cache.get_client(write=True)
+
+
+def _execute(pipe):
+    """The pipeline's replies, or None if Redis is unreachable. Through the cache's guard
+    when it has one (hubei_market's Redis cache): it logs the outage once a minute and
+    leaves Redis alone for a moment after a failure, so a Redis that hangs costs one
+    timeout per few seconds, not one per poll."""
+    call_client = getattr(cache, "call_client", None)
+    if call_client is not None:
+        return call_client(lambda _client: pipe.execute(), None)
+    try:
+        return pipe.execute()
+    except RedisError:
+        logger.warning("stream counters: Redis unreachable", exc_info=True)
+        return None
 
 
 def _key(stream_id, what):
@@ -71,7 +94,7 @@ def record_heartbeat(stream_id, viewer, now=None):
     if client is not None:
         pipe = client.pipeline(transaction=False)
         _heartbeat_commands(pipe, stream_id, {viewer: now}, now)
-        pipe.execute()
+        _execute(pipe)  # lost if Redis is down: the viewer's next poll sends another
         return
     watching = cache.get(_key(stream_id, "watching")) or {}
     watching = {v: t for v, t in watching.items() if t > now - WATCHING_SECONDS}
@@ -88,7 +111,10 @@ def audience(stream_id, now=None):
     if client is not None:
         pipe = client.pipeline(transaction=False)
         _audience_commands(pipe, stream_id, now)
-        watching, unique = pipe.execute()
+        replies = _execute(pipe)
+        if replies is None:
+            return _process_batch.last_audience(stream_id)
+        watching, unique = replies
         return watching, unique
     watching = cache.get(_key(stream_id, "watching")) or {}
     registers = cache.get(_key(stream_id, "viewers"))
@@ -167,10 +193,25 @@ class _ProcessBatch:
         if beats:
             _heartbeat_commands(pipe, stream_id, beats, now)
         _audience_commands(pipe, stream_id, now)
-        audience = tuple(pipe.execute()[-2:])
+        replies = _execute(pipe)
         with self.lock:
+            if replies is None:
+                # Redis is down: keep the beats for the next trip (newer ones win) and
+                # answer with the last audience read, trying again after the window.
+                waiting = self.beats[stream_id]
+                for seen, at in beats.items():
+                    if len(waiting) < BATCH_MAX:
+                        waiting.setdefault(seen, at)
+                audience = self.audiences.get(stream_id, (None, (0, 0)))[1]
+            else:
+                audience = tuple(replies[-2:])
             self.audiences[stream_id] = (now, audience)
         return StreamCounters(live, *audience, orders, weight_g)
+
+    def last_audience(self, stream_id):
+        """(watching, unique) as this process last read them, or (0, 0)."""
+        with self.lock:
+            return self.audiences.get(stream_id, (None, (0, 0)))[1]
 
 
 _process_batch = _ProcessBatch()

@@ -13,12 +13,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError
 
 from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.models import Category, County, Vendor
 from orders.impact_models import DailySales, Dimension, Pledge
 from orders.readonly_admin import ReadOnlyModelAdmin
 from orders.tasks import rebuild_impact_day_task
+
+QUEUE_UNREACHABLE = _("The rebuild could not be queued: the task queue is unreachable. "
+                      "Try again in a few minutes; today and yesterday are rebuilt every "
+                      "10 minutes anyway.")
 
 CSV_COLUMNS = ["day", "by", "id", "name", "transactions", "units", "tons", "revenue_cny",
                "stream_transactions", "stream_tons", "stream_revenue_cny"]
@@ -110,8 +115,12 @@ class DailySalesAdmin(ReadOnlyModelAdmin):
                   permissions=["rebuild"])
     def rebuild_days(self, request, queryset):
         days = sorted(set(queryset.values_list("day", flat=True)))
-        for day in days:
-            rebuild_impact_day_task.delay(day.isoformat())
+        try:
+            for day in days:
+                rebuild_impact_day_task.delay(day.isoformat())
+        except OperationalError:  # the broker (Redis) is down: say so, not a 500
+            messages.error(request, QUEUE_UNREACHABLE)
+            return
         messages.success(request, ngettext(
             "%(count)d day is being rebuilt from its orders.",
             "%(count)d days are being rebuilt from their orders.", len(days)) % {

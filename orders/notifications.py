@@ -64,17 +64,47 @@ def request_delivery():
     """Queue a delivery of everything pending, unless one is queued and not started yet
     (it will see these rows: they are committed before it claims). It starts after
     NOTIFICATION_BATCH_SECONDS, so the orders of that moment go in one batch. The flag
-    expires by itself, should a queued task be lost; the beat sweep covers that too."""
+    expires by itself, should a queued task be lost; the beat sweep covers that too.
+
+    Runs after commit, so it never raises: if the broker is unreachable the rows stay
+    pending for the beat sweep (resend_pending_notifications_task), and the log says so
+    at most once a minute. While Redis is down the cache cannot set the flag, so nothing
+    is published at all."""
     from orders.tasks import deliver_pending_notifications_task
 
-    if not cache.add(DELIVERY_QUEUED_KEY, 1, settings.NOTIFICATION_QUEUED_SECONDS):
+    try:
+        if not cache.add(DELIVERY_QUEUED_KEY, 1, settings.NOTIFICATION_QUEUED_SECONDS):
+            return
+    except Exception:  # noqa: BLE001 - a cache outage must not undo a placed order
+        _publish_failed("could not set the delivery flag")
         return
     try:
         deliver_pending_notifications_task.apply_async(
             countdown=settings.NOTIFICATION_BATCH_SECONDS)
-    except Exception:
-        cache.delete(DELIVERY_QUEUED_KEY)  # not queued: the next commit must try again
-        raise
+    except Exception:  # noqa: BLE001 - the order is committed: the sweep sends its messages
+        _publish_failed("could not queue a delivery")
+        try:
+            cache.delete(DELIVERY_QUEUED_KEY)  # not queued: the next commit must try again
+        except Exception:  # noqa: BLE001, S110 - the flag expires by itself
+            pass
+
+
+PUBLISH_WARNING_SECONDS = 60
+_publish_warnings = {"at": None, "missed": 0}
+
+
+def _publish_failed(what):
+    """Log a failed hand-over to Celery, at most once a minute per process (a Redis
+    outage would otherwise log every checkout)."""
+    now = time.monotonic()
+    last = _publish_warnings["at"]
+    if last is not None and now - last < PUBLISH_WARNING_SECONDS:
+        _publish_warnings["missed"] += 1
+        return
+    missed = _publish_warnings["missed"]
+    _publish_warnings.update(at=now, missed=0)
+    logger.warning("%s (%d more in the last minute); pending notifications wait for the "
+                   "beat sweep", what, missed, exc_info=True)
 
 
 def deliver_pending(max_seconds=DELIVERY_MAX_SECONDS):
