@@ -131,3 +131,23 @@ def running_promotion(*products, kind="percent_off", value="10", **fields):
     promotion = Promotion.objects.create(kind=kind, value=Decimal(value), **fields)
     promotion.products.add(*products)
     return promotion
+
+
+def make_shop(user_model, name="zigui", status=Vendor.Status.APPROVED):
+    """(owner, vendor): an owner with an email, of a shop named after `name`."""
+    from catalog.models import VendorMember
+
+    owner = user_model.objects.create_user(f"{name}-owner", email=f"{name}@example.cn")
+    vendor = VendorFactory(status=status, name=f"{name}合作社")
+    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    return owner, vendor
+
+
+def vendor_product_form(**changes):
+    """The fields of a valid new product on the vendor's product form (Zigui oranges)."""
+    return {
+        "name": "秭归脐橙", "name_en": "Zigui oranges",
+        "category": Category.objects.get(slug="citrus").pk,
+        "origin_county": County.objects.get(slug="zigui").pk, "price": "69.90",
+        "pack_size": "5 kg box", "net_weight_g": "5000", "stock": "40", **changes,
+    }

@@ -272,20 +272,14 @@ def test_the_polyglots_carry_their_web_page_before_upload():
 
 
 def test_a_vendors_polyglot_photos_are_stored_as_pixels_only(client, django_user_model):
-    from catalog.models import Category, County, Product, VendorMember
-    from tests.factories import VendorFactory
+    from catalog.models import Product
+    from tests.factories import make_shop, vendor_product_form
 
-    owner = django_user_model.objects.create_user("owner")
-    vendor = VendorFactory(status="approved")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    owner, vendor = make_shop(django_user_model)
     client.force_login(owner)
 
-    response = client.post(reverse("vendor:product_create"), {
-        "name": "秭归脐橙", "name_en": "Zigui oranges",
-        "category": Category.objects.get(slug="citrus").pk,
-        "origin_county": County.objects.get(slug="zigui").pk, "price": "69.90",
-        "pack_size": "5 kg box", "net_weight_g": "5000", "stock": "40",
-        "photos": polyglot_uploads()})
+    response = client.post(reverse("vendor:product_create"),
+                           vendor_product_form(photos=polyglot_uploads()))
 
     assert response.status_code == 302
     assert_photos_hold_pixels_only(Product.objects.get(vendor=vendor))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from catalog.models import Category, County, Product, VendorMember
+from catalog.models import County, Product, VendorMember
 from livestream.models import FeaturedProduct, LiveStream
 from orders import services as order_services
 from orders.models import Address, Cart
@@ -29,7 +29,9 @@ from tests.factories import (
     ProductFactory,
     VendorFactory,
     add_photo,
+    make_shop,
     running_promotion,
+    vendor_product_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -332,17 +334,11 @@ def test_no_url_answers_a_control_character_with_a_server_error(store):
 
 def test_a_vendors_product_name_with_an_escape_sequence_is_refused_and_saves_nothing(
         client, django_user_model):
-    owner = django_user_model.objects.create_user("owner")
-    vendor = VendorFactory(status="approved")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    owner, vendor = make_shop(django_user_model)
     client.force_login(owner)
 
-    response = client.post(reverse("vendor:product_create"), {
-        "name": "秭归\x1b[31m脐橙", "name_en": "Zigui oranges",
-        "category": Category.objects.get(slug="citrus").pk,
-        "origin_county": County.objects.get(slug="zigui").pk, "price": "69.90",
-        "pack_size": "5 kg box", "net_weight_g": "5000", "stock": "40",
-        "description": "茅坪镇果园直发。\r\n\t一箱五公斤。"}, **EN)
+    response = client.post(reverse("vendor:product_create"), vendor_product_form(
+        name="秭归\x1b[31m脐橙", description="茅坪镇果园直发。\r\n\t一箱五公斤。"), **EN)
 
     assert response.status_code == 200
     assert response.context["form"].errors == {"name": [

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import County
 from livestream import counters, viewers
 from livestream import services as stream_services
 from livestream.models import FeaturedProduct, LiveStream
@@ -16,15 +15,6 @@ from orders.models import Address, Cart
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live(db):
-    now = timezone.now()
-    return LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
-        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
 
 
 def test_watching_now_counts_recent_heartbeats_and_viewers_count_everyone_once(live):

@@ -1,29 +1,16 @@
 """Only browsers holding a viewer id signed by a stream page count as viewers, and one
 address mints a bounded number of them per minute."""
 
-from datetime import timedelta
 
 import pytest
 from django.core import signing
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
-from catalog.models import County
 from livestream import counters, viewers
-from livestream.models import LiveStream
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live(db):
-    now = timezone.now()
-    return LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
-        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
 
 
 def _poll(client, stream):

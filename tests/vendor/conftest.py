@@ -2,22 +2,14 @@ import uuid
 
 import pytest
 
-from catalog.models import Vendor, VendorMember
 from orders import services as order_services
 from orders.models import Address, Cart
-from tests.factories import ProductFactory, VendorFactory
+from tests.factories import ProductFactory, make_shop
 
 
 @pytest.fixture(autouse=True)
 def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-def make_shop(user_model, name="zigui", status=Vendor.Status.APPROVED):
-    owner = user_model.objects.create_user(f"{name}-owner", email=f"{name}@example.cn")
-    vendor = VendorFactory(status=status, name=f"{name}合作社")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
-    return owner, vendor
 
 
 @pytest.fixture
