@@ -98,6 +98,7 @@ export DEBUG=0
 SECRET_KEY=bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1,localhost
+export SITE_URL=http://127.0.0.1:$BENCH_PORT
 export SECURE_SSL_REDIRECT=False SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False
 export SECURE_HSTS_SECONDS=0
 export STATIC_ROOT=$WORK/static MEDIA_ROOT=$WORK/media

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # Where the store is reached, for links in emails (sent by the worker, with no request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if not DEBUG and "SITE_URL" not in env:
+    # Links in emails (a password reset above all) would point at this machine's loopback.
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off: the links in emails are made from it.")
 
 # Notifications: a worker claims each message just before sending it, for this long; a
 # worker killed mid-send holds that one message until then, and another sends it after
@@ -339,9 +343,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds an SMTP connection waits on the mail server before giving up. Shorter than a
 # notification's claim, so a hung server fails the message (it waits for its retry)
 # rather than let another worker take it over and send it a second time.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-if EMAIL_TIMEOUT >= NOTIFICATION_CLAIM_SECONDS:
-    raise ImproperlyConfigured("EMAIL_TIMEOUT must be shorter than NOTIFICATION_CLAIM_SECONDS.")
+# It bounds each exchange with the server, and sending one message takes up to four (MAIL,
+# RCPT, DATA, the message), so four of them must fit in the claim with time to spare.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
+SMTP_EXCHANGES_PER_MESSAGE = 4
+if SMTP_EXCHANGES_PER_MESSAGE * EMAIL_TIMEOUT >= NOTIFICATION_CLAIM_SECONDS:
+    raise ImproperlyConfigured(
+        "EMAIL_TIMEOUT must be shorter than a quarter of NOTIFICATION_CLAIM_SECONDS: one "
+        "message takes up to four exchanges with the mail server.")
 
 # --- Security (production) --------------------------------------------------------------
 if not DEBUG:

@@ -25,6 +25,7 @@ each time (`retry_delay`), so a mail outage is not hammered by every new order.
 
 import functools
 import logging
+import smtplib
 import time
 import uuid
 from datetime import timedelta
@@ -316,13 +317,21 @@ def _send(candidates):
             if claimed_until is None:
                 continue  # another worker is on it, or sent it
             try:
-                if _send_claimed(mail, notification, claimed_until):
+                try:
+                    delivered = _send_claimed(mail, notification, claimed_until)
+                except Exception as error:  # noqa: BLE001 - a dropped connection: once more
+                    if not (_connection_lost(error) and _reopen(mail)):
+                        raise
+                    delivered = _send_claimed(mail, notification, claimed_until)
+                if delivered:
                     accepted = notification
                     sent += 1
             except Exception as error:  # noqa: BLE001 - recorded, then reported
                 logger.warning("notification %s not delivered: %s", notification.pk, error)
                 _hold_after_failure(notification, error)
                 first_error = first_error or error
+                if _connection_lost(error):
+                    break  # no connection to be had: the rest stay unclaimed, for the next
     finally:
         try:
             if accepted is not None:  # whatever happens, what went out is recorded as sent
@@ -332,12 +341,37 @@ def _send(candidates):
     return sent, first_error
 
 
+def _connection_lost(error):
+    """The mail server dropped the connection: every later send on it would fail at once
+    ("please run connect() first"). 421 is how a server says it is closing (a limit of
+    messages per connection, say); smtplib closes its side then."""
+    return isinstance(error, smtplib.SMTPServerDisconnected) or (
+        isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421)
+
+
+def _reopen(mail):
+    """A new connection to the mail server in place of a dropped one; False if none."""
+    _close(mail)
+    try:
+        mail.open()
+    except Exception as error:  # noqa: BLE001 - the caller holds the message for its retry
+        logger.warning("mail server dropped the connection and cannot be reached: %s", error)
+        _close(mail)
+        return False
+    return True
+
+
 def _send_claimed(mail, notification, claimed_until):
     """Render and send one message this worker has claimed until `claimed_until`; False,
-    sending nothing, if the claim has run out (another worker may have taken it over).
+    sending nothing, if the claim could run out before the send ends (another worker may
+    then take it over).
     Its subject and body are kept on it, for the inbox."""
     notification.subject, notification.body = render_notification(notification)
-    if timezone.now() >= claimed_until:
+    # Sending takes up to SMTP_EXCHANGES_PER_MESSAGE exchanges of EMAIL_TIMEOUT each: all
+    # must end before the claim does, or another worker could take it over and send it too.
+    longest_send = timedelta(seconds=settings.SMTP_EXCHANGES_PER_MESSAGE
+                             * (settings.EMAIL_TIMEOUT or 0))
+    if timezone.now() + longest_send >= claimed_until:
         logger.warning("notification %s: claim ran out before sending, left to others",
                        notification.pk)
         return False
@@ -417,7 +451,8 @@ def _mark_sent_and_claim_sql():
 
 def _hold_after_failure(notification, error):
     """A claimed message the mail server refused: pending, claimed for its retry's wait."""
-    Notification.objects.filter(pk=notification.pk).update(
+    # Pending only: a row another worker sent meanwhile keeps its state and no error.
+    Notification.objects.filter(pk=notification.pk, state=Notification.State.PENDING).update(
         claimed_until=timezone.now() + retry_delay(notification.attempts + 1),
         last_error=str(error)[:300])
 

@@ -94,7 +94,7 @@ def production_env(tmp_path, smtp_server):
     redis_server.start()
     env = service_env(
         redis_url=redis_server.url, smtp=smtp_server, DEBUG="0", SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=tmp_path / "static",
+        ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1", STATIC_ROOT=tmp_path / "static",
         # Plain HTTP on 127.0.0.1: no redirect to HTTPS, cookies sent without TLS.
         SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0",
         NOTIFICATION_BATCH_SECONDS="0")

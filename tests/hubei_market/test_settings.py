@@ -10,6 +10,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "a-production-secret-that-is-long-and-random-4f9c2e7b1d8a6f3e0c5b",
     "ALLOWED_HOSTS": "hubei.example.cn",
+    "SITE_URL": "https://hubei.example.cn",
     "DATABASE_URL": "postgres://store@127.0.0.1:5432/store",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
@@ -36,6 +37,15 @@ def test_deploy_check_reports_nothing_under_production_settings():
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_the_store_s_address_for_links_in_emails():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "SITE_URL must be set when DEBUG is off" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

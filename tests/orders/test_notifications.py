@@ -421,8 +421,10 @@ def test_a_message_whose_claim_ran_out_is_not_sent_by_the_old_claimant(django_us
 
 
 def test_a_claim_covers_one_message_for_less_than_half_a_minute_and_mail_times_out_first():
-    assert (settings.NOTIFICATION_CLAIM_SECONDS, settings.EMAIL_TIMEOUT) == (30, 10)
-    assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == 10
+    assert (settings.NOTIFICATION_CLAIM_SECONDS, settings.EMAIL_TIMEOUT) == (30, 5)
+    # A send's four exchanges with the mail server, at most 5 s each, end before the claim.
+    assert settings.SMTP_EXCHANGES_PER_MESSAGE * settings.EMAIL_TIMEOUT < 30
+    assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == 5
     schedule = settings.CELERY_BEAT_SCHEDULE["resend-pending-notifications"]["schedule"]
     assert schedule == 30  # a dead worker's claim is swept within a minute
 
@@ -436,12 +438,41 @@ def test_a_worker_that_starts_delivers_what_is_pending(django_user_model):
     assert len(mail.outbox) == 3
 
 
-def test_the_store_refuses_an_smtp_timeout_as_long_as_the_claim():
+def test_the_store_refuses_an_smtp_timeout_whose_four_exchanges_could_outlast_the_claim():
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
-        env={**env, "EMAIL_TIMEOUT": "30", "NOTIFICATION_CLAIM_SECONDS": "30"}, timeout=120)
+        env={**env, "EMAIL_TIMEOUT": "8", "NOTIFICATION_CLAIM_SECONDS": "30"}, timeout=120)
 
     assert result.returncode != 0
-    assert "EMAIL_TIMEOUT must be shorter than NOTIFICATION_CLAIM_SECONDS." in result.stderr
+    assert ("EMAIL_TIMEOUT must be shorter than a quarter of NOTIFICATION_CLAIM_SECONDS"
+            in result.stderr)
+
+
+def test_a_mail_server_that_drops_the_connection_mid_batch_holds_up_nothing(
+    django_user_model, settings, smtp_server
+):
+    # A provider that closes a connection after so many messages answers 421; smtplib then
+    # hangs up, and every later message on that connection would fail at once.
+    for _ in range(3):
+        make_order(django_user_model)  # 9 messages
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    smtp_server.refuse_next_with = "421 4.7.0 Too many messages on this connection"
+
+    assert deliver_pending() == 9
+
+    assert smtp_server.distinct() == 9 and smtp_server.duplicates() == {}
+    assert set(Notification.objects.values_list("state", "attempts", "last_error")) == {
+        ("sent", 1, "")}
+
+
+def test_a_claim_too_short_for_a_whole_send_is_left_to_its_retry(django_user_model, settings):
+    make_order(django_user_model)
+    message = Notification.objects.select_related("recipient").first()
+    claimed_until = _mark_sent_and_claim(None, message)
+    settings.EMAIL_TIMEOUT = 8  # four exchanges of up to 8 s could outlast the 30 s claim
+
+    assert _send_claimed(get_connection(), message, claimed_until) is False
+    assert mail.outbox == []

@@ -41,6 +41,9 @@ class _Handler:
         self.server = server
 
     async def handle_DATA(self, smtp, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.server.refuse_next_with:  # e.g. "421 too many messages": closes the session
+            answer, self.server.refuse_next_with = self.server.refuse_next_with, None
+            return answer
         delay = self.server.delay
         if delay:
             await asyncio.sleep(delay)  # a slow server: the client waits for the 250
@@ -68,6 +71,8 @@ class SmtpServer:
 
     def __init__(self, *, delay=0.0):
         self.delay = delay
+        # An answer for the next message instead of accepting it (then accepting again).
+        self.refuse_next_with = None
         self.messages = []  # Delivered, in the order accepted
         self._changed = threading.Condition()
         self._controller = None
