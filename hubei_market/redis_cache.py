@@ -70,9 +70,13 @@ class _Watch:
         self.failures = 0  # calls failed or skipped since the last log line
         self.stale = set()
         self.overflow = False
+        # One thread drops the stale keys; the others keep answering misses until it has,
+        # so none reads an old session or revision from a Redis that kept its data.
+        self.recovering = False
 
     def may_call(self):
-        return self.down_since is None or time.monotonic() >= self.retry_at
+        return self.down_since is None or (not self.recovering
+                                           and time.monotonic() >= self.retry_at)
 
     def remember(self, keys):
         with self.lock:
@@ -110,13 +114,18 @@ class _Watch:
                 "were skipped in the last minute.", self.where, down_for, exc, failures)
 
     def take_stale(self):
+        """(keys, overflow) for the one thread that recovers, or None if another is."""
         with self.lock:
+            if self.recovering:
+                return None
+            self.recovering = True
             keys, self.stale = list(self.stale), set()
             overflow, self.overflow = self.overflow, False
         return keys, overflow
 
     def recovered(self, dropped, overflow):
         with self.lock:
+            self.recovering = False
             if self.down_since is None:
                 return
             down_for = time.monotonic() - self.down_since
@@ -169,7 +178,11 @@ class FaultTolerantRedisCache(PooledRedisCache):
     def _recover(self, writes):
         """Redis was down: drop what it may still hold stale, which also tells whether it
         answers. True if it does."""
-        keys, overflow = self._watch.take_stale()
+        taken = self._watch.take_stale()
+        if taken is None:  # another thread is dropping the stale keys: still a miss here
+            self._watch.remember(writes)
+            return False
+        keys, overflow = taken
         try:
             client = self._cache.get_client(write=True)
             if keys:
@@ -181,7 +194,12 @@ class FaultTolerantRedisCache(PooledRedisCache):
             self._watch.failed(exc, [*keys, *writes], self.retry_seconds)
             if overflow:
                 self._watch.overflow = True
+            self._watch.recovering = False
             return False
+        except BaseException:
+            self._watch.remember(keys)
+            self._watch.recovering = False  # never leave the cache switched off for good
+            raise
         self._watch.recovered(len(keys), overflow)
         return True
 

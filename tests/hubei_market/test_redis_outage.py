@@ -292,6 +292,27 @@ def test_a_shopper_signed_out_during_the_outage_stays_out_once_redis_is_back(
     assert answer["Location"] == f"{reverse('login')}?next={reverse('orders:history')}"
 
 
+def test_while_one_thread_drops_the_stale_keys_the_others_still_miss(settings, redis_server):
+    """A Redis that kept its data is back: until the stale keys are gone, no thread may
+    read one of them (an old session, an old catalog revision)."""
+    settings.CACHES = {"default": {**settings.CACHES["default"],
+                                   "LOCATION": redis_server.url, "RETRY_SECONDS": 0}}
+    cache.set("revision", "before")
+    redis_server.stop(keep_data=True)
+    cache.set("revision", "during the outage")  # not written: remembered as stale
+    redis_server.start()
+    watch = cache._watch
+    recovering = watch.take_stale()  # another thread has begun the recovery
+
+    while_recovering = cache.get("revision", "a miss")
+    cache._cache.get_client(write=True).delete(*recovering[0])
+    watch.recovered(len(recovering[0]), recovering[1])
+    after = cache.get("revision", "a miss")
+
+    assert recovering[0] == [cache.make_key("revision")]
+    assert (while_recovering, after) == ("a miss", "a miss")
+
+
 def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_messages_pending(
         client, django_user_model, shop, store_on_private_redis, caplog, monkeypatch):
     """The cache answers but the broker does not (a Redis lost between the two calls)."""
