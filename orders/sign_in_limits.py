@@ -58,14 +58,29 @@ def client_address(request):
     it was reached from to X-Forwarded-For, so the client is that many entries from the
     right: what a client writes there itself stays on the left and is never believed.
     With no proxy, or a header shorter than the proxies (a request that bypassed them),
-    the connection's own address."""
+    the connection's own address. An IPv6 address stands for its /64: one home or phone
+    gets a whole /64 and could otherwise take a new address for every try."""
     proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    address = None
     if proxies > 0 and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= proxies:
-            try:  # the address column is an inet on PostgreSQL: junk must not reach it
-                return str(ipaddress.ip_address(hops[-proxies]))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or None
+            address = _parsed(hops[-proxies])
+    if address is None:
+        address = _parsed(request.META.get("REMOTE_ADDR") or "")
+    if address is None:
+        return None
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def _parsed(text):
+    # The address column is an inet on PostgreSQL: junk must never reach it.
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None

@@ -142,3 +142,15 @@ def test_a_forwarded_address_that_is_not_an_address_counts_as_the_connection_s(
     from axes.models import AccessAttempt
     assert response.status_code == 200
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.2"]
+
+
+def test_an_ipv6_client_is_its_slash_64_however_it_changes_its_last_bits(
+    client, shoppers, settings
+):
+    for n in range(1, 21):  # a new address of one home's /64 for every try
+        _sign_in(client, f"shopper{n}", "Summer2024!", address=f"2001:db8:5:7::{n:x}")
+
+    paused = _sign_in(client, "shopper21", "Summer2024!", address="2001:db8:5:7:ffff::1")
+    neighbour = _sign_in(client, "shopper22", "right-password-22", address="2001:db8:5:8::1")
+
+    assert (paused.status_code, neighbour.status_code) == (429, 302)
