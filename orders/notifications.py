@@ -230,8 +230,9 @@ def expand_password_reset_requests():
     in one transaction: one PASSWORD_RESET notification to each account Django's
     PasswordResetForm.get_users finds for the email (active, a usable password, the
     email in any case), naming its username; then the requests are deleted. A request
-    older than PASSWORD_RESET_TIMEOUT is dropped unexpanded (its link would be too old
-    to use by then anyway). Returns how many requests were taken.
+    older than PASSWORD_RESET_TIMEOUT is dropped unexpanded (a link that comes days after
+    it was asked for is no longer expected: ask again). Returns how many requests were
+    taken (expanded or dropped).
 
     Requests another worker is expanding are skipped (locked, PostgreSQL); should two
     workers take the same one anyway (SQLite does not lock rows), the dedupe key makes
