@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orders import services
-from orders.models import Address, Notification, Order, OrderEvent, OrderLine, OrderPart
+from orders.models import (
+    Address,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderPart,
+    PasswordResetRequest,
+)
 from orders.readonly_admin import ReadOnlyModelAdmin
 
 
@@ -90,5 +98,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(ReadOnlyModelAdmin):
+    """Reset requests the worker has not expanded yet: a list that grows means no worker
+    (or no beat) is running."""
+
+    list_display = ["created_at", "email"]
+
 
 from orders import impact_admin  # noqa: E402, F401 - registers the impact board's admin

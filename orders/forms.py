@@ -56,18 +56,17 @@ class SignUpForm(UserCreationForm):
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the link goes out through the outbox: one message to each
-    active account with that email (any case; several accounts may share one from before
-    sign-up refused it), written here and sent by the worker, so the answer comes as
-    fast for an unknown email as for a known one (the mail server's time is not in it).
-    """
+    """Django's reset form, but the request only writes down that a link was asked for
+    (notifications.request_password_reset): the same work whether any account has the
+    email or not, so the answer's time does not tell. The worker finds the accounts as
+    Django does (`get_users`: active, any case; several may share an email from before
+    sign-up refused it) and sends each its own link through the outbox."""
 
     def save(self, **kwargs):
-        """Queue the messages. Django's options (templates, domain, token generator) are
+        """Write the request. Django's options (templates, domain, token generator) are
         not used: the worker renders orders/notifications/password_reset*.txt with
         SITE_URL and makes the token when it sends."""
-        return notifications.notify_password_reset(
-            list(self.get_users(self.cleaned_data["email"])))
+        return notifications.request_password_reset(self.cleaned_data["email"])
 
 
 def _choices(names, empty_label):

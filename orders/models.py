@@ -343,4 +343,23 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} → {self.recipient}"
 
 
+class PasswordResetRequest(models.Model):
+    """Someone asked for a password reset link for this email. The request writes only
+    this row, whether or not an account has the email, so its work (and time) tells
+    nothing; the worker finds the accounts, writes their messages and deletes the row
+    (notifications.expand_password_reset_requests)."""
+
+    # As typed: the worker matches it as Django's PasswordResetForm does (any case).
+    email = models.EmailField(_("email"), max_length=254)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+
+    def __str__(self):
+        return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 from orders.impact_models import DailySales, Pledge  # noqa: E402, F401

@@ -21,16 +21,21 @@ one), and that one is taken after its claim runs out. It is the only message a c
 send twice, and its Message-ID (fixed per notification) lets mail systems drop the
 repeat. A message the mail server refused waits before the next try, twice as long
 each time (`retry_delay`), so a mail outage is not hammered by every new order.
+
+A password reset is the exception to writing messages in the request: the request
+writes a PasswordResetRequest (the same row whatever the email, so its time tells no
+one which emails have an account) and the worker expands it into the messages of the
+accounts with that email before it delivers (`expand_password_reset_requests`).
 """
 
 import functools
 import logging
 import smtplib
 import time
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
@@ -43,7 +48,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import VendorMember
-from orders.models import Notification, Order, OrderPart
+from orders.models import Notification, Order, OrderPart, PasswordResetRequest
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -113,18 +118,22 @@ def deliver_pending(max_seconds=DELIVERY_MAX_SECONDS):
     sent. Clears the "queued" flag first, so a commit from now on queues again. After
     `max_seconds` with more still pending it queues another delivery and stops, so one
     task stays well inside Celery's time limit however large the backlog. A message the
-    mail server refused waits for its retry (it is logged), and the others go on."""
+    mail server refused waits for its retry (it is logged), and the others go on. Waiting
+    password reset requests are expanded into their messages before each batch."""
     try:
         cache.delete(DELIVERY_QUEUED_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not stop the mail
         logger.warning("could not clear the delivery flag", exc_info=True)
     started, sent = time.monotonic(), 0
     while True:
+        # Reset requests become messages first, a batch each round, so a flood of them
+        # neither waits for the sweep nor holds up the other mail.
+        requests_left = expand_password_reset_requests() == PASSWORD_RESET_BATCH
         batch = list(_candidates(Notification.objects.all())[:DELIVERY_BATCH])
         if batch:
             count, _failure = _send(batch)  # each failure is logged and waits for its retry
             sent += count
-        if len(batch) < DELIVERY_BATCH:
+        if len(batch) < DELIVERY_BATCH and not requests_left:
             return sent
         if time.monotonic() - started > max_seconds:
             request_delivery()  # the rest, in a task of its own
@@ -202,18 +211,49 @@ def notify_users(user_ids, kind, *, key, context):
     ])
 
 
-def notify_password_reset(users):
-    """A link to choose a new password, to each of `users` (the accounts with the email
-    someone typed: each gets its own, naming its username). Written, not sent: the
-    request does the same work whether the email is known or not, but for this INSERT,
-    so its time does not tell which emails have an account. Every request is a message
-    of its own. The link is made by the worker when it sends (`render_notification`), so
-    no token waits in the outbox; it stops working once the password is changed."""
-    return _queue([
-        Notification(recipient=user, kind=Notification.Kind.PASSWORD_RESET,
-                     dedupe_key=f"password-reset:{user.pk}:{uuid.uuid4().hex}")
-        for user in users
-    ])
+def request_password_reset(email):
+    """Someone asked for a reset link for `email`: write that down, and hand over to the
+    worker on commit. The same two steps whatever the email (no account is looked up
+    here), so the answer's time does not tell which emails have an account; the worker
+    finds them (`expand_password_reset_requests`). Every request is a message of its own
+    to each account. Never raises for a failed hand-over: beat's sweep covers it."""
+    with transaction.atomic():
+        request = PasswordResetRequest.objects.create(email=email)
+        transaction.on_commit(request_delivery, robust=True)
+    return request
+
+
+PASSWORD_RESET_BATCH = 50  # reset requests one expansion takes
+
+
+def expand_password_reset_requests():
+    """Turn the oldest waiting reset requests (up to PASSWORD_RESET_BATCH) into messages,
+    in one transaction: one PASSWORD_RESET notification to each account Django's
+    PasswordResetForm.get_users finds for the email (active, a usable password, the
+    email in any case), naming its username; then the requests are deleted. A request
+    older than PASSWORD_RESET_TIMEOUT is dropped unexpanded (a link that comes days after
+    it was asked for is no longer expected: ask again). Returns how many requests were
+    taken (expanded or dropped).
+
+    Requests another worker is expanding are skipped (locked, PostgreSQL); should two
+    workers take the same one anyway (SQLite does not lock rows), the dedupe key makes
+    the second one's messages no-ops. Called by every delivery before it reads what is
+    pending, and by beat's sweep, which covers a lost hand-over."""
+    finder = PasswordResetForm()
+    expired_before = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    with transaction.atomic():
+        requests = list(PasswordResetRequest.objects.select_for_update(skip_locked=True)
+                        .order_by("pk")[:PASSWORD_RESET_BATCH])
+        if not requests:
+            return 0
+        Notification.objects.bulk_create([
+            Notification(recipient=user, kind=Notification.Kind.PASSWORD_RESET,
+                         dedupe_key=f"password-reset:{request.pk}:{user.pk}")
+            for request in requests if request.created_at >= expired_before
+            for user in finder.get_users(request.email)
+        ], ignore_conflicts=True)
+        PasswordResetRequest.objects.filter(pk__in=[request.pk for request in requests]).delete()
+    return len(requests)
 
 
 def _password_reset_context(user):

@@ -5,7 +5,9 @@ from orders.notifications import (
     TASK_BATCH,
     deliver_notifications,
     deliver_pending,
+    expand_password_reset_requests,
     pending_notification_ids,
+    request_delivery,
 )
 
 
@@ -27,7 +29,11 @@ def deliver_pending_notifications_task():
 @shared_task
 def resend_pending_notifications_task():
     """Hand every pending notification to Celery again (messages lost with Redis or a
-    dead worker once its claim ran out). Runs every 30 s from beat."""
+    dead worker once its claim ran out), after expanding the password reset requests
+    whose hand-over was lost (their messages are handed over at once, being too new for
+    the sweep). Runs every 30 s from beat."""
+    if expand_password_reset_requests():
+        request_delivery()
     ids = pending_notification_ids()
     for start in range(0, len(ids), TASK_BATCH):
         deliver_notifications_task.delay(ids[start:start + TASK_BATCH])
