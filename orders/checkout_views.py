@@ -51,7 +51,9 @@ def checkout(request):
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
-            if getattr(problem, "code", None) == "empty_cart":
+            # The other tab's checkout committed first (empty_cart) or at the same moment
+            # (cart_changed: it took these items while this one was placing its order).
+            if getattr(problem, "code", None) in ("empty_cart", "cart_changed"):
                 _tell_if_already_placed(request)
         else:
             messages.success(request, THANK_YOU)

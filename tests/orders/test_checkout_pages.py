@@ -1,7 +1,10 @@
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Product
@@ -184,6 +187,52 @@ def test_the_tab_that_lost_the_race_is_told_the_order_was_already_placed(client,
     ) in response.content.decode()
     oranges.refresh_from_db()
     assert (Order.objects.count(), oranges.stock) == (1, 3)
+
+
+def _post_together(url, *tabs):
+    """Each (client, form) of `tabs` POSTs to `url` at the same instant, each in a thread
+    of its own: the followed responses, in the order of `tabs`."""
+    start, answers = threading.Barrier(len(tabs)), {}
+
+    def post(index, browser, form):
+        try:
+            start.wait()
+            answers[index] = browser.post(url, form, follow=True, **EN)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(index, *tab)) for index, tab in enumerate(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return [answers[index] for index in range(len(tabs))]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="two checkouts at the same instant need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_posting_at_the_same_instant_tell_the_loser_which_order_was_placed(
+        django_user_model):
+    for trial in range(6):
+        shopper = django_user_model.objects.create_user(f"both-tabs-{trial}", password="pw")
+        Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
+                               province="湖北省", city="武汉市", district="洪山区",
+                               street="珞喻路 1 号", is_default=True)
+        first = Client()
+        first.force_login(shopper)
+        fill_cart(first, (ProductFactory(price=Decimal("59.90"), stock=5), 2))
+        second = Client()
+        second.cookies = first.cookies  # two tabs of one browser
+        answers = _post_together(CHECKOUT, (first, checkout_form(first)),
+                                 (second, checkout_form(second)))
+
+        order = Order.objects.get(shopper=shopper)
+        placed = reverse("orders:detail", args=[order.number])
+        landed = sorted(answer.redirect_chain[-1][0] for answer in answers)
+        loser = next(a for a in answers if a.redirect_chain[-1][0] != placed)
+        assert landed == sorted([placed, reverse("orders:cart")]), trial
+        assert f'<a href="{placed}">{order.number}</a>' in loser.content.decode(), trial
 
 
 def test_an_empty_cart_with_no_recent_order_says_nothing_about_orders(client, buyer):
