@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -36,11 +37,24 @@ EMAIL_TAKEN = _("An account already uses this email. Sign in, or reset your pass
                 "you forgot it.")
 
 
+class EmailAddressField(forms.EmailField):
+    """An email as the shopper meant it: characters that show nothing (a zero-width space
+    pasted from a chat app, a byte-order mark) are dropped, and full-width forms an input
+    method types (＠, ｅｘａｍｐｌｅ) become their plain ones (NFKC). Otherwise
+    `shop@example.com` followed by an invisible space would be a second account's email
+    that looks the same in every mail client."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        value = unicodedata.normalize("NFKC", value)
+        return "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip()
+
+
 class SignUpForm(UserCreationForm):
     """A new shopper's account: a username, an email no other account uses (whatever its
     case: the email is how a password is reset), and a password."""
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email"), help_text=_("For order confirmations and password reset.")
     )
 
@@ -61,6 +75,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
     email or not, so the answer's time does not tell. The worker finds the accounts as
     Django does (`get_users`: active, any case; several may share an email from before
     sign-up refused it) and sends each its own link through the outbox."""
+
+    email = EmailAddressField(label=_("Email"), max_length=254,
+                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def save(self, **kwargs):
         """Write the request. Django's options (templates, domain, token generator) are

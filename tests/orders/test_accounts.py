@@ -48,6 +48,34 @@ def test_sign_up_with_an_email_another_account_uses_is_refused_whatever_its_case
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("typed", [
+    "shared@example.cn\u200b",  # a zero-width space pasted after it
+    "\ufeffshared@example.cn",  # a byte-order mark before it
+    "ｓｈａｒｅｄ＠ｅｘａｍｐｌｅ．ｃｎ",  # full width, as a Chinese input method types it
+])
+def test_an_email_that_only_looks_different_is_the_same_email(client, django_user_model, typed):
+    django_user_model.objects.create_user("first", email="shared@example.cn")
+
+    response = client.post(reverse("orders:sign_up"), {
+        "username": "second", "email": typed,
+        "password1": "a-long-passphrase-2020", "password2": "a-long-passphrase-2020",
+    }, **EN)
+
+    assert response.context["form"].errors == {"email": [
+        "An account already uses this email. Sign in, or reset your password if you forgot it."]}
+    assert list(django_user_model.objects.values_list("username", flat=True)) == ["first"]
+
+
+def test_a_new_email_typed_in_full_width_is_kept_in_plain_characters(client, django_user_model):
+    response = client.post(reverse("orders:sign_up"), {
+        "username": "newcomer", "email": "ｘｉａｏｈｏｎｇ＠ｅｘａｍｐｌｅ．ｃｎ\u200b",
+        "password1": "a-long-passphrase-2020", "password2": "a-long-passphrase-2020",
+    }, **EN)
+
+    assert response.status_code == 302
+    assert django_user_model.objects.get(username="newcomer").email == "xiaohong@example.cn"
+
+
 def test_the_email_taken_error_is_in_chinese_for_a_chinese_browser(client, django_user_model):
     django_user_model.objects.create_user("first", email="shared@example.cn")
 
