@@ -142,5 +142,14 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     staff.locator(".datetimeshortcuts a").first.click()  # the admin's own scripts run
     assert staff.locator("input[name=starts_at_0]").input_value() != ""
     screenshot(staff, "32-csp-admin-promotion-calendar")
+    # django-celery-beat's periodic task form: its crontab help says when a schedule runs.
+    from django_celery_beat.models import CrontabSchedule
+
+    nightly = CrontabSchedule.objects.create(minute="10", hour="4", timezone="Asia/Shanghai")
+    staff.goto(f"{base}/admin/django_celery_beat/periodictask/add/")
+    staff.select_option("#id_crontab", str(nightly.pk))
+    staff.wait_for_function(
+        "(words) => document.querySelector('.field-crontab .help').textContent.includes(words)",
+        arg=nightly.human_readable)
 
     assert violations == []
