@@ -79,6 +79,17 @@ class LiveStream(models.Model):
     def is_live(self):
         return self.state == self.State.LIVE
 
+    @property
+    def phase(self):
+        """The one state a shopper sees: "scheduled", "live" (with a player), "starting"
+        (live, but its stream address is not set yet), "replay" (ended, with a replay) or
+        "ended"."""
+        if self.state == self.State.LIVE:
+            return "live" if self.stream_url else "starting"
+        if self.state == self.State.ENDED:
+            return "replay" if self.replay_url else "ended"
+        return "scheduled"
+
     def reminder_due_at(self):
         return self.scheduled_start - timedelta(minutes=self.reminder_minutes)
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, services
 from orders.forms import CheckoutForm
+from orders.models import Cart, CartItem, Order
+from orders.views import BUY_NOW_SESSION_KEY
 
 ORDERS_PER_PAGE = 20
 CANCELLED = _("Your order is cancelled.")
@@ -26,12 +28,36 @@ ALREADY_PLACED = _(
     'This cart was already checked out in another tab or window: your order is '
     '<a href="%(url)s">%(number)s</a>. Nothing was ordered twice.'
 )
+BUY_NOW_GONE = _("That “Buy now” checkout is over: its order was placed, or it expired. "
+                 "Your cart is as it was.")
 # How far back an order counts as the one another tab just placed from this cart.
 ALREADY_PLACED_WITHIN = timedelta(minutes=15)
 
 
 @login_required
 def checkout(request):
+    return _checkout(request)
+
+
+@login_required
+def buy_now_checkout(request, token):
+    """The checkout of the one item a "Buy now" holds (orders/views.py buy_now): priced,
+    checked and placed exactly as the cart's checkout is, and the cart left as it is."""
+    held = request.session.get(BUY_NOW_SESSION_KEY, {}).get(token)
+    if held is None:  # placed already (a retried POST is answered by its order) or expired
+        key = request.POST.get("idempotency_key")
+        order = Order.objects.filter(shopper=request.user, idempotency_key=key).first() \
+            if key else None
+        if order is not None:
+            return redirect("orders:detail", number=order.number)
+        messages.info(request, BUY_NOW_GONE)
+        return redirect("orders:cart")
+    return _checkout(request, token, held)
+
+
+def _checkout(request, token=None, held=None):
+    """The cart's checkout, or with `held` ([product id, quantity, stream id]) that of
+    one item bought now."""
     form = CheckoutForm(
         request.POST or None,
         user=request.user,
@@ -48,17 +74,26 @@ def checkout(request):
                 payment_method=form.cleaned_data["payment_method"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 expected_total=form.cleaned_data["expected_total"],
+                items=[CartItem(product_id=held[0], quantity=held[1], stream_id=held[2])]
+                if held else None,
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
             # The other tab's checkout committed first (empty_cart) or at the same moment
             # (cart_changed: it took these items while this one was placing its order).
-            if getattr(problem, "code", None) in ("empty_cart", "cart_changed"):
+            if getattr(problem, "code", None) in ("empty_cart", "cart_changed") and not held:
                 _tell_if_already_placed(request)
         else:
+            if held:  # done: the page is not a checkout any more
+                request.session[BUY_NOW_SESSION_KEY] = {
+                    t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token}
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
-    contents = selectors.cart_contents(selectors.cart_for_request(request))
+    if held:
+        contents = selectors.cart_contents(Cart(user=request.user),
+                                           selectors.buy_now_items([held]))
+    else:
+        contents = selectors.cart_contents(selectors.cart_for_request(request))
     if not contents.groups:
         return redirect("orders:cart")
     if problems:  # a fresh form: the new key and the total shown now
@@ -69,7 +104,7 @@ def checkout(request):
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "cart": contents, "problems": problems},
+        {"form": form, "cart": contents, "problems": problems, "buy_now": bool(held)},
     )
 
 

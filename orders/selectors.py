@@ -63,15 +63,16 @@ class CartView:
         return bool(self.groups) and not self.problems
 
 
-def cart_contents(cart):
+def cart_contents(cart, items=None):
     """The cart grouped by vendor with subtotals, total and weight (three queries).
 
     Each item gets `unit_price`, `line_total`, and `problem` (None, "unavailable" or
-    "short") so the page can say what must change before checkout.
+    "short") so the page can say what must change before checkout. `items`: the lines
+    shown instead of the cart's (buy now: see `buy_now_items`), priced for `cart.user`.
     """
     if cart is None:
         return CartView([], Decimal("0"), 0, 0, [])
-    items = list(
+    items = items if items is not None else list(
         CartItem.objects.filter(cart=cart)
         .select_related("product__vendor", "product__origin_county", "product__category")
         .prefetch_related(
@@ -112,6 +113,19 @@ def cart_contents(cart):
     return CartView(
         list(groups.values()), total, weight, sum(i.quantity for i in items), problems
     )
+
+
+def buy_now_items(lines):
+    """Unsaved cart items for [(product id, quantity, stream id)], their products read as
+    the cart's are (two queries); a product gone since is left out."""
+    products = (
+        Product.objects.select_related("vendor", "origin_county", "category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        .in_bulk([product_id for product_id, _quantity, _stream in lines])
+    )
+    return [CartItem(product=products[product_id], quantity=quantity, stream_id=stream_id)
+            for product_id, quantity, stream_id in lines if product_id in products]
 
 
 def orders_for_shopper(user):

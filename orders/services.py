@@ -76,10 +76,30 @@ def add_to_cart(cart, product, quantity=1, *, stream=None):
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     current = CartItem.objects.filter(cart=cart, product=product).values_list("quantity", flat=True)
     item = set_cart_quantity(cart, product, (current.first() or 0) + quantity)
-    if stream is not None and stream.is_live and stream.featured.filter(product=product).exists():
+    if _bought_from(stream, product):
         CartItem.objects.filter(pk=item.pk).update(stream=stream)
         item.stream = stream
     return item
+
+
+def _bought_from(stream, product):
+    """The stream an item is bought from: one that is live and features the product."""
+    return (stream is not None and stream.is_live
+            and stream.featured.filter(product=product).exists())
+
+
+def buy_now_item(product, quantity=1, *, stream=None):
+    """The one line "Buy now" checks out on its own (an unsaved cart item: the cart is
+    not touched), checked as adding it to the cart would be. From a live stream's page
+    that features the product, it is the stream's, as in `add_to_cart`."""
+    if quantity < 1:
+        raise ValidationError(BAD_QUANTITY, code="bad_quantity")
+    if not Product.objects.visible().filter(pk=product.pk).exists():
+        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.name})
+    if quantity > product.stock:
+        raise _stock_problem(product, quantity)
+    return CartItem(product=product, quantity=quantity,
+                    stream=stream if _bought_from(stream, product) else None)
 
 
 def merge_carts(anonymous_cart, user_cart):
@@ -104,9 +124,10 @@ def merge_carts(anonymous_cart, user_cart):
 
 
 def place_order(cart, *, shopper, address, payment_method, idempotency_key,
-                expected_total=None):
+                expected_total=None, items=None):
     """Turn the cart (None: the shopper's) into one order with a part per vendor, taking
-    stock.
+    stock. `items` (unsaved cart items, see `buy_now_item`) are bought instead of the
+    cart, which is then left as it is.
 
     Prices are `price_for` at this moment; nothing from the browser is a price. Stock is
     taken with conditional updates (orders/locks.py), so concurrent buyers never oversell.
@@ -118,7 +139,7 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key,
     try:
         with transaction.atomic():
             return _place_order(cart, shopper, address, payment_method, idempotency_key,
-                                expected_total)
+                                expected_total, items)
     except CheckoutProblem:
         # This very checkout already made its order (a double click, a retried POST):
         # whatever the cart holds now, that order is the answer.
@@ -138,14 +159,19 @@ def _order_with_key(shopper, idempotency_key):
     return Order.objects.filter(shopper=shopper, idempotency_key=idempotency_key).first()
 
 
-def _place_order(cart, shopper, address, payment_method, idempotency_key, expected_total):
+def _place_order(cart, shopper, address, payment_method, idempotency_key, expected_total,
+                 bought_now=None):
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
-    # In the cart page's order: a flash sale's last units go to the same lines there and here.
-    items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
-    # No cart given: the shopper's own, read with its items in the one query.
-    items = list(items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper))
+    if bought_now is not None:  # buy now: these lines, their products read afresh
+        items = _fresh_items(bought_now)
+    else:
+        # In the cart page's order: a flash sale's last units go to the same lines there and here.
+        items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
+        # No cart given: the shopper's own, read with its items in the one query.
+        items = list(items.filter(cart=cart) if cart is not None
+                     else items.filter(cart__user=shopper))
     if not items:
         raise CheckoutProblem(EMPTY_CART, code="empty_cart")
     problems = [
@@ -209,9 +235,10 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
                                  to_status=Order.Status.CONFIRMED))
     OrderEvent.objects.bulk_create(events)
     notifications.notify_order_placed(order, parts)
-    emptied, _ = CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()
-    if emptied != len(items):  # another window's checkout took these items meanwhile
-        raise CheckoutProblem(CART_CHANGED, code="cart_changed")
+    if bought_now is None:  # buy now leaves the cart as it is
+        emptied, _ = CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()
+        if emptied != len(items):  # another window's checkout took these items meanwhile
+            raise CheckoutProblem(CART_CHANGED, code="cart_changed")
 
     stock = take_stock({i.product_id: i.quantity for i in items})
     short = set(stock.short)
@@ -237,6 +264,12 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
         # checkout does not make every shopper's page render again.
         bump_catalog_revision()
     return order
+
+
+def _fresh_items(items):
+    products = Product.objects.select_related("vendor").in_bulk([i.product_id for i in items])
+    return [CartItem(product=products[i.product_id], quantity=i.quantity, stream_id=i.stream_id)
+            for i in items if i.product_id in products]
 
 
 def cancel_order(order, *, by):

@@ -1,10 +1,14 @@
 """Cart pages. Thin: parse the form, call a service, render or redirect."""
 
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product
 from livestream.models import LiveStream
@@ -12,6 +16,8 @@ from orders import selectors, services
 from orders.forms import AddToCartForm, QuantityForm
 
 CART_CHANGED = "cart-changed"  # htmx event: the header's cart count reloads
+BUY_NOW_SESSION_KEY = "buy_now"  # {token: [product id, quantity, stream id]}
+BUY_NOW_KEPT = 5  # the latest "Buy now"s of this browser (tabs) that can still be checked out
 
 
 def _form_errors(form):
@@ -95,3 +101,34 @@ def cart_update(request, product_id):
             for problem in error.messages:
                 messages.error(request, problem)
     return _cart_response(request, cart)
+
+
+@require_POST
+def buy_now(request, product_id):
+    """"Buy now": straight to a checkout of this item alone (see checkout_views), held in
+    the session under a token, so the cart is neither checked out nor lost, and a shopper
+    who must sign in first comes back to it. Only the product, the quantity and the
+    stream are kept; the price is computed at checkout."""
+    product = get_object_or_404(Product.objects.visible(), pk=product_id)
+    form = AddToCartForm(request.POST)
+    problems = _form_errors(form) if not form.is_valid() else []
+    slug = request.POST.get("stream")  # any text: it only finds a stream or none
+    stream = LiveStream.objects.filter(slug=slug).first() if slug else None
+    if not problems:
+        try:
+            item = services.buy_now_item(product, form.cleaned_data["quantity"], stream=stream)
+        except ValidationError as error:
+            problems = error.messages
+    if problems:
+        if request.htmx:
+            return render(request, "orders/partials/added.html",
+                          {"product": product, "problems": problems})
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(stream.get_absolute_url() if stream else product.get_absolute_url())
+    held = request.session.get(BUY_NOW_SESSION_KEY, {})
+    token = secrets.token_urlsafe(9)
+    held[token] = [item.product_id, item.quantity, item.stream_id]
+    request.session[BUY_NOW_SESSION_KEY] = dict(list(held.items())[-BUY_NOW_KEPT:])
+    url = reverse("orders:buy_now_checkout", args=[token])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

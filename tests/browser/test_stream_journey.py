@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from catalog.demo import seed
@@ -13,7 +14,7 @@ from catalog.models import County
 from livestream.models import FeaturedProduct, LiveStream
 from orders.models import Address, OrderLine
 from tests.browser.helpers import PASSWORD
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +56,7 @@ def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, str
     screenshot(page, "20-live-stream-phone-zh")
 
     page.locator(".stream-products .add-to-cart input[name=quantity]").fill("2")
-    page.locator(".stream-products .add-to-cart button").click()
+    page.locator(".stream-products .add-to-cart button:not(.buy-now)").click()
     page.wait_for_selector(".stream-products .notice-ok")
     page.goto(f"{live_server.url}/checkout/")
     assert "¥158.00" in page.locator("main").inner_text()
@@ -70,3 +71,58 @@ def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, str
     screenshot(page, "21-live-stream-sold-phone-zh")
     line = OrderLine.objects.get()
     assert (line.unit_price, line.stream) == (Decimal("79.00"), live)
+
+
+def test_buy_now_checks_out_that_item_at_the_stream_price_and_keeps_the_cart(
+    browser, live_server, stream, screenshot
+):
+    live, crayfish = stream
+    tea = ProductFactory(name="恩施玉露 250克", price=Decimal("120.00"), stock=10)
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/?next={tea.get_absolute_url()}")
+    page.fill("input[name=username]", "xiaohong")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**{tea.get_absolute_url()}")
+    page.locator("form.add-to-cart input[name=quantity]").fill("2")
+    page.locator("form.add-to-cart button").click()
+    page.wait_for_selector("#cart-feedback .notice-ok")
+
+    page.goto(live_server.url + live.get_absolute_url())
+    page.locator(".stream-products .add-to-cart input[name=quantity]").fill("2")
+    page.get_by_role("button", name="立即购买").click()
+    page.wait_for_url("**/checkout/now/*/")
+    summary = page.locator(".checkout-summary").inner_text()
+    assert "潜江油焖大虾 2斤" in summary and "¥79.00 × 2" in summary and "直播价" in summary
+    assert "¥158.00" in summary and "恩施玉露" not in summary
+    screenshot(page, "22-live-stream-buy-now-checkout-phone-zh")
+    page.locator("form.checkout-form button[type=submit]").click()
+    page.wait_for_url("**/orders/HB*/")
+
+    page.goto(f"{live_server.url}/cart/")
+    cart = page.locator("main").inner_text()
+    assert "恩施玉露 250克" in cart and "潜江油焖大虾" not in cart
+    assert page.locator("input[name=quantity]").input_value() == "2"
+    screenshot(page, "23-cart-kept-after-buy-now-phone-zh")
+    line = OrderLine.objects.get()
+    assert (line.product_name, line.quantity, line.unit_price, line.stream) == (
+        "潜江油焖大虾 2斤", 2, Decimal("79.00"), live)
+
+
+def test_a_live_stream_without_its_address_shows_it_is_starting(
+    browser, live_server, stream, screenshot
+):
+    live, _crayfish = stream
+    live.stream_url = ""
+    live.cover.save("cover.jpg", ContentFile(image_bytes(size=(640, 360))), save=True)
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page.goto(live_server.url + live.get_absolute_url())
+
+    main = page.locator("main").inner_text()
+    assert "直播即将开始" in main
+    assert "本场直播已结束" not in main and "直播中" not in main
+    assert page.locator(".stream-starting img.stream-cover").evaluate("i => i.naturalWidth") == 640
+    screenshot(page, "24-live-stream-starting-phone-zh")

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -90,3 +91,47 @@ def test_the_stream_list_runs_a_fixed_number_of_queries(client, streams, extra,
 
     with django_assert_num_queries(1):  # the streams with their counties
         assert client.get(reverse("livestream:list")).status_code == 200
+
+
+# Each state a stream can be in, as a shopper sees it: (state, fields, what the page
+# says in English and in Chinese, and what it must never say alongside).
+STATES = {
+    "scheduled": ("scheduled", 5, {}, ("Coming up", "直播预告"), ("Remind me", "提醒我")),
+    "live": ("live", -1, {"stream_url": "https://live.example.cn/embed/9"},
+             ("LIVE", "直播中"), ('src="https://live.example.cn/embed/9"',) * 2),
+    "starting": ("live", -1, {"cover": "streams/cover.jpg"},
+                 ("Starting soon", "直播即将开始"), ('src="/media/streams/cover.jpg"',) * 2),
+    "replay": ("ended", -500, {"replay_url": "https://live.example.cn/r/9"},
+               ("Replay", "回放"), ("normal price", "正常价格")),
+    "ended": ("ended", -500, {}, ("Ended", "已结束"), ("This stream has ended.", "本场直播已结束")),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("phase", list(STATES))
+def test_a_stream_page_and_its_card_show_one_clear_state(client, db, phase, language):
+    state, hours, fields, badges, says = STATES[phase]
+    stream = make_stream(phase, state, hours, **fields)
+    english = language == "en"
+    badge = badges[0 if english else 1]
+
+    html = client.get(stream.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    listing = client.get(reverse("livestream:list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    shown = re.findall(r'data-state="(\w+)">(?:● )?([^<]+)</span>', html)
+    assert shown == [(phase, badge)]
+    assert says[0 if english else 1] in html
+    others = {"This stream has ended.", "本场直播已结束", "LIVE", "直播中"} - {badge, *says}
+    assert not [word for word in others if word in html]
+    assert (phase, badge) in re.findall(r'data-state="(\w+)">(?:● )?([^<]+)</span>', listing)
+
+
+def test_a_live_stream_without_its_address_yet_still_sells_at_the_stream_price(client, db):
+    stream = make_stream("starting", "live", -1)
+    oranges = ProductFactory(name="秭归脐橙", name_en="Zigui oranges", price=Decimal("59.90"))
+    FeaturedProduct.objects.create(stream=stream, product=oranges, stream_price=Decimal("45.00"))
+
+    html = client.get(stream.get_absolute_url(), **EN).content.decode()
+
+    assert "Starting soon" in html and "This stream has ended." not in html
+    assert '<strong class="price-promo">¥45.00</strong>' in html and "Buy now" in html

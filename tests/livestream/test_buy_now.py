@@ -1,0 +1,292 @@
+"""“Buy now” on a stream's product: a checkout of that item alone, priced by the cart's
+pricing path, that leaves the cart as it was; a replay sells at the normal price."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import County, Promotion
+from livestream import services as stream_services
+from livestream.models import FeaturedProduct, LiveStream
+from orders.models import Address, CartItem, Order, OrderLine
+from tests.factories import ProductFactory, running_promotion
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PASSWORD = "a-long-pass-phrase-9"
+
+
+@pytest.fixture
+def live(db):
+    now = timezone.now()
+    stream = LiveStream.objects.create(
+        title="潜江小龙虾直播间",
+        slug="qianjiang-live",
+        host_name="副市长",
+        host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"),
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2),
+        state=LiveStream.State.LIVE,
+        stream_url="https://live.example.cn/embed/1",
+    )
+    crayfish = ProductFactory(
+        name="潜江小龙虾", name_en="Qianjiang crayfish", price=Decimal("98.00"), stock=50
+    )
+    FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
+    return stream, crayfish
+
+
+@pytest.fixture
+def shopper(client, django_user_model):
+    user = django_user_model.objects.create_user("fan", password=PASSWORD)
+    Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="潜江市",
+        district="园林街道",
+        street="1 号",
+        is_default=True,
+    )
+    client.force_login(user)
+    return user
+
+
+def buy_now(client, product, quantity=1, stream=None, **extra):
+    data = {"quantity": quantity, **({"stream": stream.slug} if stream else {})}
+    return client.post(reverse("orders:buy_now", args=[product.pk]), data, **extra)
+
+
+def checkout_form(html):
+    return {
+        "address": re.search(r'name="address" value="(\d+)"', html)[1],
+        "payment_method": "cod",
+        "idempotency_key": re.search(r'name="idempotency_key" value="(\w+)"', html)[1],
+        "expected_total": re.search(r'name="expected_total" value="([\d.]+)"', html)[1],
+    }
+
+
+def cart_of(user):
+    return sorted(
+        CartItem.objects.filter(cart__user=user).values_list(
+            "product__name", "quantity", "stream_id"
+        )
+    )
+
+
+def test_buy_now_orders_just_that_item_at_the_stream_price_and_leaves_the_cart(
+    client, live, shopper
+):
+    stream, crayfish = live
+    tea = ProductFactory(name="恩施玉露", price=Decimal("120.00"), stock=5)
+    client.post(reverse("orders:cart_add", args=[tea.pk]), {"quantity": 2})
+    client.post(reverse("orders:cart_add", args=[crayfish.pk]), {"quantity": 1})
+    before = cart_of(shopper)
+
+    response = buy_now(client, crayfish, 2, stream)
+    page = client.get(response["Location"], **EN).content.decode()
+    placed = client.post(
+        response["Location"], {**checkout_form(page), "price": "0.01", "unit_price": "0.01"}
+    )
+
+    assert "Qianjiang crayfish" in page and "¥79.00</span> × 2" in page and "¥158.00" in page
+    assert "恩施玉露" not in page
+    order = Order.objects.get()
+    assert placed["Location"] == reverse("orders:detail", args=[order.number])
+    assert list(
+        OrderLine.objects.filter(part__order=order).values_list(
+            "product_name", "quantity", "unit_price", "stream"
+        )
+    ) == [("潜江小龙虾", 2, Decimal("79.00"), stream.pk)]
+    assert order.total == Decimal("158.00")
+    assert cart_of(shopper) == before
+    crayfish.refresh_from_db()
+    assert crayfish.stock == 48
+
+
+def test_a_double_submit_of_buy_now_makes_one_order(client, live, shopper):
+    stream, crayfish = live
+    url = buy_now(client, crayfish, 1, stream)["Location"]
+    form = checkout_form(client.get(url).content.decode())
+
+    first = client.post(url, form)
+    second = client.post(url, form)
+
+    assert first["Location"] == second["Location"]
+    assert Order.objects.count() == 1
+    assert client.get(url)["Location"] == reverse("orders:cart")  # that checkout is over
+
+
+def test_an_anonymous_shopper_signs_in_and_comes_back_to_the_buy_now_checkout(
+    client, live, shopper
+):
+    stream, crayfish = live
+    client.logout()
+
+    url = buy_now(client, crayfish, 3, stream)["Location"]
+    to_sign_in = client.get(url)
+    signed_in = client.post(
+        reverse("login"), {"username": "fan", "password": PASSWORD, "next": url}
+    )
+    page = client.get(signed_in["Location"], **EN).content.decode()
+
+    assert to_sign_in["Location"] == f"{reverse('login')}?next={url}"
+    assert signed_in["Location"] == url
+    assert "¥79.00</span> × 3" in page and "¥237.00" in page
+
+
+def test_buy_now_from_htmx_sends_the_browser_to_its_checkout(client, live, shopper):
+    stream, crayfish = live
+
+    response = buy_now(client, crayfish, 1, stream, HTTP_HX_REQUEST="true")
+
+    assert response["HX-Redirect"].startswith("/checkout/now/")
+
+
+@pytest.mark.parametrize(
+    ("quantity", "says"),
+    [
+        ("0", "greater than or equal to 1"),
+        ("abc", "Enter a whole number"),
+        ("51", "Only 50 of “潜江小龙虾” left; you asked for 51."),
+    ],
+)
+def test_buy_now_of_a_bad_quantity_is_refused_and_holds_nothing(
+    client, live, shopper, quantity, says
+):
+    stream, crayfish = live
+
+    response = buy_now(client, crayfish, quantity, stream, **EN)
+
+    assert response["Location"] == stream.get_absolute_url()
+    assert "buy_now" not in client.session
+    page = client.get(response["Location"], **EN).content.decode()
+    assert 'class="message message-error"' in page and says in page
+
+
+def test_buy_now_counts_a_per_shopper_limit_like_the_cart(client, live, shopper):
+    _stream, crayfish = live
+    promotion = running_promotion(
+        crayfish, kind="special_price", value="69.00", per_shopper_limit=1
+    )
+
+    url = buy_now(client, crayfish, 2)["Location"]  # two: more than the limit allows
+    page = client.get(url, **EN).content.decode()
+    client.post(url, checkout_form(page))
+    url = buy_now(client, crayfish, 1)["Location"]
+    client.post(url, checkout_form(client.get(url).content.decode()))
+
+    assert list(OrderLine.objects.order_by("pk").values_list("unit_price", "promotion")) == [
+        (Decimal("98.00"), None),
+        (Decimal("69.00"), promotion.pk),
+    ]
+
+
+def test_buy_now_counts_a_flash_sales_units(client, live, shopper):
+    _stream, crayfish = live
+    sale = running_promotion(crayfish, kind="special_price", value="59.00", units_cap=10)
+
+    url = buy_now(client, crayfish, 3)["Location"]
+    client.post(url, checkout_form(client.get(url).content.decode()))
+
+    assert OrderLine.objects.get().unit_price == Decimal("59.00")
+    assert Promotion.objects.get(pk=sale.pk).units_sold == 3
+
+
+def test_a_stream_ending_before_the_order_is_placed_shows_the_normal_price_first(
+    client, live, shopper
+):
+    stream, crayfish = live
+    url = buy_now(client, crayfish, 1, stream)["Location"]
+    form = checkout_form(client.get(url).content.decode())
+    stream_services.end_stream(stream)
+
+    page = client.post(url, form, **EN).content.decode()
+
+    assert "Prices changed since you opened this page" in page and "¥98.00" in page
+    assert not Order.objects.exists()
+
+
+def test_a_replay_sells_at_the_normal_price_with_its_promotions(client, live, shopper):
+    stream, crayfish = live
+    stream_services.end_stream(stream)
+    LiveStream.objects.filter(pk=stream.pk).update(replay_url="https://live.example.cn/r/1")
+    running_promotion(crayfish, kind="percent_off", value="10")  # ¥88.20
+
+    page = client.get(stream.get_absolute_url(), **EN).content.decode()
+    client.post(
+        reverse("orders:cart_add", args=[crayfish.pk]), {"quantity": 1, "stream": stream.slug}
+    )
+    cart = client.get(reverse("orders:cart"), **EN).content.decode()
+    url = buy_now(client, crayfish, 1, stream)["Location"]
+    client.post(url, checkout_form(client.get(url).content.decode()))
+
+    assert "its products sell at their normal price" in page
+    assert "¥88.20" in page and "¥79.00" not in page and "stream price" not in page
+    assert "Buy now" in page and "Add to cart" in page
+    assert "¥88.20" in cart and "¥79.00" not in cart
+    assert list(OrderLine.objects.values_list("unit_price", "stream")) == [(Decimal("88.20"), None)]
+    assert cart_of(shopper) == [("潜江小龙虾", 1, None)]
+
+
+def test_an_item_added_while_live_costs_its_normal_price_once_the_stream_ended(
+    client, live, shopper
+):
+    stream, crayfish = live
+    client.post(
+        reverse("orders:cart_add", args=[crayfish.pk]), {"quantity": 1, "stream": stream.slug}
+    )
+    live_cart = client.get(reverse("orders:cart"), **EN).content.decode()
+
+    stream_services.end_stream(stream)
+    ended_cart = client.get(reverse("orders:cart"), **EN).content.decode()
+
+    assert "¥79.00" in live_cart
+    assert "¥98.00" in ended_cart and "¥79.00" not in ended_cart
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_the_buy_now_checkout_runs_a_fixed_number_of_queries(
+    client, live, shopper, items, django_assert_num_queries
+):
+    stream, crayfish = live
+    for _ in range(items):
+        client.post(reverse("orders:cart_add", args=[ProductFactory().pk]), {"quantity": 1})
+    url = buy_now(client, crayfish, 1, stream)["Location"]
+    client.get(url)  # the promotion schedule cached
+
+    # session, user, the product with its vendor, county and category, its photos,
+    # visibility, the stream price, the address book three times
+    with django_assert_num_queries(9):
+        assert client.get(url).status_code == 200
+
+
+def test_a_shopper_without_an_address_adds_one_and_comes_back_to_buy_now(
+    client, live, django_user_model
+):
+    stream, crayfish = live
+    client.force_login(django_user_model.objects.create_user("new-fan"))
+    url = buy_now(client, crayfish, 1, stream)["Location"]
+
+    page = client.get(url, **EN).content.decode()
+    added = client.post(
+        f"{reverse('orders:address_add')}?next={url}",
+        {
+            "recipient": "李四",
+            "mobile": "13912345678",
+            "province": "湖北省",
+            "city": "潜江市",
+            "district": "",
+            "street": "园林街道 2 号",
+            "next": url,
+        },
+    )
+
+    assert f'href="{reverse("orders:address_add")}?next={url}"' in page
+    assert added["Location"] == url
