@@ -102,7 +102,8 @@ class AutocompleteAdminMixin:
         labelled = isinstance(target, LabelledAutocompleteMixin)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = (labelled_widget if labelled else widget)(
-                db_field, self.admin_site, using=kwargs.get("using"))
+                db_field, self.admin_site, using=kwargs.get("using"),
+                attrs={"data-width": "28em"} if labelled else None)  # room for the label
         field = formfield(db_field, request, **kwargs)
         if labelled and field is not None:
             # The chosen objects are labelled as the search results are, in one query.
