@@ -1,13 +1,17 @@
+import re
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
-from catalog.admin_widgets import AutocompleteAdminMixin
+from catalog.admin_widgets import AutocompleteAdminMixin, LabelledAutocompleteMixin
 from catalog.images import delete_photo_files, limits_help_text, process_upload
 from catalog.models import (
     Category,
@@ -209,8 +213,12 @@ class ProductImageInline(admin.TabularInline):
         return format_html('<img src="{}" width="80" height="80" alt="">', image.thumbnail.url)
 
 
+# A search word staff type for a price: 59.9, 59.90, ¥59.90, 59.90元.
+PRICE_WORD = re.compile(r"^[¥￥]?(\d{1,8}(?:\.\d{1,2})?)元?$")
+
+
 @admin.register(Product)
-class ProductAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
+class ProductAdmin(AutocompleteAdminMixin, LabelledAutocompleteMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "vendor",
@@ -231,13 +239,34 @@ class ProductAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["vendor", "category", "origin_county"]
     list_editable = ["status", "is_featured"]
-    search_fields = ["name", "name_en", "slug", "vendor__name"]
+    search_fields = ["name", "name_en", "slug", "vendor__name", "vendor__name_en"]
     autocomplete_fields = ["vendor", "origin_county"]
+    autocomplete_select_related = ["vendor"]
     prepopulated_fields = {"slug": ["name_en"]}
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
     show_full_result_count = False
     inlines = [ProductImageInline]
+
+    def autocomplete_label(self, product):
+        """Pickers (a stream's featured products, a promotion's products) tell products of
+        the same name apart: "秭归脐橙 5kg · 秭归橙园 · ¥59.90 · 已上架"."""
+        return " · ".join([product.name, product.vendor.name, f"¥{product.price}",
+                           str(product.get_status_display())])
+
+    def get_search_results(self, request, queryset, search_term):
+        """A word that is a price also finds the products at exactly that price."""
+        words = search_term.split()
+        prices = [(word, PRICE_WORD.match(word)) for word in words]
+        prices = [(word, Decimal(match[1])) for word, match in prices if match]
+        if not prices:
+            return super().get_search_results(request, queryset, search_term)
+        found, distinct = super().get_search_results(
+            request, queryset, " ".join(w for w in words if not PRICE_WORD.match(w)))
+        for word, price in prices:
+            named, more = super().get_search_results(request, queryset, word)
+            found = found.filter(Q(price=price) | Q(pk__in=named.values("pk")))
+        return found, distinct
 
     def save_model(self, request, obj, form, change):
         services.save_product(obj)

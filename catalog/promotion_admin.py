@@ -1,5 +1,5 @@
 """Staff schedule promotions in the admin: state, validation, duplicate, a preview of the
-products a promotion touches, and a calendar of the season."""
+products a promotion touches, and a calendar of the season, month by month."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -153,17 +154,44 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
                 *super().get_urls()]
 
     def calendar_view(self, request):
-        """The season (April to June by default) with each promotion as a bar."""
-        try:
-            year = int(request.GET.get("year", ""))
-        except ValueError:
-            year = timezone.localdate().year
+        """One month of the season (this month unless asked) with each promotion and
+        livestream as a bar; `?year=&month=` reach any month, a value that is not one
+        falls back to this month's with a word saying so."""
+        today = timezone.localdate()
+        year = _number_or_none(request.GET.get("year"), FIRST_YEAR, LAST_YEAR)
+        month = _number_or_none(request.GET.get("month"), 1, 12)
+        if request.GET.get("year") and year is None:
+            self.message_user(request, _(
+                "“%(value)s” is not a year from %(first)s to %(last)s; showing this year."
+            ) % {"value": request.GET["year"][:20], "first": FIRST_YEAR, "last": LAST_YEAR},
+                messages.WARNING)
+        if request.GET.get("month") and month is None:
+            self.message_user(request, _(
+                "“%(value)s” is not a month from 1 to 12; showing this month."
+            ) % {"value": request.GET["month"][:20]}, messages.WARNING)
+        shown = date(year or today.year, month or today.month, 1)
         return TemplateResponse(request, "admin/catalog/promotion/calendar.html", {
             **self.admin_site.each_context(request),
-            "title": _("Season calendar %(year)s") % {"year": year},
+            "title": _("Season calendar: %(month)s") % {
+                "month": date_format(shown, "YEAR_MONTH_FORMAT")},
             "opts": self.model._meta,
-            **season_calendar(year),
+            **season_calendar(shown.year, shown.month),
         })
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the calendar's reach
+
+
+def _number_or_none(value, lowest, highest):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if lowest <= number <= highest else None
+
+
+def _month_after(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _free_slug(base):
@@ -174,18 +202,17 @@ def _free_slug(base):
     return slug
 
 
-def season_calendar(year, first_month=4, last_month=6):
-    """Months and promotion bars (left and width in % of the season) for the template."""
+def season_calendar(year, month):
+    """One month's days and promotion and stream bars (left and width in % of the month)
+    for the template, in two queries whatever their number."""
     tz = timezone.get_current_timezone()
-    start = datetime.combine(date(year, first_month, 1), time.min, tzinfo=tz)
-    end = datetime.combine(date(year, last_month + 1, 1), time.min, tzinfo=tz)
+    first = date(year, month, 1)
+    following = _month_after(first)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(following, time.min, tzinfo=tz)
     length = (end - start).total_seconds()
-    months = []
-    day = start
-    while day < end:
-        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        months.append({"label": day, "width": (following - day).total_seconds() / length * 100})
-        day = following
+    days = [{"day": day, "left": round((day - 1) / (following - first).days * 100, 3)}
+            for day in range(1, (following - first).days + 1) if day == 1 or day % 5 == 0]
     bars = []
     now = timezone.now()
     for promotion in Promotion.objects.filter(starts_at__lt=end, ends_at__gt=start):
@@ -208,6 +235,12 @@ def season_calendar(year, first_month=4, last_month=6):
             "left": round((left - start).total_seconds() / length * 100, 3),
             "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
         })
-    return {"year": year, "months": months, "bars": bars,
-            "today": round((now - start).total_seconds() / length * 100, 3)
-            if start <= now < end else None}
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return {
+        "year": year, "month": first, "days": days, "bars": bars,
+        "previous": previous if previous.year >= FIRST_YEAR else None,
+        "next": following if following.year <= LAST_YEAR else None,
+        "months": [date(year, n, 1) for n in range(1, 13)],
+        "today": round((now - start).total_seconds() / length * 100, 3)
+        if start <= now < end else None,
+    }

@@ -28,6 +28,9 @@ TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new
 REASON_REQUIRED = _("Say why, so the applicant knows what to change.")
 ALREADY_DECIDED = _("This application was decided meanwhile; reload the page to see how.")
 ALREADY_PENDING = _("You already have an application waiting for review.")
+PLATFORM_KIND_STAFF_ONLY = _(
+    "Only the platform's staff can open a platform-operated store; choose the kind of "
+    "shop yours is.")
 ALREADY_MEMBER = _("%(user)s already works on this shop.")
 LAST_OWNER = _("A shop needs an owner: make someone else owner before removing the last one.")
 NOT_NEGATIVE = _("Stock cannot go below 0: there are %(stock)s, and the change is %(change)s.")
@@ -111,7 +114,10 @@ def suspend_vendor(vendor, reason=""):
 
 
 def apply_for_vendor(vendor, *, applicant, photo=None):
-    """A signed-in user asks for a shop (new, or again after a rejection): pending review."""
+    """A signed-in user asks for a shop (new, or again after a rejection): pending review.
+    The platform's own store is not a kind an applicant may choose (staff set it)."""
+    if vendor.kind == Vendor.Kind.PLATFORM:
+        raise ValidationError(PLATFORM_KIND_STAFF_ONLY, code="platform_kind")
     stored = process_upload(photo)[0] if photo else None  # refuses a bad file first
     with transaction.atomic():
         if vendor.pk is not None:

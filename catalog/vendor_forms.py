@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import limits_help_text
 from catalog.models import Category, County, Product, Vendor
+from catalog.services import PLATFORM_KIND_STAFF_ONLY
 from catalog.validators import refuse_control_characters
 
 MAX_PHOTOS = 8
@@ -82,10 +83,19 @@ class VendorApplicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         refuse_control_characters(self)
         self.fields["county"].queryset = counties()
+        # Not offered: the platform's own store is opened by staff, in the admin.
+        self.fields["kind"].widget.choices = [
+            choice for choice in self.fields["kind"].choices if choice[0] != Vendor.Kind.PLATFORM]
         self.fields["contact_name"].required = True
         self.fields["description"].required = True
         if self.instance.pk and self.instance.photo:
             self.fields["photo"].required = False  # re-applying keeps the photo sent before
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if kind == Vendor.Kind.PLATFORM:
+            raise forms.ValidationError(PLATFORM_KIND_STAFF_ONLY, code="platform_kind")
+        return kind
 
     def clean_contact_phone(self):
         return normalise_mobile(self.cleaned_data["contact_phone"])

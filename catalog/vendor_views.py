@@ -74,8 +74,10 @@ def apply(request):
             services.apply_for_vendor(form.save(commit=False), applicant=request.user,
                                       photo=form.cleaned_data.get("photo"))
         except ValidationError as error:
-            decided = getattr(error, "code", "") in ("already_decided", "already_pending")
-            form.add_error(None if decided else "photo", error)
+            code = getattr(error, "code", "")
+            decided = code in ("already_decided", "already_pending")
+            form.add_error("kind" if code == "platform_kind" else None if decided else "photo",
+                           error)
         else:
             messages.success(request, APPLIED)
             return redirect("vendor:apply")

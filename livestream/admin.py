@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin_widgets import AutocompleteAdminMixin
@@ -7,8 +9,35 @@ from livestream import services
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
 
 
+class LiveStreamForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        # The vendors as posted, for the featured products' rows (validated after this
+        # form, before anything is saved): vendors and products change in one save.
+        self.instance.posted_vendors = data.get("vendors")
+        return data
+
+
+class FeaturedProductFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        vendors = getattr(self.instance, "posted_vendors", None)
+        if vendors is None:  # the stream's own form refused them; it says why
+            return
+        vendor_ids = {vendor.pk for vendor in vendors}
+        for form in self.forms:
+            product = getattr(form, "cleaned_data", {}).get("product")
+            if product is None or self._should_delete_form(form):
+                continue
+            try:
+                services.refuse_another_vendors_product(product, vendor_ids)
+            except ValidationError as error:
+                form.add_error("product", error)
+
+
 class FeaturedProductInline(AutocompleteAdminMixin, admin.TabularInline):
     model = FeaturedProduct
+    formset = FeaturedProductFormSet
     extra = 1
     autocomplete_fields = ["product"]
     fields = ["position", "product", "stream_price"]
@@ -16,6 +45,7 @@ class FeaturedProductInline(AutocompleteAdminMixin, admin.TabularInline):
 
 @admin.register(LiveStream)
 class LiveStreamAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
+    form = LiveStreamForm
     list_display = ["title", "host_name", "host_title", "county", "scheduled_start",
                     "scheduled_end", "state"]
     list_filter = ["state", "county__prefecture"]

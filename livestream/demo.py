@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from catalog.models import County, Product, Vendor
-from livestream.models import FeaturedProduct, LiveStream
+from livestream.models import LiveStream
+from livestream.services import feature_product
 
 DEMO_STREAMS = [
     # slug, title, English title, host, host title, county, category, starts (hours from now), hours
@@ -47,11 +48,12 @@ def seed_streams():
         if starts is not None and starts < 0:
             LiveStream.objects.filter(pk=stream.pk).update(started_at=start)
         stream.vendors.set(Vendor.objects.filter(county=county, status=Vendor.Status.APPROVED))
-        products = Product.objects.visible().filter(category__slug=category,
-                                                    origin_county=county).order_by("pk")[:4]
+        products = Product.objects.visible().filter(
+            category__slug=category, origin_county=county,
+            vendor__in=stream.vendors.all()).select_related("vendor").order_by("pk")[:4]
         for position, product in enumerate(products):
-            FeaturedProduct.objects.create(
-                stream=stream, product=product, position=position,
+            feature_product(
+                stream, product, position=position,
                 stream_price=(product.price * Decimal("0.8")).quantize(
                     Decimal("0.1"), rounding=ROUND_HALF_UP) if position < 2 else None)
         created += 1

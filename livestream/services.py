@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hubei_market.db import update_by_ids
 from livestream import counters
-from livestream.models import LiveStream, StreamReminder
+from livestream.models import FeaturedProduct, LiveStream, StreamReminder
 
 STATE_TRANSITIONS = {
     LiveStream.State.SCHEDULED: {LiveStream.State.LIVE, LiveStream.State.ENDED},
@@ -16,6 +16,28 @@ STATE_TRANSITIONS = {
     LiveStream.State.ENDED: set(),
 }
 TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
+NOT_THE_STREAMS_VENDOR = _(
+    "%(product)s is sold by %(vendor)s, which is not one of this stream's vendors: add "
+    "that vendor to the stream, or choose another product.")
+
+
+def refuse_another_vendors_product(product, vendor_ids):
+    """A stream features only what its own vendors sell (two shops may sell products of
+    the same name)."""
+    if product.vendor_id not in vendor_ids:
+        raise ValidationError(NOT_THE_STREAMS_VENDOR, code="not_the_streams_vendor", params={
+            "product": product.name, "vendor": product.vendor.name})
+
+
+def feature_product(stream, product, *, position=0, stream_price=None):
+    """Show one of the stream's vendors' products on it; raises ValidationError for a
+    product of another vendor, or a stream price not below the product's price."""
+    refuse_another_vendors_product(product, set(stream.vendors.values_list("pk", flat=True)))
+    featured = FeaturedProduct(stream=stream, product=product, position=position,
+                               stream_price=stream_price)
+    featured.full_clean()
+    featured.save()
+    return featured
 
 
 def _move(stream, new_state, now):

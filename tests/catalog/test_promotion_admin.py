@@ -1,7 +1,8 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -115,8 +116,99 @@ def test_the_list_filters_by_state_and_the_calendar_shows_the_season(staff_clien
 
     running = staff_client.get(changelist, {"state": "running"}).content.decode()
     calendar = staff_client.get(reverse("admin:catalog_promotion_calendar"),
-                                {"year": now.year}).content.decode()
+                                {"year": now.year, "month": 5}).content.decode()
 
     assert "正在进行" in running and "即将开始" not in running
     assert "五一" in calendar and "season-bar" in calendar
     assert "Season calendar" in staff_client.get(changelist).content.decode()
+
+
+CALENDAR = reverse("admin:catalog_promotion_calendar")
+
+
+def shanghai(*args):
+    return timezone.make_aware(timezone.datetime(*args))
+
+
+@pytest.mark.parametrize(("language", "title", "links"), [
+    ("en", "Season calendar: December 2026", ["‹ November 2026", "January 2027 ›"]),
+    ("zh-hans", "促销日历：2026年12月", ["‹ 2026年11月", "2027年1月 ›"]),
+])
+def test_the_calendar_opens_on_this_month_in_shanghai(staff_client, language, title, links):
+    product = ProductFactory()
+    running_promotion(product, name="双十二", starts_at=shanghai(2026, 12, 10),
+                      ends_at=shanghai(2026, 12, 13))
+    running_promotion(product, name="五一", starts_at=shanghai(2026, 5, 1),
+                      ends_at=shanghai(2026, 5, 5))
+    staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    # 1 December, 00:30 in Shanghai is still 30 November in UTC.
+    with time_machine.travel(shanghai(2026, 12, 1, 0, 30), tick=False):
+        page = staff_client.get(CALENDAR).content.decode()
+
+    assert title in page and all(link in page for link in links)
+    assert "双十二" in page and "五一" not in page
+    assert 'href="?year=2026&amp;month=11"' in page and 'href="?year=2027&amp;month=1"' in page
+
+
+def test_the_calendar_reaches_any_month_and_shows_what_runs_in_it(staff_client):
+    product = ProductFactory()
+    running_promotion(product, name="春节年货节", starts_at=shanghai(2027, 1, 25),
+                      ends_at=shanghai(2027, 2, 10))
+
+    for month in range(1, 13):
+        page = staff_client.get(CALENDAR, {"year": 2027, "month": month}).content.decode()
+        assert ("春节年货节" in page) == (month in (1, 2))
+        assert f'<option value="{month}" selected>' in page
+    january = staff_client.get(CALENDAR, {"year": 2027, "month": 1}).content.decode()
+    assert "No promotions or livestreams this month." in staff_client.get(
+        CALENDAR, {"year": 2027, "month": 3}).content.decode()
+    assert "‹ December 2026" in january
+
+
+@pytest.mark.parametrize(("language", "query", "shown", "message"), [
+    ("en", {"month": "13"}, 7, "“13” is not a month from 1 to 12; showing this month."),
+    ("en", {"month": "五月"}, 7, "“五月” is not a month from 1 to 12; showing this month."),
+    ("en", {"year": "99999", "month": "5"}, 5, "“99999” is not a year from 2000 to 2100"),
+    ("zh-hans", {"month": "0"}, 7, "“0”不是 1 到 12 之间的月份，现在显示本月。"),
+])
+def test_a_month_that_is_not_one_shows_this_month_and_says_so(staff_client, language, query,
+                                                              shown, message):
+    staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    with time_machine.travel(shanghai(2026, 7, 15, 12), tick=False):
+        response = staff_client.get(CALENDAR, query)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["month"] == date(2026, shown, 1)
+
+
+def test_the_calendar_reads_a_constant_number_of_queries(staff_client, session_reads):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from livestream.models import LiveStream
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(CALENDAR, {"year": 2027, "month": 1}).status_code == 200
+        return len(captured)
+
+    product = ProductFactory()
+    county = product.origin_county
+
+    def add(n):
+        running_promotion(product, name=f"促销{n}", starts_at=shanghai(2027, 1, n),
+                          ends_at=shanghai(2027, 1, n + 2))
+        LiveStream.objects.create(
+            title=f"直播{n}", slug=f"live-{n}", host_name="县长", host_title="县长",
+            county=county, scheduled_start=shanghai(2027, 1, n, 19),
+            scheduled_end=shanghai(2027, 1, n, 21))
+
+    add(1)
+    few = queries()
+    for n in range(2, 12):
+        add(n)
+
+    assert queries() == few == session_reads + 3  # user, promotions, livestreams

@@ -87,7 +87,7 @@ def test_staff_run_streams_from_the_admin_and_see_them_on_the_calendar(staff_cli
     changelist = reverse("admin:livestream_livestream_changelist")
 
     staff_client.post(changelist, {"action": "go_live", "_selected_action": [stream.pk]})
-    calendar = staff_client.get(reverse("admin:catalog_promotion_calendar"), {"year": 2026})
+    calendar = staff_client.get(reverse("admin:catalog_promotion_calendar"), {"year": 2026, "month": 4})
 
     assert LiveStream.objects.get().state == "live"
     assert "▶ 县长带你吃秭归脐橙" in calendar.content.decode()

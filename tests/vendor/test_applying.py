@@ -7,7 +7,7 @@ from catalog import services
 from catalog.models import County, Vendor, VendorMember
 from orders.models import Notification
 from orders.notifications import deliver_notification
-from tests.factories import upload
+from tests.factories import VendorFactory, upload
 
 pytestmark = pytest.mark.django_db
 APPLY = reverse("vendor:apply")
@@ -164,3 +164,59 @@ def test_the_email_says_the_reason_as_written(client, applicant):
     deliver_notification(Notification.objects.get().pk)
 
     assert 'Photo of the licence isn\'t readable; "scan" it' in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(("language", "offered", "not_offered"), [
+    ("en", "county co-operative", "platform-operated store"),
+    ("zh-hans", "县级合作社", "平台自营店"),
+])
+def test_the_application_does_not_offer_the_platforms_own_store(client, applicant, language,
+                                                                offered, not_offered):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    page = client.get(APPLY).content.decode()
+
+    assert 'value="cooperative"' in page and offered in page
+    assert 'value="platform"' not in page and not_offered not in page
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "Only the platform&#x27;s staff can open a platform-operated store"),
+    ("zh-hans", "平台自营店只能由平台工作人员开设"),
+])
+def test_a_forged_application_as_the_platforms_own_store_is_refused(client, applicant,
+                                                                   language, message):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+    response = client.post(APPLY, application(kind="platform"))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["kind"]
+    assert message in response.content.decode()
+    assert not Vendor.objects.exists()
+
+
+def test_the_service_refuses_an_applicant_the_platforms_own_store(applicant):
+    county = County.objects.get(slug="zigui")
+
+    with pytest.raises(ValidationError) as refused:
+        services.apply_for_vendor(Vendor(name="自营", kind="platform", county=county),
+                                  applicant=applicant)
+
+    assert refused.value.messages == [services.PLATFORM_KIND_STAFF_ONLY]
+    assert not Vendor.objects.exists()
+
+
+def test_staff_can_still_make_a_shop_the_platforms_own_store(staff_client):
+    vendor = VendorFactory(kind="cooperative", name="湖北馆")
+    url = reverse("admin:catalog_vendor_change", args=[vendor.pk])
+
+    response = staff_client.post(url, {
+        "name": vendor.name, "name_en": vendor.name_en, "slug": vendor.slug, "kind": "platform",
+        "county": vendor.county_id, "description": "", "contact_name": "", "contact_phone": "",
+        "licence_number": "", "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0"})
+
+    assert response.status_code == 302
+    vendor.refresh_from_db()
+    assert vendor.kind == "platform"
