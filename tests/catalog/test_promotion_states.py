@@ -148,3 +148,27 @@ def test_a_cached_page_tells_the_countdown_the_time_it_is_served(client, coming_
 
     assert stamp(first) == NOW.timestamp()
     assert stamp(second) == NOW.timestamp() + 90  # the same cached page, stamped anew
+
+
+@pytest.mark.parametrize("coming", [1, 6])
+def test_a_product_page_with_coming_sales_runs_a_fixed_number_of_queries(
+    client, django_assert_num_queries, coming
+):
+    oranges = ProductFactory(price=Decimal("59.90"))
+    with time_machine.travel(NOW, tick=False):
+        for n in range(coming):  # the nearest few are priced at their start, no more
+            promotion = Promotion.objects.create(
+                name=f"促销{n}",
+                slug=f"coming-{n}",
+                kind="percent_off",
+                value=Decimal("10"),
+                starts_at=NOW + timedelta(days=2 + n),
+                ends_at=NOW + timedelta(days=3 + n),
+            )
+            promotion.products.add(oranges)
+        cache.clear()
+        # the product page's 4 (no promotion now: the schedule is one query), the coming
+        # sales (1), and the price schedule at the first one's start (2: a slot of its own)
+        with django_assert_num_queries(7):
+            html = client.get(oranges.get_absolute_url()).content.decode()
+    assert "12月3日 20:00 起 ¥53.91" in html
