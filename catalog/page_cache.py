@@ -16,6 +16,7 @@ and each response gets the requester's own.
 """
 
 import hashlib
+import time
 import uuid
 from datetime import timedelta
 
@@ -43,6 +44,9 @@ from catalog.pricing import next_boundary
 
 REVISION_KEY = "catalog:revision"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
+# The server's clock on each response (countdowns count from it, catalog/partials/
+# countdown_script.html): a cached page says when it is served, not when it was rendered.
+NOW_PLACEHOLDER = "server-now-placeholder-5b1f0c"
 CATALOG_MODELS = (Product, ProductImage, Vendor, Category, County, Prefecture, KeywordLanding,
                   Promotion)
 
@@ -112,7 +116,7 @@ def cached_page(request, render, max_age=None):
         content_type, content = stored[1], stored[2]
         response = HttpResponse(content, content_type=content_type)
     else:
-        response = render({"csrf_token": CSRF_PLACEHOLDER})
+        response = render({"csrf_token": CSRF_PLACEHOLDER, "server_now": NOW_PLACEHOLDER})
         if response.status_code != 200:
             return response
         content = response.content.decode(response.charset)
@@ -126,7 +130,10 @@ def cached_page(request, render, max_age=None):
         stored = (revision, response["Content-Type"], content, good_until)
         cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
     if CSRF_PLACEHOLDER in content:
-        response.content = content.replace(CSRF_PLACEHOLDER, get_token(request))
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request))
+        response.content = content
+    if NOW_PLACEHOLDER in content:
+        response.content = content.replace(NOW_PLACEHOLDER, f"{time.time():.3f}")
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import process_upload
 from catalog.models import Promotion
+from catalog.promotion_services import tell_vendors_scheduled
 from catalog.selectors import products_in_promotion
 
 SCOPES = ("products", "categories", "vendors", "counties")
@@ -106,6 +107,12 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
         else:
             obj.save()
 
+    def save_related(self, request, form, formsets, change):
+        """Its scope is saved here: then its vendors hear of it (in the admin's
+        transaction, once per vendor)."""
+        super().save_related(request, form, formsets, change)
+        tell_vendors_scheduled(form.instance)
+
     @admin.display(description=_("state"))
     def state(self, promotion):
         return promotion.state_at().label
@@ -139,6 +146,7 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
             copy.save()
             for scope, values in scopes.items():
                 getattr(copy, scope).set(values)
+            tell_vendors_scheduled(copy)
             self.log_addition(request, copy, "duplicated")
         count = queryset.count()
         self.message_user(request, ngettext(

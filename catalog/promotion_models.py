@@ -96,6 +96,11 @@ class Promotion(models.Model):
     def display_description(self):
         return in_shoppers_language(self.description, self.description_en)
 
+    @property
+    def sold_out(self):
+        """A flash sale whose cap is reached: its discount no longer applies."""
+        return self.units_cap is not None and self.units_sold >= self.units_cap
+
     def state_at(self, at=None):
         at = at or timezone.now()
         if at < self.starts_at:

@@ -71,8 +71,80 @@ def sweep_promotions(now=None):
                                   "ends_at": timezone.localtime(promotion.ends_at)
                                   .strftime("%Y-%m-%d %H:%M"),
                                   "path": promotion.get_absolute_url()})
+        for promotion in started:  # its vendors hear it has started (not if it is over)
+            if promotion.ends_at > now:
+                tell_vendors_started(promotion)
         update_by_ids(PromotionReminder, [r.pk for r in due], sent_at=now)
         result.reminded = len(due)
     if result.started or result.ended:
         bump_catalog_revision()  # pages rendered before the boundary re-render now
     return result
+
+
+VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and N more")
+
+
+def tell_vendors_scheduled(promotion):
+    """Each vendor with a product the promotion discounts hears it is scheduled (staff
+    saved it in the admin): once per vendor, however often it is saved; a vendor that a
+    later edit brings into its scope hears of it then. Nothing once it has started (the
+    sweep's message tells of that)."""
+    if promotion.starts_at <= timezone.now():
+        return 0
+    return _tell_vendors(promotion, "vendor_promo_planned", "promo-planned")
+
+
+def tell_vendors_started(promotion):
+    """Each vendor with a product the running promotion discounts hears it has started
+    (the sweep, once it notes the start): once per vendor."""
+    return _tell_vendors(promotion, "vendor_promo_started", "promo-started")
+
+
+def _tell_vendors(promotion, kind, key):
+    """Write one message per vendor and member through the outbox, in this transaction,
+    naming the promotion, its dates, its discount and the vendor's affected products
+    (its published products in the scope); vendors already told are skipped (the dedupe
+    key, unique, holds should two saves race). Returns how many messages were written."""
+    from django.urls import reverse
+
+    from catalog.models import Vendor, VendorMember
+    from catalog.selectors import products_in_promotion
+    from orders.models import Notification
+    from orders.notifications import notify_users
+
+    products = {}
+    for vendor_id, name, name_en in (products_in_promotion(promotion)
+                                     .order_by("vendor_id", "name", "pk")
+                                     .values_list("vendor_id", "name", "name_en")):
+        products.setdefault(vendor_id, []).append([name, name_en])
+    members = {}
+    for vendor_id, user_id in (VendorMember.objects.filter(vendor_id__in=products)
+                               .order_by("pk").values_list("vendor_id", "user_id")):
+        members.setdefault(vendor_id, []).append(user_id)
+    told = set(Notification.objects.filter(dedupe_key__startswith=f"{key}:{promotion.pk}:")
+               .values_list("dedupe_key", flat=True))
+    vendors = {pk: names for pk, *names in
+               Vendor.objects.filter(pk__in=members).values_list("pk", "name", "name_en")}
+    when = {moment: timezone.localtime(getattr(promotion, moment)).strftime("%Y-%m-%d %H:%M")
+            for moment in ("starts_at", "ends_at")}
+    written = 0
+    for vendor_id, user_ids in members.items():
+        vendor_key = f"{key}:{promotion.pk}:{vendor_id}"
+        user_ids = [u for u in user_ids if f"{vendor_key}:{u}" not in told]
+        if not user_ids:
+            continue
+        context = {
+            "promotion": promotion.name, "promotion_en": promotion.name_en,
+            **when, "offer": {"kind": promotion.kind, "value": str(promotion.value)},
+            "vendor": vendors[vendor_id][0], "vendor_en": vendors[vendor_id][1],
+            "product_count": len(products[vendor_id]),
+            "products": products[vendor_id][:VENDOR_NOTICE_PRODUCTS],
+            "more": max(0, len(products[vendor_id]) - VENDOR_NOTICE_PRODUCTS),
+            "path": reverse("vendor:home"),
+        }
+        try:
+            with transaction.atomic():  # a save racing this one wrote them: nothing lost
+                written += len(notify_users(user_ids, kind, key=vendor_key, context=context))
+        except IntegrityError:
+            continue
+    return written

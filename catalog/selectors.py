@@ -1,6 +1,8 @@
 """Reads the shopper pages need, each in a fixed number of queries."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -17,7 +19,7 @@ from catalog.models import (
     Promotion,
     Vendor,
 )
-from catalog.pricing import apply_prices
+from catalog.pricing import apply_prices, quote
 
 HOME_SHELF_SIZE = 8
 HOME_COUNTIES = 12
@@ -195,6 +197,47 @@ def promotions_now_and_soon(now=None):
     )
     running = sorted((p for p in promotions if p.starts_at <= now), key=lambda p: p.ends_at)
     return running, [p for p in promotions if p.starts_at > now]
+
+
+@dataclass(frozen=True)
+class ProductSale:
+    """The sale a product page announces: running now, or the next one coming."""
+
+    promotion: object  # a pricing.ScheduledPromotion
+    price: Decimal  # one unit's price while it runs
+    state: str  # "scheduled" or "running"
+
+
+COMING_SALES_CHECKED = 3  # a better sale running at a coming one's start hides it
+
+
+def product_sale(product, now=None):
+    """The sale shown on `product`'s page (None if none): the promotion pricing applies
+    now (`apply_prices` has set it), else the first promotion starting within
+    UPCOMING_DAYS that will price this product when it starts (one query, and the
+    price schedule at that moment: cached like every schedule)."""
+    now = now or timezone.now()
+    if product.promotion is not None:
+        return ProductSale(product.promotion, product.current_price, "running")
+    links = {relation: getattr(Promotion, relation).through.objects for relation in
+             ("products", "categories", "vendors", "counties")}
+    coming = (
+        Promotion.objects.filter(starts_at__gt=now,
+                                 starts_at__lt=now + timedelta(days=UPCOMING_DAYS))
+        .filter(Q(pk__in=links["products"].filter(product_id=product.pk).values("promotion_id"))
+                | Q(pk__in=links["categories"].filter(category_id=product.category_id)
+                    .values("promotion_id"))
+                | Q(pk__in=links["vendors"].filter(vendor_id=product.vendor_id)
+                    .values("promotion_id"))
+                | Q(pk__in=links["counties"].filter(county_id=product.origin_county_id)
+                    .values("promotion_id")))
+        .order_by("starts_at", "pk").values_list("pk", "starts_at")[:COMING_SALES_CHECKED]
+    )
+    for pk, starts_at in coming:
+        price = quote(product, starts_at)
+        if price.promotion is not None and price.promotion.pk == pk:
+            return ProductSale(price.promotion, price.amount, "scheduled")
+    return None
 
 
 def promotion_by_slug(slug):

@@ -39,7 +39,8 @@ def home(request):
 def product_detail(request, slug):
     def render_product(extra):
         product = selectors.product_for_shopper(slug)
-        context = {"product": product, "more": selectors.more_from_vendor(product)}
+        context = {"product": product, "more": selectors.more_from_vendor(product),
+                   "sale": selectors.product_sale(product)}
         return render(request, "catalog/product_detail.html", {**context, **extra})
 
     return cached_page(request, render_product)
@@ -81,8 +82,12 @@ FLASH_SALE_COUNTS_MAX_AGE = 30  # seconds
 def promotion_list(request):
     def render_promotions(extra):
         running, upcoming = selectors.promotions_now_and_soon()
+        # A flash sale whose units are all sold is not "on now": it is listed as sold out.
+        sold_out = [p for p in running if p.sold_out]
+        running = [p for p in running if not p.sold_out]
         return render(request, "catalog/promotion_list.html",
-                      {"running": running, "upcoming": upcoming, **extra})
+                      {"running": running, "sold_out": sold_out, "upcoming": upcoming,
+                       **extra})
 
     # "N of M sold" moves with every flash-sale order; checkouts refresh the pages only
     # for a sale's last few units, so the counts here may be up to this old.

@@ -290,6 +290,8 @@ class Notification(models.Model):
         VENDOR_REINSTATED = "vendor_reinstated", _("shop reinstated")
         PROMOTION_STARTED = "promotion_started", _("promotion started (reminder)")
         STREAM_REMINDER = "stream_reminder", _("livestream about to start (reminder)")
+        VENDOR_PROMO_PLANNED = "vendor_promo_planned", _("promotion on a vendor's products scheduled")
+        VENDOR_PROMO_STARTED = "vendor_promo_started", _("promotion on a vendor's products started")
         # Email only: its link signs whoever holds it in, so no inbox shows it.
         PASSWORD_RESET = "password_reset", _("password reset link")
 

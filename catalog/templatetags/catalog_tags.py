@@ -38,10 +38,14 @@ def tons(amount):
 
 @register.filter
 def offer(promotion):
-    """What a promotion gives, in a few words: 20% off, ¥8 off, special price ¥29.90."""
-    value = promotion.value
-    if promotion.kind == "percent_off":
+    """What a promotion gives, in a few words: 20% off, ¥8 off, special price ¥29.90.
+    A promotion, or a message's {"kind": ..., "value": "8.00"}."""
+    if isinstance(promotion, dict):
+        kind, value = promotion["kind"], Decimal(promotion["value"])
+    else:
+        kind, value = promotion.kind, promotion.value
+    if kind == "percent_off":
         return _("%(percent)s%% off") % {"percent": f"{value:.0f}"}
-    if promotion.kind == "amount_off":
+    if kind == "amount_off":
         return _("%(amount)s off") % {"amount": cny(value)}
     return _("special price %(amount)s") % {"amount": cny(value)}

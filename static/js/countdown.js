@@ -1,14 +1,51 @@
-/* Counts down each <time data-countdown> to its moment; without JavaScript the date shows.
+/* Counts down each <time data-countdown> to its moment, and switches each promotion block
+   ([data-phases], catalog/partials/promo_phases.html) to the state of the moment: coming,
+   running, ended. The server renders every state of a block, the one of its moment shown
+   and the others hidden, so no request is needed when a boundary passes.
+
+   Time is the server's: the script's data-now is the server's clock (Unix seconds) when
+   the response was sent (stamped on every response, cached pages too), and the browser's
+   monotonic clock measures what has passed since. A wrong clock on the phone changes
+   nothing. Without JavaScript the date shows.
    The unit labels come translated on this script's tag (catalog/partials/countdown_script.html);
-   times that htmx swaps in later are picked up on the next tick. */
+   times and blocks that htmx swaps in later are picked up on the next tick. */
 (function () {
   "use strict";
   var units = document.currentScript.dataset;
+  var serverNow = parseFloat(units.now) * 1000;
+  var navigation = window.performance.getEntriesByType
+    ? window.performance.getEntriesByType("navigation")[0] : null;
+  // The stamp was written when the response started: measure from then.
+  var stampedAt = navigation && navigation.responseStart > 0 ? navigation.responseStart
+    : window.performance.now();
+  if (!isFinite(serverNow)) { serverNow = Date.now(); }
+
+  function now() { return serverNow + (window.performance.now() - stampedAt); }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function format(left) {
+    var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
+        m = Math.floor(left % 3600 / 60), s = left % 60;
+    return (d ? d + units.d + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
+  function phaseAt(block, at) {
+    if (at < Date.parse(block.dataset.starts)) { return "scheduled"; }
+    return at < Date.parse(block.dataset.ends) ? "running" : "ended";
+  }
+
   function tick() {
+    var at = now();
+    document.querySelectorAll("[data-phases]").forEach(function (block) {
+      var phase = phaseAt(block, at);
+      if (block.dataset.shown === phase) { return; }
+      var states = block.querySelectorAll("[data-phase]");
+      var has = Array.prototype.some.call(states, function (el) { return el.dataset.phase === phase; });
+      if (!has) { return; }  // nothing to show for this state: keep what is shown
+      states.forEach(function (el) { el.hidden = el.dataset.phase !== phase; });
+      block.dataset.shown = phase;
+    });
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
-      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("datetime")) - Date.now()) / 1000));
-      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
-      el.textContent = (d ? d + units.d + " " : "") + h + units.h + " " + m + units.m + " " + s + units.s;
+      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("datetime")) - at) / 1000));
+      el.textContent = format(left);
       el.title = el.getAttribute("datetime");
     });
   }

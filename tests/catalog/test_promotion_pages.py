@@ -40,7 +40,9 @@ def test_the_promotions_page_shows_what_is_on_and_what_is_coming(client, season)
     assert on_now < html.index("Navel orange days") < coming < html.index("First flush tea")
     assert "20% off" in html and "¥10.00 off" in html
     assert "去年的" not in html
-    assert html.count('<time class="countdown"') == 2
+    # One to the end of what is on; to the start of what is coming, and to its end (shown
+    # when it starts, without a reload).
+    assert html.count('<time class="countdown"') == 3
 
 
 def test_a_landing_page_lists_the_promotions_products_at_the_promotion_price(client, season):

@@ -251,7 +251,12 @@ def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client,
     with time_machine.travel(END, tick=False):
         after = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert "¥47.92" not in before and "<del" not in before
+    # Before: today's price, and the sale announced (its running state waits, hidden,
+    # for the countdown to reach zero).
+    shown = before[before.index('<div data-phase="scheduled">'):]
+    shown = shown[:shown.index("</div>")]
+    assert "<strong>¥59.90</strong>" in shown and "<del" not in shown
+    assert "From 1 May 10:00: ¥47.92" in shown
     assert '<strong class="price-promo">¥47.92</strong>' in during
     assert "¥59.90</del>" in during and "五一特惠" in during
     assert "¥47.92" not in after
