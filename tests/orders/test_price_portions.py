@@ -85,8 +85,8 @@ def test_the_cart_prices_the_units_within_the_limit_at_the_offer_and_the_rest_at
     user = shopper(django_user_model, client)
     put(user, limited.products.get(), 3)
 
-    chinese = client.get(CART).content.decode()
-    english = client.get(CART, **EN).content.decode()
+    chinese = text(client.get(CART).content.decode())
+    english = text(client.get(CART, **EN).content.decode())
 
     assert "2 × ¥29.90 限购价 · 1 × ¥41.48" in chinese
     assert "限购2件，超出部分按¥41.48计" in chinese
