@@ -86,10 +86,6 @@ class ItemPrice:
     def total(self):
         return sum((p.line_total for p in self.portions), Decimal("0"))
 
-    @property
-    def split(self):
-        return len(self.portions) > 1
-
 
 class _Counts:
     """The flash sales' units left and the shopper's allowances, read once for the whole
@@ -106,14 +102,15 @@ class _Counts:
         return max(0, self.left_in_sale.get(promotion.pk, 0))
 
     def allowed(self, promotion):
-        if self.allowance is None:
-            self.allowance = _allowances(self.shopper_id, self.schedule, self.lock_shopper)
+        if self.allowance is None:  # a visitor's cart: no earlier orders, no query
+            self.allowance = (_allowances(self.shopper_id, self.schedule, self.lock_shopper)
+                              if self.shopper_id else {})
         return self.allowance.get(promotion.pk, promotion.per_shopper_limit)
 
     def take(self, promotion, units):
         if promotion.units_cap is not None:
             self.left_in_sale[promotion.pk] -= units
-        if promotion.per_shopper_limit and self.shopper_id:
+        if promotion.per_shopper_limit:
             self.allowance[promotion.pk] = self.allowed(promotion) - units
 
 
@@ -122,12 +119,13 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     and for checkout alike.
 
     A flash sale prices as many of an item's units as it has left, and a limited
-    promotion as many as this shopper may still buy (earlier orders count; items of the
-    same promotion share the allowance, in cart order); the rest of the units get the
-    next-best promotion, under the same rules, or the list price: never a refusal, and
-    never silently. One query, only when a limited promotion could apply, and one for
-    the flash sales' units left, only when one prices an item; at checkout `lock_shopper`
-    makes two checkouts of the same shopper take turns.
+    promotion as many as this shopper may still buy (earlier orders count, a visitor has
+    none; items of the same promotion share the allowance, in cart order); the rest of
+    the units get the next-best promotion, under the same rules, or the list price:
+    never a refusal, and never silently (the notes say why). One query, only when a
+    limited promotion prices a signed-in shopper's item, and one for the flash sales'
+    units left, only when one prices an item; at checkout `lock_shopper` makes two
+    checkouts of the same shopper take turns.
     """
     counts = _Counts(shopper_id, schedule, lock_shopper)
     streams = _live_stream_prices(items)
@@ -145,7 +143,7 @@ def _price_item(item, at, schedule, stream_price, counts):
         if promotion is not None:
             if promotion.units_cap is not None and counts.units_left(promotion) < fits:
                 fits, cut_by = counts.units_left(promotion), FLASH_SALE
-            if promotion.per_shopper_limit and counts.shopper_id:
+            if promotion.per_shopper_limit:
                 allowed = counts.allowed(promotion)
                 if allowed < fits:
                     fits, cut_by = max(0, allowed), LIMIT

@@ -315,3 +315,12 @@ def test_split_prices_keep_the_cart_and_checkout_at_a_fixed_number_of_queries(
     first = cart.context["cart"].groups[0].items[0]
     assert [(p.quantity, p.unit_price) for p in first.portions] == [(2, Decimal("20.00")),
                                                                    (1, Decimal("30.00"))]
+
+
+def test_a_visitors_cart_already_shows_the_limit(client, eggs, limited):
+    client.post(reverse("orders:cart_add", args=[eggs.pk]), {"quantity": 3})
+
+    english = text(client.get(CART, **EN).content.decode())
+
+    assert "2 × ¥29.90 limited-offer price · 1 × ¥41.48" in english
+    assert "Limit 2 per shopper; the rest at ¥41.48" in english
