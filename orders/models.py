@@ -221,7 +221,8 @@ class OrderLine(models.Model):
 
     @property
     def price_label(self):
-        """What its price was: a limited offer, a flash sale, a promotion's name."""
+        """What its price was called when a limit or a flash sale split its product into
+        lines: a limited offer, a flash sale (empty for any other price)."""
         from orders.promotions import price_label
 
         return price_label(self.promotion)

@@ -18,11 +18,13 @@ NOTE = "限购2件，超出部分按¥41.48计"
 @pytest.fixture
 def eggs(transactional_db):
     staff_and_shopper()
-    eggs = ProductFactory(name="土鸡蛋 30枚", name_en="Free-range eggs, 30",
-                          price=Decimal("51.85"), stock=50)
+    eggs = ProductFactory(
+        name="土鸡蛋 30枚", name_en="Free-range eggs, 30", price=Decimal("51.85"), stock=50
+    )
     running_promotion(eggs, kind="percent_off", value="20", name="五一特惠")
-    running_promotion(eggs, kind="special_price", value="29.90", per_shopper_limit=2,
-                      name="每人限购两盒")
+    running_promotion(
+        eggs, kind="special_price", value="29.90", per_shopper_limit=2, name="每人限购两盒"
+    )
     return eggs
 
 
@@ -30,8 +32,7 @@ def test_three_of_a_limit_of_two_show_both_prices_in_cart_checkout_and_order(
     browser, live_server, eggs, screenshot
 ):
     _staff, page = staff_and_shopper_pages(browser)
-    sign_in(page, f"{live_server.url}/accounts/login/?next={eggs.get_absolute_url()}",
-            "xiaohong")
+    sign_in(page, f"{live_server.url}/accounts/login/?next={eggs.get_absolute_url()}", "xiaohong")
     page.wait_for_selector(".add-to-cart input[name=quantity]")
     page.locator(".add-to-cart input[name=quantity]").fill("3")
     page.locator(".add-to-cart button").click()

@@ -30,16 +30,18 @@ CART, CHECKOUT = reverse("orders:cart"), reverse("orders:checkout")
 
 @pytest.fixture
 def eggs(db):
-    return ProductFactory(name="土鸡蛋", name_en="Free-range eggs", price=Decimal("51.85"),
-                          stock=100)
+    return ProductFactory(
+        name="土鸡蛋", name_en="Free-range eggs", price=Decimal("51.85"), stock=100
+    )
 
 
 @pytest.fixture
 def limited(eggs):
     """¥29.90 for 2 per shopper; a 20% sale (¥41.48) for everyone besides."""
     running_promotion(eggs, kind="percent_off", value="20", name="五一特惠")
-    return running_promotion(eggs, kind="special_price", value="29.90", per_shopper_limit=2,
-                             name="每人限购两盒")
+    return running_promotion(
+        eggs, kind="special_price", value="29.90", per_shopper_limit=2, name="每人限购两盒"
+    )
 
 
 @pytest.fixture
@@ -48,11 +50,19 @@ def five_one(limited):
 
 
 def shopper(django_user_model, client=None):
-    user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}",
-                                                 email="buyer@example.cn")
-    Address.objects.create(user=user, recipient="张三", mobile="13912345678",
-                           province="湖北省", city="武汉市", district="江汉区",
-                           street="解放大道 1 号", is_default=True)
+    user = django_user_model.objects.create_user(
+        f"buyer-{uuid.uuid4().hex[:8]}", email="buyer@example.cn"
+    )
+    Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+        is_default=True,
+    )
     Cart.objects.create(user=user)
     if client is not None:
         client.force_login(user)
@@ -60,19 +70,28 @@ def shopper(django_user_model, client=None):
 
 
 def put(user, product, quantity):
-    CartItem.objects.update_or_create(cart=user.cart, product=product,
-                                      defaults={"quantity": quantity})
+    CartItem.objects.update_or_create(
+        cart=user.cart, product=product, defaults={"quantity": quantity}
+    )
 
 
 def checkout(user, **kwargs):
-    return services.place_order(None, shopper=user, address=user.addresses.get(),
-                                payment_method="cod", idempotency_key=uuid.uuid4().hex,
-                                **kwargs)
+    return services.place_order(
+        None,
+        shopper=user,
+        address=user.addresses.get(),
+        payment_method="cod",
+        idempotency_key=uuid.uuid4().hex,
+        **kwargs,
+    )
 
 
 def lines_of(order):
-    return list(OrderLine.objects.filter(part__order=order).order_by("pk").values_list(
-        "quantity", "unit_price", "promotion__name", "discount", "line_total"))
+    return list(
+        OrderLine.objects.filter(part__order=order)
+        .order_by("pk")
+        .values_list("quantity", "unit_price", "promotion__name", "discount", "line_total")
+    )
 
 
 def text(html):
@@ -143,15 +162,19 @@ def test_a_second_order_gets_what_is_left_of_the_allowance_and_is_told(
 
     assert "1 × ¥29.90 limited-offer price · 2 × ¥41.48" in cart
     assert "Limit 2 per shopper, 1 left for you; the rest at ¥41.48" in cart
-    assert [(q, p) for q, p, *_ in lines_of(second)] == [(1, Decimal("29.90")),
-                                                         (2, Decimal("41.48"))]
+    assert [(q, p) for q, p, *_ in lines_of(second)] == [
+        (1, Decimal("29.90")),
+        (2, Decimal("41.48")),
+    ]
     assert "Limit 2 per shopper, already used up; this is at ¥41.48" in used_up
     assert [(q, p) for q, p, *_ in lines_of(third)] == [(2, Decimal("41.48"))]
 
     services.cancel_order(first, by=user)  # its unit of the allowance comes back
     put(user, eggs, 2)
-    assert [(q, p) for q, p, *_ in lines_of(checkout(user))] == [(1, Decimal("29.90")),
-                                                                 (1, Decimal("41.48"))]
+    assert [(q, p) for q, p, *_ in lines_of(checkout(user))] == [
+        (1, Decimal("29.90")),
+        (1, Decimal("41.48")),
+    ]
     eggs.refresh_from_db()
     assert eggs.stock == 100 - 3 - 2 - 2
 
@@ -159,8 +182,7 @@ def test_a_second_order_gets_what_is_left_of_the_allowance_and_is_told(
 def test_a_flash_sales_last_units_are_split_and_cancelling_gives_them_back(
     client, django_user_model, eggs
 ):
-    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=5,
-                              name="秒杀")
+    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=5, name="秒杀")
     Promotion.objects.filter(pk=flash.pk).update(units_sold=3)  # 2 left
     user = shopper(django_user_model, client)
     put(user, eggs, 3)
@@ -191,8 +213,7 @@ def test_a_flash_sales_last_units_are_split_and_cancelling_gives_them_back(
 def test_a_split_checkout_is_refused_when_another_buyer_took_the_last_units_meanwhile(
     django_user_model, eggs, monkeypatch
 ):
-    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=2,
-                              name="秒杀")
+    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=2, name="秒杀")
     user = shopper(django_user_model)
     put(user, eggs, 3)
     read_units_left = promotions._units_left
@@ -212,8 +233,10 @@ def test_a_split_checkout_is_refused_when_another_buyer_took_the_last_units_mean
     eggs.refresh_from_db()
     assert eggs.stock == 100 and user.cart.items.get().quantity == 3
     Promotion.objects.filter(pk=flash.pk).update(units_sold=1)  # the other buyer's unit
-    assert [(q, p) for q, p, *_ in lines_of(checkout(user))] == [(1, Decimal("19.90")),
-                                                                 (2, Decimal("51.85"))]
+    assert [(q, p) for q, p, *_ in lines_of(checkout(user))] == [
+        (1, Decimal("19.90")),
+        (2, Decimal("51.85")),
+    ]
     flash.refresh_from_db()
     assert flash.units_sold == 2
 
@@ -277,14 +300,14 @@ def test_the_emails_and_the_vendors_pages_list_the_portions(
     assert "2 × ¥29.90 限购价 · 1 × ¥41.48 = ¥101.28" in page
 
 
-def test_staff_see_each_portion_with_its_promotion(staff_client, django_user_model, eggs,
-                                                   limited):
+def test_staff_see_each_portion_with_its_promotion(staff_client, django_user_model, eggs, limited):
     user = shopper(django_user_model)
     put(user, eggs, 3)
     order = checkout(user)
 
-    html = staff_client.get(reverse("admin:orders_orderline_changelist"),
-                            {"q": order.number}, **EN).content.decode()
+    html = staff_client.get(
+        reverse("admin:orders_orderline_changelist"), {"q": order.number}, **EN
+    ).content.decode()
 
     assert "每人限购两盒" in html and "五一特惠" in html
     assert "43.90" in html and "10.37" in html
@@ -313,8 +336,10 @@ def test_split_prices_keep_the_cart_and_checkout_at_a_fixed_number_of_queries(
     # products together), 1 from the flash sale, whose units go in cart order
     assert cart.context["cart"].total == page.context["cart"].total
     first = cart.context["cart"].groups[0].items[0]
-    assert [(p.quantity, p.unit_price) for p in first.portions] == [(2, Decimal("20.00")),
-                                                                   (1, Decimal("30.00"))]
+    assert [(p.quantity, p.unit_price) for p in first.portions] == [
+        (2, Decimal("20.00")),
+        (1, Decimal("30.00")),
+    ]
 
 
 def test_a_visitors_cart_already_shows_the_limit(client, eggs, limited):
