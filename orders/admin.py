@@ -73,8 +73,10 @@ class OrderAdmin(admin.ModelAdmin):
 class OrderLineAdmin(ReadOnlyModelAdmin):
     """What was bought is a record (the impact board's figures come from it)."""
 
-    list_display = ["product_name", "part", "unit_price", "quantity", "line_total", "stream"]
-    list_select_related = ["part__order", "part__vendor", "stream"]
+    # A product priced in portions (a limit, a flash sale's last units) has a line for each.
+    list_display = ["product_name", "part", "unit_price", "quantity", "line_total", "promotion",
+                    "discount", "stream"]
+    list_select_related = ["part__order", "part__vendor", "promotion", "stream"]
     search_fields = ["product_name", "part__order__number"]
 
 

@@ -162,6 +162,26 @@ class OrderPart(models.Model):
     def __str__(self):
         return f"{self.order.number} / {self.vendor}"
 
+    @property
+    def rows(self):
+        """The lines as the shopper put them in the cart (uses the prefetched lines): a
+        product priced in portions (the units within a limit or a flash sale's last units,
+        the rest at the next-best price) is one row, its first line, whose `portions` are
+        all its lines, with `row_quantity` and `row_total`."""
+        rows = []
+        for line in self.lines.all():
+            key = (line.product_id, line.product_name, line.pack_size)
+            if rows and rows[-1].row_key == key:
+                row = rows[-1]
+                row.portions.append(line)
+                row.row_quantity += line.quantity
+                row.row_total += line.line_total
+            else:
+                line.row_key, line.portions = key, [line]
+                line.row_quantity, line.row_total = line.quantity, line.line_total
+                rows.append(line)
+        return rows
+
 
 class OrderLine(models.Model):
     part = models.ForeignKey(OrderPart, on_delete=models.CASCADE, related_name="lines")
@@ -198,6 +218,14 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def price_label(self):
+        """What its price was called when a limit or a flash sale split its product into
+        lines: a limited offer, a flash sale (empty for any other price)."""
+        from orders.promotions import price_label
+
+        return price_label(self.promotion)
 
 
 class OrderEvent(models.Model):

@@ -48,7 +48,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import VendorMember
-from orders.models import Notification, Order, OrderPart, PasswordResetRequest
+from orders.models import Notification, Order, OrderLine, OrderPart, PasswordResetRequest
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -305,7 +305,8 @@ def _attach_orders(notifications):
     gets its part from the order's, lines included."""
     orders = Order.objects.prefetch_related(
         Prefetch("parts", queryset=OrderPart.objects.select_related("vendor")
-                 .prefetch_related("lines").order_by("pk"))
+                 .prefetch_related(Prefetch("lines", queryset=OrderLine.objects
+                                            .select_related("promotion"))).order_by("pk"))
     ).in_bulk({n.order_id for n in notifications if n.order_id})
     parts = {part.pk: part for order in orders.values() for part in order.parts.all()}
     for notification in notifications:

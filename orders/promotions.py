@@ -1,10 +1,11 @@
-"""Promotions in the cart and at checkout: which promotion prices each line (flash-sale
-caps and per-shopper limits decide), and the units a flash sale sold, counted with
-conditional UPDATEs (like the stock in orders/locks.py), so concurrent buyers never get
-more than the cap."""
+"""Promotions in the cart and at checkout: which promotion prices each unit of a line
+(flash-sale caps and per-shopper limits decide, so a line may be priced in portions),
+and the units a flash sale sold, counted with conditional UPDATEs (like the stock in
+orders/locks.py), so concurrent buyers never get more than the cap."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import quote
+from catalog.pricing import Price, quote
+from catalog.templatetags.catalog_tags import cny
 
 FLASH_SALE_OVER = _("The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
                     "back at its normal price. Check your cart and place the order again.")
@@ -27,50 +29,151 @@ def _units_by_promotion(lines):
     return units
 
 
+LIMIT, FLASH_SALE = "limit", "flash_sale"  # what cut a portion short
+LIMIT_REST = _("Limit %(limit)s per shopper; the rest at %(price)s")
+LIMIT_PARTLY_USED = _("Limit %(limit)s per shopper, %(left)s left for you; the rest at "
+                      "%(price)s")
+LIMIT_USED_UP = _("Limit %(limit)s per shopper, already used up; this is at %(price)s")
+FLASH_SALE_REST = _("Only %(left)s left at the flash-sale price; the rest at %(price)s")
+LIMIT_LABEL = _("limited-offer price")
+FLASH_SALE_LABEL = _("flash-sale price")
+
+
+def price_label(promotion):
+    """What a portion's price is called beside it, when a limit or a cap made it a
+    portion: a limited offer or a flash sale (`promotion` scheduled or a Promotion row)."""
+    if promotion is not None and promotion.per_shopper_limit:
+        return LIMIT_LABEL
+    if promotion is not None and promotion.units_cap is not None:
+        return FLASH_SALE_LABEL
+    return ""
+
+
+@dataclass(frozen=True)
+class Portion:
+    """Some of a cart item's units, all at one Price."""
+
+    price: Price
+    quantity: int
+
+    @property
+    def unit_price(self):
+        return self.price.amount
+
+    @property
+    def line_total(self):
+        return self.price.amount * self.quantity
+
+    @property
+    def discount(self):
+        return self.price.discount * self.quantity
+
+    @property
+    def price_label(self):
+        return price_label(self.price.promotion)
+
+
+@dataclass
+class ItemPrice:
+    """What one cart item costs: its portions (the units within a per-shopper allowance
+    or a flash sale's units left at the promotion's price, the rest at the next best, and
+    so on down to the list price), and the notes telling the shopper why."""
+
+    portions: list
+    notes: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return sum((p.line_total for p in self.portions), Decimal("0"))
+
+
+class _Counts:
+    """The flash sales' units left and the shopper's allowances, read once for the whole
+    cart (each only when a promotion of its kind prices an item), and used up item by
+    item in cart order."""
+
+    def __init__(self, shopper_id, schedule, lock_shopper):
+        self.shopper_id, self.schedule, self.lock_shopper = shopper_id, schedule, lock_shopper
+        self.left_in_sale, self.allowance = None, None
+
+    def units_left(self, promotion):
+        if self.left_in_sale is None:
+            self.left_in_sale = _units_left(self.schedule)
+        return max(0, self.left_in_sale.get(promotion.pk, 0))
+
+    def allowed(self, promotion):
+        if self.allowance is None:  # a visitor's cart: no earlier orders, no query
+            self.allowance = (_allowances(self.shopper_id, self.schedule, self.lock_shopper)
+                              if self.shopper_id else {})
+        return self.allowance.get(promotion.pk, promotion.per_shopper_limit)
+
+    def take(self, promotion, units):
+        if promotion.units_cap is not None:
+            self.left_in_sale[promotion.pk] -= units
+        if promotion.per_shopper_limit:
+            self.allowance[promotion.pk] = self.allowed(promotion) - units
+
+
 def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
-    """The Price of each cart item (`item.product`, `item.quantity`), for the cart page
+    """The ItemPrice of each cart item (`item.product`, `item.quantity`), for the cart page
     and for checkout alike.
 
-    A line gets a flash sale's price only if all its units fit in what the sale has left,
-    and a limited promotion's price only if they fit in what this shopper may still buy
-    (earlier orders count; lines of the same promotion share the allowance, in cart
-    order). Otherwise the next-best promotion applies to that line, or the list price,
-    never a refusal. One query, only when a limited promotion could apply, and one for
-    the flash sales' units left, only when one prices a line; at checkout `lock_shopper`
-    makes two checkouts of the same shopper take turns.
+    A flash sale prices as many of an item's units as it has left, and a limited
+    promotion as many as this shopper may still buy (earlier orders count, a visitor has
+    none; items of the same promotion share the allowance, in cart order); the rest of
+    the units get the next-best promotion, under the same rules, or the list price:
+    never a refusal, and never silently (the notes say why). One query, only when a
+    limited promotion prices a signed-in shopper's item, and one for the flash sales'
+    units left, only when one prices an item; at checkout `lock_shopper` makes two
+    checkouts of the same shopper take turns.
     """
-    left_in_sale, allowance = None, None
+    counts = _Counts(shopper_id, schedule, lock_shopper)
     streams = _live_stream_prices(items)
-    prices = []
-    for item in items:
-        excluded = set()
-        stream_price = streams.get((item.stream_id, item.product_id))
-        while True:
-            price = quote(item.product, at, schedule, exclude=excluded,
-                          stream_price=stream_price)
-            promotion = price.promotion
-            if promotion is None:
-                break
-            if promotion.units_cap is not None:
-                if left_in_sale is None:
-                    left_in_sale = _units_left(schedule)
-                left = left_in_sale.get(promotion.pk, 0)
-                if item.quantity > left:
-                    excluded.add(promotion.pk)
-                    continue
-            if promotion.per_shopper_limit and shopper_id:
-                if allowance is None:
-                    allowance = _allowances(shopper_id, schedule, lock_shopper)
-                if item.quantity > allowance.get(promotion.pk, promotion.per_shopper_limit):
-                    excluded.add(promotion.pk)
-                    continue
-                allowance[promotion.pk] = (
-                    allowance.get(promotion.pk, promotion.per_shopper_limit) - item.quantity)
-            if promotion.units_cap is not None:
-                left_in_sale[promotion.pk] -= item.quantity
-            break
-        prices.append(price)
-    return prices
+    return [_price_item(item, at, schedule, streams.get((item.stream_id, item.product_id)),
+                        counts) for item in items]
+
+
+def _price_item(item, at, schedule, stream_price, counts):
+    portions, notes, excluded, remaining = [], [], set(), item.quantity
+    waiting = []  # notes that name the price the next portion gets
+    while remaining:
+        price = quote(item.product, at, schedule, exclude=excluded, stream_price=stream_price)
+        promotion = price.promotion
+        fits, cut_by = remaining, None
+        if promotion is not None:
+            if promotion.units_cap is not None and counts.units_left(promotion) < fits:
+                fits, cut_by = counts.units_left(promotion), FLASH_SALE
+            if promotion.per_shopper_limit:
+                allowed = counts.allowed(promotion)
+                if allowed < fits:
+                    fits, cut_by = max(0, allowed), LIMIT
+        if fits:
+            if promotion is not None:
+                counts.take(promotion, fits)
+            portions.append(Portion(price, fits))
+            notes += [message % {**params, "price": cny(price.amount)}
+                      for message, params in waiting]
+            waiting = []
+            remaining -= fits
+        if cut_by is not None:
+            excluded.add(promotion.pk)
+            if note := _cut_note(promotion, cut_by, fits):
+                waiting.append(note)
+    return ItemPrice(portions, notes)
+
+
+def _cut_note(promotion, cut_by, fits):
+    """(message, params) saying why only `fits` units got `promotion`'s price."""
+    if cut_by == FLASH_SALE:
+        if not fits:  # sold out meanwhile: the pages say so, the price is no surprise
+            return None
+        return FLASH_SALE_REST, {"left": fits}
+    limit = promotion.per_shopper_limit
+    if not fits:
+        return LIMIT_USED_UP, {"limit": limit}
+    if fits < limit:
+        return LIMIT_PARTLY_USED, {"limit": limit, "left": fits}
+    return LIMIT_REST, {"limit": limit}
 
 
 def _units_left(schedule):

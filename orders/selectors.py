@@ -66,9 +66,11 @@ class CartView:
 def cart_contents(cart, items=None):
     """The cart grouped by vendor with subtotals, total and weight (three queries).
 
-    Each item gets `unit_price`, `line_total`, and `problem` (None, "unavailable" or
-    "short") so the page can say what must change before checkout. `items`: the lines
-    shown instead of the cart's (buy now: see `buy_now_items`), priced for `cart.user`.
+    Each item gets `unit_price`, `line_total`, `portions` (its units at each price: a
+    per-shopper limit or a flash sale's last units split them), `price_notes` (why part
+    of it is at another price) and `problem` (None, "unavailable" or "short") so the page
+    can say what must change before checkout. `items`: the lines shown instead of the
+    cart's (buy now: see `buy_now_items`), priced for `cart.user`.
     """
     if cart is None:
         return CartView([], Decimal("0"), 0, 0, [])
@@ -91,11 +93,12 @@ def cart_contents(cart, items=None):
     prices = price_lines(items, cart.user_id, now, schedule_at(now))
     groups, problems = {}, []
     total, weight = Decimal("0"), 0
-    for item, price in zip(items, prices, strict=True):
-        product = item.product
+    for item, item_price in zip(items, prices, strict=True):
+        product, price = item.product, item_price.portions[0].price
         product.current_price, product.promotion = price.amount, price.promotion
         item.unit_price, item.promotion = price.amount, price.promotion
-        item.line_total = price.amount * item.quantity
+        item.portions, item.price_notes = item_price.portions, item_price.notes
+        item.line_total = item_price.total
         item.weight_g = product.net_weight_g * item.quantity
         item.problem = None
         if product.pk not in visible:
@@ -163,7 +166,8 @@ def vendor_parts(vendor):
     return (
         OrderPart.objects.filter(vendor=vendor)
         .select_related("order")
-        .prefetch_related("lines")
+        .prefetch_related(Prefetch("lines",
+                                   queryset=OrderLine.objects.select_related("promotion")))
         .order_by("-order__created_at", "-pk")
     )
 

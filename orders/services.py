@@ -186,8 +186,12 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     schedule = schedule_at(now)
     prices = promotions.price_lines(items, shopper.pk, now, schedule, lock_shopper=True)
     parts, lines = {}, []
-    for item, price in zip(items, prices, strict=True):
-        product = item.product
+    # A line per portion of an item (the units within a limit or a flash sale's last
+    # units, the rest at the next-best price): each counts for its own promotion.
+    portions = [(item, portion) for item, item_price in zip(items, prices, strict=True)
+                for portion in item_price.portions]
+    for item, portion in portions:
+        product, price = item.product, portion.price
         part = parts.setdefault(product.vendor_id, OrderPart(
             vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
         ))
@@ -197,11 +201,11 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
             product_name=product.name,
             pack_size=product.pack_size,
             unit_price=price.amount,
-            quantity=item.quantity,
-            line_total=price.amount * item.quantity,
-            weight_g=product.net_weight_g * item.quantity,
+            quantity=portion.quantity,
+            line_total=portion.line_total,
+            weight_g=product.net_weight_g * portion.quantity,
             promotion_id=price.promotion.pk if price.promotion else None,
-            discount=price.discount * item.quantity,
+            discount=portion.discount,
             stream_id=price.stream_id,
             category_id=product.category_id,
             origin_county_id=product.origin_county_id,

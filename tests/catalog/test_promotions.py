@@ -1,6 +1,7 @@
 """Promotions: one price everywhere, exact boundaries, the best discount wins, caps and
 limits counted at checkout."""
 
+import re
 import threading
 import uuid
 from datetime import timedelta
@@ -140,17 +141,18 @@ def test_a_promotion_on_a_category_vendor_or_county_reaches_their_products(db):
         promotion.delete()
 
 
-def test_a_flash_sale_prices_only_lines_that_fit_in_what_is_left(oranges, django_user_model):
+def test_a_flash_sale_prices_as_many_units_as_it_has_left(oranges, django_user_model):
     flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=3,
                               name="秒杀")
     first = buyer(django_user_model, oranges, quantity=2)
-    second = buyer(django_user_model, oranges, quantity=2)  # only 1 left: the normal price
-    third = buyer(django_user_model, oranges, quantity=1)   # the last one
+    second = buyer(django_user_model, oranges, quantity=2)  # 1 left: it, and 1 at the normal price
+    third = buyer(django_user_model, oranges, quantity=1)   # none left
 
-    prices = [OrderLine.objects.get(part__order=checkout(*b)).unit_price
-              for b in (first, second, third)]
+    prices = [list(OrderLine.objects.filter(part__order=checkout(*b)).order_by("pk")
+                   .values_list("quantity", "unit_price")) for b in (first, second, third)]
 
-    assert prices == [Decimal("29.90"), Decimal("59.90"), Decimal("29.90")]
+    assert prices == [[(2, Decimal("29.90"))], [(1, Decimal("29.90")), (1, Decimal("59.90"))],
+                      [(1, Decimal("59.90"))]]
     flash.refresh_from_db()
     assert flash.units_sold == 3
     assert quote(oranges).amount == Decimal("59.90")  # sold out: the pages say so at once
@@ -173,8 +175,9 @@ def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
 
     assert told[0].startswith("Prices changed since you opened this page")
     assert Order.objects.count() == 0
-    assert OrderLine.objects.get(
-        part__order=checkout(*late, expected_total=Decimal("119.80"))).unit_price == Decimal("59.90")
+    order = checkout(*late, expected_total=Decimal("89.80"))  # 1 left at the sale's price
+    assert list(OrderLine.objects.filter(part__order=order).order_by("pk").values_list(
+        "quantity", "unit_price")) == [(1, Decimal("29.90")), (1, Decimal("59.90"))]
 
 
 def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
@@ -204,7 +207,9 @@ def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
         "Check your cart and place the order again."
     ]
     assert Order.objects.count() == 0
-    assert OrderLine.objects.get(part__order=checkout(*late)).unit_price == Decimal("59.90")
+    assert list(OrderLine.objects.filter(part__order=checkout(*late)).order_by("pk")
+                .values_list("quantity", "unit_price")) == [(1, Decimal("29.90")),
+                                                            (1, Decimal("59.90"))]
 
 
 def test_a_shopper_limit_spans_lines_and_orders_and_cancelling_gives_it_back(
@@ -238,7 +243,8 @@ def test_the_cart_shows_the_price_the_checkout_will_charge(client, oranges,
 
     html = client.get("/cart/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert "¥119.80" in html  # 2 boxes are over the limit of 1: the normal price
+    assert "¥101.83" in html  # 1 box within the limit of 1, the other at the normal price
+    assert "1 × ¥41.93 limited-offer price · 1 × ¥59.90" in re.sub(r"<[^>]+>", "", html)
 
 
 def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client, oranges,
@@ -315,9 +321,10 @@ def test_the_cart_and_checkout_give_a_flash_sales_last_units_to_the_same_lines(
     shown = page.context["cart"].total
     order = checkout(user, address, None, expected_total=shown)
 
-    assert shown == Decimal("160.00")  # the first line has the sale's price, the second not
-    prices = dict(OrderLine.objects.filter(part__order=order)
-                  .values_list("product_name", "unit_price"))
-    assert prices == {"秭归夏橙": Decimal("30.00"), "秭归脐橙": Decimal("50.00")}
+    assert shown == Decimal("140.00")  # the first line at the sale's price, the second 1 of 2
+    prices = list(OrderLine.objects.filter(part__order=order).order_by("pk")
+                  .values_list("product_name", "quantity", "unit_price"))
+    assert prices == [("秭归夏橙", 2, Decimal("30.00")), ("秭归脐橙", 1, Decimal("30.00")),
+                      ("秭归脐橙", 1, Decimal("50.00"))]
     flash.refresh_from_db()
-    assert flash.units_sold == 2
+    assert flash.units_sold == 3
