@@ -178,13 +178,15 @@ def test_buy_now_counts_a_per_shopper_limit_like_the_cart(client, live, shopper)
 
     url = buy_now(client, crayfish, 2)["Location"]  # two: more than the limit allows
     page = client.get(url, **EN).content.decode()
+    assert "Limit 1 per shopper; the rest at ¥98.00" in page
     client.post(url, checkout_form(page))
-    url = buy_now(client, crayfish, 1)["Location"]
+    url = buy_now(client, crayfish, 1)["Location"]  # the allowance is used up
     client.post(url, checkout_form(client.get(url).content.decode()))
 
     assert list(OrderLine.objects.order_by("pk").values_list("unit_price", "promotion")) == [
+        (Decimal("69.00"), promotion.pk),  # one within the limit, the other at the list price
         (Decimal("98.00"), None),
-        (Decimal("69.00"), promotion.pk),
+        (Decimal("98.00"), None),
     ]
 
 
