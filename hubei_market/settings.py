@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# A message already waiting is not added again (hubei_market/messages.py).
+MESSAGE_STORAGE = "hubei_market.messages.OnceStorage"
 
 ROOT_URLCONF = "hubei_market.urls"
 WSGI_APPLICATION = "hubei_market.wsgi.application"

@@ -23,27 +23,43 @@ def _account(settings):
 
 
 def place(user_model, payment):
-    shopper = user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:6]}",
-                                             email="buyer@example.cn")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号")
+    shopper = user_model.objects.create_user(
+        f"buyer-{uuid.uuid4().hex[:6]}", email="buyer@example.cn"
+    )
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+    )
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, ProductFactory(stock=5), 2)
-    return services.place_order(cart, shopper=shopper, address=address, payment_method=payment,
-                                idempotency_key=uuid.uuid4().hex)
+    return services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method=payment,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 def order_page(client, order, language):
     client.force_login(order.shopper)
-    return client.get(reverse("orders:detail", args=[order.number]),
-                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    return client.get(
+        reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
 
 
-@pytest.mark.parametrize(("language", "payee", "account", "reference"), [
-    ("en", "Payee", "Account number", "Write the order number {} as the transfer's reference."),
-    ("zh-hans", "收款人", "账号", "转账时请备注订单号 {}"),
-])
+@pytest.mark.parametrize(
+    ("language", "payee", "account", "reference"),
+    [
+        ("en", "Payee", "Account number", "Write the order number {} as the transfer's reference."),
+        ("zh-hans", "收款人", "账号", "转账时请备注订单号 {}"),
+    ],
+)
 def test_the_order_page_shows_the_account_to_pay_into_and_the_reference(
     client, django_user_model, language, payee, account, reference
 ):
@@ -53,8 +69,9 @@ def test_the_order_page_shows_the_account_to_pay_into_and_the_reference(
 
     assert f"<dt>{payee}</dt><dd>{PAYEE}</dd>" in page
     assert BANK in page
-    assert (f'<dt>{account}</dt><dd><span class="account-number">6217 8571 0000 1234 567'
-            "</span>") in page
+    assert (
+        f'<dt>{account}</dt><dd><span class="account-number">6217 8571 0000 1234 567</span>'
+    ) in page
     assert 'data-copy="6217857100001234567"' in page  # the copy button copies digits only
     assert reference.format(order.number) in page
     assert '<script src="/static/js/copy.js" defer></script>' in page
@@ -71,10 +88,13 @@ def test_orders_not_awaiting_a_transfer_show_no_account(client, django_user_mode
         assert PAYEE not in page and "6217" not in page and "copy.js" not in page
 
 
-@pytest.mark.parametrize(("language", "reference"), [
-    ("en", "Write the order number {} as the transfer's reference."),
-    ("zh-hans", "转账时请备注订单号 {}"),
-])
+@pytest.mark.parametrize(
+    ("language", "reference"),
+    [
+        ("en", "Write the order number {} as the transfer's reference."),
+        ("zh-hans", "转账时请备注订单号 {}"),
+    ],
+)
 def test_the_order_email_tells_where_to_send_the_transfer(
     settings, django_user_model, language, reference
 ):
