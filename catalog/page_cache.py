@@ -12,7 +12,8 @@ Saves and deletes of catalog rows bump it through the signal handlers at the bot
 `bump_catalog_revision()` themselves.
 
 A hit costs one cache round trip and no SQL. The CSRF token is rendered as a placeholder
-and each response gets the requester's own.
+and each response gets the requester's own. A visitor with messages waiting (every page
+shows them) gets the page rendered for them, neither read from the cache nor stored.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -102,7 +104,8 @@ def cached_page(request, render, max_age=None):
     figures) gives `max_age` in seconds (or a function that tells, after rendering): it
     is rendered again after that.
     """
-    if request.method != "GET" or request.user.is_authenticated:
+    if (request.method != "GET" or request.user.is_authenticated
+            or CookieStorage.cookie_name in request.COOKIES):  # messages waiting: theirs
         return render({})
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
     key = _key("page", get_language() or "", request.path, _known_params(request), str(fragment))

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# A message already waiting is not added again (hubei_market/messages.py).
+MESSAGE_STORAGE = "hubei_market.messages.OnceStorage"
 
 ROOT_URLCONF = "hubei_market.urls"
 WSGI_APPLICATION = "hubei_market.wsgi.application"
@@ -234,6 +236,29 @@ if not DEBUG and "SITE_URL" not in env:
     # Links in emails (a password reset above all) would point at this machine's loopback.
     raise ImproperlyConfigured(
         "SITE_URL must be set when DEBUG is off: the links in emails are made from it.")
+
+# Where shoppers paying by bank transfer send the money (the order page and the order's
+# email show it, with the order number as the reference). The defaults are a demo
+# account that does not exist: refused when DEBUG is off.
+DEMO_BANK_TRANSFER = {
+    "BANK_TRANSFER_PAYEE": "湖北集市演示账户（DEMO，请勿转账）",
+    "BANK_TRANSFER_BANK": "演示银行武汉分行（DEMO）",
+    "BANK_TRANSFER_ACCOUNT": "6200000000000000000",
+}
+BANK_TRANSFER_PAYEE = env.str("BANK_TRANSFER_PAYEE",
+                              default=DEMO_BANK_TRANSFER["BANK_TRANSFER_PAYEE"]).strip()
+BANK_TRANSFER_BANK = env.str("BANK_TRANSFER_BANK",
+                             default=DEMO_BANK_TRANSFER["BANK_TRANSFER_BANK"]).strip()
+BANK_TRANSFER_ACCOUNT = env.str("BANK_TRANSFER_ACCOUNT",
+                                default=DEMO_BANK_TRANSFER["BANK_TRANSFER_ACCOUNT"]).strip()
+if not DEBUG and any(
+    value in ("", DEMO_BANK_TRANSFER[name]) for name, value in (
+        ("BANK_TRANSFER_PAYEE", BANK_TRANSFER_PAYEE), ("BANK_TRANSFER_BANK", BANK_TRANSFER_BANK),
+        ("BANK_TRANSFER_ACCOUNT", BANK_TRANSFER_ACCOUNT))
+):
+    raise ImproperlyConfigured(
+        "BANK_TRANSFER_PAYEE, BANK_TRANSFER_BANK and BANK_TRANSFER_ACCOUNT must be set when "
+        "DEBUG is off: shoppers would be told to pay into the demo account.")
 
 # Notifications: a worker claims each message just before sending it, for this long; a
 # worker killed mid-send holds that one message until then, and another sends it after

@@ -14,10 +14,10 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from orders import selectors, services
-from orders.forms import CheckoutForm
+from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
 from orders.views import BUY_NOW_SESSION_KEY
 
@@ -128,13 +128,20 @@ def order_history(request):
 @login_required
 def order_detail(request, number):
     order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
+    selectors.add_cancel_reasons(order)
     return render(request, "orders/detail.html", {"order": order})
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_cancel(request, number):
+    """Asks first (a page of its own, so it works without JavaScript); the order is
+    cancelled only by that page's "yes"."""
     order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
+    if not order.can_cancel:
+        return redirect("orders:detail", number=order.number)
+    if request.method != "POST" or not CancelOrderForm(request.POST).is_valid():
+        return render(request, "orders/cancel.html", {"order": order})
     try:
         services.cancel_order(order, by=request.user)
     except ValidationError as error:

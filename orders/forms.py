@@ -188,3 +188,13 @@ class CancelPartForm(forms.Form):
         help_text=_("The shopper reads this, for example: sold out at the farm after frost."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    confirm = forms.BooleanField(
+        label=_("Yes, cancel this part. It cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm the cancellation.")},
+    )
+
+
+class CancelOrderForm(forms.Form):
+    """The shopper's "yes" on the page that asks before an order is cancelled."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput)

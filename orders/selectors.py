@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductImage
 from catalog.pricing import schedule_at
-from orders.models import Cart, CartItem, Notification, Order, OrderLine, OrderPart
+from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.promotions import price_lines
 
 SESSION_CART_KEY = "cart_id"
@@ -48,6 +48,11 @@ class VendorGroup:
     items: list = field(default_factory=list)
     subtotal: Decimal = Decimal("0")
     weight_g: int = 0
+
+    @property
+    def units(self):
+        """How many units the shopper buys from this vendor (as the cart counts them)."""
+        return sum(item.quantity for item in self.items)
 
 
 @dataclass
@@ -137,6 +142,19 @@ def orders_for_shopper(user):
         Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))))
     )
+
+
+def add_cancel_reasons(order):
+    """Give each part of `order` its `cancel_reason`: why its shop cancelled it, or "".
+    One query, and only for an order with a cancelled part."""
+    cancelled = [part for part in order.parts.all() if part.status == OrderPart.Status.CANCELLED]
+    reasons = dict(
+        OrderEvent.objects.filter(part__in=cancelled, to_status=OrderPart.Status.CANCELLED)
+        .exclude(note="").order_by("at", "pk").values_list("part_id", "note")
+    ) if cancelled else {}
+    for part in order.parts.all():
+        part.cancel_reason = reasons.get(part.pk, "")
+    return order
 
 
 def order_just_placed(user, *, within):

@@ -13,6 +13,9 @@ PRODUCTION = {
     "SITE_URL": "https://hubei.example.cn",
     "DATABASE_URL": "postgres://store@127.0.0.1:5432/store",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "BANK_TRANSFER_PAYEE": "湖北集市电子商务有限公司",
+    "BANK_TRANSFER_BANK": "中国银行武汉江汉支行",
+    "BANK_TRANSFER_ACCOUNT": "5720 1234 5678 9012",
 }
 
 
@@ -55,6 +58,15 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_production_refuses_to_tell_shoppers_to_pay_into_the_demo_bank_account():
+    env = {k: v for k, v in PRODUCTION.items() if k != "BANK_TRANSFER_ACCOUNT"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "BANK_TRANSFER_ACCOUNT must be set when DEBUG is off" in result.stderr
 
 
 def test_embedded_default_needs_no_services():

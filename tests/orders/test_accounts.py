@@ -1,4 +1,6 @@
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -235,3 +237,17 @@ def test_without_javascript_the_lists_follow_the_province_and_nothing_is_saved(
     assert '<option value="宜昌市">宜昌市</option>' in page
     assert 'role="alert"' not in page
     assert Address.objects.count() == 0
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "Show the cities and districts of this province"), ("zh-hans", "显示该省的城市和区县")])
+def test_the_no_javascript_region_button_is_not_stopped_by_the_required_fields(
+    client, django_user_model, language, label
+):
+    client.force_login(django_user_model.objects.create_user("buyer"))
+
+    page = client.get(reverse("orders:address_add"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    button = re.search(r'<button[^>]*name="refresh_regions"[^>]*>([^<]*)</button>', page)
+    assert button is not None and button.group(1) == label
+    assert " formnovalidate" in button.group(0)  # the browser sends it with fields empty

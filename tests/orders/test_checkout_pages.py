@@ -86,7 +86,8 @@ def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
     assert "“恩施玉露” is sold out." in html
     assert "your cart is unchanged" in html
     assert Order.objects.count() == 0
-    assert "恩施玉露" in client.get(reverse("orders:cart"), **EN).content.decode()
+    # (in English the cart names it by its English name)
+    assert tea.get_absolute_url() in client.get(reverse("orders:cart"), **EN).content.decode()
 
 
 def test_another_shoppers_address_cannot_be_used(client, buyer, django_user_model):
@@ -246,3 +247,17 @@ def test_an_empty_cart_with_no_recent_order_says_nothing_about_orders(client, bu
     assert response.redirect_chain == [(reverse("orders:cart"), 302)]
     assert "already checked out" not in response.content.decode()
     assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(("language", "per_vendor", "in_all"), [
+    ("en", "3 items", "4 items"), ("zh-hans", "共 3 件", "共 4 件")])
+def test_checkout_counts_units_like_the_cart(client, buyer, language, per_vendor, in_all):
+    oranges, lemons = ProductFactory(stock=9), ProductFactory(stock=9)
+    tea = ProductFactory(vendor=oranges.vendor, stock=9)
+    fill_cart(client, (oranges, 2), (tea, 1), (lemons, 1))
+
+    page = client.get(CHECKOUT, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    cart = client.get(reverse("orders:cart"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<strong>{oranges.vendor.display_name}</strong> · {per_vendor} ·" in page
+    assert f"· {in_all} ·" in page and f"<p>{in_all} ·" in cart

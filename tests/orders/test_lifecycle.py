@@ -1,6 +1,8 @@
+import re
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -123,7 +125,7 @@ def test_the_shopper_cancels_from_the_order_page_and_stock_returns(order, client
     url = reverse("orders:detail", args=[order.number])
     assert "Cancel this order" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    response = client.post(reverse("orders:cancel", args=[order.number]),
+    response = client.post(reverse("orders:cancel", args=[order.number]), {"confirm": "on"},
                            HTTP_ACCEPT_LANGUAGE="en", follow=True)
 
     assert "Your order is cancelled." in response.content.decode()
@@ -136,8 +138,54 @@ def test_the_shopper_cancels_from_the_order_page_and_stock_returns(order, client
 def test_nobody_else_can_cancel_an_order(order, client, django_user_model):
     client.force_login(django_user_model.objects.create_user("nosy"))
 
-    response = client.post(reverse("orders:cancel", args=[order.number]))
+    response = client.post(reverse("orders:cancel", args=[order.number]), {"confirm": "on"})
 
     assert response.status_code == 404
     order.refresh_from_db()
     assert order.status == Order.Status.PLACED
+
+
+@pytest.mark.parametrize(("language", "ask", "yes"), [
+    ("en", "Cancel order {}?", "Yes, cancel the order"),
+    ("zh-hans", "确定取消订单 {}？", "确定取消订单"),
+])
+def test_cancelling_asks_first_on_a_page_of_its_own(order, client, language, ask, yes):
+    client.force_login(order.shopper)
+    cancel = reverse("orders:cancel", args=[order.number])
+    page = client.get(reverse("orders:detail", args=[order.number]),
+                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<a href="{cancel}"' in page  # a link to the question, not a form that cancels
+
+    question = client.get(cancel, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<h1>{ask.format(order.number)}</h1>" in question
+    assert f">{yes}</button>" in question
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+
+
+def test_a_cancel_without_the_shoppers_yes_changes_nothing(order, client):
+    stock = list(Product.objects.order_by("pk").values_list("stock", flat=True))
+    client.force_login(order.shopper)
+
+    response = client.post(reverse("orders:cancel", args=[order.number]),
+                           HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "Yes, cancel the order" in response.content.decode()  # asked again
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+    assert list(Product.objects.order_by("pk").values_list("stock", flat=True)) == stock
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "cancelled"), ("zh-hans", "已取消")])
+def test_a_cancelled_order_is_not_badged_green(order, client, language, label):
+    client.force_login(order.shopper)
+    client.post(reverse("orders:cancel", args=[order.number]), {"confirm": "on"})
+
+    for url in (reverse("orders:detail", args=[order.number]), reverse("orders:history")):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'<span class="badge badge-cancelled">{label}</span>' in page
+        assert f'<span class="badge">{label}</span>' not in page
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    rule = re.search(r"\.badge-cancelled \{([^}]*)\}", css)[1]
+    assert "green" not in rule and "#ebfbee" not in rule

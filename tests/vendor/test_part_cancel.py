@@ -12,6 +12,7 @@ from tests.vendor.conftest import buy
 
 pytestmark = pytest.mark.django_db
 REASON = "霜冻，茶园减产，无法发货"
+CANCEL = {"reason": REASON, "confirm": "on"}  # the reason, and the box ticked to confirm
 
 
 def test_cancelling_its_part_returns_stock_tells_the_shopper_why_and_the_rest_ships(
@@ -26,7 +27,7 @@ def test_cancelling_its_part_returns_stock_tells_the_shopper_why_and_the_rest_sh
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("vendor:order_cancel", args=[mine.pk]),
-                               {"reason": REASON})
+                               CANCEL)
 
     mine.refresh_from_db()
     order.refresh_from_db()
@@ -49,7 +50,7 @@ def test_cancelling_the_only_part_cancels_the_order(shop, product_of, django_use
     client, _owner, vendor = shop
     order = buy(django_user_model, product_of(vendor, stock=10))
 
-    client.post(reverse("vendor:order_cancel", args=[order.parts.get().pk]), {"reason": REASON})
+    client.post(reverse("vendor:order_cancel", args=[order.parts.get().pk]), CANCEL)
 
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
@@ -78,9 +79,52 @@ def test_a_shipped_part_cannot_be_cancelled(shop, product_of, django_user_model)
     client.post(reverse("vendor:order_ship", args=[part.pk]),
                 {"carrier": "顺丰速运", "tracking_number": "SF1"})
 
-    response = client.post(reverse("vendor:order_cancel", args=[part.pk]), {"reason": REASON},
+    response = client.post(reverse("vendor:order_cancel", args=[part.pk]), CANCEL,
                            follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
     part.refresh_from_db()
     assert part.status == OrderPart.Status.SHIPPED
     assert "A part that is shipped cannot be cancelled." in response.content.decode()
+
+
+def test_a_cancellation_not_confirmed_is_refused_and_changes_nothing(
+    shop, product_of, django_user_model
+):
+    client, _owner, vendor = shop
+    order = buy(django_user_model, product_of(vendor, stock=10))
+    part = order.parts.get()
+    assert "Yes, cancel this part. It cannot be undone." in client.get(
+        reverse("vendor:order", args=[part.pk])).content.decode()
+
+    response = client.post(reverse("vendor:order_cancel", args=[part.pk]), {"reason": REASON})
+
+    part.refresh_from_db()
+    assert response.status_code == 400
+    assert "Tick the box to confirm the cancellation." in response.content.decode()
+    assert part.status == OrderPart.Status.PENDING
+    assert Product.objects.get(vendor=vendor).stock == 8
+
+
+@pytest.mark.parametrize(("language", "said", "badge"), [
+    ("en", f"Cancelled by the shop: {REASON}", "cancelled"),
+    ("zh-hans", f"商家已取消：{REASON}", "已取消"),
+])
+def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
+    shop, product_of, django_user_model, language, said, badge
+):
+    client, _owner, vendor = shop
+    order = buy(django_user_model, product_of(vendor, name="恩施玉露", stock=10),
+                ProductFactory(name="潜江小龙虾", stock=10))
+    mine = order.parts.get(vendor=vendor)
+    client.post(reverse("vendor:order_cancel", args=[mine.pk]), CANCEL)
+
+    client.force_login(order.shopper)
+    page = client.get(reverse("orders:detail", args=[order.number]),
+                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    mine_section, other_section = page.split('class="cart-vendor order-part"')[1:]
+    if "恩施玉露" not in mine_section:
+        mine_section, other_section = other_section, mine_section
+    assert said in mine_section
+    assert f'<span class="badge badge-cancelled">{badge}</span>' in mine_section
+    assert REASON not in other_section

@@ -1,0 +1,14 @@
+"""What the order page and the order's email show of its payment method."""
+
+from django import template
+
+from orders.payments import method_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def transfer_details(order):
+    """`{% transfer_details order as bank %}`: the account and reference to pay the order
+    by bank transfer while it awaits the money, else None."""
+    return method_for(order.payment_method).transfer_details(order)
