@@ -28,15 +28,21 @@ def crayfish(transactional_db):
     for i, price in enumerate(PRICES):
         county = jianli if i % 2 else qianjiang
         products[price] = ProductFactory(
-            slug=f"crayfish-{price}", name=f"小龙虾 {price} 元", category=category,
-            origin_county=county, vendor=vendors[county], price=Decimal(price), stock=50,
+            slug=f"crayfish-{price}",
+            name=f"小龙虾 {price} 元",
+            category=category,
+            origin_county=county,
+            vendor=vendors[county],
+            price=Decimal(price),
+            stock=50,
         )
     return products
 
 
 def phone_page(browser, live_server, path):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN",
-                                  extra_http_headers={"Accept-Language": "zh-CN"})
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(live_server.url + path)
@@ -47,7 +53,8 @@ def shown_slugs(page):
     return sorted(
         href.strip("/").split("/")[-1]
         for href in page.locator("#results .card-link").evaluate_all(
-            "links => links.map(link => link.getAttribute('href'))")
+            "links => links.map(link => link.getAttribute('href'))"
+        )
     )
 
 
@@ -110,19 +117,19 @@ def test_counties_narrow_to_the_chosen_prefecture(browser, live_server, crayfish
     page.locator("#id_prefecture").select_option("jingzhou")
     settled(page, "prefecture=jingzhou")
 
-    jingzhou = set(County.objects.filter(prefecture__slug="jingzhou").values_list("slug", flat=True))
+    jingzhou = set(
+        County.objects.filter(prefecture__slug="jingzhou").values_list("slug", flat=True)
+    )
     offered = set(county.locator("option").evaluate_all("os => os.map(o => o.value)")) - {""}
     assert offered == jingzhou
     county.select_option("jianli")
     settled(page, "county=jianli")
-    assert shown_slugs(page) == sorted(
-        f"crayfish-{p}" for i, p in enumerate(PRICES) if i % 2)
+    assert shown_slugs(page) == sorted(f"crayfish-{p}" for i, p in enumerate(PRICES) if i % 2)
     assert page.locator("#filters-panel > summary").inner_text() == "筛选 (3)"
     screenshot(page, "listing-04-county-in-jingzhou-phone-zh")
 
 
-def test_the_hubei_keyword_lands_on_a_page_that_says_so(browser, live_server, crayfish,
-                                                       screenshot):
+def test_the_hubei_keyword_lands_on_a_page_that_says_so(browser, live_server, crayfish, screenshot):
     KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
     page = phone_page(browser, live_server, "/")
 
