@@ -181,7 +181,8 @@ def _listing(request, template, *, scope=None, hide=(), context=None):
 
     def render_listing(extra):
         products, page_context = scope() if scope else (selectors.visible_products(), {})
-        choices = cached_value(f"taxonomy-choices:{get_language()}", selectors.taxonomy_choices)
+        # v2: with the counties by prefecture (a new name, so no older shape is ever read)
+        choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
         filterset = ProductFilter(request.GET, queryset=products, choices=choices, hide=hide)
         page = None
         if filterset.is_valid():
