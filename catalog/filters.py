@@ -27,6 +27,7 @@ SORT_ORDERING = {
 MAX_QUERY_LENGTH = 100
 PRICE_FIELD = {"min_value": 0, "max_digits": 10, "decimal_places": 2}
 PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
+COUNTY_OUTSIDE_PREFECTURE = _("Choose a county of the chosen prefecture.")
 
 
 class ProductFilterForm(forms.Form):
@@ -87,12 +88,25 @@ class ProductFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, choices, hide=(), **kwargs):
         super().__init__(data, *args, **kwargs)
-        for name in ("category", "prefecture", "county"):
+        for name in ("category", "prefecture"):
             self.filters[name].extra["choices"] = choices[name]
+        self.county_groups = choices["county_groups"]
+        self.filters["county"].extra["choices"] = self._county_choices()
         for name in hide:
             self.filters.pop(name)
-        if self.data.get("q"):
+        if "q" in self.filters and self.data.get("q"):
             self.filters["sort"].extra["empty_label"] = _("Best match")
+
+    def _county_choices(self):
+        """The chosen prefecture's counties; without one, every county by prefecture."""
+        prefecture = self.data.get("prefecture")
+        for slug, _name, counties in self.county_groups:
+            if slug == prefecture:
+                self.filters["county"].extra["error_messages"] = {
+                    "invalid_choice": COUNTY_OUTSIDE_PREFECTURE
+                }
+                return counties
+        return [(name, counties) for _slug, name, counties in self.county_groups]
 
     def filter_q(self, queryset, name, value):
         return search_products(queryset, value[:MAX_QUERY_LENGTH])

@@ -41,16 +41,25 @@ def products_in_category(category):
 
 
 def taxonomy_choices():
-    """Choices for the listing filters: (slug, label) lists, three queries."""
+    """Choices for the listing filters: (slug, label) lists, three queries.
+
+    `county_groups` holds the counties by prefecture: (prefecture slug, prefecture name,
+    [(county slug, county name)]), so the county list can narrow to one prefecture.
+    """
     categories = [(c.slug, c.name) for c in Category.objects.all()]
     prefectures = [(p.slug, p.name) for p in Prefecture.objects.all()]
-    counties = [
-        (c.slug, f"{c.name} · {c.prefecture.name}")
-        for c in County.objects.select_related("prefecture").order_by(
-            "prefecture__position", "name_en"
+    all_counties = list(
+        County.objects.select_related("prefecture").order_by("prefecture__position", "name_en")
+    )
+    counties = [(c.slug, f"{c.name} · {c.prefecture.name}") for c in all_counties]
+    groups = {}
+    for county in all_counties:
+        prefecture = county.prefecture
+        groups.setdefault(prefecture.slug, (prefecture.slug, prefecture.name, []))[2].append(
+            (county.slug, county.name)
         )
-    ]
-    return {"category": categories, "prefecture": prefectures, "county": counties}
+    return {"category": categories, "prefecture": prefectures, "county": counties,
+            "county_groups": list(groups.values())}
 
 
 def categories_with_counts():
@@ -156,15 +165,14 @@ def active_landings():
     )
 
 
-def landing_url(keyword):
-    """Where the active keyword landing for a normalised `keyword` leads, or ""."""
-    landing = (
+def landing_for(keyword):
+    """The active keyword landing for a normalised `keyword`, or None (one query)."""
+    return (
         active_landings()
         .filter(keyword=keyword)
-        .select_related("category", "county", "vendor", "promotion")
+        .select_related("category", "county__prefecture", "vendor__county", "promotion")
         .first()
     )
-    return landing.get_target_url() if landing else ""
 
 
 def popular_keywords(limit=12):

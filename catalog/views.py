@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import promotion_services, selectors
 from catalog.filters import ProductFilter
-from catalog.models import PromotionReminder
+from catalog.models import KeywordLanding, PromotionReminder
 from catalog.page_cache import cached_page, cached_value
 from catalog.pricing import apply_prices
 from catalog.search import normalise_keyword
@@ -68,12 +68,16 @@ def county_detail(request, slug):
     )
 
 
+# A vendor sells from one county: place filters could only repeat it or find nothing.
+VENDOR_PAGE_HIDES = ("vendor", "prefecture", "county")
+
+
 def vendor_detail(request, slug):
     def scope():
         vendor = selectors.approved_vendor(slug)
         return selectors.visible_products().filter(vendor=vendor), {"vendor": vendor}
 
-    return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=("vendor",))
+    return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=VENDOR_PAGE_HIDES)
 
 
 FLASH_SALE_COUNTS_MAX_AGE = 30  # seconds
@@ -133,34 +137,57 @@ def search(request):
             "catalog/search_empty.html",
             {"keywords": selectors.popular_keywords(), "query": query},
         )
-
-    def landing():
-        # Only a bare keyword lands; a search the shopper is filtering stays a search.
+    landing = cached_value(f"landing-for:{keyword}", lambda: selectors.landing_for(keyword))
+    if landing is None:
+        return _listing(request, "catalog/search_results.html", context={"query": query})
+    if landing.target == KeywordLanding.Target.URL:
+        # A campaign page of the site, not a list of products: a bare keyword goes there;
+        # a search the shopper is filtering stays a search.
         if set(request.GET) <= {"q"}:
-            target = cached_value(f"landing:{keyword}", lambda: selectors.landing_url(keyword))
-            if target:
-                return redirect(target)
-        return None
-
-    return _listing(
-        request, "catalog/search_results.html", context={"query": query}, before=landing
-    )
+            return redirect(landing.get_target_url())
+        return _listing(request, "catalog/search_results.html", context={"query": query})
+    return _landing(request, landing, query)
 
 
-def _listing(request, template, *, scope=None, hide=(), context=None, before=None):
+def _landing(request, landing, query):
+    """A keyword landing, shown under the keyword: what it leads to (a banner, a title, a
+    link) and its products, filterable and paginated; the keyword is not searched."""
+    Target = KeywordLanding.Target
+    hide = {
+        Target.CATEGORY: ("q", "category"),
+        Target.COUNTY: ("q", "county", "prefecture"),
+        Target.VENDOR: ("q", *VENDOR_PAGE_HIDES),
+    }.get(landing.target, ("q",))
+
+    def scope():
+        if landing.target == Target.CATEGORY:
+            products = selectors.products_in_category(landing.category)
+        elif landing.target == Target.COUNTY:
+            products = selectors.visible_products().filter(origin_county=landing.county)
+        elif landing.target == Target.VENDOR:
+            products = selectors.visible_products().filter(vendor=landing.vendor)
+        elif landing.target == Target.PROMOTION:
+            products = selectors.products_in_promotion(landing.promotion)
+        else:
+            products = selectors.visible_products()
+        return products, {"landing": landing, "query": query}
+
+    return _listing(request, "catalog/search_landing.html", scope=scope, hide=hide)
+
+
+def _listing(request, template, *, scope=None, hide=(), context=None):
     """A filtered, sorted, paginated product list; the whole page cached by revision.
 
     A category, county or vendor page passes `scope()`, returning its products and
     context (404 when the object is not shown), and `hide`s the filters its path fixes.
-    htmx requests get only the listing fragment. `before()` may answer instead (a
-    search's keyword landing); it runs only when the page is not cached.
+    htmx requests get only the results (and the filter panel's count and messages, swapped
+    out of band): the form the shopper is typing into is never replaced.
     """
 
     def render_listing(extra):
-        if before and (response := before()) is not None:
-            return response
         products, page_context = scope() if scope else (selectors.visible_products(), {})
-        choices = cached_value(f"taxonomy-choices:{get_language()}", selectors.taxonomy_choices)
+        # v2: with the counties by prefecture (a new name, so no older shape is ever read)
+        choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
         filterset = ProductFilter(request.GET, queryset=products, choices=choices, hide=hide)
         page = None
         if filterset.is_valid():
@@ -172,8 +199,21 @@ def _listing(request, template, *, scope=None, hide=(), context=None, before=Non
             page.object_list = apply_prices(list(page.object_list))
         listing = {"filter": filterset, "page": page}
         if request.htmx and not request.htmx.history_restore_request:
-            return render(request, "catalog/partials/listing.html", {**listing, **extra})
+            if page is None:
+                return _filter_errors(request, filterset)
+            return render(request, "catalog/partials/listing_update.html", {**listing, **extra})
         full = {**listing, **page_context, **(context or {}), **extra}
         return render(request, template, full)
 
     return cached_page(request, render_listing)
+
+
+def _filter_errors(request, filterset):
+    """htmx asked with filters that are not valid (a lowest price above the highest…):
+    say why beside the filters and keep the results shown (no swap, no new URL). Not a
+    200, so never cached."""
+    response = render(request, "catalog/partials/filter_errors.html",
+                      {"filter": filterset, "oob": True}, status=422)
+    response["HX-Reswap"] = "none"
+    response["HX-Push-Url"] = "false"
+    return response

@@ -101,7 +101,8 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     countdown_ticks(shopper)
 
     visit(shopper, f"{base}/products/")
-    shopper.locator("select[name=sort]").select_option("price")  # htmx swaps the listing
+    shopper.locator("#filters-panel > summary").click()  # folded on a phone
+    shopper.locator("select[name=sort]").select_option("price")  # htmx swaps the results
     shopper.wait_for_url("**/products/?*sort=price*")
     shopper.wait_for_selector("#listing .result-count")
 

@@ -38,12 +38,14 @@ def test_crayfish_search_to_county_to_product(browser, live_server, zone, screen
     page.get_by_role("searchbox").fill("小龙虾")
     page.get_by_role("searchbox").press("Enter")
 
-    page.wait_for_url("**/categories/crayfish/")
+    page.wait_for_url("**/search/?q=*")  # the landing says what the keyword leads to
+    assert page.locator(".landing-keyword").inner_text() == "搜索“小龙虾”"
     assert page.locator("h1").inner_text() == "小龙虾"
+    assert page.get_by_role("searchbox").input_value() == "小龙虾"
     all_crayfish = page.locator(".result-count").inner_text()
 
     page.locator("select[name=county]").select_option("jianli")  # htmx swaps the results in place
-    page.wait_for_url("**/categories/crayfish/?*county=jianli*")
+    page.wait_for_url("**/search/?*county=jianli*")
     page.wait_for_function(
         "count => document.querySelector('.result-count').innerText !== count", arg=all_crayfish
     )
@@ -64,6 +66,7 @@ def test_filters_work_without_javascript_on_a_phone(browser, live_server, zone, 
     page = open_page(browser, live_server, viewport=PHONE, javascript=False, locale="en-US")
     page.goto(live_server.url + "/categories/crayfish/")
 
+    page.get_by_text("Filter", exact=True).click()  # a <details>: opens without JavaScript
     page.get_by_label("County").select_option("qianjiang-city")
     page.get_by_label("In stock only").check()
     page.get_by_role("button", name="Apply").click()

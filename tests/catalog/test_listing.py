@@ -149,14 +149,16 @@ def test_empty_result_offers_a_way_out(english):
     assert "No products match. Try fewer filters or another word." in html
 
 
-def test_htmx_filter_request_gets_only_the_listing(client):
+def test_htmx_filter_request_gets_only_the_results_never_the_inputs(client):
     ProductFactory()
 
     response = client.get(LIST, {"in_stock": "on"}, HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="listing"')
+    assert html.lstrip().startswith('<section id="results"')
     assert "<html" not in html
+    assert "<input" not in html and "<select" not in html  # what is typed stays
+    assert '<span id="filter-count" class="filter-count" hx-swap-oob="true"> (1)</span>' in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -214,3 +216,76 @@ def test_home_counts_include_subcategories_and_drop_a_suspended_vendor(english):
     services.suspend_vendor(hidden_soon.vendor)
 
     assert "Tea leaves</span>\n        <span class=\"muted\">1 product<" in english.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"min_price": "30", "max_price": "12"}, "The highest price must not be below the lowest."),
+        ({"min_price": "3o"}, "Enter a number."),
+    ],
+)
+def test_invalid_range_typed_with_htmx_explains_and_keeps_the_results_shown(english, params,
+                                                                            message):
+    ProductFactory()
+
+    response = english.get(LIST, params, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 422  # not a 500, and never cached
+    assert (response["HX-Reswap"], response["HX-Push-Url"]) == ("none", "false")
+    assert html.lstrip().startswith(
+        '<div id="filter-errors" class="filter-errors" role="alert" hx-swap-oob="true">')
+    assert message in html
+    assert 'id="results"' not in html  # the products shown stay
+    # and the same request later still answers with the message (not a stored page)
+    assert english.get(LIST, params, HTTP_HX_REQUEST="true").status_code == 422
+
+
+def test_filter_panel_is_folded_behind_a_button_with_the_active_filter_count(client):
+    ProductFactory(price=Decimal("50"))
+
+    html = client.get(LIST, {"min_price": "30", "max_price": "120", "sort": "price"}).content.decode()
+
+    assert '<details class="filters-panel" id="filters-panel">' in html  # folded: no "open"
+    assert ('<summary class="filters-toggle">筛选<span id="filter-count" class="filter-count">'
+            " (2)</span></summary>") in html
+    assert '<button type="submit">确定</button>' in html  # works without JavaScript
+
+
+def select_options(html, name):
+    """(optgroup labels, option values) of the select `name`."""
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<optgroup label="([^"]+)"', select), re.findall(r'value="([^"]*)"', select)
+
+
+def test_county_list_narrows_to_the_chosen_prefecture_and_is_grouped_otherwise(english):
+    yichang = PrefectureFactory(slug="yichang-n", name_en="Yichang")
+    enshi = PrefectureFactory(slug="enshi-n", name_en="Enshi")
+    zigui = CountyFactory(slug="zigui-n", prefecture=yichang)
+    CountyFactory(slug="yidu-n", prefecture=yichang)
+    lichuan = CountyFactory(slug="lichuan-n", prefecture=enshi)
+    ProductFactory(origin_county=zigui)
+
+    narrowed = english.get(LIST, {"prefecture": "yichang-n"}).content.decode()
+    grouped = english.get(LIST).content.decode()
+    elsewhere = english.get(LIST, {"prefecture": "yichang-n", "county": lichuan.slug})
+
+    groups, values = select_options(narrowed, "county")
+    assert (groups, sorted(values)) == ([], ["", "yidu-n", "zigui-n"])
+    groups, values = select_options(grouped, "county")
+    assert {"Yichang", "Enshi"} <= set(groups)
+    assert {"zigui-n", "yidu-n", "lichuan-n"} <= set(values)
+    assert "Choose a county of the chosen prefecture." in elsewhere.content.decode()
+    assert elsewhere.status_code == 200
+
+
+def test_vendor_storefront_offers_no_place_or_vendor_filters(english):
+    vendor = VendorFactory()
+    ProductFactory(vendor=vendor)
+
+    html = english.get(vendor.get_absolute_url()).content.decode()
+
+    for name in ("prefecture", "county", "vendor"):
+        assert f'name="{name}"' not in html
+    assert 'name="category"' in html and 'name="min_price"' in html

@@ -143,7 +143,10 @@ def test_a_keyword_can_land_on_a_promotion(client, season):
 
     response = client.get(reverse("catalog:search"), {"q": "脐橙节"})
 
-    assert response["Location"] == on_now.get_absolute_url()
+    html = response.content.decode()
+    assert '<p class="landing-keyword">搜索“脐橙节”</p>' in html
+    assert f"<h1>{on_now.display_name}</h1>" in html
+    assert f'<a href="{on_now.get_absolute_url()}">' in html
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:

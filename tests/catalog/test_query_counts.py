@@ -57,7 +57,7 @@ PAGES = [
      "&in_stock=on&sort=price", 8),
     ("/products/?page=2", 8),
     ("/search/?q=脐橙", 9),
-    ("/search/?q=湖北", 1),
+    ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
     ("/products/p-1/", 6),
     ("/categories/citrus-q/", 9),
     ("/counties/zigui-q/", 9),

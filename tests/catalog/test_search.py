@@ -159,47 +159,111 @@ def test_query_terms_split_chinese_into_bigrams():
 
 # --- keyword landings ---------------------------------------------------------------------
 
+def search_box(html):
+    """The value the header's search box shows."""
+    return re.search(r'<input id="site-search"[^>]* value="([^"]*)"', html).group(1)
+
+
 @pytest.mark.parametrize("typed", ["小龙虾", " 小龙虾 ", "小龙虾　"])
-def test_landing_keyword_goes_straight_to_its_category(client, catalog, typed):
+def test_landing_keyword_shows_its_category_under_the_keyword(client, catalog, typed):
     category = catalog["crayfish"].category
     KeywordLandingFactory(keyword="小龙虾", target=KeywordLanding.Target.CATEGORY, category=category)
 
     response = client.get(SEARCH, {"q": typed})
 
-    assert response.status_code == 302
-    assert response["Location"] == category.get_absolute_url()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<p class="landing-keyword">搜索“小龙虾”</p>' in html
+    assert "<h1>小龙虾</h1>" in html
+    assert f'<a href="{category.get_absolute_url()}">' in html
+    assert found(client, typed) == ["crayfish"]
+    assert search_box(html) == typed
+    assert 'name="category"' not in html  # the landing fixes the category
 
 
 @pytest.mark.parametrize("typed", ["湖北", "help hubei", "Help  HUBEI"])
-def test_zone_keywords_lead_to_the_zone_home(client, db, typed):
+def test_zone_keywords_show_the_zone_under_the_keyword_in_chinese(client, catalog, typed):
     KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
     KeywordLandingFactory(keyword="help hubei", target=KeywordLanding.Target.ZONE)
 
     response = client.get(SEARCH, {"q": typed})
 
-    assert (response.status_code, response["Location"]) == (302, "/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    keyword = normalise_keyword(typed)
+    assert f'<p class="landing-keyword">搜索“{keyword}”</p>' in html
+    assert "<h1>湖北好物</h1>" in html
+    assert '<a href="/">去专区首页 ›</a>' in html
+    assert sorted(found(client, typed)) == ["crayfish", "noodles", "orange", "tea"]
+    assert search_box(html) == typed
 
 
-def test_landing_to_county_vendor_and_campaign_page(client, catalog):
+def test_zone_keyword_landing_in_english(english, catalog):
+    KeywordLandingFactory(keyword="help hubei", target=KeywordLanding.Target.ZONE)
+
+    html = english.get(SEARCH, {"q": "help hubei"}).content.decode()
+
+    assert "<title>Search “help hubei” · Hubei Market</title>" in html
+    assert '<p class="landing-keyword">Search “help hubei”</p>' in html
+    assert "<h1>Made in Hubei</h1>" in html
+    assert '<a href="/">Go to the zone home ›</a>' in html
+    assert "4 products" in html
+    assert search_box(html) == "help hubei"
+
+
+def test_landing_to_county_and_vendor_lists_their_products_and_campaign_page_redirects(
+    english, catalog
+):
     county = catalog["orange"].origin_county
-    vendor = catalog["orange"].vendor
+    vendor = catalog["tea"].vendor
     KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY, county=county)
     KeywordLandingFactory(keyword="屈乡", target=KeywordLanding.Target.VENDOR, vendor=vendor)
     KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
                           url="/products/?in_stock=on")
 
-    assert client.get(SEARCH, {"q": "秭归"})["Location"] == county.get_absolute_url()
-    assert client.get(SEARCH, {"q": "屈乡"})["Location"] == vendor.get_absolute_url()
-    assert client.get(SEARCH, {"q": "助农"})["Location"] == "/products/?in_stock=on"
+    zigui = english.get(SEARCH, {"q": "秭归"}).content.decode()
+    assert "<h1>Zigui County</h1>" in zigui and 'name="county"' not in zigui
+    assert found(english, "秭归") == ["orange"]
+    shop = english.get(SEARCH, {"q": "屈乡"}).content.decode()
+    assert f"<h1>{vendor.display_name}</h1>" in shop and f'<a href="{vendor.get_absolute_url()}">' in shop
+    assert 'name="vendor"' not in shop and 'name="prefecture"' not in shop
+    assert found(english, "屈乡") == ["tea"]
+    assert english.get(SEARCH, {"q": "助农"})["Location"] == "/products/?in_stock=on"
 
 
-def test_inactive_landing_and_filtered_search_show_results_instead(client, catalog):
+def test_promotion_landing_shows_its_banner_title_and_products_page_by_page(english, catalog):
+    from catalog.views import PAGE_SIZE
+    from tests.factories import running_promotion, upload
+
+    on_sale = [ProductFactory(category=catalog["tea"].category) for _ in range(PAGE_SIZE)]
+    promotion = running_promotion(catalog["tea"], *on_sale, name="春茶节", name_en="Spring tea days",
+                                  slug="spring-tea", banner=upload("banner.jpg"))
+    KeywordLandingFactory(keyword="春茶", target=KeywordLanding.Target.PROMOTION,
+                          promotion=promotion)
+
+    html = english.get(SEARCH, {"q": "春茶"}).content.decode()
+    second = english.get(SEARCH, {"q": "春茶", "page": "2"}).content.decode()
+
+    assert '<p class="landing-keyword">Search “春茶”</p>' in html
+    assert f'<img src="{promotion.banner.url}" alt="" class="promo-banner">' in html
+    assert "<h1>Spring tea days</h1>" in html
+    assert f"{PAGE_SIZE + 1} products" in html
+    assert len(found(english, "春茶")) == PAGE_SIZE
+    assert "<h1>Spring tea days</h1>" in second
+    assert len(found(english, "春茶", page="2")) == 1
+    assert search_box(second) == "春茶"
+
+
+def test_a_filtered_landing_narrows_its_products_and_an_inactive_one_is_a_search(client, catalog):
     KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY,
                           county=catalog["orange"].origin_county, is_active=False)
-    KeywordLandingFactory(keyword="脐橙", target=KeywordLanding.Target.ZONE)
+    KeywordLandingFactory(keyword="茶园", target=KeywordLanding.Target.ZONE)
+    catalog["noodles"].stock = 0
+    catalog["noodles"].save()
 
     assert found(client, "秭归") == ["orange"]
-    assert found(client, "脐橙", in_stock="on") == ["orange"]
+    assert sorted(found(client, "茶园", in_stock="on")) == ["crayfish", "orange", "tea"]
+    assert found(client, "茶园", category="noodles-s") == ["noodles"]  # not searched for 茶园
 
 
 def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_client, catalog):
@@ -211,7 +275,7 @@ def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_clie
 
     assert response.status_code == 302
     assert KeywordLanding.objects.get().keyword == "crayfish sale"
-    assert staff_client.get(SEARCH, {"q": "crayfish sale"})["Location"] == category.get_absolute_url()
+    assert "<h1>Crayfish</h1>" in staff_client.get(SEARCH, {"q": "crayfish sale"}).content.decode()
 
 
 @pytest.mark.parametrize(
