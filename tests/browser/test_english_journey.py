@@ -17,13 +17,20 @@ def zone(transactional_db):
     call_command("seed_demo", products=60, no_progress=True, stdout=StringIO())
 
 
-def test_an_english_reader_shops_and_reads_messages_in_english(browser, live_server, zone,
-                                                                screenshot):
-    oranges = (Product.objects.visible().filter(pack_size="5kg 箱装", stock__gt=5,
-                                                origin_county__slug="zigui")
-               .order_by("pk").first())
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",
-                                  extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+def test_an_english_reader_shops_and_reads_messages_in_english(
+    browser, live_server, zone, screenshot
+):
+    oranges = (
+        Product.objects.visible()
+        .filter(pack_size="5kg 箱装", stock__gt=5, origin_county__slug="zigui")
+        .order_by("pk")
+        .first()
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
 
@@ -79,7 +86,8 @@ def test_an_english_reader_shops_and_reads_messages_in_english(browser, live_ser
     screenshot(page, "14d-order-phone-en")
 
     page.wait_for_function(
-        "() => document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'")
+        "() => document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'"
+    )
     page.locator(".inbox-link").click()
     page.wait_for_url("**/accounts/inbox/")
     message = page.locator(".inbox-message").first.inner_text()
