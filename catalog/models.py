@@ -243,6 +243,9 @@ class Product(models.Model):
     name_en = models.CharField(_("English name"), max_length=160, blank=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Plain text."))
+    description_en = models.TextField(
+        _("English description"), blank=True,
+        help_text=_("Plain text; shoppers reading English see it instead, when given."))
     price = models.DecimalField(
         _("price (CNY)"),
         max_digits=10,
@@ -252,6 +255,9 @@ class Product(models.Model):
     pack_size = models.CharField(
         _("pack size"), max_length=60, help_text=_("What one unit is, e.g. “5 kg box”.")
     )
+    pack_size_en = models.CharField(
+        _("English pack size"), max_length=60, blank=True,
+        help_text=_("The pack size in English, e.g. “5 kg box”."))
     net_weight_g = models.PositiveIntegerField(
         _("net weight (g)"), validators=[MinValueValidator(1)]
     )
@@ -262,6 +268,9 @@ class Product(models.Model):
         blank=True,
         help_text=_("Geographical-indication or origin label, e.g. 秭归脐橙 地理标志产品."),
     )
+    origin_label_en = models.CharField(
+        _("English origin or GI label"), max_length=160, blank=True,
+        help_text=_("The label in English, e.g. Zigui navel orange, geographical indication."))
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
@@ -306,6 +315,18 @@ class Product(models.Model):
     @property
     def display_name(self):
         return in_shoppers_language(self.name, self.name_en)
+
+    @property
+    def display_pack_size(self):
+        return in_shoppers_language(self.pack_size, self.pack_size_en)
+
+    @property
+    def display_origin_label(self):
+        return in_shoppers_language(self.origin_label, self.origin_label_en)
+
+    @property
+    def display_description(self):
+        return in_shoppers_language(self.description, self.description_en)
 
     @property
     def few_left(self):

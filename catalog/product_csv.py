@@ -33,7 +33,8 @@ from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
 from catalog.validators import refuse_control_characters
 
 COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
-           "net_weight_g", "stock", "stock_change", "origin_label", "status", "description"]
+           "net_weight_g", "stock", "stock_change", "origin_label", "status", "description",
+           "pack_size_en", "origin_label_en", "description_en"]
 MAX_STOCK = 1_000_000
 WRITE_BATCH = 500
 REQUIRED_COLUMNS = {"name", "category", "origin_county", "price", "pack_size", "net_weight_g"}
@@ -42,7 +43,7 @@ MAX_ROWS = 5000
 
 
 ROW_MODEL_FIELDS = ["name", "name_en", "price", "pack_size", "net_weight_g", "origin_label",
-                    "description"]
+                    "description", "pack_size_en", "origin_label_en", "description_en"]
 
 
 class ProductRow(forms.Form):
@@ -105,7 +106,8 @@ def export_products(vendor):
     for p in products.iterator(chunk_size=1000):
         writer.writerow([p.slug, p.name, p.name_en, p.category.slug, p.origin_county.slug,
                          p.price, p.pack_size, p.net_weight_g, p.stock, "", p.origin_label,
-                         p.status, p.description])
+                         p.status, p.description, p.pack_size_en, p.origin_label_en,
+                         p.description_en])
     return out.getvalue()
 
 
@@ -160,7 +162,8 @@ def _as_row(product):
             "category": product.category.slug, "origin_county": product.origin_county.slug,
             "price": str(product.price), "pack_size": product.pack_size,
             "net_weight_g": str(product.net_weight_g), "origin_label": product.origin_label,
-            "description": product.description}
+            "description": product.description, "pack_size_en": product.pack_size_en,
+            "origin_label_en": product.origin_label_en, "description_en": product.description_en}
 
 
 def import_products(vendor, uploaded):

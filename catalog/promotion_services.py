@@ -68,6 +68,7 @@ def sweep_promotions(now=None):
             notify_users(users, Notification.Kind.PROMOTION_STARTED,
                          key=f"promotion-started:{promotion.pk}",
                          context={"promotion": promotion.name,
+                                  "promotion_en": promotion.name_en,
                                   "ends_at": timezone.localtime(promotion.ends_at)
                                   .strftime("%Y-%m-%d %H:%M"),
                                   "path": promotion.get_absolute_url()})

@@ -82,7 +82,8 @@ def _tell_vendor(vendor, new_status):
         recipients = [vendor.applicant_id] if vendor.applicant_id else []
     notify_users(recipients, kind, key=f"vendor:{vendor.pk}:{new_status}:"
                  f"{vendor.status_changed_at.timestamp()}",
-                 context={"vendor": vendor.name, "reason": vendor.status_reason})
+                 context={"vendor": vendor.name, "vendor_en": vendor.name_en,
+                          "reason": vendor.status_reason})
 
 
 def approve_vendor(vendor):
@@ -185,7 +186,8 @@ def save_product(product, *, update_fields=None):
 # What a vendor's product form or spreadsheet row changes on an existing product; stock
 # moves only through adjust_stock and the checkout, status through set_product_status.
 VENDOR_EDITABLE_FIELDS = ["name", "name_en", "category", "origin_county", "price", "pack_size",
-                          "net_weight_g", "origin_label", "description"]
+                          "pack_size_en", "net_weight_g", "origin_label", "origin_label_en",
+                          "description", "description_en"]
 
 
 def save_vendor_product(product, *, photos=()):

@@ -116,7 +116,8 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "name_en", "category", "origin_county", "price", "pack_size",
-                  "net_weight_g", "stock", "origin_label", "description"]
+                  "pack_size_en", "net_weight_g", "stock", "origin_label", "origin_label_en",
+                  "description", "description_en"]
         widgets = {
             "price": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}),
             "net_weight_g": forms.NumberInput(attrs={"inputmode": "numeric", "min": "1"}),

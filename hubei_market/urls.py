@@ -12,9 +12,12 @@ admin.site.index_title = _("Run the made-in-Hubei zone")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's own: a signed-in person's choice is kept with their account.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before Django's own: the reset email is written to the outbox, not sent in the request.
     path("accounts/password_reset/", account_views.password_reset, name="password_reset"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("vendor/", include("hubei_market.vendor_urls")),
     path("live/", include("livestream.urls")),

@@ -23,6 +23,14 @@ DEMO_STREAMS = [
      "新闻主播 李华", "湖北广播电视台主播", "honghu", "lotus-root", 74, 2),
 ]
 
+HOSTS_EN = {
+    "秭归县县长": "The magistrate of Zigui", "秭归县人民政府县长": "Magistrate of Zigui County",
+    "潜江市副市长": "The deputy mayor of Qianjiang",
+    "潜江市人民政府副市长": "Deputy mayor of Qianjiang",
+    "恩施市市长": "The mayor of Enshi", "恩施市人民政府市长": "Mayor of Enshi",
+    "新闻主播 李华": "News anchor Li Hua", "湖北广播电视台主播": "Anchor, Hubei Radio and Television",
+}
+
 
 def seed_streams():
     """Returns how many streams were created."""
@@ -38,6 +46,7 @@ def seed_streams():
             start = now + timedelta(hours=starts)
         stream = LiveStream.objects.create(
             slug=slug, title=title, title_en=title_en, host_name=host, host_title=host_title,
+            host_name_en=HOSTS_EN.get(host, ""), host_title_en=HOSTS_EN.get(host_title, ""),
             county=county, scheduled_start=start, scheduled_end=start + timedelta(hours=hours),
             replay_url="https://live.example.cn/replay/" + slug if starts is None else "",
             stream_url="https://live.example.cn/embed/" + slug,

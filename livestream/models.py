@@ -24,9 +24,11 @@ class LiveStream(models.Model):
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     host_name = models.CharField(_("host"), max_length=60)
+    host_name_en = models.CharField(_("host in English"), max_length=80, blank=True)
     host_title = models.CharField(
         _("host's title"), max_length=120,
         help_text=_("For example: the magistrate of Zigui County, a mayor, a news anchor."))
+    host_title_en = models.CharField(_("host's title in English"), max_length=160, blank=True)
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="streams",
                                verbose_name=_("county"))
     vendors = models.ManyToManyField(Vendor, blank=True, related_name="streams",
@@ -66,6 +68,14 @@ class LiveStream(models.Model):
     @property
     def display_title(self):
         return in_shoppers_language(self.title, self.title_en)
+
+    @property
+    def display_host_name(self):
+        return in_shoppers_language(self.host_name, self.host_name_en)
+
+    @property
+    def display_host_title(self):
+        return in_shoppers_language(self.host_title, self.host_title_en)
 
     @property
     def is_hls(self):

@@ -103,6 +103,8 @@ def sweep_streams(now=None):
                          Notification.Kind.STREAM_REMINDER, key=f"stream-reminder:{stream.pk}",
                          context={"title": stream.title, "host": stream.host_name,
                                   "host_title": stream.host_title,
+                                  "title_en": stream.title_en, "host_en": stream.host_name_en,
+                                  "host_title_en": stream.host_title_en,
                                   "starts_at": timezone.localtime(stream.scheduled_start)
                                   .strftime("%Y-%m-%d %H:%M")})
         update_by_ids(StreamReminder, [r.pk for r in due], sent_at=now)

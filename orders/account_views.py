@@ -4,14 +4,16 @@ the rest of the reset are Django's own views, with our templates)."""
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import PasswordResetView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from orders import services
+from orders import languages, services
 from orders.forms import AddressForm, OutboxPasswordResetForm, SignUpForm
 
 
@@ -28,10 +30,32 @@ def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        languages.remember_language(user, get_language())  # the language they signed up in
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect(_safe_next(request, "orders:history"))
     return render(request, "registration/sign_up.html", {"form": form})
+
+
+class SignInView(LoginView):
+    """Django's sign-in, which also brings the account's language along: a shopper who
+    chose English on their phone reads English on a new computer once signed in."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = languages.stored_language(form.get_user())
+        if language:
+            languages.set_language_cookie(response, language)
+        return response
+
+
+def set_language(request):
+    """Django's language switch; a signed-in person's choice is also kept with their
+    account, for their messages and their other devices."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        languages.remember_language(request.user, request.POST.get("language"))
+    return response
 
 
 # Mounted before django.contrib.auth.urls, under the same name: the email goes through

@@ -89,8 +89,8 @@ def create_orders(demo_orders, rng):
                     weight_g=0)
                 parts.append(part)
             line = OrderLine(
-                part=part, product=product, product_name=product.name,
-                pack_size=product.pack_size, unit_price=unit_price, quantity=quantity,
+                part=part, product=product, **OrderLine.snapshot_of(product),
+                unit_price=unit_price, quantity=quantity,
                 line_total=unit_price * quantity, weight_g=product.net_weight_g * quantity,
                 discount=(product.price - unit_price) * quantity, stream_id=stream_id,
                 category_id=product.category_id, origin_county_id=product.origin_county_id)

@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Product, Vendor
+from catalog.models import Product, Vendor, in_shoppers_language
 
 MAINLAND_MOBILE = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter a mainland China mobile number: 11 digits starting with 1.")
@@ -188,7 +188,9 @@ class OrderLine(models.Model):
     # Null once the product is deleted; the snapshots below keep what was bought.
     product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, related_name="+")
     product_name = models.CharField(_("product"), max_length=160)
+    product_name_en = models.CharField(_("product in English"), max_length=160, blank=True)
     pack_size = models.CharField(_("pack size"), max_length=60)
+    pack_size_en = models.CharField(_("pack size in English"), max_length=60, blank=True)
     unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total (CNY)"), max_digits=12, decimal_places=2)
@@ -226,6 +228,20 @@ class OrderLine(models.Model):
         from orders.promotions import price_label
 
         return price_label(self.promotion)
+
+    @property
+    def display_name(self):
+        return in_shoppers_language(self.product_name, self.product_name_en)
+
+    @property
+    def display_pack_size(self):
+        return in_shoppers_language(self.pack_size, self.pack_size_en)
+
+    @staticmethod
+    def snapshot_of(product):
+        """A line's copies of what the product is called and its pack, in both languages."""
+        return {"product_name": product.name, "product_name_en": product.name_en,
+                "pack_size": product.pack_size, "pack_size_en": product.pack_size_en}
 
 
 class OrderEvent(models.Model):
@@ -371,6 +387,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class LanguagePreference(models.Model):
+    """The language a person reads the store in: the one they signed up in, then the
+    one they last chose with the switch. Their messages are written in it, and signing
+    in on another device brings it along. No row: settings.LANGUAGE_CODE."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+
+    def __str__(self):
+        return f"{self.user}: {self.language}"
 
 
 class PasswordResetRequest(models.Model):

@@ -9,7 +9,7 @@ for the orders of that moment. So a quiet store sends each message within a seco
 a busy one (a flash sale's hundreds of orders a second) sends them in batches of up to
 DELIVERY_BATCH, with one task and one mail connection per batch instead of per order:
 four reads for the whole batch, then one statement per message. The worker renders each
-message (in the store's language) and delivers it.
+message (in its recipient's language) and delivers it.
 
 If Redis or the worker is down, the rows stay pending and the beat sweep hands them over
 again. Delivery claims one message at a time, for NOTIFICATION_CLAIM_SECONDS (30 s),
@@ -47,7 +47,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from catalog.models import VendorMember
+from catalog.models import VendorMember, in_shoppers_language
+from orders.languages import language_of
 from orders.models import Notification, Order, OrderLine, OrderPart, PasswordResetRequest
 
 logger = logging.getLogger(__name__)
@@ -265,15 +266,27 @@ def _password_reset_context(user):
     return {"user": user, "reset_url": f"{settings.SITE_URL}{path}"}
 
 
+def _in_language(context):
+    """The message's context in the active language: a value with an English twin
+    (`vendor` and `vendor_en`, say) becomes the twin for readers of English, if it has
+    one, so any kind that puts `<name>_en` beside `<name>` gets it."""
+    return {**context, **{
+        name[:-3]: in_shoppers_language(context.get(name[:-3], ""), english)
+        for name, english in context.items() if name.endswith("_en")
+    }}
+
+
 def render_notification(notification):
-    """(subject, body) of a message, in the store's language, from the order as it is."""
+    """(subject, body) of a message, in its recipient's language (orders/languages.py),
+    from the order as it is."""
     context = {**notification.context, "order": notification.order, "part": notification.part,
                "site_url": settings.SITE_URL}
     if notification.kind == Notification.Kind.PASSWORD_RESET:
         context.update(_password_reset_context(notification.recipient))
     if notification.order is not None:
         context["parts"] = notification.order.parts.all()
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_of(notification.recipient)):
+        context = _in_language(context)
         kind = notification.kind
         subject = render_to_string(f"orders/notifications/{kind}_subject.txt", context)
         body = render_to_string(f"orders/notifications/{kind}.txt", context)
@@ -289,7 +302,8 @@ def _claimable(notifications, now):
 def _candidates(notifications):
     """Those of `notifications` a delivery may try now, oldest first, with their
     recipients and orders: nothing is claimed yet (each is, just before it is sent)."""
-    return _claimable(notifications, timezone.now()).select_related("recipient").order_by("pk")
+    return (_claimable(notifications, timezone.now())
+            .select_related("recipient__language_preference").order_by("pk"))
 
 
 def retry_delay(attempts):

@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Max, Prefetch, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, in_shoppers_language
 from catalog.pricing import schedule_at
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.promotions import price_lines
@@ -232,9 +232,12 @@ def vendor_sales_summary(vendor, *, today=None):
     top_products = list(
         OrderLine.objects.filter(part__in=parts)
         .values("product_id", "product_name")
-        .annotate(units=Sum("quantity"), revenue=Sum("line_total"), weight_g=Sum("weight_g"))
+        .annotate(units=Sum("quantity"), revenue=Sum("line_total"), weight_g=Sum("weight_g"),
+                  product_name_en=Max("product_name_en"))
         .order_by("-revenue", "product_name")[:5]
     )
+    for row in top_products:
+        row["display_name"] = in_shoppers_language(row["product_name"], row["product_name_en"])
     summary = SalesSummary(since, totals["orders"], totals["revenue"] or Decimal("0"),
                            totals["weight"] or 0, days, top_products)
     summary.chart_bars = _bars(days)

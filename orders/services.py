@@ -198,8 +198,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
         line = OrderLine(
             part=part,  # saved below; bulk_create then takes its new primary key
             product=product,
-            product_name=product.name,
-            pack_size=product.pack_size,
+            **OrderLine.snapshot_of(product),
             unit_price=price.amount,
             quantity=portion.quantity,
             line_total=portion.line_total,

@@ -13,7 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.demo.photos import ensure_category_photos
-from catalog.demo.specialties import EXTRA_VENDORS, GRADES, LANDINGS, SPECIALTIES
+from catalog.demo.specialties import (
+    EXTRA_VENDORS,
+    GRADES,
+    LANDINGS,
+    ORIGIN_LABELS_EN,
+    PACK_SIZES_EN,
+    SPECIALTIES,
+)
 from catalog.models import (
     Category,
     County,
@@ -85,6 +92,12 @@ def _sellers_for(specialty, vendors):
     ]
 
 
+def _pack_in_name_en(pack):
+    """The pack's first word (5kg), or its whole English (pack of 10) if that is Chinese."""
+    first = pack.split(" ")[0]
+    return first if first.isascii() else PACK_SIZES_EN.get(pack, first)
+
+
 def _product_for(index, vendors, categories, counties):
     """The demo product at `index` (0-based): the same every run."""
     rng = random.Random(index)
@@ -103,14 +116,17 @@ def _product_for(index, vendors, categories, counties):
         category=categories[category_slug],
         origin_county=counties[county_slug],
         name=f"{grade_zh}{name_zh} {pack}",
-        name_en=f"{grade_en}{name_en}, {pack.split(' ')[0]}",
+        name_en=f"{grade_en}{name_en}, {_pack_in_name_en(pack)}",
         slug=f"demo-{index + 1:06d}",
-        description=description,
+        description=description.split("\n")[0],
+        description_en=description.split("\n")[-1],
         price=price.quantize(Decimal("0.1")),
         pack_size=pack,
+        pack_size_en=PACK_SIZES_EN.get(pack, ""),
         net_weight_g=weight_g,
         stock=stock,
         origin_label=label,
+        origin_label_en=ORIGIN_LABELS_EN.get(label, ""),
         status=status,
         is_featured=index < 2 * len(SPECIALTIES) and index % 4 == 0,
     )

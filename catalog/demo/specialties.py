@@ -137,3 +137,39 @@ LANDINGS = [
     ("潜江龙虾", "county", "qianjiang-city"),
     ("湖北馆", "vendor", "hubei-official"),
 ]
+
+# The vendors' English for the packs and labels above (the product form's English fields).
+PACK_SIZES_EN = {
+    "1.5kg 麻辣熟食": "1.5 kg, cooked, spicy", "100g 罐装": "100 g tin",
+    "10kg 家庭装": "10 kg family pack", "10kg 袋装": "10 kg bag",
+    "10人份 家庭装": "family pack for 10", "10枚 装": "pack of 10", "12罐 整箱": "case of 12 cans",
+    "1kg 即食栗仁": "1 kg ready-to-eat kernels", "1kg 家庭装": "1 kg family pack",
+    "1kg 瓶装": "1 kg jar", "1kg 蒜蓉熟食": "1 kg, cooked with garlic", "1kg 鲜活": "1 kg, live",
+    "2.5kg 尝鲜装": "2.5 kg taster box", "2.5kg 生板栗": "2.5 kg raw chestnuts",
+    "2.5kg 装": "2.5 kg pack", "20枚 礼盒": "gift box of 20", "250g 礼盒": "250 g gift box",
+    "250g 罐装": "250 g tin", "250g 袋装": "250 g bag", "2kg 茶砖": "2 kg brick",
+    "2kg 鲜活": "2 kg, live", "2条 约1.5kg": "2 fish, about 1.5 kg", "30枚 装": "pack of 30",
+    "3盒 装": "3 boxes", "4kg 鲜活": "4 kg, live", "500g 小砖": "500 g small brick",
+    "500g 干香菇": "500 g dried shiitake", "500g 瓶装": "500 g jar", "500g 礼盒": "500 g gift box",
+    "500g 艾条": "500 g moxa sticks", "5kg 箱装": "5 kg box", "5kg 袋装": "5 kg bag",
+    "5人份 礼盒": "gift box for 5", "60枚 家庭装": "family pack of 60", "6罐 装": "6 cans",
+    "6袋 装": "6 bags", "8只 礼盒": "gift box of 8",
+}
+GI = "geographical indication"
+ORIGIN_LABELS_EN = {
+    "京山桥米 地理标志产品": f"Jingshan Qiao rice, {GI}", "伍家台贡茶 富硒": "Wujiatai tribute tea, selenium-rich",
+    "孝感米酒 地理标志产品": f"Xiaogan rice wine, {GI}", "孝感麻糖": "Xiaogan sesame candy",
+    "宜红茶": "Yihong black tea", "宜都蜜柑 地理标志产品": f"Yidu honey mandarin, {GI}",
+    "恩施玉露 地理标志产品": f"Enshi Yulu, {GI}",
+    "房县黑木耳 地理标志产品": f"Fangxian black fungus, {GI}",
+    "梁子湖大闸蟹": "Liangzi Lake hairy crab", "梁子湖武昌鱼": "Liangzi Lake Wuchang bream",
+    "洪湖咸鸭蛋": "Honghu salted duck eggs", "洪湖莲藕": "Honghu lotus root",
+    "潜江虾稻": "Qianjiang crayfish-paddy rice", "潜江龙虾 地理标志产品": f"Qianjiang crayfish, {GI}",
+    "监利小龙虾": "Jianli crayfish", "神农架百花蜜": "Shennongjia wildflower honey",
+    "秭归脐橙": "Zigui navel orange", "秭归脐橙 国家地理标志产品": f"Zigui navel orange, national {GI}",
+    "罗田板栗 地理标志产品": f"Luotian chestnut, {GI}",
+    "英山云雾茶": "Yingshan Yunwu tea", "蔡甸莲藕 地理标志产品": f"Caidian lotus root, {GI}",
+    "蕲艾 地理标志产品": f"Qichun mugwort, {GI}",
+    "赤壁青砖茶 地理标志产品": f"Chibi green brick tea, {GI}", "采花毛尖": "Caihua Maojian",
+    "随州香菇": "Suizhou shiitake", "麻城福白菊 地理标志产品": f"Macheng Fubai chrysanthemum, {GI}",
+}

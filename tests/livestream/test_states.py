@@ -11,7 +11,7 @@ from django.utils import timezone
 from catalog.models import County
 from livestream import services
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
-from orders.models import Notification
+from orders.models import LanguagePreference, Notification
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +73,27 @@ def test_reminders_go_out_once_before_the_start(stream, django_user_model,
     assert Notification.objects.get().kind == "stream_reminder"
     assert [m.subject for m in mail.outbox] == ["即将开播：县长带你吃秭归脐橙"]
     assert "王县长（秭归县县长）" in mail.outbox[0].body
+
+
+def test_a_reminder_to_an_english_reader_names_the_stream_and_its_host_in_english(
+    stream, django_user_model, django_capture_on_commit_callbacks
+):
+    LiveStream.objects.filter(pk=stream.pk).update(
+        host_name_en="Magistrate Wang", host_title_en="the magistrate of Zigui")
+    english, chinese = (django_user_model.objects.create_user(name, email=f"{name}@example.cn")
+                        for name in ("tom", "xiaoming"))
+    LanguagePreference.objects.create(user=english, language="en")
+    for user in (english, chinese):
+        StreamReminder.objects.create(stream=stream, user=user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_streams(START - timedelta(minutes=15))
+
+    to = {message.to[0]: message for message in mail.outbox}
+    assert to["tom@example.cn"].subject == "Live soon: The magistrate's Zigui oranges"
+    assert "with Magistrate Wang (the magistrate of Zigui)" in to["tom@example.cn"].body
+    assert to["xiaoming@example.cn"].subject == "即将开播：县长带你吃秭归脐橙"
+    assert "王县长（秭归县县长）" in to["xiaoming@example.cn"].body
 
 
 def test_a_stream_price_must_be_below_the_products_price(stream):

@@ -58,7 +58,7 @@ def test_placing_an_order_shows_the_confirmation_with_each_vendors_part(client, 
     assert "Thank you! Your order is placed." in html
     assert "Pay the courier in cash when your parcels arrive." in html
     assert html.count('class="cart-vendor order-part"') == 2
-    assert "秭归脐橙 · 1 box · ¥59.90 × 2 = ¥119.80" in html
+    assert f"{oranges.name_en} · 1 box · ¥59.90 × 2 = ¥119.80" in html  # in English: its English name
     assert order.total == Decimal("217.80")
     assert order.number in client.get(reverse("orders:history"), **EN).content.decode()
 

@@ -166,3 +166,21 @@ def test_a_sale_during_the_save_is_not_undone_by_the_edit(shop, product_of):
 
     product.refresh_from_db()
     assert (product.name, product.stock) == ("秭归脐橙 新名", 7)
+
+
+def test_the_product_form_takes_the_english_texts_shoppers_read_in_english(shop, english):
+    client, _owner, _vendor = shop
+    form = client.get(CREATE).content.decode()
+    assert 'name="pack_size_en"' in form and "English pack size" in form
+    assert 'name="origin_label_en"' in form and 'name="description_en"' in form
+
+    client.post(CREATE, product_form(pack_size_en="5 kg box",
+                                     origin_label_en="Zigui navel orange, GI",
+                                     description_en="Sent from the orchard in Maoping."))
+
+    product = Product.objects.get()
+    assert (product.pack_size_en, product.origin_label_en, product.description_en) == (
+        "5 kg box", "Zigui navel orange, GI", "Sent from the orchard in Maoping.")
+    client.post(reverse("vendor:product_status", args=[product.pk]), {"status": "published"})
+    html = english.get(product.get_absolute_url()).content.decode()
+    assert "Sent from the orchard in Maoping." in html and "Zigui navel orange, GI" in html

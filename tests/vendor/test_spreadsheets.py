@@ -206,3 +206,34 @@ def test_another_shops_slug_is_answered_as_a_slug_that_does_not_exist(shop, plac
         theirs_report)
     assert _rows(theirs_report) == [("2", "slug")]
     assert list(Product.objects.values_list("pk", "vendor", "name", "price", "stock")) == before
+
+
+def test_the_spreadsheet_carries_the_english_texts_and_old_files_still_import(
+    shop, product_of, places
+):
+    client, _owner, vendor = shop
+    new_header = HEADER.strip() + ",pack_size_en,origin_label_en,description_en\n"
+    text = new_header + (",秭归脐橙,Zigui oranges,citrus,zigui,59.90,5公斤箱,5000,10,,"
+                         "秭归脐橙 地理标志,draft,果园直发,5 kg box,Zigui orange GI,"
+                         "From the orchard\n")
+
+    client.post(IMPORT, {"file": csv_file(text)})
+
+    product = Product.objects.get(vendor=vendor)
+    assert (product.pack_size_en, product.origin_label_en, product.description_en) == (
+        "5 kg box", "Zigui orange GI", "From the orchard")
+    exported = client.get(reverse("vendor:product_export")).content.decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert (row["pack_size_en"], row["origin_label_en"], row["description_en"]) == (
+        "5 kg box", "Zigui orange GI", "From the orchard")
+
+    # A file in the format from before the English columns: it updates and adds products,
+    # and the English texts it does not name stay as they were.
+    old = HEADER + (f"{product.slug},秭归脐橙,Zigui oranges,citrus,zigui,49.90,5公斤箱,5000,"
+                    f"10,,,draft,\n,秭归夏橙,,citrus,zigui,39.90,3公斤箱,3000,8,,,draft,\n")
+    response = client.post(IMPORT, {"file": csv_file(old)}, follow=True)
+
+    assert "Imported: 1 new products, 1 updated." in response.content.decode()
+    product.refresh_from_db()
+    assert (product.price, product.pack_size_en) == (Decimal("49.90"), "5 kg box")
+    assert Product.objects.get(name="秭归夏橙").pack_size_en == ""
