@@ -240,7 +240,7 @@ def take_promotion_units(lines):
         rows = Promotion.objects.filter(pk=promotion.pk,
                                         units_sold__lte=promotion.units_cap - units)
         if not rows.update(units_sold=F("units_sold") + units):
-            product = next(line.product_name for line in lines
+            product = next(line.display_name for line in lines
                            if getattr(line, "scheduled_promotion", None) == promotion)
             taken.problems.append(ValidationError(FLASH_SALE_OVER, code="flash_sale_over", params={
                 "promotion": promotion.display_name, "product": product}))

@@ -41,11 +41,11 @@ class CheckoutProblem(ValidationError):
 
 def _stock_problem(product, quantity):
     if product.stock == 0:
-        return ValidationError(SOLD_OUT, code="sold_out", params={"product": product.name})
+        return ValidationError(SOLD_OUT, code="sold_out", params={"product": product.display_name})
     return ValidationError(
         NOT_ENOUGH_STOCK,
         code="not_enough_stock",
-        params={"product": product.name, "stock": product.stock, "quantity": quantity},
+        params={"product": product.display_name, "stock": product.stock, "quantity": quantity},
     )
 
 
@@ -57,7 +57,7 @@ def set_cart_quantity(cart, product, quantity):
         CartItem.objects.filter(cart=cart, product=product).delete()
         return None
     if not Product.objects.visible().filter(pk=product.pk).exists():
-        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.name})
+        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.display_name})
     with transaction.atomic():
         if quantity > product.stock:
             raise _stock_problem(product, quantity)
@@ -95,7 +95,7 @@ def buy_now_item(product, quantity=1, *, stream=None):
     if quantity < 1:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     if not Product.objects.visible().filter(pk=product.pk).exists():
-        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.name})
+        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.display_name})
     if quantity > product.stock:
         raise _stock_problem(product, quantity)
     return CartItem(product=product, quantity=quantity,
@@ -175,7 +175,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     if not items:
         raise CheckoutProblem(EMPTY_CART, code="empty_cart")
     problems = [
-        ValidationError(NOT_AVAILABLE, code="not_available", params={"product": i.product.name})
+        ValidationError(NOT_AVAILABLE, code="not_available", params={"product": i.product.display_name})
         for i in items
         if not i.product.is_on_sale
     ]
@@ -249,7 +249,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
         fresh = Product.objects.select_related("vendor").in_bulk(short)
         raise CheckoutProblem([
             ValidationError(NOT_AVAILABLE, code="not_available",
-                            params={"product": i.product.name})
+                            params={"product": i.product.display_name})
             if not fresh[i.product_id].is_on_sale
             else _stock_problem(fresh[i.product_id], i.quantity)
             for i in items

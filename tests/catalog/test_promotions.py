@@ -203,7 +203,7 @@ def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
     Promotion.objects.filter(pk=flash.pk).update(units_sold=1)
 
     assert told == [
-        "The flash sale “秒杀” has just sold out, so “秭归脐橙” is back at its normal price. "
+        f"The flash sale “秒杀” has just sold out, so “{oranges.name_en}” is back at its normal price. "
         "Check your cart and place the order again."
     ]
     assert Order.objects.count() == 0

@@ -155,7 +155,7 @@ def test_buy_now_from_htmx_sends_the_browser_to_its_checkout(client, live, shopp
     [
         ("0", "greater than or equal to 1"),
         ("abc", "Enter a whole number"),
-        ("51", "Only 50 of “潜江小龙虾” left; you asked for 51."),
+        ("51", "Only 50 of “Qianjiang crayfish” left; you asked for 51."),
     ],
 )
 def test_buy_now_of_a_bad_quantity_is_refused_and_holds_nothing(

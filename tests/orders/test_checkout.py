@@ -80,7 +80,7 @@ def test_the_price_is_the_one_at_checkout_not_when_added(shopper, address):
 
 def test_a_sold_out_item_is_named_and_nothing_changes(shopper, address):
     eggs = ProductFactory(name="洪湖咸鸭蛋", stock=5)
-    tea = ProductFactory(name="恩施玉露", stock=5)
+    tea = ProductFactory(name="恩施玉露", name_en="Enshi Yulu tea", stock=5)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, eggs, 2)
     services.add_to_cart(cart, tea, 4)
@@ -89,7 +89,7 @@ def test_a_sold_out_item_is_named_and_nothing_changes(shopper, address):
     with pytest.raises(services.CheckoutProblem) as problem:
         checkout(cart, shopper, address)
 
-    assert problem.value.messages == ["Only 1 of “恩施玉露” left; you asked for 4."]
+    assert problem.value.messages == ["Only 1 of “Enshi Yulu tea” left; you asked for 4."]  # its English name
     assert Product.objects.get(pk=eggs.pk).stock == 5  # taken, then rolled back
     assert Product.objects.get(pk=tea.pk).stock == 1
     assert cart.items.count() == 2
@@ -97,9 +97,9 @@ def test_a_sold_out_item_is_named_and_nothing_changes(shopper, address):
 
 
 def test_an_item_unpublished_or_of_a_suspended_vendor_blocks_checkout(shopper, address):
-    gone = ProductFactory(name="下架商品")
+    gone = ProductFactory(name="下架商品", name_en="")  # no English name: the Chinese one
     hidden_vendor = VendorFactory()
-    hidden = ProductFactory(name="暂停店铺商品", vendor=hidden_vendor)
+    hidden = ProductFactory(name="暂停店铺商品", name_en="", vendor=hidden_vendor)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, gone, 1)
     services.add_to_cart(cart, hidden, 1)
@@ -129,7 +129,7 @@ def test_the_same_checkout_submitted_twice_makes_one_order(shopper, address):
 
 
 def test_cart_refuses_more_than_is_in_stock_and_zero_removes(shopper):
-    product = ProductFactory(name="罗田板栗", stock=2)
+    product = ProductFactory(name="罗田板栗", name_en="", stock=2)
     cart = Cart.objects.create(user=shopper)
 
     with pytest.raises(ValidationError) as refused:

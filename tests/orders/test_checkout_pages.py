@@ -75,7 +75,7 @@ def test_a_double_submit_makes_one_order(client, buyer):
 
 
 def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
-    tea = ProductFactory(name="恩施玉露", stock=3)
+    tea = ProductFactory(name="恩施玉露", name_en="Enshi Yulu tea", stock=3)
     fill_cart(client, (tea, 2))
     form = checkout_form(client)
     Product.objects.filter(pk=tea.pk).update(stock=0)
@@ -83,7 +83,7 @@ def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
     response = client.post(CHECKOUT, form, **EN)
 
     html = response.content.decode()
-    assert "“恩施玉露” is sold out." in html
+    assert "“Enshi Yulu tea” is sold out." in html  # its name in the shopper's language
     assert "your cart is unchanged" in html
     assert Order.objects.count() == 0
     # (in English the cart names it by its English name)
