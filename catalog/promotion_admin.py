@@ -16,6 +16,7 @@ from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import process_upload
 from catalog.models import Promotion
 from catalog.selectors import products_in_promotion
+from catalog.shown_prices import refresh_after_commit
 
 SCOPES = ("products", "categories", "vendors", "counties")
 
@@ -104,6 +105,20 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
             obj.save(update_fields=fields)
         else:
             obj.save()
+
+    # A promotion's discount, dates and scope change the prices listings sort by: every
+    # product whose stored price is off is repriced once the change is committed.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        refresh_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        refresh_after_commit()
 
     @admin.display(description=_("state"))
     def state(self, promotion):
