@@ -12,9 +12,11 @@ column is the sort key, rewritten by one set-based UPDATE:
 - when staff save or delete a promotion, a flash sale sells out or gets units back,
   and a product's list price changes.
 
-Between a promotion's start or end and the sweep that follows it, the sort may lag the
-cards by at most that moment's wait for the sweep (under a second when beat's worker
-is up, since the sweep queued for the boundary runs then).
+At a promotion's start or end the cards change on the dot, and the sort when the sweep
+queued for that moment runs (a beat sweep less than a minute before queues it). A
+promotion saved less than a minute before it starts, or a worker that is down, leaves
+the sort behind the cards until the next sweep: one beat interval (60 s), or until the
+worker is back.
 
 The discount is computed in whole fen, as `promotion_models.unit_discount` does, so the
 column and the card agree to the fen on SQLite (floating point) and PostgreSQL alike.
