@@ -315,6 +315,7 @@ class Product(models.Model):
             models.Index(fields=["status", "price"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
             models.Index("status", SOLD_OUT, SHOWN_PRICE, name="product_status_shown_price"),
+            models.Index("status", SOLD_OUT, SHOWN_PRICE.desc(), name="product_status_shown_desc"),
             models.Index("status", SOLD_OUT, models.F("created_at").desc(),
                          name="product_status_sold_out_new"),
             models.Index(
