@@ -18,10 +18,12 @@ SORT_CHOICES = [
     ("-price", _("Price: high to low")),
     ("name", pgettext_lazy("sort products by", "Name")),
 ]
+# Prices sort by the price on the card (catalog/shown_prices.py); sold-out products
+# come last in every sort (ProductQuerySet.in_shop_order).
 SORT_ORDERING = {
     "newest": ("-created_at", "-id"),
-    "price": ("price", "id"),
-    "-price": ("-price", "-id"),
+    "price": ("shown_price", "id"),
+    "-price": ("-shown_price", "-id"),
     "name": ("name", "id"),
 }
 MAX_QUERY_LENGTH = 100
@@ -62,14 +64,14 @@ class ProductFilter(django_filters.FilterSet):
         field_name="vendor__slug", widget=forms.HiddenInput, label=_("Vendor")
     )
     min_price = django_filters.NumberFilter(
-        field_name="price",
+        method="filter_shown_price",
         lookup_expr="gte",
         label=_("Lowest price"),
         widget=forms.NumberInput(attrs={**PRICE_WIDGET, "step": "0.01", "min": "0"}),
         **PRICE_FIELD,
     )
     max_price = django_filters.NumberFilter(
-        field_name="price",
+        method="filter_shown_price",
         lookup_expr="lte",
         label=_("Highest price"),
         widget=forms.NumberInput(attrs={**PRICE_WIDGET, "step": "0.01", "min": "0"}),
@@ -114,6 +116,10 @@ class ProductFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))
 
+    def filter_shown_price(self, queryset, name, value):
+        lookup = self.filters[name].lookup_expr
+        return queryset.with_shown_price().filter(**{f"shown_price__{lookup}": value})
+
     def filter_in_stock(self, queryset, name, value):
         return queryset.filter(stock__gt=0) if value else queryset
 
@@ -126,7 +132,7 @@ class ProductFilter(django_filters.FilterSet):
         ordering = SORT_ORDERING.get(sort or "newest")
         if not sort and self.form.cleaned_data.get("q"):
             ordering = ("-name_match", *ordering)  # best name matches first
-        return queryset.order_by(*ordering)
+        return queryset.with_shown_price().in_shop_order(*ordering)
 
     @property
     def active_filters(self):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -203,10 +204,27 @@ class VendorMember(models.Model):
         return f"{self.user} @ {self.vendor} ({self.role})"
 
 
+# What listings sort by (the same expressions as the indexes below, so they serve them).
+# The 0 is written in the SQL, not sent as a parameter: a SELECT DISTINCT (a promotion's
+# products) must see the same ORDER BY expression in its select list.
+SOLD_OUT = models.Func("stock", template="(%(expressions)s = 0)",
+                       output_field=models.BooleanField())
+SHOWN_PRICE = Coalesce("promoted_price", "price")
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self):
         """What shoppers may see: published products of approved vendors."""
         return self.filter(status=Product.Status.PUBLISHED, vendor__status=Vendor.Status.APPROVED)
+
+    def with_shown_price(self):
+        """`shown_price`: what the card says, the promoted price or else the list price (as
+        stored: see catalog/shown_prices.py), to filter and sort by in SQL."""
+        return self.alias(shown_price=SHOWN_PRICE)
+
+    def in_shop_order(self, *ordering):
+        """Ordered by `ordering`, sold-out products last whatever the sort."""
+        return self.order_by(SOLD_OUT, *ordering)
 
     def for_cards(self):
         """Everything a product card shows, in a fixed number of queries."""
@@ -275,6 +293,12 @@ class Product(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     is_featured = models.BooleanField(_("featured on the zone home"), default=False)
+    # Derived: the card's price when a running promotion lowers it, else empty (the list
+    # price shows). Listings sort and filter by it; catalog/shown_prices.py rewrites it
+    # when a promotion starts, ends, changes or sells out, and when the price changes.
+    promoted_price = models.DecimalField(_("promoted price (CNY)"), max_digits=10,
+                                         decimal_places=2, null=True, blank=True,
+                                         editable=False)
     # Derived: name, vendor, county and category in both languages, normalised for
     # search (see catalog/search.py). Rebuilt by services whenever any of them changes.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
@@ -299,6 +323,10 @@ class Product(models.Model):
             models.Index(fields=["status", "-created_at"], name="product_status_created"),
             models.Index(fields=["status", "price"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
+            models.Index("status", SOLD_OUT, SHOWN_PRICE, name="product_status_shown_price"),
+            models.Index("status", SOLD_OUT, SHOWN_PRICE.desc(), name="product_status_shown_desc"),
+            models.Index("status", SOLD_OUT, models.F("created_at").desc(),
+                         name="product_status_sold_out_new"),
             models.Index(
                 fields=["-created_at"],
                 condition=models.Q(is_featured=True),

@@ -30,6 +30,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
+from catalog.shown_prices import refresh_shown_prices
 from catalog.validators import refuse_control_characters
 
 COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
@@ -249,6 +250,7 @@ def _write(vendor, checked, report):
         transaction.set_rollback(True)  # a stock change that would go below 0: nothing
         return
     report.created, report.updated = len(new), len(changed)
+    refresh_shown_prices(Product.objects.filter(pk__in=[p.pk for p in new + changed]))
     forget_counts()
     bump_catalog_revision()  # bulk writes send no signals
 

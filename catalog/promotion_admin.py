@@ -18,6 +18,7 @@ from catalog.images import process_upload
 from catalog.models import Promotion
 from catalog.promotion_services import tell_vendors_scheduled
 from catalog.selectors import products_in_promotion
+from catalog.shown_prices import refresh_after_commit
 
 SCOPES = ("products", "categories", "vendors", "counties")
 
@@ -107,11 +108,22 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
         else:
             obj.save()
 
+    # A promotion's discount, dates and scope change the prices listings sort by: every
+    # product whose stored price is off is repriced once the change is committed.
     def save_related(self, request, form, formsets, change):
         """Its scope is saved here: then its vendors hear of it (in the admin's
-        transaction, once per vendor)."""
+        transaction, once per vendor), and the listings' prices follow after commit."""
         super().save_related(request, form, formsets, change)
         tell_vendors_scheduled(form.instance)
+        refresh_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        refresh_after_commit()
 
     @admin.display(description=_("state"))
     def state(self, promotion):

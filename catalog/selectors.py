@@ -109,7 +109,7 @@ def forget_counts():
 
 
 def newest_products(limit=HOME_SHELF_SIZE):
-    return apply_prices(list(visible_products().for_cards().order_by("-created_at", "-id")[:limit]))
+    return apply_prices(list(visible_products().for_cards().in_shop_order("-created_at", "-id")[:limit]))
 
 
 def featured_products(limit=HOME_SHELF_SIZE):
@@ -118,7 +118,7 @@ def featured_products(limit=HOME_SHELF_SIZE):
             visible_products()
             .filter(is_featured=True)
             .for_cards()
-            .order_by("-created_at", "-id")[:limit]
+            .in_shop_order("-created_at", "-id")[:limit]
         )
     )
 
@@ -137,7 +137,7 @@ def more_from_vendor(product, limit=4):
             .filter(vendor_id=product.vendor_id)
             .exclude(pk=product.pk)
             .for_cards()
-            .order_by("-created_at", "-id")[:limit]
+            .in_shop_order("-created_at", "-id")[:limit]
         )
     )
 

@@ -15,6 +15,7 @@ from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
+from catalog.shown_prices import refresh_shown_prices
 
 SEARCH_REBUILD_BATCH = 500
 
@@ -179,6 +180,7 @@ def save_product(product, *, update_fields=None):
         product.save(update_fields=[*update_fields, "search_document", "updated_at"])
     else:
         product.save()
+    refresh_shown_prices(Product.objects.filter(pk=product.pk))  # its price may have changed
     forget_counts()
     return product
 

@@ -1,10 +1,17 @@
+from datetime import timedelta
+
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.pricing import schedule_at
 from catalog.promotion_services import sweep_promotions
 from catalog.services import refresh_search_documents
+from catalog.shown_prices import refresh_shown_prices
+
+# How often beat runs the promotion sweep (CELERY_BEAT_SCHEDULE["sweep-promotions"]).
+SWEEP_EVERY = timedelta(seconds=60)
 
 REFRESHABLE_FILTERS = {
     "vendor_id",
@@ -34,7 +41,25 @@ def clear_expired_sessions_task():
 
 
 @shared_task
-def sweep_promotions_task():
-    """Every minute from beat; running it twice or late does no harm."""
+def sweep_promotions_task(at_boundary=False):
+    """Every minute from beat; running it twice or late does no harm.
+
+    It also stores the card prices listings sort by (catalog/shown_prices.py), for every
+    product whose stored price is off, so a sweep missed is caught up by the next. A
+    promotion starting or ending before the next beat gets a sweep of its own at that
+    moment (a countdown under a minute), so the sort follows the cards at once."""
     result = sweep_promotions()
-    return {"started": result.started, "ended": result.ended, "reminded": result.reminded}
+    repriced = refresh_shown_prices()
+    if not at_boundary:
+        _sweep_at_coming_boundaries(timezone.now())
+    return {"started": result.started, "ended": result.ended, "reminded": result.reminded,
+            "repriced": repriced}
+
+
+def _sweep_at_coming_boundaries(now):
+    coming = {moment for promotion in schedule_at(now)
+              for moment in (promotion.starts_at, promotion.ends_at)
+              if now < moment <= now + SWEEP_EVERY}
+    for moment in sorted(coming):
+        sweep_promotions_task.apply_async(kwargs={"at_boundary": True},
+                                          countdown=(moment - now).total_seconds())

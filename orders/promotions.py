@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import Price, quote
+from catalog.shown_prices import in_scope_of, refresh_after_commit
 from catalog.templatetags.catalog_tags import cny
 
 FLASH_SALE_OVER = _("The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
@@ -247,6 +248,7 @@ def take_promotion_units(lines):
         elif not Promotion.objects.filter(
                 pk=promotion.pk, units_sold__lt=F("units_cap") - Product.FEW_LEFT).exists():
             taken.shown_changed = True
+            _reprice_after_commit([promotion.pk])  # when sold out, its products go back
     if taken.problems:
         taken.shown_changed = True
         bump_catalog_revision()  # the pages must stop showing the sold-out price now
@@ -264,3 +266,11 @@ def return_promotion_units(lines):
             units_sold=F("units_sold") - count)
     if units:
         bump_catalog_revision()
+        _reprice_after_commit(list(units))  # a sold-out flash sale with units again
+
+
+def _reprice_after_commit(promotion_ids):
+    """The listings' sort price of the products these promotions cover, once the order
+    commits (outside the checkout's transaction: see catalog/shown_prices.py)."""
+    refresh_after_commit(Product.objects.filter(in_scope_of(Promotion.objects.filter(
+        pk__in=promotion_ids, units_cap__isnull=False))))

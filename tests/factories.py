@@ -7,6 +7,7 @@ from PIL import Image
 
 from catalog import services
 from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
+from catalog.shown_prices import refresh_shown_prices
 
 
 class PrefectureFactory(factory.django.DjangoModelFactory):
@@ -130,6 +131,7 @@ def running_promotion(*products, kind="percent_off", value="10", **fields):
               **fields}
     promotion = Promotion.objects.create(kind=kind, value=Decimal(value), **fields)
     promotion.products.add(*products)
+    refresh_shown_prices()  # as the admin does once it is saved
     return promotion
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalog.models import Category, County, Product, Promotion, Vendor
+from catalog.shown_prices import refresh_shown_prices
 
 # (Chinese name, English name, category slugs, county slugs)
 THEMES = [
@@ -58,7 +59,9 @@ def seed_promotions(year=None, count=100, seed=2020):
             [categories[s] for s in category_slugs if s in categories],
             [counties[s] for s in county_slugs if s in counties],
         )
-    return created + _around_now(categories, counties)
+    created += _around_now(categories, counties)
+    refresh_shown_prices()  # listings sort by the promoted prices at once
+    return created
 
 
 def _around_now(categories, counties):

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from catalog.models import KeywordLanding, Product, Promotion
+from catalog.shown_prices import refresh_shown_prices
 from tests.factories import (
     CategoryFactory,
     CountyFactory,
@@ -45,6 +46,7 @@ def build_zone(size):
         promotion.categories.add(category)
         promotion.products.add(*Product.objects.order_by("pk")[: size // 3])
         promotion.vendors.add(vendors[i])
+    refresh_shown_prices()
     return vendors[0]
 
 
@@ -56,6 +58,10 @@ PAGES = [
     ("/products/?category=citrus-q&county=zigui-q&vendor={vendor}&min_price=1&max_price=99"
      "&in_stock=on&sort=price", 8),
     ("/products/?page=2", 8),
+    # Sorted and filtered by the price on the card, sold-out products last.
+    ("/products/?sort=-price&min_price=3&max_price=9", 8),
+    ("/search/?q=脐橙&sort=price", 8),  # filtered: no keyword landing to look up
+    ("/promotions/promo-0/?sort=-price", 9),
     ("/search/?q=脐橙", 9),
     ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
     ("/products/p-1/", 6),

@@ -1,0 +1,153 @@
+"""The price on the card, stored on the product so listings sort and filter by it in SQL.
+
+`Product.promoted_price` is what `pricing.quote` gives a product now when a promotion
+lowers it (the best single promotion covering it by product, category, vendor or
+county; a sold-out flash sale no longer counts), and empty when the list price shows.
+Cards still price themselves with `pricing.apply_prices`, exact to the moment; this
+column is the sort key, rewritten by one set-based UPDATE:
+
+- by the promotion sweep (every minute from beat, and at each boundary it sees coming:
+  catalog/tasks.py), which recomputes every product whose stored price may be off, so
+  a sweep missed while the worker was down is caught up by the next one;
+- when staff save or delete a promotion, a flash sale sells out or gets units back,
+  and a product's list price changes.
+
+At a promotion's start or end the cards change on the dot, and the sort when the sweep
+queued for that moment runs (a beat sweep less than a minute before queues it). A
+promotion saved less than a minute before it starts, or a worker that is down, leaves
+the sort behind the cards until the next sweep: one beat interval (60 s), or until the
+worker is back.
+
+The discount is computed in whole fen, as `promotion_models.unit_discount` does, so the
+column and the card agree to the fen on SQLite (floating point) and PostgreSQL alike.
+"""
+
+from django.db import models, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest, Round
+from django.db.models.lookups import Exact, GreaterThan
+from django.utils import timezone
+
+from catalog.models import Product, Promotion
+from catalog.page_cache import bump_catalog_revision
+from catalog.pricing import SCOPE_FIELDS
+
+# The product's field each kind of scope link matches (as ScheduledPromotion.covers does).
+PRODUCT_FIELD = {
+    "product": "pk",
+    "category": "category_id",
+    "vendor": "vendor_id",
+    "county": "origin_county_id",
+}
+NO_DISCOUNT = -1  # compares unequal to any stored price, and to "no promoted price"
+
+
+def _fen(expression):
+    return Cast(Round(expression * 100), IntegerField())
+
+
+class _FenToYuan(models.Func):
+    output_field = models.DecimalField(max_digits=10, decimal_places=2)
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS numeric) / 100", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # A real division: SQLite stores the decimal as the nearest double, and so does this.
+        return super().as_sql(compiler, connection, template="(%(expressions)s) / 100.0", **extra)
+
+
+def running_promotions(at):
+    return Promotion.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
+        Q(units_cap__isnull=True) | Q(units_sold__lt=F("units_cap"))
+    )
+
+
+def in_scope_of(promotions):
+    """Products any of `promotions` (a Promotion queryset, or one id) covers: uncorrelated
+    subqueries, read once per statement, not once per product."""
+    if isinstance(promotions, int):
+        promotions = {"promotion_id": promotions}
+    else:
+        promotions = {"promotion__in": promotions}
+    return Q(
+        *(
+            Q(
+                **{
+                    f"{PRODUCT_FIELD[target]}__in": getattr(Promotion, relation)
+                    .through.objects.filter(**promotions)
+                    .values(f"{target}_id")
+                }
+            )
+            for relation, target in SCOPE_FIELDS.items()
+        ),
+        _connector=Q.OR,
+    )
+
+
+def _discount_in_fen(kind, value, price):
+    """`unit_discount` in fen, for the `price` expression (fen)."""
+    if kind == Promotion.Kind.PERCENT_OFF:  # whole percent, rounded half up to the fen
+        return (price * Value(int(value)) + Value(50)) / Value(100)
+    value = int((value * 100).to_integral_value())
+    discount = Value(value) if kind == Promotion.Kind.AMOUNT_OFF else price - Value(value)
+    return Case(
+        When(GreaterThan(price, value), then=discount),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _promoted_price(promotions):
+    """What the card says when a promotion lowers the price, else NULL: the largest
+    discount among `promotions` (kind, value and pk, all running) covering the product."""
+    price = _fen(F("price"))
+    discounts = [
+        Case(
+            When(in_scope_of(pk), then=_discount_in_fen(kind, value, price)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        for pk, kind, value in promotions
+    ]
+    if not discounts:
+        return Value(None, output_field=Product._meta.get_field("promoted_price"))
+    best = Greatest(Value(0), *discounts, output_field=IntegerField())
+    return Case(
+        When(GreaterThan(best, 0), then=_FenToYuan(price - best)),
+        default=Value(None),
+        output_field=Product._meta.get_field("promoted_price"),
+    )
+
+
+def refresh_shown_prices(products=None, *, at=None):
+    """Rewrite `promoted_price` where it is not what a card shows at `at` (default now):
+    for `products` (a queryset), or for every product it may be off for (those with a
+    promoted price, and those a running promotion covers). One UPDATE; returns how many
+    products changed, and makes cached pages render again when any did."""
+    at = at or timezone.now()
+    if products is None:
+        products = Product.objects.filter(
+            Q(promoted_price__isnull=False) | in_scope_of(running_promotions(at))
+        )
+    running = list(running_promotions(at).values_list("pk", "kind", "value"))
+    new = _promoted_price(running)
+    field = Product._meta.get_field("promoted_price")
+    changed = products.exclude(
+        Exact(
+            Coalesce(F("promoted_price"), Value(NO_DISCOUNT), output_field=field),
+            Coalesce(new, Value(NO_DISCOUNT), output_field=field),
+        )
+    ).update(promoted_price=new)
+    if changed:
+        bump_catalog_revision()
+    return changed
+
+
+def refresh_after_commit(products=None):
+    """`refresh_shown_prices(products)` once the surrounding transaction commits, outside
+    it (its UPDATE locks every product in a promotion's scope, which a checkout must not
+    hold). A failure is logged, not raised: the next sweep repairs the prices."""
+    transaction.on_commit(lambda: refresh_shown_prices(products), robust=True)
