@@ -60,7 +60,7 @@ PAGES = [
     ("/products/?page=2", 8),
     # Sorted and filtered by the price on the card, sold-out products last.
     ("/products/?sort=-price&min_price=3&max_price=9", 8),
-    ("/search/?q=脐橙&sort=price", 8),  # filtered: no keyword landing to look up
+    ("/search/?q=脐橙&sort=price", 9),  # a sort keeps the keyword landing lookup
     ("/promotions/promo-0/?sort=-price", 9),
     ("/search/?q=脐橙", 9),
     ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
