@@ -101,6 +101,9 @@ export ALLOWED_HOSTS=127.0.0.1,localhost
 export SITE_URL=http://127.0.0.1:$BENCH_PORT
 export SECURE_SSL_REDIRECT=False SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False
 export SECURE_HSTS_SECONDS=0
+# The account shoppers are told to pay into (production refuses the demo one).
+export BANK_TRANSFER_PAYEE="湖北集市压测有限公司" BANK_TRANSFER_BANK="压测银行"
+export BANK_TRANSFER_ACCOUNT="6200 1234 5678 9012"
 export STATIC_ROOT=$WORK/static MEDIA_ROOT=$WORK/media
 export LOG_LEVEL=WARNING
 unset CATALOG_PAGE_CACHE_SECONDS CONN_MAX_AGE

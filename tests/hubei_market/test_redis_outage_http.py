@@ -97,7 +97,8 @@ def production_env(tmp_path, smtp_server):
         ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1", STATIC_ROOT=tmp_path / "static",
         # Plain HTTP on 127.0.0.1: no redirect to HTTPS, cookies sent without TLS.
         SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0",
-        NOTIFICATION_BATCH_SECONDS="0")
+        NOTIFICATION_BATCH_SECONDS="0", BANK_TRANSFER_PAYEE="湖北集市电子商务有限公司",
+        BANK_TRANSFER_BANK="中国银行武汉江汉支行", BANK_TRANSFER_ACCOUNT="5720 1234 5678 9012")
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT,
                    env=env, check=True, capture_output=True, timeout=120)
     original_broker = celery_app.conf.broker_url
