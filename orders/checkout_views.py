@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from catalog.models import Product
+from livestream.models import LiveStream
 from orders import selectors, services
 from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
@@ -30,6 +32,11 @@ ALREADY_PLACED = _(
 )
 BUY_NOW_GONE = _("That “Buy now” checkout is over: its order was placed, or it expired. "
                  "Your cart is as it was.")
+BUY_NOW_PRODUCT_GONE = _("This product is no longer on sale.")
+CHANGE_CART = _("Change the cart")
+BACK_TO_STREAM = _("Back to the live stream")
+BACK_TO_PRODUCT = _("Back to the product")
+BACK_TO_HOME = _("Back to the home page")
 # How far back an order counts as the one another tab just placed from this cart.
 ALREADY_PLACED_WITHIN = timedelta(minutes=15)
 
@@ -44,15 +51,22 @@ def buy_now_checkout(request, token):
     """The checkout of the one item a "Buy now" holds (orders/views.py buy_now): priced,
     checked and placed exactly as the cart's checkout is, and the cart left as it is."""
     held = request.session.get(BUY_NOW_SESSION_KEY, {}).get(token)
-    if held is None:  # placed already (a retried POST is answered by its order) or expired
-        key = request.POST.get("idempotency_key")
-        order = Order.objects.filter(shopper=request.user, idempotency_key=key).first() \
-            if key else None
+    if held is None:  # placed already (a retried POST, another tab) or expired
+        order = Order.objects.filter(shopper=request.user,
+                                     idempotency_key=buy_now_key(token)).first()
         if order is not None:
             return redirect("orders:detail", number=order.number)
         messages.info(request, BUY_NOW_GONE)
         return redirect("orders:cart")
     return _checkout(request, token, held)
+
+
+def buy_now_key(token):
+    """The order key of a "Buy now": its token's, whatever a page posts, so every tab and
+    every retry of it (even one that read the session before the first order saved it)
+    makes one order (Order.idempotency_key is unique). A held token has 12 characters
+    (orders/views.py buy_now): its key fits the column; the URL admits only a slug."""
+    return f"buy-now:{token}"
 
 
 def _checkout(request, token=None, held=None):
@@ -63,7 +77,9 @@ def _checkout(request, token=None, held=None):
         user=request.user,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    problems = []
+    if held:  # its key is the token's, never a posted one
+        del form.fields["idempotency_key"]
+    problems, prices_changed = [], False
     if request.method == "POST" and form.is_valid():
         try:
             # A second click or a retried POST returns the order the first one made.
@@ -72,13 +88,16 @@ def _checkout(request, token=None, held=None):
                 shopper=request.user,
                 address=form.cleaned_data["address"],
                 payment_method=form.cleaned_data["payment_method"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=buy_now_key(token) if held
+                else form.cleaned_data["idempotency_key"],
                 expected_total=form.cleaned_data["expected_total"],
                 items=[CartItem(product_id=held[0], quantity=held[1], stream_id=held[2])]
                 if held else None,
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
+            prices_changed = all(error.code in services.PRICE_CHANGES
+                                 for error in problem.error_list)
             # The other tab's checkout committed first (empty_cart) or at the same moment
             # (cart_changed: it took these items while this one was placing its order).
             if getattr(problem, "code", None) in ("empty_cart", "cart_changed") and not held:
@@ -95,17 +114,38 @@ def _checkout(request, token=None, held=None):
     else:
         contents = selectors.cart_contents(selectors.cart_for_request(request))
     if not contents.groups:
+        if held:  # the product was deleted since
+            messages.error(request, BUY_NOW_PRODUCT_GONE)
+            return redirect(_buy_now_origin(held)[0])
         return redirect("orders:cart")
     if problems:  # a fresh form: the new key and the total shown now
         form = CheckoutForm(user=request.user, initial={
             "idempotency_key": uuid.uuid4().hex, "address": form.cleaned_data["address"].pk,
             "payment_method": form.cleaned_data["payment_method"]})
+        if held:
+            del form.fields["idempotency_key"]
     form.initial["expected_total"] = contents.total
+    back = (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART)) \
+        if problems else None  # the problem box's link (read only then: no query on a GET)
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "cart": contents, "problems": problems, "buy_now": bool(held)},
+        {"form": form, "cart": contents, "problems": problems, "buy_now": bool(held),
+         "prices_changed": prices_changed, "back": back},
     )
+
+
+def _buy_now_origin(held):
+    """(url, link text) of the page a "Buy now" came from: its live stream's, else the
+    product's; the home page when neither is there any more."""
+    product_id, _quantity, stream_id = held
+    stream = LiveStream.objects.filter(pk=stream_id).first() if stream_id else None
+    if stream is not None:
+        return stream.get_absolute_url(), BACK_TO_STREAM
+    product = Product.objects.visible().filter(pk=product_id).first()
+    if product is not None:
+        return product.get_absolute_url(), BACK_TO_PRODUCT
+    return reverse("catalog:home"), BACK_TO_HOME
 
 
 def _tell_if_already_placed(request):

@@ -19,6 +19,13 @@ from catalog.templatetags.catalog_tags import cny
 
 FLASH_SALE_OVER = _("The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
                     "back at its normal price. Check your cart and place the order again.")
+# The shopper's page showed a flash sale's price for units it no longer has.
+FLASH_SALE_SOLD_OUT = _("The flash sale “%(promotion)s” has sold out, so “%(product)s” now "
+                        "comes to %(total)s. Here are the prices now; place the order "
+                        "again to accept them.")
+FLASH_SALE_SHORT = _("The flash sale “%(promotion)s” has only %(left)s left, so “%(product)s” "
+                     "now comes to %(total)s. Here are the prices now; place the order again "
+                     "to accept them.")
 
 
 def _units_by_promotion(lines):
@@ -82,6 +89,8 @@ class ItemPrice:
 
     portions: list
     notes: list = field(default_factory=list)
+    # (flash sale, units it had left) for each one short of this item's units
+    sold_out: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -135,7 +144,7 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
 
 
 def _price_item(item, at, schedule, stream_price, counts):
-    portions, notes, excluded, remaining = [], [], set(), item.quantity
+    portions, notes, sold_out, excluded, remaining = [], [], [], set(), item.quantity
     waiting = []  # notes that name the price the next portion gets
     while remaining:
         price = quote(item.product, at, schedule, exclude=excluded, stream_price=stream_price)
@@ -144,6 +153,7 @@ def _price_item(item, at, schedule, stream_price, counts):
         if promotion is not None:
             if promotion.units_cap is not None and counts.units_left(promotion) < fits:
                 fits, cut_by = counts.units_left(promotion), FLASH_SALE
+                sold_out.append((promotion, fits))
             if promotion.per_shopper_limit:
                 allowed = counts.allowed(promotion)
                 if allowed < fits:
@@ -160,7 +170,22 @@ def _price_item(item, at, schedule, stream_price, counts):
             excluded.add(promotion.pk)
             if note := _cut_note(promotion, cut_by, fits):
                 waiting.append(note)
-    return ItemPrice(portions, notes)
+    return ItemPrice(portions, notes, sold_out)
+
+
+def sold_out_problems(items, prices):
+    """Why a checkout's total is not the one its page showed, when a flash sale ran out of
+    units for an item meanwhile: that sale, the units it has left, the item and what it
+    comes to now."""
+    return [
+        ValidationError(FLASH_SALE_SHORT if left else FLASH_SALE_SOLD_OUT,
+                        code="flash_sale_over", params={
+                            "promotion": promotion.display_name, "left": left,
+                            "product": item.product.display_name,
+                            "total": cny(item_price.total)})
+        for item, item_price in zip(items, prices, strict=True)
+        for promotion, left in item_price.sold_out
+    ]
 
 
 def _cut_note(promotion, cut_by, fits):

@@ -123,15 +123,15 @@ def cart_contents(cart, items=None):
     )
 
 
-def buy_now_items(lines):
-    """Unsaved cart items for [(product id, quantity, stream id)], their products read as
-    the cart's are (two queries); a product gone since is left out."""
-    products = (
-        Product.objects.select_related("vendor", "origin_county", "category")
-        .prefetch_related(
+def buy_now_items(lines, *, photos=True):
+    """Unsaved cart items for [(product id, quantity, stream id)] ("Buy now": the page and
+    the checkout that places it), their products read as the cart's are (two queries; one
+    with `photos=False`); a product gone since is left out."""
+    products = Product.objects.select_related("vendor", "origin_county", "category")
+    if photos:
+        products = products.prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-        .in_bulk([product_id for product_id, _quantity, _stream in lines])
-    )
+    products = products.in_bulk([product_id for product_id, _quantity, _stream in lines])
     return [CartItem(product=products[product_id], quantity=quantity, stream_id=stream_id)
             for product_id, quantity, stream_id in lines if product_id in products]
 

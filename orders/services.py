@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import schedule_at
-from orders import impact, notifications, promotions
+from orders import impact, notifications, promotions, selectors
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
@@ -30,6 +30,8 @@ ORDER_TRANSITIONS = {
 }
 PRICES_CHANGED = _("Prices changed since you opened this page: a promotion started or "
                    "ended. Here are the prices now; place the order again to accept them.")
+# What a checkout refuses only because the prices are not the ones its page showed.
+PRICE_CHANGES = frozenset({"prices_changed", "flash_sale_over"})
 CART_CHANGED = _("Your cart changed in another window while you were checking out. Check "
                  "it and place the order again.")
 SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
@@ -165,7 +167,8 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
     if bought_now is not None:  # buy now: these lines, their products read afresh
-        items = _fresh_items(bought_now)
+        items = selectors.buy_now_items(
+            [(i.product_id, i.quantity, i.stream_id) for i in bought_now], photos=False)
     else:
         # In the cart page's order: a flash sale's last units go to the same lines there and here.
         items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
@@ -216,7 +219,11 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     parts = list(parts.values())
     total = sum(part.subtotal for part in parts)
     if expected_total is not None and total != expected_total:
-        raise CheckoutProblem(PRICES_CHANGED, code="prices_changed")
+        # A flash sale that ran out says so; anything else is a promotion that started or
+        # ended (or a stream that did).
+        sold_out = promotions.sold_out_problems(items, prices)
+        raise (CheckoutProblem(sold_out) if sold_out
+               else CheckoutProblem(PRICES_CHANGED, code="prices_changed"))
     confirmed = method_for(payment_method).confirmed_when_placed
     order = Order.objects.create(
         shopper=shopper,
@@ -267,12 +274,6 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
         # checkout does not make every shopper's page render again.
         bump_catalog_revision()
     return order
-
-
-def _fresh_items(items):
-    products = Product.objects.select_related("vendor").in_bulk([i.product_id for i in items])
-    return [CartItem(product=products[i.product_id], quantity=i.quantity, stream_id=i.stream_id)
-            for i in items if i.product_id in products]
 
 
 def cancel_order(order, *, by):

@@ -173,7 +173,8 @@ def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
             checkout(*late, expected_total=shown)
         told = changed.value.messages
 
-    assert told[0].startswith("Prices changed since you opened this page")
+    assert told == [f"The flash sale “秒杀” has only 1 left, so “{oranges.name_en}” now comes "
+                    "to ¥89.80. Here are the prices now; place the order again to accept them."]
     assert Order.objects.count() == 0
     order = checkout(*late, expected_total=Decimal("89.80"))  # 1 left at the sale's price
     assert list(OrderLine.objects.filter(part__order=order).order_by("pk").values_list(

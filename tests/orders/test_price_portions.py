@@ -349,3 +349,34 @@ def test_a_visitors_cart_already_shows_the_limit(client, eggs, limited):
 
     assert "2 × ¥29.90 limited-offer price · 1 × ¥41.48" in english
     assert "Limit 2 per shopper; the rest at ¥41.48" in english
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "says"),
+    [
+        ("en", "The prices changed before your order was placed.",
+         "The flash sale “秒杀” has sold out, so “Free-range eggs” now comes to ¥155.55."),
+        ("zh-hans", "下单前价格有变", "秒杀“秒杀”已售罄，“土鸡蛋”现在共计¥155.55。"),
+    ],
+)
+def test_a_flash_sale_sold_out_during_checkout_says_so_with_the_new_price(
+    client, django_user_model, eggs, language, heading, says
+):
+    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=5, name="秒杀")
+    user = shopper(django_user_model, client)
+    put(user, eggs, 3)
+    html = client.get(CHECKOUT).content.decode()
+    form = {
+        "address": user.addresses.get().pk, "payment_method": "cod",
+        "idempotency_key": re.search(r'name="idempotency_key" value="(\w+)"', html)[1],
+        "expected_total": re.search(r'name="expected_total" value="([\d.]+)"', html)[1],
+    }
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=5)  # others took the last units
+
+    page = text(client.post(CHECKOUT, form, HTTP_ACCEPT_LANGUAGE=language).content.decode())
+
+    assert form["expected_total"] == "59.70"
+    assert heading in page and says in page
+    for wrong in ("cannot be bought", "a promotion started or ended", "无法购买", "有促销开始或结束"):
+        assert wrong not in page
+    assert not Order.objects.exists() and user.cart.items.get().quantity == 3
