@@ -106,7 +106,7 @@ def test_a_cancellation_not_confirmed_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize(("language", "said", "badge"), [
-    ("en", f"Cancelled by the shop: {REASON}", "cancelled"),
+    ("en", f"Cancelled by the shop: {REASON}", "Cancelled"),
     ("zh-hans", f"商家已取消：{REASON}", "已取消"),
 ])
 def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
