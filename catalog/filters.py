@@ -135,6 +135,20 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.with_shown_price().in_shop_order(*ordering)
 
     @property
+    def chosen_places(self):
+        """Names of the category, prefecture and county the shopper chose (valid filters
+        only), for the page's title; read from the choices, so no query."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        known = {name: dict(self.filters[name].extra["choices"])
+                 for name in ("category", "prefecture") if name in self.filters}
+        if "county" in self.filters:
+            known["county"] = {slug: county for _slug, _name, group in self.county_groups
+                               for slug, county in group}
+        data = self.form.cleaned_data
+        return [names[data[name]] for name, names in known.items() if data.get(name) in names]
+
+    @property
     def active_filters(self):
         """Names of the filters the shopper set (for "clear" links and the count)."""
         if not self.is_bound or not self.form.is_valid():

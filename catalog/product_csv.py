@@ -10,6 +10,11 @@ adjusts it the way the dashboard does. A column left out of the file leaves that
 as it is. An import is all or nothing: if any row is wrong, nothing changes and the
 report lists every problem by row and column, so the vendor fixes the file and sends it
 again.
+
+Text that a spreadsheet program would run as a formula (a cell starting with =, +, -, @,
+a tab or a carriage return) is exported behind a ' (OWASP's advice against CSV
+injection), and so is text starting with ' itself; the import takes that one ' off
+again, so export → import keeps the text as it was.
 """
 
 import csv
@@ -41,6 +46,8 @@ WRITE_BATCH = 500
 REQUIRED_COLUMNS = {"name", "category", "origin_county", "price", "pack_size", "net_weight_g"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
 
 
 ROW_MODEL_FIELDS = ["name", "name_en", "price", "pack_size", "net_weight_g", "origin_label",
@@ -96,6 +103,20 @@ class ImportReport:
         return not self.problems
 
 
+def _escape(value):
+    """A text cell a spreadsheet cannot mistake for a formula; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, ESCAPE)):
+        return ESCAPE + value
+    return value
+
+
+def _unescape(value):
+    """The text the export escaped with _escape, as it was."""
+    if value.startswith(ESCAPE) and value[1:].startswith((*FORMULA_STARTS, ESCAPE)):
+        return value[1:]
+    return value
+
+
 def export_products(vendor):
     """CSV text (with a byte-order mark, so spreadsheet programs read the Chinese)."""
     out = io.StringIO()
@@ -105,10 +126,10 @@ def export_products(vendor):
     products = (Product.objects.filter(vendor=vendor)
                 .select_related("category", "origin_county").order_by("pk"))
     for p in products.iterator(chunk_size=1000):
-        writer.writerow([p.slug, p.name, p.name_en, p.category.slug, p.origin_county.slug,
-                         p.price, p.pack_size, p.net_weight_g, p.stock, "", p.origin_label,
-                         p.status, p.description, p.pack_size_en, p.origin_label_en,
-                         p.description_en])
+        writer.writerow([_escape(value) for value in (
+            p.slug, p.name, p.name_en, p.category.slug, p.origin_county.slug, p.price,
+            p.pack_size, p.net_weight_g, p.stock, "", p.origin_label, p.status, p.description,
+            p.pack_size_en, p.origin_label_en, p.description_en)])
     return out.getvalue()
 
 
@@ -140,14 +161,19 @@ def read_rows(uploaded):
                                     % {"columns": ", ".join(sorted(missing))}))
             return [], report
         reader.fieldnames = header
-        rows = [(reader.line_num, {k: (v or "").strip() for k, v in row.items()
+        rows = [(reader.line_num, {k: _unescape((v or "").strip()) for k, v in row.items()
                                    if k and isinstance(v, str)})
                 for row in reader
                 if any((v or "").strip() for v in row.values() if isinstance(v, str))]
-    except csv.Error as error:
-        report.problems.append((reader.line_num or None, "", _(
-            "This is not a CSV file the import can read (%(error)s); save it again as CSV "
-            "UTF-8.") % {"error": error}))
+    except csv.Error as error:  # the csv module's own words are not for vendors
+        row = reader.line_num + 1  # the line after the last row read is where it broke
+        if "field limit" in str(error):
+            message = _("Row %(row)s has a cell that is too long (more than %(limit)s "
+                        "characters).") % {"row": row, "limit": csv.field_size_limit()}
+        else:
+            message = _("This is not a CSV file the import can read; save it again as CSV "
+                        "UTF-8.")
+        report.problems.append((row, "", message))
         return [], report
     if len(rows) > MAX_ROWS:
         report.problems.append((None, "", _("At most %(max)s products per file; this one has "

@@ -1,6 +1,7 @@
 """Shopper accounts: sign up, password reset and the address book (sign-in, sign-out and
 the rest of the reset are Django's own views, with our templates)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -39,11 +40,19 @@ def sign_up(request):
 
 class SignInView(LoginView):
     """Django's sign-in, which also brings the account's language along: a shopper who
-    chose English on their phone reads English on a new computer once signed in."""
+    chose English on their phone reads English on a new computer once signed in. A
+    language already chosen on this device (its cookie) wins and becomes the account's."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        language = languages.stored_language(form.get_user())
+        user = form.get_user()
+        chosen = languages.supported_language(
+            self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        )
+        if chosen:
+            languages.remember_language(user, chosen)
+            return response
+        language = languages.stored_language(user)
         if language:
             languages.set_language_cookie(response, language)
         return response

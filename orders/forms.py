@@ -184,7 +184,7 @@ class ShipPartForm(forms.Form):
 
 class CancelPartForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why can you not ship it?"), max_length=300,
+        label=_("Why can you not ship it?"), label_suffix="", max_length=300,  # ends in ？
         help_text=_("The shopper reads this, for example: sold out at the farm after frost."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -5,15 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def copy_english_names(apps, schema_editor):
-    """Lines bought before: the English name their product has now, where it has one."""
-    OrderLine = apps.get_model("orders", "OrderLine")
-    Product = apps.get_model("catalog", "Product")
-    OrderLine.objects.filter(product__isnull=False).exclude(product__name_en="").update(
-        product_name_en=models.Subquery(
-            Product.objects.filter(pk=models.OuterRef("product_id")).values("name_en")[:1]))
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,5 +36,4 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'language preferences',
             },
         ),
-        migrations.RunPython(copy_english_names, migrations.RunPython.noop),
     ]

@@ -289,3 +289,22 @@ def test_vendor_storefront_offers_no_place_or_vendor_filters(english):
     for name in ("prefecture", "county", "vendor"):
         assert f'name="{name}"' not in html
     assert 'name="category"' in html and 'name="min_price"' in html
+
+
+@pytest.mark.parametrize(("language", "params", "title"), [
+    ("zh-hans", {"category": "crayfish"}, "小龙虾"),
+    ("en", {"category": "crayfish"}, "Crayfish"),
+    ("en", {"county": "county-t"}, "Tea county"),
+    ("zh-hans", {"vendor": "coop-t"}, "茶园合作社"),
+    ("en", {}, "All products from Hubei"),
+])
+def test_a_filtered_listing_is_titled_with_what_was_chosen(client, language, params, title):
+    county = CountyFactory(slug="county-t", name_en="Tea county", name_zh="茶县")
+    ProductFactory(vendor=VendorFactory(slug="coop-t", name="茶园合作社"), origin_county=county)
+
+    page = client.get(LIST, params, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<h1>{title}</h1>" in page
+    if params:
+        assert f"<title>{title} · " in page
+        assert "全部湖北好物" not in page and "All products from Hubei" not in page

@@ -174,3 +174,16 @@ def test_order_lines_show_the_name_and_pack_bought_in_the_readers_language(
 
     assert "Zigui navel oranges · 5 kg box" in in_english and "秭归脐橙" not in in_english
     assert "秭归脐橙 · 5公斤箱" in in_chinese and "Zigui navel oranges" not in in_chinese
+
+
+def test_signing_in_keeps_the_language_just_chosen_on_this_device(django_user_model):
+    shopper = django_user_model.objects.create_user("tom", password=PASSWORD)
+    LanguagePreference.objects.create(user=shopper, language="zh-hans")
+    new_device = Client()
+    new_device.post(reverse("set_language"), {"language": "en", "next": "/"})  # signed out
+
+    response = new_device.post(reverse("login"), {"username": "tom", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert '<html lang="en">' in new_device.get(reverse("orders:history")).content.decode()
+    assert LanguagePreference.objects.get(user=shopper).language == "en"  # kept for next time

@@ -75,7 +75,7 @@ def test_the_shopper_sees_each_parts_tracking(order, client):
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Shipped with 顺丰速运, tracking number SF1234567890." in html
-    assert html.count("awaiting shipment") == 1
+    assert html.count("Awaiting shipment") == 1  # the other part, capitalised where it stands alone
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_a_cancel_without_the_shoppers_yes_changes_nothing(order, client):
     assert list(Product.objects.order_by("pk").values_list("stock", flat=True)) == stock
 
 
-@pytest.mark.parametrize(("language", "label"), [("en", "cancelled"), ("zh-hans", "已取消")])
+@pytest.mark.parametrize(("language", "label"), [("en", "Cancelled"), ("zh-hans", "已取消")])
 def test_a_cancelled_order_is_not_badged_green(order, client, language, label):
     client.force_login(order.shopper)
     client.post(reverse("orders:cancel", args=[order.number]), {"confirm": "on"})

@@ -106,7 +106,7 @@ def test_a_cancellation_not_confirmed_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize(("language", "said", "badge"), [
-    ("en", f"Cancelled by the shop: {REASON}", "cancelled"),
+    ("en", f"Cancelled by the shop: {REASON}", "Cancelled"),
     ("zh-hans", f"商家已取消：{REASON}", "已取消"),
 ])
 def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
@@ -129,3 +129,22 @@ def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
     assert said in mine_section
     assert f'<span class="badge badge-cancelled">{badge}</span>' in mine_section
     assert REASON not in other_section
+
+
+@pytest.mark.parametrize(("language", "label", "before", "after"), [
+    ("zh-hans", "为什么无法发货？</label>", "待发商品", "已取消的商品"),
+    ("en", "Why can you not ship it?</label>", "Items to ship", "Cancelled items"),
+])
+def test_the_part_page_asks_why_plainly_and_names_cancelled_items_once_cancelled(
+    shop, product_of, django_user_model, language, label, before, after
+):
+    client, _owner, vendor = shop
+    part = buy(django_user_model, product_of(vendor, stock=10)).parts.get()
+    page_url = reverse("vendor:order", args=[part.pk])
+
+    page = client.get(page_url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert label in page and f"<h2>{before}</h2>" in page
+    client.post(reverse("vendor:order_cancel", args=[part.pk]), CANCEL)
+    page = client.get(page_url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<h2>{after}</h2>" in page and before not in page

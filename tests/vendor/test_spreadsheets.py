@@ -157,14 +157,42 @@ def test_a_stock_change_below_zero_refuses_the_whole_file(shop, product_of, plac
     assert (a.stock, a.price) == (2, Decimal("5.00"))
 
 
-def test_an_unreadable_csv_gets_a_message_not_an_error_page(shop):
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "Row 2 has a cell that is too long (more than 131072 characters)."),
+    ("zh-hans", "第 2 行有一个过长的单元格（超过 131072 个字符）。"),
+])
+def test_an_over_long_cell_gets_a_message_not_an_error_page(shop, language, message):
     client, _owner, _vendor = shop
     text = HEADER + '",' + "x" * 200_000 + "\n"
 
-    response = client.post(IMPORT, {"file": csv_file(text)})
+    response = client.post(IMPORT, {"file": csv_file(text)}, HTTP_ACCEPT_LANGUAGE=language)
 
     assert response.status_code == 400
-    assert "This is not a CSV file the import can read" in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    assert "field limit" not in html and "field larger" not in html
+    assert not Product.objects.exists()
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_imports_unchanged(
+        shop, product_of, places):
+    client, _owner, vendor = shop
+    category, county = places
+    texts = {"name": "=HYPERLINK(\"http://evil.example\",\"点我\")", "pack_size": "+5公斤箱",
+             "origin_label": "@秭归", "description": "-产地直发", "name_en": "'quoted'"}
+    product = product_of(vendor, category=category, origin_county=county,
+                         price=Decimal("59.90"), stock=30, **texts)
+
+    exported = client.get(reverse("vendor:product_export")).content.decode("utf-8-sig")
+
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert {column: row[column] for column in texts} == {
+        column: "'" + text for column, text in texts.items()}
+    assert (row["price"], row["stock"]) == ("59.90", "30")  # numbers stay numbers
+    response = client.post(IMPORT, {"file": csv_file(exported)}, follow=True)
+    assert "Imported: 0 new products, 1 updated." in response.content.decode()
+    product.refresh_from_db()
+    assert {column: getattr(product, column) for column in texts} == texts
 
 
 @pytest.mark.parametrize("count", [3, 30])
