@@ -37,7 +37,8 @@
     document.querySelectorAll("[data-phases]").forEach(function (block) {
       var phase = phaseAt(block, at);
       if (block.dataset.shown === phase) { return; }
-      var states = block.querySelectorAll("[data-phase]");
+      // Its own states only: a block may hold another sale's block in a state.
+      var states = block.querySelectorAll(":scope > [data-phase]");
       var has = Array.prototype.some.call(states, function (el) { return el.dataset.phase === phase; });
       if (!has) { return; }  // nothing to show for this state: keep what is shown
       states.forEach(function (el) { el.hidden = el.dataset.phase !== phase; });
