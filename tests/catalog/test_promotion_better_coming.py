@@ -28,17 +28,26 @@ def in_a_sale(db):
         name="秭归脐橙 10斤装", name_en="Zigui navel oranges", price=Decimal("59.90")
     )
     running_promotion(
-        oranges, name="脐橙九折", name_en="Oranges 15% off", value="15",
-        starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=4),
+        oranges,
+        name="脐橙九折",
+        name_en="Oranges 15% off",
+        value="15",
+        starts_at=NOW - timedelta(days=1),
+        ends_at=NOW + timedelta(days=4),
     )
     return oranges
 
 
 def _coming(product, value, **fields):
     promotion = Promotion.objects.create(
-        name="脐橙特价", name_en="Orange special", slug=f"special-{value.replace('.', '-')}",
-        kind="special_price", value=Decimal(value), starts_at=STARTS,
-        ends_at=STARTS + timedelta(hours=12), **fields,
+        name="脐橙特价",
+        name_en="Orange special",
+        slug=f"special-{value.replace('.', '-')}",
+        kind="special_price",
+        value=Decimal(value),
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=12),
+        **fields,
     )
     promotion.products.add(product)
     return promotion
@@ -84,8 +93,11 @@ def test_a_running_sale_says_ends_once_in_both_languages(client, in_a_sale):
     assert re.search(r"12月5日 20:00 结束 · 剩余 12-05 20:00", text)
     assert text.count("结束") == 1
 
-    english = re.sub(r"<[^>]+>", "", _price_block(
-        client.get(in_a_sale.get_absolute_url(), **EN).content.decode()))
+    english = re.sub(
+        r"<[^>]+>",
+        "",
+        _price_block(client.get(in_a_sale.get_absolute_url(), **EN).content.decode()),
+    )
     assert "Ends 5 Dec 20:00 · 12-05 20:00 left" in english
     assert english.count("Ends") == 1
 
