@@ -142,9 +142,11 @@ class Schedule(list):
         return found
 
 
-# Per process: the schedule last read for a (slot, catalog revision), so a busy worker
-# does not fetch and unpickle it from the cache on every request.
+# Per process: the schedules last read, by (slot, catalog revision), so a busy worker
+# does not fetch and unpickle them from the cache on every request. A few are kept, so
+# pricing a coming sale's start (a later slot) does not push out the slot of now.
 _recent = {}
+RECENT_SCHEDULES = 4
 
 
 def schedule_at(at):
@@ -157,7 +159,8 @@ def schedule_at(at):
     if schedule is None:
         schedule = Schedule(cached_value(f"promotion-schedule:{slot.isoformat()}",
                                          lambda: _build_schedule(slot)))
-        _recent.clear()
+        while len(_recent) >= RECENT_SCHEDULES:
+            del _recent[next(iter(_recent))]  # the oldest read
         _recent[key] = schedule
     return schedule
 

@@ -1,6 +1,7 @@
 """What shoppers and the beat sweep do with promotions (staff work in the admin)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -87,18 +88,30 @@ VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and 
 
 def tell_vendors_scheduled(promotion):
     """Each vendor with a product the promotion discounts hears it is scheduled (staff
-    saved it in the admin): once per vendor, however often it is saved; a vendor that a
-    later edit brings into its scope hears of it then. Nothing once it has started (the
-    sweep's message tells of that)."""
+    saved it in the admin): once per vendor for each schedule (its start, end, kind and
+    value), however often it is saved; moved or changed, it is told again, once; a vendor
+    that a later edit brings into its scope hears of it then. Nothing once it has started
+    (the sweep's message tells of that)."""
     if promotion.starts_at <= timezone.now():
         return 0
-    return _tell_vendors(promotion, "vendor_promo_planned", "promo-planned")
+    return _tell_vendors(promotion, "vendor_promo_planned",
+                         f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}")
+
+
+def _schedule_mark(promotion):
+    """A short mark of what a vendor is told of a promotion's schedule: another start,
+    end, kind or value gives another mark (the dedupe keys stay within their length)."""
+    import hashlib
+
+    told = "|".join([promotion.starts_at.isoformat(), promotion.ends_at.isoformat(),
+                     promotion.kind, str(Decimal(promotion.value).normalize())])
+    return hashlib.sha256(told.encode()).hexdigest()[:12]
 
 
 def tell_vendors_started(promotion):
     """Each vendor with a product the running promotion discounts hears it has started
     (the sweep, once it notes the start): once per vendor."""
-    return _tell_vendors(promotion, "vendor_promo_started", "promo-started")
+    return _tell_vendors(promotion, "vendor_promo_started", f"promo-started:{promotion.pk}")
 
 
 def _tell_vendors(promotion, kind, key):
@@ -122,15 +135,16 @@ def _tell_vendors(promotion, kind, key):
     for vendor_id, user_id in (VendorMember.objects.filter(vendor_id__in=products)
                                .order_by("pk").values_list("vendor_id", "user_id")):
         members.setdefault(vendor_id, []).append(user_id)
-    told = set(Notification.objects.filter(dedupe_key__startswith=f"{key}:{promotion.pk}:")
-               .values_list("dedupe_key", flat=True))
+    told = set(Notification.objects.filter(dedupe_key__in=[
+        f"{key}:{vendor_id}:{user_id}" for vendor_id, user_ids in members.items()
+        for user_id in user_ids]).values_list("dedupe_key", flat=True))
     vendors = {pk: names for pk, *names in
                Vendor.objects.filter(pk__in=members).values_list("pk", "name", "name_en")}
     when = {moment: timezone.localtime(getattr(promotion, moment)).strftime("%Y-%m-%d %H:%M")
             for moment in ("starts_at", "ends_at")}
     written = 0
     for vendor_id, user_ids in members.items():
-        vendor_key = f"{key}:{promotion.pk}:{vendor_id}"
+        vendor_key = f"{key}:{vendor_id}"
         user_ids = [u for u in user_ids if f"{vendor_key}:{u}" not in told]
         if not user_ids:
             continue
@@ -139,7 +153,10 @@ def _tell_vendors(promotion, kind, key):
             **when, "offer": {"kind": promotion.kind, "value": str(promotion.value)},
             "vendor": vendors[vendor_id][0], "vendor_en": vendors[vendor_id][1],
             "product_count": len(products[vendor_id]),
-            "products": products[vendor_id][:VENDOR_NOTICE_PRODUCTS],
+            # Names for readers of Chinese, and of English (render_notification picks).
+            "products": [name for name, _ in products[vendor_id][:VENDOR_NOTICE_PRODUCTS]],
+            "products_en": [name_en or name for name, name_en
+                            in products[vendor_id][:VENDOR_NOTICE_PRODUCTS]],
             "more": max(0, len(products[vendor_id]) - VENDOR_NOTICE_PRODUCTS),
             "path": reverse("vendor:home"),
         }

@@ -209,24 +209,22 @@ def promotions_now_and_soon(now=None):
 
 @dataclass(frozen=True)
 class ProductSale:
-    """The sale a product page announces: running now, or the next one coming."""
+    """The sale a product page announces: running now, or the next one coming; with
+    `coming`, a better sale (a ProductSale) that starts while or after this one runs."""
 
     promotion: object  # a pricing.ScheduledPromotion
     price: Decimal  # one unit's price while it runs
     state: str  # "scheduled" or "running"
+    coming: object = None  # a better ProductSale starting later, or None
 
 
 COMING_SALES_CHECKED = 3  # a better sale running at a coming one's start hides it
 
 
-def product_sale(product, now=None):
-    """The sale shown on `product`'s page (None if none): the promotion pricing applies
-    now (`apply_prices` has set it), else the first promotion starting within
-    UPCOMING_DAYS that will price this product when it starts (one query, and the
-    price schedule at that moment: cached like every schedule)."""
-    now = now or timezone.now()
-    if product.promotion is not None:
-        return ProductSale(product.promotion, product.current_price, "running")
+def _coming_sale(product, now, below):
+    """The first promotion starting within UPCOMING_DAYS that will price `product` when
+    it starts, lower than `below` (one query, and the price schedule at that moment:
+    cached like every schedule), as a ProductSale; None if none."""
     links = {relation: getattr(Promotion, relation).through.objects for relation in
              ("products", "categories", "vendors", "counties")}
     coming = (
@@ -243,9 +241,21 @@ def product_sale(product, now=None):
     )
     for pk, starts_at in coming:
         price = quote(product, starts_at)
-        if price.promotion is not None and price.promotion.pk == pk:
+        if price.promotion is not None and price.promotion.pk == pk and price.amount < below:
             return ProductSale(price.promotion, price.amount, "scheduled")
     return None
+
+
+def product_sale(product, now=None):
+    """The sale shown on `product`'s page (None if none): the promotion pricing applies
+    now (`apply_prices` has set it), with the next coming sale cheaper than it (its
+    `coming`); else the first coming sale cheaper than the price now. One query either
+    way."""
+    now = now or timezone.now()
+    if product.promotion is not None:
+        return ProductSale(product.promotion, product.current_price, "running",
+                           _coming_sale(product, now, product.current_price))
+    return _coming_sale(product, now, product.price)
 
 
 def promotion_by_slug(slug):

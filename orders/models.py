@@ -167,7 +167,9 @@ class OrderPart(models.Model):
         """The lines as the shopper put them in the cart (uses the prefetched lines): a
         product priced in portions (the units within a limit or a flash sale's last units,
         the rest at the next-best price) is one row, its first line, whose `portions` are
-        all its lines, with `row_quantity` and `row_total`."""
+        all its lines, with `row_quantity`, `row_total`, `row_discount` (below the list
+        price, over all its lines) and `row_promotions` (those that took money off, each
+        once, in line order)."""
         rows = []
         for line in self.lines.all():
             key = (line.product_id, line.product_name, line.pack_size)
@@ -176,10 +178,15 @@ class OrderPart(models.Model):
                 row.portions.append(line)
                 row.row_quantity += line.quantity
                 row.row_total += line.line_total
+                row.row_discount += line.discount
             else:
                 line.row_key, line.portions = key, [line]
                 line.row_quantity, line.row_total = line.quantity, line.line_total
+                line.row_discount, line.row_promotions = line.discount, []
+                row = line
                 rows.append(line)
+            if line.discount and line.promotion and line.promotion not in row.row_promotions:
+                row.row_promotions.append(line.promotion)
         return rows
 
 
@@ -202,6 +209,9 @@ class OrderLine(models.Model):
     )
     discount = models.DecimalField(_("discount (CNY)"), max_digits=12, decimal_places=2,
                                    default=Decimal("0"))
+    # What stopped its promotion pricing more of the product's units: "limit" (the
+    # shopper's allowance) or "flash_sale" (the units left); empty if nothing did.
+    price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")
     # Bought from a livestream's page while it was live: the stream's sales figures.
     stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="order_lines",
@@ -227,7 +237,7 @@ class OrderLine(models.Model):
         lines: a limited offer, a flash sale (empty for any other price)."""
         from orders.promotions import price_label
 
-        return price_label(self.promotion)
+        return price_label(self.promotion, self.price_cut)
 
     @property
     def display_name(self):

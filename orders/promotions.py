@@ -47,9 +47,12 @@ LIMIT_LABEL = _("limited-offer price")
 FLASH_SALE_LABEL = _("flash-sale price")
 
 
-def price_label(promotion):
+def price_label(promotion, cut_by=None):
     """What a portion's price is called beside it, when a limit or a cap made it a
-    portion: a limited offer or a flash sale (`promotion` scheduled or a Promotion row)."""
+    portion: a limited offer or a flash sale (`promotion` scheduled or a Promotion row),
+    by what cut it (`cut_by`, LIMIT or FLASH_SALE) when that is known."""
+    if promotion is not None and cut_by in (LIMIT, FLASH_SALE):
+        return LIMIT_LABEL if cut_by == LIMIT else FLASH_SALE_LABEL
     if promotion is not None and promotion.per_shopper_limit:
         return LIMIT_LABEL
     if promotion is not None and promotion.units_cap is not None:
@@ -63,6 +66,7 @@ class Portion:
 
     price: Price
     quantity: int
+    cut_by: str = ""  # LIMIT or FLASH_SALE: what stopped its promotion pricing more units
 
     @property
     def unit_price(self):
@@ -78,7 +82,7 @@ class Portion:
 
     @property
     def price_label(self):
-        return price_label(self.price.promotion)
+        return price_label(self.price.promotion, self.cut_by)
 
 
 @dataclass
@@ -161,7 +165,7 @@ def _price_item(item, at, schedule, stream_price, counts):
         if fits:
             if promotion is not None:
                 counts.take(promotion, fits)
-            portions.append(Portion(price, fits))
+            portions.append(Portion(price, fits, cut_by or ""))
             notes += [message % {**params, "price": cny(price.amount)}
                       for message, params in waiting]
             waiting = []

@@ -208,6 +208,7 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
             weight_g=product.net_weight_g * portion.quantity,
             promotion_id=price.promotion.pk if price.promotion else None,
             discount=portion.discount,
+            price_cut=portion.cut_by,
             stream_id=price.stream_id,
             category_id=product.category_id,
             origin_county_id=product.origin_county_id,

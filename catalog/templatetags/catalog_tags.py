@@ -49,3 +49,14 @@ def offer(promotion):
     if kind == "amount_off":
         return _("%(amount)s off") % {"amount": cny(value)}
     return _("special price %(amount)s") % {"amount": cny(value)}
+
+
+@register.filter
+def countdown(moment):
+    """A <time> counting down to `moment` (static/js/countdown.js), as HTML that a
+    translated sentence can hold: `{% blocktranslate with left=moment|countdown %}`."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    html = render_to_string("catalog/partials/countdown.html", {"moment": moment})
+    return mark_safe(html.strip())  # noqa: S308 (a template's output, escaped there)

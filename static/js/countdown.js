@@ -32,16 +32,37 @@
     return at < Date.parse(block.dataset.ends) ? "running" : "ended";
   }
 
+  // A card that starts running moves into its list ([data-moves-when-running] names it,
+  // /promotions/): out of "Coming soon", into "On now"; each list's empty note follows.
+  function showList(list) {
+    var empty = document.querySelector('[data-promo-empty="' + list.dataset.promoList + '"]');
+    list.hidden = !list.children.length;
+    if (empty) { empty.hidden = !list.hidden; }
+  }
+  function moveCard(block) {
+    var card = block.closest("[data-moves-when-running]");
+    if (!card) { return; }
+    var target = document.querySelector(
+      '[data-promo-list="' + card.dataset.movesWhenRunning + '"]');
+    var source = card.parentElement;
+    if (!target || source === target) { return; }
+    target.appendChild(card);
+    showList(target);
+    if (source && source.dataset.promoList) { showList(source); }
+  }
+
   function tick() {
     var at = now();
     document.querySelectorAll("[data-phases]").forEach(function (block) {
       var phase = phaseAt(block, at);
       if (block.dataset.shown === phase) { return; }
-      var states = block.querySelectorAll("[data-phase]");
+      // Its own states only: a block may hold another sale's block in a state.
+      var states = block.querySelectorAll(":scope > [data-phase]");
       var has = Array.prototype.some.call(states, function (el) { return el.dataset.phase === phase; });
       if (!has) { return; }  // nothing to show for this state: keep what is shown
       states.forEach(function (el) { el.hidden = el.dataset.phase !== phase; });
       block.dataset.shown = phase;
+      if (phase === "running") { moveCard(block); }
     });
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
       var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("datetime")) - at) / 1000));

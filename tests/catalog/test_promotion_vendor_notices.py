@@ -164,3 +164,25 @@ def test_a_promotion_with_many_products_names_a_few_and_counts_the_rest(
     settings.LANGUAGE_CODE = "en"
     _subject, body = render_notification(message)
     assert "7 products" in body and "and 4 more" in body
+
+
+def test_a_rescheduled_promotion_tells_its_vendors_the_new_dates_once(staff_client, zone):
+    promotion, page = _schedule(staff_client, zone)
+    change = reverse("admin:catalog_promotion_change", args=[promotion.pk])
+    moved = {**page, "starts_at_1": "12:00:00"}
+
+    staff_client.post(change, moved)
+    staff_client.post(change, moved)  # saved again unchanged: nobody told twice
+    promotion.refresh_from_db()
+    new_start = timezone.localtime(promotion.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    told = Notification.objects.filter(kind=PLANNED, recipient__username="zigui-owner")
+    assert told.count() == 2
+    latest = told.order_by("pk").last()
+    subject, body = render_notification(latest)
+    assert new_start in subject and new_start in body and "12:00" in new_start
+
+    staff_client.post(change, {**moved, "value": "10"})  # another discount: told again
+    assert told.count() == 3
+    assert "减 ¥10.00" in render_notification(told.order_by("pk").last())[1]
+    assert Notification.objects.filter(kind=PLANNED).count() == 9

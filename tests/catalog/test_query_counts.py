@@ -64,7 +64,9 @@ PAGES = [
     ("/promotions/promo-0/?sort=-price", 9),
     ("/search/?q=脐橙", 9),
     ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
-    ("/products/p-1/", 6),
+    # A product page looks for a coming sale cheaper than the price now (1 query), in a
+    # sale or not: a better sale coming is announced beside the running one.
+    ("/products/p-1/", 7),
     ("/categories/citrus-q/", 9),
     ("/counties/zigui-q/", 9),
     ("/vendors/{vendor}/", 9),

@@ -380,3 +380,55 @@ def test_a_flash_sale_sold_out_during_checkout_says_so_with_the_new_price(
     for wrong in ("cannot be bought", "a promotion started or ended", "无法购买", "有促销开始或结束"):
         assert wrong not in page
     assert not Order.objects.exists() and user.cart.items.get().quantity == 3
+
+
+def test_a_limited_flash_sale_cut_by_its_units_left_is_called_a_flash_sale_price(
+    client, django_user_model, eggs
+):
+    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=5,
+                              per_shopper_limit=4, name="限购秒杀")
+    Promotion.objects.filter(pk=flash.pk).update(units_sold=3)  # 2 left, 4 allowed
+    user = shopper(django_user_model, client)
+    put(user, eggs, 3)
+
+    chinese = text(client.get(CART).content.decode())
+    english = text(client.get(CART, **EN).content.decode())
+    order = checkout(user, expected_total=Decimal("91.65"))
+    detail = text(client.get(reverse("orders:detail", args=[order.number]), **EN)
+                  .content.decode())
+
+    assert "2 × ¥19.90 秒杀价 · 1 × ¥51.85" in chinese and "限购价" not in chinese
+    assert "秒杀价仅剩2件，超出部分按¥51.85计" in chinese
+    assert "2 × ¥19.90 flash-sale price · 1 × ¥51.85" in english
+    assert "2 × ¥19.90 flash-sale price · 1 × ¥51.85 = ¥91.65" in detail
+    assert "limited-offer price" not in detail
+
+
+def test_the_orders_badge_gives_a_split_rows_whole_discount_and_names_each_promotion(
+    client, django_user_model, eggs, limited, five_one
+):
+    user = shopper(django_user_model, client)
+    put(user, eggs, 3)
+    order = checkout(user)
+    detail = reverse("orders:detail", args=[order.number])
+
+    chinese = text(client.get(detail).content.decode())
+    english = text(client.get(detail, **EN).content.decode())
+
+    # 2 × (51.85 − 29.90) + (51.85 − 41.48): ¥54.27 off the row, by both promotions.
+    assert "每人限购两盒 + 五一特惠 −¥54.27" in chinese
+    assert "−¥43.90" not in chinese and "−¥54.27" in english
+
+
+def test_the_orders_badge_names_only_the_promotion_that_took_money_off(
+    client, django_user_model, eggs
+):
+    running_promotion(eggs, kind="special_price", value="19.90", units_cap=5, name="秒杀")
+    Promotion.objects.filter(name="秒杀").update(units_sold=3)
+    user = shopper(django_user_model, client)
+    put(user, eggs, 3)
+    order = checkout(user)
+
+    html = text(client.get(reverse("orders:detail", args=[order.number])).content.decode())
+
+    assert "秒杀 −¥63.90" in html and "+" not in html.split("秒杀 −¥63.90")[0][-20:]
