@@ -99,6 +99,14 @@ class Process:
                                    f"{self.output()[-4000:]}")
             time.sleep(0.1)
 
+    def children(self):
+        """Process ids of its direct children (gunicorn's workers, a prefork pool)."""
+        try:
+            return [int(pid) for pid in
+                    Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
     def _signal_group(self, signum):
         try:
             os.killpg(self.pid, signum)
