@@ -4,14 +4,6 @@ own), driven over HTTP while that Redis is stopped; then Redis is back, a Celery
 sends the outbox to a real SMTP server, and each message arrives once.
 """
 
-import http.cookiejar
-import re
-import subprocess
-import sys
-import urllib.error
-import urllib.parse
-import urllib.request
-
 import pytest
 from django.urls import reverse
 
@@ -25,66 +17,9 @@ from tests.hubei_market.test_redis_outage import (
     pytestmark,  # noqa: F401 - the same skips: PostgreSQL + Redis, redis-server installed
     shop,  # noqa: F401 - fixture
 )
-from tests.support.processes import ROOT, service_env, start_gunicorn, start_worker
-
-SECRET_KEY = "a-production-secret-for-the-outage-test-5c0b9e1d7a3f8e2c6b4d0a9f"
-
-
-class Browser:
-    """A shopper's browser over HTTP: cookies kept, redirects not followed (their
-    status and Location are what we check), every answer's status recorded."""
-
-    def __init__(self, base):
-        self.base = base
-        self.statuses = []
-        self.cookies = http.cookiejar.CookieJar()
-
-        class NoRedirects(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects())
-
-    def request(self, path, data=None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body,
-                                         headers={"Accept-Language": "en"})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                answer = (response.status, response.headers, response.read().decode())
-        except urllib.error.HTTPError as error:
-            answer = (error.code, error.headers, error.read().decode(errors="replace"))
-        self.statuses.append((path, answer[0]))
-        return answer
-
-    def csrf(self):
-        return next(c.value for c in self.cookies if c.name == "csrftoken")
-
-    def sign_in(self, username):
-        self.request(reverse("login"))
-        return self.request(reverse("login"), {
-            "username": username, "password": "a-shopper-password",
-            "csrfmiddlewaretoken": self.csrf()})
-
-    def check_out(self, product):
-        self.request(reverse("orders:cart_add", args=[product.pk]),
-                     {"quantity": 1, "csrfmiddlewaretoken": self.csrf()})
-        page = self.request(reverse("orders:checkout"))
-        if page[0] != 200:
-            return page
-        html = page[2]
-        return self.request(reverse("orders:checkout"), {
-            "address": re.search(r'name="address" value="(\d+)"', html)[1],
-            "payment_method": "cod",
-            "idempotency_key": re.search(r'name="idempotency_key" value="([0-9a-f]+)"',
-                                         html)[1],
-            "csrfmiddlewaretoken": self.csrf()})
-
-    def browse(self, product):
-        paths = [reverse("catalog:home"), reverse("catalog:product_list"),
-                 reverse("catalog:product", args=[product.slug]), reverse("orders:impact")]
-        return {path: self.request(path)[0] for path in paths}
+from tests.support.processes import start_gunicorn, start_worker
+from tests.support.web import Browser
+from tests.support.web import production_env as store_env
 
 
 @pytest.fixture
@@ -92,15 +27,9 @@ def production_env(tmp_path, smtp_server):
     """The store's environment on the production profile, static files collected."""
     redis_server = RedisServer(tmp_path)
     redis_server.start()
-    env = service_env(
-        redis_url=redis_server.url, smtp=smtp_server, DEBUG="0", SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1", STATIC_ROOT=tmp_path / "static",
-        # Plain HTTP on 127.0.0.1: no redirect to HTTPS, cookies sent without TLS.
-        SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0",
-        NOTIFICATION_BATCH_SECONDS="0", BANK_TRANSFER_PAYEE="湖北集市电子商务有限公司",
-        BANK_TRANSFER_BANK="中国银行武汉江汉支行", BANK_TRANSFER_ACCOUNT="5720 1234 5678 9012")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT,
-                   env=env, check=True, capture_output=True, timeout=120)
+    env = store_env(
+        tmp_path / "static", redis_url=redis_server.url, smtp=smtp_server,
+        NOTIFICATION_BATCH_SECONDS="0")
     original_broker = celery_app.conf.broker_url
     yield redis_server, env
     point_celery_at(original_broker, eager=True)

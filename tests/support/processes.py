@@ -99,6 +99,14 @@ class Process:
                                    f"{self.output()[-4000:]}")
             time.sleep(0.1)
 
+    def children(self):
+        """Process ids of its direct children (gunicorn's workers, a prefork pool)."""
+        try:
+            return [int(pid) for pid in
+                    Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
     def _signal_group(self, signum):
         try:
             os.killpg(self.pid, signum)
@@ -148,7 +156,9 @@ def start_gunicorn(env, log_path, *, workers=2, ready_timeout=60, path="/"):
     answers (any HTTP status). `.url` is its address."""
     port = free_port()
     args = [*_tool("gunicorn"), "hubei_market.wsgi:application", f"--bind={HOST}:{port}",
-            f"--workers={workers}", "--timeout=60", "--graceful-timeout=5"]
+            f"--workers={workers}", "--timeout=60", "--graceful-timeout=5",
+            # Else every server shares ~/.gunicorn/gunicorn.ctl, and one stopping removes it.
+            "--no-control-socket"]
     server = Process(args, env=env, log_path=log_path, name="gunicorn")
     server.url = f"http://{HOST}:{port}"
     deadline = time.monotonic() + ready_timeout
