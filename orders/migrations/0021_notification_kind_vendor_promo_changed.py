@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0020_order_line_price_cut'),
+        ("orders", "0020_order_line_price_cut"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('part_cancelled', 'part cancelled by its shop'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended'), ('vendor_reinstated', 'shop reinstated'), ('promotion_started', 'promotion started (reminder)'), ('stream_reminder', 'livestream about to start (reminder)'), ('vendor_promo_planned', "promotion on a vendor's products scheduled"), ('vendor_promo_started', "promotion on a vendor's products started"), ('vendor_promo_changed', "running promotion on a vendor's products changed"), ('password_reset', 'password reset link')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("part_cancelled", "part cancelled by its shop"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                    ("vendor_reinstated", "shop reinstated"),
+                    ("promotion_started", "promotion started (reminder)"),
+                    ("stream_reminder", "livestream about to start (reminder)"),
+                    ("vendor_promo_planned", "promotion on a vendor's products scheduled"),
+                    ("vendor_promo_started", "promotion on a vendor's products started"),
+                    ("vendor_promo_changed", "running promotion on a vendor's products changed"),
+                    ("password_reset", "password reset link"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]
