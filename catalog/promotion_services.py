@@ -89,13 +89,45 @@ VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and 
 def tell_vendors_scheduled(promotion):
     """Each vendor with a product the promotion discounts hears it is scheduled (staff
     saved it in the admin): once per vendor for each schedule (its start, end, kind and
-    value), however often it is saved; moved or changed, it is told again, once; a vendor
-    that a later edit brings into its scope hears of it then. Nothing once it has started
-    (the sweep's message tells of that)."""
-    if promotion.starts_at <= timezone.now():
-        return 0
-    return _tell_vendors(promotion, "vendor_promo_planned",
-                         f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}")
+    value), however often it is saved; moved or changed, it is told again, once, that it
+    was rescheduled; a vendor that a later edit brings into its scope hears of it then.
+    Once it has started (the sweep's message tells of that), a vendor hears of a new end,
+    kind or value (or that its products are now in it), once, with what changed; a save
+    that changes none of that tells nobody. Nothing once it has ended."""
+    now = timezone.now()
+    if promotion.starts_at > now:
+        return _tell_vendors(promotion, "vendor_promo_planned",
+                             f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}",
+                             decide=_planned_news)
+    if promotion.ends_at > now or promotion.end_noted_at is None:  # running, or cut short now
+        return _tell_vendors(promotion, "vendor_promo_changed",
+                             f"promo-changed:{promotion.pk}:{_schedule_mark(promotion)}",
+                             decide=_running_news)
+    return 0
+
+
+def _planned_news(promotion, context, last):
+    """A coming promotion: told before (of other dates or discount), it was rescheduled."""
+    return "", {"rescheduled": last is not None}
+
+
+def _running_news(promotion, context, last):
+    """A running promotion: what changed since the vendor's last message about it (None:
+    nothing it would notice). The key names that message, so going back to an earlier
+    end is news again, and two saves racing write it once."""
+    if last is None:
+        return ":0", {"joined": True}
+    was = last.context
+    changes = {
+        "new_end": was.get("ends_at") != context["ends_at"],
+        "new_offer": (was.get("offer", {}).get("kind") != promotion.kind
+                      or Decimal(was.get("offer", {}).get("value", "0")).normalize()
+                      != Decimal(promotion.value).normalize()),
+    }
+    if not any(changes.values()):
+        return None
+    return f":{last.pk}", {**changes, "was_ends_at": was.get("ends_at"),
+                           "was_offer": was.get("offer")}
 
 
 def _schedule_mark(promotion):
@@ -114,11 +146,14 @@ def tell_vendors_started(promotion):
     return _tell_vendors(promotion, "vendor_promo_started", f"promo-started:{promotion.pk}")
 
 
-def _tell_vendors(promotion, kind, key):
+def _tell_vendors(promotion, kind, key, decide=None):
     """Write one message per vendor and member through the outbox, in this transaction,
     naming the promotion, its dates, its discount and the vendor's affected products
     (its published products in the scope); vendors already told are skipped (the dedupe
-    key, unique, holds should two saves race). Returns how many messages were written."""
+    key, unique, holds should two saves race). `decide(promotion, context, last)`, given
+    the last message a member had about this promotion (or None), says what to add to
+    the key and the context, or None to tell that member nothing. Returns how many
+    messages were written."""
     from django.urls import reverse
 
     from catalog.models import Vendor, VendorMember
@@ -138,16 +173,13 @@ def _tell_vendors(promotion, kind, key):
     told = set(Notification.objects.filter(dedupe_key__in=[
         f"{key}:{vendor_id}:{user_id}" for vendor_id, user_ids in members.items()
         for user_id in user_ids]).values_list("dedupe_key", flat=True))
+    last = _last_told(promotion, members) if decide else {}
     vendors = {pk: names for pk, *names in
                Vendor.objects.filter(pk__in=members).values_list("pk", "name", "name_en")}
     when = {moment: timezone.localtime(getattr(promotion, moment)).strftime("%Y-%m-%d %H:%M")
             for moment in ("starts_at", "ends_at")}
     written = 0
     for vendor_id, user_ids in members.items():
-        vendor_key = f"{key}:{vendor_id}"
-        user_ids = [u for u in user_ids if f"{vendor_key}:{u}" not in told]
-        if not user_ids:
-            continue
         context = {
             "promotion": promotion.name, "promotion_en": promotion.name_en,
             **when, "offer": {"kind": promotion.kind, "value": str(promotion.value)},
@@ -160,9 +192,43 @@ def _tell_vendors(promotion, kind, key):
             "more": max(0, len(products[vendor_id]) - VENDOR_NOTICE_PRODUCTS),
             "path": reverse("vendor:home"),
         }
-        try:
-            with transaction.atomic():  # a save racing this one wrote them: nothing lost
-                written += len(notify_users(user_ids, kind, key=vendor_key, context=context))
-        except IntegrityError:
-            continue
+        batches = {}  # (key, what is added to the context) -> members
+        for user_id in user_ids:
+            news = decide(promotion, context, last.get((vendor_id, user_id))) if decide \
+                else ("", {})
+            if news is None:
+                continue
+            suffix, extra = news
+            batch_key = f"{key}{suffix}:{vendor_id}"
+            if f"{batch_key}:{user_id}" in told:
+                continue
+            batches.setdefault((batch_key, repr(sorted(extra.items()))), (extra, []))[1] \
+                .append(user_id)
+        for (batch_key, _extra), (extra, batch) in batches.items():
+            try:
+                with transaction.atomic():  # a save racing this one wrote them: nothing lost
+                    written += len(notify_users(batch, kind, key=batch_key,
+                                                context={**context, **extra}))
+            except IntegrityError:
+                continue
     return written
+
+
+def _last_told(promotion, members):
+    """{(vendor id, user id): the last message to that member about `promotion`}, from
+    the keys the vendors' messages are written under ("promo-<what>:<promotion>:...:
+    <vendor>:<user>")."""
+    from django.db.models import Q
+
+    from orders.models import Notification
+
+    prefixes = Q()
+    for what in ("planned", "started", "changed"):
+        prefixes |= Q(dedupe_key__startswith=f"promo-{what}:{promotion.pk}:")
+    last = {}
+    users = {user_id for user_ids in members.values() for user_id in user_ids}
+    for message in (Notification.objects.filter(prefixes, recipient_id__in=users)
+                    .only("pk", "dedupe_key", "context").order_by("pk")):
+        *_rest, vendor_id, user_id = message.dedupe_key.split(":")
+        last[(int(vendor_id), int(user_id))] = message
+    return last

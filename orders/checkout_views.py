@@ -126,13 +126,27 @@ def _checkout(request, token=None, held=None):
             del form.fields["idempotency_key"]
     form.initial["expected_total"] = contents.total
     back = (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART)) \
-        if problems else None  # the problem box's link (read only then: no query on a GET)
+        if problems or contents.problems else None  # the problem box's link (read only
+    # then: no query on a GET that can be placed)
+    # Reopened after its item went off sale or short: said so, and nothing to place.
+    lower = _lower_quantity(held, contents) if held and not problems else None
     return render(
         request,
         "orders/checkout.html",
         {"form": form, "cart": contents, "problems": problems, "buy_now": bool(held),
-         "prices_changed": prices_changed, "back": back},
+         "prices_changed": prices_changed, "back": back, "lower": lower},
     )
+
+
+def _lower_quantity(held, contents):
+    """For a "Buy now" whose item is short (some left): (the product, the units left,
+    its stream's slug or ""), for a form that holds it again with as many as are left."""
+    short = [item for item in contents.problems if item.problem == "short"]
+    if not short or short[0].product.stock < 1:
+        return None
+    stream = LiveStream.objects.filter(pk=held[2]).values_list("slug", flat=True).first() \
+        if held[2] else None
+    return short[0].product, short[0].product.stock, stream or ""
 
 
 def _buy_now_origin(held):

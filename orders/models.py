@@ -346,6 +346,7 @@ class Notification(models.Model):
         STREAM_REMINDER = "stream_reminder", _("livestream about to start (reminder)")
         VENDOR_PROMO_PLANNED = "vendor_promo_planned", _("promotion on a vendor's products scheduled")
         VENDOR_PROMO_STARTED = "vendor_promo_started", _("promotion on a vendor's products started")
+        VENDOR_PROMO_CHANGED = "vendor_promo_changed", _("running promotion on a vendor's products changed")
         # Email only: its link signs whoever holds it in, so no inbox shows it.
         PASSWORD_RESET = "password_reset", _("password reset link")
 

@@ -186,3 +186,98 @@ def test_a_rescheduled_promotion_tells_its_vendors_the_new_dates_once(staff_clie
     assert told.count() == 3
     assert "减 ¥10.00" in render_notification(told.order_by("pk").last())[1]
     assert Notification.objects.filter(kind=PLANNED).count() == 9
+
+
+CHANGED = "vendor_promo_changed"
+
+
+def test_a_rescheduled_promotion_says_it_moved(staff_client, zone, settings):
+    promotion, page = _schedule(staff_client, zone)
+    change = reverse("admin:catalog_promotion_change", args=[promotion.pk])
+    staff_client.post(change, {**page, "starts_at_1": "12:00:00"})
+
+    first, moved = Notification.objects.filter(
+        kind=PLANNED, recipient__username="zigui-owner").order_by("pk")
+    subject, body = render_notification(first)
+    assert "已改期" not in subject + body
+    subject, body = render_notification(moved)
+    assert "已改期" in subject and "已改期" in body and "12:00" in body
+    settings.LANGUAGE_CODE = "en"
+    subject, body = render_notification(moved)
+    assert "has been rescheduled" in subject and "has been rescheduled" in body
+    assert "rescheduled" not in "".join(render_notification(first))
+
+
+def _running(staff_client, zone):
+    """The promotion, scheduled and then started (its vendors told by the sweep)."""
+    promotion, page = _schedule(staff_client, zone)
+    traveller = time_machine.travel(promotion.starts_at + timedelta(hours=1), tick=False)
+    traveller.start()
+    sweep_promotions()
+    return promotion, page, traveller
+
+
+def test_a_running_promotion_cut_short_or_repriced_tells_its_vendors_what_changed(
+    staff_client, zone, settings
+):
+    promotion, page, traveller = _running(staff_client, zone)
+    try:
+        change = reverse("admin:catalog_promotion_change", args=[promotion.pk])
+        staff_client.post(change, {**page, "name": "端午节"})  # nothing vendors notice
+        assert not Notification.objects.filter(kind=CHANGED).exists()
+
+        shorter = {**page, "ends_at_1": "20:00:00"}
+        assert staff_client.post(change, shorter).status_code == 302
+        staff_client.post(change, shorter)  # saved again unchanged: nobody told twice
+        told = Notification.objects.filter(kind=CHANGED)
+        assert {n.recipient for n in told} == zone["told"] and told.count() == 3
+        promotion.refresh_from_db()
+        ends = timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M")
+        assert ends.endswith("20:00")
+
+        message = told.get(recipient__username="zigui-owner")
+        subject, body = render_notification(message)
+        assert "已调整" in subject and ends in subject
+        assert f"促销“端午粽子节”已调整：现在于 {ends} 结束" in body
+        assert "减 ¥8.00" in body and "原定于" in body and "22:00" in body
+        assert "秭归脐橙" in body
+        settings.LANGUAGE_CODE = "en"
+        subject, body = render_notification(message)
+        assert f"has changed: it now ends {ends}" in subject
+        assert f"The promotion “Dragon Boat sale” has changed: it now ends {ends}" in body
+        assert "¥8.00 off" in body and "It was to end" in body and "22:00" in body
+        settings.LANGUAGE_CODE = "zh-hans"
+
+        staff_client.post(change, {**shorter, "kind": "percent_off", "value": "20"})
+        repriced = Notification.objects.filter(kind=CHANGED, recipient__username="enshi-owner")
+        assert repriced.count() == 2
+        subject, body = render_notification(repriced.order_by("pk").last())
+        assert "原优惠为立减 ¥8.00" in body and "原定于" not in body
+
+        staff_client.post(change, {**page, "kind": "percent_off", "value": "20"})  # end back
+        assert repriced.count() == 3  # going back to an earlier end is news too
+    finally:
+        traveller.stop()
+
+
+def test_a_vendor_brought_into_a_running_promotion_is_told_once(
+    staff_client, zone, django_user_model, settings
+):
+    promotion, page, traveller = _running(staff_client, zone)
+    try:
+        late_owner, late = make_shop(django_user_model, "late")
+        product = ProductFactory(vendor=late, name="晚到的货", name_en="Late goods")
+        change = reverse("admin:catalog_promotion_change", args=[promotion.pk])
+        staff_client.post(change, {**page, "products": [product.pk]})
+        staff_client.post(change, {**page, "products": [product.pk]})
+
+        told = Notification.objects.filter(kind=CHANGED)
+        assert [n.recipient for n in told] == [late_owner]
+        subject, body = render_notification(told.get())
+        assert "现已" in subject and "晚到的货" in body and "现已包含" in body
+        settings.LANGUAGE_CODE = "en"
+        subject, body = render_notification(told.get())
+        assert "now discounts your products" in subject
+        assert "now includes 1 product of" in body and "Late goods" in body
+    finally:
+        traveller.stop()

@@ -431,3 +431,56 @@ def test_a_shopper_without_an_address_adds_one_and_comes_back_to_buy_now(
 
     assert f'href="{reverse("orders:address_add")}?next={url}"' in page
     assert added["Location"] == url
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "back", "place"),
+    [("en", "Qianjiang crayfish · This product is no longer on sale.", "Back to the live stream",
+      "Place order"),
+     ("zh-hans", "潜江小龙虾 · 该商品已下架。", "返回直播间", "提交订单")],
+)
+def test_a_reopened_buy_now_whose_item_went_off_sale_says_so_and_cannot_be_placed(
+    client, live, shopper, language, says, back, place
+):
+    stream, crayfish = live
+    url = buy_now(client, crayfish, 2, stream)["Location"]
+    crayfish.status = "draft"
+    crayfish.save()
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert says in text(html)
+    assert f'<a href="{stream.get_absolute_url()}">{back}</a>' in html
+    assert re.search(rf'<button type="submit" class="button" disabled>{place}</button>', html)
+    assert 'name="quantity"' not in html  # nothing to lower: it is not on sale
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "lower"),
+    [("en", "Only 3 left", "Buy this many"), ("zh-hans", "仅剩 3 件", "按此数量购买")],
+)
+def test_a_reopened_buy_now_short_of_stock_says_how_many_are_left_and_lowers_the_quantity(
+    client, live, shopper, language, says, lower
+):
+    stream, crayfish = live
+    url = buy_now(client, crayfish, 5, stream)["Location"]
+    crayfish.stock = 3
+    crayfish.save()
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"Qianjiang crayfish · {says}" in text(html) or f"潜江小龙虾 · {says}" in text(html)
+    assert lower in html
+    assert re.search(r'<button type="submit" class="button" disabled>', html)
+    assert f'action="{reverse("orders:buy_now", args=[crayfish.pk])}"' in html
+    assert 'name="quantity" value="3"' in html and f'value="{stream.slug}"' in html
+
+    # The shopper buys the 3 left, at the stream price, from a checkout that can be placed.
+    new_url = buy_now(client, crayfish, 3, stream)["Location"]
+    page = client.get(new_url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert "disabled" not in page.split("checkout-summary")[1]
+    response = client.post(new_url, checkout_form(page))
+    order = Order.objects.get()
+    assert response["Location"] == reverse("orders:detail", args=[order.number])
+    line = OrderLine.objects.get()
+    assert (line.quantity, line.unit_price) == (3, Decimal("79.00"))

@@ -261,3 +261,23 @@ def test_checkout_counts_units_like_the_cart(client, buyer, language, per_vendor
 
     assert f"<strong>{oranges.vendor.display_name}</strong> · {per_vendor} ·" in page
     assert f"· {in_all} ·" in page and f"<p>{in_all} ·" in cart
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "says", "change", "place"),
+    [("en", "Some items cannot be bought as your cart stands:", "Only 1 left",
+      "Change the cart", "Place order"),
+     ("zh-hans", "购物车中有商品目前无法购买：", "仅剩 1 件", "修改购物车", "提交订单")],
+)
+def test_a_checkout_reopened_after_an_item_ran_short_says_so_and_cannot_be_placed(
+    client, buyer, language, heading, says, change, place
+):
+    tea = ProductFactory(name="恩施玉露", name_en="Enshi Yulu tea", stock=3)
+    fill_cart(client, (tea, 2))
+    Product.objects.filter(pk=tea.pk).update(stock=1)
+
+    html = client.get(CHECKOUT, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert heading in html and says in html
+    assert f'<a href="{reverse("orders:cart")}">{change}</a>' in html
+    assert f'<button type="submit" class="button" disabled>{place}</button>' in html
