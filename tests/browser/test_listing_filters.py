@@ -1,6 +1,6 @@
 """On a phone, in Chinese: the filter panel folds behind 筛选 (n), a price range typed key
 by key stays as typed while the results follow, counties narrow to the chosen prefecture,
-and the keywords 湖北 and 助农 land on pages that say what they are.
+and the keywords 湖北 and 助农 land on pages that say what they are."""
 
 from decimal import Decimal
 
