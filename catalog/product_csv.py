@@ -7,7 +7,9 @@ included, answered as an unknown one) is a problem of that row. `category` and
 `origin_county` are slugs (the export shows them). `stock` is the stock of a new product; for a product already in
 the shop it is only shown (checkouts move it meanwhile), and `stock_change` (+50, -3)
 adjusts it the way the dashboard does. A column left out of the file leaves that value
-as it is. An import is all or nothing: if any row is wrong, nothing changes and the
+as it is: a file with a `slug` column may hold only some columns (`slug,stock_change`),
+and then a new product in it (slug empty) is a problem of its row for each
+REQUIRED_COLUMNS column the file lacks. An import is all or nothing: if any row is wrong, nothing changes and the
 report lists every problem by row and column, so the vendor fixes the file and sends it
 again.
 
@@ -46,6 +48,8 @@ WRITE_BATCH = 500
 REQUIRED_COLUMNS = {"name", "category", "origin_county", "price", "pack_size", "net_weight_g"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+NEW_PRODUCT_NEEDS_COLUMN = gettext_lazy(
+    "A new product (slug empty) needs %(column)s, and the file has no %(column)s column.")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 
@@ -155,7 +159,8 @@ def read_rows(uploaded):
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [(name or "").strip() for name in reader.fieldnames or []]
-        missing = REQUIRED_COLUMNS - set(header)
+        # With slugs, a row may update only some columns; without, every row is new.
+        missing = REQUIRED_COLUMNS - set(header) if "slug" not in header else set()
         if missing:
             report.problems.append((1, "", _("Columns missing from the first row: %(columns)s.")
                                     % {"columns": ", ".join(sorted(missing))}))
@@ -211,8 +216,16 @@ def import_products(vendor, uploaded):
             data = {**_as_row(existing), **data}  # a column left out changes nothing
         form = ProductRow(data, categories=categories, counties=counties)
         valid = form.is_valid()
+        # A column the file lacks: said once for a new product, not as "required".
+        absent = REQUIRED_COLUMNS - data.keys() if existing is None else set()
         for column, errors in form.errors.items():
-            report.problems += [(line, column, error) for error in errors]
+            if column not in absent:
+                report.problems += [(line, column, error) for error in errors]
+        if not slug:
+            report.problems += [
+                (line, column, NEW_PRODUCT_NEEDS_COLUMN % {"column": column})
+                for column in sorted(absent)
+            ]
         for column, message in _row_problems(data, existing, slug, seen):
             report.problems.append((line, column, message))
         seen.add(slug)

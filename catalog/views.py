@@ -1,13 +1,15 @@
 """Shopper pages. Thin: read through selectors, render, cache by catalog revision."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog import promotion_services, selectors
@@ -141,41 +143,86 @@ def search(request):
     if landing is None:
         return _listing(request, "catalog/search_results.html", context={"query": query})
     if landing.target == KeywordLanding.Target.URL:
-        # A campaign page of the site, not a list of products: a bare keyword goes there;
-        # a search the shopper is filtering stays a search.
-        if set(request.GET) <= {"q"}:
-            return redirect(landing.get_target_url())
-        return _listing(request, "catalog/search_results.html", context={"query": query})
-    return _landing(request, landing, query)
+        listing = _listing_at(landing.url)
+        if listing is None:
+            # A campaign page of the site, not a list of products: a bare keyword goes
+            # there; a search the shopper is filtering stays a search.
+            if set(request.GET) <= {"q"}:
+                return redirect(landing.get_target_url())
+            return _listing(request, "catalog/search_results.html", context={"query": query})
+        return _landing(request, landing, query, *listing)
+    return _landing(request, landing, query, landing.target, None, "")
 
 
-def _landing(request, landing, query):
+# The listing pages a URL landing may show under its keyword: URL name -> target kind.
+LISTING_URL_NAMES = {"product_list": "products", "category": "category", "county": "county",
+                     "vendor": "vendor", "promotion": "promotion"}
+
+
+def _listing_at(url):
+    """(kind, slug, query string) of the product listing of this site `url` shows, or
+    None for any other page."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    kind = LISTING_URL_NAMES.get(match.url_name) if match.namespace == "catalog" else None
+    if kind is None:
+        return None
+    return kind, match.kwargs.get("slug"), parts.query
+
+
+def _landing(request, landing, query, kind, slug, filters):
     """A keyword landing, shown under the keyword: what it leads to (a banner, a title, a
-    link) and its products, filterable and paginated; the keyword is not searched."""
+    link) and its products, filterable and paginated; the keyword is not searched.
+
+    `kind` is what it leads to (a landing's target, or for a URL landing the listing the
+    URL shows, by `slug`, with the query string `filters` applied until the shopper
+    filters)."""
     Target = KeywordLanding.Target
     hide = {
         Target.CATEGORY: ("q", "category"),
         Target.COUNTY: ("q", "county", "prefecture"),
         Target.VENDOR: ("q", *VENDOR_PAGE_HIDES),
-    }.get(landing.target, ("q",))
+    }.get(kind, ("q",))
+    data = None
+    if filters and set(request.GET) <= {"q", "page"}:
+        data = QueryDict(filters, mutable=True)
+        data.setlist("q", request.GET.getlist("q"))
+        data.setlist("page", request.GET.getlist("page"))
+
+    def target_of():
+        if slug is None:
+            return kind, getattr(landing, kind, None) if kind != Target.ZONE else None
+        find = {"category": selectors.category_by_slug, "county": selectors.county_by_slug,
+                "vendor": selectors.approved_vendor, "promotion": selectors.promotion_by_slug}
+        try:
+            return kind, find[kind](slug)
+        except Http404:  # its page is gone (or hidden): the zone's products, not a 404
+            return Target.ZONE, None
 
     def scope():
-        if landing.target == Target.CATEGORY:
-            products = selectors.products_in_category(landing.category)
-        elif landing.target == Target.COUNTY:
-            products = selectors.visible_products().filter(origin_county=landing.county)
-        elif landing.target == Target.VENDOR:
-            products = selectors.visible_products().filter(vendor=landing.vendor)
-        elif landing.target == Target.PROMOTION:
-            products = selectors.products_in_promotion(landing.promotion)
+        kind, target = target_of()
+        if kind == Target.CATEGORY:
+            products = selectors.products_in_category(target)
+        elif kind == Target.COUNTY:
+            products = selectors.visible_products().filter(origin_county=target)
+        elif kind == Target.VENDOR:
+            products = selectors.visible_products().filter(vendor=target)
+        elif kind == Target.PROMOTION:
+            products = selectors.products_in_promotion(target)
         else:
             products = selectors.visible_products()
-        return products, {"landing": landing, "query": query}
+        return products, {"landing": landing, "query": query, "target_kind": kind,
+                          "target": target}
 
-    return _listing(request, "catalog/search_landing.html", scope=scope, hide=hide)
+    return _listing(request, "catalog/search_landing.html", scope=scope, hide=hide, data=data)
 
 
-def _listing(request, template, *, scope=None, hide=(), context=None):
+def _listing(request, template, *, scope=None, hide=(), context=None, data=None):
     """A filtered, sorted, paginated product list; the whole page cached by revision.
 
     A category, county or vendor page passes `scope()`, returning its products and
@@ -188,14 +235,13 @@ def _listing(request, template, *, scope=None, hide=(), context=None):
         products, page_context = scope() if scope else (selectors.visible_products(), {})
         # v2: with the counties by prefecture (a new name, so no older shape is ever read)
         choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
-        filterset = ProductFilter(request.GET, queryset=products, choices=choices, hide=hide)
+        filterset = ProductFilter(request.GET if data is None else data, queryset=products,
+                                  choices=choices, hide=hide)
         page = None
         if filterset.is_valid():
+            # Not a page number: page 1; past the end: the last page (a link kept too long).
             paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
-            try:
-                page = paginator.page(request.GET.get("page") or 1)
-            except InvalidPage:
-                raise Http404(_("There is no such page of results.")) from None
+            page = paginator.get_page(request.GET.get("page"))
             page.object_list = apply_prices(list(page.object_list))
         listing = {"filter": filterset, "page": page}
         if request.htmx and not request.htmx.history_restore_request:

@@ -1,6 +1,6 @@
 """On a phone, in Chinese: the filter panel folds behind 筛选 (n), a price range typed key
 by key stays as typed while the results follow, counties narrow to the chosen prefecture,
-and the keyword 湖北 lands on a page that says what it is."""
+and the keywords 湖北 and 助农 land on pages that say what they are."""
 
 from decimal import Decimal
 
@@ -142,3 +142,25 @@ def test_the_hubei_keyword_lands_on_a_page_that_says_so(browser, live_server, cr
     assert page.get_by_role("searchbox").input_value() == "湖北"
     assert page.locator(".result-count").inner_text() == f"{len(PRICES)} 件商品"
     screenshot(page, "listing-05-hubei-landing-phone-zh")
+
+
+def test_the_zhunong_keyword_shows_the_in_stock_list_under_it(
+    browser, live_server, crayfish, screenshot
+):
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
+                          url="/products/?in_stock=on&sort=price")
+    sold_out = crayfish[PRICES[0]]
+    sold_out.stock = 0
+    sold_out.save()
+    page = phone_page(browser, live_server, "/")
+
+    page.get_by_role("searchbox").fill("助农")
+    page.get_by_role("searchbox").press("Enter")
+
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator(".landing-keyword").inner_text() == "搜索“助农”"
+    assert page.locator("h1").inner_text() == "全部湖北好物"
+    assert page.get_by_role("searchbox").input_value() == "助农"
+    assert page.locator(".result-count").inner_text() == f"{len(PRICES) - 1} 件商品"
+    assert page.locator("#results .card-title").first.inner_text() == f"小龙虾 {PRICES[1]} 元"
+    screenshot(page, "listing-06-zhunong-landing-phone-zh")

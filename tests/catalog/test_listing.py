@@ -133,11 +133,20 @@ def test_pagination_keeps_the_filters(english):
     assert second.content.decode().count('class="card"') == 3
 
 
-def test_a_page_past_the_end_is_404(client):
-    ProductFactory()
+@pytest.mark.parametrize("path", [LIST, "/categories/tea-g/", "/search/?q=茶"])
+def test_a_page_that_is_not_a_number_is_page_1_and_past_the_end_the_last(english, path):
+    tea = CategoryFactory(slug="tea-g", name_zh="茶", name_en="Tea")
+    ProductFactory.create_batch(PAGE_SIZE + 1, category=tea, name="恩施玉露")
+    sep = "&" if "?" in path else "?"
 
-    assert client.get(LIST, {"page": 5}).status_code == 404
-    assert client.get(LIST, {"page": "x"}).status_code == 404
+    for page in ("abc", "1.5", ""):
+        response = english.get(f"{path}{sep}page={page}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Page 1 of 2" in html and html.count('class="card"') == PAGE_SIZE
+    for page in ("2", "5", "99999999999999999999"):
+        html = english.get(f"{path}{sep}page={page}").content.decode()
+        assert "Page 2 of 2" in html and html.count('class="card"') == 1
 
 
 def test_empty_result_offers_a_way_out(english):

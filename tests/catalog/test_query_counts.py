@@ -37,6 +37,10 @@ def build_zone(size):
             add_photo(product)
             add_photo(product)
     KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
+                          url="/products/?in_stock=on&sort=price")
+    KeywordLandingFactory(keyword="脐橙节", target=KeywordLanding.Target.URL,
+                          url="/categories/citrus-q/?in_stock=on")
     # Promotions running now, so every price on the page goes through them.
     now = timezone.now()
     for i, kind in enumerate(["percent_off", "amount_off", "special_price"]):
@@ -64,6 +68,9 @@ PAGES = [
     ("/promotions/promo-0/?sort=-price", 9),
     ("/search/?q=脐橙", 9),
     ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
+    ("/search/?q=助农", 9),  # a landing to a URL of /products/ with filters: the same
+    ("/search/?q=脐橙节", 10),  # a landing to a URL of a category page: and the category
+    ("/products/?page=abc", 8),  # not a page number: page 1
     # A product page looks for a coming sale cheaper than the price now (1 query), in a
     # sale or not: a better sale coming is announced beside the running one.
     ("/products/p-1/", 7),

@@ -211,15 +211,11 @@ def test_zone_keyword_landing_in_english(english, catalog):
     assert search_box(html) == "help hubei"
 
 
-def test_landing_to_county_and_vendor_lists_their_products_and_campaign_page_redirects(
-    english, catalog
-):
+def test_landing_to_county_and_vendor_lists_their_products(english, catalog):
     county = catalog["orange"].origin_county
     vendor = catalog["tea"].vendor
     KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY, county=county)
     KeywordLandingFactory(keyword="屈乡", target=KeywordLanding.Target.VENDOR, vendor=vendor)
-    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
-                          url="/products/?in_stock=on")
 
     zigui = english.get(SEARCH, {"q": "秭归"}).content.decode()
     assert "<h1>Zigui County</h1>" in zigui and 'name="county"' not in zigui
@@ -228,7 +224,55 @@ def test_landing_to_county_and_vendor_lists_their_products_and_campaign_page_red
     assert f"<h1>{vendor.display_name}</h1>" in shop and f'<a href="{vendor.get_absolute_url()}">' in shop
     assert 'name="vendor"' not in shop and 'name="prefecture"' not in shop
     assert found(english, "屈乡") == ["tea"]
-    assert english.get(SEARCH, {"q": "助农"})["Location"] == "/products/?in_stock=on"
+
+
+def test_a_landing_to_a_filtered_product_list_shows_it_under_the_keyword(client, catalog):
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
+                          url="/products/?in_stock=on&sort=name")
+    catalog["noodles"].stock = 0
+    catalog["noodles"].save()
+
+    response = client.get(SEARCH, {"q": "助农"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>搜索“助农” · " in html
+    assert '<p class="landing-keyword">搜索“助农”</p>' in html
+    assert "<h1>全部湖北好物</h1>" in html
+    assert '<a href="/products/?in_stock=on&amp;sort=name">打开此页 ›</a>' in html
+    assert search_box(html) == "助农"
+    # The URL's filters: in stock only, by name (not a search for 助农, which finds nothing)
+    assert found(client, "助农") == ["tea", "crayfish", "orange"]
+    assert re.search(r'name="in_stock"[^>]*checked', html)
+    # The shopper filters from there: the form sends every filter, the URL's no longer apply
+    assert sorted(found(client, "助农", category="", sort="newest")) == [
+        "crayfish", "noodles", "orange", "tea"]
+    assert found(client, "助农", category="citrus-s", in_stock="on") == ["orange"]
+
+
+def test_a_landing_to_a_category_page_url_shows_the_category_in_english(english, catalog):
+    category = catalog["tea"].category
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
+                          url=category.get_absolute_url() + "?in_stock=on")
+    KeywordLandingFactory(keyword="gone", target=KeywordLanding.Target.URL,
+                          url="/categories/no-such-category/")
+
+    html = english.get(SEARCH, {"q": "助农"}).content.decode()
+
+    assert '<p class="landing-keyword">Search “助农”</p>' in html
+    assert "<h1>Tea</h1>" in html
+    assert 'name="category"' not in html
+    assert found(english, "助农") == ["tea"]
+    assert search_box(html) == "助农"
+    gone = english.get(SEARCH, {"q": "gone"}).content.decode()  # its page went: the zone
+    assert "<h1>Made in Hubei</h1>" in gone and "4 products" in gone
+
+
+@pytest.mark.parametrize("url", ["/promotions/", "/products/tea/", "/cart/"])
+def test_a_landing_to_a_page_that_lists_no_products_still_goes_there(client, catalog, url):
+    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL, url=url)
+
+    assert client.get(SEARCH, {"q": "助农"})["Location"] == url
 
 
 def test_promotion_landing_shows_its_banner_title_and_products_page_by_page(english, catalog):

@@ -143,3 +143,23 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(session_reads, shop, prod
     # session, user, memberships, part with order, lines, events
     with django_assert_num_queries(5 + session_reads):
         client.get(reverse("vendor:order", args=[part.pk]))
+
+
+def test_every_signed_in_list_shows_page_1_for_a_bad_page_and_the_last_past_the_end(
+    shop, product_of, django_user_model
+):
+    from catalog.vendor_views import PRODUCTS_PER_PAGE
+
+    client, owner, vendor = shop
+    for _ in range(PRODUCTS_PER_PAGE + 1):
+        product_of(vendor)
+    buy(django_user_model, product_of(vendor))
+    pages = [reverse("vendor:products"), reverse("vendor:orders"), reverse("orders:history"),
+             reverse("orders:inbox")]
+
+    for path in pages:
+        for page in ("abc", "0", "99"):
+            assert client.get(path, {"page": page}).status_code == 200, (path, page)
+    products = reverse("vendor:products")
+    assert "Page 1 of 2" in client.get(products, {"page": "abc"}).content.decode()
+    assert "Page 2 of 2" in client.get(products, {"page": "99"}).content.decode()

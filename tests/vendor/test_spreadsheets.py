@@ -266,3 +266,49 @@ def test_the_spreadsheet_carries_the_english_texts_and_old_files_still_import(
     product.refresh_from_db()
     assert (product.price, product.pack_size_en) == (Decimal("49.90"), "5 kg box")
     assert Product.objects.get(name="秭归夏橙").pack_size_en == ""
+
+
+def test_a_file_of_only_slugs_and_stock_changes_updates_just_the_stock(shop, product_of, places):
+    client, _owner, vendor = shop
+    category, county = places
+    tea = product_of(vendor, name="恩施玉露", category=category, origin_county=county, stock=10,
+                     price=Decimal("128"))
+
+    response = client.post(IMPORT, {"file": csv_file(f"slug,stock_change\n{tea.slug},+5\n")})
+
+    assert response.status_code == 302, response.content.decode()
+    tea.refresh_from_db()
+    assert (tea.stock, tea.name, tea.price, tea.category, tea.origin_county) == (
+        15, "恩施玉露", Decimal("128.00"), category, county)
+    help_text = client.get(IMPORT).content.decode()
+    assert "A file may have only some columns, for example slug,stock_change" in help_text
+
+
+@pytest.mark.parametrize(("language", "messages"), [
+    ("en", ["A new product (slug empty) needs category, and the file has no category column.",
+            "A new product (slug empty) needs pack_size, and the file has no pack_size column."]),
+    ("zh-hans", ["新商品（slug 为空）需要 category，但文件中没有 category 列。",
+                 "新商品（slug 为空）需要 pack_size，但文件中没有 pack_size 列。"]),
+])
+def test_a_new_product_in_a_partial_file_names_the_columns_it_lacks(
+    shop, product_of, places, language, messages
+):
+    client, _owner, vendor = shop
+    category, county = places
+    tea = product_of(vendor, category=category, origin_county=county, stock=10)
+    text = (f"slug,name,price,net_weight_g,origin_county,stock,stock_change\n"
+            f"{tea.slug},恩施玉露,128,250,zigui,,+5\n"
+            ",秭归脐橙,59.90,5000,zigui,10,\n")
+
+    response = client.post(IMPORT, {"file": csv_file(text)}, HTTP_ACCEPT_LANGUAGE=language)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    for message in messages:
+        assert message in html
+    assert _rows(html) == [("3", "category"), ("3", "pack_size")]
+    tea.refresh_from_db()
+    assert tea.stock == 10 and Product.objects.count() == 1
+    if language == "zh-hans":
+        assert "文件可以只包含部分列，例如 slug,stock_change" in client.get(
+            IMPORT, HTTP_ACCEPT_LANGUAGE=language).content.decode()
