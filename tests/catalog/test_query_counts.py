@@ -65,8 +65,10 @@ PAGES = [
     ("/search/?q=脐橙", 9),
     ("/search/?q=湖北", 9),  # a keyword landing: the landing, then its products like /products/
     # A product page looks for a coming sale cheaper than the price now (1 query), in a
-    # sale or not: a better sale coming is announced beside the running one.
-    ("/products/p-1/", 7),
+    # sale or not: a better sale coming is announced beside the running one; and it prices
+    # the product at the running sale's end (the schedule of that slot: 2), for the state
+    # the page shows then (another sale's price, or the list price).
+    ("/products/p-1/", 9),
     ("/categories/citrus-q/", 9),
     ("/counties/zigui-q/", 9),
     ("/vendors/{vendor}/", 9),
