@@ -79,3 +79,18 @@ def test_the_ended_state_of_the_last_sale_is_the_list_price(client):
 
     ended = _ended(client.get(tea.get_absolute_url()).content.decode())
     assert "<strong>¥103.60</strong>" in ended and "¥88.06" not in ended
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_promotions_ended_banner_is_true_whatever_other_sales_apply(client, two_sales):
+    from catalog.models import Promotion
+
+    special = Promotion.objects.get(name="玉露特价")
+    url = special.get_absolute_url()
+
+    html = client.get(url).content.decode()
+    assert "此促销已结束，以下商品按当前价格销售。" in html  # hidden until it ends
+    assert "恢复原价" not in html
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This promotion has ended; its products sell at their current prices." in english
+    assert "normal prices" not in english
