@@ -1,6 +1,6 @@
 """Reads the shopper pages need, each in a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -216,6 +216,16 @@ class ProductSale:
     price: Decimal  # one unit's price while it runs
     state: str  # "scheduled" or "running"
     coming: object = None  # a better ProductSale starting later, or None
+    after: object = None  # the sale pricing it when this one ends (running), or None
+
+
+def _sale_after(sale, product):
+    """`sale` with the sale that prices `product` at its end (its `after`: the ended
+    state shows that price, not the list price, while another sale still runs)."""
+    later = quote(product, sale.promotion.ends_at)
+    if later.promotion is None:
+        return sale
+    return replace(sale, after=ProductSale(later.promotion, later.amount, "running"))
 
 
 COMING_SALES_CHECKED = 3  # a better sale running at a coming one's start hides it
@@ -250,12 +260,15 @@ def product_sale(product, now=None):
     """The sale shown on `product`'s page (None if none): the promotion pricing applies
     now (`apply_prices` has set it), with the next coming sale cheaper than it (its
     `coming`); else the first coming sale cheaper than the price now. One query either
-    way."""
+    way, and the price schedule at the sale's end (its `after`: cached like every
+    schedule)."""
     now = now or timezone.now()
     if product.promotion is not None:
-        return ProductSale(product.promotion, product.current_price, "running",
+        sale = ProductSale(product.promotion, product.current_price, "running",
                            _coming_sale(product, now, product.current_price))
-    return _coming_sale(product, now, product.price)
+    else:
+        sale = _coming_sale(product, now, product.price)
+    return sale and _sale_after(sale, product)
 
 
 def promotion_by_slug(slug):

@@ -51,6 +51,26 @@
     if (source && source.dataset.promoList) { showList(source); }
   }
 
+  // A block with data-refresh (a promotion's page: "#results") has what else changes at
+  // its boundaries fetched again: the same page (the page cache renders it anew at each
+  // start and end, so it is current) with only that part swapped in. On failure the
+  // part stays as it was.
+  function refresh(selector) {
+    setTimeout(function () {
+      window.fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(response.status); }
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+          var old = document.querySelector(selector);
+          if (fresh && old) { old.replaceWith(document.importNode(fresh, true)); }
+        })
+        .catch(function () {});
+    }, 500);  // just past the boundary on the server's clock too
+  }
+
   function tick() {
     var at = now();
     document.querySelectorAll("[data-phases]").forEach(function (block) {
@@ -60,9 +80,14 @@
       var states = block.querySelectorAll(":scope > [data-phase]");
       var has = Array.prototype.some.call(states, function (el) { return el.dataset.phase === phase; });
       if (!has) { return; }  // nothing to show for this state: keep what is shown
+      var before = block.dataset.shown;
+      if (!before) {  // the state the server rendered
+        states.forEach(function (el) { if (!el.hidden) { before = el.dataset.phase; } });
+      }
       states.forEach(function (el) { el.hidden = el.dataset.phase !== phase; });
       block.dataset.shown = phase;
       if (phase === "running") { moveCard(block); }
+      if (block.dataset.refresh && before && before !== phase) { refresh(block.dataset.refresh); }
     });
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
       var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("datetime")) - at) / 1000));

@@ -72,8 +72,10 @@ PAGES = [
     ("/search/?q=脐橙节", 10),  # a landing to a URL of a category page: and the category
     ("/products/?page=abc", 8),  # not a page number: page 1
     # A product page looks for a coming sale cheaper than the price now (1 query), in a
-    # sale or not: a better sale coming is announced beside the running one.
-    ("/products/p-1/", 7),
+    # sale or not: a better sale coming is announced beside the running one; and it prices
+    # the product at the running sale's end (the schedule of that slot: 2), for the state
+    # the page shows then (another sale's price, or the list price).
+    ("/products/p-1/", 9),
     ("/categories/citrus-q/", 9),
     ("/counties/zigui-q/", 9),
     ("/vendors/{vendor}/", 9),
