@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_PRODUCTS ?= 2000
 SERVICES := scripts/services.sh
+# The SQLite run in parallel processes (each its own in-memory database and cache); the
+# PostgreSQL + Redis run stays in one, since its tests share one Redis.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgres lint messages bench clean stop-services
 
@@ -33,7 +36,7 @@ lint: $(VENV)/.installed
 
 test-sqlite: $(VENV)/.installed
 	@echo "== test suite on SQLite, local-memory cache =="
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 test-postgres: $(VENV)/.installed
 	@echo "== test suite on PostgreSQL and Redis =="
