@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                     ("stream_reminder", "livestream about to start (reminder)"),
                     ("vendor_promo_planned", "promotion on a vendor's products scheduled"),
                     ("vendor_promo_started", "promotion on a vendor's products started"),
+                    ("vendor_promo_changed", "running promotion on a vendor's products changed"),
                     ("password_reset", "password reset link"),
                 ],
                 max_length=20,

@@ -40,3 +40,12 @@ def staff_and_shopper_pages(browser):
     for page in (staff, shopper):
         page.set_default_timeout(15_000)
     return staff, shopper
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_context(browser, locale="zh-CN"):
+    """A browser context as a shopper's phone: its screen, its language asked of the site."""
+    return browser.new_context(viewport=PHONE, locale=locale,
+                               extra_http_headers={"Accept-Language": locale})

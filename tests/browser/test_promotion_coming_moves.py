@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Promotion
+from tests.browser.helpers import phone_context
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,11 +54,7 @@ def test_a_coming_sale_moves_into_on_now_and_beats_the_running_one_at_zero(
     )
     coming.products.add(oranges)
 
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="zh-CN",
-        extra_http_headers={"Accept-Language": "zh-CN"},
-    )
+    context = phone_context(browser)
     product, promotions = context.new_page(), context.new_page()
     for page in (product, promotions):
         page.set_default_timeout(15_000)

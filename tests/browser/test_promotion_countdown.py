@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Promotion
+from tests.browser.helpers import phone_context
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,11 +39,7 @@ def test_the_countdown_turns_into_the_running_sale_and_then_the_end_without_a_re
     )
     promotion.products.add(oranges)
 
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="zh-CN",
-        extra_http_headers={"Accept-Language": "zh-CN"},
-    )
+    context = phone_context(browser)
     context.add_init_script(SLOW_CLOCK)
     product, promotions = context.new_page(), context.new_page()
     for page in (product, promotions):

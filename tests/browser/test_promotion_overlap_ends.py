@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tests.browser.helpers import phone_context
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,11 +35,7 @@ def test_when_one_of_two_sales_ends_the_other_ones_price_shows(browser, live_ser
         ends_at=now + timedelta(seconds=6),
     )
 
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="zh-CN",
-        extra_http_headers={"Accept-Language": "zh-CN"},
-    )
+    context = phone_context(browser)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(live_server.url + tea.get_absolute_url())

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Promotion
+from tests.browser.helpers import phone_context
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,11 +39,7 @@ def test_a_promotions_cards_and_reminder_follow_its_start_and_end(browser, live_
     )
     special.products.add(tea)
 
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="zh-CN",
-        extra_http_headers={"Accept-Language": "zh-CN"},
-    )
+    context = phone_context(browser)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(live_server.url + special.get_absolute_url())
