@@ -52,8 +52,11 @@ def main():
             "sql_warm": warm_sql,
         }
         if cold_response.status_code != 200 or warm_response.status_code != 200:
-            print(f"count_queries: {url} answered {cold_response.status_code}/"
-                  f"{warm_response.status_code}, expected 200", file=sys.stderr)
+            print(
+                f"count_queries: {url} answered {cold_response.status_code}/"
+                f"{warm_response.status_code}, expected 200",
+                file=sys.stderr,
+            )
     output = json.dumps(results, ensure_ascii=False, indent=2)
     if len(sys.argv) > 1:
         Path(sys.argv[1]).write_text(output + "\n", encoding="utf-8")

@@ -19,9 +19,9 @@ def cpu_seconds_by_program():
             cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        fields = text[text.rindex(")") + 2:].split()
+        fields = text[text.rindex(")") + 2 :].split()
         words = b" ".join(cmdline).decode(errors="replace")
-        name = text[text.index("(") + 1:text.rindex(")")]
+        name = text[text.index("(") + 1 : text.rindex(")")]
         if name.startswith(("kworker", "ksoftirqd", "rcu_")):
             name = "kernel threads"
         for program in PROGRAMS:

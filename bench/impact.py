@@ -73,7 +73,8 @@ def add_orders(count, start):
         products = cursor.fetchone()[0]
         cursor.execute("SELECT coalesce(max(id), 0) FROM orders_order")
         last_order = cursor.fetchone()[0]
-        cursor.execute("""
+        cursor.execute(
+            """
             INSERT INTO orders_order (number, shopper_id, status, payment_method, address,
                 mobile, total, weight_g, idempotency_key, created_at, updated_at)
             SELECT 'BI' || lpad(g::text, 12, '0'), %s,
@@ -82,8 +83,10 @@ def add_orders(count, start):
                    now() - (g %% 60) * interval '1 day' - (g %% 86400) * interval '1 second',
                    now()
             FROM generate_series(%s::bigint, %s::bigint) AS g""",
-                       [shopper.pk, KEY_PREFIX, start, start + count - 1])
-        cursor.execute("""
+            [shopper.pk, KEY_PREFIX, start, start + count - 1],
+        )
+        cursor.execute(
+            """
             INSERT INTO orders_orderpart (order_id, vendor_id, status, subtotal, weight_g,
                 carrier, tracking_number)
             SELECT o.id, p.vendor_id, 'delivered', p.price * (1 + o.id %% 3),
@@ -91,8 +94,10 @@ def add_orders(count, start):
             FROM orders_order o
             JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
             WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
-                       [products, last_order])
-        cursor.execute("""
+            [products, last_order],
+        )
+        cursor.execute(
+            """
             INSERT INTO orders_orderline (part_id, product_id, product_name, pack_size,
                 unit_price, quantity, line_total, weight_g, discount, stream_id, category_id,
                 origin_county_id)
@@ -103,7 +108,8 @@ def add_orders(count, start):
             FROM orders_orderpart pt JOIN orders_order o ON o.id = pt.order_id
             JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
             WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
-                       [stream_id, products, last_order])
+            [stream_id, products, last_order],
+        )
 
 
 def rebuild_all():
@@ -117,12 +123,14 @@ def rebuild_all():
 
 def figures_match():
     """The store-wide rollups equal the counted order lines (the slow way)."""
-    lines = OrderLine.objects.filter(
-        part__order__status__in=impact.COUNTED_ORDER_STATUSES).exclude(
-        part__status="cancelled").aggregate(
-        orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
+    lines = (
+        OrderLine.objects.filter(part__order__status__in=impact.COUNTED_ORDER_STATUSES)
+        .exclude(part__status="cancelled")
+        .aggregate(orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
+    )
     rollup = DailySales.objects.filter(dimension=Dimension.ALL).aggregate(
-        orders=Sum("orders"), weight=Sum("weight_g"))
+        orders=Sum("orders"), weight=Sum("weight_g")
+    )
     return (lines["orders"], lines["weight"]) == (rollup["orders"], rollup["weight"])
 
 
@@ -144,21 +152,25 @@ def measure(args, size):
     days, seconds = rebuild_all()
     log(f"{size:,} lines: rebuilt {days} days in {seconds} s")
     with connection.cursor() as cursor:  # so that autovacuum does not run during the load
-        cursor.execute("VACUUM (ANALYZE) orders_order, orders_orderpart, orders_orderline, "
-                       "orders_dailysales")
+        cursor.execute(
+            "VACUUM (ANALYZE) orders_order, orders_orderpart, orders_orderline, orders_dailysales"
+        )
     result = {
         "order_lines": OrderLine.objects.count(),
         "bench_order_lines": bench_lines().count(),
         "rollup_rows": DailySales.objects.count(),
-        "rebuild_days": days, "rebuild_seconds": seconds,
+        "rebuild_days": days,
+        "rebuild_seconds": seconds,
         "figures_match_orders": figures_match(),
         "pages": {},
     }
     for name, path in PAGES:
         # the better of two runs: another process on the machine can only slow one down
         runs = [wrk.summary(wrk.run(args.base + path, args), digits=2) for _ in range(2)]
-        result["pages"][name] = {**min(runs, key=lambda run: run["p50_ms"]),
-                                 "queries": queries(path)}
+        result["pages"][name] = {
+            **min(runs, key=lambda run: run["p50_ms"]),
+            "queries": queries(path),
+        }
         log(f"  {path}: {result['pages'][name]}")
     return result
 
@@ -169,37 +181,50 @@ def clean():
     deleted = bench_lines().count()
     with connection.cursor() as cursor:
         mine = "SELECT id FROM orders_order WHERE number LIKE 'BI%%' AND idempotency_key LIKE %s"
-        cursor.execute("DELETE FROM orders_orderline WHERE part_id IN (SELECT id FROM "
-                       f"orders_orderpart WHERE order_id IN ({mine}))", [KEY_PREFIX + "%"])
-        cursor.execute(f"DELETE FROM orders_orderpart WHERE order_id IN ({mine})",
-                       [KEY_PREFIX + "%"])
+        cursor.execute(
+            "DELETE FROM orders_orderline WHERE part_id IN (SELECT id FROM "
+            f"orders_orderpart WHERE order_id IN ({mine}))",
+            [KEY_PREFIX + "%"],
+        )
+        cursor.execute(
+            f"DELETE FROM orders_orderpart WHERE order_id IN ({mine})", [KEY_PREFIX + "%"]
+        )
         cursor.execute(f"DELETE FROM orders_order WHERE id IN ({mine})", [KEY_PREFIX + "%"])
         if deleted:  # give the space back: the next run's checkouts must not pay for it
-            cursor.execute("VACUUM (FULL, ANALYZE) orders_order, orders_orderpart, "
-                           "orders_orderline")
+            cursor.execute(
+                "VACUUM (FULL, ANALYZE) orders_order, orders_orderpart, orders_orderline"
+            )
     rebuild_all()
     return deleted
 
 
 def main():
     parser = wrk.parser(__doc__.splitlines()[0], "impact.json")
-    parser.add_argument("--small", type=int,
-                        default=int(os.environ.get("BENCH_IMPACT_SMALL", 10_000)))
-    parser.add_argument("--large", type=int,
-                        default=int(os.environ.get("BENCH_IMPACT_LARGE", 1_000_000)))
+    parser.add_argument(
+        "--small", type=int, default=int(os.environ.get("BENCH_IMPACT_SMALL", 10_000))
+    )
+    parser.add_argument(
+        "--large", type=int, default=int(os.environ.get("BENCH_IMPACT_LARGE", 1_000_000))
+    )
     args = parser.parse_args()
 
     removed = clean()
     if removed:
         log(f"removed {removed:,} order lines of an earlier run")
     result = {"small": measure(args, args.small), "large": measure(args, args.large)}
-    ratios = {name: round(result["large"]["pages"][name]["p50_ms"]
-                          / result["small"]["pages"][name]["p50_ms"], 2)
-              for name, _ in PAGES}
-    result.update(ratios=ratios, aim_ratio=AIM_RATIO,
-                  aim_met=all(r < AIM_RATIO for r in ratios.values())
-                  and result["small"]["figures_match_orders"]
-                  and result["large"]["figures_match_orders"])
+    ratios = {
+        name: round(
+            result["large"]["pages"][name]["p50_ms"] / result["small"]["pages"][name]["p50_ms"], 2
+        )
+        for name, _ in PAGES
+    }
+    result.update(
+        ratios=ratios,
+        aim_ratio=AIM_RATIO,
+        aim_met=all(r < AIM_RATIO for r in ratios.values())
+        and result["small"]["figures_match_orders"]
+        and result["large"]["figures_match_orders"],
+    )
     log(f"latency ratios (p50, large / small): {ratios}; cleaning up")
     clean()
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

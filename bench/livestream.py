@@ -78,8 +78,11 @@ def load(url, args):
     data = wrk.run(url, args, script=script, env=environment, warm=None)
     after = cpu_seconds_by_program()
     requests = data["requests"]
-    cpu_ms = {name: round(1000 * (after[name] - before.get(name, 0)) / requests, 3)
-              for name in after if after[name] - before.get(name, 0) >= 0.005}
+    cpu_ms = {
+        name: round(1000 * (after[name] - before.get(name, 0)) / requests, 3)
+        for name in after
+        if after[name] - before.get(name, 0) >= 0.005
+    }
     return {
         "requests": requests,
         "seconds": round(data["duration_us"] / 1e6, 2),
@@ -117,19 +120,23 @@ def estimator(args, client):
         if added in checkpoints:
             redis_estimate = client.pfcount(key)
             python_estimate = counters.hll_count(registers)
-            rows.append({
-                "viewers": added,
-                "redis_estimate": redis_estimate,
-                "redis_error": round((redis_estimate - added) / added, 5),
-                "redis_bytes": client.memory_usage(key),
-                "python_estimate": python_estimate,
-                "python_error": round((python_estimate - added) / added, 5),
-                "python_bytes": len(registers),
-                "watching_zset_bytes": client.memory_usage(zkey, samples=0),
-            })
-            log(f"{added:,} viewers: Redis {redis_estimate:,} "
+            rows.append(
+                {
+                    "viewers": added,
+                    "redis_estimate": redis_estimate,
+                    "redis_error": round((redis_estimate - added) / added, 5),
+                    "redis_bytes": client.memory_usage(key),
+                    "python_estimate": python_estimate,
+                    "python_error": round((python_estimate - added) / added, 5),
+                    "python_bytes": len(registers),
+                    "watching_zset_bytes": client.memory_usage(zkey, samples=0),
+                }
+            )
+            log(
+                f"{added:,} viewers: Redis {redis_estimate:,} "
                 f"({rows[-1]['redis_error']:+.2%}, {rows[-1]['redis_bytes']:,} B), Python "
-                f"{python_estimate:,} ({rows[-1]['python_error']:+.2%})")
+                f"{python_estimate:,} ({rows[-1]['python_error']:+.2%})"
+            )
     client.delete(key, zkey)
     return rows
 
@@ -159,28 +166,38 @@ def machines(endpoint):
 
 def main():
     parser = wrk.parser(__doc__.splitlines()[0], "livestream.json")
-    parser.add_argument("--viewer-pool", type=int,
-                        default=int(os.environ.get("BENCH_VIEWER_POOL", 200_000)))
-    parser.add_argument("--hll-viewers", type=int,
-                        default=int(os.environ.get("BENCH_HLL_VIEWERS", 1_000_000)))
+    parser.add_argument(
+        "--viewer-pool", type=int, default=int(os.environ.get("BENCH_VIEWER_POOL", 200_000))
+    )
+    parser.add_argument(
+        "--hll-viewers", type=int, default=int(os.environ.get("BENCH_HLL_VIEWERS", 1_000_000))
+    )
     args = parser.parse_args()
 
     stream = live_stream()
     path = f"/live/{stream.slug}/counters/"
-    result = {"stream": stream.slug, "path": path, "viewer_pool": args.viewer_pool,
-              "warm_poll_queries": warm_poll_queries(path)}
+    result = {
+        "stream": stream.slug,
+        "path": path,
+        "viewer_pool": args.viewer_pool,
+        "warm_poll_queries": warm_poll_queries(path),
+    }
     log(f"{path}: {result['warm_poll_queries']} SQL queries per warm poll; loading")
     result["endpoint"] = load(args.base + path, args)
     audience = counters.audience(stream.pk)
     result["after_load"] = {"watching": audience[0], "unique_viewers": audience[1]}
-    log(f"{result['endpoint']['rps']:,} polls/s, CPU per poll "
-        f"{result['endpoint']['cpu_ms_per_poll']} ms; counters then {audience}")
+    log(
+        f"{result['endpoint']['rps']:,} polls/s, CPU per poll "
+        f"{result['endpoint']['cpu_ms_per_poll']} ms; counters then {audience}"
+    )
     result["estimator"] = estimator(args, counters._redis())
     last = result["estimator"][-1]
     result["aim_error"] = AIM_ERROR
-    result["aim_met"] = (abs(last["redis_error"]) <= AIM_ERROR
-                         and abs(last["python_error"]) <= AIM_ERROR
-                         and len({row["redis_bytes"] for row in result["estimator"][1:]}) == 1)
+    result["aim_met"] = (
+        abs(last["redis_error"]) <= AIM_ERROR
+        and abs(last["python_error"]) <= AIM_ERROR
+        and len({row["redis_bytes"] for row in result["estimator"][1:]}) == 1
+    )
     result["machines"] = machines(result["endpoint"])
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0 if result["aim_met"] and not result["endpoint"]["errors"] else 1

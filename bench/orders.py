@@ -98,9 +98,18 @@ def vacuum():
     timed round (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return
-    tables = ["auth_user", "django_session", "orders_order", "orders_orderpart",
-              "orders_orderline", "orders_orderevent", "orders_notification", "orders_cart",
-              "orders_cartitem", "orders_address"]
+    tables = [
+        "auth_user",
+        "django_session",
+        "orders_order",
+        "orders_orderpart",
+        "orders_orderline",
+        "orders_orderevent",
+        "orders_notification",
+        "orders_cart",
+        "orders_cartitem",
+        "orders_address",
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
@@ -124,33 +133,56 @@ def make_buyers(run, label, carts):
     Returns [(username, session_key, address_id)]."""
     User = get_user_model()
     password = "!bench-unusable"  # an unusable password: nobody signs in with it
-    users = User.objects.bulk_create([
-        User(username=f"{PREFIX}{run}-{label}-{i:05d}", email=f"{label}{i}@bench.invalid",
-             password=password)
-        for i in range(len(carts))
-    ])
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"{PREFIX}{run}-{label}-{i:05d}",
+                email=f"{label}{i}@bench.invalid",
+                password=password,
+            )
+            for i in range(len(carts))
+        ]
+    )
     if users[0].pk is None:  # backends without RETURNING
-        users = list(User.objects.filter(username__startswith=f"{PREFIX}{run}-{label}-")
-                     .order_by("username"))
-    addresses = Address.objects.bulk_create([
-        Address(user=u, recipient="测试买家", mobile="13800000000", province="湖北省",
-                city="武汉市", district="江汉区", street=f"测试路 {i} 号", is_default=True)
-        for i, u in enumerate(users)
-    ])
+        users = list(
+            User.objects.filter(username__startswith=f"{PREFIX}{run}-{label}-").order_by("username")
+        )
+    addresses = Address.objects.bulk_create(
+        [
+            Address(
+                user=u,
+                recipient="测试买家",
+                mobile="13800000000",
+                province="湖北省",
+                city="武汉市",
+                district="江汉区",
+                street=f"测试路 {i} 号",
+                is_default=True,
+            )
+            for i, u in enumerate(users)
+        ]
+    )
     cart_rows = Cart.objects.bulk_create([Cart(user=u) for u in users])
-    CartItem.objects.bulk_create([
-        CartItem(cart=c, product_id=pid, quantity=qty)
-        for c, items in zip(cart_rows, carts, strict=True) for pid, qty in items.items()
-    ])
+    CartItem.objects.bulk_create(
+        [
+            CartItem(cart=c, product_id=pid, quantity=qty)
+            for c, items in zip(cart_rows, carts, strict=True)
+            for pid, qty in items.items()
+        ]
+    )
     store = SessionStore()
     expire = timezone.now() + timezone.timedelta(hours=2)
     sessions, cached = [], {}
     for u in users:
         key = SESSION_PREFIX + uuid.uuid4().hex[:30]
-        data = {"_auth_user_id": str(u.pk), "_auth_user_backend": BACKEND,
-                "_auth_user_hash": u.get_session_auth_hash()}
-        sessions.append(Session(session_key=key, session_data=store.encode(data),
-                                expire_date=expire))
+        data = {
+            "_auth_user_id": str(u.pk),
+            "_auth_user_backend": BACKEND,
+            "_auth_user_hash": u.get_session_auth_hash(),
+        }
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expire)
+        )
         cached[CachedSessionStore.cache_key_prefix + key] = data
     Session.objects.bulk_create(sessions)
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
@@ -159,8 +191,10 @@ def make_buyers(run, label, carts):
         caches[settings.SESSION_CACHE_ALIAS].set_many(cached, 2 * 3600)
     if addresses[0].pk is None:
         addresses = list(Address.objects.filter(user__in=users).order_by("user__username"))
-    return [(u.username, s.session_key, a.pk)
-            for u, s, a in zip(users, sessions, addresses, strict=True)]
+    return [
+        (u.username, s.session_key, a.pk)
+        for u, s, a in zip(users, sessions, addresses, strict=True)
+    ]
 
 
 def stock_of(ids):
@@ -190,7 +224,8 @@ class Client:
 def get_form(client, session_key):
     """GET /checkout/ as this buyer: (csrf cookie, form token, address id)."""
     status, headers, body = client.request(
-        "GET", "/checkout/", {"Cookie": f"sessionid={session_key}"})
+        "GET", "/checkout/", {"Cookie": f"sessionid={session_key}"}
+    )
     if status != 200:
         raise RuntimeError(f"GET /checkout/ answered {status}")
     cookie = None
@@ -210,19 +245,26 @@ def prepare(client, buyers, threads):
     with ThreadPoolExecutor(threads) as pool:
         forms = list(pool.map(lambda b: get_form(client, b[1]), buyers))
     return [
-        {"username": username, "session": session, "cookie": cookie, "token": token,
-         "address": address}
+        {
+            "username": username,
+            "session": session,
+            "cookie": cookie,
+            "token": token,
+            "address": address,
+        }
         for (username, session, _), (cookie, token, address) in zip(buyers, forms, strict=True)
     ]
 
 
 def post_checkout(client, buyer):
-    body = urlencode({
-        "csrfmiddlewaretoken": buyer["token"],
-        "address": buyer["address"],
-        "payment_method": "cod",
-        "idempotency_key": uuid.uuid4().hex + uuid.uuid4().hex[:8],
-    })
+    body = urlencode(
+        {
+            "csrfmiddlewaretoken": buyer["token"],
+            "address": buyer["address"],
+            "payment_method": "cod",
+            "idempotency_key": uuid.uuid4().hex + uuid.uuid4().hex[:8],
+        }
+    )
     headers = {
         "Cookie": f"sessionid={buyer['session']}; csrftoken={buyer['cookie']}",
         "Content-Type": "application/x-www-form-urlencoded",
@@ -231,8 +273,11 @@ def post_checkout(client, buyer):
     try:
         status, response_headers, content = client.request("POST", "/checkout/", headers, body)
     except OSError as error:
-        return {"kind": "error", "detail": type(error).__name__,
-                "seconds": time.perf_counter() - started}
+        return {
+            "kind": "error",
+            "detail": type(error).__name__,
+            "seconds": time.perf_counter() - started,
+        }
     seconds = time.perf_counter() - started
     location = dict((k.lower(), v) for k, v in response_headers).get("location", "")
     match = ORDER_RE.match(urlsplit(location).path) if status == 302 else None
@@ -301,8 +346,11 @@ def summary(results, wall):
 
 
 def units_ordered(numbers, product_ids):
-    rows = (OrderLine.objects.filter(part__order__number__in=numbers, product_id__in=product_ids)
-            .values("product_id").annotate(units=Sum("quantity")))
+    rows = (
+        OrderLine.objects.filter(part__order__number__in=numbers, product_id__in=product_ids)
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+    )
     return {row["product_id"]: row["units"] for row in rows}
 
 
@@ -311,18 +359,33 @@ def fire_with_wrk(client, buyers, args):
 
     The CSRF secret is made here and sent as cookie and form field (Django accepts the
     unmasked secret), so no GET is needed first. Returns wrk's BENCH_JSON line, parsed."""
-    lines = [f"{session}\t{get_random_string(32)}\t{address}\t{uuid.uuid4().hex}"
-             for _, session, address in buyers]
+    lines = [
+        f"{session}\t{get_random_string(32)}\t{address}\t{uuid.uuid4().hex}"
+        for _, session, address in buyers
+    ]
     path = Path(args.out).with_name("checkouts.tsv")
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
-    environment = {**os.environ, "BENCH_CHECKOUTS": str(path),
-                   "BENCH_CHECKOUT_THREADS": str(args.wrk_threads)}
+    environment = {
+        **os.environ,
+        "BENCH_CHECKOUTS": str(path),
+        "BENCH_CHECKOUT_THREADS": str(args.wrk_threads),
+    }
     cpu_before, busy_before = cpu_seconds_by_program(), machine_busy_seconds()
     finished = subprocess.run(
-        ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}",
-         "--latency", "-s", str(Path(__file__).with_name("checkout.lua")),
-         f"http://{client.host}:{client.port}/checkout/"],
-        env=environment, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            f"-t{args.wrk_threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}",
+            "--latency",
+            "-s",
+            str(Path(__file__).with_name("checkout.lua")),
+            f"http://{client.host}:{client.port}/checkout/",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     cpu_after, busy_after = cpu_seconds_by_program(), machine_busy_seconds()
     path.unlink()
@@ -331,7 +394,8 @@ def fire_with_wrk(client, buyers, args):
     load["machine_busy_seconds"] = round(busy_after - busy_before, 2)
     load["cpu_seconds"] = {
         name: round(cpu_after[name] - cpu_before.get(name, 0), 2)
-        for name in cpu_after if cpu_after[name] - cpu_before.get(name, 0) >= 0.05
+        for name in cpu_after
+        if cpu_after[name] - cpu_before.get(name, 0) >= 0.05
     }
     return load
 
@@ -363,16 +427,19 @@ def wrk_summary(load):
         },
         # the whole machine, busy, per order: includes processes that came and went
         "machine_cpu_ms_per_order": round(
-            1000 * load["machine_busy_seconds"] / max(load["redirects"], 1), 1),
+            1000 * load["machine_busy_seconds"] / max(load["redirects"], 1), 1
+        ),
     }
 
 
 def floor_rps(client, args):
     """The bare Django view's req/s on the same gunicorn for 3 s, right before a round:
     how fast the host is at that moment (it varies by a third from hour to hour here)."""
-    load = wrk.run(f"http://{client.host}:{client.port}/__floor__/",
-                   argparse.Namespace(threads=args.wrk_threads, connections=args.connections,
-                                      duration="3s"), warm=None)
+    load = wrk.run(
+        f"http://{client.host}:{client.port}/__floor__/",
+        argparse.Namespace(threads=args.wrk_threads, connections=args.connections, duration="3s"),
+        warm=None,
+    )
     return wrk.summary(load)["rps"]
 
 
@@ -390,8 +457,10 @@ def throughput(client, run, args, label="t"):
         chosen = rng.sample(ids, rng.choice((1, 2)))
         carts.append({pid: rng.randint(1, 3) for pid in chosen})
     buyers = make_buyers(run, label, carts)
-    log(f"throughput: {len(buyers)} buyers, products {ids} (vendors "
-        f"{sorted({p.vendor_id for p in products})}); wrk for {args.duration}")
+    log(
+        f"throughput: {len(buyers)} buyers, products {ids} (vendors "
+        f"{sorted({p.vendor_id for p in products})}); wrk for {args.duration}"
+    )
     floor = floor_rps(client, args)
     before = stock_of(ids)
     load = fire_with_wrk(client, buyers, args)
@@ -421,17 +490,25 @@ def throughput(client, run, args, label="t"):
         "stock_never_negative": min(after.values()) >= 0
         and not Product.objects.filter(stock__lt=0).exists(),
         "carts_emptied": not CartItem.objects.filter(
-            cart__user__username__in=ordered_users).exists(),
+            cart__user__username__in=ordered_users
+        ).exists(),
     }
-    checks["zero_oversell"] = (checks["stock_taken_equals_units_ordered"]
-                               and checks["stock_never_negative"])
-    result |= {"floor_rps": floor, "buyers": len(buyers), "threads": args.connections,
-               "products": ids,
-               "vendors": len({p.vendor_id for p in products}),
-               "lines_per_order": round(sum(len(c) for c in carts) / len(carts), 2),
-               "checks": checks}
-    log(f"throughput: {result['orders_per_second']} orders/s (floor {floor:,.0f} req/s), p50 {result['p50_ms']} ms, "
-        f"p99 {result['p99_ms']} ms, {result['errors']} errors, checks {checks}")
+    checks["zero_oversell"] = (
+        checks["stock_taken_equals_units_ordered"] and checks["stock_never_negative"]
+    )
+    result |= {
+        "floor_rps": floor,
+        "buyers": len(buyers),
+        "threads": args.connections,
+        "products": ids,
+        "vendors": len({p.vendor_id for p in products}),
+        "lines_per_order": round(sum(len(c) for c in carts) / len(carts), 2),
+        "checks": checks,
+    }
+    log(
+        f"throughput: {result['orders_per_second']} orders/s (floor {floor:,.0f} req/s), p50 {result['p50_ms']} ms, "
+        f"p99 {result['p99_ms']} ms, {result['errors']} errors, checks {checks}"
+    )
     return result
 
 
@@ -440,8 +517,10 @@ def race(client, run, args, exclude):
     Product.objects.filter(pk=product.pk).update(stock=args.race_stock)
     bump_catalog_revision()
     buyers = make_buyers(run, "r", [{product.pk: 1}] * args.race_buyers)
-    log(f"race: {len(buyers)} buyers for {args.race_stock} units of product {product.pk}; "
-        "fetching checkout forms")
+    log(
+        f"race: {len(buyers)} buyers for {args.race_stock} units of product {product.pk}; "
+        "fetching checkout forms"
+    )
     forms = prepare(client, buyers, args.threads)
     log(f"race: {len(forms)} checkouts from {args.race_threads} threads, released together")
     results, wall = fire(client, forms, args.race_threads)
@@ -458,27 +537,42 @@ def race(client, run, args, exclude):
         "stock_zero": stock_after == 0,
         "refusals_say_sold_out": result["sold_out"] == args.race_buyers - args.race_stock,
     }
-    checks["passed"] = (checks["exactly_stock_sold"] and checks["stock_zero"]
-                        and checks["refusals_say_sold_out"] and result["errors"] == 0)
-    result |= {"buyers": len(buyers), "threads": args.race_threads, "stock": args.race_stock,
-               "product": product.pk, "checks": checks}
-    log(f"race: {result['ordered']} ordered, {result['sold_out']} sold out, "
-        f"{result['errors']} errors, stock after {stock_after}, {result['seconds']} s")
+    checks["passed"] = (
+        checks["exactly_stock_sold"]
+        and checks["stock_zero"]
+        and checks["refusals_say_sold_out"]
+        and result["errors"] == 0
+    )
+    result |= {
+        "buyers": len(buyers),
+        "threads": args.race_threads,
+        "stock": args.race_stock,
+        "product": product.pk,
+        "checks": checks,
+    }
+    log(
+        f"race: {result['ordered']} ordered, {result['sold_out']} sold out, "
+        f"{result['errors']} errors, stock after {stock_after}, {result['seconds']} s"
+    )
     return result
 
 
 def wait_for_notifications(run, seconds=120):
     """Until the worker has sent every message of this run's orders (or `seconds`)."""
     pending = Notification.objects.filter(
-        order__shopper__username__startswith=f"{PREFIX}{run}-", state=Notification.State.PENDING)
+        order__shopper__username__startswith=f"{PREFIX}{run}-", state=Notification.State.PENDING
+    )
     deadline = time.monotonic() + seconds
     while pending.exists() and time.monotonic() < deadline:
         time.sleep(0.5)
 
 
 def notifications_state(run):
-    rows = (Notification.objects.filter(order__shopper__username__startswith=f"{PREFIX}{run}-")
-            .values("state").annotate(n=Count("pk")))
+    rows = (
+        Notification.objects.filter(order__shopper__username__startswith=f"{PREFIX}{run}-")
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
     return {row["state"]: row["n"] for row in rows}
 
 
@@ -490,20 +584,26 @@ def main():
     # Enough buyers that none checks out twice within the duration (up to 500 orders/s).
     parser.add_argument("--buyers", type=int, default=int(env("BENCH_ORDER_BUYERS", "6000")))
     parser.add_argument("--duration", default=env("BENCH_ORDER_DURATION", "10s"))
-    parser.add_argument("--rounds", type=int, default=int(env("BENCH_ORDER_ROUNDS", "3")),
-                        help="throughput rounds, each with fresh buyers; the best is kept")
-    parser.add_argument("--connections", type=int,
-                        default=int(env("BENCH_ORDER_CONNECTIONS", "16")))
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=int(env("BENCH_ORDER_ROUNDS", "3")),
+        help="throughput rounds, each with fresh buyers; the best is kept",
+    )
+    parser.add_argument(
+        "--connections", type=int, default=int(env("BENCH_ORDER_CONNECTIONS", "16"))
+    )
     parser.add_argument("--wrk-threads", type=int, default=int(env("BENCH_WRK_THREADS", "2")))
-    parser.add_argument("--threads", type=int, default=int(env("BENCH_ORDER_THREADS", "16")),
-                        help="threads fetching the race's checkout forms")
-    parser.add_argument("--products", type=int,
-                        default=int(env("BENCH_ORDER_PRODUCTS", "4")))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(env("BENCH_ORDER_THREADS", "16")),
+        help="threads fetching the race's checkout forms",
+    )
+    parser.add_argument("--products", type=int, default=int(env("BENCH_ORDER_PRODUCTS", "4")))
     parser.add_argument("--race-stock", type=int, default=int(env("BENCH_RACE_STOCK", "100")))
-    parser.add_argument("--race-buyers", type=int,
-                        default=int(env("BENCH_RACE_BUYERS", "500")))
-    parser.add_argument("--race-threads", type=int,
-                        default=int(env("BENCH_RACE_THREADS", "64")))
+    parser.add_argument("--race-buyers", type=int, default=int(env("BENCH_RACE_BUYERS", "500")))
+    parser.add_argument("--race-threads", type=int, default=int(env("BENCH_RACE_THREADS", "64")))
     args = parser.parse_args()
     client = Client(args.base)
     started = time.perf_counter()
@@ -534,13 +634,18 @@ def main():
         "notifications": notifications_state(run),
         "aim_orders_per_second": 150,
         "aim_met": first["orders_per_second"] >= 150,
-        "passed": all(r["errors"] == 0 and r["checks"]["zero_oversell"]
-                      and r["checks"]["orders_match_successful_posts"] for r in rounds)
+        "passed": all(
+            r["errors"] == 0
+            and r["checks"]["zero_oversell"]
+            and r["checks"]["orders_match_successful_posts"]
+            for r in rounds
+        )
         and second["checks"]["passed"],
     }
     connection.close()
-    Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
-                              encoding="utf-8")
+    Path(args.out).write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     log(f"{'passed' if data['passed'] else 'FAILED'}; written {args.out}")
     return 0 if data["passed"] else 1
 

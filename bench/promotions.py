@@ -62,10 +62,13 @@ def create_running(count, rng):
     product_ids = list(Product.objects.visible().values_list("pk", flat=True)[:5000])
     for n in range(count):
         promotion = Promotion.objects.create(
-            name=f"压测促销{n}", slug=f"{PREFIX}{n}", kind=rng.choice(
-                ["percent_off", "amount_off", "special_price"]),
+            name=f"压测促销{n}",
+            slug=f"{PREFIX}{n}",
+            kind=rng.choice(["percent_off", "amount_off", "special_price"]),
             value=Decimal(rng.choice(["5", "10", "15", "20"])),
-            starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1))
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=1),
+        )
         scope = n % 4
         if scope == 0:
             promotion.categories.add(rng.choice(categories))
@@ -82,9 +85,13 @@ def signed_in_session():
     User = get_user_model()
     user, _ = User.objects.get_or_create(username="bench-promotions-shopper")
     store = SessionStore()
-    store.update({"_auth_user_id": str(user.pk),
-                  "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                  "_auth_user_hash": user.get_session_auth_hash()})
+    store.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": user.get_session_auth_hash(),
+        }
+    )
     store.create()
     return user, store.session_key
 
@@ -112,16 +119,19 @@ def measure(args, label, user, session):
             "signed_in": measure_page(url, args, cookie=session),
             "queries_signed_in_cold": queries_signed_in(user, path),
         }
-        log(f"{label} {path}: anonymous {result[name]['anonymous']['rps']} req/s, signed in "
+        log(
+            f"{label} {path}: anonymous {result[name]['anonymous']['rps']} req/s, signed in "
             f"{result[name]['signed_in']['rps']} req/s, "
-            f"{result[name]['queries_signed_in_cold']} queries")
+            f"{result[name]['queries_signed_in_cold']} queries"
+        )
     return result
 
 
 def main():
     parser = wrk.parser(__doc__.split("\n\n")[0], "promotions.json")
-    parser.add_argument("--count", type=int,
-                        default=int(os.environ.get("BENCH_PROMOTION_COUNT", "100")))
+    parser.add_argument(
+        "--count", type=int, default=int(os.environ.get("BENCH_PROMOTION_COUNT", "100"))
+    )
     args = parser.parse_args()
     if not args.base.startswith("http://127.0.0.1"):
         raise SystemExit("promotions: only http://127.0.0.1 is allowed")

@@ -144,8 +144,9 @@ def read_runs(results_dir, name):
     for path in sorted(results_dir.glob(f"wrk-{name}-r*.txt"), key=_round_number):
         measured = read_wrk(path)
         redis_path = results_dir / path.name.replace("wrk-", "redis-", 1)
-        runs.append(measured | {"round": _round_number(path)}
-                    | read_redis(redis_path, measured["requests"]))
+        runs.append(
+            measured | {"round": _round_number(path)} | read_redis(redis_path, measured["requests"])
+        )
     if not runs:
         raise SystemExit(f"report: no wrk-{name}-r*.txt in {results_dir}")
     return runs
@@ -250,25 +251,39 @@ def _promotions_section(promotions):
     ]
     for page, label in (("listing", "Listing `/products/`"), ("product", "Product page")):
         none, many = promotions["none"][page], promotions["running"][page]
-        for mode, mode_label in (("anonymous", "anonymous (cached)"),
-                                 ("signed_in", "signed in (rendered)")):
+        for mode, mode_label in (
+            ("anonymous", "anonymous (cached)"),
+            ("signed_in", "signed in (rendered)"),
+        ):
             a, b = none[mode], many[mode]
             change = (b["rps"] - a["rps"]) / a["rps"] * 100 if a["rps"] else 0
-            sql = (f"{none['queries_signed_in_cold']} → {many['queries_signed_in_cold']}"
-                   if mode == "signed_in" else "0 (cached)")
-            lines.append(f"| {label} | {mode_label} | {a['rps']:,.1f} | {a['p99_ms']:.0f} ms | "
-                         f"{b['rps']:,.1f} | {b['p99_ms']:.0f} ms | {change:+.1f} % | {sql} |")
-    lines += ["", "The SQL count is of a render right after the catalog changed (the promotion "
-              "schedule rebuilt: one query for the promotions, one UNION for their scopes); "
-              "otherwise the schedule comes from Redis or the worker's memory. Either way it "
-              "does not grow with the products on the page."]
+            sql = (
+                f"{none['queries_signed_in_cold']} → {many['queries_signed_in_cold']}"
+                if mode == "signed_in"
+                else "0 (cached)"
+            )
+            lines.append(
+                f"| {label} | {mode_label} | {a['rps']:,.1f} | {a['p99_ms']:.0f} ms | "
+                f"{b['rps']:,.1f} | {b['p99_ms']:.0f} ms | {change:+.1f} % | {sql} |"
+            )
+    lines += [
+        "",
+        "The SQL count is of a render right after the catalog changed (the promotion "
+        "schedule rebuilt: one query for the promotions, one UNION for their scopes); "
+        "otherwise the schedule comes from Redis or the worker's memory. Either way it "
+        "does not grow with the products on the page.",
+    ]
     return lines
 
 
 def _livestream_section(live):
     if not live:
-        return ["", "## Livestream counters", "", "Not measured in this run "
-                "(`BENCH_LIVESTREAM=0`)."]
+        return [
+            "",
+            "## Livestream counters",
+            "",
+            "Not measured in this run (`BENCH_LIVESTREAM=0`).",
+        ]
     e, m = live["endpoint"], live["machines"]
     rows = live["estimator"]
     lines = [
@@ -294,7 +309,7 @@ def _livestream_section(live):
         "",
         "Unique viewers at scale: the same distinct viewer ids (16 hex digits, like the "
         "viewer cookie) into Redis's HyperLogLog (PFADD, production) and into the Python "
-        "one kept in the cache without Redis (embedded default). \"Watching now\" is exact: "
+        'one kept in the cache without Redis (embedded default). "Watching now" is exact: '
         "a sorted set of the viewers seen in the last 30 s, shown for its memory.",
         "",
         "| Viewers | Redis PFCOUNT | error | memory | Python HLL | error | memory | "
@@ -306,7 +321,8 @@ def _livestream_section(live):
             f"| {row['viewers']:,} | {row['redis_estimate']:,} | {row['redis_error']:+.2%} | "
             f"{row['redis_bytes']:,} B | {row['python_estimate']:,} | "
             f"{row['python_error']:+.2%} | {row['python_bytes']:,} B | "
-            f"{row['watching_zset_bytes'] / 1e6:,.1f} MB |")
+            f"{row['watching_zset_bytes'] / 1e6:,.1f} MB |"
+        )
     last = rows[-1]
     lines += [
         "",
@@ -357,14 +373,17 @@ def _impact_section(impact):
     ]
     for size in ("small", "large"):
         run = impact[size]
-        for name, label in (("served", "served `/impact/`"),
-                            ("recomputed", "recomputed every request")):
+        for name, label in (
+            ("served", "served `/impact/`"),
+            ("recomputed", "recomputed every request"),
+        ):
             page = run["pages"][name]
             lines.append(
                 f"| {run['order_lines']:,} | {run['rollup_rows']:,} | "
                 f"{run['rebuild_days']:,} days in {run['rebuild_seconds']} s | "
                 f"{_ok(run['figures_match_orders'])} | {label} | {page['rps']:,.1f} | "
-                f"{page['p50_ms']} ms | {page['p99_ms']} ms | {page['queries']} |")
+                f"{page['p50_ms']} ms | {page['p99_ms']} ms | {page['queries']} |"
+            )
     ratios = impact["ratios"]
     lines += [
         "",
@@ -379,8 +398,11 @@ def _impact_section(impact):
 
 
 def _cpu_fine(per_program):
-    shown = {name: ms for name, ms in per_program.items()
-             if name in ("gunicorn", "redis-server", "postgres", "wrk")}
+    shown = {
+        name: ms
+        for name, ms in per_program.items()
+        if name in ("gunicorn", "redis-server", "postgres", "wrk")
+    }
     return ", ".join(f"{name} {ms:.3f} ms" for name, ms in shown.items()) or "not measured"
 
 
@@ -394,8 +416,10 @@ def _orders_section(orders):
         return ["", "## Orders", "", "Not measured in this run (`BENCH_ORDERS=0`)."]
     t, r = orders["throughput"], orders["race"]
     tc, rc = t["checks"], r["checks"]
-    units = ", ".join(f"#{pid}: {tc['stock_taken'][pid]} / {tc['units_ordered'][pid]}"
-                      for pid in tc["stock_taken"])
+    units = ", ".join(
+        f"#{pid}: {tc['stock_taken'][pid]} / {tc['units_ordered'][pid]}"
+        for pid in tc["stock_taken"]
+    )
     errors = json.dumps(t["error_details"], ensure_ascii=False) if t["errors"] else "none"
     return [
         "",
@@ -442,7 +466,7 @@ def _orders_section(orders):
         f"- Race: {r['buyers']} buyers with one unit each, released together by a barrier, "
         f"for {r['stock']} units: {rc['orders_created']} orders, {rc['units_sold']} units "
         f"sold, stock after {rc['stock_after']}, {r['sold_out']} refusals showing "
-        f"\"sold out\": {_ok(rc['passed'])}.",
+        f'"sold out": {_ok(rc["passed"])}.',
         f"- Notifications of these orders by state a few seconds after the last POST: "
         f"{json.dumps(orders['notifications'])} (the worker delivers them in the background).",
         f"- CPU per order answered, by program (from /proc during the POSTs): "
@@ -468,8 +492,13 @@ def _rounds(orders):
     if not rounds:
         return "one"
     floors = orders.get("throughput_round_floors")
-    shown = (", ".join(f"{x:,.1f}" for x in rounds) if not floors else ", ".join(
-        f"{x:,.1f} (floor {f:,.0f} req/s)" for x, f in zip(rounds, floors, strict=True)))
+    shown = (
+        ", ".join(f"{x:,.1f}" for x in rounds)
+        if not floors
+        else ", ".join(
+            f"{x:,.1f} (floor {f:,.0f} req/s)" for x, f in zip(rounds, floors, strict=True)
+        )
+    )
     return shown + f"; median {statistics.median(rounds):,.1f}"
 
 
@@ -602,8 +631,7 @@ def markdown(data):
         "",
         "## Machine",
         "",
-        f"- {env['nproc']} CPUs ({env['cpu']}), {env['memory_gib']} GiB RAM, "
-        f"Linux {env['kernel']}",
+        f"- {env['nproc']} CPUs ({env['cpu']}), {env['memory_gib']} GiB RAM, Linux {env['kernel']}",
         f"- Python {env['python']}, Django {env['django']}, gunicorn {env['gunicorn']}, "
         f"psycopg {env['psycopg']}, PostgreSQL {env['postgresql']}, Redis {env['redis']}, "
         f"{env['wrk']}",

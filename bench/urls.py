@@ -24,6 +24,8 @@ def impact_uncached(request):
     return render(request, "orders/impact.html", {"board": build_board()})
 
 
-urlpatterns = [path("__floor__/", floor, name="bench-floor"),
-               path("__impact_uncached__/", impact_uncached, name="bench-impact-uncached"),
-               *store_urlpatterns]
+urlpatterns = [
+    path("__floor__/", floor, name="bench-floor"),
+    path("__impact_uncached__/", impact_uncached, name="bench-impact-uncached"),
+    *store_urlpatterns,
+]

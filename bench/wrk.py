@@ -24,23 +24,37 @@ def parser(description, out):
 
 def run(url, args, *, script=REPORT_SCRIPT, headers=(), env=None, warm="2s"):
     """Warm up for `warm`, then measure for args.duration; wrk's BENCH_JSON line, parsed."""
+
     def command(duration):
         extra = [part for header in headers for part in ("-H", header)]
-        return ["wrk", *extra, f"-t{args.threads}", f"-c{args.connections}",
-                f"-d{duration}", "--latency", "-s", str(script), url]
+        return [
+            "wrk",
+            *extra,
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{duration}",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ]
 
     environment = {**os.environ, "BENCH_WRK_REPORT": str(REPORT_SCRIPT), **(env or {})}
     if warm:
         subprocess.run(command(warm), env=environment, capture_output=True, check=True)
-    out = subprocess.run(command(args.duration), env=environment, capture_output=True,
-                         text=True, check=True).stdout
-    return json.loads(next(x for x in out.splitlines() if x.startswith(BENCH_LINE))
-                      .removeprefix(BENCH_LINE))
+    out = subprocess.run(
+        command(args.duration), env=environment, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(
+        next(x for x in out.splitlines() if x.startswith(BENCH_LINE)).removeprefix(BENCH_LINE)
+    )
 
 
 def summary(data, digits=1):
     """req/s, p50 and p99 in ms, and the error count of a run."""
-    return {"rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
-            "p50_ms": round(data["latency_us"]["p50"] / 1000, digits),
-            "p99_ms": round(data["latency_us"]["p99"] / 1000, digits),
-            "errors": sum(data["errors"].values())}
+    return {
+        "rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
+        "p50_ms": round(data["latency_us"]["p50"] / 1000, digits),
+        "p99_ms": round(data["latency_us"]["p99"] / 1000, digits),
+        "errors": sum(data["errors"].values()),
+    }

@@ -97,23 +97,44 @@ def _vendor_status_action(service, done):
 
 class VendorReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason the vendor is told"), max_length=300,
+        label=_("Reason the vendor is told"),
+        max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 
 
 @admin.register(Vendor)
 class VendorAdmin(AutocompleteAdminMixin, RenameRefreshesSearchMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "county", "status", "applicant", "status_changed_at",
-                    "created_at"]
+    list_display = [
+        "name",
+        "kind",
+        "county",
+        "status",
+        "applicant",
+        "status_changed_at",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "county__prefecture"]
     list_select_related = ["county", "applicant"]
-    search_fields = ["name", "name_en", "slug", "licence_number", "contact_phone",
-                     "applicant__username"]
+    search_fields = [
+        "name",
+        "name_en",
+        "slug",
+        "licence_number",
+        "contact_phone",
+        "applicant__username",
+    ]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["county"]
-    readonly_fields = ["status", "status_reason", "status_changed_at", "applicant", "photo_preview",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "applicant",
+        "photo_preview",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [VendorMemberInline]
     actions = ["approve", "suspend", "reject"]
     search_refresh_fields = ["vendor_id"]
@@ -122,8 +143,9 @@ class VendorAdmin(AutocompleteAdminMixin, RenameRefreshesSearchMixin, admin.Mode
     def photo_preview(self, vendor):
         if not vendor.photo:
             return "—"
-        return format_html('<a href="{0}"><img src="{0}" alt="" style="max-width:320px"></a>',
-                           vendor.photo.url)
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="" style="max-width:320px"></a>', vendor.photo.url
+        )
 
     @admin.action(description=_("Approve selected vendors"))
     def approve(self, request, queryset):
@@ -137,15 +159,29 @@ class VendorAdmin(AutocompleteAdminMixin, RenameRefreshesSearchMixin, admin.Mode
 
     @admin.action(description=_("Suspend selected vendors (asks why)"))
     def suspend(self, request, queryset):
-        return self._with_reason(request, queryset, "suspend", services.suspend_vendor, lambda n: (
-            ngettext("%(count)d vendor suspended.", "%(count)d vendors suspended.", n)
-            % {"count": n}))
+        return self._with_reason(
+            request,
+            queryset,
+            "suspend",
+            services.suspend_vendor,
+            lambda n: (
+                ngettext("%(count)d vendor suspended.", "%(count)d vendors suspended.", n)
+                % {"count": n}
+            ),
+        )
 
     @admin.action(description=_("Reject selected vendors (asks why)"))
     def reject(self, request, queryset):
-        return self._with_reason(request, queryset, "reject", services.reject_vendor, lambda n: (
-            ngettext("%(count)d vendor rejected.", "%(count)d vendors rejected.", n)
-            % {"count": n}))
+        return self._with_reason(
+            request,
+            queryset,
+            "reject",
+            services.reject_vendor,
+            lambda n: (
+                ngettext("%(count)d vendor rejected.", "%(count)d vendors rejected.", n)
+                % {"count": n}
+            ),
+        )
 
     def _with_reason(self, request, queryset, action, service, done):
         """First an intermediate page asking for the reason the vendor is told; then the
@@ -154,17 +190,22 @@ class VendorAdmin(AutocompleteAdminMixin, RenameRefreshesSearchMixin, admin.Mode
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
             _vendor_status_action(lambda vendor: service(vendor, reason), done)(
-                self, request, queryset)
+                self, request, queryset
+            )
             return None
-        return TemplateResponse(request, "admin/catalog/vendor/reason.html", {
-            **self.admin_site.each_context(request),
-            "title": _("Reject vendors") if action == "reject" else _("Suspend vendors"),
-            "action": action,
-            "vendors": queryset,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/catalog/vendor/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reject vendors") if action == "reject" else _("Suspend vendors"),
+                "action": action,
+                "vendors": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 class ProductImageForm(forms.ModelForm):
@@ -251,8 +292,14 @@ class ProductAdmin(AutocompleteAdminMixin, LabelledAutocompleteMixin, admin.Mode
     def autocomplete_label(self, product):
         """Pickers (a stream's featured products, a promotion's products) tell products of
         the same name apart: "秭归脐橙 5kg · 秭归橙园 · ¥59.90 · 已上架"."""
-        return " · ".join([product.name, product.vendor.name, f"¥{product.price}",
-                           str(product.get_status_display())])
+        return " · ".join(
+            [
+                product.name,
+                product.vendor.name,
+                f"¥{product.price}",
+                str(product.get_status_display()),
+            ]
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """A word that is a price also finds the products at exactly that price."""
@@ -262,7 +309,8 @@ class ProductAdmin(AutocompleteAdminMixin, LabelledAutocompleteMixin, admin.Mode
         if not prices:
             return super().get_search_results(request, queryset, search_term)
         found, distinct = super().get_search_results(
-            request, queryset, " ".join(w for w in words if not PRICE_WORD.match(w)))
+            request, queryset, " ".join(w for w in words if not PRICE_WORD.match(w))
+        )
         for word, price in prices:
             named, more = super().get_search_results(request, queryset, word)
             found = found.filter(Q(price=price) | Q(pk__in=named.values("pk")))
@@ -274,11 +322,21 @@ class ProductAdmin(AutocompleteAdminMixin, LabelledAutocompleteMixin, admin.Mode
 
 @admin.register(KeywordLanding)
 class KeywordLandingAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
-    list_display = ["keyword", "target", "category", "county", "vendor", "promotion", "url",
-                    "is_active"]
+    list_display = [
+        "keyword",
+        "target",
+        "category",
+        "county",
+        "vendor",
+        "promotion",
+        "url",
+        "is_active",
+    ]
     list_filter = ["target", "is_active"]
     list_select_related = ["category", "county", "vendor", "promotion"]
     list_editable = ["is_active"]
     search_fields = ["keyword"]
     autocomplete_fields = ["category", "county", "vendor", "promotion"]
+
+
 from catalog import promotion_admin  # noqa: E402, F401 - registers the promotions' admin

@@ -25,7 +25,8 @@ class _SelectedIdsOnly:
     def _is_a_key(self, value):
         remote = self.field.remote_field
         key = remote.model._meta.get_field(
-            getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+            getattr(remote, "field_name", None) or remote.model._meta.pk.name
+        )
         try:
             key.to_python(value)
         except ValidationError:
@@ -59,8 +60,11 @@ class LabelledAutocompleteSelectMultiple(_LabelledUrl, SafeAutocompleteSelectMul
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
     def get_queryset(self):
-        return super().get_queryset().select_related(
-            *getattr(self.model_admin, "autocomplete_select_related", ()))
+        return (
+            super()
+            .get_queryset()
+            .select_related(*getattr(self.model_admin, "autocomplete_select_related", ()))
+        )
 
     def serialize_result(self, obj, to_field_name):
         label = getattr(self.model_admin, "autocomplete_label", str)
@@ -79,10 +83,12 @@ class LabelledAutocompleteMixin:
     def get_urls(self):
         opts = self.model._meta
         view = self.admin_site.admin_view(
-            LabelledAutocompleteJsonView.as_view(admin_site=self.admin_site))
-        return [path("autocomplete/", view,
-                     name=f"{opts.app_label}_{opts.model_name}_autocomplete"),
-                *super().get_urls()]
+            LabelledAutocompleteJsonView.as_view(admin_site=self.admin_site)
+        )
+        return [
+            path("autocomplete/", view, name=f"{opts.app_label}_{opts.model_name}_autocomplete"),
+            *super().get_urls(),
+        ]
 
 
 class AutocompleteAdminMixin:
@@ -90,20 +96,35 @@ class AutocompleteAdminMixin:
     above."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        return self._labelled(db_field, request, kwargs, super().formfield_for_foreignkey,
-                              SafeAutocompleteSelect, LabelledAutocompleteSelect)
+        return self._labelled(
+            db_field,
+            request,
+            kwargs,
+            super().formfield_for_foreignkey,
+            SafeAutocompleteSelect,
+            LabelledAutocompleteSelect,
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        return self._labelled(db_field, request, kwargs, super().formfield_for_manytomany,
-                              SafeAutocompleteSelectMultiple, LabelledAutocompleteSelectMultiple)
+        return self._labelled(
+            db_field,
+            request,
+            kwargs,
+            super().formfield_for_manytomany,
+            SafeAutocompleteSelectMultiple,
+            LabelledAutocompleteSelectMultiple,
+        )
 
     def _labelled(self, db_field, request, kwargs, formfield, widget, labelled_widget):
         target = self.admin_site._registry.get(db_field.related_model)
         labelled = isinstance(target, LabelledAutocompleteMixin)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = (labelled_widget if labelled else widget)(
-                db_field, self.admin_site, using=kwargs.get("using"),
-                attrs={"data-width": "28em"} if labelled else None)  # room for the label
+                db_field,
+                self.admin_site,
+                using=kwargs.get("using"),
+                attrs={"data-width": "28em"} if labelled else None,
+            )  # room for the label
         field = formfield(db_field, request, **kwargs)
         if labelled and field is not None:
             # The chosen objects are labelled as the search results are, in one query.

@@ -13,4 +13,6 @@ class CatalogConfig(AppConfig):
         from catalog import page_cache  # noqa: F401  (connects the cache invalidation)
         from catalog.images import photo_deleted
 
-        post_delete.connect(photo_deleted, sender="catalog.ProductImage", dispatch_uid="photo-files")
+        post_delete.connect(
+            photo_deleted, sender="catalog.ProductImage", dispatch_uid="photo-files"
+        )

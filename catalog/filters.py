@@ -46,9 +46,7 @@ class ProductFilterForm(forms.Form):
 
 
 class ProductFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_q", label=_("Keywords"), widget=forms.HiddenInput
-    )
+    q = django_filters.CharFilter(method="filter_q", label=_("Keywords"), widget=forms.HiddenInput)
     category = django_filters.ChoiceFilter(
         label=_("Category"), method="filter_category", empty_label=_("All categories")
     )
@@ -140,11 +138,15 @@ class ProductFilter(django_filters.FilterSet):
         only), for the page's title; read from the choices, so no query."""
         if not self.is_bound or not self.form.is_valid():
             return []
-        known = {name: dict(self.filters[name].extra["choices"])
-                 for name in ("category", "prefecture") if name in self.filters}
+        known = {
+            name: dict(self.filters[name].extra["choices"])
+            for name in ("category", "prefecture")
+            if name in self.filters
+        }
         if "county" in self.filters:
-            known["county"] = {slug: county for _slug, _name, group in self.county_groups
-                               for slug, county in group}
+            known["county"] = {
+                slug: county for _slug, _name, group in self.county_groups for slug, county in group
+            }
         data = self.form.cleaned_data
         return [names[data[name]] for name, names in known.items() if data.get(name) in names]
 

@@ -104,7 +104,8 @@ def _in_srgb(image):
         return image
     try:
         return ImageCms.profileToProfile(
-            image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _srgb(), outputMode="RGB")
+            image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _srgb(), outputMode="RGB"
+        )
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image
 
@@ -154,7 +155,6 @@ def process_upload(uploaded):
     return ContentFile(main_bytes, name=f"{name}.jpg"), ContentFile(
         thumbnail_bytes, name=f"{name}.jpg"
     )
-
 
 
 def delete_photo_files(*names):

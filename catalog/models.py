@@ -207,8 +207,9 @@ class VendorMember(models.Model):
 # What listings sort by (the same expressions as the indexes below, so they serve them).
 # The 0 is written in the SQL, not sent as a parameter: a SELECT DISTINCT (a promotion's
 # products) must see the same ORDER BY expression in its select list.
-SOLD_OUT = models.Func("stock", template="(%(expressions)s = 0)",
-                       output_field=models.BooleanField())
+SOLD_OUT = models.Func(
+    "stock", template="(%(expressions)s = 0)", output_field=models.BooleanField()
+)
 SHOWN_PRICE = Coalesce("promoted_price", "price")
 
 
@@ -262,8 +263,10 @@ class Product(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Plain text."))
     description_en = models.TextField(
-        _("English description"), blank=True,
-        help_text=_("Plain text; shoppers reading English see it instead, when given."))
+        _("English description"),
+        blank=True,
+        help_text=_("Plain text; shoppers reading English see it instead, when given."),
+    )
     price = models.DecimalField(
         _("price (CNY)"),
         max_digits=10,
@@ -274,8 +277,11 @@ class Product(models.Model):
         _("pack size"), max_length=60, help_text=_("What one unit is, e.g. “5 kg box”.")
     )
     pack_size_en = models.CharField(
-        _("English pack size"), max_length=60, blank=True,
-        help_text=_("The pack size in English, e.g. “5 kg box”."))
+        _("English pack size"),
+        max_length=60,
+        blank=True,
+        help_text=_("The pack size in English, e.g. “5 kg box”."),
+    )
     net_weight_g = models.PositiveIntegerField(
         _("net weight (g)"), validators=[MinValueValidator(1)]
     )
@@ -287,8 +293,11 @@ class Product(models.Model):
         help_text=_("Geographical-indication or origin label, e.g. 秭归脐橙 地理标志产品."),
     )
     origin_label_en = models.CharField(
-        _("English origin or GI label"), max_length=160, blank=True,
-        help_text=_("The label in English, e.g. Zigui navel orange, geographical indication."))
+        _("English origin or GI label"),
+        max_length=160,
+        blank=True,
+        help_text=_("The label in English, e.g. Zigui navel orange, geographical indication."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
@@ -296,9 +305,14 @@ class Product(models.Model):
     # Derived: the card's price when a running promotion lowers it, else empty (the list
     # price shows). Listings sort and filter by it; catalog/shown_prices.py rewrites it
     # when a promotion starts, ends, changes or sells out, and when the price changes.
-    promoted_price = models.DecimalField(_("promoted price (CNY)"), max_digits=10,
-                                         decimal_places=2, null=True, blank=True,
-                                         editable=False)
+    promoted_price = models.DecimalField(
+        _("promoted price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     # Derived: name, vendor, county and category in both languages, normalised for
     # search (see catalog/search.py). Rebuilt by services whenever any of them changes.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
@@ -325,8 +339,12 @@ class Product(models.Model):
             models.Index(fields=["status", "name"], name="product_status_name"),
             models.Index("status", SOLD_OUT, SHOWN_PRICE, name="product_status_shown_price"),
             models.Index("status", SOLD_OUT, SHOWN_PRICE.desc(), name="product_status_shown_desc"),
-            models.Index("status", SOLD_OUT, models.F("created_at").desc(),
-                         name="product_status_sold_out_new"),
+            models.Index(
+                "status",
+                SOLD_OUT,
+                models.F("created_at").desc(),
+                name="product_status_sold_out_new",
+            ),
             models.Index(
                 fields=["-created_at"],
                 condition=models.Q(is_featured=True),
@@ -364,7 +382,9 @@ class Product(models.Model):
     def is_on_sale(self):
         """The same rule as `Product.objects.visible()`, for a product already loaded with
         its vendor."""
-        return self.status == Product.Status.PUBLISHED and self.vendor.status == Vendor.Status.APPROVED
+        return (
+            self.status == Product.Status.PUBLISHED and self.vendor.status == Vendor.Status.APPROVED
+        )
 
     @property
     def main_image(self):
@@ -427,7 +447,10 @@ class KeywordLanding(models.Model):
         Vendor, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("vendor")
     )
     promotion = models.ForeignKey(
-        "catalog.Promotion", on_delete=models.CASCADE, null=True, blank=True,
+        "catalog.Promotion",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         verbose_name=_("promotion"),
     )
     url = models.CharField(

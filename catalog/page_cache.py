@@ -49,8 +49,16 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 # The server's clock on each response (countdowns count from it, catalog/partials/
 # countdown_script.html): a cached page says when it is served, not when it was rendered.
 NOW_PLACEHOLDER = "server-now-placeholder-5b1f0c"
-CATALOG_MODELS = (Product, ProductImage, Vendor, Category, County, Prefecture, KeywordLanding,
-                  Promotion)
+CATALOG_MODELS = (
+    Product,
+    ProductImage,
+    Vendor,
+    Category,
+    County,
+    Prefecture,
+    KeywordLanding,
+    Promotion,
+)
 
 
 def _new_revision():
@@ -82,16 +90,22 @@ def _key(kind, *parts):
 
 # The query parameters catalog pages read; others (utm_source…) share the cached page.
 PAGE_PARAMS = (
-    "q", "category", "prefecture", "county", "vendor", "min_price", "max_price", "in_stock",
-    "sort", "page",
+    "q",
+    "category",
+    "prefecture",
+    "county",
+    "vendor",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "sort",
+    "page",
 )
 
 
 def _known_params(request):
     return "&".join(
-        f"{name}={value}"
-        for name in PAGE_PARAMS
-        for value in request.GET.getlist(name)
+        f"{name}={value}" for name in PAGE_PARAMS for value in request.GET.getlist(name)
     )
 
 
@@ -104,8 +118,11 @@ def cached_page(request, render, max_age=None):
     figures) gives `max_age` in seconds (or a function that tells, after rendering): it
     is rendered again after that.
     """
-    if (request.method != "GET" or request.user.is_authenticated
-            or CookieStorage.cookie_name in request.COOKIES):  # messages waiting: theirs
+    if (
+        request.method != "GET"
+        or request.user.is_authenticated
+        or CookieStorage.cookie_name in request.COOKIES
+    ):  # messages waiting: theirs
         return render({})
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
     key = _key("page", get_language() or "", request.path, _known_params(request), str(fragment))
@@ -113,8 +130,12 @@ def cached_page(request, render, max_age=None):
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)
     now = timezone.now()
-    fresh = (stored is not None and len(stored) == 4 and stored[0] == revision
-             and (stored[3] is None or now < stored[3]))
+    fresh = (
+        stored is not None
+        and len(stored) == 4
+        and stored[0] == revision
+        and (stored[3] is None or now < stored[3])
+    )
     if fresh:
         content_type, content = stored[1], stored[2]
         response = HttpResponse(content, content_type=content_type)
@@ -160,8 +181,11 @@ def _catalog_changed(sender, **kwargs):
 
 # A promotion's scope changing changes prices as much as the promotion itself.
 for _relation in ("products", "categories", "vendors", "counties"):
-    m2m_changed.connect(_catalog_changed, sender=getattr(Promotion, _relation).through,
-                        dispatch_uid=f"page-cache-promotion-{_relation}")
+    m2m_changed.connect(
+        _catalog_changed,
+        sender=getattr(Promotion, _relation).through,
+        dispatch_uid=f"page-cache-promotion-{_relation}",
+    )
 
 
 for _model in CATALOG_MODELS:

@@ -22,8 +22,12 @@ from django.utils import timezone
 
 HORIZON = timedelta(hours=12)
 # A promotion's scope: its many-to-many field, and the model each link points at.
-SCOPE_FIELDS = {"products": "product", "categories": "category", "vendors": "vendor",
-                "counties": "county"}
+SCOPE_FIELDS = {
+    "products": "product",
+    "categories": "category",
+    "vendors": "vendor",
+    "counties": "county",
+}
 SLOT = HORIZON / 2  # a schedule built for a slot covers any moment in it
 
 
@@ -94,15 +98,26 @@ def _build_schedule(slot_start):
     from catalog.models import Promotion
 
     promotions = list(
-        Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON)
-        .only("pk", "slug", "name", "name_en", "kind", "value", "starts_at", "ends_at",
-              "units_cap", "units_sold", "per_shopper_limit")
+        Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON).only(
+            "pk",
+            "slug",
+            "name",
+            "name_en",
+            "kind",
+            "value",
+            "starts_at",
+            "ends_at",
+            "units_cap",
+            "units_sold",
+            "per_shopper_limit",
+        )
     )
     scopes = {(p.pk, kind): set() for p in promotions for kind in SCOPE_FIELDS}
     if promotions:
         ids = [p.pk for p in promotions]
         parts = [
-            getattr(Promotion, relation).through.objects.filter(promotion_id__in=ids)
+            getattr(Promotion, relation)
+            .through.objects.filter(promotion_id__in=ids)
             .annotate(kind=Value(relation, output_field=CharField()))
             .values_list("promotion_id", f"{target}_id", "kind")
             for relation, target in SCOPE_FIELDS.items()
@@ -111,8 +126,17 @@ def _build_schedule(slot_start):
             scopes[(promotion_id, kind)].add(target_id)
     return [
         ScheduledPromotion(
-            p.pk, p.slug, p.name, p.name_en, p.kind, p.value, p.starts_at, p.ends_at,
-            p.units_cap, p.units_sold, p.per_shopper_limit,
+            p.pk,
+            p.slug,
+            p.name,
+            p.name_en,
+            p.kind,
+            p.value,
+            p.starts_at,
+            p.ends_at,
+            p.units_cap,
+            p.units_sold,
+            p.per_shopper_limit,
             *(frozenset(scopes[(p.pk, kind)]) for kind in SCOPE_FIELDS),
         )
         for p in promotions
@@ -127,17 +151,23 @@ class Schedule(list):
         super().__init__(promotions)
         self.by_scope = {}
         for promotion in promotions:
-            for scope, ids in (("product", promotion.product_ids),
-                               ("category", promotion.category_ids),
-                               ("vendor", promotion.vendor_ids),
-                               ("county", promotion.county_ids)):
+            for scope, ids in (
+                ("product", promotion.product_ids),
+                ("category", promotion.category_ids),
+                ("vendor", promotion.vendor_ids),
+                ("county", promotion.county_ids),
+            ):
                 for pk in ids:
                     self.by_scope.setdefault((scope, pk), []).append(promotion)
 
     def candidates(self, product):
         found = []
-        for key in (("product", product.pk), ("category", product.category_id),
-                    ("vendor", product.vendor_id), ("county", product.origin_county_id)):
+        for key in (
+            ("product", product.pk),
+            ("category", product.category_id),
+            ("vendor", product.vendor_id),
+            ("county", product.origin_county_id),
+        ):
             found += self.by_scope.get(key, ())
         return found
 
@@ -157,8 +187,9 @@ def schedule_at(at):
     key = (slot, catalog_revision())
     schedule = _recent.get(key)
     if schedule is None:
-        schedule = Schedule(cached_value(f"promotion-schedule:{slot.isoformat()}",
-                                         lambda: _build_schedule(slot)))
+        schedule = Schedule(
+            cached_value(f"promotion-schedule:{slot.isoformat()}", lambda: _build_schedule(slot))
+        )
         while len(_recent) >= RECENT_SCHEDULES:
             del _recent[next(iter(_recent))]  # the oldest read
         _recent[key] = schedule
@@ -186,8 +217,7 @@ def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
     best, best_discount = None, Decimal("0")
     candidates = schedule.candidates(product) if isinstance(schedule, Schedule) else schedule
     for promotion in candidates:
-        if promotion.pk in exclude or not (promotion.running_at(at)
-                                           and promotion.covers(product)):
+        if promotion.pk in exclude or not (promotion.running_at(at) and promotion.covers(product)):
             continue
         discount = unit_discount(promotion.kind, promotion.value, product.price)
         if discount > best_discount:

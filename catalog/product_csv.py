@@ -40,22 +40,48 @@ from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
 from catalog.shown_prices import refresh_shown_prices
 from catalog.validators import refuse_control_characters
 
-COLUMNS = ["slug", "name", "name_en", "category", "origin_county", "price", "pack_size",
-           "net_weight_g", "stock", "stock_change", "origin_label", "status", "description",
-           "pack_size_en", "origin_label_en", "description_en"]
+COLUMNS = [
+    "slug",
+    "name",
+    "name_en",
+    "category",
+    "origin_county",
+    "price",
+    "pack_size",
+    "net_weight_g",
+    "stock",
+    "stock_change",
+    "origin_label",
+    "status",
+    "description",
+    "pack_size_en",
+    "origin_label_en",
+    "description_en",
+]
 MAX_STOCK = 1_000_000
 WRITE_BATCH = 500
 REQUIRED_COLUMNS = {"name", "category", "origin_county", "price", "pack_size", "net_weight_g"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 NEW_PRODUCT_NEEDS_COLUMN = gettext_lazy(
-    "A new product (slug empty) needs %(column)s, and the file has no %(column)s column.")
+    "A new product (slug empty) needs %(column)s, and the file has no %(column)s column."
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 
 
-ROW_MODEL_FIELDS = ["name", "name_en", "price", "pack_size", "net_weight_g", "origin_label",
-                    "description", "pack_size_en", "origin_label_en", "description_en"]
+ROW_MODEL_FIELDS = [
+    "name",
+    "name_en",
+    "price",
+    "pack_size",
+    "net_weight_g",
+    "origin_label",
+    "description",
+    "pack_size_en",
+    "origin_label_en",
+    "description_en",
+]
 
 
 class ProductRow(forms.Form):
@@ -74,7 +100,8 @@ class ProductRow(forms.Form):
         self.fields.update(forms.fields_for_model(Product, fields=ROW_MODEL_FIELDS))
         for name in ("price", "net_weight_g"):  # the model's minimums (its CheckConstraints)
             self.fields[name].validators += [
-                v for v in Product._meta.get_field(name).validators
+                v
+                for v in Product._meta.get_field(name).validators
                 if isinstance(v, MinValueValidator)
             ]
         refuse_control_characters(self)
@@ -91,7 +118,8 @@ class ProductRow(forms.Form):
         if value not in known:
             raise forms.ValidationError(
                 gettext_lazy("Unknown “%(value)s”; use a slug such as %(examples)s."),
-                code="unknown", params={"value": value, "examples": ", ".join(sorted(known)[:4])},
+                code="unknown",
+                params={"value": value, "examples": ", ".join(sorted(known)[:4])},
             )
         return known[value]
 
@@ -127,13 +155,35 @@ def export_products(vendor):
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    products = (Product.objects.filter(vendor=vendor)
-                .select_related("category", "origin_county").order_by("pk"))
+    products = (
+        Product.objects.filter(vendor=vendor)
+        .select_related("category", "origin_county")
+        .order_by("pk")
+    )
     for p in products.iterator(chunk_size=1000):
-        writer.writerow([_escape(value) for value in (
-            p.slug, p.name, p.name_en, p.category.slug, p.origin_county.slug, p.price,
-            p.pack_size, p.net_weight_g, p.stock, "", p.origin_label, p.status, p.description,
-            p.pack_size_en, p.origin_label_en, p.description_en)])
+        writer.writerow(
+            [
+                _escape(value)
+                for value in (
+                    p.slug,
+                    p.name,
+                    p.name_en,
+                    p.category.slug,
+                    p.origin_county.slug,
+                    p.price,
+                    p.pack_size,
+                    p.net_weight_g,
+                    p.stock,
+                    "",
+                    p.origin_label,
+                    p.status,
+                    p.description,
+                    p.pack_size_en,
+                    p.origin_label_en,
+                    p.description_en,
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -162,27 +212,47 @@ def read_rows(uploaded):
         # With slugs, a row may update only some columns; without, every row is new.
         missing = REQUIRED_COLUMNS - set(header) if "slug" not in header else set()
         if missing:
-            report.problems.append((1, "", _("Columns missing from the first row: %(columns)s.")
-                                    % {"columns": ", ".join(sorted(missing))}))
+            report.problems.append(
+                (
+                    1,
+                    "",
+                    _("Columns missing from the first row: %(columns)s.")
+                    % {"columns": ", ".join(sorted(missing))},
+                )
+            )
             return [], report
         reader.fieldnames = header
-        rows = [(reader.line_num, {k: _unescape((v or "").strip()) for k, v in row.items()
-                                   if k and isinstance(v, str)})
-                for row in reader
-                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+        rows = [
+            (
+                reader.line_num,
+                {
+                    k: _unescape((v or "").strip())
+                    for k, v in row.items()
+                    if k and isinstance(v, str)
+                },
+            )
+            for row in reader
+            if any((v or "").strip() for v in row.values() if isinstance(v, str))
+        ]
     except csv.Error as error:  # the csv module's own words are not for vendors
         row = reader.line_num + 1  # the line after the last row read is where it broke
         if "field limit" in str(error):
-            message = _("Row %(row)s has a cell that is too long (more than %(limit)s "
-                        "characters).") % {"row": row, "limit": csv.field_size_limit()}
+            message = _(
+                "Row %(row)s has a cell that is too long (more than %(limit)s characters)."
+            ) % {"row": row, "limit": csv.field_size_limit()}
         else:
-            message = _("This is not a CSV file the import can read; save it again as CSV "
-                        "UTF-8.")
+            message = _("This is not a CSV file the import can read; save it again as CSV UTF-8.")
         report.problems.append((row, "", message))
         return [], report
     if len(rows) > MAX_ROWS:
-        report.problems.append((None, "", _("At most %(max)s products per file; this one has "
-                                            "%(count)s.") % {"max": MAX_ROWS, "count": len(rows)}))
+        report.problems.append(
+            (
+                None,
+                "",
+                _("At most %(max)s products per file; this one has %(count)s.")
+                % {"max": MAX_ROWS, "count": len(rows)},
+            )
+        )
     if not rows and not report.problems:
         report.problems.append((None, "", _("The file has no products under its header.")))
     return rows, report
@@ -190,12 +260,20 @@ def read_rows(uploaded):
 
 def _as_row(product):
     """An existing product as a row, for the columns a file leaves out."""
-    return {"name": product.name, "name_en": product.name_en,
-            "category": product.category.slug, "origin_county": product.origin_county.slug,
-            "price": str(product.price), "pack_size": product.pack_size,
-            "net_weight_g": str(product.net_weight_g), "origin_label": product.origin_label,
-            "description": product.description, "pack_size_en": product.pack_size_en,
-            "origin_label_en": product.origin_label_en, "description_en": product.description_en}
+    return {
+        "name": product.name,
+        "name_en": product.name_en,
+        "category": product.category.slug,
+        "origin_county": product.origin_county.slug,
+        "price": str(product.price),
+        "pack_size": product.pack_size,
+        "net_weight_g": str(product.net_weight_g),
+        "origin_label": product.origin_label,
+        "description": product.description,
+        "pack_size_en": product.pack_size_en,
+        "origin_label_en": product.origin_label_en,
+        "description_en": product.description_en,
+    }
 
 
 def import_products(vendor, uploaded):
@@ -206,8 +284,12 @@ def import_products(vendor, uploaded):
         return report
     categories = {c.slug: c for c in Category.objects.select_related("parent")}
     counties = {c.slug: c for c in County.objects.select_related("prefecture")}
-    mine = {p.slug: p for p in Product.objects.filter(vendor=vendor)
-            .select_related("vendor", "category", "origin_county")}
+    mine = {
+        p.slug: p
+        for p in Product.objects.filter(vendor=vendor).select_related(
+            "vendor", "category", "origin_county"
+        )
+    }
     seen, checked = set(), []
     for line, data in rows:
         slug = data.get("slug", "")
@@ -241,16 +323,21 @@ def _row_problems(data, existing, slug, seen):
     if slug and existing is None:
         # Another shop's product (a draft too) gets the very answer an unknown slug gets:
         # the import never tells a vendor which slugs exist elsewhere.
-        yield "slug", _("No product “%(slug)s” in your shop; leave slug empty for a new "
-                        "product.") % {"slug": slug}
+        yield (
+            "slug",
+            _("No product “%(slug)s” in your shop; leave slug empty for a new product.")
+            % {"slug": slug},
+        )
         return
     if slug and slug in seen:
         yield "slug", _("“%(slug)s” appears twice in the file.") % {"slug": slug}
     if existing is None and data.get("stock", "") == "":
         yield "stock", _("Give the stock of a new product.")
     if existing is None and data.get("stock_change", ""):
-        yield "stock_change", _("stock_change is for products already in your shop; give "
-                                "the stock of a new one.")
+        yield (
+            "stock_change",
+            _("stock_change is for products already in your shop; give the stock of a new one."),
+        )
 
 
 def _write(vendor, checked, report):
@@ -279,8 +366,10 @@ def _write(vendor, checked, report):
     _give_slugs([p for p in new if not p.slug])
     Product.objects.bulk_create(new, batch_size=WRITE_BATCH)
     Product.objects.bulk_update(
-        changed, [*VENDOR_EDITABLE_FIELDS, "status", "search_document", "updated_at"],
-        batch_size=WRITE_BATCH)
+        changed,
+        [*VENDOR_EDITABLE_FIELDS, "status", "search_document", "updated_at"],
+        batch_size=WRITE_BATCH,
+    )
     for line, product, change in stock_changes:
         problem = stock_change_problem(product, change)
         if problem:

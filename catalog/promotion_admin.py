@@ -26,8 +26,21 @@ SCOPES = ("products", "categories", "vendors", "counties")
 class PromotionForm(forms.ModelForm):
     class Meta:
         model = Promotion
-        fields = ["name", "name_en", "slug", "description", "description_en", "banner", "kind",
-                  "value", "units_cap", "per_shopper_limit", "starts_at", "ends_at", *SCOPES]
+        fields = [
+            "name",
+            "name_en",
+            "slug",
+            "description",
+            "description_en",
+            "banner",
+            "kind",
+            "value",
+            "units_cap",
+            "per_shopper_limit",
+            "starts_at",
+            "ends_at",
+            *SCOPES,
+        ]
 
     def clean_banner(self):
         """A new banner goes through the same checks as product photos (type, size,
@@ -44,22 +57,32 @@ class PromotionForm(forms.ModelForm):
             if cap < sold:
                 raise forms.ValidationError(
                     _("%(sold)s discounted units are sold already; the cap cannot be lower."),
-                    code="cap_below_sold", params={"sold": sold})
+                    code="cap_below_sold",
+                    params={"sold": sold},
+                )
         return cap
 
     def clean(self):
         data = super().clean()
         if not any(data.get(scope) for scope in SCOPES):
             raise forms.ValidationError(
-                _("Choose what the promotion applies to: products, categories, vendors or "
-                  "counties."), code="empty_scope")
+                _(
+                    "Choose what the promotion applies to: products, categories, vendors or "
+                    "counties."
+                ),
+                code="empty_scope",
+            )
         if data.get("kind") == Promotion.Kind.SPECIAL_PRICE and data.get("value"):
             too_cheap = [p for p in data.get("products") or [] if p.price <= data["value"]]
             if too_cheap:
-                self.add_error("value", _(
-                    "A special price must be below the normal price; these products cost "
-                    "no more than that already: %(products)s."
-                ) % {"products": ", ".join(f"{p.name} (¥{p.price})" for p in too_cheap)})
+                self.add_error(
+                    "value",
+                    _(
+                        "A special price must be below the normal price; these products cost "
+                        "no more than that already: %(products)s."
+                    )
+                    % {"products": ", ".join(f"{p.name} (¥{p.price})" for p in too_cheap)},
+                )
         return data
 
 
@@ -91,10 +114,11 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     readonly_fields = ["units_sold", "products_touched", "created_at", "updated_at"]
     actions = ["duplicate"]
     fieldsets = [
-        (None, {"fields": ["name", "name_en", "slug", "description", "description_en",
-                           "banner"]}),
-        (_("Discount"), {"fields": ["kind", "value", "units_cap", "units_sold",
-                                    "per_shopper_limit"]}),
+        (None, {"fields": ["name", "name_en", "slug", "description", "description_en", "banner"]}),
+        (
+            _("Discount"),
+            {"fields": ["kind", "value", "units_cap", "units_sold", "per_shopper_limit"]},
+        ),
         (_("When (Asia/Shanghai)"), {"fields": ["starts_at", "ends_at"]}),
         (_("What it applies to"), {"fields": [*SCOPES, "products_touched"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
@@ -161,17 +185,22 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
             tell_vendors_scheduled(copy)
             self.log_addition(request, copy, "duplicated")
         count = queryset.count()
-        self.message_user(request, ngettext(
-            "%(count)d promotion duplicated, scheduled right after the original; check "
-            "its dates.",
-            "%(count)d promotions duplicated, each scheduled right after its original; "
-            "check their dates.",
-            count) % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d promotion duplicated, scheduled right after the original; check "
+                "its dates.",
+                "%(count)d promotions duplicated, each scheduled right after its original; "
+                "check their dates.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_urls(self):
         calendar = self.admin_site.admin_view(self.calendar_view)
-        return [path("calendar/", calendar, name="catalog_promotion_calendar"),
-                *super().get_urls()]
+        return [path("calendar/", calendar, name="catalog_promotion_calendar"), *super().get_urls()]
 
     def calendar_view(self, request):
         """One month of the season (this month unless asked) with each promotion and
@@ -181,22 +210,31 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
         year = _number_or_none(request.GET.get("year"), FIRST_YEAR, LAST_YEAR)
         month = _number_or_none(request.GET.get("month"), 1, 12)
         if request.GET.get("year") and year is None:
-            self.message_user(request, _(
-                "“%(value)s” is not a year from %(first)s to %(last)s; showing this year."
-            ) % {"value": request.GET["year"][:20], "first": FIRST_YEAR, "last": LAST_YEAR},
-                messages.WARNING)
+            self.message_user(
+                request,
+                _("“%(value)s” is not a year from %(first)s to %(last)s; showing this year.")
+                % {"value": request.GET["year"][:20], "first": FIRST_YEAR, "last": LAST_YEAR},
+                messages.WARNING,
+            )
         if request.GET.get("month") and month is None:
-            self.message_user(request, _(
-                "“%(value)s” is not a month from 1 to 12; showing this month."
-            ) % {"value": request.GET["month"][:20]}, messages.WARNING)
+            self.message_user(
+                request,
+                _("“%(value)s” is not a month from 1 to 12; showing this month.")
+                % {"value": request.GET["month"][:20]},
+                messages.WARNING,
+            )
         shown = date(year or today.year, month or today.month, 1)
-        return TemplateResponse(request, "admin/catalog/promotion/calendar.html", {
-            **self.admin_site.each_context(request),
-            "title": _("Season calendar: %(month)s") % {
-                "month": date_format(shown, "YEAR_MONTH_FORMAT")},
-            "opts": self.model._meta,
-            **season_calendar(shown.year, shown.month),
-        })
+        return TemplateResponse(
+            request,
+            "admin/catalog/promotion/calendar.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Season calendar: %(month)s")
+                % {"month": date_format(shown, "YEAR_MONTH_FORMAT")},
+                "opts": self.model._meta,
+                **season_calendar(shown.year, shown.month),
+            },
+        )
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the calendar's reach
@@ -231,36 +269,47 @@ def season_calendar(year, month):
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(following, time.min, tzinfo=tz)
     length = (end - start).total_seconds()
-    days = [{"day": day, "left": round((day - 1) / (following - first).days * 100, 3)}
-            for day in range(1, (following - first).days + 1) if day == 1 or day % 5 == 0]
+    days = [
+        {"day": day, "left": round((day - 1) / (following - first).days * 100, 3)}
+        for day in range(1, (following - first).days + 1)
+        if day == 1 or day % 5 == 0
+    ]
     bars = []
     now = timezone.now()
     for promotion in Promotion.objects.filter(starts_at__lt=end, ends_at__gt=start):
         left = max(promotion.starts_at, start)
         right = min(promotion.ends_at, end)
-        bars.append({
-            "promotion": promotion,
-            "state": promotion.state_at(now),
-            "left": round((left - start).total_seconds() / length * 100, 3),
-            "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
-        })
+        bars.append(
+            {
+                "promotion": promotion,
+                "state": promotion.state_at(now),
+                "left": round((left - start).total_seconds() / length * 100, 3),
+                "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
+            }
+        )
     from livestream.models import LiveStream
 
     for stream in LiveStream.objects.filter(scheduled_start__lt=end, scheduled_end__gt=start):
         left = max(stream.scheduled_start, start)
         right = min(stream.scheduled_end, end)
-        bars.append({
-            "stream": stream,
-            "state": "stream",
-            "left": round((left - start).total_seconds() / length * 100, 3),
-            "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
-        })
+        bars.append(
+            {
+                "stream": stream,
+                "state": "stream",
+                "left": round((left - start).total_seconds() / length * 100, 3),
+                "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
+            }
+        )
     previous = (first - timedelta(days=1)).replace(day=1)
     return {
-        "year": year, "month": first, "days": days, "bars": bars,
+        "year": year,
+        "month": first,
+        "days": days,
+        "bars": bars,
         "previous": previous if previous.year >= FIRST_YEAR else None,
         "next": following if following.year <= LAST_YEAR else None,
         "months": [date(year, n, 1) for n in range(1, 13)],
         "today": round((now - start).total_seconds() / length * 100, 3)
-        if start <= now < end else None,
+        if start <= now < end
+        else None,
     }

@@ -39,33 +39,47 @@ class Promotion(models.Model):
     banner = models.ImageField(_("banner"), upload_to="promotions/", max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     value = models.DecimalField(
-        _("value"), max_digits=10, decimal_places=2, validators=[MinValueValidator(CENT)],
-        help_text=_("Percent for a percentage off (1–99); yuan for an amount off or a "
-                    "special price."),
+        _("value"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(CENT)],
+        help_text=_(
+            "Percent for a percentage off (1–99); yuan for an amount off or a special price."
+        ),
     )
-    products = models.ManyToManyField(Product, blank=True, related_name="promotions",
-                                      verbose_name=_("products"))
-    categories = models.ManyToManyField(Category, blank=True, related_name="promotions",
-                                        verbose_name=_("categories"))
-    vendors = models.ManyToManyField(Vendor, blank=True, related_name="promotions",
-                                     verbose_name=_("vendors"))
-    counties = models.ManyToManyField(County, blank=True, related_name="promotions",
-                                      verbose_name=_("origin counties"))
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="promotions", verbose_name=_("products")
+    )
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="promotions", verbose_name=_("categories")
+    )
+    vendors = models.ManyToManyField(
+        Vendor, blank=True, related_name="promotions", verbose_name=_("vendors")
+    )
+    counties = models.ManyToManyField(
+        County, blank=True, related_name="promotions", verbose_name=_("origin counties")
+    )
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"), db_index=True)
     units_cap = models.PositiveIntegerField(
-        _("units cap"), null=True, blank=True,
-        help_text=_("A flash sale: the discount stops when this many units are sold."))
+        _("units cap"),
+        null=True,
+        blank=True,
+        help_text=_("A flash sale: the discount stops when this many units are sold."),
+    )
     units_sold = models.PositiveIntegerField(_("discounted units sold"), default=0, editable=False)
     per_shopper_limit = models.PositiveSmallIntegerField(
-        _("limit per shopper"), null=True, blank=True,
-        help_text=_("Discounted units one shopper may buy, over all their orders."))
+        _("limit per shopper"),
+        null=True,
+        blank=True,
+        help_text=_("Discounted units one shopper may buy, over all their orders."),
+    )
     # Written by the sweep (catalog/tasks.py) when it sees the start and the end pass;
     # prices never wait for it (they compare the times themselves).
-    start_noted_at = models.DateTimeField(_("start noted at"), null=True, blank=True,
-                                          editable=False)
-    end_noted_at = models.DateTimeField(_("end noted at"), null=True, blank=True,
-                                        editable=False)
+    start_noted_at = models.DateTimeField(
+        _("start noted at"), null=True, blank=True, editable=False
+    )
+    end_noted_at = models.DateTimeField(_("end noted at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -74,12 +88,15 @@ class Promotion(models.Model):
         verbose_name = _("promotion")
         verbose_name_plural = _("promotions")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                   name="promotion_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="promotion_ends_after_start",
+            ),
             models.CheckConstraint(
                 condition=models.Q(units_cap__isnull=True)
                 | models.Q(units_sold__lte=models.F("units_cap")),
-                name="promotion_units_within_cap"),
+                name="promotion_units_within_cap",
+            ),
         ]
 
     def __str__(self):
@@ -113,8 +130,10 @@ class Promotion(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The end must be after the start.")
-        if self.kind == self.Kind.PERCENT_OFF and self.value is not None and not (
-            1 <= self.value <= 99 and self.value == self.value.to_integral_value()
+        if (
+            self.kind == self.Kind.PERCENT_OFF
+            and self.value is not None
+            and not (1 <= self.value <= 99 and self.value == self.value.to_integral_value())
         ):
             errors["value"] = _("A percentage off is a whole number from 1 to 99.")
         if self.units_cap is not None and self.units_cap < 1:
@@ -139,18 +158,24 @@ def unit_discount(kind, value, price):
 class PromotionReminder(models.Model):
     """A shopper asked to be told when a promotion starts; the sweep tells them once."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="reminders",
-                                  verbose_name=_("promotion"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="promotion_reminders", verbose_name=_("shopper"))
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("promotion")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="promotion_reminders",
+        verbose_name=_("shopper"),
+    )
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("promotion reminder")
         verbose_name_plural = _("promotion reminders")
-        constraints = [models.UniqueConstraint(fields=["promotion", "user"],
-                                               name="promotion_reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "user"], name="promotion_reminder_once")
+        ]
 
     def __str__(self):
         return f"{self.promotion} → {self.user}"

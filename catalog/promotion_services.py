@@ -51,10 +51,16 @@ def sweep_promotions(now=None):
     now = now or timezone.now()
     result = SweepResult()
     with transaction.atomic():
-        started = list(Promotion.objects.select_for_update(skip_locked=True)
-                       .filter(starts_at__lte=now, start_noted_at=None))
-        ended = list(Promotion.objects.select_for_update(skip_locked=True)
-                     .filter(ends_at__lte=now, end_noted_at=None))
+        started = list(
+            Promotion.objects.select_for_update(skip_locked=True).filter(
+                starts_at__lte=now, start_noted_at=None
+            )
+        )
+        ended = list(
+            Promotion.objects.select_for_update(skip_locked=True).filter(
+                ends_at__lte=now, end_noted_at=None
+            )
+        )
         Promotion.objects.filter(pk__in=[p.pk for p in started]).update(start_noted_at=now)
         Promotion.objects.filter(pk__in=[p.pk for p in ended]).update(end_noted_at=now)
         result.started, result.ended = len(started), len(ended)
@@ -66,13 +72,17 @@ def sweep_promotions(now=None):
         )
         for promotion in {r.promotion for r in due}:
             users = [r.user_id for r in due if r.promotion_id == promotion.pk]
-            notify_users(users, Notification.Kind.PROMOTION_STARTED,
-                         key=f"promotion-started:{promotion.pk}",
-                         context={"promotion": promotion.name,
-                                  "promotion_en": promotion.name_en,
-                                  "ends_at": timezone.localtime(promotion.ends_at)
-                                  .strftime("%Y-%m-%d %H:%M"),
-                                  "path": promotion.get_absolute_url()})
+            notify_users(
+                users,
+                Notification.Kind.PROMOTION_STARTED,
+                key=f"promotion-started:{promotion.pk}",
+                context={
+                    "promotion": promotion.name,
+                    "promotion_en": promotion.name_en,
+                    "ends_at": timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M"),
+                    "path": promotion.get_absolute_url(),
+                },
+            )
         for promotion in started:  # its vendors hear it has started (not if it is over)
             if promotion.ends_at > now:
                 tell_vendors_started(promotion)
@@ -96,13 +106,19 @@ def tell_vendors_scheduled(promotion):
     that changes none of that tells nobody. Nothing once it has ended."""
     now = timezone.now()
     if promotion.starts_at > now:
-        return _tell_vendors(promotion, "vendor_promo_planned",
-                             f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}",
-                             decide=_planned_news)
+        return _tell_vendors(
+            promotion,
+            "vendor_promo_planned",
+            f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}",
+            decide=_planned_news,
+        )
     if promotion.ends_at > now or promotion.end_noted_at is None:  # running, or cut short now
-        return _tell_vendors(promotion, "vendor_promo_changed",
-                             f"promo-changed:{promotion.pk}:{_schedule_mark(promotion)}",
-                             decide=_running_news)
+        return _tell_vendors(
+            promotion,
+            "vendor_promo_changed",
+            f"promo-changed:{promotion.pk}:{_schedule_mark(promotion)}",
+            decide=_running_news,
+        )
     return 0
 
 
@@ -120,14 +136,19 @@ def _running_news(promotion, context, last):
     was = last.context
     changes = {
         "new_end": was.get("ends_at") != context["ends_at"],
-        "new_offer": (was.get("offer", {}).get("kind") != promotion.kind
-                      or Decimal(was.get("offer", {}).get("value", "0")).normalize()
-                      != Decimal(promotion.value).normalize()),
+        "new_offer": (
+            was.get("offer", {}).get("kind") != promotion.kind
+            or Decimal(was.get("offer", {}).get("value", "0")).normalize()
+            != Decimal(promotion.value).normalize()
+        ),
     }
     if not any(changes.values()):
         return None
-    return f":{last.pk}", {**changes, "was_ends_at": was.get("ends_at"),
-                           "was_offer": was.get("offer")}
+    return f":{last.pk}", {
+        **changes,
+        "was_ends_at": was.get("ends_at"),
+        "was_offer": was.get("offer"),
+    }
 
 
 def _schedule_mark(promotion):
@@ -135,8 +156,14 @@ def _schedule_mark(promotion):
     end, kind or value gives another mark (the dedupe keys stay within their length)."""
     import hashlib
 
-    told = "|".join([promotion.starts_at.isoformat(), promotion.ends_at.isoformat(),
-                     promotion.kind, str(Decimal(promotion.value).normalize())])
+    told = "|".join(
+        [
+            promotion.starts_at.isoformat(),
+            promotion.ends_at.isoformat(),
+            promotion.kind,
+            str(Decimal(promotion.value).normalize()),
+        ]
+    )
     return hashlib.sha256(told.encode()).hexdigest()[:12]
 
 
@@ -162,53 +189,75 @@ def _tell_vendors(promotion, kind, key, decide=None):
     from orders.notifications import notify_users
 
     products = {}
-    for vendor_id, name, name_en in (products_in_promotion(promotion)
-                                     .order_by("vendor_id", "name", "pk")
-                                     .values_list("vendor_id", "name", "name_en")):
+    for vendor_id, name, name_en in (
+        products_in_promotion(promotion)
+        .order_by("vendor_id", "name", "pk")
+        .values_list("vendor_id", "name", "name_en")
+    ):
         products.setdefault(vendor_id, []).append([name, name_en])
     members = {}
-    for vendor_id, user_id in (VendorMember.objects.filter(vendor_id__in=products)
-                               .order_by("pk").values_list("vendor_id", "user_id")):
+    for vendor_id, user_id in (
+        VendorMember.objects.filter(vendor_id__in=products)
+        .order_by("pk")
+        .values_list("vendor_id", "user_id")
+    ):
         members.setdefault(vendor_id, []).append(user_id)
-    told = set(Notification.objects.filter(dedupe_key__in=[
-        f"{key}:{vendor_id}:{user_id}" for vendor_id, user_ids in members.items()
-        for user_id in user_ids]).values_list("dedupe_key", flat=True))
+    told = set(
+        Notification.objects.filter(
+            dedupe_key__in=[
+                f"{key}:{vendor_id}:{user_id}"
+                for vendor_id, user_ids in members.items()
+                for user_id in user_ids
+            ]
+        ).values_list("dedupe_key", flat=True)
+    )
     last = _last_told(promotion, members) if decide else {}
-    vendors = {pk: names for pk, *names in
-               Vendor.objects.filter(pk__in=members).values_list("pk", "name", "name_en")}
-    when = {moment: timezone.localtime(getattr(promotion, moment)).strftime("%Y-%m-%d %H:%M")
-            for moment in ("starts_at", "ends_at")}
+    vendors = {
+        pk: names
+        for pk, *names in Vendor.objects.filter(pk__in=members).values_list("pk", "name", "name_en")
+    }
+    when = {
+        moment: timezone.localtime(getattr(promotion, moment)).strftime("%Y-%m-%d %H:%M")
+        for moment in ("starts_at", "ends_at")
+    }
     written = 0
     for vendor_id, user_ids in members.items():
         context = {
-            "promotion": promotion.name, "promotion_en": promotion.name_en,
-            **when, "offer": {"kind": promotion.kind, "value": str(promotion.value)},
-            "vendor": vendors[vendor_id][0], "vendor_en": vendors[vendor_id][1],
+            "promotion": promotion.name,
+            "promotion_en": promotion.name_en,
+            **when,
+            "offer": {"kind": promotion.kind, "value": str(promotion.value)},
+            "vendor": vendors[vendor_id][0],
+            "vendor_en": vendors[vendor_id][1],
             "product_count": len(products[vendor_id]),
             # Names for readers of Chinese, and of English (render_notification picks).
             "products": [name for name, _ in products[vendor_id][:VENDOR_NOTICE_PRODUCTS]],
-            "products_en": [name_en or name for name, name_en
-                            in products[vendor_id][:VENDOR_NOTICE_PRODUCTS]],
+            "products_en": [
+                name_en or name for name, name_en in products[vendor_id][:VENDOR_NOTICE_PRODUCTS]
+            ],
             "more": max(0, len(products[vendor_id]) - VENDOR_NOTICE_PRODUCTS),
             "path": reverse("vendor:home"),
         }
         batches = {}  # (key, what is added to the context) -> members
         for user_id in user_ids:
-            news = decide(promotion, context, last.get((vendor_id, user_id))) if decide \
-                else ("", {})
+            news = (
+                decide(promotion, context, last.get((vendor_id, user_id))) if decide else ("", {})
+            )
             if news is None:
                 continue
             suffix, extra = news
             batch_key = f"{key}{suffix}:{vendor_id}"
             if f"{batch_key}:{user_id}" in told:
                 continue
-            batches.setdefault((batch_key, repr(sorted(extra.items()))), (extra, []))[1] \
-                .append(user_id)
+            batches.setdefault((batch_key, repr(sorted(extra.items()))), (extra, []))[1].append(
+                user_id
+            )
         for (batch_key, _extra), (extra, batch) in batches.items():
             try:
                 with transaction.atomic():  # a save racing this one wrote them: nothing lost
-                    written += len(notify_users(batch, kind, key=batch_key,
-                                                context={**context, **extra}))
+                    written += len(
+                        notify_users(batch, kind, key=batch_key, context={**context, **extra})
+                    )
             except IntegrityError:
                 continue
     return written
@@ -227,8 +276,11 @@ def _last_told(promotion, members):
         prefixes |= Q(dedupe_key__startswith=f"promo-{what}:{promotion.pk}:")
     last = {}
     users = {user_id for user_ids in members.values() for user_id in user_ids}
-    for message in (Notification.objects.filter(prefixes, recipient_id__in=users)
-                    .only("pk", "dedupe_key", "context").order_by("pk")):
+    for message in (
+        Notification.objects.filter(prefixes, recipient_id__in=users)
+        .only("pk", "dedupe_key", "context")
+        .order_by("pk")
+    ):
         *_rest, vendor_id, user_id = message.dedupe_key.split(":")
         last[(int(vendor_id), int(user_id))] = message
     return last

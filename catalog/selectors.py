@@ -58,8 +58,12 @@ def taxonomy_choices():
         groups.setdefault(prefecture.slug, (prefecture.slug, prefecture.name, []))[2].append(
             (county.slug, county.name)
         )
-    return {"category": categories, "prefecture": prefectures, "county": counties,
-            "county_groups": list(groups.values())}
+    return {
+        "category": categories,
+        "prefecture": prefectures,
+        "county": counties,
+        "county_groups": list(groups.values()),
+    }
 
 
 def categories_with_counts():
@@ -109,7 +113,9 @@ def forget_counts():
 
 
 def newest_products(limit=HOME_SHELF_SIZE):
-    return apply_prices(list(visible_products().for_cards().in_shop_order("-created_at", "-id")[:limit]))
+    return apply_prices(
+        list(visible_products().for_cards().in_shop_order("-created_at", "-id")[:limit])
+    )
 
 
 def featured_products(limit=HOME_SHELF_SIZE):
@@ -176,20 +182,22 @@ def landing_for(keyword):
 
 
 def popular_keywords(limit=12):
-    return list(
-        active_landings()
-        .order_by("keyword")
-        .values_list("keyword", flat=True)[:limit]
-    )
+    return list(active_landings().order_by("keyword").values_list("keyword", flat=True)[:limit])
 
 
 def products_in_promotion(promotion):
     """Visible products a promotion's scope reaches (its products, or any product of its
     categories, vendors or counties)."""
-    return visible_products().filter(
-        Q(pk__in=promotion.products.all()) | Q(category__in=promotion.categories.all())
-        | Q(vendor__in=promotion.vendors.all()) | Q(origin_county__in=promotion.counties.all())
-    ).distinct()
+    return (
+        visible_products()
+        .filter(
+            Q(pk__in=promotion.products.all())
+            | Q(category__in=promotion.categories.all())
+            | Q(vendor__in=promotion.vendors.all())
+            | Q(origin_county__in=promotion.counties.all())
+        )
+        .distinct()
+    )
 
 
 UPCOMING_DAYS = 30
@@ -199,9 +207,9 @@ def promotions_now_and_soon(now=None):
     """(running now, starting within 30 days): two lists, soonest first, in one query."""
     now = now or timezone.now()
     promotions = list(
-        Promotion.objects.filter(ends_at__gt=now,
-                                 starts_at__lt=now + timedelta(days=UPCOMING_DAYS))
-        .order_by("starts_at", "pk")
+        Promotion.objects.filter(
+            ends_at__gt=now, starts_at__lt=now + timedelta(days=UPCOMING_DAYS)
+        ).order_by("starts_at", "pk")
     )
     running = sorted((p for p in promotions if p.starts_at <= now), key=lambda p: p.ends_at)
     return running, [p for p in promotions if p.starts_at > now]
@@ -235,19 +243,30 @@ def _coming_sale(product, now, below):
     """The first promotion starting within UPCOMING_DAYS that will price `product` when
     it starts, lower than `below` (one query, and the price schedule at that moment:
     cached like every schedule), as a ProductSale; None if none."""
-    links = {relation: getattr(Promotion, relation).through.objects for relation in
-             ("products", "categories", "vendors", "counties")}
+    links = {
+        relation: getattr(Promotion, relation).through.objects
+        for relation in ("products", "categories", "vendors", "counties")
+    }
     coming = (
-        Promotion.objects.filter(starts_at__gt=now,
-                                 starts_at__lt=now + timedelta(days=UPCOMING_DAYS))
-        .filter(Q(pk__in=links["products"].filter(product_id=product.pk).values("promotion_id"))
-                | Q(pk__in=links["categories"].filter(category_id=product.category_id)
-                    .values("promotion_id"))
-                | Q(pk__in=links["vendors"].filter(vendor_id=product.vendor_id)
-                    .values("promotion_id"))
-                | Q(pk__in=links["counties"].filter(county_id=product.origin_county_id)
-                    .values("promotion_id")))
-        .order_by("starts_at", "pk").values_list("pk", "starts_at")[:COMING_SALES_CHECKED]
+        Promotion.objects.filter(
+            starts_at__gt=now, starts_at__lt=now + timedelta(days=UPCOMING_DAYS)
+        )
+        .filter(
+            Q(pk__in=links["products"].filter(product_id=product.pk).values("promotion_id"))
+            | Q(
+                pk__in=links["categories"]
+                .filter(category_id=product.category_id)
+                .values("promotion_id")
+            )
+            | Q(pk__in=links["vendors"].filter(vendor_id=product.vendor_id).values("promotion_id"))
+            | Q(
+                pk__in=links["counties"]
+                .filter(county_id=product.origin_county_id)
+                .values("promotion_id")
+            )
+        )
+        .order_by("starts_at", "pk")
+        .values_list("pk", "starts_at")[:COMING_SALES_CHECKED]
     )
     for pk, starts_at in coming:
         price = quote(product, starts_at)
@@ -264,8 +283,12 @@ def product_sale(product, now=None):
     schedule)."""
     now = now or timezone.now()
     if product.promotion is not None:
-        sale = ProductSale(product.promotion, product.current_price, "running",
-                           _coming_sale(product, now, product.current_price))
+        sale = ProductSale(
+            product.promotion,
+            product.current_price,
+            "running",
+            _coming_sale(product, now, product.current_price),
+        )
     else:
         sale = _coming_sale(product, now, product.price)
     return sale and _sale_after(sale, product)

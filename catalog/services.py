@@ -31,7 +31,8 @@ ALREADY_DECIDED = _("This application was decided meanwhile; reload the page to 
 ALREADY_PENDING = _("You already have an application waiting for review.")
 PLATFORM_KIND_STAFF_ONLY = _(
     "Only the platform's staff can open a platform-operated store; choose the kind of "
-    "shop yours is.")
+    "shop yours is."
+)
 ALREADY_MEMBER = _("%(user)s already works on this shop.")
 LAST_OWNER = _("A shop needs an owner: make someone else owner before removing the last one.")
 NOT_NEGATIVE = _("Stock cannot go below 0: there are %(stock)s, and the change is %(change)s.")
@@ -71,8 +72,9 @@ def _tell_vendor(vendor, new_status):
     from orders.notifications import notify_users
 
     kind = VENDOR_MESSAGES.get(new_status)
-    reinstated = (new_status == Vendor.Status.APPROVED
-                  and vendor.previous_status == Vendor.Status.SUSPENDED)
+    reinstated = (
+        new_status == Vendor.Status.APPROVED and vendor.previous_status == Vendor.Status.SUSPENDED
+    )
     if reinstated:
         kind = "vendor_reinstated"
     if kind is None:
@@ -81,10 +83,16 @@ def _tell_vendor(vendor, new_status):
         recipients = list(vendor.memberships.values_list("user_id", flat=True))
     else:
         recipients = [vendor.applicant_id] if vendor.applicant_id else []
-    notify_users(recipients, kind, key=f"vendor:{vendor.pk}:{new_status}:"
-                 f"{vendor.status_changed_at.timestamp()}",
-                 context={"vendor": vendor.name, "vendor_en": vendor.name_en,
-                          "reason": vendor.status_reason})
+    notify_users(
+        recipients,
+        kind,
+        key=f"vendor:{vendor.pk}:{new_status}:{vendor.status_changed_at.timestamp()}",
+        context={
+            "vendor": vendor.name,
+            "vendor_en": vendor.name_en,
+            "reason": vendor.status_reason,
+        },
+    )
 
 
 def approve_vendor(vendor):
@@ -96,7 +104,8 @@ def approve_vendor(vendor):
         first_approval = vendor.previous_status in (Vendor.Status.PENDING, Vendor.Status.REJECTED)
         if first_approval and vendor.applicant_id:
             VendorMember.objects.get_or_create(
-                vendor=vendor, user_id=vendor.applicant_id,
+                vendor=vendor,
+                user_id=vendor.applicant_id,
                 defaults={"role": VendorMember.Role.OWNER},
             )
     return vendor
@@ -146,7 +155,8 @@ def apply_for_vendor(vendor, *, applicant, photo=None):
 
 def add_vendor_member(vendor, user):
     member, created = VendorMember.objects.get_or_create(
-        vendor=vendor, user=user, defaults={"role": VendorMember.Role.STAFF})
+        vendor=vendor, user=user, defaults={"role": VendorMember.Role.STAFF}
+    )
     if not created:
         raise ValidationError(ALREADY_MEMBER, code="already_member", params={"user": user})
     return member
@@ -155,7 +165,8 @@ def add_vendor_member(vendor, user):
 def remove_vendor_member(membership):
     with transaction.atomic():
         owners = VendorMember.objects.select_for_update().filter(
-            vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER)
+            vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER
+        )
         if membership.role == VendorMember.Role.OWNER and len(owners) == 1:
             raise ValidationError(LAST_OWNER, code="last_owner")
         membership.delete()
@@ -187,9 +198,20 @@ def save_product(product, *, update_fields=None):
 
 # What a vendor's product form or spreadsheet row changes on an existing product; stock
 # moves only through adjust_stock and the checkout, status through set_product_status.
-VENDOR_EDITABLE_FIELDS = ["name", "name_en", "category", "origin_county", "price", "pack_size",
-                          "pack_size_en", "net_weight_g", "origin_label", "origin_label_en",
-                          "description", "description_en"]
+VENDOR_EDITABLE_FIELDS = [
+    "name",
+    "name_en",
+    "category",
+    "origin_county",
+    "price",
+    "pack_size",
+    "pack_size_en",
+    "net_weight_g",
+    "origin_label",
+    "origin_label_en",
+    "description",
+    "description_en",
+]
 
 
 def save_vendor_product(product, *, photos=()):
@@ -203,8 +225,9 @@ def save_vendor_product(product, *, photos=()):
         save_product(product, update_fields=VENDOR_EDITABLE_FIELDS)
         position = product.images.count()
         for offset, (photo, thumbnail) in enumerate(checked):
-            _attach_photo(product, photo, thumbnail, alt_text=product.name,
-                          position=position + offset)
+            _attach_photo(
+                product, photo, thumbnail, alt_text=product.name, position=position + offset
+            )
     return product
 
 
@@ -230,7 +253,8 @@ def stock_change_problem(product, change):
     """Move the stock by `change` inside the caller's transaction; None when done, else
     what is wrong (it would go below 0) and nothing changed."""
     changed = Product.objects.filter(pk=product.pk, stock__gte=-change).update(
-        stock=F("stock") + change, updated_at=timezone.now())
+        stock=F("stock") + change, updated_at=timezone.now()
+    )
     if changed:
         return None
     stock = Product.objects.values_list("stock", flat=True).get(pk=product.pk)

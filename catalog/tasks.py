@@ -52,14 +52,22 @@ def sweep_promotions_task(at_boundary=False):
     repriced = refresh_shown_prices()
     if not at_boundary:
         _sweep_at_coming_boundaries(timezone.now())
-    return {"started": result.started, "ended": result.ended, "reminded": result.reminded,
-            "repriced": repriced}
+    return {
+        "started": result.started,
+        "ended": result.ended,
+        "reminded": result.reminded,
+        "repriced": repriced,
+    }
 
 
 def _sweep_at_coming_boundaries(now):
-    coming = {moment for promotion in schedule_at(now)
-              for moment in (promotion.starts_at, promotion.ends_at)
-              if now < moment <= now + SWEEP_EVERY}
+    coming = {
+        moment
+        for promotion in schedule_at(now)
+        for moment in (promotion.starts_at, promotion.ends_at)
+        if now < moment <= now + SWEEP_EVERY
+    }
     for moment in sorted(coming):
-        sweep_promotions_task.apply_async(kwargs={"at_boundary": True},
-                                          countdown=(moment - now).total_seconds())
+        sweep_promotions_task.apply_async(
+            kwargs={"at_boundary": True}, countdown=(moment - now).total_seconds()
+        )

@@ -6,7 +6,6 @@ what a person meant, and would reach shoppers' pages and exports. Tab, newline a
 carriage return stay allowed: a description is a textarea.
 """
 
-
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,10 @@ CONTROL_CHARACTERS = _(
 )
 # NUL is left to Django's own validator, so it is not reported twice.
 prohibit_control_characters = RegexValidator(
-    r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", CONTROL_CHARACTERS,
-    code="control_characters", inverse_match=True,
+    r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]",
+    CONTROL_CHARACTERS,
+    code="control_characters",
+    inverse_match=True,
 )
 
 
@@ -25,5 +26,6 @@ def refuse_control_characters(form):
     """Give every text field of `form` the validator above (call in its __init__)."""
     for field in form.fields.values():
         if isinstance(field, forms.CharField) and (
-                prohibit_control_characters not in field.validators):
+            prohibit_control_characters not in field.validators
+        ):
             field.validators.append(prohibit_control_characters)

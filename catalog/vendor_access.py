@@ -17,8 +17,10 @@ from catalog.models import Vendor, VendorMember
 
 SESSION_VENDOR_KEY = "vendor_id"
 READ_ONLY = {
-    Vendor.Status.SUSPENDED: _("Your shop is suspended, so the dashboard is read-only. "
-                               "Contact the zone's staff to have it reinstated."),
+    Vendor.Status.SUSPENDED: _(
+        "Your shop is suspended, so the dashboard is read-only. "
+        "Contact the zone's staff to have it reinstated."
+    ),
 }
 NOT_APPROVED = _("Your shop is not approved, so the dashboard is read-only.")
 OWNERS_ONLY = _("Only the shop's owner can do this.")
@@ -26,7 +28,8 @@ OWNERS_ONLY = _("Only the shop's owner can do this.")
 
 def memberships_of(user):
     return list(
-        VendorMember.objects.filter(user=user).select_related("vendor__county")
+        VendorMember.objects.filter(user=user)
+        .select_related("vendor__county")
         .order_by("vendor__name", "vendor_id")
     )
 

@@ -44,7 +44,9 @@ class MultiplePhotoField(forms.FileField):
     """Several photos in one <input type=file multiple>; each is checked by the service."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault(
+            "widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -61,22 +63,34 @@ def counties():
 class VendorApplicationForm(forms.ModelForm):
     county = CountyChoiceField(label=_("County"), queryset=County.objects.none())
     contact_phone = forms.CharField(
-        label=_("Contact mobile"), max_length=20,
+        label=_("Contact mobile"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     licence_number = forms.CharField(
-        label=_("Business licence number"), max_length=18, min_length=18,
+        label=_("Business licence number"),
+        max_length=18,
+        min_length=18,
         help_text=_("The unified social credit code: 18 characters."),
     )
     photo = forms.FileField(
-        label=_("A photo of your shop, farm or products"), help_text=limits_help_text,
+        label=_("A photo of your shop, farm or products"),
+        help_text=limits_help_text,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
     class Meta:
         model = Vendor
-        fields = ["name", "name_en", "kind", "county", "contact_name", "contact_phone",
-                  "licence_number", "description"]
+        fields = [
+            "name",
+            "name_en",
+            "kind",
+            "county",
+            "contact_name",
+            "contact_phone",
+            "licence_number",
+            "description",
+        ]
         labels = {"name": _("Shop name"), "name_en": _("Shop name in English (optional)")}
 
     def __init__(self, *args, **kwargs):
@@ -85,7 +99,8 @@ class VendorApplicationForm(forms.ModelForm):
         self.fields["county"].queryset = counties()
         # Not offered: the platform's own store is opened by staff, in the admin.
         self.fields["kind"].widget.choices = [
-            choice for choice in self.fields["kind"].choices if choice[0] != Vendor.Kind.PLATFORM]
+            choice for choice in self.fields["kind"].choices if choice[0] != Vendor.Kind.PLATFORM
+        ]
         self.fields["contact_name"].required = True
         self.fields["description"].required = True
         if self.instance.pk and self.instance.photo:
@@ -115,11 +130,25 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["name", "name_en", "category", "origin_county", "price", "pack_size",
-                  "pack_size_en", "net_weight_g", "stock", "origin_label", "origin_label_en",
-                  "description", "description_en"]
+        fields = [
+            "name",
+            "name_en",
+            "category",
+            "origin_county",
+            "price",
+            "pack_size",
+            "pack_size_en",
+            "net_weight_g",
+            "stock",
+            "origin_label",
+            "origin_label_en",
+            "description",
+            "description_en",
+        ]
         widgets = {
-            "price": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}),
+            "price": forms.NumberInput(
+                attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}
+            ),
             "net_weight_g": forms.NumberInput(attrs={"inputmode": "numeric", "min": "1"}),
             "stock": forms.NumberInput(attrs={"inputmode": "numeric", "min": "0"}),
         }
@@ -131,7 +160,8 @@ class ProductForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.order_by("position", "pk")
         self.fields["category"].label_from_instance = lambda category: category.name
         self.fields["photos"].help_text = _("Up to %(count)s photos per product.") % {
-            "count": MAX_PHOTOS}
+            "count": MAX_PHOTOS
+        }
         if not self.instance.pk:
             self.initial.setdefault("origin_county", None)
             self.initial["origin_county"] = self.initial["origin_county"] or vendor.county_id
@@ -143,18 +173,21 @@ class ProductForm(forms.ModelForm):
         photos = self.cleaned_data["photos"]
         if self.existing_photos + len(photos) > MAX_PHOTOS:
             raise forms.ValidationError(
-                _("A product can have at most %(max)s photos; it has %(existing)s, and you "
-                  "added %(added)s."),
+                _(
+                    "A product can have at most %(max)s photos; it has %(existing)s, and you "
+                    "added %(added)s."
+                ),
                 code="too_many_photos",
-                params={"max": MAX_PHOTOS, "existing": self.existing_photos,
-                        "added": len(photos)},
+                params={"max": MAX_PHOTOS, "existing": self.existing_photos, "added": len(photos)},
             )
         return photos
 
 
 class StockAdjustmentForm(forms.Form):
     change = forms.IntegerField(
-        label=_("Change stock by"), min_value=-99999, max_value=99999,
+        label=_("Change stock by"),
+        min_value=-99999,
+        max_value=99999,
         help_text=_("Positive for units received, negative for units written off."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -176,7 +209,8 @@ class AddMemberForm(forms.Form):
         if user is None:
             raise forms.ValidationError(
                 _("No account is called “%(value)s”. Ask them to sign up first."),
-                code="no_such_user", params={"value": value},
+                code="no_such_user",
+                params={"value": value},
             )
         return user
 

@@ -27,8 +27,9 @@ from catalog.vendor_forms import (
 )
 
 PRODUCTS_PER_PAGE = 25
-APPLIED = _("Thank you! Staff will review your application; you will hear from us by "
-            "message and email.")
+APPLIED = _(
+    "Thank you! Staff will review your application; you will hear from us by message and email."
+)
 SAVED = _("“%(product)s” is saved.")
 DELETED = _("“%(product)s” is deleted.")
 PUBLISHED = _("“%(product)s” is on sale now.")
@@ -49,8 +50,13 @@ def _back(request, default):
     target = request.POST.get("next", "")
     # A path of this site only: anything else ("1", a view name) would make redirect()
     # try to reverse it, and a control character has no place in a Location header.
-    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         return redirect(target)
     return redirect(default)
 
@@ -63,21 +69,28 @@ def apply(request):
     """Apply for a shop; show where the application stands; re-apply after a rejection."""
     if memberships_of(request.user):
         return redirect("vendor:home")
-    application = (Vendor.objects.filter(applicant=request.user)
-                   .exclude(status=Vendor.Status.APPROVED).order_by("-created_at").first())
+    application = (
+        Vendor.objects.filter(applicant=request.user)
+        .exclude(status=Vendor.Status.APPROVED)
+        .order_by("-created_at")
+        .first()
+    )
     if application and application.status != Vendor.Status.REJECTED:
         return render(request, "vendor/application_status.html", {"application": application})
-    form = VendorApplicationForm(request.POST or None, request.FILES or None,
-                                 instance=application)
+    form = VendorApplicationForm(request.POST or None, request.FILES or None, instance=application)
     if request.method == "POST" and form.is_valid():
         try:
-            services.apply_for_vendor(form.save(commit=False), applicant=request.user,
-                                      photo=form.cleaned_data.get("photo"))
+            services.apply_for_vendor(
+                form.save(commit=False),
+                applicant=request.user,
+                photo=form.cleaned_data.get("photo"),
+            )
         except ValidationError as error:
             code = getattr(error, "code", "")
             decided = code in ("already_decided", "already_pending")
-            form.add_error("kind" if code == "platform_kind" else None if decided else "photo",
-                           error)
+            form.add_error(
+                "kind" if code == "platform_kind" else None if decided else "photo", error
+            )
         else:
             messages.success(request, APPLIED)
             return redirect("vendor:apply")
@@ -116,8 +129,7 @@ def members(request):
 @vendor_view(owner_only=True)
 @require_POST
 def member_remove(request, member_id):
-    membership = get_object_or_404(request.vendor.memberships.select_related("user"),
-                                   pk=member_id)
+    membership = get_object_or_404(request.vendor.memberships.select_related("user"), pk=member_id)
     try:
         services.remove_vendor_member(membership)
     except ValidationError as error:
@@ -141,11 +153,19 @@ def product_list(request):
     if query:
         products = products.filter(Q(name__icontains=query) | Q(name_en__icontains=query))
     page = Paginator(products.order_by("-updated_at", "-pk"), PRODUCTS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    return render(request, "vendor/products.html", {
-        "page": page, "status": status, "query": query, "statuses": Product.Status.choices,
-        "stock_form": StockAdjustmentForm(),
-    })
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "vendor/products.html",
+        {
+            "page": page,
+            "status": status,
+            "query": query,
+            "statuses": Product.Status.choices,
+            "stock_form": StockAdjustmentForm(),
+        },
+    )
 
 
 def _save_product_form(request, form, product):
@@ -161,8 +181,9 @@ def _save_product_form(request, form, product):
 @vendor_view
 def product_create(request):
     product = Product(vendor=request.vendor)
-    form = ProductForm(request.POST or None, request.FILES or None, instance=product,
-                       vendor=request.vendor)
+    form = ProductForm(
+        request.POST or None, request.FILES or None, instance=product, vendor=request.vendor
+    )
     if request.method == "POST" and _save_product_form(request, form, product):
         messages.success(request, SAVED % {"product": product.name})
         return redirect("vendor:product_edit", product_id=product.pk)
@@ -172,15 +193,22 @@ def product_create(request):
 @vendor_view
 def product_edit(request, product_id):
     product = get_object_or_404(_own_products(request), pk=product_id)
-    form = ProductForm(request.POST or None, request.FILES or None, instance=product,
-                       vendor=request.vendor)
+    form = ProductForm(
+        request.POST or None, request.FILES or None, instance=product, vendor=request.vendor
+    )
     if request.method == "POST" and _save_product_form(request, form, product):
         messages.success(request, SAVED % {"product": product.name})
         return redirect("vendor:product_edit", product_id=product.pk)
-    return render(request, "vendor/product_form.html", {
-        "form": form, "product": product, "photos": product.images.order_by("position", "pk"),
-        "stock_form": StockAdjustmentForm(),
-    })
+    return render(
+        request,
+        "vendor/product_form.html",
+        {
+            "form": form,
+            "product": product,
+            "photos": product.images.order_by("position", "pk"),
+            "stock_form": StockAdjustmentForm(),
+        },
+    )
 
 
 @vendor_view
@@ -189,7 +217,8 @@ def product_status(request, product_id):
     product = get_object_or_404(_own_products(request), pk=product_id)
     publish = request.POST.get("status") == Product.Status.PUBLISHED
     services.set_product_status(
-        product, Product.Status.PUBLISHED if publish else Product.Status.DRAFT)
+        product, Product.Status.PUBLISHED if publish else Product.Status.DRAFT
+    )
     messages.success(request, (PUBLISHED if publish else UNPUBLISHED) % {"product": product.name})
     return _back(request, "vendor:products")
 
@@ -225,8 +254,11 @@ def product_delete(request, product_id):
 @vendor_view
 @require_POST
 def photo_delete(request, product_id, photo_id):
-    photo = get_object_or_404(ProductImage.objects.filter(product__vendor=request.vendor),
-                              pk=photo_id, product_id=product_id)
+    photo = get_object_or_404(
+        ProductImage.objects.filter(product__vendor=request.vendor),
+        pk=photo_id,
+        product_id=product_id,
+    )
     services.delete_product_photo(photo)
     messages.success(request, PHOTO_DELETED)
     return redirect("vendor:product_edit", product_id=product_id)
@@ -237,8 +269,9 @@ def photo_delete(request, product_id, photo_id):
 
 @vendor_view
 def product_export(request):
-    response = HttpResponse(product_csv.export_products(request.vendor),
-                            content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        product_csv.export_products(request.vendor), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{request.vendor.slug}-products.csv"'
     return response
 
@@ -250,9 +283,17 @@ def product_import(request):
     if request.method == "POST" and form.is_valid():
         report = product_csv.import_products(request.vendor, form.cleaned_data["file"])
         if report.ok:
-            messages.success(request, IMPORTED % {"created": report.created,
-                                                  "updated": report.updated})
+            messages.success(
+                request, IMPORTED % {"created": report.created, "updated": report.updated}
+            )
             return redirect("vendor:products")
-    return render(request, "vendor/product_import.html", {
-        "form": form, "report": report, "columns": product_csv.COLUMNS,
-    }, status=400 if report is not None else 200)
+    return render(
+        request,
+        "vendor/product_import.html",
+        {
+            "form": form,
+            "report": report,
+            "columns": product_csv.COLUMNS,
+        },
+        status=400 if report is not None else 200,
+    )

@@ -41,8 +41,11 @@ def home(request):
 def product_detail(request, slug):
     def render_product(extra):
         product = selectors.product_for_shopper(slug)
-        context = {"product": product, "more": selectors.more_from_vendor(product),
-                   "sale": selectors.product_sale(product)}
+        context = {
+            "product": product,
+            "more": selectors.more_from_vendor(product),
+            "sale": selectors.product_sale(product),
+        }
         return render(request, "catalog/product_detail.html", {**context, **extra})
 
     return cached_page(request, render_product)
@@ -91,9 +94,11 @@ def promotion_list(request):
         # A flash sale whose units are all sold is not "on now": it is listed as sold out.
         sold_out = [p for p in running if p.sold_out]
         running = [p for p in running if not p.sold_out]
-        return render(request, "catalog/promotion_list.html",
-                      {"running": running, "sold_out": sold_out, "upcoming": upcoming,
-                       **extra})
+        return render(
+            request,
+            "catalog/promotion_list.html",
+            {"running": running, "sold_out": sold_out, "upcoming": upcoming, **extra},
+        )
 
     # "N of M sold" moves with every flash-sale order; checkouts refresh the pages only
     # for a sale's last few units, so the counts here may be up to this old.
@@ -102,13 +107,18 @@ def promotion_list(request):
 
 def promotion_detail(request, slug):
     """A promotion's landing page: its products, filterable like any listing."""
-    reminded = request.user.is_authenticated and PromotionReminder.objects.filter(
-        promotion__slug=slug, user=request.user).exists()
+    reminded = (
+        request.user.is_authenticated
+        and PromotionReminder.objects.filter(promotion__slug=slug, user=request.user).exists()
+    )
 
     def scope():
         promotion = selectors.promotion_by_slug(slug)
         return selectors.products_in_promotion(promotion), {
-            "promotion": promotion, "state": promotion.state_at(), "reminded": reminded}
+            "promotion": promotion,
+            "state": promotion.state_at(),
+            "reminded": reminded,
+        }
 
     return _listing(request, "catalog/promotion_detail.html", scope=scope)
 
@@ -155,8 +165,13 @@ def search(request):
 
 
 # The listing pages a URL landing may show under its keyword: URL name -> target kind.
-LISTING_URL_NAMES = {"product_list": "products", "category": "category", "county": "county",
-                     "vendor": "vendor", "promotion": "promotion"}
+LISTING_URL_NAMES = {
+    "product_list": "products",
+    "category": "category",
+    "county": "county",
+    "vendor": "vendor",
+    "promotion": "promotion",
+}
 
 
 def _listing_at(url):
@@ -197,8 +212,12 @@ def _landing(request, landing, query, kind, slug, filters):
     def target_of():
         if slug is None:
             return kind, getattr(landing, kind, None) if kind != Target.ZONE else None
-        find = {"category": selectors.category_by_slug, "county": selectors.county_by_slug,
-                "vendor": selectors.approved_vendor, "promotion": selectors.promotion_by_slug}
+        find = {
+            "category": selectors.category_by_slug,
+            "county": selectors.county_by_slug,
+            "vendor": selectors.approved_vendor,
+            "promotion": selectors.promotion_by_slug,
+        }
         try:
             return kind, find[kind](slug)
         except Http404:  # its page is gone (or hidden): the zone's products, not a 404
@@ -216,8 +235,7 @@ def _landing(request, landing, query, kind, slug, filters):
             products = selectors.products_in_promotion(target)
         else:
             products = selectors.visible_products()
-        return products, {"landing": landing, "query": query, "target_kind": kind,
-                          "target": target}
+        return products, {"landing": landing, "query": query, "target_kind": kind, "target": target}
 
     return _listing(request, "catalog/search_landing.html", scope=scope, hide=hide, data=data)
 
@@ -235,8 +253,9 @@ def _listing(request, template, *, scope=None, hide=(), context=None, data=None)
         products, page_context = scope() if scope else (selectors.visible_products(), {})
         # v2: with the counties by prefecture (a new name, so no older shape is ever read)
         choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
-        filterset = ProductFilter(request.GET if data is None else data, queryset=products,
-                                  choices=choices, hide=hide)
+        filterset = ProductFilter(
+            request.GET if data is None else data, queryset=products, choices=choices, hide=hide
+        )
         page = None
         if filterset.is_valid():
             # Not a page number: page 1; past the end: the last page (a link kept too long).
@@ -258,8 +277,12 @@ def _filter_errors(request, filterset):
     """htmx asked with filters that are not valid (a lowest price above the highest…):
     say why beside the filters and keep the results shown (no swap, no new URL). Not a
     200, so never cached."""
-    response = render(request, "catalog/partials/filter_errors.html",
-                      {"filter": filterset, "oob": True}, status=422)
+    response = render(
+        request,
+        "catalog/partials/filter_errors.html",
+        {"filter": filterset, "oob": True},
+        status=422,
+    )
     response["HX-Reswap"] = "none"
     response["HX-Push-Url"] = "false"
     return response

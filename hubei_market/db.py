@@ -13,7 +13,7 @@ def update_by_ids(model, ids, **values):
     IDS_PER_STATEMENT ids; returns the number of rows updated."""
     ids = list(ids)  # call inside a transaction if the batches must land together
     return sum(
-        model.objects.filter(pk__in=ids[start:start + IDS_PER_STATEMENT]).update(**values)
+        model.objects.filter(pk__in=ids[start : start + IDS_PER_STATEMENT]).update(**values)
         for start in range(0, len(ids), IDS_PER_STATEMENT)
     )
 

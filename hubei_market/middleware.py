@@ -61,8 +61,10 @@ class ControlCharactersMiddleware:
 
     @staticmethod
     def _clean_query(request):
-        if not any(has_control_characters(key) or any(map(has_control_characters, values))
-                   for key, values in request.GET.lists()):
+        if not any(
+            has_control_characters(key) or any(map(has_control_characters, values))
+            for key, values in request.GET.lists()
+        ):
             return
         query = QueryDict(mutable=True)
         for key, values in request.GET.lists():
@@ -75,30 +77,42 @@ class ControlCharactersMiddleware:
     def _clean_cookies(request):
         """Drop the cookies holding a control character; the names it can tell the
         browser to forget (a name with one cannot be written in a Set-Cookie)."""
-        bad = [name for name, value in request.COOKIES.items()
-               if has_control_characters(name) or has_control_characters(value)]
+        bad = [
+            name
+            for name, value in request.COOKIES.items()
+            if has_control_characters(name) or has_control_characters(value)
+        ]
         if not bad:
             return []
-        request.COOKIES = {name: value for name, value in request.COOKIES.items()
-                           if name not in bad}
+        request.COOKIES = {
+            name: value for name, value in request.COOKIES.items() if name not in bad
+        }
         return [name for name in bad if not has_control_characters(name) and name.strip()]
 
     @staticmethod
     def _clean_headers(request):
         # HTTP_COOKIE stays as sent: it is read above, through request.COOKIES.
         for key, value in list(request.META.items()):
-            if (key.startswith("HTTP_") and key != "HTTP_COOKIE" and isinstance(value, str)
-                    and RAW_HEADER_CONTROL.search(value)):
+            if (
+                key.startswith("HTTP_")
+                and key != "HTTP_COOKIE"
+                and isinstance(value, str)
+                and RAW_HEADER_CONTROL.search(value)
+            ):
                 request.META[key] = RAW_HEADER_CONTROL.sub(" ", value)
 
 
 def _cookie_scope(name):
     """The path and domain the store sets a cookie with, so deleting it reaches it."""
     scopes = {
-        settings.SESSION_COOKIE_NAME: (settings.SESSION_COOKIE_PATH,
-                                       settings.SESSION_COOKIE_DOMAIN),
+        settings.SESSION_COOKIE_NAME: (
+            settings.SESSION_COOKIE_PATH,
+            settings.SESSION_COOKIE_DOMAIN,
+        ),
         settings.CSRF_COOKIE_NAME: (settings.CSRF_COOKIE_PATH, settings.CSRF_COOKIE_DOMAIN),
-        settings.LANGUAGE_COOKIE_NAME: (settings.LANGUAGE_COOKIE_PATH,
-                                        settings.LANGUAGE_COOKIE_DOMAIN),
+        settings.LANGUAGE_COOKIE_NAME: (
+            settings.LANGUAGE_COOKIE_PATH,
+            settings.LANGUAGE_COOKIE_DOMAIN,
+        ),
     }
     return scopes.get(name, ("/", None))

@@ -75,8 +75,9 @@ class _Watch:
         self.recovering = False
 
     def may_call(self):
-        return self.down_since is None or (not self.recovering
-                                           and time.monotonic() >= self.retry_at)
+        return self.down_since is None or (
+            not self.recovering and time.monotonic() >= self.retry_at
+        )
 
     def remember(self, keys):
         with self.lock:
@@ -107,11 +108,19 @@ class _Watch:
             logger.error(
                 "Redis at %s is unreachable (%s): pages are served without the cache, "
                 "sessions are read from the database, notifications wait in the outbox. "
-                "Said once a minute while it lasts.", self.where, exc)
+                "Said once a minute while it lasts.",
+                self.where,
+                exc,
+            )
         else:
             logger.error(
                 "Redis at %s still unreachable after %d s (%s); %d cache calls failed or "
-                "were skipped in the last minute.", self.where, down_for, exc, failures)
+                "were skipped in the last minute.",
+                self.where,
+                down_for,
+                exc,
+                failures,
+            )
 
     def take_stale(self):
         """(keys, overflow) for the one thread that recovers, or None if another is."""
@@ -133,9 +142,12 @@ class _Watch:
             self.failures = 0
         logger.warning(
             "Redis at %s is reachable again after %d s; %d cache entries written during "
-            "the outage were dropped%s.", self.where, down_for, dropped,
-            " (more could not be remembered: they expire with their timeouts)"
-            if overflow else "")
+            "the outage were dropped%s.",
+            self.where,
+            down_for,
+            dropped,
+            " (more could not be remembered: they expire with their timeouts)" if overflow else "",
+        )
 
 
 _watches = {}
@@ -187,7 +199,7 @@ class FaultTolerantRedisCache(PooledRedisCache):
             client = self._cache.get_client(write=True)
             if keys:
                 for start in range(0, len(keys), _DELETE_CHUNK):
-                    client.delete(*keys[start:start + _DELETE_CHUNK])
+                    client.delete(*keys[start : start + _DELETE_CHUNK])
             else:
                 client.ping()
         except redis.RedisError as exc:
@@ -219,8 +231,8 @@ class FaultTolerantRedisCache(PooledRedisCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         return self._guard(
-            False, lambda: self._cache.add(key, value, self.get_backend_timeout(timeout)),
-            (key,))
+            False, lambda: self._cache.add(key, value, self.get_backend_timeout(timeout)), (key,)
+        )
 
     def get(self, key, default=None, version=None):
         key = self.make_and_validate_key(key, version=version)
@@ -229,13 +241,14 @@ class FaultTolerantRedisCache(PooledRedisCache):
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         self._guard(
-            None, lambda: self._cache.set(key, value, self.get_backend_timeout(timeout)),
-            (key,))
+            None, lambda: self._cache.set(key, value, self.get_backend_timeout(timeout)), (key,)
+        )
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         return self._guard(
-            False, lambda: self._cache.touch(key, self.get_backend_timeout(timeout)), (key,))
+            False, lambda: self._cache.touch(key, self.get_backend_timeout(timeout)), (key,)
+        )
 
     def delete(self, key, version=None):
         key = self.make_and_validate_key(key, version=version)
@@ -261,12 +274,14 @@ class FaultTolerantRedisCache(PooledRedisCache):
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         if not data:
             return []
-        safe_data = {self.make_and_validate_key(key, version=version): value
-                     for key, value in data.items()}
+        safe_data = {
+            self.make_and_validate_key(key, version=version): value for key, value in data.items()
+        }
         self._guard(
             None,
             lambda: self._cache.set_many(safe_data, self.get_backend_timeout(timeout)),
-            tuple(safe_data))
+            tuple(safe_data),
+        )
         return []
 
     def delete_many(self, keys, version=None):

@@ -117,8 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,
-        "prepare_threshold": (None if _prepare_threshold in ("off", "none", "")
-                              else int(_prepare_threshold)),
+        "prepare_threshold": (
+            None if _prepare_threshold in ("off", "none", "") else int(_prepare_threshold)
+        ),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -156,7 +157,10 @@ if REDIS_URL:
     }
     CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_TASK_PUBLISH_RETRY_POLICY = {
-        "max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2,
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.2,
     }
     # Signed-in requests read their session from Redis, and PostgreSQL only on a miss
     # (or while Redis is down: the cache above answers a miss).
@@ -235,7 +239,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if not DEBUG and "SITE_URL" not in env:
     # Links in emails (a password reset above all) would point at this machine's loopback.
     raise ImproperlyConfigured(
-        "SITE_URL must be set when DEBUG is off: the links in emails are made from it.")
+        "SITE_URL must be set when DEBUG is off: the links in emails are made from it."
+    )
 
 # Where shoppers paying by bank transfer send the money (the order page and the order's
 # email show it, with the order number as the reference). The defaults are a demo
@@ -245,20 +250,27 @@ DEMO_BANK_TRANSFER = {
     "BANK_TRANSFER_BANK": "演示银行武汉分行（DEMO）",
     "BANK_TRANSFER_ACCOUNT": "6200000000000000000",
 }
-BANK_TRANSFER_PAYEE = env.str("BANK_TRANSFER_PAYEE",
-                              default=DEMO_BANK_TRANSFER["BANK_TRANSFER_PAYEE"]).strip()
-BANK_TRANSFER_BANK = env.str("BANK_TRANSFER_BANK",
-                             default=DEMO_BANK_TRANSFER["BANK_TRANSFER_BANK"]).strip()
-BANK_TRANSFER_ACCOUNT = env.str("BANK_TRANSFER_ACCOUNT",
-                                default=DEMO_BANK_TRANSFER["BANK_TRANSFER_ACCOUNT"]).strip()
+BANK_TRANSFER_PAYEE = env.str(
+    "BANK_TRANSFER_PAYEE", default=DEMO_BANK_TRANSFER["BANK_TRANSFER_PAYEE"]
+).strip()
+BANK_TRANSFER_BANK = env.str(
+    "BANK_TRANSFER_BANK", default=DEMO_BANK_TRANSFER["BANK_TRANSFER_BANK"]
+).strip()
+BANK_TRANSFER_ACCOUNT = env.str(
+    "BANK_TRANSFER_ACCOUNT", default=DEMO_BANK_TRANSFER["BANK_TRANSFER_ACCOUNT"]
+).strip()
 if not DEBUG and any(
-    value in ("", DEMO_BANK_TRANSFER[name]) for name, value in (
-        ("BANK_TRANSFER_PAYEE", BANK_TRANSFER_PAYEE), ("BANK_TRANSFER_BANK", BANK_TRANSFER_BANK),
-        ("BANK_TRANSFER_ACCOUNT", BANK_TRANSFER_ACCOUNT))
+    value in ("", DEMO_BANK_TRANSFER[name])
+    for name, value in (
+        ("BANK_TRANSFER_PAYEE", BANK_TRANSFER_PAYEE),
+        ("BANK_TRANSFER_BANK", BANK_TRANSFER_BANK),
+        ("BANK_TRANSFER_ACCOUNT", BANK_TRANSFER_ACCOUNT),
+    )
 ):
     raise ImproperlyConfigured(
         "BANK_TRANSFER_PAYEE, BANK_TRANSFER_BANK and BANK_TRANSFER_ACCOUNT must be set when "
-        "DEBUG is off: shoppers would be told to pay into the demo account.")
+        "DEBUG is off: shoppers would be told to pay into the demo account."
+    )
 
 # Notifications: a worker claims each message just before sending it, for this long; a
 # worker killed mid-send holds that one message until then, and another sends it after
@@ -318,8 +330,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # to X-Forwarded-For (orders/sign_in_limits.py). Without it every shopper would share the
 # proxy's address, and 20 failed sign-ins anywhere would pause the whole store.
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT",
-                              default=env.int("AXES_PROXY_COUNT", default=int(BEHIND_TLS_PROXY)))
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=int(BEHIND_TLS_PROXY))
+)
 AXES_CLIENT_IP_CALLABLE = "orders.sign_in_limits.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:history"
@@ -375,7 +388,8 @@ SMTP_EXCHANGES_PER_MESSAGE = 4
 if SMTP_EXCHANGES_PER_MESSAGE * EMAIL_TIMEOUT >= NOTIFICATION_CLAIM_SECONDS:
     raise ImproperlyConfigured(
         "EMAIL_TIMEOUT must be shorter than a quarter of NOTIFICATION_CLAIM_SECONDS: one "
-        "message takes up to four exchanges with the mail server.")
+        "message takes up to four exchanges with the mail server."
+    )
 
 # --- Security (production) --------------------------------------------------------------
 if not DEBUG:
@@ -388,6 +402,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 
 # --- Content-Security-Policy and Permissions-Policy (every profile) --------------------
 # One policy per path, no nonces: cached catalog pages are served whole to everyone
@@ -428,8 +443,17 @@ CONTENT_SECURITY_POLICY_PATH_UPDATES = {"/admin/": {"style-src": ["'unsafe-inlin
 # Autoplay and fullscreen are left to their defaults: the stream player's iframe needs them.
 PERMISSIONS_POLICY = {
     feature: []
-    for feature in ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
-                    "magnetometer", "microphone", "payment", "usb")
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -46,8 +46,15 @@ class FeaturedProductInline(AutocompleteAdminMixin, admin.TabularInline):
 @admin.register(LiveStream)
 class LiveStreamAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     form = LiveStreamForm
-    list_display = ["title", "host_name", "host_title", "county", "scheduled_start",
-                    "scheduled_end", "state"]
+    list_display = [
+        "title",
+        "host_name",
+        "host_title",
+        "county",
+        "scheduled_start",
+        "scheduled_end",
+        "state",
+    ]
     list_filter = ["state", "county__prefecture"]
     list_select_related = ["county"]
     search_fields = ["title", "title_en", "host_name", "slug"]
@@ -71,8 +78,7 @@ class LiveStreamAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
             try:
                 moved = service(stream)
             except ValidationError as error:
-                self.message_user(request, f"{stream}: {' '.join(error.messages)}",
-                                  messages.ERROR)
+                self.message_user(request, f"{stream}: {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{moved}: {moved.get_state_display()}")
                 self.log_change(request, moved, moved.get_state_display())

@@ -118,17 +118,21 @@ def audience(stream_id, now=None):
         return watching, unique
     watching = cache.get(_key(stream_id, "watching")) or {}
     registers = cache.get(_key(stream_id, "viewers"))
-    return (sum(1 for t in watching.values() if t > now - WATCHING_SECONDS),
-            hll_count(registers) if registers else 0)
+    return (
+        sum(1 for t in watching.values() if t > now - WATCHING_SECONDS),
+        hll_count(registers) if registers else 0,
+    )
 
 
 def sales(stream_id):
     """(orders, grams) bought from the stream's page, cancellations left out."""
     from orders.models import OrderLine, OrderPart
 
-    totals = OrderLine.objects.filter(stream_id=stream_id).exclude(
-        part__status=OrderPart.Status.CANCELLED).aggregate(
-        orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
+    totals = (
+        OrderLine.objects.filter(stream_id=stream_id)
+        .exclude(part__status=OrderPart.Status.CANCELLED)
+        .aggregate(orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
+    )
     return totals["orders"], totals["weight"] or 0
 
 
@@ -227,8 +231,13 @@ def poll(slug, viewer, now=None):
     to the cache every time."""
     client = _redis()
     if client is not None:
-        return _process_batch.poll(client, slug, viewer, (now or timezone.now()).timestamp(),
-                                   settings.STREAM_COUNTER_BATCH_SECONDS)
+        return _process_batch.poll(
+            client,
+            slug,
+            viewer,
+            (now or timezone.now()).timestamp(),
+            settings.STREAM_COUNTER_BATCH_SECONDS,
+        )
     summary = _stream_summary(slug)
     if summary is None:
         return None
@@ -261,7 +270,7 @@ def hll_add(registers, value):
 def hll_count(registers):
     m = len(registers)
     alpha = 0.7213 / (1 + 1.079 / m)
-    estimate = alpha * m * m / sum(2.0 ** -r for r in registers)
+    estimate = alpha * m * m / sum(2.0**-r for r in registers)
     zeros = registers.count(0)
     if estimate <= 2.5 * m and zeros:
         return round(m * math.log(m / zeros))  # linear counting for small audiences

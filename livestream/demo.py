@@ -13,22 +13,61 @@ from livestream.services import feature_product
 
 DEMO_STREAMS = [
     # slug, title, English title, host, host title, county, category, starts (hours from now), hours
-    ("zigui-oranges-2020", "县长带你吃秭归脐橙", "The Zigui magistrate sells navel oranges",
-     "秭归县县长", "秭归县人民政府县长", "zigui", "citrus", None, 3),
-    ("qianjiang-crayfish-live", "潜江小龙虾直播间", "Qianjiang crayfish, live",
-     "潜江市副市长", "潜江市人民政府副市长", "qianjiang-city", "crayfish", -1, 4),
-    ("enshi-tea-live", "恩施玉露春茶直播", "Enshi Yulu first flush, live",
-     "恩施市市长", "恩施市人民政府市长", "enshi-city", "tea", 26, 2),
-    ("honghu-lotus-live", "洪湖莲藕助农专场", "Honghu lotus root for the farmers",
-     "新闻主播 李华", "湖北广播电视台主播", "honghu", "lotus-root", 74, 2),
+    (
+        "zigui-oranges-2020",
+        "县长带你吃秭归脐橙",
+        "The Zigui magistrate sells navel oranges",
+        "秭归县县长",
+        "秭归县人民政府县长",
+        "zigui",
+        "citrus",
+        None,
+        3,
+    ),
+    (
+        "qianjiang-crayfish-live",
+        "潜江小龙虾直播间",
+        "Qianjiang crayfish, live",
+        "潜江市副市长",
+        "潜江市人民政府副市长",
+        "qianjiang-city",
+        "crayfish",
+        -1,
+        4,
+    ),
+    (
+        "enshi-tea-live",
+        "恩施玉露春茶直播",
+        "Enshi Yulu first flush, live",
+        "恩施市市长",
+        "恩施市人民政府市长",
+        "enshi-city",
+        "tea",
+        26,
+        2,
+    ),
+    (
+        "honghu-lotus-live",
+        "洪湖莲藕助农专场",
+        "Honghu lotus root for the farmers",
+        "新闻主播 李华",
+        "湖北广播电视台主播",
+        "honghu",
+        "lotus-root",
+        74,
+        2,
+    ),
 ]
 
 HOSTS_EN = {
-    "秭归县县长": "The magistrate of Zigui", "秭归县人民政府县长": "Magistrate of Zigui County",
+    "秭归县县长": "The magistrate of Zigui",
+    "秭归县人民政府县长": "Magistrate of Zigui County",
     "潜江市副市长": "The deputy mayor of Qianjiang",
     "潜江市人民政府副市长": "Deputy mayor of Qianjiang",
-    "恩施市市长": "The mayor of Enshi", "恩施市人民政府市长": "Mayor of Enshi",
-    "新闻主播 李华": "News anchor Li Hua", "湖北广播电视台主播": "Anchor, Hubei Radio and Television",
+    "恩施市市长": "The mayor of Enshi",
+    "恩施市人民政府市长": "Mayor of Enshi",
+    "新闻主播 李华": "News anchor Li Hua",
+    "湖北广播电视台主播": "Anchor, Hubei Radio and Television",
 }
 
 
@@ -36,7 +75,17 @@ def seed_streams():
     """Returns how many streams were created."""
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     created = 0
-    for slug, title, title_en, host, host_title, county_slug, category, starts, hours in DEMO_STREAMS:
+    for (
+        slug,
+        title,
+        title_en,
+        host,
+        host_title,
+        county_slug,
+        category,
+        starts,
+        hours,
+    ) in DEMO_STREAMS:
         county = County.objects.filter(slug=county_slug).first()
         if county is None or LiveStream.objects.filter(slug=slug).exists():
             continue
@@ -45,26 +94,47 @@ def seed_streams():
         else:
             start = now + timedelta(hours=starts)
         stream = LiveStream.objects.create(
-            slug=slug, title=title, title_en=title_en, host_name=host, host_title=host_title,
-            host_name_en=HOSTS_EN.get(host, ""), host_title_en=HOSTS_EN.get(host_title, ""),
-            county=county, scheduled_start=start, scheduled_end=start + timedelta(hours=hours),
+            slug=slug,
+            title=title,
+            title_en=title_en,
+            host_name=host,
+            host_title=host_title,
+            host_name_en=HOSTS_EN.get(host, ""),
+            host_title_en=HOSTS_EN.get(host_title, ""),
+            county=county,
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=hours),
             replay_url="https://live.example.cn/replay/" + slug if starts is None else "",
             stream_url="https://live.example.cn/embed/" + slug,
-            state=(LiveStream.State.ENDED if starts is None
-                   else LiveStream.State.LIVE if starts < 0 else LiveStream.State.SCHEDULED),
+            state=(
+                LiveStream.State.ENDED
+                if starts is None
+                else LiveStream.State.LIVE
+                if starts < 0
+                else LiveStream.State.SCHEDULED
+            ),
             reminder_minutes=15,
         )
         if starts is not None and starts < 0:
             LiveStream.objects.filter(pk=stream.pk).update(started_at=start)
         stream.vendors.set(Vendor.objects.filter(county=county, status=Vendor.Status.APPROVED))
-        products = Product.objects.visible().filter(
-            category__slug=category, origin_county=county,
-            vendor__in=stream.vendors.all()).select_related("vendor").order_by("pk")[:4]
+        products = (
+            Product.objects.visible()
+            .filter(category__slug=category, origin_county=county, vendor__in=stream.vendors.all())
+            .select_related("vendor")
+            .order_by("pk")[:4]
+        )
         for position, product in enumerate(products):
             feature_product(
-                stream, product, position=position,
+                stream,
+                product,
+                position=position,
                 stream_price=(product.price * Decimal("0.8")).quantize(
-                    Decimal("0.1"), rounding=ROUND_HALF_UP) if position < 2 else None)
+                    Decimal("0.1"), rounding=ROUND_HALF_UP
+                )
+                if position < 2
+                else None,
+            )
         created += 1
     return created
 
@@ -97,9 +167,12 @@ def seed_stream_orders(seed=315):
         for _ in range(count):
             item = rng.choice(featured)
             price = item.stream_price or item.product.price
-            demo_orders.append(DemoOrder(
-                placed_at=start + timedelta(seconds=rng.uniform(30, span - 1)),
-                shopper=rng.choice(shoppers),
-                items=[(item.product, rng.choice([1, 2, 2, 3]), price, stream.pk)],
-                outcome="completed" if stream.state == LiveStream.State.ENDED else "confirmed"))
+            demo_orders.append(
+                DemoOrder(
+                    placed_at=start + timedelta(seconds=rng.uniform(30, span - 1)),
+                    shopper=rng.choice(shoppers),
+                    items=[(item.product, rng.choice([1, 2, 2, 3]), price, stream.pk)],
+                    outcome="completed" if stream.state == LiveStream.State.ENDED else "confirmed",
+                )
+            )
     return create_orders(demo_orders, rng) if demo_orders else set()

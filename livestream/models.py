@@ -26,27 +26,34 @@ class LiveStream(models.Model):
     host_name = models.CharField(_("host"), max_length=60)
     host_name_en = models.CharField(_("host in English"), max_length=80, blank=True)
     host_title = models.CharField(
-        _("host's title"), max_length=120,
-        help_text=_("For example: the magistrate of Zigui County, a mayor, a news anchor."))
+        _("host's title"),
+        max_length=120,
+        help_text=_("For example: the magistrate of Zigui County, a mayor, a news anchor."),
+    )
     host_title_en = models.CharField(_("host's title in English"), max_length=160, blank=True)
-    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="streams",
-                               verbose_name=_("county"))
-    vendors = models.ManyToManyField(Vendor, blank=True, related_name="streams",
-                                     verbose_name=_("vendors"))
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="streams", verbose_name=_("county")
+    )
+    vendors = models.ManyToManyField(
+        Vendor, blank=True, related_name="streams", verbose_name=_("vendors")
+    )
     scheduled_start = models.DateTimeField(_("scheduled start"), db_index=True)
     scheduled_end = models.DateTimeField(_("scheduled end"), db_index=True)
-    stream_url = models.URLField(_("stream or embed address"), blank=True,
-                                 help_text=_("HLS (.m3u8) or the streaming service's embed page."))
+    stream_url = models.URLField(
+        _("stream or embed address"),
+        blank=True,
+        help_text=_("HLS (.m3u8) or the streaming service's embed page."),
+    )
     replay_url = models.URLField(_("replay address"), blank=True)
-    cover = models.ImageField(_("cover image"), upload_to="streams/", max_length=200,
-                              blank=True)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices,
-                             default=State.SCHEDULED, db_index=True)
-    started_at = models.DateTimeField(_("went live at"), null=True, blank=True,
-                                      editable=False)
+    cover = models.ImageField(_("cover image"), upload_to="streams/", max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.SCHEDULED, db_index=True
+    )
+    started_at = models.DateTimeField(_("went live at"), null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
     reminder_minutes = models.PositiveSmallIntegerField(
-        _("remind this many minutes before"), default=15)
+        _("remind this many minutes before"), default=15
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -55,8 +62,10 @@ class LiveStream(models.Model):
         verbose_name = _("livestream")
         verbose_name_plural = _("livestreams")
         constraints = [
-            models.CheckConstraint(condition=models.Q(scheduled_end__gt=models.F("scheduled_start")),
-                                   name="stream_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(scheduled_end__gt=models.F("scheduled_start")),
+                name="stream_ends_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -82,7 +91,11 @@ class LiveStream(models.Model):
         return self.stream_url.split("?")[0].endswith(".m3u8")
 
     def clean(self):
-        if self.scheduled_start and self.scheduled_end and self.scheduled_end <= self.scheduled_start:
+        if (
+            self.scheduled_start
+            and self.scheduled_end
+            and self.scheduled_end <= self.scheduled_start
+        ):
             raise ValidationError({"scheduled_end": _("The end must be after the start.")})
 
     @property
@@ -108,48 +121,71 @@ class FeaturedProduct(models.Model):
     """A product shown on the stream, in order, with an optional price that applies only
     while the stream is live and only to purchases made from the stream's page."""
 
-    stream = models.ForeignKey(LiveStream, on_delete=models.CASCADE, related_name="featured",
-                               verbose_name=_("livestream"))
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("product"))
+    stream = models.ForeignKey(
+        LiveStream, on_delete=models.CASCADE, related_name="featured", verbose_name=_("livestream")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     stream_price = models.DecimalField(
-        _("stream-only price (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("stream-only price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0.01)],
-        help_text=_("Only while live, only bought from the stream page; empty for the "
-                    "normal price."))
+        help_text=_(
+            "Only while live, only bought from the stream page; empty for the normal price."
+        ),
+    )
 
     class Meta:
         ordering = ["stream", "position", "pk"]
         verbose_name = _("featured product")
         verbose_name_plural = _("featured products")
-        constraints = [models.UniqueConstraint(fields=["stream", "product"],
-                                               name="featured_product_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "product"], name="featured_product_once")
+        ]
 
     def __str__(self):
         return f"{self.stream}: {self.product}"
 
     def clean(self):
-        if self.stream_price is not None and self.product_id and (
-                self.stream_price >= self.product.price):
-            raise ValidationError({"stream_price": _(
-                "A stream price must be below the product's price (¥%(price)s).") % {
-                    "price": self.product.price}})
+        if (
+            self.stream_price is not None
+            and self.product_id
+            and (self.stream_price >= self.product.price)
+        ):
+            raise ValidationError(
+                {
+                    "stream_price": _(
+                        "A stream price must be below the product's price (¥%(price)s)."
+                    )
+                    % {"price": self.product.price}
+                }
+            )
 
 
 class StreamReminder(models.Model):
-    stream = models.ForeignKey(LiveStream, on_delete=models.CASCADE, related_name="reminders",
-                               verbose_name=_("livestream"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="stream_reminders", verbose_name=_("shopper"))
+    stream = models.ForeignKey(
+        LiveStream, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("livestream")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stream_reminders",
+        verbose_name=_("shopper"),
+    )
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stream reminder")
         verbose_name_plural = _("stream reminders")
-        constraints = [models.UniqueConstraint(fields=["stream", "user"],
-                                               name="stream_reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "user"], name="stream_reminder_once")
+        ]
 
     def __str__(self):
         return f"{self.stream} → {self.user}"

@@ -25,11 +25,13 @@ def stream_with_products(slug):
     shows while it is live."""
     stream = get_object_or_404(LiveStream.objects.select_related("county"), slug=slug)
     featured = list(
-        FeaturedProduct.objects.filter(stream=stream, product__status="published",
-                                       product__vendor__status="approved")
+        FeaturedProduct.objects.filter(
+            stream=stream, product__status="published", product__vendor__status="approved"
+        )
         .select_related("product__vendor", "product__origin_county")
-        .prefetch_related(Prefetch("product__images",
-                                   queryset=ProductImage.objects.order_by("position", "id")))
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
     )
     now = timezone.now()
     schedule = schedule_at(now)

@@ -18,23 +18,28 @@ STATE_TRANSITIONS = {
 TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
 NOT_THE_STREAMS_VENDOR = _(
     "%(product)s is sold by %(vendor)s, which is not one of this stream's vendors: add "
-    "that vendor to the stream, or choose another product.")
+    "that vendor to the stream, or choose another product."
+)
 
 
 def refuse_another_vendors_product(product, vendor_ids):
     """A stream features only what its own vendors sell (two shops may sell products of
     the same name)."""
     if product.vendor_id not in vendor_ids:
-        raise ValidationError(NOT_THE_STREAMS_VENDOR, code="not_the_streams_vendor", params={
-            "product": product.name, "vendor": product.vendor.name})
+        raise ValidationError(
+            NOT_THE_STREAMS_VENDOR,
+            code="not_the_streams_vendor",
+            params={"product": product.name, "vendor": product.vendor.name},
+        )
 
 
 def feature_product(stream, product, *, position=0, stream_price=None):
     """Show one of the stream's vendors' products on it; raises ValidationError for a
     product of another vendor, or a stream price not below the product's price."""
     refuse_another_vendors_product(product, set(stream.vendors.values_list("pk", flat=True)))
-    featured = FeaturedProduct(stream=stream, product=product, position=position,
-                               stream_price=stream_price)
+    featured = FeaturedProduct(
+        stream=stream, product=product, position=position, stream_price=stream_price
+    )
     featured.full_clean()
     featured.save()
     return featured
@@ -44,9 +49,14 @@ def _move(stream, new_state, now):
     with transaction.atomic():
         stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
         if new_state not in STATE_TRANSITIONS[stream.state]:
-            raise ValidationError(TRANSITION_REFUSED, code="stream_transition", params={
-                "current": stream.get_state_display(),
-                "new": LiveStream.State(new_state).label})
+            raise ValidationError(
+                TRANSITION_REFUSED,
+                code="stream_transition",
+                params={
+                    "current": stream.get_state_display(),
+                    "new": LiveStream.State(new_state).label,
+                },
+            )
         stream.state = new_state
         if new_state == LiveStream.State.LIVE:
             stream.started_at = now
@@ -75,17 +85,17 @@ def sweep_streams(now=None):
 
     now = now or timezone.now()
     started = ended = 0
-    for stream in LiveStream.objects.filter(state=LiveStream.State.SCHEDULED,
-                                            scheduled_start__lte=now,
-                                            scheduled_end__gt=now):
+    for stream in LiveStream.objects.filter(
+        state=LiveStream.State.SCHEDULED, scheduled_start__lte=now, scheduled_end__gt=now
+    ):
         try:
             go_live(stream, now)
             started += 1
         except ValidationError:  # staff moved it meanwhile
             pass
     for stream in LiveStream.objects.filter(
-            state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE],
-            scheduled_end__lte=now):
+        state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE], scheduled_end__lte=now
+    ):
         try:
             end_stream(stream, now)
             ended += 1
@@ -93,20 +103,32 @@ def sweep_streams(now=None):
             pass
     reminded = 0
     with transaction.atomic():
-        due = [r for r in StreamReminder.objects.select_for_update(skip_locked=True, of=("self",))
-               .filter(sent_at=None, stream__state__in=[LiveStream.State.SCHEDULED,
-                                                        LiveStream.State.LIVE])
-               .select_related("stream")
-               if r.stream.reminder_due_at() <= now]
+        due = [
+            r
+            for r in StreamReminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                sent_at=None, stream__state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE]
+            )
+            .select_related("stream")
+            if r.stream.reminder_due_at() <= now
+        ]
         for stream in {r.stream for r in due}:
-            notify_users([r.user_id for r in due if r.stream_id == stream.pk],
-                         Notification.Kind.STREAM_REMINDER, key=f"stream-reminder:{stream.pk}",
-                         context={"title": stream.title, "host": stream.host_name,
-                                  "host_title": stream.host_title,
-                                  "title_en": stream.title_en, "host_en": stream.host_name_en,
-                                  "host_title_en": stream.host_title_en,
-                                  "starts_at": timezone.localtime(stream.scheduled_start)
-                                  .strftime("%Y-%m-%d %H:%M")})
+            notify_users(
+                [r.user_id for r in due if r.stream_id == stream.pk],
+                Notification.Kind.STREAM_REMINDER,
+                key=f"stream-reminder:{stream.pk}",
+                context={
+                    "title": stream.title,
+                    "host": stream.host_name,
+                    "host_title": stream.host_title,
+                    "title_en": stream.title_en,
+                    "host_en": stream.host_name_en,
+                    "host_title_en": stream.host_title_en,
+                    "starts_at": timezone.localtime(stream.scheduled_start).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                },
+            )
         update_by_ids(StreamReminder, [r.pk for r in due], sent_at=now)
         reminded = len(due)
     return {"started": started, "ended": ended, "reminded": reminded}

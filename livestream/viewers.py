@@ -51,8 +51,14 @@ def give_viewer_id(request, response):
         if not _take_from_budget(get_client_ip_address(request) or "unknown"):
             return None
         viewer = secrets.token_hex(8)
-    response.set_cookie(VIEWER_COOKIE, signed(viewer), max_age=MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.is_secure())
+    response.set_cookie(
+        VIEWER_COOKIE,
+        signed(viewer),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
     return viewer
 
 
@@ -68,4 +74,3 @@ def _take_from_budget(address):
         # outage itself, once a minute (hubei_market/redis_cache.py).
         return True
     return taken <= settings.STREAM_NEW_VIEWERS_PER_MINUTE
-

@@ -19,16 +19,22 @@ NOT_UPCOMING = _("This stream is not coming up any more.")
 
 def stream_list(request):
     live, upcoming, replays = selectors.streams_by_state()
-    return render(request, "livestream/list.html",
-                  {"live": live, "upcoming": upcoming, "replays": replays})
+    return render(
+        request, "livestream/list.html", {"live": live, "upcoming": upcoming, "replays": replays}
+    )
 
 
 def stream_detail(request, slug):
     stream, featured = selectors.stream_with_products(slug)
-    reminded = request.user.is_authenticated and StreamReminder.objects.filter(
-        stream=stream, user=request.user, sent_at=None).exists()
-    response = render(request, "livestream/detail.html",
-                      {"stream": stream, "featured": featured, "reminded": reminded})
+    reminded = (
+        request.user.is_authenticated
+        and StreamReminder.objects.filter(stream=stream, user=request.user, sent_at=None).exists()
+    )
+    response = render(
+        request,
+        "livestream/detail.html",
+        {"stream": stream, "featured": featured, "reminded": reminded},
+    )
     # On the response, not in the page: the viewer id is this browser's alone.
     viewers.give_viewer_id(request, response)
     return response

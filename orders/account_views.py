@@ -82,8 +82,7 @@ def address_edit(request, pk=None):
     address = get_object_or_404(request.user.addresses, pk=pk) if pk else None
     regions_url = reverse("orders:address_regions")
     if request.POST.get("refresh_regions"):  # without JavaScript: new lists, nothing saved
-        form = AddressForm(initial=request.POST.dict(), instance=address,
-                           regions_url=regions_url)
+        form = AddressForm(initial=request.POST.dict(), instance=address, regions_url=regions_url)
         return render(request, "orders/address_form.html", {"form": form, "address": address})
     form = AddressForm(request.POST or None, instance=address, regions_url=regions_url)
     if request.method == "POST" and form.is_valid():
@@ -97,9 +96,10 @@ def address_edit(request, pk=None):
 def address_regions(request):
     """The city and district selects for the province (and city) chosen: htmx swaps them
     in when the shopper changes either."""
-    form = AddressForm(initial={"province": request.GET.get("province", ""),
-                                "city": request.GET.get("city", "")},
-                       regions_url=reverse("orders:address_regions"))
+    form = AddressForm(
+        initial={"province": request.GET.get("province", ""), "city": request.GET.get("city", "")},
+        regions_url=reverse("orders:address_regions"),
+    )
     return render(request, "orders/partials/address_regions.html", {"form": form})
 
 

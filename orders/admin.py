@@ -19,8 +19,15 @@ from orders.readonly_admin import ReadOnlyModelAdmin
 class OrderPartInline(admin.TabularInline):
     model = OrderPart
     extra = 0
-    fields = ["vendor", "status", "subtotal", "weight_g", "carrier", "tracking_number",
-              "shipped_at"]
+    fields = [
+        "vendor",
+        "status",
+        "subtotal",
+        "weight_g",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+    ]
     readonly_fields = fields
     can_delete = False
 
@@ -35,13 +42,31 @@ class OrderEventInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "shopper", "mobile", "status", "payment_method", "total",
-                    "created_at"]
+    list_display = [
+        "number",
+        "shopper",
+        "mobile",
+        "status",
+        "payment_method",
+        "total",
+        "created_at",
+    ]
     list_filter = ["status", "payment_method", "parts__vendor"]
     list_select_related = ["shopper"]
     search_fields = ["number", "mobile", "shopper__username"]
-    readonly_fields = ["number", "shopper", "status", "payment_method", "address", "mobile",
-                       "total", "weight_g", "idempotency_key", "created_at", "updated_at"]
+    readonly_fields = [
+        "number",
+        "shopper",
+        "status",
+        "payment_method",
+        "address",
+        "mobile",
+        "total",
+        "weight_g",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [OrderPartInline, OrderEventInline]
     show_full_result_count = False
     actions = ["confirm_bank_transfer"]
@@ -74,8 +99,16 @@ class OrderLineAdmin(ReadOnlyModelAdmin):
     """What was bought is a record (the impact board's figures come from it)."""
 
     # A product priced in portions (a limit, a flash sale's last units) has a line for each.
-    list_display = ["product_name", "part", "unit_price", "quantity", "line_total", "promotion",
-                    "discount", "stream"]
+    list_display = [
+        "product_name",
+        "part",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "promotion",
+        "discount",
+        "stream",
+    ]
     list_select_related = ["part__order", "part__vendor", "promotion", "stream"]
     search_fields = ["product_name", "part__order__number"]
 
@@ -91,8 +124,16 @@ class AddressAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     """The outbox, read-only: what was sent, what is still pending and why."""
 
-    list_display = ["created_at", "kind", "recipient", "order", "state", "attempts",
-                    "last_error", "sent_at"]
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "order",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
     list_filter = ["state", "kind"]
     list_select_related = ["recipient", "order"]
     search_fields = ["order__number", "recipient__username", "recipient__email"]
@@ -100,6 +141,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
 
 @admin.register(PasswordResetRequest)
 class PasswordResetRequestAdmin(ReadOnlyModelAdmin):

@@ -27,11 +27,12 @@ ORDERS_PER_PAGE = 20
 CANCELLED = _("Your order is cancelled.")
 THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part from its county.")
 ALREADY_PLACED = _(
-    'This cart was already checked out in another tab or window: your order is '
+    "This cart was already checked out in another tab or window: your order is "
     '<a href="%(url)s">%(number)s</a>. Nothing was ordered twice.'
 )
-BUY_NOW_GONE = _("That “Buy now” checkout is over: its order was placed, or it expired. "
-                 "Your cart is as it was.")
+BUY_NOW_GONE = _(
+    "That “Buy now” checkout is over: its order was placed, or it expired. Your cart is as it was."
+)
 BUY_NOW_PRODUCT_GONE = _("This product is no longer on sale.")
 CHANGE_CART = _("Change the cart")
 BACK_TO_STREAM = _("Back to the live stream")
@@ -52,8 +53,9 @@ def buy_now_checkout(request, token):
     checked and placed exactly as the cart's checkout is, and the cart left as it is."""
     held = request.session.get(BUY_NOW_SESSION_KEY, {}).get(token)
     if held is None:  # placed already (a retried POST, another tab) or expired
-        order = Order.objects.filter(shopper=request.user,
-                                     idempotency_key=buy_now_key(token)).first()
+        order = Order.objects.filter(
+            shopper=request.user, idempotency_key=buy_now_key(token)
+        ).first()
         if order is not None:
             return redirect("orders:detail", number=order.number)
         messages.info(request, BUY_NOW_GONE)
@@ -88,16 +90,19 @@ def _checkout(request, token=None, held=None):
                 shopper=request.user,
                 address=form.cleaned_data["address"],
                 payment_method=form.cleaned_data["payment_method"],
-                idempotency_key=buy_now_key(token) if held
+                idempotency_key=buy_now_key(token)
+                if held
                 else form.cleaned_data["idempotency_key"],
                 expected_total=form.cleaned_data["expected_total"],
                 items=[CartItem(product_id=held[0], quantity=held[1], stream_id=held[2])]
-                if held else None,
+                if held
+                else None,
             )
         except services.CheckoutProblem as problem:
             problems = problem.messages
-            prices_changed = all(error.code in services.PRICE_CHANGES
-                                 for error in problem.error_list)
+            prices_changed = all(
+                error.code in services.PRICE_CHANGES for error in problem.error_list
+            )
             # The other tab's checkout committed first (empty_cart) or at the same moment
             # (cart_changed: it took these items while this one was placing its order).
             if getattr(problem, "code", None) in ("empty_cart", "cart_changed") and not held:
@@ -105,12 +110,12 @@ def _checkout(request, token=None, held=None):
         else:
             if held:  # done: the page is not a checkout any more
                 request.session[BUY_NOW_SESSION_KEY] = {
-                    t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token}
+                    t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token
+                }
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
     if held:
-        contents = selectors.cart_contents(Cart(user=request.user),
-                                           selectors.buy_now_items([held]))
+        contents = selectors.cart_contents(Cart(user=request.user), selectors.buy_now_items([held]))
     else:
         contents = selectors.cart_contents(selectors.cart_for_request(request))
     if not contents.groups:
@@ -119,22 +124,37 @@ def _checkout(request, token=None, held=None):
             return redirect(_buy_now_origin(held)[0])
         return redirect("orders:cart")
     if problems:  # a fresh form: the new key and the total shown now
-        form = CheckoutForm(user=request.user, initial={
-            "idempotency_key": uuid.uuid4().hex, "address": form.cleaned_data["address"].pk,
-            "payment_method": form.cleaned_data["payment_method"]})
+        form = CheckoutForm(
+            user=request.user,
+            initial={
+                "idempotency_key": uuid.uuid4().hex,
+                "address": form.cleaned_data["address"].pk,
+                "payment_method": form.cleaned_data["payment_method"],
+            },
+        )
         if held:
             del form.fields["idempotency_key"]
     form.initial["expected_total"] = contents.total
-    back = (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART)) \
-        if problems or contents.problems else None  # the problem box's link (read only
+    back = (
+        (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART))
+        if problems or contents.problems
+        else None
+    )  # the problem box's link (read only
     # then: no query on a GET that can be placed)
     # Reopened after its item went off sale or short: said so, and nothing to place.
     lower = _lower_quantity(held, contents) if held and not problems else None
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "cart": contents, "problems": problems, "buy_now": bool(held),
-         "prices_changed": prices_changed, "back": back, "lower": lower},
+        {
+            "form": form,
+            "cart": contents,
+            "problems": problems,
+            "buy_now": bool(held),
+            "prices_changed": prices_changed,
+            "back": back,
+            "lower": lower,
+        },
     )
 
 
@@ -144,8 +164,11 @@ def _lower_quantity(held, contents):
     short = [item for item in contents.problems if item.problem == "short"]
     if not short or short[0].product.stock < 1:
         return None
-    stream = LiveStream.objects.filter(pk=held[2]).values_list("slug", flat=True).first() \
-        if held[2] else None
+    stream = (
+        LiveStream.objects.filter(pk=held[2]).values_list("slug", flat=True).first()
+        if held[2]
+        else None
+    )
     return short[0].product, short[0].product.stock, stream or ""
 
 
@@ -168,8 +191,16 @@ def _tell_if_already_placed(request):
     order = selectors.order_just_placed(request.user, within=ALREADY_PLACED_WITHIN)
     if order is not None:
         url = reverse("orders:detail", args=[order.number])
-        messages.info(request, mark_safe(ALREADY_PLACED % {  # both values escaped
-            "url": conditional_escape(url), "number": conditional_escape(order.number)}))
+        messages.info(
+            request,
+            mark_safe(
+                ALREADY_PLACED
+                % {  # both values escaped
+                    "url": conditional_escape(url),
+                    "number": conditional_escape(order.number),
+                }
+            ),
+        )
 
 
 @login_required
@@ -225,5 +256,6 @@ def inbox_link(request):
     link as it is."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
-    return render(request, "orders/partials/inbox_link.html",
-                  {"count": selectors.unread_count(request.user)})
+    return render(
+        request, "orders/partials/inbox_link.html", {"count": selectors.unread_count(request.user)}
+    )

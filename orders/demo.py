@@ -49,8 +49,10 @@ class DemoOrder:
 def demo_shoppers(count=80):
     User = get_user_model()
     existing = list(User.objects.filter(username__startswith=SHOPPER_PREFIX).order_by("pk"))
-    missing = [User(username=f"{SHOPPER_PREFIX}{n:03d}", email=f"shopper{n}@demo.invalid")
-               for n in range(len(existing), count)]
+    missing = [
+        User(username=f"{SHOPPER_PREFIX}{n:03d}", email=f"shopper{n}@demo.invalid")
+        for n in range(len(existing), count)
+    ]
     for user in missing:
         user.set_unusable_password()
     User.objects.bulk_create(missing)
@@ -68,32 +70,52 @@ def create_orders(demo_orders, rng):
         recipient = rng.choice(NAMES)
         province, city, district, street = rng.choice(ADDRESSES)
         confirmed = demo.outcome != "unpaid"
-        status = {"completed": Order.Status.COMPLETED, "part_cancelled": Order.Status.COMPLETED,
-                  "cancelled": Order.Status.CANCELLED,
-                  "unpaid": Order.Status.PLACED}.get(demo.outcome, Order.Status.CONFIRMED)
+        status = {
+            "completed": Order.Status.COMPLETED,
+            "part_cancelled": Order.Status.COMPLETED,
+            "cancelled": Order.Status.CANCELLED,
+            "unpaid": Order.Status.PLACED,
+        }.get(demo.outcome, Order.Status.CONFIRMED)
         order = Order(
-            shopper=demo.shopper, status=status,
-            payment_method=Order.PaymentMethod.CASH_ON_DELIVERY if confirmed
+            shopper=demo.shopper,
+            status=status,
+            payment_method=Order.PaymentMethod.CASH_ON_DELIVERY
+            if confirmed
             else Order.PaymentMethod.BANK_TRANSFER,
-            address={"recipient": recipient, "mobile": f"139{rng.randrange(10**8):08d}",
-                     "province": province, "city": city, "district": district,
-                     "street": street},
-            mobile="13900000000", total=Decimal("0"), weight_g=0,
-            idempotency_key=f"demo-{uuid.uuid4().hex}")
+            address={
+                "recipient": recipient,
+                "mobile": f"139{rng.randrange(10**8):08d}",
+                "province": province,
+                "city": city,
+                "district": district,
+                "street": street,
+            },
+            mobile="13900000000",
+            total=Decimal("0"),
+            weight_g=0,
+            idempotency_key=f"demo-{uuid.uuid4().hex}",
+        )
         order.demo = demo
         for product, quantity, unit_price, stream_id in demo.items:
             part = demo.parts.get(product.vendor_id)
             if part is None:
                 part = demo.parts[product.vendor_id] = OrderPart(
-                    order=order, vendor_id=product.vendor_id, subtotal=Decimal("0"),
-                    weight_g=0)
+                    order=order, vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
+                )
                 parts.append(part)
             line = OrderLine(
-                part=part, product=product, **OrderLine.snapshot_of(product),
-                unit_price=unit_price, quantity=quantity,
-                line_total=unit_price * quantity, weight_g=product.net_weight_g * quantity,
-                discount=(product.price - unit_price) * quantity, stream_id=stream_id,
-                category_id=product.category_id, origin_county_id=product.origin_county_id)
+                part=part,
+                product=product,
+                **OrderLine.snapshot_of(product),
+                unit_price=unit_price,
+                quantity=quantity,
+                line_total=unit_price * quantity,
+                weight_g=product.net_weight_g * quantity,
+                discount=(product.price - unit_price) * quantity,
+                stream_id=stream_id,
+                category_id=product.category_id,
+                origin_county_id=product.origin_county_id,
+            )
             lines.append(line)
             part.subtotal += line.line_total
             part.weight_g += line.weight_g
@@ -128,33 +150,68 @@ def _settle(order, demo, rng, events):
     at = demo.placed_at
     events.append(OrderEvent(order=order, to_status=Order.Status.PLACED, at=at))
     if demo.outcome != "unpaid":
-        events.append(OrderEvent(order=order, from_status=Order.Status.PLACED,
-                                 to_status=Order.Status.CONFIRMED, at=at))
+        events.append(
+            OrderEvent(
+                order=order,
+                from_status=Order.Status.PLACED,
+                to_status=Order.Status.CONFIRMED,
+                at=at,
+            )
+        )
     parts = list(demo.parts.values())
     cancelled_part = parts[-1] if demo.outcome == "part_cancelled" and len(parts) > 1 else None
     for part in parts:
         if demo.outcome == "cancelled" or part is cancelled_part:
             part.status = OrderPart.Status.CANCELLED
-            events.append(OrderEvent(order=order, part=part, from_status="pending",
-                                     to_status="cancelled", at=at + timedelta(hours=2),
-                                     note="" if part is not cancelled_part
-                                     else "果园遭遇倒春寒，这批货无法发出"))
+            events.append(
+                OrderEvent(
+                    order=order,
+                    part=part,
+                    from_status="pending",
+                    to_status="cancelled",
+                    at=at + timedelta(hours=2),
+                    note="" if part is not cancelled_part else "果园遭遇倒春寒，这批货无法发出",
+                )
+            )
         elif demo.outcome in ("completed", "shipped", "part_cancelled"):
-            part.status = (OrderPart.Status.SHIPPED if demo.outcome == "shipped"
-                           else OrderPart.Status.DELIVERED)
+            part.status = (
+                OrderPart.Status.SHIPPED
+                if demo.outcome == "shipped"
+                else OrderPart.Status.DELIVERED
+            )
             part.carrier = rng.choice(CARRIERS)
             part.tracking_number = f"SF{rng.randrange(10**12):012d}"
             part.shipped_at = at + timedelta(hours=rng.randint(6, 30))
-            events.append(OrderEvent(order=order, part=part, from_status="pending",
-                                     to_status="shipped", at=part.shipped_at))
+            events.append(
+                OrderEvent(
+                    order=order,
+                    part=part,
+                    from_status="pending",
+                    to_status="shipped",
+                    at=part.shipped_at,
+                )
+            )
             if part.status == OrderPart.Status.DELIVERED:
                 part.delivered_at = part.shipped_at + timedelta(days=rng.randint(1, 3))
-                events.append(OrderEvent(order=order, part=part, from_status="shipped",
-                                         to_status="delivered", at=part.delivered_at))
+                events.append(
+                    OrderEvent(
+                        order=order,
+                        part=part,
+                        from_status="shipped",
+                        to_status="delivered",
+                        at=part.delivered_at,
+                    )
+                )
     if demo.outcome == "cancelled":
-        events.append(OrderEvent(order=order, from_status=Order.Status.CONFIRMED,
-                                 to_status=Order.Status.CANCELLED, by=demo.shopper,
-                                 at=at + timedelta(hours=2)))
+        events.append(
+            OrderEvent(
+                order=order,
+                from_status=Order.Status.CONFIRMED,
+                to_status=Order.Status.CANCELLED,
+                by=demo.shopper,
+                at=at + timedelta(hours=2),
+            )
+        )
 
 
 def _outcome(placed_at, now, rng):
@@ -183,9 +240,10 @@ def seed_orders(count=1200, seed=2020):
     now = timezone.localtime()
     today = now.date()
     # more at weekends, and growing towards today
-    weights = [1 + (DEMO_DAYS - n) / DEMO_DAYS
-               + (0.5 if (today - timedelta(days=n)).weekday() >= 5 else 0)
-               for n in range(DEMO_DAYS)]
+    weights = [
+        1 + (DEMO_DAYS - n) / DEMO_DAYS + (0.5 if (today - timedelta(days=n)).weekday() >= 5 else 0)
+        for n in range(DEMO_DAYS)
+    ]
     demo_orders = []
     for _ in range(count):
         days_ago = rng.choices(range(DEMO_DAYS), weights=weights)[0]
@@ -194,10 +252,15 @@ def seed_orders(count=1200, seed=2020):
         placed_at = timezone.make_aware(datetime.combine(day, moment))
         if placed_at > timezone.now():
             placed_at = timezone.now() - timedelta(minutes=rng.randint(1, 120))
-        items = [(p, rng.choice([1, 1, 1, 2, 2, 3]), p.price, None)
-                 for p in rng.sample(products, rng.choice([1, 1, 1, 2, 2, 3]))]
-        demo_orders.append(DemoOrder(placed_at, rng.choice(shoppers), items,
-                                     _outcome(placed_at, timezone.now(), rng)))
+        items = [
+            (p, rng.choice([1, 1, 1, 2, 2, 3]), p.price, None)
+            for p in rng.sample(products, rng.choice([1, 1, 1, 2, 2, 3]))
+        ]
+        demo_orders.append(
+            DemoOrder(
+                placed_at, rng.choice(shoppers), items, _outcome(placed_at, timezone.now(), rng)
+            )
+        )
     return create_orders(demo_orders, rng)
 
 
@@ -209,18 +272,54 @@ def rebuild(days):
 DEMO_PLEDGES = [
     # pledger, English, title, English title, measure, target, scope, scope slug, from, to
     # (days from today)
-    ("湖北省农业农村厅", "Hubei Department of Agriculture and Rural Affairs",
-     "专区助农：两个月销售 12 吨湖北农产品", "Sell 12 tons of Hubei produce in two months",
-     Pledge.Measure.TONS, "12", Dimension.ALL, None, -59, 30),
-    ("潜江市人民政府", "Qianjiang city government",
-     "潜江小龙虾销售额 10 万元", "RMB 100,000 of Qianjiang crayfish",
-     Pledge.Measure.YUAN, "100000", Dimension.CATEGORY, "crayfish", -59, 30),
-    ("秭归县人民政府", "Zigui county government",
-     "秭归农产品 2 吨", "2 tons of Zigui produce",
-     Pledge.Measure.TONS, "2", Dimension.COUNTY, "zigui", -59, 30),
-    ("湖北茶叶行业协会", "Hubei tea association",
-     "春茶销售额 5 万元", "RMB 50,000 of spring tea",
-     Pledge.Measure.YUAN, "50000", Dimension.CATEGORY, "tea", -59, 0),
+    (
+        "湖北省农业农村厅",
+        "Hubei Department of Agriculture and Rural Affairs",
+        "专区助农：两个月销售 12 吨湖北农产品",
+        "Sell 12 tons of Hubei produce in two months",
+        Pledge.Measure.TONS,
+        "12",
+        Dimension.ALL,
+        None,
+        -59,
+        30,
+    ),
+    (
+        "潜江市人民政府",
+        "Qianjiang city government",
+        "潜江小龙虾销售额 10 万元",
+        "RMB 100,000 of Qianjiang crayfish",
+        Pledge.Measure.YUAN,
+        "100000",
+        Dimension.CATEGORY,
+        "crayfish",
+        -59,
+        30,
+    ),
+    (
+        "秭归县人民政府",
+        "Zigui county government",
+        "秭归农产品 2 吨",
+        "2 tons of Zigui produce",
+        Pledge.Measure.TONS,
+        "2",
+        Dimension.COUNTY,
+        "zigui",
+        -59,
+        30,
+    ),
+    (
+        "湖北茶叶行业协会",
+        "Hubei tea association",
+        "春茶销售额 5 万元",
+        "RMB 50,000 of spring tea",
+        Pledge.Measure.YUAN,
+        "50000",
+        Dimension.CATEGORY,
+        "tea",
+        -59,
+        0,
+    ),
 ]
 
 
@@ -230,22 +329,54 @@ def seed_pledges(vendor_slug=None):
     created = 0
     rows = list(DEMO_PLEDGES)
     if vendor_slug:
-        rows.append(("秭归脐橙合作社", "Zigui navel orange co-operative",
-                     "本社春季销售 2 万元", "RMB 20,000 this spring",
-                     Pledge.Measure.YUAN, "20000", Dimension.VENDOR, vendor_slug, -59, 30))
-    for position, (pledger, pledger_en, title, title_en, measure, target, scope, slug,
-                   start, end) in enumerate(rows):
+        rows.append(
+            (
+                "秭归脐橙合作社",
+                "Zigui navel orange co-operative",
+                "本社春季销售 2 万元",
+                "RMB 20,000 this spring",
+                Pledge.Measure.YUAN,
+                "20000",
+                Dimension.VENDOR,
+                vendor_slug,
+                -59,
+                30,
+            )
+        )
+    for position, (
+        pledger,
+        pledger_en,
+        title,
+        title_en,
+        measure,
+        target,
+        scope,
+        slug,
+        start,
+        end,
+    ) in enumerate(rows):
         if Pledge.objects.filter(pledger=pledger, title=title).exists():
             continue
-        scope_object = {Dimension.CATEGORY: Category, Dimension.COUNTY: County,
-                        Dimension.VENDOR: Vendor}.get(scope)
+        scope_object = {
+            Dimension.CATEGORY: Category,
+            Dimension.COUNTY: County,
+            Dimension.VENDOR: Vendor,
+        }.get(scope)
         target_object = scope_object.objects.filter(slug=slug).first() if scope_object else None
         if scope_object and target_object is None:
             continue
         Pledge.objects.create(
-            pledger=pledger, pledger_en=pledger_en, title=title, title_en=title_en,
-            measure=measure, target=Decimal(target), scope=scope, position=position,
-            starts_on=today + timedelta(days=start), ends_on=today + timedelta(days=end),
-            **({scope.value: target_object} if target_object else {}))
+            pledger=pledger,
+            pledger_en=pledger_en,
+            title=title,
+            title_en=title_en,
+            measure=measure,
+            target=Decimal(target),
+            scope=scope,
+            position=position,
+            starts_on=today + timedelta(days=start),
+            ends_on=today + timedelta(days=end),
+            **({scope.value: target_object} if target_object else {}),
+        )
         created += 1
     return created

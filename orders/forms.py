@@ -33,8 +33,9 @@ class AddToCartForm(QuantityForm):
     stream = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 
-EMAIL_TAKEN = _("An account already uses this email. Sign in, or reset your password if "
-                "you forgot it.")
+EMAIL_TAKEN = _(
+    "An account already uses this email. Sign in, or reset your password if you forgot it."
+)
 
 
 class EmailAddressField(forms.EmailField):
@@ -76,8 +77,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
     Django does (`get_users`: active, any case; several may share an email from before
     sign-up refused it) and sends each its own link through the outbox."""
 
-    email = EmailAddressField(label=_("Email"), max_length=254,
-                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def save(self, **kwargs):
         """Write the request. Django's options (templates, domain, token generator) are
@@ -100,15 +102,28 @@ class AddressForm(forms.ModelForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    province = forms.ChoiceField(label=_("Province"), error_messages={
-        "invalid_choice": _("Choose a province from the list.")})
-    city = forms.ChoiceField(label=_("City"), error_messages={
-        "invalid_choice": _("%(value)s is not in the province you chose; choose the city "
-                            "from the list.")})
-    district = forms.ChoiceField(label=_("District or county"), required=False,
-                                 error_messages={"invalid_choice": _(
-                                     "%(value)s is not in the city you chose; choose the "
-                                     "district or county from the list.")})
+    province = forms.ChoiceField(
+        label=_("Province"),
+        error_messages={"invalid_choice": _("Choose a province from the list.")},
+    )
+    city = forms.ChoiceField(
+        label=_("City"),
+        error_messages={
+            "invalid_choice": _(
+                "%(value)s is not in the province you chose; choose the city from the list."
+            )
+        },
+    )
+    district = forms.ChoiceField(
+        label=_("District or county"),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "%(value)s is not in the city you chose; choose the "
+                "district or county from the list."
+            )
+        },
+    )
 
     class Meta:
         model = Address
@@ -117,20 +132,26 @@ class AddressForm(forms.ModelForm):
     def __init__(self, *args, regions_url=None, **kwargs):
         super().__init__(*args, **kwargs)
         province, city = self.chosen("province"), self.chosen("city")
-        self.fields["province"].choices = _choices(regions.regions().provinces,
-                                                   _("Choose a province"))
+        self.fields["province"].choices = _choices(
+            regions.regions().provinces, _("Choose a province")
+        )
         self.fields["city"].choices = _choices(regions.cities_of(province), _("Choose a city"))
         districts = regions.districts_of(province, city)
         self.fields["district"].choices = _choices(
-            districts, _("Choose a district or county") if districts else _("(none to choose)"))
+            districts, _("Choose a district or county") if districts else _("(none to choose)")
+        )
         self.fields["district"].required = bool(districts)
         if regions_url:
             for name in ("province", "city"):
-                self.fields[name].widget.attrs.update({
-                    "hx-get": regions_url, "hx-trigger": "change",
-                    "hx-target": "#region-fields", "hx-swap": "outerHTML",
-                    "hx-include": "[name=province],[name=city]",
-                })
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-get": regions_url,
+                        "hx-trigger": "change",
+                        "hx-target": "#region-fields",
+                        "hx-swap": "outerHTML",
+                        "hx-include": "[name=province],[name=city]",
+                    }
+                )
 
     def chosen(self, name):
         """What the form shows chosen for `name`: posted, else initial, else saved."""
@@ -148,18 +169,23 @@ class AddressForm(forms.ModelForm):
 
 class CheckoutForm(forms.Form):
     address = forms.ModelChoiceField(
-        label=_("Deliver to"), queryset=Address.objects.none(), widget=forms.RadioSelect,
+        label=_("Deliver to"),
+        queryset=Address.objects.none(),
+        widget=forms.RadioSelect,
         empty_label=None,
     )
     payment_method = forms.ChoiceField(
-        label=_("Payment"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect,
+        label=_("Payment"),
+        choices=Order.PaymentMethod.choices,
+        widget=forms.RadioSelect,
         initial=Order.PaymentMethod.CASH_ON_DELIVERY,
     )
     # One key per checkout page: a double click or a retried POST makes one order.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
     # The total the page showed: compared, never charged (prices come from the server).
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, required=False,
-                                        max_digits=14, decimal_places=2)
+    expected_total = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,18 +199,22 @@ class CheckoutForm(forms.Form):
 
 class ShipPartForm(forms.Form):
     carrier = forms.CharField(
-        label=_("Carrier"), max_length=40,
+        label=_("Carrier"),
+        max_length=40,
         widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
     )
     tracking_number = forms.CharField(
-        label=_("Tracking number"), max_length=40,
+        label=_("Tracking number"),
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 
 class CancelPartForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why can you not ship it?"), label_suffix="", max_length=300,  # ends in ？
+        label=_("Why can you not ship it?"),
+        label_suffix="",
+        max_length=300,  # ends in ？
         help_text=_("The shopper reads this, for example: sold out at the farm after frost."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -28,8 +28,15 @@ from orders.models import Order, OrderLine, OrderPart
 
 COUNTED_ORDER_STATUSES = (Order.Status.CONFIRMED, Order.Status.COMPLETED)
 # The columns of DailySales that a change adds to, in this order in every tuple below.
-MEASURES = ("orders", "units", "weight_g", "revenue_fen",
-            "stream_orders", "stream_weight_g", "stream_revenue_fen")
+MEASURES = (
+    "orders",
+    "units",
+    "weight_g",
+    "revenue_fen",
+    "stream_orders",
+    "stream_weight_g",
+    "stream_revenue_fen",
+)
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,16 @@ def fen(amount):
 
 def counted_line(line, order_id, vendor_id):
     """A CountedLine of an OrderLine in memory (at checkout)."""
-    return CountedLine(order_id, vendor_id, line.category_id, line.origin_county_id,
-                       line.quantity, line.weight_g, fen(line.line_total),
-                       line.stream_id is not None)
+    return CountedLine(
+        order_id,
+        vendor_id,
+        line.category_id,
+        line.origin_county_id,
+        line.quantity,
+        line.weight_g,
+        fen(line.line_total),
+        line.stream_id is not None,
+    )
 
 
 def sales_day(order):
@@ -68,25 +82,53 @@ def day_bounds(day):
 
 
 def _counted_lines_queryset():
-    return (OrderLine.objects.filter(part__order__status__in=COUNTED_ORDER_STATUSES)
-            .exclude(part__status=OrderPart.Status.CANCELLED))
+    return OrderLine.objects.filter(part__order__status__in=COUNTED_ORDER_STATUSES).exclude(
+        part__status=OrderPart.Status.CANCELLED
+    )
 
 
 def _as_counted(rows):
-    return [CountedLine(order_id, vendor_id, category_id, county_id, quantity, weight_g,
-                        fen(line_total), stream_id is not None)
-            for (order_id, vendor_id, category_id, county_id, quantity, weight_g, line_total,
-                 stream_id) in rows]
+    return [
+        CountedLine(
+            order_id,
+            vendor_id,
+            category_id,
+            county_id,
+            quantity,
+            weight_g,
+            fen(line_total),
+            stream_id is not None,
+        )
+        for (
+            order_id,
+            vendor_id,
+            category_id,
+            county_id,
+            quantity,
+            weight_g,
+            line_total,
+            stream_id,
+        ) in rows
+    ]
 
 
-_LINE_FIELDS = ("part__order_id", "part__vendor_id", "category_id", "origin_county_id",
-                "quantity", "weight_g", "line_total", "stream_id")
+_LINE_FIELDS = (
+    "part__order_id",
+    "part__vendor_id",
+    "category_id",
+    "origin_county_id",
+    "quantity",
+    "weight_g",
+    "line_total",
+    "stream_id",
+)
 
 
 def counted_lines(order):
     """The order's lines that count now (one query; none if the order does not count)."""
-    return _as_counted(_counted_lines_queryset().filter(part__order=order)
-                       .values_list(*_LINE_FIELDS))
+    return _as_counted(
+        _counted_lines_queryset().filter(part__order=order).values_list(*_LINE_FIELDS)
+    )
 
 
 def contributions(lines):
@@ -95,9 +137,12 @@ def contributions(lines):
     totals = defaultdict(lambda: [0] * len(MEASURES))
     seen, seen_stream = set(), set()
     for line in lines:
-        for key in ((Dimension.ALL.value, 0), (Dimension.CATEGORY.value, line.category_id),
-                    (Dimension.COUNTY.value, line.county_id),
-                    (Dimension.VENDOR.value, line.vendor_id)):
+        for key in (
+            (Dimension.ALL.value, 0),
+            (Dimension.CATEGORY.value, line.category_id),
+            (Dimension.COUNTY.value, line.county_id),
+            (Dimension.VENDOR.value, line.vendor_id),
+        ):
             if key[1] is None:
                 continue
             row = totals[key]
@@ -120,8 +165,12 @@ def _difference(before, after):
     old, new = contributions(before), contributions(after)
     changed = {}
     for key in old.keys() | new.keys():
-        delta = [b - a for a, b in zip(old.get(key, [0] * len(MEASURES)),
-                                       new.get(key, [0] * len(MEASURES)), strict=True)]
+        delta = [
+            b - a
+            for a, b in zip(
+                old.get(key, [0] * len(MEASURES)), new.get(key, [0] * len(MEASURES)), strict=True
+            )
+        ]
         if any(delta):
             changed[key] = delta
     return changed
@@ -138,8 +187,9 @@ def _add(day, rows):
         return
     table = connection.ops.quote_name(DailySales._meta.db_table)
     columns = ", ".join(MEASURES)
-    placeholders = ", ".join(["(%s, %s, %s, " + ", ".join(["%s"] * len(MEASURES)) + ")"]
-                             * len(rows))
+    placeholders = ", ".join(
+        ["(%s, %s, %s, " + ", ".join(["%s"] * len(MEASURES)) + ")"] * len(rows)
+    )
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURES)
     params = []
     for (dimension, key), measures in _sorted_rows(rows):
@@ -147,7 +197,9 @@ def _add(day, rows):
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (day, dimension, key, {columns}) VALUES {placeholders} "
-            f"ON CONFLICT (day, dimension, key) DO UPDATE SET {updates}", params)
+            f"ON CONFLICT (day, dimension, key) DO UPDATE SET {updates}",
+            params,
+        )
 
 
 def record_change(order, before, after):
@@ -169,7 +221,9 @@ def rebuild_day(day):
         lines = _as_counted(
             _counted_lines_queryset()
             .filter(part__order__created_at__gte=start, part__order__created_at__lt=end)
-            .values_list(*_LINE_FIELDS).iterator(chunk_size=5000))
+            .values_list(*_LINE_FIELDS)
+            .iterator(chunk_size=5000)
+        )
         rows = contributions(lines)
         DailySales.objects.filter(day=day).exclude(dimension=Dimension.ALL).delete()
         store = rows.pop((Dimension.ALL.value, 0), [0] * len(MEASURES))
@@ -179,9 +233,17 @@ def rebuild_day(day):
         else:  # nothing sold that day (any more): no rows at all
             store_row.delete()
         DailySales.objects.bulk_create(
-            [DailySales(day=day, dimension=dimension, key=key,
-                        **dict(zip(MEASURES, measures, strict=True)))
-             for (dimension, key), measures in _sorted_rows(rows)], batch_size=1000)
+            [
+                DailySales(
+                    day=day,
+                    dimension=dimension,
+                    key=key,
+                    **dict(zip(MEASURES, measures, strict=True)),
+                )
+                for (dimension, key), measures in _sorted_rows(rows)
+            ],
+            batch_size=1000,
+        )
     return len(rows) + (1 if any(store) else 0)
 
 
@@ -200,7 +262,11 @@ def days_to_rebuild(since=None):
     if since is not None:
         orders = orders.filter(created_at__gte=day_bounds(since)[0])
         rollups = rollups.filter(day__gte=since)
-    days = set(orders.annotate(day=TruncDate("created_at")).values_list("day", flat=True)
-               .distinct().order_by())
+    days = set(
+        orders.annotate(day=TruncDate("created_at"))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by()
+    )
     days |= set(rollups.values_list("day", flat=True).distinct().order_by())
     return sorted(days)

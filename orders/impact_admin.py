@@ -21,32 +21,62 @@ from orders.impact_models import DailySales, Dimension, Pledge
 from orders.readonly_admin import ReadOnlyModelAdmin
 from orders.tasks import rebuild_impact_day_task
 
-QUEUE_UNREACHABLE = _("The rebuild could not be queued: the task queue is unreachable. "
-                      "Try again in a few minutes; today and yesterday are rebuilt every "
-                      "10 minutes anyway.")
+QUEUE_UNREACHABLE = _(
+    "The rebuild could not be queued: the task queue is unreachable. "
+    "Try again in a few minutes; today and yesterday are rebuilt every "
+    "10 minutes anyway."
+)
 
-CSV_COLUMNS = ["day", "by", "id", "name", "transactions", "units", "tons", "revenue_cny",
-               "stream_transactions", "stream_tons", "stream_revenue_cny"]
+CSV_COLUMNS = [
+    "day",
+    "by",
+    "id",
+    "name",
+    "transactions",
+    "units",
+    "tons",
+    "revenue_cny",
+    "stream_transactions",
+    "stream_tons",
+    "stream_revenue_cny",
+]
 
 
 @admin.register(Pledge)
 class PledgeAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
-    list_display = ["pledger", "title", "scope_label", "target_label", "progress",
-                    "starts_on", "ends_on", "is_public"]
+    list_display = [
+        "pledger",
+        "title",
+        "scope_label",
+        "target_label",
+        "progress",
+        "starts_on",
+        "ends_on",
+        "is_public",
+    ]
     list_filter = ["measure", "scope", "is_public"]
     search_fields = ["pledger", "pledger_en", "title", "title_en"]
     autocomplete_fields = ["category", "county", "vendor"]
     fieldsets = [
         (None, {"fields": ["pledger", "pledger_en", "title", "title_en"]}),
         (_("Target"), {"fields": ["measure", "target", "starts_on", "ends_on"]}),
-        (_("Scope"), {"fields": ["scope", "category", "county", "vendor"],
-                      "description": _("All produce, or one category, county or vendor.")}),
+        (
+            _("Scope"),
+            {
+                "fields": ["scope", "category", "county", "vendor"],
+                "description": _("All produce, or one category, county or vendor."),
+            },
+        ),
         (_("Shown"), {"fields": ["is_public", "position"]}),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_progress().select_related(
-            "category", "county", "vendor")
+        return (
+            super()
+            .get_queryset(request)
+            .with_progress()
+            .select_related("category", "county", "vendor")
+        )
 
     @admin.display(description=_("scope"))
     def scope_label(self, pledge):
@@ -59,14 +89,27 @@ class PledgeAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, pledge):
-        return format_html('<progress max="100" value="{}"></progress> {}%',
-                           min(pledge.percent, 100), f"{pledge.percent:.1f}")
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}%',
+            min(pledge.percent, 100),
+            f"{pledge.percent:.1f}",
+        )
 
 
 @admin.register(DailySales)
 class DailySalesAdmin(ReadOnlyModelAdmin):
-    list_display = ["day", "dimension", "key", "subject", "orders", "units", "tons", "revenue",
-                    "stream_orders", "stream_tons"]
+    list_display = [
+        "day",
+        "dimension",
+        "key",
+        "subject",
+        "orders",
+        "units",
+        "tons",
+        "revenue",
+        "stream_orders",
+        "stream_tons",
+    ]
     list_filter = ["dimension", ("day", admin.DateFieldListFilter)]
     date_hierarchy = "day"
     actions = ["rebuild_days"]
@@ -75,8 +118,7 @@ class DailySalesAdmin(ReadOnlyModelAdmin):
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_csv)
-        return [path("export.csv", export, name="orders_dailysales_export"),
-                *super().get_urls()]
+        return [path("export.csv", export, name="orders_dailysales_export"), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         query = request.GET.urlencode()
@@ -111,8 +153,9 @@ class DailySalesAdmin(ReadOnlyModelAdmin):
     def has_rebuild_permission(self, request):
         return request.user.has_perm("orders.change_dailysales")
 
-    @admin.action(description=_("Rebuild the selected days from the orders"),
-                  permissions=["rebuild"])
+    @admin.action(
+        description=_("Rebuild the selected days from the orders"), permissions=["rebuild"]
+    )
     def rebuild_days(self, request, queryset):
         days = sorted(set(queryset.values_list("day", flat=True)))
         try:
@@ -121,10 +164,15 @@ class DailySalesAdmin(ReadOnlyModelAdmin):
         except OperationalError:  # the broker (Redis) is down: say so, not a 500
             messages.error(request, QUEUE_UNREACHABLE)
             return
-        messages.success(request, ngettext(
-            "%(count)d day is being rebuilt from its orders.",
-            "%(count)d days are being rebuilt from their orders.", len(days)) % {
-                "count": len(days)})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d day is being rebuilt from its orders.",
+                "%(count)d days are being rebuilt from their orders.",
+                len(days),
+            )
+            % {"count": len(days)},
+        )
 
     def export_csv(self, request):
         """The rows the list shows (same filters), all pages, as CSV for a spreadsheet:
@@ -148,12 +196,21 @@ class DailySalesAdmin(ReadOnlyModelAdmin):
             yield "\ufeff"
             yield writer.writerow(CSV_COLUMNS)
             for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow([
-                    row.day.isoformat(), row.dimension, row.key,
-                    spreadsheet_safe(subjects.get((row.dimension, row.key), "")), row.orders,
-                    row.units, f"{row.weight_g / 1_000_000:.6f}", f"{row.revenue:.2f}",
-                    row.stream_orders, f"{row.stream_weight_g / 1_000_000:.6f}",
-                    f"{Decimal(row.stream_revenue_fen) / 100:.2f}"])
+                yield writer.writerow(
+                    [
+                        row.day.isoformat(),
+                        row.dimension,
+                        row.key,
+                        spreadsheet_safe(subjects.get((row.dimension, row.key), "")),
+                        row.orders,
+                        row.units,
+                        f"{row.weight_g / 1_000_000:.6f}",
+                        f"{row.revenue:.2f}",
+                        row.stream_orders,
+                        f"{row.stream_weight_g / 1_000_000:.6f}",
+                        f"{Decimal(row.stream_revenue_fen) / 100:.2f}",
+                    ]
+                )
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -174,8 +231,11 @@ def _subjects_of(pairs):
     for dimension, key in pairs:
         wanted.setdefault(dimension, set()).add(key)
     names = {(Dimension.ALL.value, 0): _("the whole store")}
-    for dimension, model in ((Dimension.CATEGORY, Category), (Dimension.COUNTY, County),
-                             (Dimension.VENDOR, Vendor)):
+    for dimension, model in (
+        (Dimension.CATEGORY, Category),
+        (Dimension.COUNTY, County),
+        (Dimension.VENDOR, Vendor),
+    ):
         if wanted.get(dimension.value):
             for pk, obj in model.objects.in_bulk(wanted[dimension.value]).items():
                 names[(dimension.value, pk)] = str(obj)

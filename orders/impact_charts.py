@@ -50,14 +50,23 @@ def daily_columns(series, value_of, stream_value_of):
         height = float(Decimal(value) / top) * plot_height
         stream_height = float(Decimal(stream_value) / top) * plot_height
         base = PLOT_TOP + plot_height
-        columns.append(Column(
-            x=round(PLOT_LEFT + index * step + step * 0.1, 2), width=round(step * 0.8, 2),
-            y=round(base - height, 2), height=round(height, 2),
-            stream_y=round(base - stream_height, 2), stream_height=round(stream_height, 2),
-            day=day.day, value=value, stream_value=stream_value))
-    ticks = [{"value": top * n / intervals,
-              "y": round(PLOT_TOP + plot_height * (1 - n / intervals), 2)}
-             for n in range(intervals + 1)]
+        columns.append(
+            Column(
+                x=round(PLOT_LEFT + index * step + step * 0.1, 2),
+                width=round(step * 0.8, 2),
+                y=round(base - height, 2),
+                height=round(height, 2),
+                stream_y=round(base - stream_height, 2),
+                stream_height=round(stream_height, 2),
+                day=day.day,
+                value=value,
+                stream_value=stream_value,
+            )
+        )
+    ticks = [
+        {"value": top * n / intervals, "y": round(PLOT_TOP + plot_height * (1 - n / intervals), 2)}
+        for n in range(intervals + 1)
+    ]
     return columns, top, ticks
 
 

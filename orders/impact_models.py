@@ -49,8 +49,9 @@ class DailySales(models.Model):
         verbose_name_plural = _("daily sales")
         ordering = ["-day", "dimension", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["day", "dimension", "key"],
-                                    name="daily_sales_one_row_per_key"),
+            models.UniqueConstraint(
+                fields=["day", "dimension", "key"], name="daily_sales_one_row_per_key"
+            ),
         ]
         indexes = [  # one category's, county's or vendor's days (pledges, dashboards)
             models.Index(fields=["dimension", "key", "day"], name="daily_sales_by_key"),
@@ -66,14 +67,16 @@ class DailySales(models.Model):
 
 def _only(field):
     """The scope's own target is set, the other two are empty."""
-    others = {f"{name}__isnull": True for name in ("category", "county", "vendor")
-              if name != field}
+    others = {f"{name}__isnull": True for name in ("category", "county", "vendor") if name != field}
     return models.Q(scope=field, **{f"{field}__isnull": False}, **others)
 
 
 SCOPE_MATCHES_ITS_TARGET = (
     models.Q(scope="all", category__isnull=True, county__isnull=True, vendor__isnull=True)
-    | _only("category") | _only("county") | _only("vendor"))
+    | _only("category")
+    | _only("county")
+    | _only("vendor")
+)
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -81,16 +84,24 @@ class PledgeQuerySet(models.QuerySet):
         """Each pledge with what was sold in its scope and period so far (`sold_g`,
         `sold_fen`), from the rollups in the same query: a few rows per day of the
         period, whatever the number of orders."""
-        sales = (DailySales.objects.filter(
-            dimension=OuterRef("scope"), key=OuterRef("rollup_key"),
-            day__gte=OuterRef("starts_on"), day__lte=OuterRef("ends_on"))
-            .order_by().values("dimension"))
+        sales = (
+            DailySales.objects.filter(
+                dimension=OuterRef("scope"),
+                key=OuterRef("rollup_key"),
+                day__gte=OuterRef("starts_on"),
+                day__lte=OuterRef("ends_on"),
+            )
+            .order_by()
+            .values("dimension")
+        )
         return self.annotate(
             rollup_key=Coalesce("category_id", "county_id", "vendor_id", Value(0)),
-            sold_g=Coalesce(Subquery(sales.annotate(total=Sum("weight_g")).values("total")),
-                            Value(0)),
-            sold_fen=Coalesce(Subquery(sales.annotate(total=Sum("revenue_fen"))
-                                       .values("total")), Value(0)),
+            sold_g=Coalesce(
+                Subquery(sales.annotate(total=Sum("weight_g")).values("total")), Value(0)
+            ),
+            sold_fen=Coalesce(
+                Subquery(sales.annotate(total=Sum("revenue_fen")).values("total")), Value(0)
+            ),
         )
 
 
@@ -107,14 +118,33 @@ class Pledge(models.Model):
     title_en = models.CharField(_("pledge (English)"), max_length=160, blank=True)
     measure = models.CharField(_("measured in"), max_length=4, choices=Measure.choices)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
-    scope = models.CharField(_("scope"), max_length=8, choices=Dimension.choices,
-                             default=Dimension.ALL)
-    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="+", verbose_name=_("category"))
-    county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="+", verbose_name=_("county"))
-    vendor = models.ForeignKey("catalog.Vendor", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="+", verbose_name=_("vendor"))
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=Dimension.choices, default=Dimension.ALL
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    county = models.ForeignKey(
+        "catalog.County",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county"),
+    )
+    vendor = models.ForeignKey(
+        "catalog.Vendor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vendor"),
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     is_public = models.BooleanField(_("shown on the impact board"), default=True)
@@ -128,12 +158,17 @@ class Pledge(models.Model):
         ordering = ["position", "starts_on", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(target__gt=0), name="pledge_target_gt_0"),
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
-                                   name="pledge_ends_after_start"),
             models.CheckConstraint(
-                condition=SCOPE_MATCHES_ITS_TARGET, name="pledge_scope_names_its_target",
-                violation_error_message=_("Name exactly the category, county or vendor of "
-                                          "the scope, and nothing else.")),
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="pledge_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=SCOPE_MATCHES_ITS_TARGET,
+                name="pledge_scope_names_its_target",
+                violation_error_message=_(
+                    "Name exactly the category, county or vendor of the scope, and nothing else."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -145,8 +180,7 @@ class Pledge(models.Model):
             errors["ends_on"] = _("The end must not be before the start.")
         if self.target is not None and self.target <= 0:
             errors["target"] = _("The target must be more than zero.")
-        chosen = {"category": self.category_id, "county": self.county_id,
-                  "vendor": self.vendor_id}
+        chosen = {"category": self.category_id, "county": self.county_id, "vendor": self.vendor_id}
         for field, value in chosen.items():
             if self.scope == field and not value:
                 errors[field] = _("Required for this scope.")
@@ -168,8 +202,11 @@ class Pledge(models.Model):
 
     @property
     def scope_object(self):
-        return {Dimension.CATEGORY: self.category, Dimension.COUNTY: self.county,
-                Dimension.VENDOR: self.vendor}.get(self.scope)
+        return {
+            Dimension.CATEGORY: self.category,
+            Dimension.COUNTY: self.county,
+            Dimension.VENDOR: self.vendor,
+        }.get(self.scope)
 
     @property
     def display_pledger(self):

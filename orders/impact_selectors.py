@@ -18,8 +18,15 @@ from orders.impact_models import DailySales, Dimension, Pledge
 SERIES_DAYS = 60
 RANKED_COUNTIES = 15
 BOARD_CACHE_KEY = "hubei:impact-board:v1"
-MEASURES = ("orders", "units", "weight_g", "revenue_fen", "stream_orders", "stream_weight_g",
-            "stream_revenue_fen")
+MEASURES = (
+    "orders",
+    "units",
+    "weight_g",
+    "revenue_fen",
+    "stream_orders",
+    "stream_weight_g",
+    "stream_revenue_fen",
+)
 
 
 @dataclass
@@ -81,14 +88,21 @@ def _sums():
 
 
 def _ranked(dimension, model, limit=None):
-    rows = list(DailySales.objects.filter(dimension=dimension).values("key")
-                .annotate(**_sums()).order_by("-weight_g", "key")[:limit])
+    rows = list(
+        DailySales.objects.filter(dimension=dimension)
+        .values("key")
+        .annotate(**_sums())
+        .order_by("-weight_g", "key")[:limit]
+    )
     queryset = model.objects.all()
     if model is County:
         queryset = queryset.select_related("prefecture")
     subjects = queryset.in_bulk([row["key"] for row in rows])
-    return [Figures.of(row, subject=subjects[row["key"]]) for row in rows
-            if row["key"] in subjects and row["weight_g"]]
+    return [
+        Figures.of(row, subject=subjects[row["key"]])
+        for row in rows
+        if row["key"] in subjects and row["weight_g"]
+    ]
 
 
 def build_board(today=None):
@@ -97,22 +111,42 @@ def build_board(today=None):
     first_day = today - timedelta(days=SERIES_DAYS - 1)
     store = DailySales.objects.filter(dimension=Dimension.ALL, key=0)
     totals = Figures.of(store.aggregate(**_sums()))
-    by_day = {row["day"]: row for row in store.filter(day__gte=first_day, day__lte=today)
-              .values("day", *MEASURES)}
-    series = [Figures.of(by_day.get(first_day + timedelta(days=n), {}),
-                         day=first_day + timedelta(days=n)) for n in range(SERIES_DAYS)]
+    by_day = {
+        row["day"]: row
+        for row in store.filter(day__gte=first_day, day__lte=today).values("day", *MEASURES)
+    }
+    series = [
+        Figures.of(by_day.get(first_day + timedelta(days=n), {}), day=first_day + timedelta(days=n))
+        for n in range(SERIES_DAYS)
+    ]
     columns, axis_top, ticks = impact_charts.daily_columns(
-        series, lambda f: f.tons, lambda f: f.stream_tons)
+        series, lambda f: f.tons, lambda f: f.stream_tons
+    )
     by_category = impact_charts.ranked_bars(
-        _ranked(Dimension.CATEGORY, Category), lambda f: f.weight_g, limit=50)
+        _ranked(Dimension.CATEGORY, Category), lambda f: f.weight_g, limit=50
+    )
     by_county = impact_charts.ranked_bars(
-        _ranked(Dimension.COUNTY, County, RANKED_COUNTIES), lambda f: f.weight_g,
-        limit=RANKED_COUNTIES)
-    pledges = list(Pledge.objects.filter(is_public=True).with_progress()
-                   .select_related("category", "county", "vendor"))
-    return ImpactBoard(totals=totals, series=series, columns=columns, axis_top=axis_top,
-                       ticks=ticks, by_category=by_category, by_county=by_county,
-                       pledges=pledges, first_day=first_day, last_day=today)
+        _ranked(Dimension.COUNTY, County, RANKED_COUNTIES),
+        lambda f: f.weight_g,
+        limit=RANKED_COUNTIES,
+    )
+    pledges = list(
+        Pledge.objects.filter(is_public=True)
+        .with_progress()
+        .select_related("category", "county", "vendor")
+    )
+    return ImpactBoard(
+        totals=totals,
+        series=series,
+        columns=columns,
+        axis_top=axis_top,
+        ticks=ticks,
+        by_category=by_category,
+        by_county=by_county,
+        pledges=pledges,
+        first_day=first_day,
+        last_day=today,
+    )
 
 
 def impact_board():
@@ -127,8 +161,13 @@ def impact_board():
 
 def vendor_contribution(vendor):
     """(the vendor's figures, the whole store's) since the first sale: one query."""
-    rows = {row["dimension"]: row for row in DailySales.objects.filter(
-        Q(dimension=Dimension.VENDOR, key=vendor.pk) | Q(dimension=Dimension.ALL, key=0))
-        .values("dimension").annotate(**_sums()).order_by()}
-    return (Figures.of(rows.get(Dimension.VENDOR, {})),
-            Figures.of(rows.get(Dimension.ALL, {})))
+    rows = {
+        row["dimension"]: row
+        for row in DailySales.objects.filter(
+            Q(dimension=Dimension.VENDOR, key=vendor.pk) | Q(dimension=Dimension.ALL, key=0)
+        )
+        .values("dimension")
+        .annotate(**_sums())
+        .order_by()
+    }
+    return (Figures.of(rows.get(Dimension.VENDOR, {})), Figures.of(rows.get(Dimension.ALL, {})))

@@ -36,8 +36,9 @@ def _update_can_return():
 def _take_sql():
     quote = connection.ops.quote_name
     meta = Product._meta
-    stock, updated_at, status, pk = (quote(meta.get_field(name).column)
-                                     for name in ("stock", "updated_at", "status", "id"))
+    stock, updated_at, status, pk = (
+        quote(meta.get_field(name).column) for name in ("stock", "updated_at", "status", "id")
+    )
     return (
         f"UPDATE {quote(meta.db_table)} SET {stock} = {stock} - %s, {updated_at} = %s "
         f"WHERE {pk} = %s AND {stock} >= %s AND {status} = %s RETURNING {stock}"
@@ -57,7 +58,9 @@ def take_stock(quantities):
     with connection.cursor() as cursor:
         for product_id in sorted(quantities):
             quantity = quantities[product_id]
-            cursor.execute(sql, [quantity, now, product_id, quantity, Product.Status.PUBLISHED.value])
+            cursor.execute(
+                sql, [quantity, now, product_id, quantity, Product.Status.PUBLISHED.value]
+            )
             row = cursor.fetchone()
             if row is None:
                 taken.short.append(product_id)
@@ -75,7 +78,8 @@ def _take_stock_then_read(quantities):
         ).update(stock=F("stock") - quantities[product_id], updated_at=now):
             taken.short.append(product_id)
     taken.shown_changed = Product.objects.filter(
-        pk__in=quantities, stock__lte=Product.FEW_LEFT).exists()
+        pk__in=quantities, stock__lte=Product.FEW_LEFT
+    ).exists()
     return taken
 
 

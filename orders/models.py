@@ -54,8 +54,14 @@ class CartItem(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     # Added from a livestream's page: its stream price applies while it is live, and the
     # purchase counts for the stream.
-    stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="+", verbose_name=_("livestream"))
+    stream = models.ForeignKey(
+        "livestream.LiveStream",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("livestream"),
+    )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -117,8 +123,14 @@ class Order(models.Model):
     @property
     def total_due(self):
         """The total without the parts a shop cancelled (uses the prefetched parts)."""
-        return sum((part.subtotal for part in self.parts.all()
-                    if part.status != OrderPart.Status.CANCELLED), Decimal("0"))
+        return sum(
+            (
+                part.subtotal
+                for part in self.parts.all()
+                if part.status != OrderPart.Status.CANCELLED
+            ),
+            Decimal("0"),
+        )
 
     @property
     def can_cancel(self):
@@ -204,24 +216,44 @@ class OrderLine(models.Model):
     weight_g = models.PositiveIntegerField(_("weight (g)"))
     # The promotion that priced it, and how much less than the list price it cost in all.
     promotion = models.ForeignKey(
-        "catalog.Promotion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "catalog.Promotion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("promotion"),
     )
-    discount = models.DecimalField(_("discount (CNY)"), max_digits=12, decimal_places=2,
-                                   default=Decimal("0"))
+    discount = models.DecimalField(
+        _("discount (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     # What stopped its promotion pricing more of the product's units: "limit" (the
     # shopper's allowance) or "flash_sale" (the units left); empty if nothing did.
     price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")
     # Bought from a livestream's page while it was live: the stream's sales figures.
-    stream = models.ForeignKey("livestream.LiveStream", on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="order_lines",
-                               verbose_name=_("livestream"))
+    stream = models.ForeignKey(
+        "livestream.LiveStream",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_lines",
+        verbose_name=_("livestream"),
+    )
     # Where it came from, as it was when bought (the impact board's rollups; these stay
     # when the product is deleted or moved).
-    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, null=True,
-                                 related_name="+", verbose_name=_("category"))
-    origin_county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, null=True,
-                                      related_name="+", verbose_name=_("origin county"))
+    category = models.ForeignKey(
+        "catalog.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    origin_county = models.ForeignKey(
+        "catalog.County",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("origin county"),
+    )
 
     class Meta:
         ordering = ["part", "id"]
@@ -250,8 +282,12 @@ class OrderLine(models.Model):
     @staticmethod
     def snapshot_of(product):
         """A line's copies of what the product is called and its pack, in both languages."""
-        return {"product_name": product.name, "product_name_en": product.name_en,
-                "pack_size": product.pack_size, "pack_size_en": product.pack_size_en}
+        return {
+            "product_name": product.name,
+            "product_name_en": product.name_en,
+            "pack_size": product.pack_size,
+            "pack_size_en": product.pack_size_en,
+        }
 
 
 class OrderEvent(models.Model):
@@ -344,9 +380,15 @@ class Notification(models.Model):
         VENDOR_REINSTATED = "vendor_reinstated", _("shop reinstated")
         PROMOTION_STARTED = "promotion_started", _("promotion started (reminder)")
         STREAM_REMINDER = "stream_reminder", _("livestream about to start (reminder)")
-        VENDOR_PROMO_PLANNED = "vendor_promo_planned", _("promotion on a vendor's products scheduled")
+        VENDOR_PROMO_PLANNED = (
+            "vendor_promo_planned",
+            _("promotion on a vendor's products scheduled"),
+        )
         VENDOR_PROMO_STARTED = "vendor_promo_started", _("promotion on a vendor's products started")
-        VENDOR_PROMO_CHANGED = "vendor_promo_changed", _("running promotion on a vendor's products changed")
+        VENDOR_PROMO_CHANGED = (
+            "vendor_promo_changed",
+            _("running promotion on a vendor's products changed"),
+        )
         # Email only: its link signs whoever holds it in, so no inbox shows it.
         PASSWORD_RESET = "password_reset", _("password reset link")
 
@@ -371,8 +413,7 @@ class Notification(models.Model):
     # Written by the worker when it delivers (rendering is not the checkout's job).
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"), blank=True)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices,
-                             default=State.PENDING)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     # A worker delivering it holds it until then; a dead worker's claim simply expires.

@@ -87,7 +87,8 @@ def request_delivery():
         return
     try:
         deliver_pending_notifications_task.apply_async(
-            countdown=settings.NOTIFICATION_BATCH_SECONDS)
+            countdown=settings.NOTIFICATION_BATCH_SECONDS
+        )
     except Exception:  # noqa: BLE001 - the order is committed: the sweep sends its messages
         _publish_failed("could not queue a delivery")
         try:
@@ -110,8 +111,12 @@ def _publish_failed(what):
         return
     missed = _publish_warnings["missed"]
     _publish_warnings.update(at=now, missed=0)
-    logger.warning("%s (%d more in the last minute); pending notifications wait for the "
-                   "beat sweep", what, missed, exc_info=True)
+    logger.warning(
+        "%s (%d more in the last minute); pending notifications wait for the beat sweep",
+        what,
+        missed,
+        exc_info=True,
+    )
 
 
 def deliver_pending(max_seconds=DELIVERY_MAX_SECONDS):
@@ -151,15 +156,18 @@ def deliver_after_worker_start(**_signal):
     try:
         deliver_pending_notifications_task.apply_async()
         deliver_pending_notifications_task.apply_async(
-            countdown=settings.NOTIFICATION_CLAIM_SECONDS + 1)
+            countdown=settings.NOTIFICATION_CLAIM_SECONDS + 1
+        )
     except Exception:  # noqa: BLE001 - the broker is down: beat's sweep covers it
         logger.warning("could not queue a delivery at worker start", exc_info=True)
 
 
 def _members_by_vendor(vendor_ids):
     members = {}
-    for vendor_id, user_id in VendorMember.objects.filter(vendor_id__in=vendor_ids).order_by().values_list(
-        "vendor_id", "user_id"
+    for vendor_id, user_id in (
+        VendorMember.objects.filter(vendor_id__in=vendor_ids)
+        .order_by()
+        .values_list("vendor_id", "user_id")
     ):
         members.setdefault(vendor_id, []).append(user_id)
     return members
@@ -167,12 +175,23 @@ def _members_by_vendor(vendor_ids):
 
 def _for_shopper_and_vendors(order, parts, shopper_kind, vendor_kind, key):
     members = _members_by_vendor({part.vendor_id for part in parts})
-    messages = [Notification(recipient_id=order.shopper_id, kind=shopper_kind, order=order,
-                             dedupe_key=f"{key}:{order.pk}")]
+    messages = [
+        Notification(
+            recipient_id=order.shopper_id,
+            kind=shopper_kind,
+            order=order,
+            dedupe_key=f"{key}:{order.pk}",
+        )
+    ]
     for part in parts:
         messages += [
-            Notification(recipient_id=user_id, kind=vendor_kind, order=order, part=part,
-                         dedupe_key=f"{key}:{part.pk}:{user_id}")
+            Notification(
+                recipient_id=user_id,
+                kind=vendor_kind,
+                order=order,
+                part=part,
+                dedupe_key=f"{key}:{part.pk}:{user_id}",
+            )
             for user_id in members.get(part.vendor_id, [])
         ]
     return _queue(messages)
@@ -180,36 +199,61 @@ def _for_shopper_and_vendors(order, parts, shopper_kind, vendor_kind, key):
 
 def notify_order_placed(order, parts):
     """The shopper's confirmation and a new-order message to each vendor's members."""
-    return _for_shopper_and_vendors(order, parts, Notification.Kind.ORDER_PLACED,
-                                    Notification.Kind.NEW_ORDER, "placed")
+    return _for_shopper_and_vendors(
+        order, parts, Notification.Kind.ORDER_PLACED, Notification.Kind.NEW_ORDER, "placed"
+    )
 
 
 def notify_part_shipped(part):
-    return _queue([Notification(recipient_id=part.order.shopper_id,
-                                kind=Notification.Kind.PART_SHIPPED, order=part.order,
-                                part=part, dedupe_key=f"shipped:{part.pk}")])
+    return _queue(
+        [
+            Notification(
+                recipient_id=part.order.shopper_id,
+                kind=Notification.Kind.PART_SHIPPED,
+                order=part.order,
+                part=part,
+                dedupe_key=f"shipped:{part.pk}",
+            )
+        ]
+    )
 
 
 def notify_part_cancelled(part, reason):
     """The shopper hears that one shop cannot ship its part, and why."""
-    return _queue([Notification(recipient_id=part.order.shopper_id,
-                                kind=Notification.Kind.PART_CANCELLED, order=part.order,
-                                part=part, context={"reason": reason},
-                                dedupe_key=f"part-cancelled:{part.pk}")])
+    return _queue(
+        [
+            Notification(
+                recipient_id=part.order.shopper_id,
+                kind=Notification.Kind.PART_CANCELLED,
+                order=part.order,
+                part=part,
+                context={"reason": reason},
+                dedupe_key=f"part-cancelled:{part.pk}",
+            )
+        ]
+    )
 
 
 def notify_order_cancelled(order, parts):
-    return _for_shopper_and_vendors(order, parts, Notification.Kind.ORDER_CANCELLED,
-                                    Notification.Kind.ORDER_CANCELLED, "cancelled")
+    return _for_shopper_and_vendors(
+        order,
+        parts,
+        Notification.Kind.ORDER_CANCELLED,
+        Notification.Kind.ORDER_CANCELLED,
+        "cancelled",
+    )
 
 
 def notify_users(user_ids, kind, *, key, context):
     """A message about no order in particular (a shop approved, say) to each user."""
-    return _queue([
-        Notification(recipient_id=user_id, kind=kind, context=context,
-                     dedupe_key=f"{key}:{user_id}")
-        for user_id in user_ids
-    ])
+    return _queue(
+        [
+            Notification(
+                recipient_id=user_id, kind=kind, context=context, dedupe_key=f"{key}:{user_id}"
+            )
+            for user_id in user_ids
+        ]
+    )
 
 
 def request_password_reset(email):
@@ -243,26 +287,39 @@ def expand_password_reset_requests():
     finder = PasswordResetForm()
     expired_before = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     with transaction.atomic():
-        requests = list(PasswordResetRequest.objects.select_for_update(skip_locked=True)
-                        .order_by("pk")[:PASSWORD_RESET_BATCH])
+        requests = list(
+            PasswordResetRequest.objects.select_for_update(skip_locked=True).order_by("pk")[
+                :PASSWORD_RESET_BATCH
+            ]
+        )
         if not requests:
             return 0
-        Notification.objects.bulk_create([
-            Notification(recipient=user, kind=Notification.Kind.PASSWORD_RESET,
-                         dedupe_key=f"password-reset:{request.pk}:{user.pk}")
-            for request in requests if request.created_at >= expired_before
-            for user in finder.get_users(request.email)
-        ], ignore_conflicts=True)
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=user,
+                    kind=Notification.Kind.PASSWORD_RESET,
+                    dedupe_key=f"password-reset:{request.pk}:{user.pk}",
+                )
+                for request in requests
+                if request.created_at >= expired_before
+                for user in finder.get_users(request.email)
+            ],
+            ignore_conflicts=True,
+        )
         PasswordResetRequest.objects.filter(pk__in=[request.pk for request in requests]).delete()
     return len(requests)
 
 
 def _password_reset_context(user):
     """The reset link, absolute (the worker has no request to take the host from)."""
-    path = reverse("password_reset_confirm", kwargs={
-        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-    })
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
     return {"user": user, "reset_url": f"{settings.SITE_URL}{path}"}
 
 
@@ -270,17 +327,25 @@ def _in_language(context):
     """The message's context in the active language: a value with an English twin
     (`vendor` and `vendor_en`, say) becomes the twin for readers of English, if it has
     one, so any kind that puts `<name>_en` beside `<name>` gets it."""
-    return {**context, **{
-        name[:-3]: in_shoppers_language(context.get(name[:-3], ""), english)
-        for name, english in context.items() if name.endswith("_en")
-    }}
+    return {
+        **context,
+        **{
+            name[:-3]: in_shoppers_language(context.get(name[:-3], ""), english)
+            for name, english in context.items()
+            if name.endswith("_en")
+        },
+    }
 
 
 def render_notification(notification):
     """(subject, body) of a message, in its recipient's language (orders/languages.py),
     from the order as it is."""
-    context = {**notification.context, "order": notification.order, "part": notification.part,
-               "site_url": settings.SITE_URL}
+    context = {
+        **notification.context,
+        "order": notification.order,
+        "part": notification.part,
+        "site_url": settings.SITE_URL,
+    }
     if notification.kind == Notification.Kind.PASSWORD_RESET:
         context.update(_password_reset_context(notification.recipient))
     if notification.order is not None:
@@ -295,22 +360,27 @@ def render_notification(notification):
 
 def _claimable(notifications, now):
     """Pending, and not claimed (or the claim ran out: a dead worker, a retry's wait)."""
-    return notifications.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-                                state=Notification.State.PENDING)
+    return notifications.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), state=Notification.State.PENDING
+    )
 
 
 def _candidates(notifications):
     """Those of `notifications` a delivery may try now, oldest first, with their
     recipients and orders: nothing is claimed yet (each is, just before it is sent)."""
-    return (_claimable(notifications, timezone.now())
-            .select_related("recipient__language_preference").order_by("pk"))
+    return (
+        _claimable(notifications, timezone.now())
+        .select_related("recipient__language_preference")
+        .order_by("pk")
+    )
 
 
 def retry_delay(attempts):
     """How long a message the mail server refused waits before the next try: 30 s after
     the first failure, doubling up to NOTIFICATION_RETRY_MAX_SECONDS."""
-    return timedelta(seconds=min(settings.NOTIFICATION_RETRY_MAX_SECONDS,
-                                 30 * 2 ** max(0, attempts - 1)))
+    return timedelta(
+        seconds=min(settings.NOTIFICATION_RETRY_MAX_SECONDS, 30 * 2 ** max(0, attempts - 1))
+    )
 
 
 def _attach_orders(notifications):
@@ -318,9 +388,14 @@ def _attach_orders(notifications):
     however many messages: the messages of one order share it, and a vendor's message
     gets its part from the order's, lines included."""
     orders = Order.objects.prefetch_related(
-        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor")
-                 .prefetch_related(Prefetch("lines", queryset=OrderLine.objects
-                                            .select_related("promotion"))).order_by("pk"))
+        Prefetch(
+            "parts",
+            queryset=OrderPart.objects.select_related("vendor")
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))
+            )
+            .order_by("pk"),
+        )
     ).in_bulk({n.order_id for n in notifications if n.order_id})
     parts = {part.pk: part for order in orders.values() for part in order.parts.all()}
     for notification in notifications:
@@ -338,7 +413,9 @@ def deliver_notifications(notification_ids):
     delivery or the beat sweep tries it after that), and the first failure is re-raised
     after trying them all, for the caller to see.
     """
-    sent, first_error = _send(list(_candidates(Notification.objects.filter(pk__in=notification_ids))))
+    sent, first_error = _send(
+        list(_candidates(Notification.objects.filter(pk__in=notification_ids)))
+    )
     if first_error is not None:
         raise first_error
     return sent
@@ -359,8 +436,7 @@ def _send(candidates):
     try:
         mail.open()
     except Exception as error:  # noqa: BLE001 - the mail server is down: all wait to retry
-        logger.warning("mail server unreachable, %s notifications wait: %s",
-                       len(candidates), error)
+        logger.warning("mail server unreachable, %s notifications wait: %s", len(candidates), error)
         _close(mail)  # a half-open connection (TLS or login refused) lets its socket go
         _wait_for_retry([n.pk for n in candidates], error)
         return 0, error
@@ -401,7 +477,8 @@ def _connection_lost(error):
     ("please run connect() first"). 421 is how a server says it is closing (a limit of
     messages per connection, say); smtplib closes its side then."""
     return isinstance(error, smtplib.SMTPServerDisconnected) or (
-        isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421)
+        isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421
+    )
 
 
 def _reopen(mail):
@@ -424,11 +501,13 @@ def _send_claimed(mail, notification, claimed_until):
     notification.subject, notification.body = render_notification(notification)
     # Sending takes up to SMTP_EXCHANGES_PER_MESSAGE exchanges of EMAIL_TIMEOUT each: all
     # must end before the claim does, or another worker could take it over and send it too.
-    longest_send = timedelta(seconds=settings.SMTP_EXCHANGES_PER_MESSAGE
-                             * (settings.EMAIL_TIMEOUT or 0))
+    longest_send = timedelta(
+        seconds=settings.SMTP_EXCHANGES_PER_MESSAGE * (settings.EMAIL_TIMEOUT or 0)
+    )
     if timezone.now() + longest_send >= claimed_until:
-        logger.warning("notification %s: claim ran out before sending, left to others",
-                       notification.pk)
+        logger.warning(
+            "notification %s: claim ran out before sending, left to others", notification.pk
+        )
         return False
     if notification.recipient.email:
         EmailMessage(
@@ -462,21 +541,34 @@ def _mark_sent_and_claim(sent, claim):
     if connection.vendor != "postgresql":
         if sent is not None:
             Notification.objects.filter(pk=sent.pk).update(
-                state=Notification.State.SENT, sent_at=now, claimed_until=None,
-                last_error="", subject=sent.subject, body=sent.body)
+                state=Notification.State.SENT,
+                sent_at=now,
+                claimed_until=None,
+                last_error="",
+                subject=sent.subject,
+                body=sent.body,
+            )
         if claim is None:
             return None
         taken = _claimable(Notification.objects.filter(pk=claim.pk), now).update(
-            claimed_until=claimed_until, attempts=F("attempts") + 1)
+            claimed_until=claimed_until, attempts=F("attempts") + 1
+        )
     else:
         with connection.cursor() as cursor:
-            cursor.execute(_mark_sent_and_claim_sql(), [
-                Notification.State.SENT.value, now,
-                sent.subject if sent else None, sent.body if sent else None,
-                sent.pk if sent else None,
-                claimed_until, claim.pk if claim else None,
-                Notification.State.PENDING.value, now,
-            ])
+            cursor.execute(
+                _mark_sent_and_claim_sql(),
+                [
+                    Notification.State.SENT.value,
+                    now,
+                    sent.subject if sent else None,
+                    sent.body if sent else None,
+                    sent.pk if sent else None,
+                    claimed_until,
+                    claim.pk if claim else None,
+                    Notification.State.PENDING.value,
+                    now,
+                ],
+            )
             taken = cursor.rowcount
     if not taken:
         return None
@@ -492,9 +584,18 @@ def _mark_sent_and_claim_sql():
     quote, meta = connection.ops.quote_name, Notification._meta
     table = quote(meta.db_table)
     pk, state, sent_at, claimed, last_error, subject, body, attempts = (
-        quote(meta.get_field(name).column) for name in (
-            "id", "state", "sent_at", "claimed_until", "last_error", "subject", "body",
-            "attempts"))
+        quote(meta.get_field(name).column)
+        for name in (
+            "id",
+            "state",
+            "sent_at",
+            "claimed_until",
+            "last_error",
+            "subject",
+            "body",
+            "attempts",
+        )
+    )
     return (
         f"WITH sent AS (UPDATE {table} SET {state} = %s, {sent_at} = %s, "
         f"{claimed} = NULL, {last_error} = '', {subject} = %s::text, {body} = %s::text "
@@ -509,7 +610,8 @@ def _hold_after_failure(notification, error):
     # Pending only: a row another worker sent meanwhile keeps its state and no error.
     Notification.objects.filter(pk=notification.pk, state=Notification.State.PENDING).update(
         claimed_until=timezone.now() + retry_delay(notification.attempts + 1),
-        last_error=str(error)[:300])
+        last_error=str(error)[:300],
+    )
 
 
 def _wait_for_retry(notification_ids, error):
@@ -519,9 +621,11 @@ def _wait_for_retry(notification_ids, error):
     now = timezone.now()
     with transaction.atomic():
         waiting = list(
-            _claimable(Notification.objects.select_for_update(skip_locked=True, of=("self",)),
-                       now)
-            .filter(pk__in=notification_ids).order_by("pk").only("pk", "attempts"))
+            _claimable(Notification.objects.select_for_update(skip_locked=True, of=("self",)), now)
+            .filter(pk__in=notification_ids)
+            .order_by("pk")
+            .only("pk", "attempts")
+        )
         for notification in waiting:
             notification.attempts += 1
             notification.claimed_until = now + retry_delay(notification.attempts)

@@ -21,7 +21,7 @@ class BankAccount:
     @property
     def account_grouped(self):
         """The account number in groups of four digits, as a bank card prints it."""
-        return " ".join(self.account[i:i + 4] for i in range(0, len(self.account), 4))
+        return " ".join(self.account[i : i + 4] for i in range(0, len(self.account), 4))
 
 
 class PaymentMethod:
@@ -51,8 +51,11 @@ class BankTransfer(PaymentMethod):
         if order.status != Order.Status.PLACED:  # confirmed (paid) or cancelled
             return None
         return BankAccount(
-            payee=settings.BANK_TRANSFER_PAYEE, bank=settings.BANK_TRANSFER_BANK,
-            account="".join(settings.BANK_TRANSFER_ACCOUNT.split()), reference=order.number)
+            payee=settings.BANK_TRANSFER_PAYEE,
+            bank=settings.BANK_TRANSFER_BANK,
+            account="".join(settings.BANK_TRANSFER_ACCOUNT.split()),
+            reference=order.number,
+        )
 
 
 METHODS = {method.code: method() for method in (CashOnDelivery, BankTransfer)}

@@ -17,15 +17,21 @@ from catalog.pricing import Price, quote
 from catalog.shown_prices import in_scope_of, refresh_after_commit
 from catalog.templatetags.catalog_tags import cny
 
-FLASH_SALE_OVER = _("The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
-                    "back at its normal price. Check your cart and place the order again.")
+FLASH_SALE_OVER = _(
+    "The flash sale “%(promotion)s” has just sold out, so “%(product)s” is "
+    "back at its normal price. Check your cart and place the order again."
+)
 # The shopper's page showed a flash sale's price for units it no longer has.
-FLASH_SALE_SOLD_OUT = _("The flash sale “%(promotion)s” has sold out, so “%(product)s” now "
-                        "comes to %(total)s. Here are the prices now; place the order "
-                        "again to accept them.")
-FLASH_SALE_SHORT = _("The flash sale “%(promotion)s” has only %(left)s left, so “%(product)s” "
-                     "now comes to %(total)s. Here are the prices now; place the order again "
-                     "to accept them.")
+FLASH_SALE_SOLD_OUT = _(
+    "The flash sale “%(promotion)s” has sold out, so “%(product)s” now "
+    "comes to %(total)s. Here are the prices now; place the order "
+    "again to accept them."
+)
+FLASH_SALE_SHORT = _(
+    "The flash sale “%(promotion)s” has only %(left)s left, so “%(product)s” "
+    "now comes to %(total)s. Here are the prices now; place the order again "
+    "to accept them."
+)
 
 
 def _units_by_promotion(lines):
@@ -39,8 +45,7 @@ def _units_by_promotion(lines):
 
 LIMIT, FLASH_SALE = "limit", "flash_sale"  # what cut a portion short
 LIMIT_REST = _("Limit %(limit)s per shopper; the rest at %(price)s")
-LIMIT_PARTLY_USED = _("Limit %(limit)s per shopper, %(left)s left for you; the rest at "
-                      "%(price)s")
+LIMIT_PARTLY_USED = _("Limit %(limit)s per shopper, %(left)s left for you; the rest at %(price)s")
 LIMIT_USED_UP = _("Limit %(limit)s per shopper, already used up; this is at %(price)s")
 FLASH_SALE_REST = _("Only %(left)s left at the flash-sale price; the rest at %(price)s")
 LIMIT_LABEL = _("limited-offer price")
@@ -117,8 +122,11 @@ class _Counts:
 
     def allowed(self, promotion):
         if self.allowance is None:  # a visitor's cart: no earlier orders, no query
-            self.allowance = (_allowances(self.shopper_id, self.schedule, self.lock_shopper)
-                              if self.shopper_id else {})
+            self.allowance = (
+                _allowances(self.shopper_id, self.schedule, self.lock_shopper)
+                if self.shopper_id
+                else {}
+            )
         return self.allowance.get(promotion.pk, promotion.per_shopper_limit)
 
     def take(self, promotion, units):
@@ -143,8 +151,10 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     """
     counts = _Counts(shopper_id, schedule, lock_shopper)
     streams = _live_stream_prices(items)
-    return [_price_item(item, at, schedule, streams.get((item.stream_id, item.product_id)),
-                        counts) for item in items]
+    return [
+        _price_item(item, at, schedule, streams.get((item.stream_id, item.product_id)), counts)
+        for item in items
+    ]
 
 
 def _price_item(item, at, schedule, stream_price, counts):
@@ -166,8 +176,9 @@ def _price_item(item, at, schedule, stream_price, counts):
             if promotion is not None:
                 counts.take(promotion, fits)
             portions.append(Portion(price, fits, cut_by or ""))
-            notes += [message % {**params, "price": cny(price.amount)}
-                      for message, params in waiting]
+            notes += [
+                message % {**params, "price": cny(price.amount)} for message, params in waiting
+            ]
             waiting = []
             remaining -= fits
         if cut_by is not None:
@@ -182,11 +193,16 @@ def sold_out_problems(items, prices):
     units for an item meanwhile: that sale, the units it has left, the item and what it
     comes to now."""
     return [
-        ValidationError(FLASH_SALE_SHORT if left else FLASH_SALE_SOLD_OUT,
-                        code="flash_sale_over", params={
-                            "promotion": promotion.display_name, "left": left,
-                            "product": item.product.display_name,
-                            "total": cny(item_price.total)})
+        ValidationError(
+            FLASH_SALE_SHORT if left else FLASH_SALE_SOLD_OUT,
+            code="flash_sale_over",
+            params={
+                "promotion": promotion.display_name,
+                "left": left,
+                "product": item.product.display_name,
+                "total": cny(item_price.total),
+            },
+        )
         for item, item_price in zip(items, prices, strict=True)
         for promotion, left in item_price.sold_out
     ]
@@ -211,8 +227,12 @@ def _units_left(schedule):
     counts are refreshed only for a sale's last units (one query, only when a flash sale
     prices a line)."""
     capped = [p.pk for p in schedule if p.units_cap is not None]
-    return {pk: cap - sold for pk, cap, sold in
-            Promotion.objects.filter(pk__in=capped).values_list("pk", "units_cap", "units_sold")}
+    return {
+        pk: cap - sold
+        for pk, cap, sold in Promotion.objects.filter(pk__in=capped).values_list(
+            "pk", "units_cap", "units_sold"
+        )
+    }
 
 
 def _live_stream_prices(items):
@@ -225,7 +245,8 @@ def _live_stream_prices(items):
     if not wanted:
         return {}
     rows = FeaturedProduct.objects.filter(
-        stream_id__in={s for s, _ in wanted}, product_id__in={p for _, p in wanted},
+        stream_id__in={s for s, _ in wanted},
+        product_id__in={p for _, p in wanted},
         stream__state=LiveStream.State.LIVE,
     ).values_list("stream_id", "product_id", "stream_price")
     return {(s, p): (price, s) for s, p, price in rows if (s, p) in wanted}
@@ -243,7 +264,8 @@ def _allowances(shopper_id, schedule, lock_shopper):
     bought = (
         OrderLine.objects.filter(promotion_id__in=limited, part__order__shopper_id=shopper_id)
         .exclude(part__status=OrderPart.Status.CANCELLED)
-        .values("promotion_id").annotate(units=Sum("quantity"))
+        .values("promotion_id")
+        .annotate(units=Sum("quantity"))
         .values_list("promotion_id", "units")
     )
     allowance = dict(limited)
@@ -267,15 +289,25 @@ def take_promotion_units(lines):
     and roll it back on a problem."""
     taken = UnitsTaken()
     for promotion, units in sorted(_units_by_promotion(lines).items(), key=lambda x: x[0].pk):
-        rows = Promotion.objects.filter(pk=promotion.pk,
-                                        units_sold__lte=promotion.units_cap - units)
+        rows = Promotion.objects.filter(
+            pk=promotion.pk, units_sold__lte=promotion.units_cap - units
+        )
         if not rows.update(units_sold=F("units_sold") + units):
-            product = next(line.display_name for line in lines
-                           if getattr(line, "scheduled_promotion", None) == promotion)
-            taken.problems.append(ValidationError(FLASH_SALE_OVER, code="flash_sale_over", params={
-                "promotion": promotion.display_name, "product": product}))
+            product = next(
+                line.display_name
+                for line in lines
+                if getattr(line, "scheduled_promotion", None) == promotion
+            )
+            taken.problems.append(
+                ValidationError(
+                    FLASH_SALE_OVER,
+                    code="flash_sale_over",
+                    params={"promotion": promotion.display_name, "product": product},
+                )
+            )
         elif not Promotion.objects.filter(
-                pk=promotion.pk, units_sold__lt=F("units_cap") - Product.FEW_LEFT).exists():
+            pk=promotion.pk, units_sold__lt=F("units_cap") - Product.FEW_LEFT
+        ).exists():
             taken.shown_changed = True
             _reprice_after_commit([promotion.pk])  # when sold out, its products go back
     if taken.problems:
@@ -292,7 +324,8 @@ def return_promotion_units(lines):
             units[line.promotion_id] += line.quantity
     for promotion_id, count in sorted(units.items()):
         Promotion.objects.filter(pk=promotion_id, units_cap__isnull=False).update(
-            units_sold=F("units_sold") - count)
+            units_sold=F("units_sold") - count
+        )
     if units:
         bump_catalog_revision()
         _reprice_after_commit(list(units))  # a sold-out flash sale with units again
@@ -301,5 +334,8 @@ def return_promotion_units(lines):
 def _reprice_after_commit(promotion_ids):
     """The listings' sort price of the products these promotions cover, once the order
     commits (outside the checkout's transaction: see catalog/shown_prices.py)."""
-    refresh_after_commit(Product.objects.filter(in_scope_of(Promotion.objects.filter(
-        pk__in=promotion_ids, units_cap__isnull=False))))
+    refresh_after_commit(
+        Product.objects.filter(
+            in_scope_of(Promotion.objects.filter(pk__in=promotion_ids, units_cap__isnull=False))
+        )
+    )

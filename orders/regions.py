@@ -31,8 +31,11 @@ def regions():
     with DATA.open(encoding="utf-8") as data:
         codes = dict(row for row in csv.reader(line for line in data if not line.startswith("#")))
     names = {code: name for code, name in codes.items() if name not in PLACEHOLDERS}
-    province_of = {code[:2]: name for code, name in names.items()
-                   if code.endswith("0000") and code[:2] not in NOT_DELIVERED}
+    province_of = {
+        code[:2]: name
+        for code, name in names.items()
+        if code.endswith("0000") and code[:2] not in NOT_DELIVERED
+    }
     cities, districts = {p: [] for p in province_of.values()}, {}
     for code, name in sorted(names.items()):
         province = province_of.get(code[:2])

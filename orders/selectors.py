@@ -79,15 +79,19 @@ def cart_contents(cart, items=None):
     """
     if cart is None:
         return CartView([], Decimal("0"), 0, 0, [])
-    items = items if items is not None else list(
-        CartItem.objects.filter(cart=cart)
-        .select_related("product__vendor", "product__origin_county", "product__category")
-        .prefetch_related(
-            Prefetch(
-                "product__images", queryset=ProductImage.objects.order_by("position", "id")
+    items = (
+        items
+        if items is not None
+        else list(
+            CartItem.objects.filter(cart=cart)
+            .select_related("product__vendor", "product__origin_county", "product__category")
+            .prefetch_related(
+                Prefetch(
+                    "product__images", queryset=ProductImage.objects.order_by("position", "id")
+                )
             )
+            .order_by("added_at", "id")  # vendors in the order the shopper added from them
         )
-        .order_by("added_at", "id")  # vendors in the order the shopper added from them
     )
     visible = set(
         Product.objects.visible()
@@ -118,9 +122,7 @@ def cart_contents(cart, items=None):
         group.weight_g += item.weight_g
         total += item.line_total
         weight += item.weight_g
-    return CartView(
-        list(groups.values()), total, weight, sum(i.quantity for i in items), problems
-    )
+    return CartView(list(groups.values()), total, weight, sum(i.quantity for i in items), problems)
 
 
 def buy_now_items(lines, *, photos=True):
@@ -130,17 +132,25 @@ def buy_now_items(lines, *, photos=True):
     products = Product.objects.select_related("vendor", "origin_county", "category")
     if photos:
         products = products.prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
     products = products.in_bulk([product_id for product_id, _quantity, _stream in lines])
-    return [CartItem(product=products[product_id], quantity=quantity, stream_id=stream_id)
-            for product_id, quantity, stream_id in lines if product_id in products]
+    return [
+        CartItem(product=products[product_id], quantity=quantity, stream_id=stream_id)
+        for product_id, quantity, stream_id in lines
+        if product_id in products
+    ]
 
 
 def orders_for_shopper(user):
     """A shopper's own orders only: another shopper's order number is simply not found."""
     return Order.objects.filter(shopper=user).prefetch_related(
-        Prefetch("parts", queryset=OrderPart.objects.select_related("vendor").prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))))
+        Prefetch(
+            "parts",
+            queryset=OrderPart.objects.select_related("vendor").prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))
+            ),
+        )
     )
 
 
@@ -148,10 +158,16 @@ def add_cancel_reasons(order):
     """Give each part of `order` its `cancel_reason`: why its shop cancelled it, or "".
     One query, and only for an order with a cancelled part."""
     cancelled = [part for part in order.parts.all() if part.status == OrderPart.Status.CANCELLED]
-    reasons = dict(
-        OrderEvent.objects.filter(part__in=cancelled, to_status=OrderPart.Status.CANCELLED)
-        .exclude(note="").order_by("at", "pk").values_list("part_id", "note")
-    ) if cancelled else {}
+    reasons = (
+        dict(
+            OrderEvent.objects.filter(part__in=cancelled, to_status=OrderPart.Status.CANCELLED)
+            .exclude(note="")
+            .order_by("at", "pk")
+            .values_list("part_id", "note")
+        )
+        if cancelled
+        else {}
+    )
     for part in order.parts.all():
         part.cancel_reason = reasons.get(part.pk, "")
     return order
@@ -160,8 +176,11 @@ def add_cancel_reasons(order):
 def order_just_placed(user, *, within):
     """The shopper's newest order placed in the last `within` (a timedelta), or None: the
     order another tab or window made from this shopper's cart (one cart per shopper)."""
-    return (Order.objects.filter(shopper=user, created_at__gte=timezone.now() - within)
-            .order_by("-created_at", "-pk").first())
+    return (
+        Order.objects.filter(shopper=user, created_at__gte=timezone.now() - within)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def inbox_for(user):
@@ -184,8 +203,7 @@ def vendor_parts(vendor):
     return (
         OrderPart.objects.filter(vendor=vendor)
         .select_related("order")
-        .prefetch_related(Prefetch("lines",
-                                   queryset=OrderLine.objects.select_related("promotion")))
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("promotion")))
         .order_by("-order__created_at", "-pk")
     )
 
@@ -221,25 +239,40 @@ def vendor_sales_summary(vendor, *, today=None):
     since = today - timedelta(days=SALES_DAYS - 1)
     start = datetime.combine(since, time.min, tzinfo=timezone.get_current_timezone())
     parts = OrderPart.objects.filter(vendor=vendor, order__created_at__gte=start).exclude(
-        status=OrderPart.Status.CANCELLED)
+        status=OrderPart.Status.CANCELLED
+    )
     totals = parts.aggregate(orders=Count("pk"), revenue=Sum("subtotal"), weight=Sum("weight_g"))
     per_day = dict(
         parts.annotate(day=TruncDate("order__created_at"))
-        .values("day").annotate(revenue=Sum("subtotal")).values_list("day", "revenue")
+        .values("day")
+        .annotate(revenue=Sum("subtotal"))
+        .values_list("day", "revenue")
     )
-    days = [(since + timedelta(days=n), per_day.get(since + timedelta(days=n), Decimal("0")))
-            for n in range(SALES_DAYS)]
+    days = [
+        (since + timedelta(days=n), per_day.get(since + timedelta(days=n), Decimal("0")))
+        for n in range(SALES_DAYS)
+    ]
     top_products = list(
         OrderLine.objects.filter(part__in=parts)
         .values("product_id", "product_name")
-        .annotate(units=Sum("quantity"), revenue=Sum("line_total"), weight_g=Sum("weight_g"),
-                  product_name_en=Max("product_name_en"))
+        .annotate(
+            units=Sum("quantity"),
+            revenue=Sum("line_total"),
+            weight_g=Sum("weight_g"),
+            product_name_en=Max("product_name_en"),
+        )
         .order_by("-revenue", "product_name")[:5]
     )
     for row in top_products:
         row["display_name"] = in_shoppers_language(row["product_name"], row["product_name_en"])
-    summary = SalesSummary(since, totals["orders"], totals["revenue"] or Decimal("0"),
-                           totals["weight"] or 0, days, top_products)
+    summary = SalesSummary(
+        since,
+        totals["orders"],
+        totals["revenue"] or Decimal("0"),
+        totals["weight"] or 0,
+        days,
+        top_products,
+    )
     summary.chart_bars = _bars(days)
     return summary
 
@@ -249,9 +282,13 @@ def _bars(days):
     highest = max((revenue for _, revenue in days), default=0) or 1
     step = CHART_WIDTH / len(days)
     return [
-        {"x": round(n * step + 1, 1), "width": round(step - 2, 1),
-         "height": round(float(revenue) / float(highest) * (CHART_HEIGHT - 4), 1),
-         "y": round(CHART_HEIGHT - float(revenue) / float(highest) * (CHART_HEIGHT - 4), 1),
-         "day": day, "revenue": revenue}
+        {
+            "x": round(n * step + 1, 1),
+            "width": round(step - 2, 1),
+            "height": round(float(revenue) / float(highest) * (CHART_HEIGHT - 4), 1),
+            "y": round(CHART_HEIGHT - float(revenue) / float(highest) * (CHART_HEIGHT - 4), 1),
+            "day": day,
+            "revenue": revenue,
+        }
         for n, (day, revenue) in enumerate(days)
     ]

@@ -28,12 +28,16 @@ ORDER_TRANSITIONS = {
     Order.Status.COMPLETED: set(),
     Order.Status.CANCELLED: set(),
 }
-PRICES_CHANGED = _("Prices changed since you opened this page: a promotion started or "
-                   "ended. Here are the prices now; place the order again to accept them.")
+PRICES_CHANGED = _(
+    "Prices changed since you opened this page: a promotion started or "
+    "ended. Here are the prices now; place the order again to accept them."
+)
 # What a checkout refuses only because the prices are not the ones its page showed.
 PRICE_CHANGES = frozenset({"prices_changed", "flash_sale_over"})
-CART_CHANGED = _("Your cart changed in another window while you were checking out. Check "
-                 "it and place the order again.")
+CART_CHANGED = _(
+    "Your cart changed in another window while you were checking out. Check "
+    "it and place the order again."
+)
 SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
 
 
@@ -59,7 +63,9 @@ def set_cart_quantity(cart, product, quantity):
         CartItem.objects.filter(cart=cart, product=product).delete()
         return None
     if not Product.objects.visible().filter(pk=product.pk).exists():
-        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.display_name})
+        raise ValidationError(
+            NOT_AVAILABLE, code="not_available", params={"product": product.display_name}
+        )
     with transaction.atomic():
         if quantity > product.stock:
             raise _stock_problem(product, quantity)
@@ -86,8 +92,9 @@ def add_to_cart(cart, product, quantity=1, *, stream=None):
 
 def _bought_from(stream, product):
     """The stream an item is bought from: one that is live and features the product."""
-    return (stream is not None and stream.is_live
-            and stream.featured.filter(product=product).exists())
+    return (
+        stream is not None and stream.is_live and stream.featured.filter(product=product).exists()
+    )
 
 
 def buy_now_item(product, quantity=1, *, stream=None):
@@ -97,11 +104,14 @@ def buy_now_item(product, quantity=1, *, stream=None):
     if quantity < 1:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     if not Product.objects.visible().filter(pk=product.pk).exists():
-        raise ValidationError(NOT_AVAILABLE, code="not_available", params={"product": product.display_name})
+        raise ValidationError(
+            NOT_AVAILABLE, code="not_available", params={"product": product.display_name}
+        )
     if quantity > product.stock:
         raise _stock_problem(product, quantity)
-    return CartItem(product=product, quantity=quantity,
-                    stream=stream if _bought_from(stream, product) else None)
+    return CartItem(
+        product=product, quantity=quantity, stream=stream if _bought_from(stream, product) else None
+    )
 
 
 def merge_carts(anonymous_cart, user_cart):
@@ -113,20 +123,21 @@ def merge_carts(anonymous_cart, user_cart):
         mine = {i.product_id: i for i in user_cart.items.all()}
         for item in anonymous_cart.items.select_related("product"):
             existing = mine.get(item.product_id)
-            quantity = min(max(item.quantity, getattr(existing, "quantity", 0)),
-                           item.product.stock)
+            quantity = min(max(item.quantity, getattr(existing, "quantity", 0)), item.product.stock)
             if quantity > 0:
                 stream_id = item.stream_id or getattr(existing, "stream_id", None)
                 CartItem.objects.update_or_create(
-                    cart=user_cart, product=item.product,
+                    cart=user_cart,
+                    product=item.product,
                     defaults={"quantity": quantity, "stream_id": stream_id},
                 )
         anonymous_cart.delete()
     return user_cart
 
 
-def place_order(cart, *, shopper, address, payment_method, idempotency_key,
-                expected_total=None, items=None):
+def place_order(
+    cart, *, shopper, address, payment_method, idempotency_key, expected_total=None, items=None
+):
     """Turn the cart (None: the shopper's) into one order with a part per vendor, taking
     stock. `items` (unsaved cart items, see `buy_now_item`) are bought instead of the
     cart, which is then left as it is.
@@ -140,8 +151,9 @@ def place_order(cart, *, shopper, address, payment_method, idempotency_key,
     """
     try:
         with transaction.atomic():
-            return _place_order(cart, shopper, address, payment_method, idempotency_key,
-                                expected_total, items)
+            return _place_order(
+                cart, shopper, address, payment_method, idempotency_key, expected_total, items
+            )
     except CheckoutProblem:
         # This very checkout already made its order (a double click, a retried POST):
         # whatever the cart holds now, that order is the answer.
@@ -161,24 +173,29 @@ def _order_with_key(shopper, idempotency_key):
     return Order.objects.filter(shopper=shopper, idempotency_key=idempotency_key).first()
 
 
-def _place_order(cart, shopper, address, payment_method, idempotency_key, expected_total,
-                 bought_now=None):
+def _place_order(
+    cart, shopper, address, payment_method, idempotency_key, expected_total, bought_now=None
+):
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
     possible."""
     if bought_now is not None:  # buy now: these lines, their products read afresh
         items = selectors.buy_now_items(
-            [(i.product_id, i.quantity, i.stream_id) for i in bought_now], photos=False)
+            [(i.product_id, i.quantity, i.stream_id) for i in bought_now], photos=False
+        )
     else:
         # In the cart page's order: a flash sale's last units go to the same lines there and here.
         items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
         # No cart given: the shopper's own, read with its items in the one query.
-        items = list(items.filter(cart=cart) if cart is not None
-                     else items.filter(cart__user=shopper))
+        items = list(
+            items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper)
+        )
     if not items:
         raise CheckoutProblem(EMPTY_CART, code="empty_cart")
     problems = [
-        ValidationError(NOT_AVAILABLE, code="not_available", params={"product": i.product.display_name})
+        ValidationError(
+            NOT_AVAILABLE, code="not_available", params={"product": i.product.display_name}
+        )
         for i in items
         if not i.product.is_on_sale
     ]
@@ -191,13 +208,17 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     parts, lines = {}, []
     # A line per portion of an item (the units within a limit or a flash sale's last
     # units, the rest at the next-best price): each counts for its own promotion.
-    portions = [(item, portion) for item, item_price in zip(items, prices, strict=True)
-                for portion in item_price.portions]
+    portions = [
+        (item, portion)
+        for item, item_price in zip(items, prices, strict=True)
+        for portion in item_price.portions
+    ]
     for item, portion in portions:
         product, price = item.product, portion.price
-        part = parts.setdefault(product.vendor_id, OrderPart(
-            vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
-        ))
+        part = parts.setdefault(
+            product.vendor_id,
+            OrderPart(vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0),
+        )
         line = OrderLine(
             part=part,  # saved below; bulk_create then takes its new primary key
             product=product,
@@ -223,8 +244,11 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
         # A flash sale that ran out says so; anything else is a promotion that started or
         # ended (or a stream that did).
         sold_out = promotions.sold_out_problems(items, prices)
-        raise (CheckoutProblem(sold_out) if sold_out
-               else CheckoutProblem(PRICES_CHANGED, code="prices_changed"))
+        raise (
+            CheckoutProblem(sold_out)
+            if sold_out
+            else CheckoutProblem(PRICES_CHANGED, code="prices_changed")
+        )
     confirmed = method_for(payment_method).confirmed_when_placed
     order = Order.objects.create(
         shopper=shopper,
@@ -242,8 +266,11 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     OrderLine.objects.bulk_create(lines)
     events = [OrderEvent(order=order, to_status=Order.Status.PLACED, by=shopper)]
     if confirmed:
-        events.append(OrderEvent(order=order, from_status=Order.Status.PLACED,
-                                 to_status=Order.Status.CONFIRMED))
+        events.append(
+            OrderEvent(
+                order=order, from_status=Order.Status.PLACED, to_status=Order.Status.CONFIRMED
+            )
+        )
     OrderEvent.objects.bulk_create(events)
     notifications.notify_order_placed(order, parts)
     if bought_now is None:  # buy now leaves the cart as it is
@@ -255,20 +282,24 @@ def _place_order(cart, shopper, address, payment_method, idempotency_key, expect
     short = set(stock.short)
     if short:
         fresh = Product.objects.select_related("vendor").in_bulk(short)
-        raise CheckoutProblem([
-            ValidationError(NOT_AVAILABLE, code="not_available",
-                            params={"product": i.product.display_name})
-            if not fresh[i.product_id].is_on_sale
-            else _stock_problem(fresh[i.product_id], i.quantity)
-            for i in items
-            if i.product_id in short
-        ])
+        raise CheckoutProblem(
+            [
+                ValidationError(
+                    NOT_AVAILABLE, code="not_available", params={"product": i.product.display_name}
+                )
+                if not fresh[i.product_id].is_on_sale
+                else _stock_problem(fresh[i.product_id], i.quantity)
+                for i in items
+                if i.product_id in short
+            ]
+        )
     units = promotions.take_promotion_units(lines)
     if units.problems:
         raise CheckoutProblem(units.problems)
     if confirmed:  # last: the day's impact row stays locked only until COMMIT
-        impact.record_change(order, [], [impact.counted_line(line, order.pk, line.part.vendor_id)
-                                         for line in lines])
+        impact.record_change(
+            order, [], [impact.counted_line(line, order.pk, line.part.vendor_id) for line in lines]
+        )
     if stock.shown_changed or units.shown_changed:
         # Pages show "only N left", "sold out" or a flash price no longer there. Above
         # that, a cached page saying "in stock" is still true: it is left alone, so a busy
@@ -285,23 +316,36 @@ def cancel_order(order, *, by):
         order = Order.objects.select_for_update().get(pk=order.pk)
         _check_transition(order, Order.Status.CANCELLED)
         parts = list(order.parts.select_for_update().order_by("pk"))
-        if any(p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED)
-               for p in parts):
+        if any(
+            p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED) for p in parts
+        ):
             raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
         open_parts = [p for p in parts if p.status == OrderPart.Status.PENDING]
         vendor_of = {part.pk: part.vendor_id for part in open_parts}
         lines = list(OrderLine.objects.filter(part__in=open_parts))
-        counted = ([impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
-                   if order.status in impact.COUNTED_ORDER_STATUSES else [])
+        counted = (
+            [impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
+            if order.status in impact.COUNTED_ORDER_STATUSES
+            else []
+        )
         returned = defaultdict(int)
         for line in lines:
             if line.product_id:
                 returned[line.product_id] += line.quantity
         return_stock(returned)
         promotions.return_promotion_units(lines)
-        OrderEvent.objects.bulk_create([
-            OrderEvent(order=order, part=part, from_status=part.status,
-                       to_status=OrderPart.Status.CANCELLED, by=by) for part in open_parts])
+        OrderEvent.objects.bulk_create(
+            [
+                OrderEvent(
+                    order=order,
+                    part=part,
+                    from_status=part.status,
+                    to_status=OrderPart.Status.CANCELLED,
+                    by=by,
+                )
+                for part in open_parts
+            ]
+        )
         OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELLED, by)
         notifications.notify_order_cancelled(order, open_parts)
@@ -403,7 +447,11 @@ def ship_part(part, *, carrier, tracking_number, by):
         if order.status != Order.Status.CONFIRMED:
             raise ValidationError(NOT_CONFIRMED, code="not_confirmed")
         _set_part_status(part, OrderPart.Status.SHIPPED, by)
-        part.carrier, part.tracking_number, part.shipped_at = carrier, tracking_number, timezone.now()
+        part.carrier, part.tracking_number, part.shipped_at = (
+            carrier,
+            tracking_number,
+            timezone.now(),
+        )
         part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
         notifications.notify_part_shipped(part)
     return part
@@ -430,10 +478,19 @@ def _set_part_status(part, new_status, by, note=""):
         raise ValidationError(
             PART_TRANSITION_REFUSED,
             code="part_transition",
-            params={"current": part.get_status_display(), "new": OrderPart.Status(new_status).label},
+            params={
+                "current": part.get_status_display(),
+                "new": OrderPart.Status(new_status).label,
+            },
         )
-    OrderEvent.objects.create(order_id=part.order_id, part=part, from_status=part.status,
-                              to_status=new_status, by=by, note=note)
+    OrderEvent.objects.create(
+        order_id=part.order_id,
+        part=part,
+        from_status=part.status,
+        to_status=new_status,
+        by=by,
+        note=note,
+    )
     part.status = new_status
 
 
@@ -443,5 +500,6 @@ def mark_read(user, notifications):
     ids = {n.pk for n in notifications if n.read_at is None}
     if ids:
         Notification.objects.filter(pk__in=ids, recipient=user, read_at__isnull=True).update(
-            read_at=timezone.now())
+            read_at=timezone.now()
+        )
     return ids

@@ -11,15 +11,25 @@ from orders.notifications import (
 )
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
-             max_retries=8, acks_late=True)
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
 def deliver_notifications_task(notification_ids):
     """Safe to run twice: sent or claimed notifications are left alone."""
     return deliver_notifications(notification_ids)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600,
-             max_retries=8, acks_late=True)
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
 def deliver_pending_notifications_task():
     """Everything pending, in batches: queued after commits (one for all the commits made
     while it waits in the queue)."""
@@ -36,7 +46,7 @@ def resend_pending_notifications_task():
         request_delivery()
     ids = pending_notification_ids()
     for start in range(0, len(ids), TASK_BATCH):
-        deliver_notifications_task.delay(ids[start:start + TASK_BATCH])
+        deliver_notifications_task.delay(ids[start : start + TASK_BATCH])
     return len(ids)
 
 

@@ -21,9 +21,9 @@ urlpatterns = [
     path("accounts/sign-up/", account_views.sign_up, name="sign_up"),
     path("accounts/addresses/", account_views.address_list, name="addresses"),
     path("accounts/addresses/new/", account_views.address_edit, name="address_add"),
-    path("accounts/addresses/regions/", account_views.address_regions,
-         name="address_regions"),
+    path("accounts/addresses/regions/", account_views.address_regions, name="address_regions"),
     path("accounts/addresses/<int:pk>/", account_views.address_edit, name="address_edit"),
-    path("accounts/addresses/<int:pk>/delete/", account_views.address_delete,
-         name="address_delete"),
+    path(
+        "accounts/addresses/<int:pk>/delete/", account_views.address_delete, name="address_delete"
+    ),
 ]

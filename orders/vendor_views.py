@@ -29,13 +29,19 @@ PART_CANCELLED = _("Cancelled; the stock is back and the shopper is told why.")
 def home(request):
     """The dashboard's first page: the last 30 days' sales and what is waiting to ship."""
     mine, store = vendor_contribution(request.vendor)
-    return render(request, "vendor/home.html", {
-        "sales": selectors.vendor_sales_summary(request.vendor),
-        "contribution": mine, "store": store,
-        "share": round(mine.weight_g * 100 / store.weight_g, 1) if store.weight_g else 0,
-        "to_ship": selectors.vendor_parts(request.vendor).filter(
-            status=OrderPart.Status.PENDING).count(),
-    })
+    return render(
+        request,
+        "vendor/home.html",
+        {
+            "sales": selectors.vendor_sales_summary(request.vendor),
+            "contribution": mine,
+            "store": store,
+            "share": round(mine.weight_g * 100 / store.weight_g, 1) if store.weight_g else 0,
+            "to_ship": selectors.vendor_parts(request.vendor)
+            .filter(status=OrderPart.Status.PENDING)
+            .count(),
+        },
+    )
 
 
 @vendor_view
@@ -45,18 +51,32 @@ def part_list(request):
     if status in OrderPart.Status.values:
         parts = parts.filter(status=status)
     page = Paginator(parts, PARTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "vendor/orders.html", {
-        "page": page, "status": status, "statuses": OrderPart.Status.choices,
-    })
+    return render(
+        request,
+        "vendor/orders.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": OrderPart.Status.choices,
+        },
+    )
 
 
 def _render_part(request, part, ship_form=None, cancel_form=None):
-    return render(request, "vendor/order_detail.html", {
-        "part": part, "order": part.order, "ship_form": ship_form or ShipPartForm(),
-        "cancel_form": cancel_form or CancelPartForm(),
-        "events": OrderEvent.objects.filter(Q(part=part) | Q(part__isnull=True),
-                                            order_id=part.order_id).select_related("by"),
-    }, status=400 if ship_form is not None or cancel_form is not None else 200)
+    return render(
+        request,
+        "vendor/order_detail.html",
+        {
+            "part": part,
+            "order": part.order,
+            "ship_form": ship_form or ShipPartForm(),
+            "cancel_form": cancel_form or CancelPartForm(),
+            "events": OrderEvent.objects.filter(
+                Q(part=part) | Q(part__isnull=True), order_id=part.order_id
+            ).select_related("by"),
+        },
+        status=400 if ship_form is not None or cancel_form is not None else 200,
+    )
 
 
 def _change_part(request, part, done, change, **details):
@@ -73,8 +93,9 @@ def _change_part(request, part, done, change, **details):
 
 @vendor_view
 def part_detail(request, part_id):
-    return _render_part(request, get_object_or_404(selectors.vendor_parts(request.vendor),
-                                                   pk=part_id))
+    return _render_part(
+        request, get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
+    )
 
 
 @vendor_view
@@ -101,5 +122,6 @@ def part_cancel(request, part_id):
     form = CancelPartForm(request.POST)
     if not form.is_valid():
         return _render_part(request, part, cancel_form=form)
-    return _change_part(request, part, PART_CANCELLED, services.cancel_part,
-                        reason=form.cleaned_data["reason"])
+    return _change_part(
+        request, part, PART_CANCELLED, services.cancel_part, reason=form.cleaned_data["reason"]
+    )

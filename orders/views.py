@@ -56,8 +56,11 @@ def cart_add(request, product_id):
     stream = None
     if not problems:
         cart = selectors.cart_for_request(request, create=True)
-        stream = LiveStream.objects.filter(slug=form.cleaned_data["stream"]).first() \
-            if form.cleaned_data["stream"] else None
+        stream = (
+            LiveStream.objects.filter(slug=form.cleaned_data["stream"]).first()
+            if form.cleaned_data["stream"]
+            else None
+        )
         try:
             services.add_to_cart(cart, product, form.cleaned_data["quantity"], stream=stream)
         except ValidationError as error:
@@ -105,7 +108,7 @@ def cart_update(request, product_id):
 
 @require_POST
 def buy_now(request, product_id):
-    """"Buy now": straight to a checkout of this item alone (see checkout_views), held in
+    """ "Buy now": straight to a checkout of this item alone (see checkout_views), held in
     the session under a token, so the cart is neither checked out nor lost, and a shopper
     who must sign in first comes back to it. Only the product, the quantity and the
     stream are kept; the price is computed at checkout."""
@@ -121,8 +124,9 @@ def buy_now(request, product_id):
             problems = error.messages
     if problems:
         if request.htmx:
-            return render(request, "orders/partials/added.html",
-                          {"product": product, "problems": problems})
+            return render(
+                request, "orders/partials/added.html", {"product": product, "problems": problems}
+            )
         for problem in problems:
             messages.error(request, problem)
         return redirect(stream.get_absolute_url() if stream else product.get_absolute_url())

@@ -47,7 +47,9 @@ def zigui(db):
 
 @pytest.fixture
 def citrus(db):
-    return factories.CategoryFactory(slug="citrus-test", name_en="Oranges & citrus", name_zh="脐橙柑橘")
+    return factories.CategoryFactory(
+        slug="citrus-test", name_en="Oranges & citrus", name_zh="脐橙柑橘"
+    )
 
 
 @pytest.fixture

@@ -102,18 +102,32 @@ def add_photo(product, **kwargs):
 def admin_product_form(product, *, photos=(), **changes):
     """What the admin's product change form posts, with `changes` and new `photos`."""
     data = {
-        "vendor": product.vendor_id, "category": product.category_id,
-        "origin_county": product.origin_county_id, "name": product.name,
-        "name_en": product.name_en, "slug": product.slug, "description": product.description,
-        "price": str(product.price), "pack_size": product.pack_size,
-        "net_weight_g": str(product.net_weight_g), "stock": str(product.stock),
-        "origin_label": product.origin_label, "status": product.status,
-        "images-TOTAL_FORMS": str(len(photos)), "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+        "vendor": product.vendor_id,
+        "category": product.category_id,
+        "origin_county": product.origin_county_id,
+        "name": product.name,
+        "name_en": product.name_en,
+        "slug": product.slug,
+        "description": product.description,
+        "price": str(product.price),
+        "pack_size": product.pack_size,
+        "net_weight_g": str(product.net_weight_g),
+        "stock": str(product.stock),
+        "origin_label": product.origin_label,
+        "status": product.status,
+        "images-TOTAL_FORMS": str(len(photos)),
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
     }
     for i, photo in enumerate(photos):
-        data.update({f"images-{i}-upload": photo, f"images-{i}-alt_text": "",
-                     f"images-{i}-position": str(i)})
+        data.update(
+            {
+                f"images-{i}-upload": photo,
+                f"images-{i}-alt_text": "",
+                f"images-{i}-position": str(i),
+            }
+        )
     return {**data, **changes}
 
 
@@ -126,9 +140,13 @@ def running_promotion(*products, kind="percent_off", value="10", **fields):
     from catalog.models import Promotion
 
     now = timezone.now()
-    fields = {"name": "限时促销", "slug": f"promo-{Promotion.objects.count() + 1}",
-              "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1),
-              **fields}
+    fields = {
+        "name": "限时促销",
+        "slug": f"promo-{Promotion.objects.count() + 1}",
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=1),
+        **fields,
+    }
     promotion = Promotion.objects.create(kind=kind, value=Decimal(value), **fields)
     promotion.products.add(*products)
     refresh_shown_prices()  # as the admin does once it is saved
@@ -148,8 +166,13 @@ def make_shop(user_model, name="zigui", status=Vendor.Status.APPROVED):
 def vendor_product_form(**changes):
     """The fields of a valid new product on the vendor's product form (Zigui oranges)."""
     return {
-        "name": "秭归脐橙", "name_en": "Zigui oranges",
+        "name": "秭归脐橙",
+        "name_en": "Zigui oranges",
         "category": Category.objects.get(slug="citrus").pk,
-        "origin_county": County.objects.get(slug="zigui").pk, "price": "69.90",
-        "pack_size": "5 kg box", "net_weight_g": "5000", "stock": "40", **changes,
+        "origin_county": County.objects.get(slug="zigui").pk,
+        "price": "69.90",
+        "pack_size": "5 kg box",
+        "net_weight_g": "5000",
+        "stock": "40",
+        **changes,
     }

@@ -48,7 +48,9 @@ def _draw_shape(draw, shape, x, y, r, colour):
         draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline="#00000022", width=4)
         draw.ellipse((x - r // 4, y - r - r // 5, x + r // 3, y - r + r // 6), fill="#2b8a3e")
     elif shape == "egg":
-        draw.ellipse((x - r * 0.75, y - r, x + r * 0.75, y + r), fill=colour, outline="#00000022", width=4)
+        draw.ellipse(
+            (x - r * 0.75, y - r, x + r * 0.75, y + r), fill=colour, outline="#00000022", width=4
+        )
     elif shape == "leaf":
         draw.ellipse((x - r, y - r * 0.45, x + r, y + r * 0.45), fill=colour)
         draw.line((x - r, y, x + r, y), fill="#ffffff88", width=5)
@@ -58,7 +60,9 @@ def _draw_shape(draw, shape, x, y, r, colour):
         for i in range(6):
             draw.arc((x - r, y - r + i * 12, x + r, y + r + i * 12), 190, 350, fill=colour, width=7)
     else:  # grain
-        draw.ellipse((x - r * 0.3, y - r * 0.6, x + r * 0.3, y + r * 0.6), fill=colour, outline="#00000022")
+        draw.ellipse(
+            (x - r * 0.3, y - r * 0.6, x + r * 0.3, y + r * 0.6), fill=colour, outline="#00000022"
+        )
 
 
 def draw_photo(category_slug, label_zh, label_en, variant):

@@ -25,13 +25,19 @@ THEMES = [
     ("热干面早餐节", "Hot dry noodle breakfast week", ["hot-dry-noodles"], []),
     ("洪湖莲藕节", "Honghu lotus root days", ["lotus-root", "freshwater-fish"], ["honghu"]),
     ("端午节粽香", "Dragon Boat Festival", ["rice", "eggs", "rice-wine-snacks"], []),
-    ("山货节", "Mountain goods fair", ["mushrooms-fungus", "chestnuts-nuts", "honey"],
-     ["fangxian", "luotian", "shennongjia-district"]),
+    (
+        "山货节",
+        "Mountain goods fair",
+        ["mushrooms-fungus", "chestnuts-nuts", "honey"],
+        ["fangxian", "luotian", "shennongjia-district"],
+    ),
     ("助农直播专场", "Help-the-farmers live special", ["citrus", "crayfish", "tea"], []),
     ("618 湖北专场", "618 Hubei special", ["dried-goods", "honey", "rice"], []),
 ]
-KINDS = [("percent_off", ["10", "15", "20", "25", "30"]),
-         ("amount_off", ["5", "8", "10", "15", "20"])]
+KINDS = [
+    ("percent_off", ["10", "15", "20", "25", "30"]),
+    ("amount_off", ["5", "8", "10", "15", "20"]),
+]
 
 
 def _aware(day, hour):
@@ -52,8 +58,11 @@ def seed_promotions(year=None, count=100, seed=2020):
         start = season_start + timedelta(days=rng.randrange(0, 85))
         kind, values = rng.choice(KINDS)
         created += _ensure(
-            f"season-{year}-{n + 1:03d}", f"{name}·第{n // len(THEMES) + 1}期",
-            f"{name_en} #{n // len(THEMES) + 1}", kind, rng.choice(values),
+            f"season-{year}-{n + 1:03d}",
+            f"{name}·第{n // len(THEMES) + 1}期",
+            f"{name_en} #{n // len(THEMES) + 1}",
+            kind,
+            rng.choice(values),
             _aware(start, rng.choice([0, 8, 10, 20])),
             _aware(start + timedelta(days=rng.choice([1, 2, 3, 5, 7])), 23),
             [categories[s] for s in category_slugs if s in categories],
@@ -68,41 +77,102 @@ def _around_now(categories, counties):
     """Two running now, a flash sale running now, two coming soon."""
     today = timezone.localdate()
     key = today.strftime("%Y%m%d")
-    created = _ensure(f"now-{key}-1", "湖北好物节·进行中", "Made-in-Hubei festival (on now)",
-                      "percent_off", "15", _aware(today - timedelta(days=1), 0),
-                      _aware(today + timedelta(days=6), 23),
-                      [categories[s] for s in ("citrus", "tea") if s in categories], [])
-    created += _ensure(f"now-{key}-2", "热干面早餐节", "Hot dry noodle breakfast week",
-                       "amount_off", "5", _aware(today - timedelta(days=2), 8),
-                       _aware(today + timedelta(days=4), 22),
-                       [categories[s] for s in ("hot-dry-noodles",) if s in categories], [])
-    flash_products = list(Product.objects.visible().filter(category__slug="crayfish")
-                          .order_by("pk")[:3])
-    created += _ensure(f"now-{key}-flash", "潜江小龙虾秒杀", "Qianjiang crayfish flash sale",
-                       "percent_off", "40", _aware(today, 0),
-                       _aware(today + timedelta(days=2), 23), [], [], products=flash_products,
-                       units_cap=50, per_shopper_limit=2)
-    created += _ensure(f"soon-{key}-1", "端午节粽香·预告", "Dragon Boat Festival (coming)",
-                       "amount_off", "8", _aware(today + timedelta(days=3), 10),
-                       _aware(today + timedelta(days=8), 22),
-                       [categories[s] for s in ("rice", "eggs") if s in categories], [])
-    created += _ensure(f"soon-{key}-2", "恩施春茶上新", "Enshi first flush tea (coming)",
-                       "percent_off", "20", _aware(today + timedelta(days=10), 10),
-                       _aware(today + timedelta(days=17), 22), [],
-                       [counties[s] for s in ("enshi-city",) if s in counties],
-                       vendors=list(Vendor.objects.filter(county__slug="enshi-city")[:2]))
+    created = _ensure(
+        f"now-{key}-1",
+        "湖北好物节·进行中",
+        "Made-in-Hubei festival (on now)",
+        "percent_off",
+        "15",
+        _aware(today - timedelta(days=1), 0),
+        _aware(today + timedelta(days=6), 23),
+        [categories[s] for s in ("citrus", "tea") if s in categories],
+        [],
+    )
+    created += _ensure(
+        f"now-{key}-2",
+        "热干面早餐节",
+        "Hot dry noodle breakfast week",
+        "amount_off",
+        "5",
+        _aware(today - timedelta(days=2), 8),
+        _aware(today + timedelta(days=4), 22),
+        [categories[s] for s in ("hot-dry-noodles",) if s in categories],
+        [],
+    )
+    flash_products = list(
+        Product.objects.visible().filter(category__slug="crayfish").order_by("pk")[:3]
+    )
+    created += _ensure(
+        f"now-{key}-flash",
+        "潜江小龙虾秒杀",
+        "Qianjiang crayfish flash sale",
+        "percent_off",
+        "40",
+        _aware(today, 0),
+        _aware(today + timedelta(days=2), 23),
+        [],
+        [],
+        products=flash_products,
+        units_cap=50,
+        per_shopper_limit=2,
+    )
+    created += _ensure(
+        f"soon-{key}-1",
+        "端午节粽香·预告",
+        "Dragon Boat Festival (coming)",
+        "amount_off",
+        "8",
+        _aware(today + timedelta(days=3), 10),
+        _aware(today + timedelta(days=8), 22),
+        [categories[s] for s in ("rice", "eggs") if s in categories],
+        [],
+    )
+    created += _ensure(
+        f"soon-{key}-2",
+        "恩施春茶上新",
+        "Enshi first flush tea (coming)",
+        "percent_off",
+        "20",
+        _aware(today + timedelta(days=10), 10),
+        _aware(today + timedelta(days=17), 22),
+        [],
+        [counties[s] for s in ("enshi-city",) if s in counties],
+        vendors=list(Vendor.objects.filter(county__slug="enshi-city")[:2]),
+    )
     return created
 
 
-def _ensure(slug, name, name_en, kind, value, starts_at, ends_at, categories, counties, *,
-            products=(), vendors=(), units_cap=None, per_shopper_limit=None):
-    promotion, created = Promotion.objects.get_or_create(slug=slug, defaults={
-        "name": name, "name_en": name_en, "kind": kind, "value": Decimal(value),
-        "starts_at": starts_at, "ends_at": ends_at, "units_cap": units_cap,
-        "per_shopper_limit": per_shopper_limit,
-        "description": f"{name}：湖北各县好物限时优惠。",
-        "description_en": f"{name_en}: time-limited offers on produce from Hubei's counties.",
-    })
+def _ensure(
+    slug,
+    name,
+    name_en,
+    kind,
+    value,
+    starts_at,
+    ends_at,
+    categories,
+    counties,
+    *,
+    products=(),
+    vendors=(),
+    units_cap=None,
+    per_shopper_limit=None,
+):
+    promotion, created = Promotion.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "kind": kind,
+            "value": Decimal(value),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "units_cap": units_cap,
+            "per_shopper_limit": per_shopper_limit,
+            "description": f"{name}：湖北各县好物限时优惠。",
+            "description_en": f"{name_en}: time-limited offers on produce from Hubei's counties.",
+        },
+    )
     if created:
         promotion.categories.set(categories)
         promotion.counties.set(counties)

@@ -46,10 +46,26 @@ def seed_vendors():
         county = counties[county_slug]
         short_zh = county.name_zh.removesuffix("县").removesuffix("市").removesuffix("区")
         short_en = county.name_en.split(" ")[0]
-        wanted.append((f"{county_slug}-coop", f"{short_zh}特色农产品专业合作社",
-                       f"{short_en} Specialty Produce Co-operative", "cooperative", county, "approved"))
-        wanted.append((f"{county_slug}-farm", f"{short_zh}山水家庭农场",
-                       f"{short_en} Hills Family Farm", "farm", county, "approved"))
+        wanted.append(
+            (
+                f"{county_slug}-coop",
+                f"{short_zh}特色农产品专业合作社",
+                f"{short_en} Specialty Produce Co-operative",
+                "cooperative",
+                county,
+                "approved",
+            )
+        )
+        wanted.append(
+            (
+                f"{county_slug}-farm",
+                f"{short_zh}山水家庭农场",
+                f"{short_en} Hills Family Farm",
+                "farm",
+                county,
+                "approved",
+            )
+        )
     for slug, name_zh, name_en, kind, county_slug, status in EXTRA_VENDORS:
         wanted.append((slug, name_zh, name_en, kind, counties[county_slug], status))
 
@@ -108,7 +124,7 @@ def _product_for(index, vendors, categories, counties):
     sellers = _sellers_for(specialty, vendors)
     # Mostly the county's own co-operative and farm; now and then a reseller.
     vendor = sellers[rng.choices(range(len(sellers)), weights=[40, 30, 10, 8, 8, 2, 2])[0]]
-    price = (Decimal(base_price) * Decimal(rng.choice(["0.9", "0.95", "1", "1", "1.05", "1.2"])))
+    price = Decimal(base_price) * Decimal(rng.choice(["0.9", "0.95", "1", "1", "1.05", "1.2"]))
     stock = 0 if rng.random() < 0.06 else rng.randint(5, 800)
     status = Product.Status.DRAFT if rng.random() < 0.03 else Product.Status.PUBLISHED
     product = Product(
@@ -138,23 +154,35 @@ def seed_products(count, vendors, *, progress=None):
     """Create demo products 1..count that do not exist yet, with shared photos."""
     categories = {c.slug: c for c in Category.objects.all()}
     counties = {c.slug: c for c in County.objects.select_related("prefecture")}
-    photos = {slug: ensure_category_photos(category) for slug, category in categories.items()
-              if any(s[0] == slug for s in SPECIALTIES)}
+    photos = {
+        slug: ensure_category_photos(category)
+        for slug, category in categories.items()
+        if any(s[0] == slug for s in SPECIALTIES)
+    }
     existing = set(Product.objects.filter(slug__startswith="demo-").values_list("slug", flat=True))
     missing = [i for i in range(count) if f"demo-{i + 1:06d}" not in existing]
     if progress:
         progress.update(count - len(missing))
     created = 0
     for start in range(0, len(missing), BATCH_SIZE):
-        batch = [_product_for(i, vendors, categories, counties) for i in missing[start:start + BATCH_SIZE]]
+        batch = [
+            _product_for(i, vendors, categories, counties)
+            for i in missing[start : start + BATCH_SIZE]
+        ]
         with transaction.atomic():
             Product.objects.bulk_create(batch)
             images = []
-            for index, product in zip(missing[start:start + BATCH_SIZE], batch, strict=True):
+            for index, product in zip(missing[start : start + BATCH_SIZE], batch, strict=True):
                 choices = photos[product.category.slug]
                 image_name, thumb_name = choices[(index // len(SPECIALTIES)) % len(choices)]
-                images.append(ProductImage(product=product, image=image_name, thumbnail=thumb_name,
-                                           alt_text=product.name))
+                images.append(
+                    ProductImage(
+                        product=product,
+                        image=image_name,
+                        thumbnail=thumb_name,
+                        alt_text=product.name,
+                    )
+                )
             ProductImage.objects.bulk_create(images)
             bump_catalog_revision()  # bulk_create sends no signals
         created += len(batch)
@@ -202,10 +230,14 @@ def ensure_vendor_login(password=None):
     """The owner of the demo Zigui co-operative, to try the vendor dashboard:
     (username, password), (username, None) when it already has a password and none was
     asked for, or (None, None) without that shop."""
-    user = get_user_model().objects.filter(
-        vendor_memberships__vendor__slug=DEMO_VENDOR_SLUG,
-        vendor_memberships__role=VendorMember.Role.OWNER,
-    ).first()
+    user = (
+        get_user_model()
+        .objects.filter(
+            vendor_memberships__vendor__slug=DEMO_VENDOR_SLUG,
+            vendor_memberships__role=VendorMember.Role.OWNER,
+        )
+        .first()
+    )
     if user is None:
         return None, None
     if user.has_usable_password() and not password:

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_hubei_reference_data'),
+        ("catalog", "0003_hubei_reference_data"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(condition=models.Q(('is_featured', True)), fields=['-created_at'], name='product_featured_newest'),
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_featured", True)),
+                fields=["-created_at"],
+                name="product_featured_newest",
+            ),
         ),
     ]

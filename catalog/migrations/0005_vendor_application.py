@@ -6,26 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_product_featured_index'),
+        ("catalog", "0004_product_featured_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='vendor',
-            name='applicant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vendor_applications', to=settings.AUTH_USER_MODEL, verbose_name='applicant'),
+            model_name="vendor",
+            name="applicant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="vendor_applications",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="applicant",
+            ),
         ),
         migrations.AddField(
-            model_name='vendor',
-            name='photo',
-            field=models.ImageField(blank=True, max_length=200, upload_to='vendors/', verbose_name='photo'),
+            model_name="vendor",
+            name="photo",
+            field=models.ImageField(
+                blank=True, max_length=200, upload_to="vendors/", verbose_name="photo"
+            ),
         ),
         migrations.AddField(
-            model_name='vendor',
-            name='status_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='reason'),
+            model_name="vendor",
+            name="status_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="reason"),
         ),
     ]

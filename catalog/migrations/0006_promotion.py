@@ -7,41 +7,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_vendor_application'),
+        ("catalog", "0005_vendor_application"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Promotion',
+            name="Promotion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=160, verbose_name='English name')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('description_en', models.TextField(blank=True, verbose_name='English description')),
-                ('banner', models.ImageField(blank=True, max_length=200, upload_to='promotions/', verbose_name='banner')),
-                ('kind', models.CharField(choices=[('percent_off', 'percentage off'), ('amount_off', 'amount off'), ('special_price', 'special price')], max_length=16, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=2, help_text='Percent for a percentage off (1–99); yuan for an amount off or a special price.', max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='value')),
-                ('starts_at', models.DateTimeField(db_index=True, verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(db_index=True, verbose_name='ends at')),
-                ('units_cap', models.PositiveIntegerField(blank=True, help_text='A flash sale: the discount stops when this many units are sold.', null=True, verbose_name='units cap')),
-                ('units_sold', models.PositiveIntegerField(default=0, editable=False, verbose_name='discounted units sold')),
-                ('per_shopper_limit', models.PositiveSmallIntegerField(blank=True, help_text='Discounted units one shopper may buy, over all their orders.', null=True, verbose_name='limit per shopper')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('categories', models.ManyToManyField(blank=True, related_name='promotions', to='catalog.category', verbose_name='categories')),
-                ('counties', models.ManyToManyField(blank=True, related_name='promotions', to='catalog.county', verbose_name='origin counties')),
-                ('products', models.ManyToManyField(blank=True, related_name='promotions', to='catalog.product', verbose_name='products')),
-                ('vendors', models.ManyToManyField(blank=True, related_name='promotions', to='catalog.vendor', verbose_name='vendors')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=160, verbose_name="English name"),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "description_en",
+                    models.TextField(blank=True, verbose_name="English description"),
+                ),
+                (
+                    "banner",
+                    models.ImageField(
+                        blank=True, max_length=200, upload_to="promotions/", verbose_name="banner"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("percent_off", "percentage off"),
+                            ("amount_off", "amount off"),
+                            ("special_price", "special price"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Percent for a percentage off (1–99); yuan for an amount off or a special price.",
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="value",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(db_index=True, verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(db_index=True, verbose_name="ends at")),
+                (
+                    "units_cap",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="A flash sale: the discount stops when this many units are sold.",
+                        null=True,
+                        verbose_name="units cap",
+                    ),
+                ),
+                (
+                    "units_sold",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="discounted units sold"
+                    ),
+                ),
+                (
+                    "per_shopper_limit",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Discounted units one shopper may buy, over all their orders.",
+                        null=True,
+                        verbose_name="limit per shopper",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="promotions",
+                        to="catalog.category",
+                        verbose_name="categories",
+                    ),
+                ),
+                (
+                    "counties",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="promotions",
+                        to="catalog.county",
+                        verbose_name="origin counties",
+                    ),
+                ),
+                (
+                    "products",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="promotions",
+                        to="catalog.product",
+                        verbose_name="products",
+                    ),
+                ),
+                (
+                    "vendors",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="promotions",
+                        to="catalog.vendor",
+                        verbose_name="vendors",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'promotion',
-                'verbose_name_plural': 'promotions',
-                'ordering': ['starts_at', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='promotion_ends_after_start'), models.CheckConstraint(condition=models.Q(('units_cap__isnull', True), ('units_sold__lte', models.F('units_cap')), _connector='OR'), name='promotion_units_within_cap')],
+                "verbose_name": "promotion",
+                "verbose_name_plural": "promotions",
+                "ordering": ["starts_at", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                        name="promotion_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("units_cap__isnull", True),
+                            ("units_sold__lte", models.F("units_cap")),
+                            _connector="OR",
+                        ),
+                        name="promotion_units_within_cap",
+                    ),
+                ],
             },
         ),
     ]

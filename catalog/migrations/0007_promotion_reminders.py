@@ -6,36 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_promotion'),
+        ("catalog", "0006_promotion"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='promotion',
-            name='end_noted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='end noted at'),
+            model_name="promotion",
+            name="end_noted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="end noted at"
+            ),
         ),
         migrations.AddField(
-            model_name='promotion',
-            name='start_noted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='start noted at'),
+            model_name="promotion",
+            name="start_noted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="start noted at"
+            ),
         ),
         migrations.CreateModel(
-            name='PromotionReminder',
+            name="PromotionReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='asked at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('promotion', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='catalog.promotion', verbose_name='promotion')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promotion_reminders', to=settings.AUTH_USER_MODEL, verbose_name='shopper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="asked at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "promotion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="catalog.promotion",
+                        verbose_name="promotion",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="promotion_reminders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="shopper",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'promotion reminder',
-                'verbose_name_plural': 'promotion reminders',
-                'constraints': [models.UniqueConstraint(fields=('promotion', 'user'), name='promotion_reminder_once')],
+                "verbose_name": "promotion reminder",
+                "verbose_name_plural": "promotion reminders",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("promotion", "user"), name="promotion_reminder_once"
+                    )
+                ],
             },
         ),
     ]

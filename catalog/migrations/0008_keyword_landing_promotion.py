@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_promotion_reminders'),
+        ("catalog", "0007_promotion_reminders"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='keywordlanding',
-            name='promotion',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='catalog.promotion', verbose_name='promotion'),
+            model_name="keywordlanding",
+            name="promotion",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="catalog.promotion",
+                verbose_name="promotion",
+            ),
         ),
         migrations.AlterField(
-            model_name='keywordlanding',
-            name='target',
-            field=models.CharField(choices=[('zone', 'the zone home'), ('category', 'a category'), ('county', 'a county'), ('vendor', "a vendor's storefront"), ('promotion', "a promotion's page"), ('url', 'a page of the site (campaign)')], max_length=12, verbose_name='target'),
+            model_name="keywordlanding",
+            name="target",
+            field=models.CharField(
+                choices=[
+                    ("zone", "the zone home"),
+                    ("category", "a category"),
+                    ("county", "a county"),
+                    ("vendor", "a vendor's storefront"),
+                    ("promotion", "a promotion's page"),
+                    ("url", "a page of the site (campaign)"),
+                ],
+                max_length=12,
+                verbose_name="target",
+            ),
         ),
     ]

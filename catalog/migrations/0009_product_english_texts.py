@@ -4,25 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0008_keyword_landing_promotion'),
+        ("catalog", "0008_keyword_landing_promotion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='description_en',
-            field=models.TextField(blank=True, help_text='Plain text; shoppers reading English see it instead, when given.', verbose_name='English description'),
+            model_name="product",
+            name="description_en",
+            field=models.TextField(
+                blank=True,
+                help_text="Plain text; shoppers reading English see it instead, when given.",
+                verbose_name="English description",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='origin_label_en',
-            field=models.CharField(blank=True, help_text='The label in English, e.g. Zigui navel orange, geographical indication.', max_length=160, verbose_name='English origin or GI label'),
+            model_name="product",
+            name="origin_label_en",
+            field=models.CharField(
+                blank=True,
+                help_text="The label in English, e.g. Zigui navel orange, geographical indication.",
+                max_length=160,
+                verbose_name="English origin or GI label",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='pack_size_en',
-            field=models.CharField(blank=True, help_text='The pack size in English, e.g. “5 kg box”.', max_length=60, verbose_name='English pack size'),
+            model_name="product",
+            name="pack_size_en",
+            field=models.CharField(
+                blank=True,
+                help_text="The pack size in English, e.g. “5 kg box”.",
+                max_length=60,
+                verbose_name="English pack size",
+            ),
         ),
     ]

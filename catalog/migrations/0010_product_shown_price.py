@@ -5,27 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0009_product_english_texts'),
+        ("catalog", "0009_product_english_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='promoted_price',
-            field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=10, null=True, verbose_name='promoted price (CNY)'),
+            model_name="product",
+            name="promoted_price",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                editable=False,
+                max_digits=10,
+                null=True,
+                verbose_name="promoted price (CNY)",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(models.F('status'), models.Func('stock', output_field=models.BooleanField(), template='(%(expressions)s = 0)'), django.db.models.functions.comparison.Coalesce('promoted_price', 'price'), name='product_status_shown_price'),
+            model_name="product",
+            index=models.Index(
+                models.F("status"),
+                models.Func(
+                    "stock", output_field=models.BooleanField(), template="(%(expressions)s = 0)"
+                ),
+                django.db.models.functions.comparison.Coalesce("promoted_price", "price"),
+                name="product_status_shown_price",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(models.F('status'), models.Func('stock', output_field=models.BooleanField(), template='(%(expressions)s = 0)'), models.OrderBy(django.db.models.functions.comparison.Coalesce('promoted_price', 'price'), descending=True), name='product_status_shown_desc'),
+            model_name="product",
+            index=models.Index(
+                models.F("status"),
+                models.Func(
+                    "stock", output_field=models.BooleanField(), template="(%(expressions)s = 0)"
+                ),
+                models.OrderBy(
+                    django.db.models.functions.comparison.Coalesce("promoted_price", "price"),
+                    descending=True,
+                ),
+                name="product_status_shown_desc",
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(models.F('status'), models.Func('stock', output_field=models.BooleanField(), template='(%(expressions)s = 0)'), models.OrderBy(models.F('created_at'), descending=True), name='product_status_sold_out_new'),
+            model_name="product",
+            index=models.Index(
+                models.F("status"),
+                models.Func(
+                    "stock", output_field=models.BooleanField(), template="(%(expressions)s = 0)"
+                ),
+                models.OrderBy(models.F("created_at"), descending=True),
+                name="product_status_sold_out_new",
+            ),
         ),
     ]

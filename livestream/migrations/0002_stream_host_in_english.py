@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('livestream', '0001_initial'),
+        ("livestream", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='livestream',
-            name='host_name_en',
-            field=models.CharField(blank=True, max_length=80, verbose_name='host in English'),
+            model_name="livestream",
+            name="host_name_en",
+            field=models.CharField(blank=True, max_length=80, verbose_name="host in English"),
         ),
         migrations.AddField(
-            model_name='livestream',
-            name='host_title_en',
-            field=models.CharField(blank=True, max_length=160, verbose_name="host's title in English"),
+            model_name="livestream",
+            name="host_title_en",
+            field=models.CharField(
+                blank=True, max_length=160, verbose_name="host's title in English"
+            ),
         ),
     ]

@@ -5,25 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_notification'),
+        ("orders", "0002_notification"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='part',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.orderpart'),
+            model_name="notification",
+            name="part",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="orders.orderpart",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='body',
-            field=models.TextField(blank=True, verbose_name='message'),
+            model_name="notification",
+            name="body",
+            field=models.TextField(blank=True, verbose_name="message"),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='subject',
-            field=models.CharField(blank=True, max_length=200, verbose_name='subject'),
+            model_name="notification",
+            name="subject",
+            field=models.CharField(blank=True, max_length=200, verbose_name="subject"),
         ),
     ]

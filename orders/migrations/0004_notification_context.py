@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_notification_part_rendered_by_worker'),
+        ("orders", "0003_notification_part_rendered_by_worker"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='context',
-            field=models.JSONField(blank=True, default=dict, verbose_name='context'),
+            model_name="notification",
+            name="context",
+            field=models.JSONField(blank=True, default=dict, verbose_name="context"),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -7,21 +7,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_promotion'),
-        ('orders', '0005_notification_vendor_reinstated'),
+        ("catalog", "0006_promotion"),
+        ("orders", "0005_notification_vendor_reinstated"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderline',
-            name='discount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='discount (CNY)'),
+            model_name="orderline",
+            name="discount",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0"), max_digits=12, verbose_name="discount (CNY)"
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='promotion',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.promotion', verbose_name='promotion'),
+            model_name="orderline",
+            name="promotion",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="catalog.promotion",
+                verbose_name="promotion",
+            ),
         ),
     ]

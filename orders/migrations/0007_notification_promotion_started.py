@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0006_order_line_promotion'),
+        ("orders", "0006_order_line_promotion"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended'), ('vendor_reinstated', 'shop reinstated'), ('promotion_started', 'promotion started (reminder)')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                    ("vendor_reinstated", "shop reinstated"),
+                    ("promotion_started", "promotion started (reminder)"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

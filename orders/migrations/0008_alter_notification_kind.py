@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_notification_promotion_started'),
+        ("orders", "0007_notification_promotion_started"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended'), ('vendor_reinstated', 'shop reinstated'), ('promotion_started', 'promotion started (reminder)'), ('stream_reminder', 'livestream about to start (reminder)')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                    ("vendor_reinstated", "shop reinstated"),
+                    ("promotion_started", "promotion started (reminder)"),
+                    ("stream_reminder", "livestream about to start (reminder)"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -5,21 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('livestream', '0001_initial'),
-        ('orders', '0008_alter_notification_kind'),
+        ("livestream", "0001_initial"),
+        ("orders", "0008_alter_notification_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cartitem',
-            name='stream',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='livestream.livestream', verbose_name='livestream'),
+            model_name="cartitem",
+            name="stream",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="livestream.livestream",
+                verbose_name="livestream",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='stream',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order_lines', to='livestream.livestream', verbose_name='livestream'),
+            model_name="orderline",
+            name="stream",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="order_lines",
+                to="livestream.livestream",
+                verbose_name="livestream",
+            ),
         ),
     ]

@@ -16,80 +16,249 @@ def snapshot_category_and_county(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0008_keyword_landing_promotion'),
-        ('orders', '0009_cart_item_and_order_line_stream'),
+        ("catalog", "0008_keyword_landing_promotion"),
+        ("orders", "0009_cart_item_and_order_line_stream"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderevent',
-            name='note',
-            field=models.CharField(blank=True, max_length=300, verbose_name='note'),
+            model_name="orderevent",
+            name="note",
+            field=models.CharField(blank=True, max_length=300, verbose_name="note"),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='category',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.category', verbose_name='category'),
+            model_name="orderline",
+            name="category",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.category",
+                verbose_name="category",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='origin_county',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county', verbose_name='origin county'),
+            model_name="orderline",
+            name="origin_county",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.county",
+                verbose_name="origin county",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('part_cancelled', 'part cancelled by its shop'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended'), ('vendor_reinstated', 'shop reinstated'), ('promotion_started', 'promotion started (reminder)'), ('stream_reminder', 'livestream about to start (reminder)')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("part_cancelled", "part cancelled by its shop"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                    ("vendor_reinstated", "shop reinstated"),
+                    ("promotion_started", "promotion started (reminder)"),
+                    ("stream_reminder", "livestream about to start (reminder)"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='DailySales',
+            name="DailySales",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('dimension', models.CharField(choices=[('all', 'the whole store'), ('category', 'a category'), ('county', 'a county'), ('vendor', 'a vendor')], max_length=8, verbose_name='by')),
-                ('key', models.PositiveBigIntegerField(verbose_name='id')),
-                ('orders', models.BigIntegerField(default=0, verbose_name='transactions')),
-                ('units', models.BigIntegerField(default=0, verbose_name='units')),
-                ('weight_g', models.BigIntegerField(default=0, verbose_name='weight (g)')),
-                ('revenue_fen', models.BigIntegerField(default=0, verbose_name='revenue (fen)')),
-                ('stream_orders', models.BigIntegerField(default=0, verbose_name='transactions from livestreams')),
-                ('stream_weight_g', models.BigIntegerField(default=0, verbose_name='weight from livestreams (g)')),
-                ('stream_revenue_fen', models.BigIntegerField(default=0, verbose_name='revenue from livestreams (fen)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("all", "the whole store"),
+                            ("category", "a category"),
+                            ("county", "a county"),
+                            ("vendor", "a vendor"),
+                        ],
+                        max_length=8,
+                        verbose_name="by",
+                    ),
+                ),
+                ("key", models.PositiveBigIntegerField(verbose_name="id")),
+                ("orders", models.BigIntegerField(default=0, verbose_name="transactions")),
+                ("units", models.BigIntegerField(default=0, verbose_name="units")),
+                ("weight_g", models.BigIntegerField(default=0, verbose_name="weight (g)")),
+                ("revenue_fen", models.BigIntegerField(default=0, verbose_name="revenue (fen)")),
+                (
+                    "stream_orders",
+                    models.BigIntegerField(default=0, verbose_name="transactions from livestreams"),
+                ),
+                (
+                    "stream_weight_g",
+                    models.BigIntegerField(default=0, verbose_name="weight from livestreams (g)"),
+                ),
+                (
+                    "stream_revenue_fen",
+                    models.BigIntegerField(
+                        default=0, verbose_name="revenue from livestreams (fen)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily sales',
-                'verbose_name_plural': 'daily sales',
-                'ordering': ['-day', 'dimension', 'key'],
-                'indexes': [models.Index(fields=['dimension', 'key', 'day'], name='daily_sales_by_key')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'dimension', 'key'), name='daily_sales_one_row_per_key')],
+                "verbose_name": "daily sales",
+                "verbose_name_plural": "daily sales",
+                "ordering": ["-day", "dimension", "key"],
+                "indexes": [
+                    models.Index(fields=["dimension", "key", "day"], name="daily_sales_by_key")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "dimension", "key"), name="daily_sales_one_row_per_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pledger', models.CharField(max_length=80, verbose_name='who pledged')),
-                ('pledger_en', models.CharField(blank=True, max_length=120, verbose_name='who pledged (English)')),
-                ('title', models.CharField(max_length=120, verbose_name='pledge')),
-                ('title_en', models.CharField(blank=True, max_length=160, verbose_name='pledge (English)')),
-                ('measure', models.CharField(choices=[('tons', 'tons of produce'), ('yuan', 'yuan (CNY) of sales')], max_length=4, verbose_name='measured in')),
-                ('target', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='target')),
-                ('scope', models.CharField(choices=[('all', 'the whole store'), ('category', 'a category'), ('county', 'a county'), ('vendor', 'a vendor')], default='all', max_length=8, verbose_name='scope')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='until')),
-                ('is_public', models.BooleanField(default=True, verbose_name='shown on the impact board')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.category', verbose_name='category')),
-                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county', verbose_name='county')),
-                ('vendor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.vendor', verbose_name='vendor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pledger", models.CharField(max_length=80, verbose_name="who pledged")),
+                (
+                    "pledger_en",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="who pledged (English)"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="pledge")),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=160, verbose_name="pledge (English)"),
+                ),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[("tons", "tons of produce"), ("yuan", "yuan (CNY) of sales")],
+                        max_length=4,
+                        verbose_name="measured in",
+                    ),
+                ),
+                (
+                    "target",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="target"),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("all", "the whole store"),
+                            ("category", "a category"),
+                            ("county", "a county"),
+                            ("vendor", "a vendor"),
+                        ],
+                        default="all",
+                        max_length=8,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(verbose_name="until")),
+                (
+                    "is_public",
+                    models.BooleanField(default=True, verbose_name="shown on the impact board"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.county",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.vendor",
+                        verbose_name="vendor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pledge',
-                'verbose_name_plural': 'pledges',
-                'ordering': ['position', 'starts_on', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('target__gt', 0)), name='pledge_target_gt_0'), models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='pledge_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('category__isnull', True), ('county__isnull', True), ('scope', 'all'), ('vendor__isnull', True)), models.Q(('category__isnull', False), ('county__isnull', True), ('scope', 'category'), ('vendor__isnull', True)), models.Q(('category__isnull', True), ('county__isnull', False), ('scope', 'county'), ('vendor__isnull', True)), models.Q(('category__isnull', True), ('county__isnull', True), ('scope', 'vendor'), ('vendor__isnull', False)), _connector='OR'), name='pledge_scope_names_its_target', violation_error_message='Name exactly the category, county or vendor of the scope, and nothing else.')],
+                "verbose_name": "pledge",
+                "verbose_name_plural": "pledges",
+                "ordering": ["position", "starts_on", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("target__gt", 0)), name="pledge_target_gt_0"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="pledge_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("category__isnull", True),
+                                ("county__isnull", True),
+                                ("scope", "all"),
+                                ("vendor__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", False),
+                                ("county__isnull", True),
+                                ("scope", "category"),
+                                ("vendor__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("county__isnull", False),
+                                ("scope", "county"),
+                                ("vendor__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("county__isnull", True),
+                                ("scope", "vendor"),
+                                ("vendor__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="pledge_scope_names_its_target",
+                        violation_error_message="Name exactly the category, county or vendor of the scope, and nothing else.",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(snapshot_category_and_county, migrations.RunPython.noop),

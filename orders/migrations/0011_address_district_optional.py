@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0010_impact_rollups_pledges_and_part_cancel'),
+        ("orders", "0010_impact_rollups_pledges_and_part_cancel"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='address',
-            name='district',
-            field=models.CharField(blank=True, max_length=30, verbose_name='district or county'),
+            model_name="address",
+            name="district",
+            field=models.CharField(blank=True, max_length=30, verbose_name="district or county"),
         ),
     ]

@@ -27,7 +27,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="notification",
             name="state",
-            field=models.CharField(choices=[("pending", "pending"), ("sent", "sent")],
-                                   default="pending", max_length=8, verbose_name="state"),
+            field=models.CharField(
+                choices=[("pending", "pending"), ("sent", "sent")],
+                default="pending",
+                max_length=8,
+                verbose_name="state",
+            ),
         ),
     ]

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0014_notification_pending_in_order'),
+        ("orders", "0014_notification_pending_in_order"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('order_placed', 'order placed'), ('new_order', 'new order for a vendor'), ('part_shipped', 'part shipped'), ('part_cancelled', 'part cancelled by its shop'), ('order_cancelled', 'order cancelled'), ('vendor_approved', 'shop approved'), ('vendor_rejected', 'shop application rejected'), ('vendor_suspended', 'shop suspended'), ('vendor_reinstated', 'shop reinstated'), ('promotion_started', 'promotion started (reminder)'), ('stream_reminder', 'livestream about to start (reminder)'), ('password_reset', 'password reset link')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("order_placed", "order placed"),
+                    ("new_order", "new order for a vendor"),
+                    ("part_shipped", "part shipped"),
+                    ("part_cancelled", "part cancelled by its shop"),
+                    ("order_cancelled", "order cancelled"),
+                    ("vendor_approved", "shop approved"),
+                    ("vendor_rejected", "shop application rejected"),
+                    ("vendor_suspended", "shop suspended"),
+                    ("vendor_reinstated", "shop reinstated"),
+                    ("promotion_started", "promotion started (reminder)"),
+                    ("stream_reminder", "livestream about to start (reminder)"),
+                    ("password_reset", "password reset link"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -6,34 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0017_vendor_promotion_notifications'),
+        ("orders", "0017_vendor_promotion_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderline',
-            name='pack_size_en',
-            field=models.CharField(blank=True, max_length=60, verbose_name='pack size in English'),
+            model_name="orderline",
+            name="pack_size_en",
+            field=models.CharField(blank=True, max_length=60, verbose_name="pack size in English"),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='product_name_en',
-            field=models.CharField(blank=True, max_length=160, verbose_name='product in English'),
+            model_name="orderline",
+            name="product_name_en",
+            field=models.CharField(blank=True, max_length=160, verbose_name="product in English"),
         ),
         migrations.CreateModel(
-            name='LanguagePreference',
+            name="LanguagePreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], max_length=10, verbose_name='language')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='language_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh-hans", "简体中文"), ("en", "English")],
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="language_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'language preference',
-                'verbose_name_plural': 'language preferences',
+                "verbose_name": "language preference",
+                "verbose_name_plural": "language preferences",
             },
         ),
     ]

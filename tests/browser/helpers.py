@@ -14,12 +14,18 @@ def staff_and_shopper():
 
     seed.seed_reference_data()
     User = get_user_model()
-    staff = User.objects.create_user("staff", password=PASSWORD, is_staff=True,
-                                     is_superuser=True)
+    staff = User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
     shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
-    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
-                           province="湖北省", city="武汉市", district="洪山区",
-                           street="珞喻路 1 号", is_default=True)
+    Address.objects.create(
+        user=shopper,
+        recipient="王小红",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="洪山区",
+        street="珞喻路 1 号",
+        is_default=True,
+    )
     return staff, shopper
 
 
@@ -33,10 +39,16 @@ def sign_in(page, url, username):
 
 def staff_and_shopper_pages(browser):
     """(staff page: desktop, English; shopper page: phone, Chinese)."""
-    staff = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US",
-                                extra_http_headers={"Accept-Language": "en"}).new_page()
-    shopper = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    staff = browser.new_context(
+        viewport={"width": 1280, "height": 1000},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en"},
+    ).new_page()
+    shopper = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    ).new_page()
     for page in (staff, shopper):
         page.set_default_timeout(15_000)
     return staff, shopper
@@ -47,5 +59,6 @@ PHONE = {"width": 390, "height": 844}
 
 def phone_context(browser, locale="zh-CN"):
     """A browser context as a shopper's phone: its screen, its language asked of the site."""
-    return browser.new_context(viewport=PHONE, locale=locale,
-                               extra_http_headers={"Accept-Language": locale})
+    return browser.new_context(
+        viewport=PHONE, locale=locale, extra_http_headers={"Accept-Language": locale}
+    )

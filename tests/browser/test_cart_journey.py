@@ -28,8 +28,11 @@ def first_in_stock(county_slug, category_slug):
 def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot):
     oranges = first_in_stock("zigui", "citrus")
     crayfish = first_in_stock("qianjiang-city", "crayfish")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  extra_http_headers={"Accept-Language": "zh-CN"})
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
 
@@ -42,7 +45,9 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
     page.goto(live_server.url + crayfish.get_absolute_url())
     page.wait_for_selector(".cart-link .cart-count")
     page.locator(".add-to-cart button").click()
-    page.wait_for_function("() => document.querySelector('.cart-link .cart-count').innerText === '3'")
+    page.wait_for_function(
+        "() => document.querySelector('.cart-link .cart-count').innerText === '3'"
+    )
 
     page.locator(".cart-link").click()
     page.wait_for_url("**/cart/")
@@ -55,7 +60,9 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
     screenshot(page, "06-cart-two-vendors-phone-zh")
 
     page.locator(".cart-quantity input[name=quantity]").first.fill("1")
-    page.locator(".cart-quantity input[name=quantity]").first.dispatch_event("change")  # htmx updates
+    page.locator(".cart-quantity input[name=quantity]").first.dispatch_event(
+        "change"
+    )  # htmx updates
     expected_total = orange_price + crayfish_price
     page.wait_for_function(
         "text => document.querySelector('.cart-total strong').innerText === text",
@@ -96,7 +103,8 @@ def test_two_vendors_products_in_one_cart(browser, live_server, zone, screenshot
 
     # The confirmation went out on commit: the header counts it until the inbox is opened.
     page.wait_for_function(
-        "() => document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'")
+        "() => document.querySelector('.inbox-link .cart-count')?.textContent.trim() === '1'"
+    )
     with page.expect_response(lambda r: "/accounts/inbox/link/" in r.url):
         page.locator(".inbox-link").click()  # the inbox, then its header's count
     page.wait_for_url("**/accounts/inbox/")

@@ -26,17 +26,24 @@ document.addEventListener("securitypolicyviolation", (event) => {
     blocked: event.blockedURI, sample: event.sample, line: event.lineNumber}));
 });
 """
-PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN",
-         "extra_http_headers": {"Accept-Language": "zh-CN"}}
-DESKTOP_EN = {"viewport": {"width": 1280, "height": 1000}, "locale": "en-US",
-              "extra_http_headers": {"Accept-Language": "en"}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "locale": "zh-CN",
+    "extra_http_headers": {"Accept-Language": "zh-CN"},
+}
+DESKTOP_EN = {
+    "viewport": {"width": 1280, "height": 1000},
+    "locale": "en-US",
+    "extra_http_headers": {"Accept-Language": "en"},
+}
 
 
 @pytest.fixture
 def store(transactional_db):
     staff, shopper = staff_and_shopper()
-    oranges = ProductFactory(name="秭归脐橙 5斤装", name_en="Zigui navel oranges", stock=30,
-                             price=Decimal("49.90"))
+    oranges = ProductFactory(
+        name="秭归脐橙 5斤装", name_en="Zigui navel oranges", stock=30, price=Decimal("49.90")
+    )
     add_photo(oranges)
     VendorMember.objects.create(vendor=oranges.vendor, user=shopper, role="owner")
     running_promotion(oranges, slug="zigui-week")
@@ -44,26 +51,41 @@ def store(transactional_db):
     county = County.objects.get(slug="qianjiang-city")
     common = {"host_name": "副市长", "host_title": "潜江市副市长", "county": county}
     live = LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", state=LiveStream.State.LIVE,
-        scheduled_start=now - timedelta(minutes=30), scheduled_end=now + timedelta(hours=2),
-        stream_url="about:blank", **common)
+        title="潜江小龙虾直播间",
+        slug="qianjiang-live",
+        state=LiveStream.State.LIVE,
+        scheduled_start=now - timedelta(minutes=30),
+        scheduled_end=now + timedelta(hours=2),
+        stream_url="about:blank",
+        **common,
+    )
     soon = LiveStream.objects.create(
-        title="秭归脐橙直播", slug="zigui-soon", scheduled_start=now + timedelta(days=2),
-        scheduled_end=now + timedelta(days=2, hours=2), **common)
+        title="秭归脐橙直播",
+        slug="zigui-soon",
+        scheduled_start=now + timedelta(days=2),
+        scheduled_end=now + timedelta(days=2, hours=2),
+        **common,
+    )
     return oranges, live, soon
 
 
 def watched_context(browser, violations, **options):
     """A browser context whose pages report every CSP violation into `violations`."""
     context = browser.new_context(**options)
-    context.expose_function("reportCspViolation",
-                            lambda report: violations.append(json.loads(report)))
+    context.expose_function(
+        "reportCspViolation", lambda report: violations.append(json.loads(report))
+    )
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("console", lambda message: violations.append(
-        {"page": page.url, "console": message.text})
-        if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append({"page": page.url, "console": message.text})
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return page
 
 
@@ -80,12 +102,15 @@ def countdown_ticks(page):
     first = page.locator("time[data-countdown]").first.inner_text()
     page.wait_for_function(
         "(first) => document.querySelector('time[data-countdown]').textContent !== first",
-        arg=first, timeout=5_000)
+        arg=first,
+        timeout=5_000,
+    )
     return first
 
 
-def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_server, store,
-                                                                 screenshot):
+def test_shopper_vendor_and_staff_pages_report_no_csp_violation(
+    browser, live_server, store, screenshot
+):
     oranges, live, soon = store
     base = live_server.url
     violations = []
@@ -110,7 +135,8 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     shopper.locator(".add-to-cart button").click()  # htmx posts and swaps the answer in
     shopper.wait_for_selector("#cart-feedback .notice-ok")
     shopper.wait_for_function(
-        "() => document.querySelector('.cart-link .cart-count')?.innerText === '1'")
+        "() => document.querySelector('.cart-link .cart-count')?.innerText === '1'"
+    )
 
     visit(shopper, base + live.get_absolute_url())  # the player and the polled counters
     shopper.wait_for_selector("[data-counter=watching]")
@@ -126,8 +152,13 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     shopper.wait_for_selector("select[name=city] option[value=武汉市]", state="attached")
 
     # The same person runs the shop: the vendor dashboard.
-    for path in ["/vendor/", "/vendor/products/", "/vendor/products/new/", "/vendor/orders/",
-                 "/vendor/products/import/"]:
+    for path in [
+        "/vendor/",
+        "/vendor/products/",
+        "/vendor/products/new/",
+        "/vendor/orders/",
+        "/vendor/products/import/",
+    ]:
         visit(shopper, base + path)
     screenshot(shopper, "31-csp-vendor-products-phone-zh")
 
@@ -135,11 +166,16 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     staff = watched_context(browser, violations, **DESKTOP_EN)
     sign_in(staff, f"{base}/admin/login/?next=/admin/", "staff")
     staff.wait_for_url("**/admin/")
-    for path in ["/admin/catalog/promotion/", "/admin/catalog/promotion/add/",
-                 "/admin/catalog/promotion/calendar/", "/admin/catalog/product/",
-                 f"/admin/catalog/product/{oranges.pk}/change/",
-                 f"/admin/livestream/livestream/{live.pk}/change/",
-                 "/admin/catalog/vendor/", "/admin/orders/dailysales/"]:
+    for path in [
+        "/admin/catalog/promotion/",
+        "/admin/catalog/promotion/add/",
+        "/admin/catalog/promotion/calendar/",
+        "/admin/catalog/product/",
+        f"/admin/catalog/product/{oranges.pk}/change/",
+        f"/admin/livestream/livestream/{live.pk}/change/",
+        "/admin/catalog/vendor/",
+        "/admin/orders/dailysales/",
+    ]:
         visit(staff, base + path)
     staff.goto(f"{base}/admin/catalog/promotion/add/")
     staff.locator(".datetimeshortcuts a").first.click()  # the admin's own scripts run
@@ -153,6 +189,7 @@ def test_shopper_vendor_and_staff_pages_report_no_csp_violation(browser, live_se
     staff.select_option("#id_crontab", str(nightly.pk))
     staff.wait_for_function(
         "(words) => document.querySelector('.field-crontab .help').textContent.includes(words)",
-        arg=nightly.human_readable)
+        arg=nightly.human_readable,
+    )
 
     assert violations == []

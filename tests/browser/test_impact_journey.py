@@ -19,24 +19,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def zone(transactional_db):
     """Real places and categories, a few shops' produce, two months of demo orders."""
     staff_and_shopper()
-    produce = [("zigui", "citrus", "秭归脐橙 10斤装", "59.90", 5000),
-               ("qianjiang-city", "crayfish", "潜江小龙虾 4斤", "98.00", 2000),
-               ("enshi-city", "tea", "恩施玉露 250克", "128.00", 250),
-               ("jianli", "rice", "监利大米 10斤", "45.00", 5000),
-               ("honghu", "lotus-root", "洪湖莲藕 5斤", "39.90", 2500)]
+    produce = [
+        ("zigui", "citrus", "秭归脐橙 10斤装", "59.90", 5000),
+        ("qianjiang-city", "crayfish", "潜江小龙虾 4斤", "98.00", 2000),
+        ("enshi-city", "tea", "恩施玉露 250克", "128.00", 250),
+        ("jianli", "rice", "监利大米 10斤", "45.00", 5000),
+        ("honghu", "lotus-root", "洪湖莲藕 5斤", "39.90", 2500),
+    ]
     products = []
     for county, category, name, price, grams in produce:
         county = County.objects.get(slug=county)
-        products.append(ProductFactory(
-            name=name, price=Decimal(price), net_weight_g=grams, stock=500,
-            origin_county=county, category=Category.objects.get(slug=category),
-            vendor=VendorFactory(county=county)))
+        products.append(
+            ProductFactory(
+                name=name,
+                price=Decimal(price),
+                net_weight_g=grams,
+                stock=500,
+                origin_county=county,
+                category=Category.objects.get(slug=category),
+                vendor=VendorFactory(county=county),
+            )
+        )
     order_demo.rebuild(order_demo.seed_orders(count=400))
     return products[0]
 
 
-def test_a_pledge_on_the_board_moves_when_a_shopper_buys(browser, live_server, zone,
-                                                         screenshot):
+def test_a_pledge_on_the_board_moves_when_a_shopper_buys(browser, live_server, zone, screenshot):
     oranges = zone
     staff, shopper = staff_and_shopper_pages(browser)
     today = timezone.localdate()
@@ -71,8 +79,9 @@ def test_a_pledge_on_the_board_moves_when_a_shopper_buys(browser, live_server, z
     screenshot(shopper, "23-impact-board-phone-zh")
 
     # ...buys two boxes of Zigui oranges (10 kg)...
-    sign_in(shopper, f"{live_server.url}/accounts/login/?next={oranges.get_absolute_url()}",
-            "xiaohong")
+    sign_in(
+        shopper, f"{live_server.url}/accounts/login/?next={oranges.get_absolute_url()}", "xiaohong"
+    )
     shopper.wait_for_url(f"**{oranges.get_absolute_url()}")
     shopper.locator(".add-to-cart input[name=quantity]").fill("2")
     shopper.locator(".add-to-cart button").click()
@@ -84,8 +93,7 @@ def test_a_pledge_on_the_board_moves_when_a_shopper_buys(browser, live_server, z
 
     # ...and the board counts the order, and the Zigui pledge has 10 kg more.
     shopper.goto(f"{live_server.url}/impact/")
-    assert shopper.locator("[data-figure=orders]").inner_text() == (
-        f"{before.totals.orders + 1:,}")
+    assert shopper.locator("[data-figure=orders]").inner_text() == (f"{before.totals.orders + 1:,}")
     pledge = next(p for p in build_board().pledges if p.pledger == "秭归县人民政府")
     previous = next(p for p in before.pledges if p.pk == pledge.pk)
     assert pledge.sold_g == previous.sold_g + 10_000

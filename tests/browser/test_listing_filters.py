@@ -147,8 +147,9 @@ def test_the_hubei_keyword_lands_on_a_page_that_says_so(browser, live_server, cr
 def test_the_zhunong_keyword_shows_the_in_stock_list_under_it(
     browser, live_server, crayfish, screenshot
 ):
-    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
-                          url="/products/?in_stock=on&sort=price")
+    KeywordLandingFactory(
+        keyword="助农", target=KeywordLanding.Target.URL, url="/products/?in_stock=on&sort=price"
+    )
     sold_out = crayfish[PRICES[0]]
     sold_out.stock = 0
     sold_out.save()

@@ -18,12 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def zone(transactional_db):
     staff_and_shopper()
-    return ProductFactory(name="秭归脐橙 10斤装", name_en="Zigui navel oranges 5 kg",
-                          price=Decimal("59.90"), stock=50)
+    return ProductFactory(
+        name="秭归脐橙 10斤装", name_en="Zigui navel oranges 5 kg", price=Decimal("59.90"), stock=50
+    )
 
 
-def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live_server, zone,
-                                                                   screenshot):
+def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(
+    browser, live_server, zone, screenshot
+):
     oranges = zone
     staff, shopper = staff_and_shopper_pages(browser)
 
@@ -60,8 +62,9 @@ def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live
     assert "¥41.93" in price and "¥59.90" in price and "秭归脐橙限时抢" in price
     screenshot(shopper, "17-product-on-promotion-phone-zh")
 
-    sign_in(shopper, f"{live_server.url}/accounts/login/?next={oranges.get_absolute_url()}",
-            "xiaohong")
+    sign_in(
+        shopper, f"{live_server.url}/accounts/login/?next={oranges.get_absolute_url()}", "xiaohong"
+    )
     shopper.locator(".add-to-cart input[name=quantity]").fill("2")
     shopper.locator(".add-to-cart button").click()
     shopper.wait_for_selector("#cart-feedback .notice-ok")
@@ -76,7 +79,8 @@ def test_staff_schedule_a_promotion_and_the_shopper_pays_its_price(browser, live
     on_now = shopper.locator(".promo-list").first.inner_text()
     assert "秭归脐橙限时抢" in on_now and "优惠 30%" in on_now
     shopper.wait_for_function(
-        "() => document.querySelector('time[data-countdown]').textContent.includes('天')")
+        "() => document.querySelector('time[data-countdown]').textContent.includes('天')"
+    )
     screenshot(shopper, "19-promotions-page-phone-zh")
 
     order = Order.objects.get()

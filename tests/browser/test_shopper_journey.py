@@ -20,7 +20,9 @@ def zone(transactional_db):
 
 def open_page(browser, live_server, *, viewport, javascript=True, locale="zh-CN"):
     context = browser.new_context(
-        viewport=viewport, locale=locale, java_script_enabled=javascript,
+        viewport=viewport,
+        locale=locale,
+        java_script_enabled=javascript,
         extra_http_headers={"Accept-Language": locale},
     )
     page = context.new_page()

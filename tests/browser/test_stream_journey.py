@@ -23,25 +23,42 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def stream(transactional_db):
     seed.seed_reference_data()
     shopper = get_user_model().objects.create_user("xiaohong", password=PASSWORD)
-    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
-                           province="湖北省", city="武汉市", district="洪山区",
-                           street="珞喻路 1 号", is_default=True)
+    Address.objects.create(
+        user=shopper,
+        recipient="王小红",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="洪山区",
+        street="珞喻路 1 号",
+        is_default=True,
+    )
     now = timezone.now()
     live = LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="潜江市副市长",
-        host_title="潜江市人民政府副市长", county=County.objects.get(slug="qianjiang-city"),
-        scheduled_start=now - timedelta(minutes=30), scheduled_end=now + timedelta(hours=2),
-        state=LiveStream.State.LIVE, stream_url="about:blank")
-    crayfish = ProductFactory(name="潜江油焖大虾 2斤", price=Decimal("98.00"), stock=40,
-                              net_weight_g=1000)
+        title="潜江小龙虾直播间",
+        slug="qianjiang-live",
+        host_name="潜江市副市长",
+        host_title="潜江市人民政府副市长",
+        county=County.objects.get(slug="qianjiang-city"),
+        scheduled_start=now - timedelta(minutes=30),
+        scheduled_end=now + timedelta(hours=2),
+        state=LiveStream.State.LIVE,
+        stream_url="about:blank",
+    )
+    crayfish = ProductFactory(
+        name="潜江油焖大虾 2斤", price=Decimal("98.00"), stock=40, net_weight_g=1000
+    )
     FeaturedProduct.objects.create(stream=live, product=crayfish, stream_price=Decimal("79.00"))
     return live, crayfish
 
 
 def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, stream, screenshot):
     live, crayfish = stream
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    ).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/accounts/login/?next=/live/{live.slug}/")
     page.fill("input[name=username]", "xiaohong")
@@ -66,7 +83,8 @@ def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, str
     page.goto(live_server.url + live.get_absolute_url())
     page.wait_for_function(
         "() => document.querySelector('[data-counter=orders]')?.textContent.trim() === '1'",
-        timeout=20_000)
+        timeout=20_000,
+    )
     assert "2 千克" in page.locator("[data-counter=weight]").inner_text()
     screenshot(page, "21-live-stream-sold-phone-zh")
     line = OrderLine.objects.get()
@@ -78,8 +96,11 @@ def test_buy_now_checks_out_that_item_at_the_stream_price_and_keeps_the_cart(
 ):
     live, crayfish = stream
     tea = ProductFactory(name="恩施玉露 250克", price=Decimal("120.00"), stock=10)
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    ).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/accounts/login/?next={tea.get_absolute_url()}")
     page.fill("input[name=username]", "xiaohong")
@@ -108,7 +129,11 @@ def test_buy_now_checks_out_that_item_at_the_stream_price_and_keeps_the_cart(
     screenshot(page, "23-cart-kept-after-buy-now-phone-zh")
     line = OrderLine.objects.get()
     assert (line.product_name, line.quantity, line.unit_price, line.stream) == (
-        "潜江油焖大虾 2斤", 2, Decimal("79.00"), live)
+        "潜江油焖大虾 2斤",
+        2,
+        Decimal("79.00"),
+        live,
+    )
 
 
 def test_a_live_stream_without_its_address_shows_it_is_starting(
@@ -117,8 +142,11 @@ def test_a_live_stream_without_its_address_shows_it_is_starting(
     live, _crayfish = stream
     live.stream_url = ""
     live.cover.save("cover.jpg", ContentFile(image_bytes(size=(640, 360))), save=True)
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                               extra_http_headers={"Accept-Language": "zh-CN"}).new_page()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    ).new_page()
     page.goto(live_server.url + live.get_absolute_url())
 
     main = page.locator("main").inner_text()

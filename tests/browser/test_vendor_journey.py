@@ -18,9 +18,16 @@ def people(transactional_db):
     User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
     User.objects.create_user("liming", email="liming@example.cn", password=PASSWORD)
     shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
-    Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
-                           province="湖北省", city="武汉市", district="洪山区",
-                           street="珞喻路 1 号", is_default=True)
+    Address.objects.create(
+        user=shopper,
+        recipient="王小红",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="洪山区",
+        street="珞喻路 1 号",
+        is_default=True,
+    )
 
 
 def photo(tmp_path, name, color):
@@ -34,8 +41,9 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     desktop = {"viewport": {"width": 1280, "height": 900}}
     zh = {"locale": "zh-CN", "extra_http_headers": {"Accept-Language": "zh-CN"}}
     vendor = browser.new_context(**desktop, **zh).new_page()
-    staff = browser.new_context(**desktop, locale="en-US",
-                                extra_http_headers={"Accept-Language": "en"}).new_page()
+    staff = browser.new_context(
+        **desktop, locale="en-US", extra_http_headers={"Accept-Language": "en"}
+    ).new_page()
     shopper = browser.new_context(viewport={"width": 390, "height": 844}, **zh).new_page()
     for page in (vendor, staff, shopper):
         page.set_default_timeout(15_000)
@@ -57,8 +65,9 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     screenshot(vendor, "09-vendor-application-pending-zh")
 
     # 2. Staff approve it in the admin.
-    sign_in(staff, f"{base}/admin/login/?next=/admin/catalog/vendor/%3Fstatus__exact%3Dpending",
-            "staff")
+    sign_in(
+        staff, f"{base}/admin/login/?next=/admin/catalog/vendor/%3Fstatus__exact%3Dpending", "staff"
+    )
     staff.wait_for_selector("#result_list")
     staff.locator("input[name=_selected_action]").first.check()
     staff.select_option("select[name=action]", "approve")
@@ -76,8 +85,10 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     vendor.fill("input[name=net_weight_g]", "2500")
     vendor.fill("input[name=stock]", "30")
     vendor.fill("textarea[name=description]", "果肉紫红，酸甜多汁。")
-    vendor.set_input_files("input[name=photos]", [photo(tmp_path, "a.jpg", (150, 20, 40)),
-                                                  photo(tmp_path, "b.jpg", (230, 120, 20))])
+    vendor.set_input_files(
+        "input[name=photos]",
+        [photo(tmp_path, "a.jpg", (150, 20, 40)), photo(tmp_path, "b.jpg", (230, 120, 20))],
+    )
     vendor.locator("form.stacked-form button[type=submit]").click()
     vendor.wait_for_selector(".photo-grid img >> nth=1")
     vendor.locator(".product-actions button:has-text('上架')").click()

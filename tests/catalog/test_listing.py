@@ -220,11 +220,17 @@ def test_home_counts_include_subcategories_and_drop_a_suspended_vendor(english):
     green = CategoryFactory(slug="green-h", parent=tea)
     ProductFactory(category=tea)
     hidden_soon = ProductFactory(category=green)
-    assert "Tea leaves</span>\n        <span class=\"muted\">2 products" in english.get("/").content.decode()
+    assert (
+        'Tea leaves</span>\n        <span class="muted">2 products'
+        in english.get("/").content.decode()
+    )
 
     services.suspend_vendor(hidden_soon.vendor)
 
-    assert "Tea leaves</span>\n        <span class=\"muted\">1 product<" in english.get("/").content.decode()
+    assert (
+        'Tea leaves</span>\n        <span class="muted">1 product<'
+        in english.get("/").content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -234,8 +240,9 @@ def test_home_counts_include_subcategories_and_drop_a_suspended_vendor(english):
         ({"min_price": "3o"}, "Enter a number."),
     ],
 )
-def test_invalid_range_typed_with_htmx_explains_and_keeps_the_results_shown(english, params,
-                                                                            message):
+def test_invalid_range_typed_with_htmx_explains_and_keeps_the_results_shown(
+    english, params, message
+):
     ProductFactory()
 
     response = english.get(LIST, params, HTTP_HX_REQUEST="true")
@@ -244,7 +251,8 @@ def test_invalid_range_typed_with_htmx_explains_and_keeps_the_results_shown(engl
     assert response.status_code == 422  # not a 500, and never cached
     assert (response["HX-Reswap"], response["HX-Push-Url"]) == ("none", "false")
     assert html.lstrip().startswith(
-        '<div id="filter-errors" class="filter-errors" role="alert" hx-swap-oob="true">')
+        '<div id="filter-errors" class="filter-errors" role="alert" hx-swap-oob="true">'
+    )
     assert message in html
     assert 'id="results"' not in html  # the products shown stay
     # and the same request later still answers with the message (not a stored page)
@@ -254,11 +262,15 @@ def test_invalid_range_typed_with_htmx_explains_and_keeps_the_results_shown(engl
 def test_filter_panel_is_folded_behind_a_button_with_the_active_filter_count(client):
     ProductFactory(price=Decimal("50"))
 
-    html = client.get(LIST, {"min_price": "30", "max_price": "120", "sort": "price"}).content.decode()
+    html = client.get(
+        LIST, {"min_price": "30", "max_price": "120", "sort": "price"}
+    ).content.decode()
 
     assert '<details class="filters-panel" id="filters-panel">' in html  # folded: no "open"
-    assert ('<summary class="filters-toggle">筛选<span id="filter-count" class="filter-count">'
-            " (2)</span></summary>") in html
+    assert (
+        '<summary class="filters-toggle">筛选<span id="filter-count" class="filter-count">'
+        " (2)</span></summary>"
+    ) in html
     assert '<button type="submit">确定</button>' in html  # works without JavaScript
 
 
@@ -300,13 +312,16 @@ def test_vendor_storefront_offers_no_place_or_vendor_filters(english):
     assert 'name="category"' in html and 'name="min_price"' in html
 
 
-@pytest.mark.parametrize(("language", "params", "title"), [
-    ("zh-hans", {"category": "crayfish"}, "小龙虾"),
-    ("en", {"category": "crayfish"}, "Crayfish"),
-    ("en", {"county": "county-t"}, "Tea county"),
-    ("zh-hans", {"vendor": "coop-t"}, "茶园合作社"),
-    ("en", {}, "All products from Hubei"),
-])
+@pytest.mark.parametrize(
+    ("language", "params", "title"),
+    [
+        ("zh-hans", {"category": "crayfish"}, "小龙虾"),
+        ("en", {"category": "crayfish"}, "Crayfish"),
+        ("en", {"county": "county-t"}, "Tea county"),
+        ("zh-hans", {"vendor": "coop-t"}, "茶园合作社"),
+        ("en", {}, "All products from Hubei"),
+    ],
+)
 def test_a_filtered_listing_is_titled_with_what_was_chosen(client, language, params, title):
     county = CountyFactory(slug="county-t", name_en="Tea county", name_zh="茶县")
     ProductFactory(vendor=VendorFactory(slug="coop-t", name="茶园合作社"), origin_county=county)

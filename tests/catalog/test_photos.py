@@ -64,7 +64,8 @@ def test_photo_is_re_encoded_without_exif_under_a_random_name(settings):
         assert thumbnail.size == (480, 480)
     assert "IMG_2020" not in photo.image.name
     assert photo.image.name.startswith("products/") and len(photo.image.name) == len(
-        "products/") + 32 + len(".jpg")
+        "products/"
+    ) + 32 + len(".jpg")
     assert len(stored_files(settings)) == 2
 
 
@@ -80,16 +81,36 @@ def test_png_and_webp_are_accepted(fmt):
 @pytest.mark.parametrize(
     ("name", "content", "code", "message"),
     [
-        ("oranges.jpg", b"these are not the oranges you are looking for", "not_an_image",
-         "This file is not a photo. Upload a JPEG, PNG or WebP image."),
-        ("oranges.gif", image_bytes("GIF"), "wrong_format",
-         "Photos must be JPEG, PNG or WebP; this one is GIF."),
-        ("bomb.png", bomb_png(), "too_many_pixels",
-         "This photo is 48.0 megapixels; photos may be at most 40 megapixels."),
-        ("huge-bomb.png", bomb_png(20000, 10000), "too_many_pixels",
-         "This photo has too many pixels to open safely; photos may be at most 40 megapixels."),
-        ("truncated.jpg", noisy_jpeg()[:6000], "broken_image",
-         "This photo is damaged or incomplete and cannot be read."),
+        (
+            "oranges.jpg",
+            b"these are not the oranges you are looking for",
+            "not_an_image",
+            "This file is not a photo. Upload a JPEG, PNG or WebP image.",
+        ),
+        (
+            "oranges.gif",
+            image_bytes("GIF"),
+            "wrong_format",
+            "Photos must be JPEG, PNG or WebP; this one is GIF.",
+        ),
+        (
+            "bomb.png",
+            bomb_png(),
+            "too_many_pixels",
+            "This photo is 48.0 megapixels; photos may be at most 40 megapixels.",
+        ),
+        (
+            "huge-bomb.png",
+            bomb_png(20000, 10000),
+            "too_many_pixels",
+            "This photo has too many pixels to open safely; photos may be at most 40 megapixels.",
+        ),
+        (
+            "truncated.jpg",
+            noisy_jpeg()[:6000],
+            "broken_image",
+            "This photo is damaged or incomplete and cannot be read.",
+        ),
     ],
 )
 def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_stored(
@@ -124,10 +145,14 @@ def test_staff_upload_of_a_text_file_shows_the_error_and_stores_nothing(staff_cl
     product = ProductFactory()
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, admin_product_form(product, photos=[upload("x.jpg", b"hello")]))
+    response = staff_client.post(
+        url, admin_product_form(product, photos=[upload("x.jpg", b"hello")])
+    )
 
     assert response.status_code == 200
-    assert "This file is not a photo. Upload a JPEG, PNG or WebP image." in response.content.decode()
+    assert (
+        "This file is not a photo. Upload a JPEG, PNG or WebP image." in response.content.decode()
+    )
     assert ProductImage.objects.count() == 0
     assert stored_files(settings) == []
 
@@ -136,7 +161,9 @@ def test_staff_upload_of_a_photo_adds_it_to_the_product_page(staff_client, clien
     product = ProductFactory()
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
-    response = staff_client.post(url, admin_product_form(product, photos=[upload("x.png", image_bytes("PNG"))]))
+    response = staff_client.post(
+        url, admin_product_form(product, photos=[upload("x.png", image_bytes("PNG"))])
+    )
 
     assert response.status_code == 302
     photo = ProductImage.objects.get(product=product)
@@ -144,16 +171,24 @@ def test_staff_upload_of_a_photo_adds_it_to_the_product_page(staff_client, clien
     assert photo.image.url in client.get(product.get_absolute_url()).content.decode()
 
 
-def test_a_deleted_photo_stops_being_served(staff_client, settings, django_capture_on_commit_callbacks):
+def test_a_deleted_photo_stops_being_served(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
     product = ProductFactory()
     photo = services.add_product_photo(product, upload())
     assert len(stored_files(settings)) == 2
     data = admin_product_form(product)
-    data.update({
-        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": photo.pk,
-        "images-0-product": product.pk, "images-0-alt_text": "", "images-0-position": "0",
-        "images-0-DELETE": "on",
-    })
+    data.update(
+        {
+            "images-TOTAL_FORMS": "1",
+            "images-INITIAL_FORMS": "1",
+            "images-0-id": photo.pk,
+            "images-0-product": product.pk,
+            "images-0-alt_text": "",
+            "images-0-position": "0",
+            "images-0-DELETE": "on",
+        }
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
@@ -165,8 +200,9 @@ def test_a_deleted_photo_stops_being_served(staff_client, settings, django_captu
     assert stored_files(settings) == []
 
 
-def test_shared_demo_photos_survive_a_product_photo_deletion(settings,
-                                                            django_capture_on_commit_callbacks):
+def test_shared_demo_photos_survive_a_product_photo_deletion(
+    settings, django_capture_on_commit_callbacks
+):
     product = ProductFactory()
     shared = settings.MEDIA_ROOT / "products" / "demo" / "tea-1.jpg"
     shared.parent.mkdir(parents=True)
@@ -182,9 +218,11 @@ def test_shared_demo_photos_survive_a_product_photo_deletion(settings,
 
 
 HTML = b"<html><script>alert(document.cookie)</script></html>"
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
-       b'02/22-rdf-syntax-ns#"><rdf:Description>' + HTML + b"</rdf:Description></rdf:RDF>"
-       b"</x:xmpmeta>")
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+    b'02/22-rdf-syntax-ns#"><rdf:Description>' + HTML + b"</rdf:Description></rdf:RDF>"
+    b"</x:xmpmeta>"
+)
 # Markers a pixels-only baseline or progressive JPEG may hold: SOI, APP0 (JFIF), DQT,
 # SOF0-2, DHT, DRI, SOS, EOI. Never COM (FFFE) or APP1-APP15 (EXIF, XMP, ICC, Adobe...).
 PIXEL_MARKERS = {0xD8, 0xE0, 0xDB, 0xC0, 0xC1, 0xC2, 0xC4, 0xDD, 0xDA, 0xD9}
@@ -204,7 +242,8 @@ def jpeg_html_polyglot():
     exif, icc = _metadata()
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (250, 140, 30)).save(
-        buffer, format="JPEG", comment=HTML, exif=exif, xmp=XMP, icc_profile=icc)
+        buffer, format="JPEG", comment=HTML, exif=exif, xmp=XMP, icc_profile=icc
+    )
     return buffer.getvalue()
 
 
@@ -218,7 +257,8 @@ def png_html_polyglot():
     text.add_itxt("XML:com.adobe.xmp", XMP.decode())
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (30, 140, 250)).save(
-        buffer, format="PNG", pnginfo=text, exif=exif, icc_profile=icc)
+        buffer, format="PNG", pnginfo=text, exif=exif, icc_profile=icc
+    )
     return buffer.getvalue()
 
 
@@ -232,7 +272,7 @@ def jpeg_markers(data):
         markers.append(marker)
         if marker == 0xD9:
             return markers
-        length = int.from_bytes(data[i + 2:i + 4], "big")
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
         i += 2 + length
         if marker == 0xDA:  # entropy-coded data up to the next marker that is not RSTn
             while not (data[i] == 0xFF and data[i + 1] not in (0x00, *range(0xD0, 0xD8))):
@@ -248,8 +288,14 @@ def assert_pixels_only(path):
     assert b"JFIF\x00" in data[:20]
     assert b"script" not in data and b"xmpmeta" not in data and b"Exif" not in data
     with Image.open(path) as stored:
-        assert set(stored.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density",
-                                    "progressive", "progression"}, stored.info
+        assert set(stored.info) <= {
+            "jfif",
+            "jfif_version",
+            "jfif_unit",
+            "jfif_density",
+            "progressive",
+            "progression",
+        }, stored.info
 
 
 def assert_photos_hold_pixels_only(product):
@@ -261,8 +307,10 @@ def assert_photos_hold_pixels_only(product):
 
 
 def polyglot_uploads():
-    return [upload("page.jpg", jpeg_html_polyglot()),
-            upload("page.png", png_html_polyglot(), "image/png")]
+    return [
+        upload("page.jpg", jpeg_html_polyglot()),
+        upload("page.png", png_html_polyglot(), "image/png"),
+    ]
 
 
 def test_the_polyglots_carry_their_web_page_before_upload():
@@ -278,8 +326,9 @@ def test_a_vendors_polyglot_photos_are_stored_as_pixels_only(client, django_user
     owner, vendor = make_shop(django_user_model)
     client.force_login(owner)
 
-    response = client.post(reverse("vendor:product_create"),
-                           vendor_product_form(photos=polyglot_uploads()))
+    response = client.post(
+        reverse("vendor:product_create"), vendor_product_form(photos=polyglot_uploads())
+    )
 
     assert response.status_code == 302
     assert_photos_hold_pixels_only(Product.objects.get(vendor=vendor))

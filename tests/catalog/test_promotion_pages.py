@@ -22,13 +22,26 @@ def season(db):
     now = timezone.now()
     oranges = ProductFactory(name="秭归脐橙", price=Decimal("59.90"))
     tea = ProductFactory(name="恩施玉露", price=Decimal("128.00"))
-    on_now = running_promotion(oranges, name="脐橙节", name_en="Navel orange days",
-                               slug="orange-days", value="20")
-    soon = running_promotion(tea, name="春茶上新", name_en="First flush tea", slug="tea",
-                             kind="amount_off", value="10",
-                             starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=5))
-    running_promotion(tea, name="去年的", slug="old", starts_at=now - timedelta(days=400),
-                      ends_at=now - timedelta(days=390))
+    on_now = running_promotion(
+        oranges, name="脐橙节", name_en="Navel orange days", slug="orange-days", value="20"
+    )
+    soon = running_promotion(
+        tea,
+        name="春茶上新",
+        name_en="First flush tea",
+        slug="tea",
+        kind="amount_off",
+        value="10",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=5),
+    )
+    running_promotion(
+        tea,
+        name="去年的",
+        slug="old",
+        starts_at=now - timedelta(days=400),
+        ends_at=now - timedelta(days=390),
+    )
     return on_now, soon, oranges, tea
 
 
@@ -64,9 +77,9 @@ def test_an_upcoming_landing_shows_its_products_at_todays_price_and_a_reminder(c
     assert "Remind me when it starts" in html
 
 
-def test_remind_me_needs_a_sign_in_and_is_sent_once_when_it_starts(client, season,
-                                                                  django_user_model,
-                                                                  django_capture_on_commit_callbacks):
+def test_remind_me_needs_a_sign_in_and_is_sent_once_when_it_starts(
+    client, season, django_user_model, django_capture_on_commit_callbacks
+):
     _on_now, soon, _oranges, _tea = season
     remind = reverse("catalog:promotion_remind", args=[soon.slug])
     assert client.post(remind)["Location"].startswith(reverse("login"))
@@ -128,7 +141,10 @@ def test_beat_keeps_its_schedule_in_the_database_where_staff_see_it(staff_client
 
     sweep = PeriodicTask.objects.get(name="sweep-promotions")
     assert (sweep.task, sweep.interval.every, sweep.interval.period) == (
-        "catalog.tasks.sweep_promotions_task", 60, "seconds")
+        "catalog.tasks.sweep_promotions_task",
+        60,
+        "seconds",
+    )
     page = staff_client.get(reverse("admin:django_celery_beat_periodictask_changelist"))
     assert "sweep-promotions" in page.content.decode()
 
@@ -155,8 +171,9 @@ def test_a_keyword_can_land_on_a_promotion(client, season):
 
 
 @pytest.mark.parametrize("extra", [0, 8])
-def test_the_promotions_page_runs_a_fixed_number_of_queries(client, season, extra,
-                                                            django_assert_num_queries):
+def test_the_promotions_page_runs_a_fixed_number_of_queries(
+    client, season, extra, django_assert_num_queries
+):
     for n in range(extra):
         running_promotion(season[2], slug=f"more-{n}")
 
@@ -166,16 +183,19 @@ def test_the_promotions_page_runs_a_fixed_number_of_queries(client, season, extr
         assert client.get(reverse("catalog:promotions")).status_code == 200
 
 
-def test_a_promotion_with_seventy_thousand_reminders_tells_everyone_in_one_sweep(season,
-                                                                               django_user_model):
+def test_a_promotion_with_seventy_thousand_reminders_tells_everyone_in_one_sweep(
+    season, django_user_model
+):
     """More reminders than one PostgreSQL statement takes parameters (65,535)."""
     _on_now, soon, _oranges, _tea = season
     users = django_user_model.objects.bulk_create(
-        django_user_model(username=f"fan{i}") for i in range(70_000))
+        django_user_model(username=f"fan{i}") for i in range(70_000)
+    )
     if users[0].pk is None:  # backends that return no ids from a bulk INSERT
         users = list(django_user_model.objects.filter(username__startswith="fan"))
     PromotionReminder.objects.bulk_create(
-        PromotionReminder(promotion=soon, user=user) for user in users)
+        PromotionReminder(promotion=soon, user=user) for user in users
+    )
 
     with time_machine.travel(soon.starts_at + timedelta(seconds=30), tick=False):
         swept = sweep_promotions()

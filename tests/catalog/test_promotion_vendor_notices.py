@@ -197,7 +197,8 @@ def test_a_rescheduled_promotion_says_it_moved(staff_client, zone, settings):
     staff_client.post(change, {**page, "starts_at_1": "12:00:00"})
 
     first, moved = Notification.objects.filter(
-        kind=PLANNED, recipient__username="zigui-owner").order_by("pk")
+        kind=PLANNED, recipient__username="zigui-owner"
+    ).order_by("pk")
     subject, body = render_notification(first)
     assert "已改期" not in subject + body
     subject, body = render_notification(moved)

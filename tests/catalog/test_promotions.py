@@ -35,15 +35,22 @@ def oranges(db):
 
 @pytest.fixture
 def may_day_sale(oranges):
-    return running_promotion(oranges, kind="percent_off", value="20", name="五一特惠",
-                             starts_at=START, ends_at=END)
+    return running_promotion(
+        oranges, kind="percent_off", value="20", name="五一特惠", starts_at=START, ends_at=END
+    )
 
 
 def buyer(django_user_model, *products, quantity=1):
     user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="宜昌市", district="秭归县",
-                                     street="茅坪镇 1 号")
+    address = Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="宜昌市",
+        district="秭归县",
+        street="茅坪镇 1 号",
+    )
     cart = Cart.objects.create(user=user)
     for product in products:
         CartItem.objects.create(cart=cart, product=product, quantity=quantity)
@@ -51,22 +58,32 @@ def buyer(django_user_model, *products, quantity=1):
 
 
 def checkout(user, address, cart, **kwargs):
-    return services.place_order(cart, shopper=user, address=address, payment_method="cod",
-                                idempotency_key=uuid.uuid4().hex, **kwargs)
+    return services.place_order(
+        cart,
+        shopper=user,
+        address=address,
+        payment_method="cod",
+        idempotency_key=uuid.uuid4().hex,
+        **kwargs,
+    )
 
 
-@pytest.mark.parametrize(("moment", "price"), [
-    (START - timedelta(microseconds=1), Decimal("59.90")),
-    (START, Decimal("47.92")),
-    (END - timedelta(seconds=1), Decimal("47.92")),
-    (END, Decimal("59.90")),
-])
+@pytest.mark.parametrize(
+    ("moment", "price"),
+    [
+        (START - timedelta(microseconds=1), Decimal("59.90")),
+        (START, Decimal("47.92")),
+        (END - timedelta(seconds=1), Decimal("47.92")),
+        (END, Decimal("59.90")),
+    ],
+)
 def test_the_boundaries_are_exact(oranges, may_day_sale, moment, price):
     assert quote(oranges, moment).amount == price
 
 
-def test_a_checkout_one_second_after_the_end_pays_the_full_price(oranges, may_day_sale,
-                                                                 django_user_model):
+def test_a_checkout_one_second_after_the_end_pays_the_full_price(
+    oranges, may_day_sale, django_user_model
+):
     user, address, cart = buyer(django_user_model, oranges, quantity=2)
 
     with time_machine.travel(END + timedelta(seconds=1), tick=False):
@@ -77,8 +94,9 @@ def test_a_checkout_one_second_after_the_end_pays_the_full_price(oranges, may_da
     assert order.total == Decimal("119.80")
 
 
-def test_an_order_line_keeps_the_promotion_and_the_discount(client, oranges, may_day_sale,
-                                                            django_user_model):
+def test_an_order_line_keeps_the_promotion_and_the_discount(
+    client, oranges, may_day_sale, django_user_model
+):
     user, address, cart = buyer(django_user_model, oranges, quantity=2)
 
     with time_machine.travel(START + timedelta(minutes=5), tick=False):
@@ -86,14 +104,18 @@ def test_an_order_line_keeps_the_promotion_and_the_discount(client, oranges, may
 
     line = OrderLine.objects.get(part__order=order)
     assert (line.unit_price, line.promotion, line.discount) == (
-        Decimal("47.92"), may_day_sale, Decimal("23.96"))
+        Decimal("47.92"),
+        may_day_sale,
+        Decimal("23.96"),
+    )
     client.force_login(user)
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "五一特惠 −¥23.96" in page  # the order says what it saved
 
 
-def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(oranges, may_day_sale,
-                                                                   django_user_model):
+def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(
+    oranges, may_day_sale, django_user_model
+):
     user, address, cart = buyer(django_user_model, oranges)
     shown = Decimal("47.92")  # what the checkout page said at 11:59
 
@@ -108,22 +130,25 @@ def test_a_cart_priced_during_the_promotion_is_repriced_at_checkout(oranges, may
 
 
 def test_the_best_single_discount_wins_and_discounts_never_stack(oranges, django_user_model):
-    running_promotion(oranges, kind="percent_off", value="10")      # -5.99
+    running_promotion(oranges, kind="percent_off", value="10")  # -5.99
     best = running_promotion(oranges, kind="amount_off", value="8")  # -8.00
-    running_promotion(oranges, kind="special_price", value="55")     # -4.90
+    running_promotion(oranges, kind="special_price", value="55")  # -4.90
 
     price = quote(oranges)
 
     assert (price.amount, price.promotion.pk) == (Decimal("51.90"), best.pk)
 
 
-@pytest.mark.parametrize(("kind", "value", "discount"), [
-    ("percent_off", "15", Decimal("8.99")),       # 59.90 × 15 % = 8.985, rounded half up
-    ("amount_off", "100", Decimal("0")),          # would give it away: does not apply
-    ("amount_off", "59.89", Decimal("59.89")),
-    ("special_price", "69", Decimal("0")),        # a "special" price above it is ignored
-    ("special_price", "39.90", Decimal("20.00")),
-])
+@pytest.mark.parametrize(
+    ("kind", "value", "discount"),
+    [
+        ("percent_off", "15", Decimal("8.99")),  # 59.90 × 15 % = 8.985, rounded half up
+        ("amount_off", "100", Decimal("0")),  # would give it away: does not apply
+        ("amount_off", "59.89", Decimal("59.89")),
+        ("special_price", "69", Decimal("0")),  # a "special" price above it is ignored
+        ("special_price", "39.90", Decimal("20.00")),
+    ],
+)
 def test_each_kind_of_discount(kind, value, discount):
     assert unit_discount(kind, Decimal(value), Decimal("59.90")) == discount
 
@@ -131,8 +156,11 @@ def test_each_kind_of_discount(kind, value, discount):
 def test_a_promotion_on_a_category_vendor_or_county_reaches_their_products(db):
     tea = ProductFactory(price=Decimal("100"))
     other = ProductFactory(price=Decimal("100"))
-    for scope, value in (("categories", tea.category), ("vendors", tea.vendor),
-                         ("counties", tea.origin_county)):
+    for scope, value in (
+        ("categories", tea.category),
+        ("vendors", tea.vendor),
+        ("counties", tea.origin_county),
+    ):
         promotion = running_promotion(kind="amount_off", value="10")
         getattr(promotion, scope).add(value)
 
@@ -142,17 +170,27 @@ def test_a_promotion_on_a_category_vendor_or_county_reaches_their_products(db):
 
 
 def test_a_flash_sale_prices_as_many_units_as_it_has_left(oranges, django_user_model):
-    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=3,
-                              name="秒杀")
+    flash = running_promotion(
+        oranges, kind="special_price", value="29.90", units_cap=3, name="秒杀"
+    )
     first = buyer(django_user_model, oranges, quantity=2)
     second = buyer(django_user_model, oranges, quantity=2)  # 1 left: it, and 1 at the normal price
-    third = buyer(django_user_model, oranges, quantity=1)   # none left
+    third = buyer(django_user_model, oranges, quantity=1)  # none left
 
-    prices = [list(OrderLine.objects.filter(part__order=checkout(*b)).order_by("pk")
-                   .values_list("quantity", "unit_price")) for b in (first, second, third)]
+    prices = [
+        list(
+            OrderLine.objects.filter(part__order=checkout(*b))
+            .order_by("pk")
+            .values_list("quantity", "unit_price")
+        )
+        for b in (first, second, third)
+    ]
 
-    assert prices == [[(2, Decimal("29.90"))], [(1, Decimal("29.90")), (1, Decimal("59.90"))],
-                      [(1, Decimal("59.90"))]]
+    assert prices == [
+        [(2, Decimal("29.90"))],
+        [(1, Decimal("29.90")), (1, Decimal("59.90"))],
+        [(1, Decimal("59.90"))],
+    ]
     flash.refresh_from_db()
     assert flash.units_sold == 3
     assert quote(oranges).amount == Decimal("59.90")  # sold out: the pages say so at once
@@ -161,8 +199,9 @@ def test_a_flash_sale_prices_as_many_units_as_it_has_left(oranges, django_user_m
 def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
     oranges, django_user_model
 ):
-    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=2,
-                              name="秒杀")
+    flash = running_promotion(
+        oranges, kind="special_price", value="29.90", units_cap=2, name="秒杀"
+    )
     late = buyer(django_user_model, oranges, quantity=2)
     shown = Decimal("59.80")  # the late buyer's page was priced while 2 were left...
     assert quote(oranges).amount == Decimal("29.90")  # (the schedule is cached so)
@@ -173,19 +212,25 @@ def test_a_flash_sale_taken_meanwhile_shows_the_new_price_before_any_order(
             checkout(*late, expected_total=shown)
         told = changed.value.messages
 
-    assert told == [f"The flash sale “秒杀” has only 1 left, so “{oranges.name_en}” now comes "
-                    "to ¥89.80. Here are the prices now; place the order again to accept them."]
+    assert told == [
+        f"The flash sale “秒杀” has only 1 left, so “{oranges.name_en}” now comes "
+        "to ¥89.80. Here are the prices now; place the order again to accept them."
+    ]
     assert Order.objects.count() == 0
     order = checkout(*late, expected_total=Decimal("89.80"))  # 1 left at the sale's price
-    assert list(OrderLine.objects.filter(part__order=order).order_by("pk").values_list(
-        "quantity", "unit_price")) == [(1, Decimal("29.90")), (1, Decimal("59.90"))]
+    assert list(
+        OrderLine.objects.filter(part__order=order)
+        .order_by("pk")
+        .values_list("quantity", "unit_price")
+    ) == [(1, Decimal("29.90")), (1, Decimal("59.90"))]
 
 
 def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
     oranges, django_user_model, monkeypatch
 ):
-    flash = running_promotion(oranges, kind="special_price", value="29.90", units_cap=2,
-                              name="秒杀")
+    flash = running_promotion(
+        oranges, kind="special_price", value="29.90", units_cap=2, name="秒杀"
+    )
     late = buyer(django_user_model, oranges, quantity=2)
     read_units_left = promotions._units_left
 
@@ -208,17 +253,20 @@ def test_a_flash_sale_refuses_when_a_concurrent_buyer_took_the_last_units(
         "Check your cart and place the order again."
     ]
     assert Order.objects.count() == 0
-    assert list(OrderLine.objects.filter(part__order=checkout(*late)).order_by("pk")
-                .values_list("quantity", "unit_price")) == [(1, Decimal("29.90")),
-                                                            (1, Decimal("59.90"))]
+    assert list(
+        OrderLine.objects.filter(part__order=checkout(*late))
+        .order_by("pk")
+        .values_list("quantity", "unit_price")
+    ) == [(1, Decimal("29.90")), (1, Decimal("59.90"))]
 
 
 def test_a_shopper_limit_spans_lines_and_orders_and_cancelling_gives_it_back(
     oranges, django_user_model
 ):
     navel = ProductFactory(name="秭归夏橙", price=Decimal("39.90"), stock=100)
-    limited = running_promotion(oranges, navel, kind="percent_off", value="30",
-                                per_shopper_limit=2, name="每人限购两箱")
+    limited = running_promotion(
+        oranges, navel, kind="percent_off", value="30", per_shopper_limit=2, name="每人限购两箱"
+    )
     user, address, cart = buyer(django_user_model, oranges, navel, quantity=2)
 
     first = checkout(user, address, cart)  # the first line uses the whole allowance
@@ -226,18 +274,18 @@ def test_a_shopper_limit_spans_lines_and_orders_and_cancelling_gives_it_back(
     CartItem.objects.create(cart=cart, product=oranges, quantity=1)
     second = checkout(user, address, cart)
 
-    assert (lines["秭归脐橙"].promotion, lines["秭归脐橙"].unit_price) == (limited,
-                                                                   Decimal("41.93"))
-    assert (lines["秭归夏橙"].promotion, lines["秭归夏橙"].unit_price) == (None,
-                                                                   Decimal("39.90"))
+    assert (lines["秭归脐橙"].promotion, lines["秭归脐橙"].unit_price) == (
+        limited,
+        Decimal("41.93"),
+    )
+    assert (lines["秭归夏橙"].promotion, lines["秭归夏橙"].unit_price) == (None, Decimal("39.90"))
     assert OrderLine.objects.get(part__order=second).unit_price == Decimal("59.90")
     services.cancel_order(first, by=user)
     CartItem.objects.create(cart=cart, product=oranges, quantity=2)
     assert OrderLine.objects.get(part__order=checkout(user, address, cart)).promotion == limited
 
 
-def test_the_cart_shows_the_price_the_checkout_will_charge(client, oranges,
-                                                           django_user_model):
+def test_the_cart_shows_the_price_the_checkout_will_charge(client, oranges, django_user_model):
     running_promotion(oranges, kind="percent_off", value="30", per_shopper_limit=1)
     user, _address, _cart = buyer(django_user_model, oranges, quantity=2)
     client.force_login(user)
@@ -248,8 +296,9 @@ def test_the_cart_shows_the_price_the_checkout_will_charge(client, oranges,
     assert "1 × ¥41.93 limited-offer price · 1 × ¥59.90" in re.sub(r"<[^>]+>", "", html)
 
 
-def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client, oranges,
-                                                                         may_day_sale):
+def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(
+    client, oranges, may_day_sale
+):
     url = oranges.get_absolute_url()
     with time_machine.travel(START - timedelta(minutes=1), tick=False):
         before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -260,8 +309,8 @@ def test_pages_show_the_promotion_and_a_cached_page_changes_at_the_start(client,
 
     # Before: today's price, and the sale announced (its running state waits, hidden,
     # for the countdown to reach zero).
-    shown = before[before.index('<div data-phase="scheduled">'):]
-    shown = shown[:shown.index("</div>")]
+    shown = before[before.index('<div data-phase="scheduled">') :]
+    shown = shown[: shown.index("</div>")]
     assert "<strong>¥59.90</strong>" in shown and "<del" not in shown
     assert "From 1 May 10:00: ¥47.92" in shown
     assert '<strong class="price-promo">¥47.92</strong>' in during
@@ -310,8 +359,9 @@ def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
 def test_the_cart_and_checkout_give_a_flash_sales_last_units_to_the_same_lines(
     client, django_user_model
 ):
-    navel, summer = (ProductFactory(name=n, price=Decimal("50.00"), stock=10)
-                     for n in ("秭归脐橙", "秭归夏橙"))
+    navel, summer = (
+        ProductFactory(name=n, price=Decimal("50.00"), stock=10) for n in ("秭归脐橙", "秭归夏橙")
+    )
     flash = running_promotion(navel, summer, kind="special_price", value="30.00", units_cap=3)
     user, address, cart = buyer(django_user_model)
     CartItem.objects.create(cart=cart, product=summer, quantity=2)  # added first
@@ -323,9 +373,15 @@ def test_the_cart_and_checkout_give_a_flash_sales_last_units_to_the_same_lines(
     order = checkout(user, address, None, expected_total=shown)
 
     assert shown == Decimal("140.00")  # the first line at the sale's price, the second 1 of 2
-    prices = list(OrderLine.objects.filter(part__order=order).order_by("pk")
-                  .values_list("product_name", "quantity", "unit_price"))
-    assert prices == [("秭归夏橙", 2, Decimal("30.00")), ("秭归脐橙", 1, Decimal("30.00")),
-                      ("秭归脐橙", 1, Decimal("50.00"))]
+    prices = list(
+        OrderLine.objects.filter(part__order=order)
+        .order_by("pk")
+        .values_list("product_name", "quantity", "unit_price")
+    )
+    assert prices == [
+        ("秭归夏橙", 2, Decimal("30.00")),
+        ("秭归脐橙", 1, Decimal("30.00")),
+        ("秭归脐橙", 1, Decimal("50.00")),
+    ]
     flash.refresh_from_db()
     assert flash.units_sold == 3

@@ -30,23 +30,34 @@ def build_zone(size):
     vendors = VendorFactory.create_batch(3)
     for i in range(size):
         product = ProductFactory(
-            slug=f"p-{i}", name=f"秭归脐橙 {i}", vendor=vendors[i % 3], category=category,
-            origin_county=county if i % 2 else CountyFactory(), is_featured=i % 3 == 0,
+            slug=f"p-{i}",
+            name=f"秭归脐橙 {i}",
+            vendor=vendors[i % 3],
+            category=category,
+            origin_county=county if i % 2 else CountyFactory(),
+            is_featured=i % 3 == 0,
         )
         if i < 6:
             add_photo(product)
             add_photo(product)
     KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
-    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
-                          url="/products/?in_stock=on&sort=price")
-    KeywordLandingFactory(keyword="脐橙节", target=KeywordLanding.Target.URL,
-                          url="/categories/citrus-q/?in_stock=on")
+    KeywordLandingFactory(
+        keyword="助农", target=KeywordLanding.Target.URL, url="/products/?in_stock=on&sort=price"
+    )
+    KeywordLandingFactory(
+        keyword="脐橙节", target=KeywordLanding.Target.URL, url="/categories/citrus-q/?in_stock=on"
+    )
     # Promotions running now, so every price on the page goes through them.
     now = timezone.now()
     for i, kind in enumerate(["percent_off", "amount_off", "special_price"]):
         promotion = Promotion.objects.create(
-            name=f"促销{i}", slug=f"promo-{i}", kind=kind, value=Decimal("5"),
-            starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1))
+            name=f"促销{i}",
+            slug=f"promo-{i}",
+            kind=kind,
+            value=Decimal("5"),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=1),
+        )
         promotion.categories.add(category)
         promotion.products.add(*Product.objects.order_by("pk")[: size // 3])
         promotion.vendors.add(vendors[i])
@@ -59,8 +70,11 @@ PAGES = [
     # (the promotions, and their scopes in one UNION: 2 queries), however many products it prices
     ("/", 9),
     ("/products/", 8),
-    ("/products/?category=citrus-q&county=zigui-q&vendor={vendor}&min_price=1&max_price=99"
-     "&in_stock=on&sort=price", 8),
+    (
+        "/products/?category=citrus-q&county=zigui-q&vendor={vendor}&min_price=1&max_price=99"
+        "&in_stock=on&sort=price",
+        8,
+    ),
     ("/products/?page=2", 8),
     # Sorted and filtered by the price on the card, sold-out products last.
     ("/products/?sort=-price&min_price=3&max_price=9", 8),

@@ -37,20 +37,33 @@ def catalog(db):
     wuhan = CountyFactory(slug="jianghan-s", name_en="Jianghan District", name_zh="江汉区")
     return {
         "orange": ProductFactory(
-            slug="orange", name="秭归脐橙 5kg", name_en="Zigui navel oranges",
-            category=citrus, origin_county=zigui,
+            slug="orange",
+            name="秭归脐橙 5kg",
+            name_en="Zigui navel oranges",
+            category=citrus,
+            origin_county=zigui,
         ),
         "crayfish": ProductFactory(
-            slug="crayfish", name="潜江小龙虾 2kg", name_en="Qianjiang crayfish",
-            category=crayfish, origin_county=qianjiang,
+            slug="crayfish",
+            name="潜江小龙虾 2kg",
+            name_en="Qianjiang crayfish",
+            category=crayfish,
+            origin_county=qianjiang,
         ),
         "tea": ProductFactory(
-            slug="tea", name="恩施玉露", name_en="Enshi Yulu green tea",
-            category=tea, origin_county=enshi, description="蒸青工艺，富硒茶园。",
+            slug="tea",
+            name="恩施玉露",
+            name_en="Enshi Yulu green tea",
+            category=tea,
+            origin_county=enshi,
+            description="蒸青工艺，富硒茶园。",
         ),
         "noodles": ProductFactory(
-            slug="noodles", name="武汉热干面 5人份", name_en="Wuhan hot dry noodles",
-            category=noodles, origin_county=wuhan,
+            slug="noodles",
+            name="武汉热干面 5人份",
+            name_en="Wuhan hot dry noodles",
+            category=noodles,
+            origin_county=wuhan,
         ),
     }
 
@@ -95,12 +108,17 @@ def test_exact_name_match_ranks_first(client, db):
     tea = CategoryFactory(name_en="Tea", name_zh="茶叶")
     ProductFactory(slug="older-exact", name="恩施玉露", category=tea)
     ProductFactory(slug="partial", name="恩施玉露 礼盒 250g", category=tea)
-    ProductFactory(slug="description-only", name="采花毛尖", description="可与恩施玉露同泡",
-                   category=tea)
+    ProductFactory(
+        slug="description-only", name="采花毛尖", description="可与恩施玉露同泡", category=tea
+    )
 
     assert found(client, "恩施玉露") == ["older-exact", "partial", "description-only"]
     # an explicit sort wins over relevance
-    assert found(client, "恩施玉露", sort="newest") == ["description-only", "partial", "older-exact"]
+    assert found(client, "恩施玉露", sort="newest") == [
+        "description-only",
+        "partial",
+        "older-exact",
+    ]
 
 
 def test_search_results_can_be_filtered(client, catalog):
@@ -136,8 +154,14 @@ def test_renaming_a_county_updates_what_its_products_are_found_by(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             reverse("admin:catalog_county_change", args=[county.pk]),
-            {"prefecture": county.prefecture_id, "name_en": "Hankou District",
-             "name_zh": "汉口区", "slug": county.slug, "known_for_en": "", "known_for_zh": ""},
+            {
+                "prefecture": county.prefecture_id,
+                "name_en": "Hankou District",
+                "name_zh": "汉口区",
+                "slug": county.slug,
+                "known_for_en": "",
+                "known_for_zh": "",
+            },
         )
 
     assert response.status_code == 302
@@ -150,14 +174,24 @@ def test_query_terms_split_chinese_into_bigrams():
     assert query_terms("小龙虾") == ["小龙", "龙虾"]
     assert query_terms("茶") == ["茶"]
     assert query_terms("Zigui 脐橙") == ["zigui", "脐橙"]
-    assert document_tokens("武汉热干面") == ["武", "汉", "热", "干", "面",
-                                            "武汉", "汉热", "热干", "干面"]
+    assert document_tokens("武汉热干面") == [
+        "武",
+        "汉",
+        "热",
+        "干",
+        "面",
+        "武汉",
+        "汉热",
+        "热干",
+        "干面",
+    ]
     assert normalise_keyword("  Help　HUBEI ") == "help hubei"
     assert document_tokens("5kg 箱") == ["5kg", "5", "kg", "箱"]
     assert query_terms("𠀀𠀁") == ["𠀀𠀁"]
 
 
 # --- keyword landings ---------------------------------------------------------------------
+
 
 def search_box(html):
     """The value the header's search box shows."""
@@ -167,7 +201,9 @@ def search_box(html):
 @pytest.mark.parametrize("typed", ["小龙虾", " 小龙虾 ", "小龙虾　"])
 def test_landing_keyword_shows_its_category_under_the_keyword(client, catalog, typed):
     category = catalog["crayfish"].category
-    KeywordLandingFactory(keyword="小龙虾", target=KeywordLanding.Target.CATEGORY, category=category)
+    KeywordLandingFactory(
+        keyword="小龙虾", target=KeywordLanding.Target.CATEGORY, category=category
+    )
 
     response = client.get(SEARCH, {"q": typed})
 
@@ -221,14 +257,18 @@ def test_landing_to_county_and_vendor_lists_their_products(english, catalog):
     assert "<h1>Zigui County</h1>" in zigui and 'name="county"' not in zigui
     assert found(english, "秭归") == ["orange"]
     shop = english.get(SEARCH, {"q": "屈乡"}).content.decode()
-    assert f"<h1>{vendor.display_name}</h1>" in shop and f'<a href="{vendor.get_absolute_url()}">' in shop
+    assert (
+        f"<h1>{vendor.display_name}</h1>" in shop
+        and f'<a href="{vendor.get_absolute_url()}">' in shop
+    )
     assert 'name="vendor"' not in shop and 'name="prefecture"' not in shop
     assert found(english, "屈乡") == ["tea"]
 
 
 def test_a_landing_to_a_filtered_product_list_shows_it_under_the_keyword(client, catalog):
-    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
-                          url="/products/?in_stock=on&sort=name")
+    KeywordLandingFactory(
+        keyword="助农", target=KeywordLanding.Target.URL, url="/products/?in_stock=on&sort=name"
+    )
     catalog["noodles"].stock = 0
     catalog["noodles"].save()
 
@@ -246,16 +286,24 @@ def test_a_landing_to_a_filtered_product_list_shows_it_under_the_keyword(client,
     assert re.search(r'name="in_stock"[^>]*checked', html)
     # The shopper filters from there: the form sends every filter, the URL's no longer apply
     assert sorted(found(client, "助农", category="", sort="newest")) == [
-        "crayfish", "noodles", "orange", "tea"]
+        "crayfish",
+        "noodles",
+        "orange",
+        "tea",
+    ]
     assert found(client, "助农", category="citrus-s", in_stock="on") == ["orange"]
 
 
 def test_a_landing_to_a_category_page_url_shows_the_category_in_english(english, catalog):
     category = catalog["tea"].category
-    KeywordLandingFactory(keyword="助农", target=KeywordLanding.Target.URL,
-                          url=category.get_absolute_url() + "?in_stock=on")
-    KeywordLandingFactory(keyword="gone", target=KeywordLanding.Target.URL,
-                          url="/categories/no-such-category/")
+    KeywordLandingFactory(
+        keyword="助农",
+        target=KeywordLanding.Target.URL,
+        url=category.get_absolute_url() + "?in_stock=on",
+    )
+    KeywordLandingFactory(
+        keyword="gone", target=KeywordLanding.Target.URL, url="/categories/no-such-category/"
+    )
 
     html = english.get(SEARCH, {"q": "助农"}).content.decode()
 
@@ -280,10 +328,17 @@ def test_promotion_landing_shows_its_banner_title_and_products_page_by_page(engl
     from tests.factories import running_promotion, upload
 
     on_sale = [ProductFactory(category=catalog["tea"].category) for _ in range(PAGE_SIZE)]
-    promotion = running_promotion(catalog["tea"], *on_sale, name="春茶节", name_en="Spring tea days",
-                                  slug="spring-tea", banner=upload("banner.jpg"))
-    KeywordLandingFactory(keyword="春茶", target=KeywordLanding.Target.PROMOTION,
-                          promotion=promotion)
+    promotion = running_promotion(
+        catalog["tea"],
+        *on_sale,
+        name="春茶节",
+        name_en="Spring tea days",
+        slug="spring-tea",
+        banner=upload("banner.jpg"),
+    )
+    KeywordLandingFactory(
+        keyword="春茶", target=KeywordLanding.Target.PROMOTION, promotion=promotion
+    )
 
     html = english.get(SEARCH, {"q": "春茶"}).content.decode()
     second = english.get(SEARCH, {"q": "春茶", "page": "2"}).content.decode()
@@ -299,8 +354,12 @@ def test_promotion_landing_shows_its_banner_title_and_products_page_by_page(engl
 
 
 def test_a_filtered_landing_narrows_its_products_and_an_inactive_one_is_a_search(client, catalog):
-    KeywordLandingFactory(keyword="秭归", target=KeywordLanding.Target.COUNTY,
-                          county=catalog["orange"].origin_county, is_active=False)
+    KeywordLandingFactory(
+        keyword="秭归",
+        target=KeywordLanding.Target.COUNTY,
+        county=catalog["orange"].origin_county,
+        is_active=False,
+    )
     KeywordLandingFactory(keyword="茶园", target=KeywordLanding.Target.ZONE)
     catalog["noodles"].stock = 0
     catalog["noodles"].save()
@@ -314,8 +373,16 @@ def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_clie
     url = reverse("admin:catalog_keywordlanding_add")
     category = catalog["crayfish"].category
 
-    response = staff_client.post(url, {"keyword": "  Crayfish  SALE ", "target": "category",
-                                       "category": category.pk, "is_active": "on", "url": ""})
+    response = staff_client.post(
+        url,
+        {
+            "keyword": "  Crayfish  SALE ",
+            "target": "category",
+            "category": category.pk,
+            "is_active": "on",
+            "url": "",
+        },
+    )
 
     assert response.status_code == 302
     assert KeywordLanding.objects.get().keyword == "crayfish sale"
@@ -326,16 +393,26 @@ def test_staff_add_a_landing_in_the_admin_with_the_keyword_normalised(staff_clie
     ("data", "field", "message"),
     [
         ({"target": "category"}, "category", "Choose where this keyword leads."),
-        ({"target": "url", "url": "https://evil.example/"}, "url",
-         "Enter a path on this site, starting with a single /."),
-        ({"target": "url", "url": "//evil.example/"}, "url",
-         "Enter a path on this site, starting with a single /."),
-        ({"target": "url", "url": "/\\evil.example/"}, "url",
-         "Enter a path on this site, starting with a single /."),
+        (
+            {"target": "url", "url": "https://evil.example/"},
+            "url",
+            "Enter a path on this site, starting with a single /.",
+        ),
+        (
+            {"target": "url", "url": "//evil.example/"},
+            "url",
+            "Enter a path on this site, starting with a single /.",
+        ),
+        (
+            {"target": "url", "url": "/\\evil.example/"},
+            "url",
+            "Enter a path on this site, starting with a single /.",
+        ),
     ],
 )
-def test_admin_refuses_a_landing_that_leads_nowhere_or_off_site(staff_client, db, data, field,
-                                                               message):
+def test_admin_refuses_a_landing_that_leads_nowhere_or_off_site(
+    staff_client, db, data, field, message
+):
     url = reverse("admin:catalog_keywordlanding_add")
 
     response = staff_client.post(url, {"keyword": "test", "is_active": "on", "url": "", **data})

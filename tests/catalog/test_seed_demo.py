@@ -21,7 +21,9 @@ def test_places_come_from_the_reference_migration():
     assert County.objects.count() == 103
     zigui = County.objects.get(slug="zigui")
     assert (zigui.name_zh, zigui.prefecture.name_zh, zigui.known_for_zh) == (
-        "秭归县", "宜昌市", "秭归脐橙"
+        "秭归县",
+        "宜昌市",
+        "秭归脐橙",
     )
 
 
@@ -34,7 +36,10 @@ def test_seed_builds_a_believable_catalog_and_prints_a_staff_login(client, setti
     assert Product.objects.filter(name__contains="秭归脐橙", origin_county__slug="zigui").exists()
     assert Product.objects.filter(name__contains="潜江小龙虾").exists()
     assert set(KeywordLanding.objects.values_list("keyword", flat=True)) >= {
-        "湖北", "help hubei", "助农", "小龙虾"
+        "湖北",
+        "help hubei",
+        "助农",
+        "小龙虾",
     }
     assert len(list((settings.MEDIA_ROOT / "products" / "demo").glob("*.jpg"))) == 13 * 3
     username, password = output.split("Staff login for /admin/: ")[1].split()[0:3:2]
@@ -101,8 +106,10 @@ def test_seed_plans_a_season_of_promotions_with_some_running_now():
     assert all(p.starts_at.month in (4, 5, 6) for p in season)
     assert Promotion.objects.filter(starts_at__lte=now, ends_at__gt=now).count() >= 3
     assert Promotion.objects.filter(starts_at__gt=now).exists()
-    assert all(p.products.exists() or p.categories.exists() or p.counties.exists()
-               or p.vendors.exists() for p in Promotion.objects.all())
+    assert all(
+        p.products.exists() or p.categories.exists() or p.counties.exists() or p.vendors.exists()
+        for p in Promotion.objects.all()
+    )
     before = Promotion.objects.count()
     seed(60)
     assert Promotion.objects.count() == before
@@ -114,8 +121,12 @@ def test_seed_adds_the_zigui_stream_with_its_replay_one_live_and_two_coming():
     seed(300)
 
     states = dict(LiveStream.objects.values_list("slug", "state"))
-    assert states == {"zigui-oranges-2020": "ended", "qianjiang-crayfish-live": "live",
-                      "enshi-tea-live": "scheduled", "honghu-lotus-live": "scheduled"}
+    assert states == {
+        "zigui-oranges-2020": "ended",
+        "qianjiang-crayfish-live": "live",
+        "enshi-tea-live": "scheduled",
+        "honghu-lotus-live": "scheduled",
+    }
     assert LiveStream.objects.get(slug="zigui-oranges-2020").replay_url
     assert LiveStream.objects.get(slug="zigui-oranges-2020").featured.exists()
     seed(300)

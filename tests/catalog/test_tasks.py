@@ -16,10 +16,9 @@ from hubei_market.celery import app as celery_app
 from tests.factories import ProductFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-ON_POSTGRES_AND_REDIS = (
-    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    and bool(settings.REDIS_URL)
-)
+ON_POSTGRES_AND_REDIS = settings.DATABASES["default"][
+    "ENGINE"
+] == "django.db.backends.postgresql" and bool(settings.REDIS_URL)
 
 
 @pytest.mark.django_db
@@ -27,7 +26,10 @@ def test_refreshing_search_documents_twice_gives_the_same_result():
     product = ProductFactory(name="罗田板栗")
     County.objects.filter(pk=product.origin_county_id).update(name_zh="新县名")
 
-    assert refresh_search_documents_task.delay({"origin_county_id": product.origin_county_id}).get() == 1
+    assert (
+        refresh_search_documents_task.delay({"origin_county_id": product.origin_county_id}).get()
+        == 1
+    )
     first = Product.objects.get(pk=product.pk).search_document
     refresh_search_documents_task.delay({"origin_county_id": product.origin_county_id}).get()
 
@@ -42,20 +44,40 @@ def test_an_unknown_filter_rebuilds_nothing():
     assert refresh_search_documents_task.delay({"status": "published"}).get() == 0
 
 
-@pytest.mark.skipif(not ON_POSTGRES_AND_REDIS, reason="needs PostgreSQL and Redis (make test-postgres)")
+@pytest.mark.skipif(
+    not ON_POSTGRES_AND_REDIS, reason="needs PostgreSQL and Redis (make test-postgres)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_a_task_sent_through_redis_is_run_by_a_real_worker():
     product = ProductFactory(name="麻城福白菊")
     County.objects.filter(pk=product.origin_county_id).update(name_zh="福白菊之乡")
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0",
-           "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEBUG": "1",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hubei_market", "worker", "--pool=solo",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hubei_market",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     celery_app.conf.task_always_eager = False
     try:

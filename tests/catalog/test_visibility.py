@@ -51,7 +51,9 @@ def test_products_of_a_vendor_not_approved_are_hidden_everywhere(client, vendor_
 def test_suspending_a_vendor_hides_its_products_at_once(client):
     product = ProductFactory()
     assert client.get(product.get_absolute_url()).status_code == 200
-    assert product.get_absolute_url() in client.get(reverse("catalog:product_list")).content.decode()
+    assert (
+        product.get_absolute_url() in client.get(reverse("catalog:product_list")).content.decode()
+    )
 
     services.suspend_vendor(product.vendor)
 

@@ -43,17 +43,76 @@ NUL_HEADERS = {
     "HTTP_X_REQUESTED_WITH": "\x00",
 }
 # Query parameters the store's pages read, each given a NUL.
-QUERY_NAMES = ("q", "page", "p", "o", "sort", "category", "prefecture", "county", "vendor",
-               "min_price", "max_price", "in_stock", "status", "next", "province", "city",
-               "year", "month", "e", "_changelist_filters", "language", "shop")
+QUERY_NAMES = (
+    "q",
+    "page",
+    "p",
+    "o",
+    "sort",
+    "category",
+    "prefecture",
+    "county",
+    "vendor",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "status",
+    "next",
+    "province",
+    "city",
+    "year",
+    "month",
+    "e",
+    "_changelist_filters",
+    "language",
+    "shop",
+)
 # Form fields the store's forms read, beside those found in each page's own forms.
-FORM_NAMES = ("name", "name_en", "slug", "description", "quantity", "vendor", "address",
-              "payment_method", "idempotency_key", "expected_total", "email", "username",
-              "password", "password1", "password2", "new_password1", "new_password2",
-              "old_password", "next", "status", "cancel", "category", "origin_county",
-              "price", "pack_size", "net_weight_g", "stock", "change", "reason", "carrier",
-              "tracking_number", "recipient", "mobile", "province", "city", "district",
-              "street", "language", "action", "_selected_action", "post", "role", "q")
+FORM_NAMES = (
+    "name",
+    "name_en",
+    "slug",
+    "description",
+    "quantity",
+    "vendor",
+    "address",
+    "payment_method",
+    "idempotency_key",
+    "expected_total",
+    "email",
+    "username",
+    "password",
+    "password1",
+    "password2",
+    "new_password1",
+    "new_password2",
+    "old_password",
+    "next",
+    "status",
+    "cancel",
+    "category",
+    "origin_county",
+    "price",
+    "pack_size",
+    "net_weight_g",
+    "stock",
+    "change",
+    "reason",
+    "carrier",
+    "tracking_number",
+    "recipient",
+    "mobile",
+    "province",
+    "city",
+    "district",
+    "street",
+    "language",
+    "action",
+    "_selected_action",
+    "post",
+    "role",
+    "q",
+)
 # Pages whose POST undoes what other pages show: walked last.
 DESTRUCTIVE = re.compile(r"delete|cancel|remove|logout|password_change|switch|_deliver|_ship")
 
@@ -85,8 +144,13 @@ def test_a_keyword_with_a_nul_still_lands(client):
 def test_a_path_with_a_control_character_is_not_found(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("shopper"))
 
-    for path in ("/orders/%00/", "/orders/a%00b/", "/products/%01/", "/orders/%C2%85/",
-                 "/cart/%00"):
+    for path in (
+        "/orders/%00/",
+        "/orders/a%00b/",
+        "/products/%01/",
+        "/orders/%C2%85/",
+        "/cart/%00",
+    ):
         response = client.get(path, **EN)
         assert response.status_code == 404, path
         assert "This page is not here" in response.content.decode()
@@ -123,7 +187,8 @@ def test_a_session_cookie_with_a_nul_is_a_fresh_session_and_is_forgotten(client)
 
 
 def test_a_signed_in_shopper_stays_signed_in_when_another_cookie_holds_a_nul(
-        client, django_user_model):
+    client, django_user_model
+):
     client.force_login(django_user_model.objects.create_user("shopper"))
     client.cookies["django_language"] = "en\x00"
 
@@ -135,27 +200,43 @@ def test_a_signed_in_shopper_stays_signed_in_when_another_cookie_holds_a_nul(
 
 
 def test_a_sign_in_with_control_characters_in_its_headers_is_recorded_with_spaces(client):
-    response = client.post(reverse("login"), {"username": "nobody", "password": "wrong"},
-                           HTTP_USER_AGENT="curl\x00/8\x1b[0m", HTTP_ACCEPT="text/html\x00")
+    response = client.post(
+        reverse("login"),
+        {"username": "nobody", "password": "wrong"},
+        HTTP_USER_AGENT="curl\x00/8\x1b[0m",
+        HTTP_ACCEPT="text/html\x00",
+    )
 
     assert response.status_code == 200
     attempt = AccessAttempt.objects.get()
     assert (attempt.user_agent, attempt.http_accept) == ("curl /8 [0m", "text/html ")
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Null characters are not allowed."),
-    ("zh-hans", "不能包含空字符（NUL），请删除后再提交。"),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Null characters are not allowed."),
+        ("zh-hans", "不能包含空字符（NUL），请删除后再提交。"),
+    ],
+)
 def test_a_form_field_with_a_nul_shows_a_clear_error_and_saves_nothing(
-        client, django_user_model, language, message):
+    client, django_user_model, language, message
+):
     user = django_user_model.objects.create_user("shopper")
     client.force_login(user)
 
-    response = client.post(reverse("orders:address_add"), {
-        "recipient": "张\x00三", "mobile": "13912345678", "province": "湖北省",
-        "city": "武汉市", "district": "江汉区", "street": "解放大道 1 号"},
-        HTTP_ACCEPT_LANGUAGE=language)
+    response = client.post(
+        reverse("orders:address_add"),
+        {
+            "recipient": "张\x00三",
+            "mobile": "13912345678",
+            "province": "湖北省",
+            "city": "武汉市",
+            "district": "江汉区",
+            "street": "解放大道 1 号",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -217,34 +298,67 @@ def store(django_user_model):
     promotion = running_promotion(product)
     start = timezone.now() - timedelta(hours=1)
     stream = LiveStream.objects.create(
-        title="直播", title_en="Stream", slug="live-now", host_name="王县长",
-        host_title="县长", county=County.objects.get(slug="zigui"), scheduled_start=start,
-        scheduled_end=start + timedelta(hours=2), state="live")
+        title="直播",
+        title_en="Stream",
+        slug="live-now",
+        host_name="王县长",
+        host_title="县长",
+        county=County.objects.get(slug="zigui"),
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+        state="live",
+    )
     FeaturedProduct.objects.create(stream=stream, product=product)
     shopper = django_user_model.objects.create_user("shopper", email="shopper@example.cn")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号", is_default=True)
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+        is_default=True,
+    )
     cart = Cart.objects.create(user=shopper)
     order_services.add_to_cart(cart, product, 2)
-    order = order_services.place_order(cart, shopper=shopper, address=address,
-                                       payment_method="cod", idempotency_key=uuid.uuid4().hex)
+    order = order_services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method="cod",
+        idempotency_key=uuid.uuid4().hex,
+    )
     order_services.add_to_cart(cart, product, 1)
     staff = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
     values = {
-        "product_id": product.pk, "photo_id": photo.pk, "member_id": member.pk,
-        "part_id": order.parts.get().pk, "number": order.number, "pk": address.pk,
+        "product_id": product.pk,
+        "photo_id": photo.pk,
+        "member_id": member.pk,
+        "part_id": order.parts.get().pk,
+        "number": order.number,
+        "pk": address.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(shopper.pk)),
         "token": default_token_generator.make_token(shopper),
         "content_type_id": ContentType.objects.get_for_model(Product).pk,
-        "app_label": "catalog", "url": "no-such-page/", "path": "products/nothing.jpg",
+        "app_label": "catalog",
+        "url": "no-such-page/",
+        "path": "products/nothing.jpg",
         "id": shopper.pk,
     }
-    slugs = {"catalog:product": product.slug, "catalog:category": product.category.slug,
-             "catalog:county": product.origin_county.slug, "catalog:vendor": vendor.slug,
-             "catalog:promotion": promotion.slug, "livestream": stream.slug}
-    return {"actors": {None: None, "shopper": shopper, "owner": owner, "staff": staff},
-            "values": values, "slugs": slugs}
+    slugs = {
+        "catalog:product": product.slug,
+        "catalog:category": product.category.slug,
+        "catalog:county": product.origin_county.slug,
+        "catalog:vendor": vendor.slug,
+        "catalog:promotion": promotion.slug,
+        "livestream": stream.slug,
+    }
+    return {
+        "actors": {None: None, "shopper": shopper, "owner": owner, "staff": staff},
+        "values": values,
+        "slugs": slugs,
+    }
 
 
 def _real_value(store, name, prefix):
@@ -256,11 +370,15 @@ def _real_value(store, name, prefix):
             return str(store["values"]["product_id"])
         if param == "object_id":  # the admin model's first row; "1" when it has none
             app_label, model_name = str(prefix[1]).strip("/").split("/")
-            model = next(m for m in admin.site._registry
-                         if (m._meta.app_label, m._meta.model_name) == (app_label, model_name))
+            model = next(
+                m
+                for m in admin.site._registry
+                if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)
+            )
             first = model._default_manager.order_by("pk").first()
             return str(first.pk) if first else "1"
         return str(store["values"][param])
+
     return value
 
 
@@ -333,15 +451,23 @@ def test_no_url_answers_a_control_character_with_a_server_error(store):
 
 
 def test_a_vendors_product_name_with_an_escape_sequence_is_refused_and_saves_nothing(
-        client, django_user_model):
+    client, django_user_model
+):
     owner, vendor = make_shop(django_user_model)
     client.force_login(owner)
 
-    response = client.post(reverse("vendor:product_create"), vendor_product_form(
-        name="秭归\x1b[31m脐橙", description="茅坪镇果园直发。\r\n\t一箱五公斤。"), **EN)
+    response = client.post(
+        reverse("vendor:product_create"),
+        vendor_product_form(
+            name="秭归\x1b[31m脐橙", description="茅坪镇果园直发。\r\n\t一箱五公斤。"
+        ),
+        **EN,
+    )
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"name": [
-        "This text holds invisible control characters; type it again or paste it as plain "
-        "text."]}
+    assert response.context["form"].errors == {
+        "name": [
+            "This text holds invisible control characters; type it again or paste it as plain text."
+        ]
+    }
     assert Product.objects.count() == 0

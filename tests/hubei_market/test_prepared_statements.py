@@ -8,8 +8,9 @@ from catalog.models import Product
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="prepared statements are PostgreSQL's"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+    ),
 ]
 
 

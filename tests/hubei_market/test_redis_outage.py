@@ -41,7 +41,8 @@ pytestmark = [
     pytest.mark.skipif(
         not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
         reason="a Redis outage is the production profile's (PostgreSQL + Redis): the "
-               "embedded profile has no Redis to lose; run with DATABASE_URL and REDIS_URL"),
+        "embedded profile has no Redis to lose; run with DATABASE_URL and REDIS_URL",
+    ),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -69,9 +70,22 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while True:
@@ -143,16 +157,25 @@ def store_on_private_redis(settings, redis_server):
 
 def make_shopper(django_user_model, username):
     user = django_user_model.objects.create_user(
-        username, email=f"{username}@example.cn", password="a-shopper-password")
-    Address.objects.create(user=user, recipient="张三", mobile="13912345678", province="湖北省",
-                           city="武汉市", district="江汉区", street="解放大道 1 号",
-                           is_default=True)
+        username, email=f"{username}@example.cn", password="a-shopper-password"
+    )
+    Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+        is_default=True,
+    )
     return user
 
 
 def sign_in(client, username):
-    return client.post(reverse("login"), {"username": username,
-                                          "password": "a-shopper-password"}, **EN)
+    return client.post(
+        reverse("login"), {"username": username, "password": "a-shopper-password"}, **EN
+    )
 
 
 def check_out(client, product):
@@ -161,14 +184,21 @@ def check_out(client, product):
     html = client.get(reverse("orders:checkout"), **EN).content.decode()
     key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html)[1]
     address = re.search(r'name="address" value="(\d+)"', html)[1]
-    return client.post(reverse("orders:checkout"), {
-        "address": address, "payment_method": "cod", "idempotency_key": key}, **EN)
+    return client.post(
+        reverse("orders:checkout"),
+        {"address": address, "payment_method": "cod", "idempotency_key": key},
+        **EN,
+    )
 
 
 def browse(client, product):
     """The status of each page a shopper not signed in reads, by path."""
-    paths = [reverse("catalog:home"), reverse("catalog:product_list"),
-             reverse("catalog:product", args=[product.slug]), reverse("orders:impact")]
+    paths = [
+        reverse("catalog:home"),
+        reverse("catalog:product_list"),
+        reverse("catalog:product", args=[product.slug]),
+        reverse("orders:impact"),
+    ]
     return {path: client.get(path, **EN).status_code for path in paths}
 
 
@@ -181,13 +211,13 @@ def shop(transactional_db, django_user_model):
     """A product whose vendor has a member with an email (a new-order message each)."""
     product = ProductFactory(name="秭归脐橙", name_en="Zigui navel oranges", stock=20)
     owner = django_user_model.objects.create_user("grower", email="grower@example.cn")
-    VendorMember.objects.create(vendor=product.vendor, user=owner,
-                                role=VendorMember.Role.OWNER)
+    VendorMember.objects.create(vendor=product.vendor, user=owner, role=VendorMember.Role.OWNER)
     return product
 
 
 def test_shoppers_browse_sign_in_and_check_out_while_redis_is_down(
-        client, django_user_model, shop, store_on_private_redis, caplog, settings):
+    client, django_user_model, shop, store_on_private_redis, caplog, settings
+):
     redis_server = store_on_private_redis
     settings.NOTIFICATION_SWEEP_AFTER_SECONDS = 0
     caplog.set_level(logging.INFO, logger=REDIS_LOG)
@@ -228,8 +258,12 @@ def test_shoppers_browse_sign_in_and_check_out_while_redis_is_down(
 
     assert (swept, swept_again) == (4, 0)
     recipients = sorted(message.to[0] for message in mail.outbox)
-    assert recipients == ["before@example.cn", "during@example.cn",
-                          "grower@example.cn", "grower@example.cn"]
+    assert recipients == [
+        "before@example.cn",
+        "during@example.cn",
+        "grower@example.cn",
+        "grower@example.cn",
+    ]
     assert len({message.extra_headers["Message-ID"] for message in mail.outbox}) == 4
     assert Notification.objects.filter(state=Notification.State.SENT).count() == 4
     assert earlier.get(reverse("orders:history"), **EN).status_code == 200
@@ -239,7 +273,8 @@ def test_shoppers_browse_sign_in_and_check_out_while_redis_is_down(
 
 
 def test_a_redis_that_hangs_costs_one_timeout_not_one_per_call(
-        client, shop, store_on_private_redis, settings):
+    client, shop, store_on_private_redis, settings
+):
     redis_server = store_on_private_redis
     settings.CACHES = {"default": {**settings.CACHES["default"], "RETRY_SECONDS": 30}}
     assert set(browse(client, shop).values()) == {200}
@@ -268,11 +303,17 @@ def test_a_redis_that_hangs_costs_one_timeout_not_one_per_call(
 
 
 def test_a_shopper_signed_out_during_the_outage_stays_out_once_redis_is_back(
-        settings, redis_server, transactional_db, django_user_model):
+    settings, redis_server, transactional_db, django_user_model
+):
     """A Redis restarted from its snapshot still holds the session as it was before the
     outage; the sign-out the database saw meanwhile must win."""
-    settings.CACHES = {"default": {**settings.CACHES["default"],
-                                   "LOCATION": redis_server.url, "RETRY_SECONDS": 0.2}}
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": redis_server.url,
+            "RETRY_SECONDS": 0.2,
+        }
+    }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     make_shopper(django_user_model, "leaver")
     browser = Client()
@@ -295,8 +336,9 @@ def test_a_shopper_signed_out_during_the_outage_stays_out_once_redis_is_back(
 def test_while_one_thread_drops_the_stale_keys_the_others_still_miss(settings, redis_server):
     """A Redis that kept its data is back: until the stale keys are gone, no thread may
     read one of them (an old session, an old catalog revision)."""
-    settings.CACHES = {"default": {**settings.CACHES["default"],
-                                   "LOCATION": redis_server.url, "RETRY_SECONDS": 0}}
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": redis_server.url, "RETRY_SECONDS": 0}
+    }
     cache.set("revision", "before")
     redis_server.stop(keep_data=True)
     cache.set("revision", "during the outage")  # not written: remembered as stale
@@ -314,7 +356,8 @@ def test_while_one_thread_drops_the_stale_keys_the_others_still_miss(settings, r
 
 
 def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_messages_pending(
-        client, django_user_model, shop, store_on_private_redis, caplog, monkeypatch):
+    client, django_user_model, shop, store_on_private_redis, caplog, monkeypatch
+):
     """The cache answers but the broker does not (a Redis lost between the two calls)."""
     monkeypatch.setattr(notifications, "_publish_warnings", {"at": None, "missed": 0})
     point_celery_at(f"redis://127.0.0.1:{free_port()}/0", eager=False)
@@ -325,20 +368,24 @@ def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_message
     placed = [check_out(client, shop) for _ in range(3)]
 
     numbers = list(Order.objects.order_by("pk").values_list("number", flat=True))
-    assert [r["Location"] for r in placed] == [
-        reverse("orders:detail", args=[n]) for n in numbers]
+    assert [r["Location"] for r in placed] == [reverse("orders:detail", args=[n]) for n in numbers]
     assert Notification.objects.filter(state=Notification.State.PENDING).count() == 6
     warnings = [r for r in caplog.records if r.name == "orders.notifications"]
     assert [r.getMessage().split(" (")[0] for r in warnings] == ["could not queue a delivery"]
 
 
-def test_stream_counters_answer_with_what_they_can_while_redis_is_down(
-        db, store_on_private_redis):
+def test_stream_counters_answer_with_what_they_can_while_redis_is_down(db, store_on_private_redis):
     now = timezone.now()
     live = LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
-        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
+        title="潜江小龙虾直播间",
+        slug="qianjiang-live",
+        host_name="副市长",
+        host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"),
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2),
+        state=LiveStream.State.LIVE,
+    )
     url = reverse("livestream:counters", args=[live.slug])
     viewers = [Client(), Client()]
     for viewer in viewers:
@@ -357,20 +404,25 @@ def test_stream_counters_answer_with_what_they_can_while_redis_is_down(
 
 
 def test_staff_rebuilding_impact_days_while_the_broker_is_down_get_a_message_not_a_500(
-        admin_client, db, store_on_private_redis):
+    admin_client, db, store_on_private_redis
+):
     point_celery_at(f"redis://127.0.0.1:{free_port()}/0", eager=False)
     day = DailySales.objects.create(day=timezone.localdate(), dimension=Dimension.ALL, key=0)
 
-    response = admin_client.post(reverse("admin:orders_dailysales_changelist"),
-                                 {"action": "rebuild_days", "_selected_action": [day.pk]},
-                                 follow=True, **EN)
+    response = admin_client.post(
+        reverse("admin:orders_dailysales_changelist"),
+        {"action": "rebuild_days", "_selected_action": [day.pk]},
+        follow=True,
+        **EN,
+    )
 
     assert response.status_code == 200
     assert [str(m) for m in response.context["messages"]] == [str(QUEUE_UNREACHABLE)]
 
 
 def test_the_log_says_redis_is_down_once_a_minute_and_once_that_it_is_back(
-        client, shop, store_on_private_redis, caplog, monkeypatch):
+    client, shop, store_on_private_redis, caplog, monkeypatch
+):
     caplog.set_level(logging.INFO, logger=REDIS_LOG)
     store_on_private_redis.stop()
 
@@ -388,8 +440,14 @@ def test_the_log_says_redis_is_down_once_a_minute_and_once_that_it_is_back(
     browse(client, shop)
     browse(client, shop)
 
-    lines = [r.getMessage().split(" (")[0].split(" after")[0] for r in caplog.records
-             if r.name == REDIS_LOG]
+    lines = [
+        r.getMessage().split(" (")[0].split(" after")[0]
+        for r in caplog.records
+        if r.name == REDIS_LOG
+    ]
     where = f"Redis at {store_on_private_redis.url}"
-    assert lines == [f"{where} is unreachable", f"{where} still unreachable",
-                     f"{where} is reachable again"]
+    assert lines == [
+        f"{where} is unreachable",
+        f"{where} still unreachable",
+        f"{where} is reachable again",
+    ]

@@ -28,8 +28,11 @@ def production_env(tmp_path, smtp_server):
     redis_server = RedisServer(tmp_path)
     redis_server.start()
     env = store_env(
-        tmp_path / "static", redis_url=redis_server.url, smtp=smtp_server,
-        NOTIFICATION_BATCH_SECONDS="0")
+        tmp_path / "static",
+        redis_url=redis_server.url,
+        smtp=smtp_server,
+        NOTIFICATION_BATCH_SECONDS="0",
+    )
     original_broker = celery_app.conf.broker_url
     yield redis_server, env
     point_celery_at(original_broker, eager=True)
@@ -37,7 +40,13 @@ def production_env(tmp_path, smtp_server):
 
 
 def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
-        shop, django_user_model, production_env, smtp_server, tmp_path, settings):  # noqa: F811
+    shop,  # noqa: F811 - the fixture imported above
+    django_user_model,
+    production_env,
+    smtp_server,
+    tmp_path,
+    settings,
+):
     redis_server, env = production_env
     # The server checks passwords with the production hashers, not the suite's fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
@@ -65,9 +74,13 @@ def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
     assert signing_in == 302
     numbers = dict(Order.objects.values_list("shopper__username", "number"))
     assert (first[0], first[1]["Location"]) == (
-        302, reverse("orders:detail", args=[numbers["before"]]))
+        302,
+        reverse("orders:detail", args=[numbers["before"]]),
+    )
     assert (second[0], second[1]["Location"]) == (
-        302, reverse("orders:detail", args=[numbers["during"]]))
+        302,
+        reverse("orders:detail", args=[numbers["during"]]),
+    )
     assert first_order_page == 200
     assert [s for s in earlier.statuses + later.statuses if s[1] >= 500] == []
     assert "Internal Server Error" not in log
@@ -93,5 +106,9 @@ def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
     assert swept_again == 0
     assert sorted(smtp_server.deliveries().values()) == [1, 1, 1, 1]
     assert sorted(r for m in smtp_server.messages for r in m.recipients) == [
-        "before@example.cn", "during@example.cn", "grower@example.cn", "grower@example.cn"]
+        "before@example.cn",
+        "during@example.cn",
+        "grower@example.cn",
+        "grower@example.cn",
+    ]
     assert Notification.objects.filter(state=Notification.State.SENT).count() == 4

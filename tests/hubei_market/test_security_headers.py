@@ -30,8 +30,10 @@ SITE_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 ADMIN_POLICY = {**SITE_POLICY, "style-src": ["'self'", "'unsafe-inline'"]}
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), display-capture=(), geolocation=(), "
-                      "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 
 
 def policy(response):
@@ -78,10 +80,16 @@ def test_htmx_fragments_have_the_headers(client, product):
 def test_stream_pages_and_their_counters_have_the_headers(client):
     now = timezone.now()
     stream = LiveStream.objects.create(
-        title="直播", slug="live-one", host_name="县长", host_title="县长",
+        title="直播",
+        slug="live-one",
+        host_name="县长",
+        host_title="县长",
         county=County.objects.first() or County.objects.create(name_zh="县", name_en="County"),
-        scheduled_start=now - timedelta(hours=1), scheduled_end=now + timedelta(hours=1),
-        state=LiveStream.State.LIVE, stream_url="https://live.example.cn/embed/1")
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=1),
+        state=LiveStream.State.LIVE,
+        stream_url="https://live.example.cn/embed/1",
+    )
 
     page = client.get(stream.get_absolute_url())
     counters = client.get(reverse("livestream:counters", args=[stream.slug]))
@@ -114,8 +122,12 @@ def test_refusals_redirects_and_errors_have_the_headers(product):
 
 
 def test_the_admin_allows_inline_styles_and_still_no_inline_script(staff_client):
-    for url in ["/admin/", "/admin/catalog/promotion/", "/admin/catalog/promotion/calendar/",
-                "/admin/orders/order/"]:
+    for url in [
+        "/admin/",
+        "/admin/catalog/promotion/",
+        "/admin/catalog/promotion/calendar/",
+        "/admin/orders/order/",
+    ]:
         response = staff_client.get(url)
         assert response.status_code == 200, url
         assert_headers(response, ADMIN_POLICY)

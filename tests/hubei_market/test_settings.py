@@ -19,8 +19,14 @@ PRODUCTION = {
 }
 
 
-IGNORED_ENV = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE",
-               "DATABASE_PREPARE_THRESHOLD")
+IGNORED_ENV = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DATABASE_PREPARE_THRESHOLD",
+)
 
 
 def manage(*args, **env):
@@ -71,7 +77,8 @@ def test_production_refuses_to_tell_shoppers_to_pay_into_the_demo_bank_account()
 
 def test_embedded_default_needs_no_services():
     result = manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
         "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL)",
     )
@@ -93,10 +100,12 @@ def test_a_server_given_a_real_database_is_not_in_debug_mode_by_accident():
 
 def _prepare_threshold(**env):
     result = manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; "
         "print(o['server_side_binding'], o['prepare_threshold'])",
-        **PRODUCTION, **env,
+        **PRODUCTION,
+        **env,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()[-1]

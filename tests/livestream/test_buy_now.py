@@ -297,10 +297,21 @@ def test_an_item_added_while_live_costs_its_normal_price_once_the_stream_ended(
 @pytest.mark.parametrize(
     ("language", "says"),
     [
-        ("en", ["Qianjiang crayfish · 1 crate (4 kg) · 2 × ¥49.90 limited-offer price · "
-                "1 × ¥98.00 = ¥197.80", "Limit 2 per shopper; the rest at ¥98.00"]),
-        ("zh-hans", ["潜江小龙虾 · 1 箱 · 2 × ¥49.90 限购价 · 1 × ¥98.00 = ¥197.80",
-                     "限购2件，超出部分按¥98.00计"]),
+        (
+            "en",
+            [
+                "Qianjiang crayfish · 1 crate (4 kg) · 2 × ¥49.90 limited-offer price · "
+                "1 × ¥98.00 = ¥197.80",
+                "Limit 2 per shopper; the rest at ¥98.00",
+            ],
+        ),
+        (
+            "zh-hans",
+            [
+                "潜江小龙虾 · 1 箱 · 2 × ¥49.90 限购价 · 1 × ¥98.00 = ¥197.80",
+                "限购2件，超出部分按¥98.00计",
+            ],
+        ),
     ],
 )
 def test_buy_now_over_a_limit_shows_each_portion_and_the_line_total(
@@ -334,8 +345,9 @@ def test_buy_now_of_a_product_deleted_since_goes_back_to_the_stream_saying_so(
     form = checkout_form(client.get(url).content.decode())
     crayfish.delete()
 
-    response = getattr(client, method)(url, form if method == "post" else None,
-                                       HTTP_ACCEPT_LANGUAGE=language)
+    response = getattr(client, method)(
+        url, form if method == "post" else None, HTTP_ACCEPT_LANGUAGE=language
+    )
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
     assert response["Location"] == stream.get_absolute_url()
@@ -343,9 +355,7 @@ def test_buy_now_of_a_product_deleted_since_goes_back_to_the_stream_saying_so(
     assert not Order.objects.exists()
 
 
-def test_a_buy_now_refused_talks_about_the_item_and_links_back_to_the_stream(
-    client, live, shopper
-):
+def test_a_buy_now_refused_talks_about_the_item_and_links_back_to_the_stream(client, live, shopper):
     stream, crayfish = live
     client.post(reverse("orders:cart_add", args=[crayfish.pk]), {"quantity": 1})
     url = buy_now(client, crayfish, 2, stream)["Location"]
@@ -358,27 +368,32 @@ def test_a_buy_now_refused_talks_about_the_item_and_links_back_to_the_stream(
     assert "This item cannot be bought as it stands." in page
     assert "“Qianjiang crayfish” is no longer on sale." in page
     assert "as your cart stands" not in page and "Change the cart" not in page
-    assert f'<a href="{stream.get_absolute_url()}">Back to the live stream</a>' in \
-        client.post(url, form, **EN).content.decode()
+    assert (
+        f'<a href="{stream.get_absolute_url()}">Back to the live stream</a>'
+        in client.post(url, form, **EN).content.decode()
+    )
     assert not Order.objects.exists()
 
 
 @pytest.mark.parametrize(
     ("language", "heading", "says"),
     [
-        ("en", "The prices changed before your order was placed.",
-         "The flash sale “十周年秒杀” has sold out, so “Qianjiang crayfish” now comes to "
-         "¥294.00. Here are the prices now; place the order again to accept them."),
-        ("zh-hans", "下单前价格有变",
-         "秒杀“十周年秒杀”已售罄，“潜江小龙虾”现在共计¥294.00。"),
+        (
+            "en",
+            "The prices changed before your order was placed.",
+            "The flash sale “十周年秒杀” has sold out, so “Qianjiang crayfish” now comes to "
+            "¥294.00. Here are the prices now; place the order again to accept them.",
+        ),
+        ("zh-hans", "下单前价格有变", "秒杀“十周年秒杀”已售罄，“潜江小龙虾”现在共计¥294.00。"),
     ],
 )
 def test_a_flash_sale_selling_out_during_buy_now_says_so_and_the_new_price(
     client, live, shopper, language, heading, says
 ):
     _stream, crayfish = live
-    sale = running_promotion(crayfish, kind="special_price", value="59.00", units_cap=10,
-                             name="十周年秒杀")
+    sale = running_promotion(
+        crayfish, kind="special_price", value="59.00", units_cap=10, name="十周年秒杀"
+    )
     url = buy_now(client, crayfish, 3)["Location"]
     form = checkout_form(client.get(url).content.decode())
     Promotion.objects.filter(pk=sale.pk).update(units_sold=10)  # other buyers took the rest
@@ -386,7 +401,12 @@ def test_a_flash_sale_selling_out_during_buy_now_says_so_and_the_new_price(
     page = text(client.post(url, form, HTTP_ACCEPT_LANGUAGE=language).content.decode())
 
     assert heading in page and says in page
-    for wrong in ("cannot be bought", "a promotion started or ended", "无法购买", "有促销开始或结束"):
+    for wrong in (
+        "cannot be bought",
+        "a promotion started or ended",
+        "无法购买",
+        "有促销开始或结束",
+    ):
         assert wrong not in page
     assert not Order.objects.exists()
     assert Promotion.objects.get(pk=sale.pk).units_sold == 10
@@ -435,9 +455,15 @@ def test_a_shopper_without_an_address_adds_one_and_comes_back_to_buy_now(
 
 @pytest.mark.parametrize(
     ("language", "says", "back", "place"),
-    [("en", "Qianjiang crayfish · This product is no longer on sale.", "Back to the live stream",
-      "Place order"),
-     ("zh-hans", "潜江小龙虾 · 该商品已下架。", "返回直播间", "提交订单")],
+    [
+        (
+            "en",
+            "Qianjiang crayfish · This product is no longer on sale.",
+            "Back to the live stream",
+            "Place order",
+        ),
+        ("zh-hans", "潜江小龙虾 · 该商品已下架。", "返回直播间", "提交订单"),
+    ],
 )
 def test_a_reopened_buy_now_whose_item_went_off_sale_says_so_and_cannot_be_placed(
     client, live, shopper, language, says, back, place

@@ -43,14 +43,26 @@ def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django
     orders = []
     for n in range(3):
         user = django_user_model.objects.create_user(f"fan{n}")
-        address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
-                                         province="湖北省", city="潜江市", district="园林",
-                                         street="1 号")
+        address = Address.objects.create(
+            user=user,
+            recipient="张三",
+            mobile="13912345678",
+            province="湖北省",
+            city="潜江市",
+            district="园林",
+            street="1 号",
+        )
         cart = Cart.objects.create(user=user)
         services.add_to_cart(cart, crayfish, 2, stream=live if n < 2 else None)
-        orders.append(services.place_order(cart, shopper=user, address=address,
-                                           payment_method="cod",
-                                           idempotency_key=uuid.uuid4().hex))
+        orders.append(
+            services.place_order(
+                cart,
+                shopper=user,
+                address=address,
+                payment_method="cod",
+                idempotency_key=uuid.uuid4().hex,
+            )
+        )
     services.cancel_order(orders[1], by=orders[1].shopper)
 
     assert counters.sales(live.pk) == (1, 3000)  # the third order was not from the stream

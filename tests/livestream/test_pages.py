@@ -18,9 +18,17 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def make_stream(slug, state, hours_from_now, **fields):
     start = timezone.now() + timedelta(hours=hours_from_now)
     return LiveStream.objects.create(
-        title=f"直播{slug}", title_en=f"Stream {slug}", slug=slug, host_name="王县长",
-        host_title="秭归县县长", county=County.objects.get(slug="zigui"), scheduled_start=start,
-        scheduled_end=start + timedelta(hours=2), state=state, **fields)
+        title=f"直播{slug}",
+        title_en=f"Stream {slug}",
+        slug=slug,
+        host_name="王县长",
+        host_title="秭归县县长",
+        county=County.objects.get(slug="zigui"),
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+        state=state,
+        **fields,
+    )
 
 
 @pytest.fixture
@@ -36,16 +44,21 @@ def streams(db):
 def test_the_list_shows_live_upcoming_and_replays(client, streams):
     html = client.get(reverse("livestream:list"), **EN).content.decode()
 
-    assert html.index("Live now") < html.index("Stream live") < html.index("Coming up") \
-        < html.index("Stream soon") < html.index("Replays") < html.index("Stream replay")
+    assert (
+        html.index("Live now")
+        < html.index("Stream live")
+        < html.index("Coming up")
+        < html.index("Stream soon")
+        < html.index("Replays")
+        < html.index("Stream replay")
+    )
 
 
 def test_a_live_stream_plays_and_sells_at_its_stream_price(client, streams):
     live, _soon, _replay, oranges = streams
 
     html = client.get(live.get_absolute_url(), **EN).content.decode()
-    client.post(reverse("orders:cart_add", args=[oranges.pk]),
-                {"quantity": 2, "stream": live.slug})
+    client.post(reverse("orders:cart_add", args=[oranges.pk]), {"quantity": 2, "stream": live.slug})
 
     assert 'src="https://live.example.cn/embed/1"' in html
     assert '<strong class="price-promo">¥45.00</strong>' in html and "Buy now" in html
@@ -59,7 +72,10 @@ def test_an_upcoming_stream_offers_a_reminder_and_an_ended_one_its_replay(
     client, streams, django_user_model
 ):
     _live, soon, replay, _oranges = streams
-    assert 'src="https://live.example.cn/r/1"' in client.get(replay.get_absolute_url()).content.decode()
+    assert (
+        'src="https://live.example.cn/r/1"'
+        in client.get(replay.get_absolute_url()).content.decode()
+    )
     client.force_login(django_user_model.objects.create_user("fan"))
 
     page = client.get(soon.get_absolute_url(), **EN).content.decode()
@@ -72,8 +88,9 @@ def test_an_upcoming_stream_offers_a_reminder_and_an_ended_one_its_replay(
     assert "You will be reminded before it starts." in after
 
 
-def test_a_stream_page_runs_a_fixed_number_of_queries(client, streams,
-                                                      django_assert_max_num_queries):
+def test_a_stream_page_runs_a_fixed_number_of_queries(
+    client, streams, django_assert_max_num_queries
+):
     live = streams[0]
     for _ in range(5):
         FeaturedProduct.objects.create(stream=live, product=ProductFactory())
@@ -84,8 +101,9 @@ def test_a_stream_page_runs_a_fixed_number_of_queries(client, streams,
 
 
 @pytest.mark.parametrize("extra", [0, 6])
-def test_the_stream_list_runs_a_fixed_number_of_queries(client, streams, extra,
-                                                        django_assert_num_queries):
+def test_the_stream_list_runs_a_fixed_number_of_queries(
+    client, streams, extra, django_assert_num_queries
+):
     for n in range(extra):
         make_stream(f"more-{n}", "scheduled", 10 + n)
 
@@ -97,12 +115,27 @@ def test_the_stream_list_runs_a_fixed_number_of_queries(client, streams, extra,
 # says in English and in Chinese, and what it must never say alongside).
 STATES = {
     "scheduled": ("scheduled", 5, {}, ("Coming up", "直播预告"), ("Remind me", "提醒我")),
-    "live": ("live", -1, {"stream_url": "https://live.example.cn/embed/9"},
-             ("LIVE", "直播中"), ('src="https://live.example.cn/embed/9"',) * 2),
-    "starting": ("live", -1, {"cover": "streams/cover.jpg"},
-                 ("Starting soon", "直播即将开始"), ('src="/media/streams/cover.jpg"',) * 2),
-    "replay": ("ended", -500, {"replay_url": "https://live.example.cn/r/9"},
-               ("Replay", "回放"), ("normal price", "正常价格")),
+    "live": (
+        "live",
+        -1,
+        {"stream_url": "https://live.example.cn/embed/9"},
+        ("LIVE", "直播中"),
+        ('src="https://live.example.cn/embed/9"',) * 2,
+    ),
+    "starting": (
+        "live",
+        -1,
+        {"cover": "streams/cover.jpg"},
+        ("Starting soon", "直播即将开始"),
+        ('src="/media/streams/cover.jpg"',) * 2,
+    ),
+    "replay": (
+        "ended",
+        -500,
+        {"replay_url": "https://live.example.cn/r/9"},
+        ("Replay", "回放"),
+        ("normal price", "正常价格"),
+    ),
     "ended": ("ended", -500, {}, ("Ended", "已结束"), ("This stream has ended.", "本场直播已结束")),
 }
 

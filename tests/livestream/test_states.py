@@ -21,9 +21,16 @@ START = timezone.make_aware(timezone.datetime(2026, 4, 20, 19, 30))
 @pytest.fixture
 def stream(db):
     return LiveStream.objects.create(
-        title="县长带你吃秭归脐橙", title_en="The magistrate's Zigui oranges", slug="zigui-live",
-        host_name="王县长", host_title="秭归县县长", county=County.objects.get(slug="zigui"),
-        scheduled_start=START, scheduled_end=START + timedelta(hours=2), reminder_minutes=15)
+        title="县长带你吃秭归脐橙",
+        title_en="The magistrate's Zigui oranges",
+        slug="zigui-live",
+        host_name="王县长",
+        host_title="秭归县县长",
+        county=County.objects.get(slug="zigui"),
+        scheduled_start=START,
+        scheduled_end=START + timedelta(hours=2),
+        reminder_minutes=15,
+    )
 
 
 def test_beat_starts_and_ends_a_stream_at_its_times_once_even_when_late(stream):
@@ -37,8 +44,11 @@ def test_beat_starts_and_ends_a_stream_at_its_times_once_even_when_late(stream):
 
     late = services.sweep_streams(START + timedelta(hours=5))  # beat was down for hours
     stream.refresh_from_db()
-    assert (late["ended"], stream.state, stream.ended_at) == (1, "ended",
-                                                               START + timedelta(hours=5))
+    assert (late["ended"], stream.state, stream.ended_at) == (
+        1,
+        "ended",
+        START + timedelta(hours=5),
+    )
 
 
 def test_a_stream_whose_whole_window_passed_while_beat_was_down_just_ends(stream):
@@ -59,8 +69,9 @@ def test_staff_can_go_live_early_and_illegal_moves_are_refused(stream):
     assert LiveStream.objects.get().state == "ended"
 
 
-def test_reminders_go_out_once_before_the_start(stream, django_user_model,
-                                                django_capture_on_commit_callbacks):
+def test_reminders_go_out_once_before_the_start(
+    stream, django_user_model, django_capture_on_commit_callbacks
+):
     shopper = django_user_model.objects.create_user("fan", email="fan@example.cn")
     StreamReminder.objects.create(stream=stream, user=shopper)
 
@@ -79,9 +90,12 @@ def test_a_reminder_to_an_english_reader_names_the_stream_and_its_host_in_englis
     stream, django_user_model, django_capture_on_commit_callbacks
 ):
     LiveStream.objects.filter(pk=stream.pk).update(
-        host_name_en="Magistrate Wang", host_title_en="the magistrate of Zigui")
-    english, chinese = (django_user_model.objects.create_user(name, email=f"{name}@example.cn")
-                        for name in ("tom", "xiaoming"))
+        host_name_en="Magistrate Wang", host_title_en="the magistrate of Zigui"
+    )
+    english, chinese = (
+        django_user_model.objects.create_user(name, email=f"{name}@example.cn")
+        for name in ("tom", "xiaoming")
+    )
     LanguagePreference.objects.create(user=english, language="en")
     for user in (english, chinese):
         StreamReminder.objects.create(stream=stream, user=user)
@@ -108,7 +122,9 @@ def test_staff_run_streams_from_the_admin_and_see_them_on_the_calendar(staff_cli
     changelist = reverse("admin:livestream_livestream_changelist")
 
     staff_client.post(changelist, {"action": "go_live", "_selected_action": [stream.pk]})
-    calendar = staff_client.get(reverse("admin:catalog_promotion_calendar"), {"year": 2026, "month": 4})
+    calendar = staff_client.get(
+        reverse("admin:catalog_promotion_calendar"), {"year": 2026, "month": 4}
+    )
 
     assert LiveStream.objects.get().state == "live"
     assert "▶ 县长带你吃秭归脐橙" in calendar.content.decode()

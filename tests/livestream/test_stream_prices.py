@@ -19,9 +19,15 @@ pytestmark = pytest.mark.django_db
 def live(db):
     now = timezone.now()
     stream = LiveStream.objects.create(
-        title="潜江小龙虾直播间", slug="qianjiang-live", host_name="副市长", host_title="潜江市副市长",
-        county=County.objects.get(slug="qianjiang-city"), scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2), state=LiveStream.State.LIVE)
+        title="潜江小龙虾直播间",
+        slug="qianjiang-live",
+        host_name="副市长",
+        host_title="潜江市副市长",
+        county=County.objects.get(slug="qianjiang-city"),
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(hours=2),
+        state=LiveStream.State.LIVE,
+    )
     crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=50)
     rice = ProductFactory(name="虾稻米", price=Decimal("39.90"), stock=50)
     FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
@@ -31,15 +37,22 @@ def live(db):
 
 def order_line(django_user_model, product, *, stream=None, before_checkout=None):
     user = django_user_model.objects.create_user(f"fan-{uuid.uuid4().hex[:6]}")
-    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="潜江市", district="园林街道",
-                                     street="1 号")
+    address = Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="潜江市",
+        district="园林街道",
+        street="1 号",
+    )
     cart = Cart.objects.create(user=user)
     services.add_to_cart(cart, product, 2, stream=stream)
     if before_checkout:
         before_checkout()
-    order = services.place_order(cart, shopper=user, address=address, payment_method="cod",
-                                 idempotency_key=uuid.uuid4().hex)
+    order = services.place_order(
+        cart, shopper=user, address=address, payment_method="cod", idempotency_key=uuid.uuid4().hex
+    )
     return OrderLine.objects.get(part__order=order)
 
 
@@ -51,7 +64,10 @@ def test_bought_from_a_live_stream_its_price_applies_and_the_sale_is_the_streams
     line = order_line(django_user_model, crayfish, stream=stream)
 
     assert (line.unit_price, line.stream, line.discount) == (
-        Decimal("79.00"), stream, Decimal("38.00"))
+        Decimal("79.00"),
+        stream,
+        Decimal("38.00"),
+    )
 
 
 def test_the_same_product_bought_elsewhere_pays_the_normal_price(live, django_user_model):
@@ -75,8 +91,12 @@ def test_a_featured_product_without_a_stream_price_still_counts_for_the_stream(
 def test_once_the_stream_ends_the_stream_price_stops(live, django_user_model):
     stream, crayfish, _rice = live
 
-    line = order_line(django_user_model, crayfish, stream=stream,
-                      before_checkout=lambda: stream_services.end_stream(stream))
+    line = order_line(
+        django_user_model,
+        crayfish,
+        stream=stream,
+        before_checkout=lambda: stream_services.end_stream(stream),
+    )
 
     assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
 
@@ -99,16 +119,21 @@ def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_strea
 
     line = order_line(django_user_model, crayfish, stream=stream)
 
-    assert (line.unit_price, line.promotion, line.stream) == (Decimal("69.00"), promotion,
-                                                              stream)
+    assert (line.unit_price, line.promotion, line.stream) == (Decimal("69.00"), promotion, stream)
 
 
 def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, django_user_model):
     stream, crayfish, rice = live
     user = django_user_model.objects.create_user("late-sign-in")
-    address = Address.objects.create(user=user, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="潜江市", district="园林街道",
-                                     street="1 号")
+    address = Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="潜江市",
+        district="园林街道",
+        street="1 号",
+    )
     session_cart = Cart.objects.create(session_key="v" * 32)
     services.add_to_cart(session_cart, crayfish, 2, stream=stream)
     user_cart = Cart.objects.create(user=user)
@@ -116,10 +141,18 @@ def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, djan
     services.add_to_cart(user_cart, crayfish, 1)  # the same product from the catalog
 
     services.merge_carts(session_cart, user_cart)
-    order = services.place_order(user_cart, shopper=user, address=address,
-                                 payment_method="cod", idempotency_key=uuid.uuid4().hex)
+    order = services.place_order(
+        user_cart,
+        shopper=user,
+        address=address,
+        payment_method="cod",
+        idempotency_key=uuid.uuid4().hex,
+    )
 
     lines = {line.product_id: line for line in OrderLine.objects.filter(part__order=order)}
-    assert (lines[crayfish.pk].quantity, lines[crayfish.pk].unit_price,
-            lines[crayfish.pk].stream) == (2, Decimal("79.00"), stream)
+    assert (
+        lines[crayfish.pk].quantity,
+        lines[crayfish.pk].unit_price,
+        lines[crayfish.pk].stream,
+    ) == (2, Decimal("79.00"), stream)
     assert lines[rice.pk].stream == stream

@@ -1,7 +1,6 @@
 """Only browsers holding a viewer id signed by a stream page count as viewers, and one
 address mints a bounded number of them per minute."""
 
-
 import pytest
 from django.core import signing
 from django.http import HttpResponse
@@ -14,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _poll(client, stream):
-    return client.get(reverse("livestream:counters", args=[stream.slug]),
-                      HTTP_ACCEPT_LANGUAGE="en")
+    return client.get(reverse("livestream:counters", args=[stream.slug]), HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_five_hundred_polls_without_the_cookie_add_no_viewer(live):
@@ -30,12 +28,16 @@ def test_five_hundred_polls_without_the_cookie_add_no_viewer(live):
     assert '<dd data-counter="viewers">0</dd>' in page
 
 
-@pytest.mark.parametrize("value", [
-    "0123456789abcdef",  # a bare id, as the cookie used to hold
-    "0123456789abcdef:1uXyZa:forged-signature-forged-signature-aaaa",
-    signing.TimestampSigner(salt="another-use").sign("0123456789abcdef"),
-    "\x00",
-], ids=["bare", "forged-signature", "signed-for-another-use", "nul"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0123456789abcdef",  # a bare id, as the cookie used to hold
+        "0123456789abcdef:1uXyZa:forged-signature-forged-signature-aaaa",
+        signing.TimestampSigner(salt="another-use").sign("0123456789abcdef"),
+        "\x00",
+    ],
+    ids=["bare", "forged-signature", "signed-for-another-use", "nul"],
+)
 def test_unsigned_or_forged_viewer_ids_add_no_viewer(live, value):
     client = Client()
     client.cookies[viewers.VIEWER_COOKIE] = value
@@ -101,11 +103,13 @@ def test_with_the_cache_unreachable_a_new_viewer_is_let_in(settings, rf):
     # The rest of the page's reads survive a cache outage elsewhere (page cache, counters);
     # here, the budget: it lets the viewer in rather than failing.
     settings.STREAM_NEW_VIEWERS_PER_MINUTE = 0
-    unreachable = {"default": {
-        "BACKEND": "hubei_market.redis_cache.FaultTolerantRedisCache",  # production's
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        "OPTIONS": {"socket_connect_timeout": 0.2},
-    }}
+    unreachable = {
+        "default": {
+            "BACKEND": "hubei_market.redis_cache.FaultTolerantRedisCache",  # production's
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
     response = HttpResponse()
     with override_settings(CACHES=unreachable):  # put back before the fixtures clear it
         viewer = viewers.give_viewer_id(rf.get("/live/qianjiang-live/"), response)

@@ -46,8 +46,13 @@ def buy(user_id, barrier, results):
     address = Address.objects.get(user_id=user_id)
     barrier.wait()
     try:
-        services.place_order(cart, shopper=cart.user, address=address,
-                             payment_method="cod", idempotency_key=uuid.uuid4().hex)
+        services.place_order(
+            cart,
+            shopper=cart.user,
+            address=address,
+            payment_method="cod",
+            idempotency_key=uuid.uuid4().hex,
+        )
         results.put(["order"])
     except services.CheckoutProblem as problem:
         results.put(problem.messages)
@@ -67,29 +72,46 @@ def main(db_path, buyers, stock):
     from orders.models import Address, Cart, CartItem, Notification, Order
 
     call_command("migrate", verbosity=0)
-    vendor = Vendor.objects.create(name="秭归果业", slug="zigui-guoye", kind="cooperative",
-                                   county=County.objects.first(),
-                                   status=Vendor.Status.APPROVED)
+    vendor = Vendor.objects.create(
+        name="秭归果业",
+        slug="zigui-guoye",
+        kind="cooperative",
+        county=County.objects.first(),
+        status=Vendor.Status.APPROVED,
+    )
     product = Product.objects.create(
-        vendor=vendor, name="最后的秭归脐橙", slug="zigui-last", price="59.90",
-        pack_size="5kg", net_weight_g=5000, stock=stock, status=Product.Status.PUBLISHED,
-        category=Category.objects.first(), origin_county=vendor.county,
+        vendor=vendor,
+        name="最后的秭归脐橙",
+        slug="zigui-last",
+        price="59.90",
+        pack_size="5kg",
+        net_weight_g=5000,
+        stock=stock,
+        status=Product.Status.PUBLISHED,
+        category=Category.objects.first(),
+        origin_county=vendor.county,
     )
     user_ids = []
     for i in range(buyers):
         user = get_user_model().objects.create_user(f"racer{i}")
-        Address.objects.create(user=user, recipient="李四", mobile="13800000000",
-                               province="湖北省", city="宜昌市", district="秭归县",
-                               street="茅坪镇")
-        CartItem.objects.create(cart=Cart.objects.create(user=user), product=product,
-                                quantity=1)
+        Address.objects.create(
+            user=user,
+            recipient="李四",
+            mobile="13800000000",
+            province="湖北省",
+            city="宜昌市",
+            district="秭归县",
+            street="茅坪镇",
+        )
+        CartItem.objects.create(cart=Cart.objects.create(user=user), product=product, quantity=1)
         user_ids.append(user.pk)
     connections.close_all()  # each process opens its own connection
 
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(buyers), context.Queue()
-    processes = [context.Process(target=buy, args=(user_id, barrier, results))
-                 for user_id in user_ids]
+    processes = [
+        context.Process(target=buy, args=(user_id, barrier, results)) for user_id in user_ids
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=120) for _ in processes]
@@ -97,15 +119,20 @@ def main(db_path, buyers, stock):
         process.join(timeout=60)
 
     product.refresh_from_db()
-    print(json.dumps({
-        "orders": Order.objects.count(),
-        "told": sorted({" ".join(o) for o in outcomes if o != ["order"]}),
-        "refused": sum(o != ["order"] for o in outcomes),
-        "succeeded": sum(o == ["order"] for o in outcomes),
-        "stock": product.stock,
-        "notifications_sent": Notification.objects.filter(state="sent").count(),
-        "exit_codes": sorted({p.exitcode for p in processes}),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "orders": Order.objects.count(),
+                "told": sorted({" ".join(o) for o in outcomes if o != ["order"]}),
+                "refused": sum(o != ["order"] for o in outcomes),
+                "succeeded": sum(o == ["order"] for o in outcomes),
+                "stock": product.stock,
+                "notifications_sent": Notification.objects.filter(state="sent").count(),
+                "exit_codes": sorted({p.exitcode for p in processes}),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

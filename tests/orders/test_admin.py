@@ -12,14 +12,24 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_find_an_order_by_number_or_mobile(staff_client, django_user_model):
     buyer = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(user=buyer, recipient="王五", mobile="13687654321",
-                                     province="湖北省", city="荆州市", district="监利市",
-                                     street="容城镇")
+    address = Address.objects.create(
+        user=buyer,
+        recipient="王五",
+        mobile="13687654321",
+        province="湖北省",
+        city="荆州市",
+        district="监利市",
+        street="容城镇",
+    )
     cart = Cart.objects.create(user=buyer)
     services.add_to_cart(cart, ProductFactory(stock=3), 1)
-    order = services.place_order(cart, shopper=buyer, address=address,
-                                 payment_method=Order.PaymentMethod.BANK_TRANSFER,
-                                 idempotency_key=uuid.uuid4().hex)
+    order = services.place_order(
+        cart,
+        shopper=buyer,
+        address=address,
+        payment_method=Order.PaymentMethod.BANK_TRANSFER,
+        idempotency_key=uuid.uuid4().hex,
+    )
     url = reverse("admin:orders_order_changelist")
 
     by_number = staff_client.get(url, {"q": order.number}).content.decode()

@@ -14,13 +14,17 @@ CART = reverse("orders:cart")
 
 
 def add(client, product, quantity=1, **extra):
-    return client.post(reverse("orders:cart_add", args=[product.pk]),
-                       {"quantity": quantity, **extra}, HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(
+        reverse("orders:cart_add", args=[product.pk]),
+        {"quantity": quantity, **extra},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
 
 def update(client, product, **data):
-    return client.post(reverse("orders:cart_update", args=[product.pk]), data,
-                       HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(
+        reverse("orders:cart_update", args=[product.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def cart_page(client):
@@ -28,11 +32,20 @@ def cart_page(client):
 
 
 def test_a_shopper_adds_two_vendors_products_and_sees_them_grouped(client):
-    oranges = ProductFactory(name="秭归脐橙", name_en="Zigui oranges", price=Decimal("59.90"),
-                             net_weight_g=5000, vendor=VendorFactory(name_en="Zigui Co-op"))
-    crayfish = ProductFactory(name="潜江小龙虾", name_en="Qianjiang crayfish",
-                              price=Decimal("98.00"), net_weight_g=2000,
-                              vendor=VendorFactory(name_en="Qianjiang Farm"))
+    oranges = ProductFactory(
+        name="秭归脐橙",
+        name_en="Zigui oranges",
+        price=Decimal("59.90"),
+        net_weight_g=5000,
+        vendor=VendorFactory(name_en="Zigui Co-op"),
+    )
+    crayfish = ProductFactory(
+        name="潜江小龙虾",
+        name_en="Qianjiang crayfish",
+        price=Decimal("98.00"),
+        net_weight_g=2000,
+        vendor=VendorFactory(name_en="Qianjiang Farm"),
+    )
 
     response = add(client, oranges, 2)
     add(client, crayfish, 1)
@@ -101,8 +114,12 @@ def test_changing_and_removing_quantities(client):
 def test_htmx_add_answers_with_a_fragment_and_tells_the_header(client):
     product = ProductFactory(name="恩施玉露", name_en="Enshi Yulu")
 
-    response = client.post(reverse("orders:cart_add", args=[product.pk]), {"quantity": 2},
-                           HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("orders:cart_add", args=[product.pk]),
+        {"quantity": 2},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response["HX-Trigger"] == "cart-changed"
     assert "Added “Enshi Yulu” to your cart." in response.content.decode()
@@ -145,7 +162,9 @@ def test_signing_in_keeps_what_was_in_the_cart(client, django_user_model):
 
 
 @pytest.mark.parametrize("items", [2, 6])
-def test_the_cart_page_runs_a_fixed_number_of_queries(session_reads, client, django_assert_num_queries, items):
+def test_the_cart_page_runs_a_fixed_number_of_queries(
+    session_reads, client, django_assert_num_queries, items
+):
     products = [ProductFactory() for _ in range(items)]
     for product in products:
         add(client, product, 1)

@@ -28,14 +28,21 @@ def shopper(django_user_model):
 @pytest.fixture
 def address(shopper):
     return Address.objects.create(
-        user=shopper, recipient="张三", mobile="13912345678", province="湖北省",
-        city="武汉市", district="江汉区", street="解放大道 1 号",
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
     )
 
 
 def checkout(cart, shopper, address, key=None):
     return services.place_order(
-        cart, shopper=shopper, address=address,
+        cart,
+        shopper=shopper,
+        address=address,
         payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
         idempotency_key=key or uuid.uuid4().hex,
     )
@@ -43,8 +50,7 @@ def checkout(cart, shopper, address, key=None):
 
 def test_one_checkout_makes_one_order_with_a_part_per_vendor(shopper, address):
     oranges = ProductFactory(name="秭归脐橙", price=Decimal("59.90"), stock=5, net_weight_g=5000)
-    crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=3,
-                              net_weight_g=2000)
+    crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=3, net_weight_g=2000)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, oranges, 2)
     services.add_to_cart(cart, crayfish, 1)
@@ -89,7 +95,9 @@ def test_a_sold_out_item_is_named_and_nothing_changes(shopper, address):
     with pytest.raises(services.CheckoutProblem) as problem:
         checkout(cart, shopper, address)
 
-    assert problem.value.messages == ["Only 1 of “Enshi Yulu tea” left; you asked for 4."]  # its English name
+    assert problem.value.messages == [
+        "Only 1 of “Enshi Yulu tea” left; you asked for 4."
+    ]  # its English name
     assert Product.objects.get(pk=eggs.pk).stock == 5  # taken, then rolled back
     assert Product.objects.get(pk=tea.pk).stock == 1
     assert cart.items.count() == 2
@@ -192,9 +200,15 @@ def test_fifty_parallel_buyers_for_the_last_ten_units_never_oversell(django_user
     buyers = []
     for i in range(50):
         user = django_user_model.objects.create_user(f"racer{i}")
-        address = Address.objects.create(user=user, recipient="李四", mobile="13800000000",
-                                         province="湖北省", city="宜昌市", district="秭归县",
-                                         street="茅坪镇")
+        address = Address.objects.create(
+            user=user,
+            recipient="李四",
+            mobile="13800000000",
+            province="湖北省",
+            city="宜昌市",
+            district="秭归县",
+            street="茅坪镇",
+        )
         cart = Cart.objects.create(user=user)
         CartItem.objects.create(cart=cart, product=product, quantity=1)
         buyers.append((user, address, cart))
@@ -230,9 +244,18 @@ def test_fifty_parallel_buyers_for_the_last_ten_units_never_oversell(django_user
 def test_fifty_buyer_processes_on_the_embedded_sqlite_never_oversell(tmp_path):
     # Separate processes on one SQLite file, as `make run`'s web server and worker are.
     finished = subprocess.run(
-        [sys.executable, "-m", "tests.orders.sqlite_race", str(tmp_path / "store.sqlite3"),
-         "50", "10"],
-        capture_output=True, text=True, timeout=300, check=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.orders.sqlite_race",
+            str(tmp_path / "store.sqlite3"),
+            "50",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
         cwd=settings.BASE_DIR,
     )
 
@@ -265,9 +288,15 @@ def check_out_in_two_windows_at_once(shopper, address):
     def window(key):
         try:
             start.wait()
-            outcomes.append(services.place_order(
-                None, shopper=shopper, address=address, payment_method="cod",
-                idempotency_key=key))
+            outcomes.append(
+                services.place_order(
+                    None,
+                    shopper=shopper,
+                    address=address,
+                    payment_method="cod",
+                    idempotency_key=key,
+                )
+            )
         except services.CheckoutProblem as problem:
             outcomes.append(getattr(problem, "code", None))
         except Exception as error:  # noqa: BLE001 - shown by the assertions
@@ -290,9 +319,15 @@ def test_two_windows_checking_out_the_same_cart_make_one_order(django_user_model
     other is refused (its items are gone), never a second order of the same items."""
     for trial in range(8):
         shopper = django_user_model.objects.create_user(f"two-tabs-{trial}")
-        address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                         province="湖北省", city="武汉市", district="江汉区",
-                                         street="解放大道 1 号")
+        address = Address.objects.create(
+            user=shopper,
+            recipient="张三",
+            mobile="13912345678",
+            province="湖北省",
+            city="武汉市",
+            district="江汉区",
+            street="解放大道 1 号",
+        )
         product = ProductFactory(stock=10)
         services.add_to_cart(Cart.objects.create(user=shopper), product, 2)
 

@@ -19,14 +19,24 @@ pytestmark = pytest.mark.django_db
 
 def buy(django_user_model, product, quantity):
     shopper = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号")
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+    )
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, product, quantity)
-    return services.place_order(cart, shopper=shopper, address=address,
-                                payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
-                                idempotency_key=uuid.uuid4().hex)
+    return services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 @pytest.fixture
@@ -80,8 +90,7 @@ def test_the_last_unit_sold_shows_sold_out_on_every_page(django_user_model, shop
     assert "Sold out" in shopper_page(product.get_absolute_url())
 
 
-def test_a_flash_sale_refreshes_the_pages_only_for_its_last_units(django_user_model,
-                                                                 shopper_page):
+def test_a_flash_sale_refreshes_the_pages_only_for_its_last_units(django_user_model, shopper_page):
     product = ProductFactory(price=Decimal("50.00"), stock=500)
     flash = running_promotion(product, value="20", units_cap=Product.FEW_LEFT + 5)
     assert "¥40.00" in shopper_page(product.get_absolute_url())
@@ -112,7 +121,9 @@ def test_the_cart_prices_a_flash_sale_by_its_units_left_now(django_user_model):
 
     lines = order.parts.get().lines.order_by("pk")
     assert list(lines.values_list("quantity", "unit_price", "promotion_id")) == [
-        (20, Decimal("40.00"), flash.pk), (10, Decimal("50.00"), None)]
+        (20, Decimal("40.00"), flash.pk),
+        (10, Decimal("50.00"), None),
+    ]
     flash.refresh_from_db()
     assert flash.units_sold == 100
 
@@ -128,5 +139,7 @@ def test_stock_is_taken_the_same_without_returning(django_user_model, monkeypatc
     assert catalog_revision() == revision
     buy(django_user_model, few, 1)
     assert catalog_revision() != revision
-    assert [p.stock for p in Product.objects.filter(pk__in=[plenty.pk, few.pk]).order_by("pk")
-            ] == [48, Product.FEW_LEFT]
+    assert [p.stock for p in Product.objects.filter(pk__in=[plenty.pk, few.pk]).order_by("pk")] == [
+        48,
+        Product.FEW_LEFT,
+    ]

@@ -19,9 +19,16 @@ CHECKOUT = reverse("orders:checkout")
 @pytest.fixture
 def buyer(client, django_user_model):
     user = django_user_model.objects.create_user("buyer")
-    Address.objects.create(user=user, recipient="张三", mobile="13912345678", province="湖北省",
-                           city="武汉市", district="江汉区", street="解放大道 1 号",
-                           is_default=True)
+    Address.objects.create(
+        user=user,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+        is_default=True,
+    )
     client.force_login(user)
     return user
 
@@ -49,8 +56,9 @@ def test_placing_an_order_shows_the_confirmation_with_each_vendors_part(client, 
     crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=5)
     fill_cart(client, (oranges, 2), (crayfish, 1))
 
-    response = client.post(CHECKOUT, {**checkout_form(client), "total": "0.01",
-                                      "price": "0.01"}, **EN)
+    response = client.post(
+        CHECKOUT, {**checkout_form(client), "total": "0.01", "price": "0.01"}, **EN
+    )
 
     order = Order.objects.get()
     assert response["Location"] == reverse("orders:detail", args=[order.number])
@@ -58,7 +66,9 @@ def test_placing_an_order_shows_the_confirmation_with_each_vendors_part(client, 
     assert "Thank you! Your order is placed." in html
     assert "Pay the courier in cash when your parcels arrive." in html
     assert html.count('class="cart-vendor order-part"') == 2
-    assert f"{oranges.name_en} · 1 box · ¥59.90 × 2 = ¥119.80" in html  # in English: its English name
+    assert (
+        f"{oranges.name_en} · 1 box · ¥59.90 × 2 = ¥119.80" in html
+    )  # in English: its English name
     assert order.total == Decimal("217.80")
     assert order.number in client.get(reverse("orders:history"), **EN).content.decode()
 
@@ -92,9 +102,15 @@ def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
 
 def test_another_shoppers_address_cannot_be_used(client, buyer, django_user_model):
     other = django_user_model.objects.create_user("other")
-    theirs = Address.objects.create(user=other, recipient="李四", mobile="13800000000",
-                                    province="湖北省", city="宜昌市", district="秭归县",
-                                    street="茅坪镇")
+    theirs = Address.objects.create(
+        user=other,
+        recipient="李四",
+        mobile="13800000000",
+        province="湖北省",
+        city="宜昌市",
+        district="秭归县",
+        street="茅坪镇",
+    )
     fill_cart(client, (ProductFactory(), 1))
 
     response = client.post(CHECKOUT, {**checkout_form(client), "address": theirs.pk}, **EN)
@@ -115,8 +131,9 @@ def test_another_shoppers_order_is_not_found(client, buyer, django_user_model):
 
 
 @pytest.mark.parametrize("orders", [1, 4])
-def test_order_pages_run_a_fixed_number_of_queries(session_reads, client, buyer, django_assert_num_queries,
-                                                   orders):
+def test_order_pages_run_a_fixed_number_of_queries(
+    session_reads, client, buyer, django_assert_num_queries, orders
+):
     for _ in range(orders):
         fill_cart(client, (ProductFactory(), 1), (ProductFactory(), 2))
         client.post(CHECKOUT, checkout_form(client))
@@ -130,8 +147,9 @@ def test_order_pages_run_a_fixed_number_of_queries(session_reads, client, buyer,
 
 
 @pytest.mark.parametrize("items", [1, 5])
-def test_the_checkout_page_runs_a_fixed_number_of_queries(session_reads, client, buyer,
-                                                         django_assert_num_queries, items):
+def test_the_checkout_page_runs_a_fixed_number_of_queries(
+    session_reads, client, buyer, django_assert_num_queries, items
+):
     products = [ProductFactory() for _ in range(items)]
     for product in products:
         fill_cart(client, (product, 1))
@@ -145,8 +163,8 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(session_reads, client,
 
 
 @pytest.mark.parametrize("vendors", [1, 3])
-def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(session_reads,
-    client, buyer, django_user_model, django_assert_num_queries, vendors
+def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(
+    session_reads, client, buyer, django_user_model, django_assert_num_queries, vendors
 ):
     products = [ProductFactory() for _ in range(vendors)]
     for product in products:
@@ -210,23 +228,33 @@ def _post_together(url, *tabs):
     return [answers[index] for index in range(len(tabs))]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="two checkouts at the same instant need PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="two checkouts at the same instant need PostgreSQL"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_posting_at_the_same_instant_tell_the_loser_which_order_was_placed(
-        django_user_model):
+    django_user_model,
+):
     for trial in range(6):
         shopper = django_user_model.objects.create_user(f"both-tabs-{trial}", password="pw")
-        Address.objects.create(user=shopper, recipient="王小红", mobile="13912345678",
-                               province="湖北省", city="武汉市", district="洪山区",
-                               street="珞喻路 1 号", is_default=True)
+        Address.objects.create(
+            user=shopper,
+            recipient="王小红",
+            mobile="13912345678",
+            province="湖北省",
+            city="武汉市",
+            district="洪山区",
+            street="珞喻路 1 号",
+            is_default=True,
+        )
         first = Client()
         first.force_login(shopper)
         fill_cart(first, (ProductFactory(price=Decimal("59.90"), stock=5), 2))
         second = Client()
         second.cookies = first.cookies  # two tabs of one browser
-        answers = _post_together(CHECKOUT, (first, checkout_form(first)),
-                                 (second, checkout_form(second)))
+        answers = _post_together(
+            CHECKOUT, (first, checkout_form(first)), (second, checkout_form(second))
+        )
 
         order = Order.objects.get(shopper=shopper)
         placed = reverse("orders:detail", args=[order.number])
@@ -249,8 +277,10 @@ def test_an_empty_cart_with_no_recent_order_says_nothing_about_orders(client, bu
     assert Order.objects.count() == 0
 
 
-@pytest.mark.parametrize(("language", "per_vendor", "in_all"), [
-    ("en", "3 items", "4 items"), ("zh-hans", "共 3 件", "共 4 件")])
+@pytest.mark.parametrize(
+    ("language", "per_vendor", "in_all"),
+    [("en", "3 items", "4 items"), ("zh-hans", "共 3 件", "共 4 件")],
+)
 def test_checkout_counts_units_like_the_cart(client, buyer, language, per_vendor, in_all):
     oranges, lemons = ProductFactory(stock=9), ProductFactory(stock=9)
     tea = ProductFactory(vendor=oranges.vendor, stock=9)
@@ -265,9 +295,16 @@ def test_checkout_counts_units_like_the_cart(client, buyer, language, per_vendor
 
 @pytest.mark.parametrize(
     ("language", "heading", "says", "change", "place"),
-    [("en", "Some items cannot be bought as your cart stands:", "Only 1 left",
-      "Change the cart", "Place order"),
-     ("zh-hans", "购物车中有商品目前无法购买：", "仅剩 1 件", "修改购物车", "提交订单")],
+    [
+        (
+            "en",
+            "Some items cannot be bought as your cart stands:",
+            "Only 1 left",
+            "Change the cart",
+            "Place order",
+        ),
+        ("zh-hans", "购物车中有商品目前无法购买：", "仅剩 1 件", "修改购物车", "提交订单"),
+    ],
 )
 def test_a_checkout_reopened_after_an_item_ran_short_says_so_and_cannot_be_placed(
     client, buyer, language, heading, says, change, place

@@ -26,9 +26,15 @@ SHANGHAI = timezone.get_fixed_timezone(8 * 60)
 
 def buyer(django_user_model):
     user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(user=user, recipient="王芳", mobile="13812345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号")
+    address = Address.objects.create(
+        user=user,
+        recipient="王芳",
+        mobile="13812345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+    )
     return user, address
 
 
@@ -38,15 +44,22 @@ def order(django_user_model, *items, payment="cod", stream=None):
     cart = Cart.objects.create(user=user)
     for product, quantity in items:
         services.add_to_cart(cart, product, quantity, stream=stream)
-    return services.place_order(cart, shopper=user, address=address, payment_method=payment,
-                                idempotency_key=uuid.uuid4().hex)
+    return services.place_order(
+        cart,
+        shopper=user,
+        address=address,
+        payment_method=payment,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 def rollups():
     """{(dimension, key): measures} of every row that is not all zeros."""
-    return {(row.dimension, row.key): tuple(getattr(row, m) for m in impact.MEASURES)
-            for row in DailySales.objects.all()
-            if any(getattr(row, m) for m in impact.MEASURES)}
+    return {
+        (row.dimension, row.key): tuple(getattr(row, m) for m in impact.MEASURES)
+        for row in DailySales.objects.all()
+        if any(getattr(row, m) for m in impact.MEASURES)
+    }
 
 
 def expected_from_the_orders():
@@ -56,24 +69,35 @@ def expected_from_the_orders():
     ).exclude(part__status=OrderPart.Status.CANCELLED)
     stream = Q(stream__isnull=False)
     sums = {
-        "orders": Count("part__order", distinct=True), "units": Sum("quantity"),
-        "weight": Sum("weight_g"), "revenue": Sum("line_total"),
+        "orders": Count("part__order", distinct=True),
+        "units": Sum("quantity"),
+        "weight": Sum("weight_g"),
+        "revenue": Sum("line_total"),
         "stream_orders": Count("part__order", distinct=True, filter=stream),
         "stream_weight": Sum("weight_g", filter=stream),
         "stream_revenue": Sum("line_total", filter=stream),
     }
 
     def measures(row):
-        return (row["orders"], row["units"], row["weight"], int(row["revenue"] * 100),
-                row["stream_orders"], row["stream_weight"] or 0,
-                int((row["stream_revenue"] or 0) * 100))
+        return (
+            row["orders"],
+            row["units"],
+            row["weight"],
+            int(row["revenue"] * 100),
+            row["stream_orders"],
+            row["stream_weight"] or 0,
+            int((row["stream_revenue"] or 0) * 100),
+        )
 
     expected = {}
     store = lines.aggregate(**sums)
     if store["orders"]:
         expected[("all", 0)] = measures(store)
-    for dimension, field in (("category", "category_id"), ("county", "origin_county_id"),
-                             ("vendor", "part__vendor_id")):
+    for dimension, field in (
+        ("category", "category_id"),
+        ("county", "origin_county_id"),
+        ("vendor", "part__vendor_id"),
+    ):
         for row in lines.values(field).annotate(**sums).order_by():
             expected[(dimension, row[field])] = measures(row)
     return expected
@@ -84,26 +108,52 @@ def catalog():
     """Three shops in two counties selling oranges, tea and crayfish."""
     zigui, enshi = CountyFactory(), CountyFactory()
     citrus, tea, crayfish = CategoryFactory(), CategoryFactory(), CategoryFactory()
-    orchard, tea_farm, shrimp = (VendorFactory(county=zigui), VendorFactory(county=enshi),
-                                 VendorFactory(county=zigui))
+    orchard, tea_farm, shrimp = (
+        VendorFactory(county=zigui),
+        VendorFactory(county=enshi),
+        VendorFactory(county=zigui),
+    )
     return {
-        "oranges": ProductFactory(vendor=orchard, category=citrus, origin_county=zigui,
-                                  price=Decimal("59.90"), net_weight_g=5000, stock=500),
-        "tea": ProductFactory(vendor=tea_farm, category=tea, origin_county=enshi,
-                              price=Decimal("128.00"), net_weight_g=250, stock=500),
-        "crayfish": ProductFactory(vendor=shrimp, category=crayfish, origin_county=zigui,
-                                   price=Decimal("98.00"), net_weight_g=1500, stock=500),
+        "oranges": ProductFactory(
+            vendor=orchard,
+            category=citrus,
+            origin_county=zigui,
+            price=Decimal("59.90"),
+            net_weight_g=5000,
+            stock=500,
+        ),
+        "tea": ProductFactory(
+            vendor=tea_farm,
+            category=tea,
+            origin_county=enshi,
+            price=Decimal("128.00"),
+            net_weight_g=250,
+            stock=500,
+        ),
+        "crayfish": ProductFactory(
+            vendor=shrimp,
+            category=crayfish,
+            origin_county=zigui,
+            price=Decimal("98.00"),
+            net_weight_g=1500,
+            stock=500,
+        ),
     }
 
 
 def test_the_rollups_equal_the_orders_through_every_kind_of_change(catalog, django_user_model):
     oranges, tea, crayfish = catalog["oranges"], catalog["tea"], catalog["crayfish"]
     live = LiveStream.objects.create(
-        title="秭归脐橙直播", slug="zigui-live", host_name="县长", host_title="秭归县县长",
-        county=oranges.origin_county, scheduled_start=timezone.now() - timedelta(hours=1),
-        scheduled_end=timezone.now() + timedelta(hours=1), state=LiveStream.State.LIVE)
-    FeaturedProduct.objects.create(stream=live, product=oranges,
-                                   stream_price=Decimal("49.90"))
+        title="秭归脐橙直播",
+        slug="zigui-live",
+        host_name="县长",
+        host_title="秭归县县长",
+        county=oranges.origin_county,
+        scheduled_start=timezone.now() - timedelta(hours=1),
+        scheduled_end=timezone.now() + timedelta(hours=1),
+        state=LiveStream.State.LIVE,
+    )
+    FeaturedProduct.objects.create(stream=live, product=oranges, stream_price=Decimal("49.90"))
 
     order(django_user_model, (oranges, 2), (tea, 1))  # two shops, cash on delivery
     order(django_user_model, (oranges, 3), stream=live)  # from the livestream
@@ -116,8 +166,9 @@ def test_the_rollups_equal_the_orders_through_every_kind_of_change(catalog, djan
     cancelled = order(django_user_model, (crayfish, 5), (oranges, 1))
     services.cancel_order(cancelled, by=cancelled.shopper)
     one_shop_cannot = order(django_user_model, (tea, 2), (crayfish, 1))
-    services.cancel_part(one_shop_cannot.parts.get(vendor=tea.vendor), reason="霜冻，茶园减产",
-                         by=None)
+    services.cancel_part(
+        one_shop_cannot.parts.get(vendor=tea.vendor), reason="霜冻，茶园减产", by=None
+    )
 
     figures = rollups()
     assert figures == expected_from_the_orders()
@@ -154,8 +205,7 @@ def test_a_sale_counts_on_the_beijing_day_it_was_placed(catalog, django_user_mod
     with time_machine.travel(late_evening + timedelta(hours=1), tick=False):
         order(django_user_model, (catalog["oranges"], 2))
 
-    days = dict(DailySales.objects.filter(dimension=Dimension.ALL)
-                .values_list("day", "units"))
+    days = dict(DailySales.objects.filter(dimension=Dimension.ALL).values_list("day", "units"))
     assert days == {date(2026, 4, 1): 1, date(2026, 4, 2): 2}
 
 
@@ -172,9 +222,7 @@ def test_paying_late_counts_the_order_on_the_day_it_was_placed(catalog, django_u
     assert (row.day, row.orders, row.weight_g) == (placed.date(), 1, 500)
 
 
-def test_the_beat_task_rebuilds_today_and_yesterday_from_the_orders(
-    catalog, django_user_model
-):
+def test_the_beat_task_rebuilds_today_and_yesterday_from_the_orders(catalog, django_user_model):
     from orders.tasks import rebuild_recent_impact_task
 
     order(django_user_model, (catalog["oranges"], 1))
@@ -185,8 +233,7 @@ def test_the_beat_task_rebuilds_today_and_yesterday_from_the_orders(
     assert rollups() == expected_from_the_orders()
 
 
-def test_the_command_rebuilds_every_day_with_a_progress_bar(catalog, django_user_model,
-                                                           capsys):
+def test_the_command_rebuilds_every_day_with_a_progress_bar(catalog, django_user_model, capsys):
     from django.core.management import call_command
 
     with time_machine.travel(datetime(2026, 11, 1, 12, 0, tzinfo=SHANGHAI), tick=False):
@@ -217,8 +264,9 @@ def test_lines_keep_their_category_and_county_when_the_product_is_deleted(
     assert County.objects.filter(pk=county).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="real parallel buyers need PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real parallel buyers need PostgreSQL"
+)
 @pytest.mark.django_db(transaction=True)
 def test_parallel_buyers_and_a_rebuild_running_meanwhile_leave_the_figures_exact(
     catalog, django_user_model
@@ -237,8 +285,13 @@ def test_parallel_buyers_and_a_rebuild_running_meanwhile_leave_the_figures_exact
     def buy(user, address, cart):
         try:
             start.wait()
-            services.place_order(cart, shopper=user, address=address, payment_method="cod",
-                                 idempotency_key=uuid.uuid4().hex)
+            services.place_order(
+                cart,
+                shopper=user,
+                address=address,
+                payment_method="cod",
+                idempotency_key=uuid.uuid4().hex,
+            )
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
@@ -270,8 +323,9 @@ def test_a_shop_cancelling_then_payment_then_the_shopper_cancelling_stay_exact(
     catalog, django_user_model
 ):
     oranges, tea, crayfish = catalog["oranges"], catalog["tea"], catalog["crayfish"]
-    transfer = order(django_user_model, (oranges, 1), (tea, 2), (crayfish, 1),
-                     payment="bank_transfer")
+    transfer = order(
+        django_user_model, (oranges, 1), (tea, 2), (crayfish, 1), payment="bank_transfer"
+    )
     services.cancel_part(transfer.parts.get(vendor=tea.vendor), reason="茶园减产", by=None)
     assert rollups() == expected_from_the_orders() == {}  # not paid yet: nothing counts
 
@@ -281,8 +335,10 @@ def test_a_shop_cancelling_then_payment_then_the_shopper_cancelling_stay_exact(
 
     services.cancel_order(transfer, by=transfer.shopper)  # the shopper drops the rest
     assert rollups() == expected_from_the_orders() == {}
-    stock = {p.pk: p.stock for p in type(oranges).objects.filter(
-        pk__in=[oranges.pk, tea.pk, crayfish.pk])}
+    stock = {
+        p.pk: p.stock
+        for p in type(oranges).objects.filter(pk__in=[oranges.pk, tea.pk, crayfish.pk])
+    }
     assert stock == {oranges.pk: 500, tea.pk: 500, crayfish.pk: 500}  # each given back once
 
 

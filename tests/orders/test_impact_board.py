@@ -26,10 +26,15 @@ def sold(django_user_model):
     citrus = CategoryFactory(name_zh="柑橘", name_en="Citrus")
     tea = CategoryFactory(name_zh="茶叶", name_en="Tea")
     orchard = VendorFactory(county=zigui)
-    oranges = ProductFactory(vendor=orchard, category=citrus, origin_county=zigui,
-                             price=Decimal("59.90"), net_weight_g=5000, stock=50)
-    tea_tin = ProductFactory(category=tea, price=Decimal("128.00"), net_weight_g=250,
-                             stock=50)
+    oranges = ProductFactory(
+        vendor=orchard,
+        category=citrus,
+        origin_county=zigui,
+        price=Decimal("59.90"),
+        net_weight_g=5000,
+        stock=50,
+    )
+    tea_tin = ProductFactory(category=tea, price=Decimal("128.00"), net_weight_g=250, stock=50)
     crayfish = ProductFactory(price=Decimal("98.00"), net_weight_g=2000, stock=50)
     order(django_user_model, (oranges, 2))
     order(django_user_model, (tea_tin, 1))
@@ -63,17 +68,36 @@ def test_with_nothing_sold_the_board_says_so(client, db):
 
 def test_a_pledge_shows_its_progress_in_its_scope_and_period(client, sold):
     today = timezone.localdate()
-    Pledge.objects.create(pledger="秭归县人民政府", pledger_en="Zigui County government",
-                          title="销售秭归脐橙 0.02 吨", title_en="Sell 0.02 t of Zigui oranges",
-                          measure=Pledge.Measure.TONS, target=Decimal("0.02"),
-                          scope=Dimension.COUNTY, county=sold["zigui"],
-                          starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=7))
-    Pledge.objects.create(pledger="专区", title="柑橘销售额 ¥1,000", measure=Pledge.Measure.YUAN,
-                          target=Decimal("1000"), scope=Dimension.CATEGORY,
-                          category=sold["citrus"], starts_on=today, ends_on=today)
-    Pledge.objects.create(pledger="去年", title="去年的承诺", measure=Pledge.Measure.TONS,
-                          target=Decimal("1"), starts_on=date(2020, 3, 1),
-                          ends_on=date(2020, 6, 30))
+    Pledge.objects.create(
+        pledger="秭归县人民政府",
+        pledger_en="Zigui County government",
+        title="销售秭归脐橙 0.02 吨",
+        title_en="Sell 0.02 t of Zigui oranges",
+        measure=Pledge.Measure.TONS,
+        target=Decimal("0.02"),
+        scope=Dimension.COUNTY,
+        county=sold["zigui"],
+        starts_on=today - timedelta(days=7),
+        ends_on=today + timedelta(days=7),
+    )
+    Pledge.objects.create(
+        pledger="专区",
+        title="柑橘销售额 ¥1,000",
+        measure=Pledge.Measure.YUAN,
+        target=Decimal("1000"),
+        scope=Dimension.CATEGORY,
+        category=sold["citrus"],
+        starts_on=today,
+        ends_on=today,
+    )
+    Pledge.objects.create(
+        pledger="去年",
+        title="去年的承诺",
+        measure=Pledge.Measure.TONS,
+        target=Decimal("1"),
+        starts_on=date(2020, 3, 1),
+        ends_on=date(2020, 6, 30),
+    )
 
     page = client.get(BOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     pledges = {p.title: p for p in impact_selectors.build_board().pledges}
@@ -85,10 +109,16 @@ def test_a_pledge_shows_its_progress_in_its_scope_and_period(client, sold):
 
 
 def test_a_pledge_must_name_its_scope_and_have_a_positive_target(db):
-    pledge = Pledge(pledger="潜江市", title="小龙虾", measure=Pledge.Measure.YUAN,
-                    target=Decimal("0"), scope=Dimension.CATEGORY,
-                    county=CountyFactory(), starts_on=date(2026, 4, 1),
-                    ends_on=date(2026, 3, 1))
+    pledge = Pledge(
+        pledger="潜江市",
+        title="小龙虾",
+        measure=Pledge.Measure.YUAN,
+        target=Decimal("0"),
+        scope=Dimension.CATEGORY,
+        county=CountyFactory(),
+        starts_on=date(2026, 4, 1),
+        ends_on=date(2026, 3, 1),
+    )
 
     with pytest.raises(ValidationError) as refused:
         pledge.full_clean()
@@ -111,8 +141,9 @@ def test_the_board_costs_the_same_queries_at_any_number_of_orders(
         impact_selectors.build_board()
 
 
-def test_visitors_share_the_computed_board_for_a_minute(client, sold, settings,
-                                                       django_assert_num_queries):
+def test_visitors_share_the_computed_board_for_a_minute(
+    client, sold, settings, django_assert_num_queries
+):
     settings.IMPACT_CACHE_SECONDS = 60
     client.get(BOARD)
 
@@ -130,8 +161,9 @@ def test_the_series_is_zero_filled_and_ends_today(sold):
 
 
 def test_staff_export_the_rollups_as_csv_with_names(admin_client, sold):
-    response = admin_client.get(reverse("admin:orders_dailysales_export"),
-                                {"dimension__exact": "county"})
+    response = admin_client.get(
+        reverse("admin:orders_dailysales_export"), {"dimension__exact": "county"}
+    )
     body = b"".join(response.streaming_content).decode("utf-8")
 
     assert body.startswith("\ufeff")
@@ -140,7 +172,10 @@ def test_staff_export_the_rollups_as_csv_with_names(admin_client, sold):
     zigui = next(row for row in rows if row["id"] == str(sold["zigui"].pk))
     assert "秭归县" in zigui["name"]
     assert (zigui["transactions"], zigui["tons"], zigui["revenue_cny"]) == (
-        "1", "0.010000", "119.80")
+        "1",
+        "0.010000",
+        "119.80",
+    )
 
 
 def test_only_staff_can_export(client, sold, django_user_model):
@@ -153,9 +188,14 @@ def test_only_staff_can_export(client, sold, django_user_model):
 
 def test_staff_see_rollups_and_pledges_with_progress_in_the_admin(admin_client, sold):
     today = timezone.localdate()
-    Pledge.objects.create(pledger="专区", title="一吨", measure=Pledge.Measure.TONS,
-                          target=Decimal("1"), starts_on=today - timedelta(days=30),
-                          ends_on=today + timedelta(days=30))
+    Pledge.objects.create(
+        pledger="专区",
+        title="一吨",
+        measure=Pledge.Measure.TONS,
+        target=Decimal("1"),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=30),
+    )
 
     rollups = admin_client.get(reverse("admin:orders_dailysales_changelist")).content.decode()
     pledges = admin_client.get(reverse("admin:orders_pledge_changelist")).content.decode()
@@ -168,8 +208,10 @@ def test_the_rebuild_action_recomputes_the_chosen_days(admin_client, sold):
     DailySales.objects.filter(dimension=Dimension.ALL).update(orders=99)
     day = DailySales.objects.filter(dimension=Dimension.ALL).get()
 
-    admin_client.post(reverse("admin:orders_dailysales_changelist"),
-                      {"action": "rebuild_days", "_selected_action": [day.pk]})
+    admin_client.post(
+        reverse("admin:orders_dailysales_changelist"),
+        {"action": "rebuild_days", "_selected_action": [day.pk]},
+    )
 
     assert DailySales.objects.get(dimension=Dimension.ALL).orders == 3
 
@@ -187,10 +229,12 @@ def test_a_vendor_sees_its_part_of_the_zones_tons(client, sold, django_user_mode
 
 def test_a_vendor_name_cannot_become_a_spreadsheet_formula(admin_client, sold):
     sold["orchard"].__class__.objects.filter(pk=sold["orchard"].pk).update(
-        name='=HYPERLINK("http://evil.example","x")')
+        name='=HYPERLINK("http://evil.example","x")'
+    )
 
-    response = admin_client.get(reverse("admin:orders_dailysales_export"),
-                                {"dimension__exact": "vendor"})
+    response = admin_client.get(
+        reverse("admin:orders_dailysales_export"), {"dimension__exact": "vendor"}
+    )
     body = b"".join(response.streaming_content).decode("utf-8")
 
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
@@ -202,12 +246,15 @@ def test_an_unknown_filter_in_the_export_address_is_a_clear_400(admin_client, so
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(("largest", "top", "ticks"), [
-    (Decimal("0.31"), Decimal("0.4"), ["0", "0.1", "0.2", "0.3", "0.4"]),
-    (Decimal("3.2"), Decimal("4"), ["0", "1", "2", "3", "4"]),
-    (Decimal("0.45"), Decimal("0.5"), ["0", "0.1", "0.2", "0.3", "0.4", "0.5"]),
-    (Decimal("12"), Decimal("20"), ["0", "5", "10", "15", "20"]),
-])
+@pytest.mark.parametrize(
+    ("largest", "top", "ticks"),
+    [
+        (Decimal("0.31"), Decimal("0.4"), ["0", "0.1", "0.2", "0.3", "0.4"]),
+        (Decimal("3.2"), Decimal("4"), ["0", "1", "2", "3", "4"]),
+        (Decimal("0.45"), Decimal("0.5"), ["0", "0.1", "0.2", "0.3", "0.4", "0.5"]),
+        (Decimal("12"), Decimal("20"), ["0", "5", "10", "15", "20"]),
+    ],
+)
 def test_the_daily_chart_has_round_ticks(largest, top, ticks):
     from orders.impact_charts import nice_ceiling
 

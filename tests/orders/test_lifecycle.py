@@ -18,15 +18,25 @@ pytestmark = pytest.mark.django_db
 def order(django_user_model):
     """A bank-transfer order for two vendors' products, not yet paid."""
     shopper = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号")
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+    )
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, ProductFactory(stock=5), 2)
     services.add_to_cart(cart, ProductFactory(stock=5), 1)
-    return services.place_order(cart, shopper=shopper, address=address,
-                                payment_method=Order.PaymentMethod.BANK_TRANSFER,
-                                idempotency_key=uuid.uuid4().hex)
+    return services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method=Order.PaymentMethod.BANK_TRANSFER,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 def test_a_bank_transfer_order_waits_for_staff_before_shipping(order, admin_user):
@@ -42,8 +52,10 @@ def test_a_bank_transfer_order_waits_for_staff_before_shipping(order, admin_user
 
 
 def test_the_full_life_of_an_order(order, admin_user, staff_client):
-    staff_client.post(reverse("admin:orders_order_changelist"),
-                      {"action": "confirm_bank_transfer", "_selected_action": [order.pk]})
+    staff_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "confirm_bank_transfer", "_selected_action": [order.pk]},
+    )
     order.refresh_from_db()
     assert order.status == Order.Status.CONFIRMED
 
@@ -58,10 +70,13 @@ def test_the_full_life_of_an_order(order, admin_user, staff_client):
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED
     assert list(order.events.filter(part=first).values_list("to_status", flat=True)) == [
-        "shipped", "delivered"
+        "shipped",
+        "delivered",
     ]
     assert list(order.events.filter(part=None).values_list("to_status", flat=True)) == [
-        "placed", "confirmed", "completed"
+        "placed",
+        "confirmed",
+        "completed",
     ]
 
 
@@ -71,8 +86,9 @@ def test_the_shopper_sees_each_parts_tracking(order, client):
     services.ship_part(part, carrier="顺丰速运", tracking_number="SF1234567890", by=None)
     client.force_login(order.shopper)
 
-    html = client.get(reverse("orders:detail", args=[order.number]),
-                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(
+        reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
 
     assert "Shipped with 顺丰速运, tracking number SF1234567890." in html
     assert html.count("Awaiting shipment") == 1  # the other part, capitalised where it stands alone
@@ -81,10 +97,14 @@ def test_the_shopper_sees_each_parts_tracking(order, client):
 @pytest.mark.parametrize(
     ("step", "message"),
     [
-        (lambda part: services.deliver_part(part, by=None),
-         "A part that is awaiting shipment cannot be delivered."),
-        (lambda part: services.ship_part(part, carrier="", tracking_number="", by=None),
-         "Enter the carrier and the tracking number."),
+        (
+            lambda part: services.deliver_part(part, by=None),
+            "A part that is awaiting shipment cannot be delivered.",
+        ),
+        (
+            lambda part: services.ship_part(part, carrier="", tracking_number="", by=None),
+            "Enter the carrier and the tracking number.",
+        ),
     ],
 )
 def test_illegal_part_steps_are_refused_and_change_nothing(order, step, message):
@@ -125,8 +145,12 @@ def test_the_shopper_cancels_from_the_order_page_and_stock_returns(order, client
     url = reverse("orders:detail", args=[order.number])
     assert "Cancel this order" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    response = client.post(reverse("orders:cancel", args=[order.number]), {"confirm": "on"},
-                           HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = client.post(
+        reverse("orders:cancel", args=[order.number]),
+        {"confirm": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
 
     assert "Your order is cancelled." in response.content.decode()
     assert "Cancel this order" not in response.content.decode()
@@ -145,15 +169,19 @@ def test_nobody_else_can_cancel_an_order(order, client, django_user_model):
     assert order.status == Order.Status.PLACED
 
 
-@pytest.mark.parametrize(("language", "ask", "yes"), [
-    ("en", "Cancel order {}?", "Yes, cancel the order"),
-    ("zh-hans", "确定取消订单 {}？", "确定取消订单"),
-])
+@pytest.mark.parametrize(
+    ("language", "ask", "yes"),
+    [
+        ("en", "Cancel order {}?", "Yes, cancel the order"),
+        ("zh-hans", "确定取消订单 {}？", "确定取消订单"),
+    ],
+)
 def test_cancelling_asks_first_on_a_page_of_its_own(order, client, language, ask, yes):
     client.force_login(order.shopper)
     cancel = reverse("orders:cancel", args=[order.number])
-    page = client.get(reverse("orders:detail", args=[order.number]),
-                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    page = client.get(
+        reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
     assert f'<a href="{cancel}"' in page  # a link to the question, not a form that cancels
 
     question = client.get(cancel, HTTP_ACCEPT_LANGUAGE=language).content.decode()
@@ -168,8 +196,7 @@ def test_a_cancel_without_the_shoppers_yes_changes_nothing(order, client):
     stock = list(Product.objects.order_by("pk").values_list("stock", flat=True))
     client.force_login(order.shopper)
 
-    response = client.post(reverse("orders:cancel", args=[order.number]),
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("orders:cancel", args=[order.number]), HTTP_ACCEPT_LANGUAGE="en")
 
     assert "Yes, cancel the order" in response.content.decode()  # asked again
     order.refresh_from_db()

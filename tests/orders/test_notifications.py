@@ -35,27 +35,39 @@ from tests.factories import ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-ON_POSTGRES_AND_REDIS = (
-    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    and bool(settings.REDIS_URL)
-)
+ON_POSTGRES_AND_REDIS = settings.DATABASES["default"][
+    "ENGINE"
+] == "django.db.backends.postgresql" and bool(settings.REDIS_URL)
 
 
 def make_order(user_model, *, payment=Order.PaymentMethod.CASH_ON_DELIVERY):
-    shopper = user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:6]}",
-                                             email="buyer@example.cn")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="解放大道 1 号")
+    shopper = user_model.objects.create_user(
+        f"buyer-{uuid.uuid4().hex[:6]}", email="buyer@example.cn"
+    )
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="解放大道 1 号",
+    )
     cart = Cart.objects.create(user=shopper)
     for name in ("秭归果业", "潜江虾业"):
         vendor = VendorFactory(name=name)
-        owner = user_model.objects.create_user(f"owner-{uuid.uuid4().hex[:6]}",
-                                               email=f"{vendor.slug}@example.cn")
+        owner = user_model.objects.create_user(
+            f"owner-{uuid.uuid4().hex[:6]}", email=f"{vendor.slug}@example.cn"
+        )
         VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
         services.add_to_cart(cart, ProductFactory(vendor=vendor, stock=5), 1)
-    return services.place_order(cart, shopper=shopper, address=address, payment_method=payment,
-                                idempotency_key=uuid.uuid4().hex)
+    return services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method=payment,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 def test_an_order_tells_the_shopper_and_each_vendor_once_committed(
@@ -73,17 +85,24 @@ def test_an_order_tells_the_shopper_and_each_vendor_once_committed(
 
 def test_nothing_is_written_when_checkout_fails(django_user_model):
     shopper = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(user=shopper, recipient="张三", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="江汉区",
-                                     street="路")
+    address = Address.objects.create(
+        user=shopper,
+        recipient="张三",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="江汉区",
+        street="路",
+    )
     cart = Cart.objects.create(user=shopper)
     product = ProductFactory(stock=1)
     services.add_to_cart(cart, product, 1)
     type(product).objects.filter(pk=product.pk).update(stock=0)
 
     with pytest.raises(services.CheckoutProblem):
-        services.place_order(cart, shopper=shopper, address=address, payment_method="cod",
-                             idempotency_key="k" * 32)
+        services.place_order(
+            cart, shopper=shopper, address=address, payment_method="cod", idempotency_key="k" * 32
+        )
 
     assert Notification.objects.count() == 0
 
@@ -119,7 +138,8 @@ def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_after_a_
     assert notification.recipient.email not in [m.to[0] for m in mail.outbox]
 
     Notification.objects.filter(pk=notification.pk).update(
-        claimed_until=timezone.now() - timedelta(seconds=1))  # the wait is over
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )  # the wait is over
     resend_pending_notifications_task.delay().get()
 
     assert Notification.objects.filter(state="pending").count() == 0
@@ -138,8 +158,11 @@ def test_a_busy_store_queues_one_delivery_for_many_commits(
     delivers them all when it starts."""
     settings.NOTIFICATION_QUEUED_SECONDS = 600  # however slow the machine
     queued = []
-    monkeypatch.setattr(deliver_pending_notifications_task, "apply_async",
-                        lambda countdown: queued.append(countdown))
+    monkeypatch.setattr(
+        deliver_pending_notifications_task,
+        "apply_async",
+        lambda countdown: queued.append(countdown),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         make_order(django_user_model)
@@ -179,13 +202,31 @@ def test_shipping_and_cancelling_tell_who_needs_to_know(django_user_model):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_through_redis(django_user_model):
     db = connection.settings_dict
-    env = {**os.environ, "DEBUG": "1", "CELERY_TASK_ALWAYS_EAGER": "0",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hubei_market", "worker", "--pool=solo",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hubei_market",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     celery_app.conf.task_always_eager = False
     try:
@@ -226,7 +267,7 @@ def statements(queries):
 
 
 def test_delivering_a_batch_reads_as_much_as_delivering_one_and_writes_once_per_message(
-    django_user_model
+    django_user_model,
 ):
     """The reads (messages, recipients, orders, parts, lines) cost the same however many
     messages; each message costs one statement on PostgreSQL (marked sent with the next
@@ -235,8 +276,9 @@ def test_delivering_a_batch_reads_as_much_as_delivering_one_and_writes_once_per_
     with CaptureQueriesContext(connection) as single:
         assert deliver_notifications(one) == 3
     many = [make_order(django_user_model) for _ in range(5)]
-    ids = list(Notification.objects.filter(order__in=many).order_by("pk")
-               .values_list("pk", flat=True))
+    ids = list(
+        Notification.objects.filter(order__in=many).order_by("pk").values_list("pk", flat=True)
+    )
 
     with CaptureQueriesContext(connection) as batch:
         assert deliver_notifications(ids) == 15
@@ -287,7 +329,8 @@ def test_an_unreachable_mail_server_leaves_every_message_waiting_for_its_retry(
 
     waiting = Notification.objects.all()
     assert {(n.state, n.attempts, n.last_error) for n in waiting} == {
-        ("pending", 1, "connection refused")}
+        ("pending", 1, "connection refused")
+    }
     assert all(n.claimed_until > timezone.now() + timedelta(seconds=25) for n in waiting)
     assert deliver_pending() == 0  # not tried again before the wait is over
     assert {n.attempts for n in Notification.objects.all()} == {1}
@@ -314,8 +357,10 @@ def test_the_header_counts_new_messages_until_the_inbox_is_opened(
     client.force_login(order.shopper)
 
     link = client.get("/accounts/inbox/link/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert link.strip() == ('Messages <span class="cart-count" aria-hidden="true">1</span>'
-                            '<span class="visually-hidden">1 new message</span>')
+    assert link.strip() == (
+        'Messages <span class="cart-count" aria-hidden="true">1</span>'
+        '<span class="visually-hidden">1 new message</span>'
+    )
 
     inbox = client.get("/accounts/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'class="badge badge-new">New</span>' in inbox  # marked once...
@@ -333,12 +378,19 @@ def test_the_inbox_reads_the_messages_its_page_shows_and_no_others(
     client, django_user_model, settings
 ):
     shopper = django_user_model.objects.create_user("many-messages", email="m@example.cn")
-    Notification.objects.bulk_create([
-        Notification(recipient=shopper, kind=Notification.Kind.VENDOR_APPROVED,
-                     state=Notification.State.SENT, subject=f"消息 {i}", sent_at=timezone.now(),
-                     dedupe_key=f"many-{i}")
-        for i in range(25)
-    ])
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=shopper,
+                kind=Notification.Kind.VENDOR_APPROVED,
+                state=Notification.State.SENT,
+                subject=f"消息 {i}",
+                sent_at=timezone.now(),
+                dedupe_key=f"many-{i}",
+            )
+            for i in range(25)
+        ]
+    )
     client.force_login(shopper)
 
     second = client.get("/accounts/inbox/?page=2").content.decode()  # the 5 oldest
@@ -400,7 +452,9 @@ def test_a_worker_that_dies_mid_batch_holds_only_the_message_it_was_sending(
 
     message_ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
     assert sorted(message_ids) == sorted(
-        f"<notification-{pk}@hubei-market>" for pk in Notification.objects.values_list("pk", flat=True))
+        f"<notification-{pk}@hubei-market>"
+        for pk in Notification.objects.values_list("pk", flat=True)
+    )
     assert Notification.objects.filter(state="sent").count() == 9
 
 
@@ -439,15 +493,25 @@ def test_a_worker_that_starts_delivers_what_is_pending(django_user_model):
 
 
 def test_the_store_refuses_an_smtp_timeout_whose_four_exchanges_could_outlast_the_claim():
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
-        env={**env, "EMAIL_TIMEOUT": "8", "NOTIFICATION_CLAIM_SECONDS": "30"}, timeout=120)
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "EMAIL_TIMEOUT": "8", "NOTIFICATION_CLAIM_SECONDS": "30"},
+        timeout=120,
+    )
 
     assert result.returncode != 0
-    assert ("EMAIL_TIMEOUT must be shorter than a quarter of NOTIFICATION_CLAIM_SECONDS"
-            in result.stderr)
+    assert (
+        "EMAIL_TIMEOUT must be shorter than a quarter of NOTIFICATION_CLAIM_SECONDS"
+        in result.stderr
+    )
 
 
 def test_a_mail_server_that_drops_the_connection_mid_batch_holds_up_nothing(
@@ -465,7 +529,8 @@ def test_a_mail_server_that_drops_the_connection_mid_batch_holds_up_nothing(
 
     assert smtp_server.distinct() == 9 and smtp_server.duplicates() == {}
     assert set(Notification.objects.values_list("state", "attempts", "last_error")) == {
-        ("sent", 1, "")}
+        ("sent", 1, "")
+    }
 
 
 def test_a_claim_too_short_for_a_whole_send_is_left_to_its_retry(django_user_model, settings):

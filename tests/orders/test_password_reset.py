@@ -41,8 +41,11 @@ def worker_elsewhere(settings, monkeypatch):
     settings.SITE_URL = "https://shop.example.cn"
     celery_app.conf.task_always_eager = False
     published = []
-    monkeypatch.setattr(deliver_pending_notifications_task, "apply_async",
-                        lambda *args, **kwargs: published.append(kwargs))
+    monkeypatch.setattr(
+        deliver_pending_notifications_task,
+        "apply_async",
+        lambda *args, **kwargs: published.append(kwargs),
+    )
     yield published
     celery_app.conf.task_always_eager = True
 
@@ -54,8 +57,7 @@ def ask_for_a_reset(client, django_capture_on_commit_callbacks):
     def ask(email):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("password_reset"), {"email": email}, **EN)
-        assert (response.status_code, response["Location"]) == (
-            302, reverse("password_reset_done"))
+        assert (response.status_code, response["Location"]) == (302, reverse("password_reset_done"))
 
     return ask
 
@@ -67,14 +69,17 @@ def _reset_link(message):
 def _choose_a_new_password(client, link, password):
     form_page = client.get(link, follow=True)  # Django moves the token into the session
     assert form_page.status_code == 200
-    return client.post(form_page.redirect_chain[-1][0],
-                       {"new_password1": password, "new_password2": password})
+    return client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password}
+    )
 
 
 def _statements(queries):
     """The SQL run, without its parameters (quoted values, numbers, savepoint names)."""
-    return [re.sub(r"'(?:[^']|'')*'|\b\d+\b", "?", re.sub(r'"s\d+_x\d+"', '"sp"', q["sql"]))
-            for q in queries]
+    return [
+        re.sub(r"'(?:[^']|'')*'|\b\d+\b", "?", re.sub(r'"s\d+_x\d+"', '"sp"', q["sql"]))
+        for q in queries
+    ]
 
 
 def test_a_known_and_an_unknown_email_cost_the_request_exactly_the_same_work(
@@ -83,11 +88,12 @@ def test_a_known_and_an_unknown_email_cost_the_request_exactly_the_same_work(
     django_user_model.objects.create_user("forgetful", email="f@example.cn", password="old-pw-1x")
 
     def ask(email):
-        with CaptureQueriesContext(connection) as queries, \
-                django_capture_on_commit_callbacks() as after_commit:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks() as after_commit,
+        ):
             response = client.post(reverse("password_reset"), {"email": email}, **EN)
-        assert (response.status_code, response["Location"]) == (
-            302, reverse("password_reset_done"))
+        assert (response.status_code, response["Location"]) == (302, reverse("password_reset_done"))
         return _statements(queries.captured_queries), after_commit
 
     ask("warm-up@example.cn")  # templates, URL resolvers
@@ -97,13 +103,17 @@ def test_a_known_and_an_unknown_email_cost_the_request_exactly_the_same_work(
     assert known == unknown
     assert len(known) == len(unknown)
     assert [s for s in known if "INSERT" in s] == [
-        s for s in known if "orders_passwordresetrequest" in s]
+        s for s in known if "orders_passwordresetrequest" in s
+    ]
     assert not any("auth_user" in statement for statement in known)  # no account looked up
     assert known_after_commit == unknown_after_commit == [notifications.request_delivery]
     assert mail.outbox == []
     assert Notification.objects.count() == 0
     assert sorted(PasswordResetRequest.objects.values_list("email", flat=True)) == [
-        "f@example.cn", "nobody@example.cn", "warm-up@example.cn"]
+        "f@example.cn",
+        "nobody@example.cn",
+        "warm-up@example.cn",
+    ]
 
 
 def test_the_worker_sends_one_mail_whose_link_sets_a_new_password(
@@ -113,7 +123,10 @@ def test_the_worker_sends_one_mail_whose_link_sets_a_new_password(
     ask_for_a_reset("f@example.CN")
     ask_for_a_reset("nobody@example.cn")
     assert (mail.outbox, Notification.objects.count(), PasswordResetRequest.objects.count()) == (
-        [], 0, 2)
+        [],
+        0,
+        2,
+    )
     # The first request queued a delivery; the second found it queued, not started yet.
     assert len(worker_elsewhere) == 1
 
@@ -127,16 +140,20 @@ def test_the_worker_sends_one_mail_whose_link_sets_a_new_password(
     assert message.body.startswith("有人申请重置您的湖北集市账户 forgetful 的密码。\n")
     response = _choose_a_new_password(client, _reset_link(message), "a-brand-new-passphrase")
     assert (response.status_code, response["Location"]) == (302, reverse("password_reset_complete"))
-    sign_in = client.post(reverse("login"), {"username": "forgetful",
-                                             "password": "a-brand-new-passphrase"}, **EN)
+    sign_in = client.post(
+        reverse("login"), {"username": "forgetful", "password": "a-brand-new-passphrase"}, **EN
+    )
     assert (sign_in.status_code, sign_in["Location"]) == (302, reverse("orders:history"))
     # Used once, the link is spent.
-    assert "The link was used already or is too old." in client.get(
-        _reset_link(message), follow=True, **EN).content.decode()
+    assert (
+        "The link was used already or is too old."
+        in client.get(_reset_link(message), follow=True, **EN).content.decode()
+    )
 
 
-def test_the_reset_link_is_in_no_inbox(client, django_user_model, worker_elsewhere,
-                                       ask_for_a_reset):
+def test_the_reset_link_is_in_no_inbox(
+    client, django_user_model, worker_elsewhere, ask_for_a_reset
+):
     user = django_user_model.objects.create_user("forgetful", email="f@example.cn")
     user.set_password("old-pw-1x")
     user.save()
@@ -161,7 +178,10 @@ def test_the_sent_reset_message_keeps_no_copy_of_the_link(
     sent = Notification.objects.get()
     assert "/accounts/reset/" in mail.outbox[0].body
     assert (sent.state, sent.subject, sent.body) == (
-        Notification.State.SENT, "重置湖北集市账户 forgetful 的密码", "")
+        Notification.State.SENT,
+        "重置湖北集市账户 forgetful 的密码",
+        "",
+    )
 
 
 def test_each_account_sharing_an_email_gets_its_own_link_naming_it(
@@ -172,8 +192,9 @@ def test_each_account_sharing_an_email_gets_its_own_link_naming_it(
     django_user_model.objects.create_user("dad", email="Family@Example.cn", password="dad-pw-1x")
     django_user_model.objects.create_user("other", email="other@example.cn", password="o-pw-1x")
     # Django's reset form sends no link to these two, and neither does the worker.
-    django_user_model.objects.create_user("gone", email="family@example.cn", password="g-pw-1x",
-                                          is_active=False)
+    django_user_model.objects.create_user(
+        "gone", email="family@example.cn", password="g-pw-1x", is_active=False
+    )
     django_user_model.objects.create_user("sso", email="FAMILY@example.cn")  # no password
 
     ask_for_a_reset("family@example.cn")
@@ -246,12 +267,16 @@ def test_a_request_older_than_a_reset_link_lasts_is_dropped_unsent(
     django_user_model.objects.create_user("forgetful", email="f@example.cn", password="old-pw-1x")
     ask_for_a_reset("f@example.cn")
     PasswordResetRequest.objects.update(
-        created_at=timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1))
+        created_at=timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)
+    )
 
     assert notifications.deliver_pending() == 0
 
     assert (mail.outbox, Notification.objects.count(), PasswordResetRequest.objects.count()) == (
-        [], 0, 0)
+        [],
+        0,
+        0,
+    )
 
 
 def test_staff_see_the_requests_waiting_for_the_worker_and_cannot_change_them(

@@ -354,8 +354,11 @@ def test_a_visitors_cart_already_shows_the_limit(client, eggs, limited):
 @pytest.mark.parametrize(
     ("language", "heading", "says"),
     [
-        ("en", "The prices changed before your order was placed.",
-         "The flash sale “秒杀” has sold out, so “Free-range eggs” now comes to ¥155.55."),
+        (
+            "en",
+            "The prices changed before your order was placed.",
+            "The flash sale “秒杀” has sold out, so “Free-range eggs” now comes to ¥155.55.",
+        ),
         ("zh-hans", "下单前价格有变", "秒杀“秒杀”已售罄，“土鸡蛋”现在共计¥155.55。"),
     ],
 )
@@ -367,7 +370,8 @@ def test_a_flash_sale_sold_out_during_checkout_says_so_with_the_new_price(
     put(user, eggs, 3)
     html = client.get(CHECKOUT).content.decode()
     form = {
-        "address": user.addresses.get().pk, "payment_method": "cod",
+        "address": user.addresses.get().pk,
+        "payment_method": "cod",
         "idempotency_key": re.search(r'name="idempotency_key" value="(\w+)"', html)[1],
         "expected_total": re.search(r'name="expected_total" value="([\d.]+)"', html)[1],
     }
@@ -377,7 +381,12 @@ def test_a_flash_sale_sold_out_during_checkout_says_so_with_the_new_price(
 
     assert form["expected_total"] == "59.70"
     assert heading in page and says in page
-    for wrong in ("cannot be bought", "a promotion started or ended", "无法购买", "有促销开始或结束"):
+    for wrong in (
+        "cannot be bought",
+        "a promotion started or ended",
+        "无法购买",
+        "有促销开始或结束",
+    ):
         assert wrong not in page
     assert not Order.objects.exists() and user.cart.items.get().quantity == 3
 
@@ -385,8 +394,9 @@ def test_a_flash_sale_sold_out_during_checkout_says_so_with_the_new_price(
 def test_a_limited_flash_sale_cut_by_its_units_left_is_called_a_flash_sale_price(
     client, django_user_model, eggs
 ):
-    flash = running_promotion(eggs, kind="special_price", value="19.90", units_cap=5,
-                              per_shopper_limit=4, name="限购秒杀")
+    flash = running_promotion(
+        eggs, kind="special_price", value="19.90", units_cap=5, per_shopper_limit=4, name="限购秒杀"
+    )
     Promotion.objects.filter(pk=flash.pk).update(units_sold=3)  # 2 left, 4 allowed
     user = shopper(django_user_model, client)
     put(user, eggs, 3)
@@ -394,8 +404,7 @@ def test_a_limited_flash_sale_cut_by_its_units_left_is_called_a_flash_sale_price
     chinese = text(client.get(CART).content.decode())
     english = text(client.get(CART, **EN).content.decode())
     order = checkout(user, expected_total=Decimal("91.65"))
-    detail = text(client.get(reverse("orders:detail", args=[order.number]), **EN)
-                  .content.decode())
+    detail = text(client.get(reverse("orders:detail", args=[order.number]), **EN).content.decode())
 
     assert "2 × ¥19.90 秒杀价 · 1 × ¥51.85" in chinese and "限购价" not in chinese
     assert "秒杀价仅剩2件，超出部分按¥51.85计" in chinese

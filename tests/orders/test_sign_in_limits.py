@@ -14,14 +14,17 @@ PAUSED = "Too many failed sign-ins"
 
 
 def _sign_in(client, username, password, address=SPRAYER, url="login"):
-    return client.post(reverse(url), {"username": username, "password": password},
-                       REMOTE_ADDR=address, **EN)
+    return client.post(
+        reverse(url), {"username": username, "password": password}, REMOTE_ADDR=address, **EN
+    )
 
 
 def _spray(client, count, address=SPRAYER):
     """One wrong password for each of `count` different accounts; the status codes."""
-    return [_sign_in(client, f"shopper{n}", "Summer2024!", address).status_code
-            for n in range(1, count + 1)]
+    return [
+        _sign_in(client, f"shopper{n}", "Summer2024!", address).status_code
+        for n in range(1, count + 1)
+    ]
 
 
 @pytest.fixture
@@ -59,7 +62,8 @@ def test_another_address_is_not_paused(client, shoppers, django_user_model):
 
     assert (response.status_code, response["Location"]) == (302, reverse("orders:history"))
     assert client.session["_auth_user_id"] == str(
-        django_user_model.objects.get(username="shopper25").pk)
+        django_user_model.objects.get(username="shopper25").pk
+    )
 
 
 def test_the_admin_sign_in_is_paused_for_a_spraying_address(client, shoppers, django_user_model):
@@ -102,8 +106,13 @@ def test_the_address_pause_ends_after_the_cool_off(client, shoppers, settings):
 def _sign_in_via_proxy(client, username, forwarded_for):
     """A sign-in as the TLS proxy hands it on: from the proxy's own address, with the
     client's in X-Forwarded-For (the proxy appends it to whatever the client sent)."""
-    return client.post(reverse("login"), {"username": username, "password": "Summer2024!"},
-                       REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for, **EN)
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": "Summer2024!"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        **EN,
+    )
 
 
 def test_behind_the_proxy_each_shopper_has_an_address_of_their_own(client, shoppers, settings):
@@ -113,9 +122,13 @@ def test_behind_the_proxy_each_shopper_has_an_address_of_their_own(client, shopp
 
     sprayer = _sign_in_via_proxy(client, "shopper21", SPRAYER)
     # Another shopper behind the same proxy is not paused by the sprayer's failures.
-    neighbour = client.post(reverse("login"), {"username": "shopper22",
-                                               "password": "right-password-22"},
-                            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9", **EN)
+    neighbour = client.post(
+        reverse("login"),
+        {"username": "shopper22", "password": "right-password-22"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.9",
+        **EN,
+    )
 
     assert sprayer.status_code == 429
     assert neighbour.status_code == 302
@@ -140,6 +153,7 @@ def test_a_forwarded_address_that_is_not_an_address_counts_as_the_connection_s(
     response = _sign_in_via_proxy(client, "shopper1", "not-an-address")
 
     from axes.models import AccessAttempt
+
     assert response.status_code == 200
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.2"]
 

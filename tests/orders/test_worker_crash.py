@@ -17,9 +17,10 @@ from tests.support.processes import service_env, start_worker
 MESSAGES = 160
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
-    or not settings.REDIS_URL or shutil.which("redis-server") is None,
+    or not settings.REDIS_URL
+    or shutil.which("redis-server") is None,
     reason="needs PostgreSQL, Redis and redis-server: the worker runs in its own process, "
-           "and SQLite's test database lives in this one's memory",
+    "and SQLite's test database lives in this one's memory",
 )
 
 
@@ -28,11 +29,17 @@ def pending_messages(django_user_model):
     lost: nobody has asked for their delivery."""
     users = django_user_model.objects.bulk_create(
         django_user_model(username=f"owner-{i}", email=f"owner-{i}@example.cn")
-        for i in range(MESSAGES))
+        for i in range(MESSAGES)
+    )
     return Notification.objects.bulk_create(
-        Notification(recipient=user, kind=Notification.Kind.VENDOR_APPROVED,
-                     context={"vendor": f"秭归果业 {i}"}, dedupe_key=f"approved:{user.pk}")
-        for i, user in enumerate(users))
+        Notification(
+            recipient=user,
+            kind=Notification.Kind.VENDOR_APPROVED,
+            context={"vendor": f"秭归果业 {i}"},
+            dedupe_key=f"approved:{user.pk}",
+        )
+        for i, user in enumerate(users)
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,8 +59,10 @@ def test_a_worker_killed_mid_batch_sends_at_most_one_twice_and_loses_none(
         second = start_worker(env, tmp_path / "second.log")
         second_ready = time.monotonic()
         all_arrived = smtp_server.wait_for(MESSAGES, timeout=90 - (time.monotonic() - killed_at))
-        while (Notification.objects.filter(state="pending").exists()
-               and time.monotonic() - killed_at < 90):
+        while (
+            Notification.objects.filter(state="pending").exists()
+            and time.monotonic() - killed_at < 90
+        ):
             time.sleep(0.2)  # the last "sent" is written just after the server's 250
         pending_after_90_s = Notification.objects.filter(state="pending").count()
     finally:

@@ -55,10 +55,18 @@ def service_env(*, redis_url=None, smtp=None, **extra):
     SECRET_KEY is accepted, no HTTPS redirect), tasks through the broker (not eager),
     `redis_url` (else the suite's REDIS_URL), mail to `smtp` (an SmtpServer) if given.
     `extra` adds or overrides variables (values made strings)."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "PYTEST_CURRENT_TEST")}
-    env.update(DEBUG="1", CELERY_TASK_ALWAYS_EAGER="0", DATABASE_URL=database_url(),
-               DJANGO_SETTINGS_MODULE="hubei_market.settings", PYTHONUNBUFFERED="1")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "PYTEST_CURRENT_TEST")
+    }
+    env.update(
+        DEBUG="1",
+        CELERY_TASK_ALWAYS_EAGER="0",
+        DATABASE_URL=database_url(),
+        DJANGO_SETTINGS_MODULE="hubei_market.settings",
+        PYTHONUNBUFFERED="1",
+    )
     redis_url = redis_url or settings.REDIS_URL
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -74,8 +82,14 @@ class Process:
     def __init__(self, args, *, env, log_path, name):
         self.name, self.log_path = name, Path(log_path)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.pid = self.popen.pid  # also the process group's id
 
     def alive(self):
@@ -95,15 +109,18 @@ class Process:
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited:\n{self.output()[-4000:]}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name}: no {text!r} after {timeout}s:\n"
-                                   f"{self.output()[-4000:]}")
+                raise TimeoutError(
+                    f"{self.name}: no {text!r} after {timeout}s:\n{self.output()[-4000:]}"
+                )
             time.sleep(0.1)
 
     def children(self):
         """Process ids of its direct children (gunicorn's workers, a prefork pool)."""
         try:
-            return [int(pid) for pid in
-                    Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+            return [
+                int(pid)
+                for pid in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            ]
         except FileNotFoundError:
             return []
 
@@ -132,14 +149,25 @@ class Process:
             self._log.close()
 
 
-def start_worker(env, log_path, *, pool="solo", concurrency=1, queues=None, ready_timeout=60,
-                 extra_args=()):
+def start_worker(
+    env, log_path, *, pool="solo", concurrency=1, queues=None, ready_timeout=60, extra_args=()
+):
     """A Celery worker (`celery -A hubei_market worker`), returned once it is ready to
     take tasks. No gossip, mingle or heartbeat: nothing waits for other workers."""
-    args = [*_tool("celery"), "-A", "hubei_market", "worker", f"--pool={pool}",
-            f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
-            "--without-mingle", "--without-heartbeat",
-            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h", *extra_args]
+    args = [
+        *_tool("celery"),
+        "-A",
+        "hubei_market",
+        "worker",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        *extra_args,
+    ]
     if queues:
         args.append(f"--queues={queues}")
     worker = Process(args, env=env, log_path=log_path, name="celery worker")
@@ -155,10 +183,16 @@ def start_gunicorn(env, log_path, *, workers=2, ready_timeout=60, path="/"):
     """gunicorn serving the store on 127.0.0.1 and a free port; returned once `path`
     answers (any HTTP status). `.url` is its address."""
     port = free_port()
-    args = [*_tool("gunicorn"), "hubei_market.wsgi:application", f"--bind={HOST}:{port}",
-            f"--workers={workers}", "--timeout=60", "--graceful-timeout=5",
-            # Else every server shares ~/.gunicorn/gunicorn.ctl, and one stopping removes it.
-            "--no-control-socket"]
+    args = [
+        *_tool("gunicorn"),
+        "hubei_market.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--timeout=60",
+        "--graceful-timeout=5",
+        # Else every server shares ~/.gunicorn/gunicorn.ctl, and one stopping removes it.
+        "--no-control-socket",
+    ]
     server = Process(args, env=env, log_path=log_path, name="gunicorn")
     server.url = f"http://{HOST}:{port}"
     deadline = time.monotonic() + ready_timeout
@@ -181,8 +215,19 @@ def start_redis(directory, *, ready_timeout=20):
     port = free_port()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    args = ["redis-server", "--bind", HOST, "--port", str(port), "--save", "",
-            "--appendonly", "no", "--dir", str(directory)]
+    args = [
+        "redis-server",
+        "--bind",
+        HOST,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(directory),
+    ]
     redis = Process(args, env=dict(os.environ), log_path=directory / "redis.log", name="redis")
     redis.url, redis.port = f"redis://{HOST}:{port}/0", port
     try:

@@ -47,14 +47,17 @@ class _Handler:
         delay = self.server.delay
         if delay:
             await asyncio.sleep(delay)  # a slow server: the client waits for the 250
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
-        self.server._record(Delivered(
-            message_id=str(message.get("Message-ID", "")).strip(),
-            recipients=tuple(envelope.rcpt_tos),
-            subject=str(message.get("Subject", "")),
-            at=time.monotonic(),
-        ))
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
+        self.server._record(
+            Delivered(
+                message_id=str(message.get("Message-ID", "")).strip(),
+                recipients=tuple(envelope.rcpt_tos),
+                subject=str(message.get("Subject", "")),
+                at=time.monotonic(),
+            )
+        )
         return "250 Message accepted for delivery"
 
 
@@ -82,8 +85,7 @@ class SmtpServer:
     def start(self):
         for _attempt in range(5):  # the free port may be taken between probe and bind
             port = free_port()
-            controller = Controller(_Handler(self), hostname=HOST, port=port,
-                                    ready_timeout=10)
+            controller = Controller(_Handler(self), hostname=HOST, port=port, ready_timeout=10)
             try:
                 controller.start()
             except Exception:  # noqa: BLE001 - try another port
@@ -111,9 +113,15 @@ class SmtpServer:
     @property
     def django_settings(self):
         """The EMAIL_* settings that make this process's Django send here."""
-        return {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "EMAIL_HOST": HOST, "EMAIL_PORT": self.port, "EMAIL_USE_TLS": False,
-                "EMAIL_USE_SSL": False, "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": ""}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": HOST,
+            "EMAIL_PORT": self.port,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+        }
 
     # --- what arrived ---
     def _record(self, delivered):

@@ -8,13 +8,15 @@ from tests.support.processes import service_env, start_gunicorn, start_worker
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="subprocesses share the test database, and SQLite's is in this process's memory")
+    reason="subprocesses share the test database, and SQLite's is in this process's memory",
+)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_the_test_database_and_stops_with_its_workers(tmp_path, private_redis):
-    server = start_gunicorn(service_env(redis_url=private_redis.url), tmp_path / "web.log",
-                            workers=1)
+    server = start_gunicorn(
+        service_env(redis_url=private_redis.url), tmp_path / "web.log", workers=1
+    )
     try:
         with urllib.request.urlopen(server.url + "/", timeout=10) as response:
             assert response.status == 200
@@ -25,8 +27,12 @@ def test_gunicorn_serves_the_test_database_and_stops_with_its_workers(tmp_path, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_dies_at_once_with_its_pool(tmp_path, private_redis):
-    worker = start_worker(service_env(redis_url=private_redis.url), tmp_path / "worker.log",
-                          pool="prefork", concurrency=1)
+    worker = start_worker(
+        service_env(redis_url=private_redis.url),
+        tmp_path / "worker.log",
+        pool="prefork",
+        concurrency=1,
+    )
     worker.kill()
     assert worker.popen.returncode == -signal.SIGKILL
     worker.stop()  # nothing left: a no-op

@@ -27,16 +27,28 @@ def other_shop(django_user_model):
 
 def buy(user_model, *products, payment="cod", quantity=2):
     """A shopper's order of `quantity` of each product; returns the order."""
-    shopper = user_model.objects.create_user(f"shopper-{uuid.uuid4().hex[:6]}",
-                                             email="shopper@example.cn")
-    address = Address.objects.create(user=shopper, recipient="王五", mobile="13912345678",
-                                     province="湖北省", city="武汉市", district="洪山区",
-                                     street="珞喻路 1 号")
+    shopper = user_model.objects.create_user(
+        f"shopper-{uuid.uuid4().hex[:6]}", email="shopper@example.cn"
+    )
+    address = Address.objects.create(
+        user=shopper,
+        recipient="王五",
+        mobile="13912345678",
+        province="湖北省",
+        city="武汉市",
+        district="洪山区",
+        street="珞喻路 1 号",
+    )
     cart = Cart.objects.create(user=shopper)
     for product in products:
         order_services.add_to_cart(cart, product, quantity)
-    return order_services.place_order(cart, shopper=shopper, address=address,
-                                      payment_method=payment, idempotency_key=uuid.uuid4().hex)
+    return order_services.place_order(
+        cart,
+        shopper=shopper,
+        address=address,
+        payment_method=payment,
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 @pytest.fixture

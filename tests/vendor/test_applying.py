@@ -15,10 +15,16 @@ APPLY = reverse("vendor:apply")
 
 def application(**changes):
     return {
-        "name": "秭归脐橙合作社", "name_en": "Zigui Navel Orange Co-op", "kind": "cooperative",
-        "county": County.objects.get(slug="zigui").pk, "contact_name": "李明",
-        "contact_phone": "+86 139-1234-5678", "licence_number": "91420527MA4F0Y1X2K",
-        "description": "秭归县茅坪镇的脐橙种植合作社。", "photo": upload(), **changes,
+        "name": "秭归脐橙合作社",
+        "name_en": "Zigui Navel Orange Co-op",
+        "kind": "cooperative",
+        "county": County.objects.get(slug="zigui").pk,
+        "contact_name": "李明",
+        "contact_phone": "+86 139-1234-5678",
+        "licence_number": "91420527MA4F0Y1X2K",
+        "description": "秭归县茅坪镇的脐橙种植合作社。",
+        "photo": upload(),
+        **changes,
     }
 
 
@@ -42,7 +48,10 @@ def test_applying_makes_a_pending_shop_and_shows_where_it_stands(client, applica
     vendor = Vendor.objects.get()
     assert response["Location"] == APPLY
     assert (vendor.status, vendor.applicant, vendor.contact_phone) == (
-        "pending", applicant, "13912345678")
+        "pending",
+        applicant,
+        "13912345678",
+    )
     assert vendor.slug == "zigui-navel-orange-co-op"
     assert vendor.photo.name.startswith("vendors/")
     assert not VendorMember.objects.exists()  # not a member before staff approve
@@ -50,15 +59,19 @@ def test_applying_makes_a_pending_shop_and_shows_where_it_stands(client, applica
     assert "pending review" in page and "秭归脐橙合作社" in page
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"photo": upload("shop.jpg", b"not an image at all")}, "This file is not a photo."),
-    ({"licence_number": "12345"}, "Ensure this value has at least 18 characters"),
-    ({"licence_number": "91420527MA4F0Y1X2O"}, "unified social credit code"),
-    ({"contact_phone": "020-12345678"}, "mainland China mobile number"),
-    ({"name": ""}, "This field is required."),
-])
-def test_a_bad_application_says_what_is_wrong_and_creates_nothing(client, applicant, changes,
-                                                                  message):
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"photo": upload("shop.jpg", b"not an image at all")}, "This file is not a photo."),
+        ({"licence_number": "12345"}, "Ensure this value has at least 18 characters"),
+        ({"licence_number": "91420527MA4F0Y1X2O"}, "unified social credit code"),
+        ({"contact_phone": "020-12345678"}, "mainland China mobile number"),
+        ({"name": ""}, "This field is required."),
+    ],
+)
+def test_a_bad_application_says_what_is_wrong_and_creates_nothing(
+    client, applicant, changes, message
+):
     response = client.post(APPLY, application(**changes))
 
     assert response.status_code == 200
@@ -109,17 +122,20 @@ def test_staff_reject_in_the_admin_with_a_reason(django_user_model, staff_client
     data.pop("photo")
     vendor = services.apply_for_vendor(Vendor(**data), applicant=applicant, photo=upload())
 
-    staff_client.post(reverse("admin:catalog_vendor_changelist"),
-                      {"action": "reject", "_selected_action": [vendor.pk],
-                       "reason": "请补充营业执照"}, follow=True)
+    staff_client.post(
+        reverse("admin:catalog_vendor_changelist"),
+        {"action": "reject", "_selected_action": [vendor.pk], "reason": "请补充营业执照"},
+        follow=True,
+    )
 
     vendor.refresh_from_db()
     assert (vendor.status, vendor.status_reason) == ("rejected", "请补充营业执照")
     assert Notification.objects.filter(recipient=applicant, kind="vendor_rejected").exists()
 
 
-def test_reinstating_a_suspended_shop_tells_its_team_and_keeps_it(client, applicant,
-                                                                   django_user_model):
+def test_reinstating_a_suspended_shop_tells_its_team_and_keeps_it(
+    client, applicant, django_user_model
+):
     client.post(APPLY, application())
     vendor = services.approve_vendor(Vendor.objects.get())
     successor = django_user_model.objects.create_user("successor")
@@ -151,8 +167,9 @@ def test_a_second_application_while_one_waits_is_refused(client, applicant):
     client.post(APPLY, application())
 
     with pytest.raises(ValidationError) as refused:
-        services.apply_for_vendor(Vendor(name="另一家", county=County.objects.first(),
-                                         kind="farm"), applicant=applicant)
+        services.apply_for_vendor(
+            Vendor(name="另一家", county=County.objects.first(), kind="farm"), applicant=applicant
+        )
 
     assert refused.value.code == "already_pending"
 
@@ -166,12 +183,16 @@ def test_the_email_says_the_reason_as_written(client, applicant):
     assert 'Photo of the licence isn\'t readable; "scan" it' in mail.outbox[0].body
 
 
-@pytest.mark.parametrize(("language", "offered", "not_offered"), [
-    ("en", "county co-operative", "platform-operated store"),
-    ("zh-hans", "县级合作社", "平台自营店"),
-])
-def test_the_application_does_not_offer_the_platforms_own_store(client, applicant, language,
-                                                                offered, not_offered):
+@pytest.mark.parametrize(
+    ("language", "offered", "not_offered"),
+    [
+        ("en", "county co-operative", "platform-operated store"),
+        ("zh-hans", "县级合作社", "平台自营店"),
+    ],
+)
+def test_the_application_does_not_offer_the_platforms_own_store(
+    client, applicant, language, offered, not_offered
+):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
 
     page = client.get(APPLY).content.decode()
@@ -180,12 +201,16 @@ def test_the_application_does_not_offer_the_platforms_own_store(client, applican
     assert 'value="platform"' not in page and not_offered not in page
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Only the platform&#x27;s staff can open a platform-operated store"),
-    ("zh-hans", "平台自营店只能由平台工作人员开设"),
-])
-def test_a_forged_application_as_the_platforms_own_store_is_refused(client, applicant,
-                                                                   language, message):
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Only the platform&#x27;s staff can open a platform-operated store"),
+        ("zh-hans", "平台自营店只能由平台工作人员开设"),
+    ],
+)
+def test_a_forged_application_as_the_platforms_own_store_is_refused(
+    client, applicant, language, message
+):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
 
     response = client.post(APPLY, application(kind="platform"))
@@ -200,8 +225,9 @@ def test_the_service_refuses_an_applicant_the_platforms_own_store(applicant):
     county = County.objects.get(slug="zigui")
 
     with pytest.raises(ValidationError) as refused:
-        services.apply_for_vendor(Vendor(name="自营", kind="platform", county=county),
-                                  applicant=applicant)
+        services.apply_for_vendor(
+            Vendor(name="自营", kind="platform", county=county), applicant=applicant
+        )
 
     assert refused.value.messages == [services.PLATFORM_KIND_STAFF_ONLY]
     assert not Vendor.objects.exists()
@@ -211,11 +237,22 @@ def test_staff_can_still_make_a_shop_the_platforms_own_store(staff_client):
     vendor = VendorFactory(kind="cooperative", name="湖北馆")
     url = reverse("admin:catalog_vendor_change", args=[vendor.pk])
 
-    response = staff_client.post(url, {
-        "name": vendor.name, "name_en": vendor.name_en, "slug": vendor.slug, "kind": "platform",
-        "county": vendor.county_id, "description": "", "contact_name": "", "contact_phone": "",
-        "licence_number": "", "memberships-TOTAL_FORMS": "0",
-        "memberships-INITIAL_FORMS": "0"})
+    response = staff_client.post(
+        url,
+        {
+            "name": vendor.name,
+            "name_en": vendor.name_en,
+            "slug": vendor.slug,
+            "kind": "platform",
+            "county": vendor.county_id,
+            "description": "",
+            "contact_name": "",
+            "contact_phone": "",
+            "licence_number": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
 
     assert response.status_code == 302
     vendor.refresh_from_db()

@@ -36,8 +36,11 @@ def urls_with(ids):
         ("post", reverse("vendor:product_delete", args=[product]), {}),
         ("post", reverse("vendor:photo_delete", args=[product, photo]), {}),
         ("get", reverse("vendor:order", args=[part]), {}),
-        ("post", reverse("vendor:order_ship", args=[part]),
-         {"carrier": "EMS", "tracking_number": "E1"}),
+        (
+            "post",
+            reverse("vendor:order_ship", args=[part]),
+            {"carrier": "EMS", "tracking_number": "E1"},
+        ),
         ("post", reverse("vendor:order_deliver", args=[part]), {}),
         ("post", reverse("vendor:order_cancel", args=[part]), {"reason": "x"}),
         ("post", reverse("vendor:member_remove", args=[member]), {}),
@@ -45,16 +48,23 @@ def urls_with(ids):
 
 
 def state():
-    return (list(Product.objects.values_list("pk", "name", "status", "stock")),
-            ProductImage.objects.count(), list(OrderPart.objects.values_list("status")),
-            VendorMember.objects.count())
+    return (
+        list(Product.objects.values_list("pk", "name", "status", "stock")),
+        ProductImage.objects.count(),
+        list(OrderPart.objects.values_list("status")),
+        VendorMember.objects.count(),
+    )
 
 
 def test_every_url_with_another_shops_ids_is_not_found_and_changes_nothing(shop, theirs):
     client, _owner, _vendor = shop
     before = state()
-    ids = {"product": theirs["product"].pk, "photo": theirs["photo"].pk,
-           "part": theirs["part"].pk, "member": theirs["member"].pk}
+    ids = {
+        "product": theirs["product"].pk,
+        "photo": theirs["photo"].pk,
+        "part": theirs["part"].pk,
+        "member": theirs["member"].pk,
+    }
 
     for method, url, data in urls_with(ids):
         response = getattr(client, method)(url, data)
@@ -84,12 +94,12 @@ def suspended_shop(shop, product_of, django_user_model):
     helper = django_user_model.objects.create_user("helper")
     member = VendorMember.objects.create(vendor=vendor, user=helper)
     services.suspend_vendor(vendor, "冒用地理标志")
-    return client, {"product": product.pk, "photo": photo.pk, "part": part.pk,
-                    "member": member.pk}
+    return client, {"product": product.pk, "photo": photo.pk, "part": part.pk, "member": member.pk}
 
 
-def test_a_suspended_shop_is_refused_every_write_and_keeps_its_data(suspended_shop,
-                                                                    django_user_model):
+def test_a_suspended_shop_is_refused_every_write_and_keeps_its_data(
+    suspended_shop, django_user_model
+):
     client, ids = suspended_shop
     before = state()
     writes = [(m, u, d) for m, u, d in urls_with(ids) if m == "post"] + [
@@ -108,9 +118,13 @@ def test_a_suspended_shop_is_refused_every_write_and_keeps_its_data(suspended_sh
 def test_a_suspended_shop_can_still_read_its_dashboard(suspended_shop):
     client, ids = suspended_shop
 
-    for url in [reverse("vendor:home"), reverse("vendor:products"), reverse("vendor:orders"),
-                reverse("vendor:order", args=[ids["part"]]),
-                reverse("vendor:product_edit", args=[ids["product"]])]:
+    for url in [
+        reverse("vendor:home"),
+        reverse("vendor:products"),
+        reverse("vendor:orders"),
+        reverse("vendor:order", args=[ids["part"]]),
+        reverse("vendor:product_edit", args=[ids["product"]]),
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "the dashboard is read-only" in response.content.decode()
@@ -142,7 +156,9 @@ def test_only_owners_manage_the_team(shop, django_user_model, client):
     kept = client.post(reverse("vendor:member_remove", args=[own.pk]), follow=True)
     assert "A shop needs an owner" in kept.content.decode()
     client.post(reverse("vendor:member_remove", args=[VendorMember.objects.get(user=helper).pk]))
-    assert list(VendorMember.objects.filter(vendor=vendor).values_list("user__username", flat=True)) == [owner.username]
+    assert list(
+        VendorMember.objects.filter(vendor=vendor).values_list("user__username", flat=True)
+    ) == [owner.username]
 
 
 def test_adding_someone_unknown_says_so(shop):

@@ -15,11 +15,15 @@ from tests.vendor.conftest import buy
 pytestmark = pytest.mark.django_db
 
 
-def test_a_vendor_sees_only_its_own_parts_with_the_delivery_address(shop, product_of,
-                                                                    django_user_model):
+def test_a_vendor_sees_only_its_own_parts_with_the_delivery_address(
+    shop, product_of, django_user_model
+):
     client, _owner, vendor = shop
-    order = buy(django_user_model, product_of(vendor, name="秭归脐橙", name_en=""),
-                ProductFactory(name="潜江小龙虾", name_en=""))  # no English: shown in Chinese
+    order = buy(
+        django_user_model,
+        product_of(vendor, name="秭归脐橙", name_en=""),
+        ProductFactory(name="潜江小龙虾", name_en=""),
+    )  # no English: shown in Chinese
     mine = order.parts.get(vendor=vendor)
 
     listing = client.get(reverse("vendor:orders")).content.decode()
@@ -31,8 +35,9 @@ def test_a_vendor_sees_only_its_own_parts_with_the_delivery_address(shop, produc
     assert "潜江小龙虾" not in page
 
 
-def test_shipping_tells_the_shopper_the_tracking_number(shop, product_of, django_user_model,
-                                                       django_capture_on_commit_callbacks):
+def test_shipping_tells_the_shopper_the_tracking_number(
+    shop, product_of, django_user_model, django_capture_on_commit_callbacks
+):
     client, owner, vendor = shop
     order = buy(django_user_model, product_of(vendor))
     part = order.parts.get()
@@ -40,13 +45,18 @@ def test_shipping_tells_the_shopper_the_tracking_number(shop, product_of, django
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("vendor:order_ship", args=[part.pk]),
-                               {"carrier": "顺丰速运", "tracking_number": "SF1234567890"})
+        response = client.post(
+            reverse("vendor:order_ship", args=[part.pk]),
+            {"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+        )
 
     part.refresh_from_db()
     assert response["Location"] == reverse("vendor:order", args=[part.pk])
     assert (part.status, part.carrier, part.tracking_number) == (
-        "shipped", "顺丰速运", "SF1234567890")
+        "shipped",
+        "顺丰速运",
+        "SF1234567890",
+    )
     assert part.events.get(to_status="shipped").by == owner
     history = client.get(reverse("vendor:order", args=[part.pk])).content.decode()
     assert "order: placed → confirmed" in history
@@ -67,8 +77,9 @@ def test_shipping_without_a_tracking_number_says_so(shop, product_of, django_use
     client, _owner, vendor = shop
     part = buy(django_user_model, product_of(vendor)).parts.get()
 
-    response = client.post(reverse("vendor:order_ship", args=[part.pk]),
-                           {"carrier": "顺丰速运", "tracking_number": ""})
+    response = client.post(
+        reverse("vendor:order_ship", args=[part.pk]), {"carrier": "顺丰速运", "tracking_number": ""}
+    )
 
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
@@ -80,8 +91,11 @@ def test_an_unpaid_bank_transfer_cannot_ship_yet(shop, product_of, django_user_m
     part = buy(django_user_model, product_of(vendor), payment="bank_transfer").parts.get()
 
     page = client.get(reverse("vendor:order", args=[part.pk])).content.decode()
-    refused = client.post(reverse("vendor:order_ship", args=[part.pk]),
-                          {"carrier": "EMS", "tracking_number": "E1"}, follow=True)
+    refused = client.post(
+        reverse("vendor:order_ship", args=[part.pk]),
+        {"carrier": "EMS", "tracking_number": "E1"},
+        follow=True,
+    )
 
     assert "Waiting for the bank transfer" in page
     assert "not confirmed yet" in refused.content.decode()
@@ -104,12 +118,12 @@ def test_sales_summary_counts_the_last_30_days_without_cancellations(
     shop, product_of, django_user_model
 ):
     client, _owner, vendor = shop
-    oranges = product_of(vendor, name="秭归脐橙", price=Decimal("59.90"), net_weight_g=5000,
-                         stock=100)
-    tea = product_of(vendor, name="恩施玉露", price=Decimal("128.00"), net_weight_g=250,
-                     stock=100)
-    buy(django_user_model, oranges, tea)                      # 2 × 59.90 + 2 × 128.00
-    buy(django_user_model, oranges)                           # 2 × 59.90
+    oranges = product_of(
+        vendor, name="秭归脐橙", price=Decimal("59.90"), net_weight_g=5000, stock=100
+    )
+    tea = product_of(vendor, name="恩施玉露", price=Decimal("128.00"), net_weight_g=250, stock=100)
+    buy(django_user_model, oranges, tea)  # 2 × 59.90 + 2 × 128.00
+    buy(django_user_model, oranges)  # 2 × 59.90
     cancelled = buy(django_user_model, tea)
     services.cancel_order(cancelled, by=cancelled.shopper)
     old = buy(django_user_model, tea)
@@ -117,16 +131,17 @@ def test_sales_summary_counts_the_last_30_days_without_cancellations(
 
     html = client.get(reverse("vendor:home")).content.decode()
 
-    assert "<dd>2</dd>" in html                                 # orders
-    assert "<dd>¥495.60</dd>" in html                           # 239.60 + 256.00
-    assert "<dd>20.5 kg</dd>" in html                           # 4 × 5 kg + 2 × 250 g
+    assert "<dd>2</dd>" in html  # orders
+    assert "<dd>¥495.60</dd>" in html  # 239.60 + 256.00
+    assert "<dd>20.5 kg</dd>" in html  # 4 × 5 kg + 2 × 250 g
     assert html.index(tea.name_en) < html.index(oranges.name_en)  # tea earned more: 256.00
     assert html.count('class="chart-bar"') == 30
 
 
 @pytest.mark.parametrize("orders", [1, 4])
-def test_dashboard_pages_run_a_fixed_number_of_queries(session_reads, shop, product_of, django_user_model,
-                                                      django_assert_num_queries, orders):
+def test_dashboard_pages_run_a_fixed_number_of_queries(
+    session_reads, shop, product_of, django_user_model, django_assert_num_queries, orders
+):
     client, _owner, vendor = shop
     product = product_of(vendor, stock=100)
     for _ in range(orders):
@@ -154,8 +169,12 @@ def test_every_signed_in_list_shows_page_1_for_a_bad_page_and_the_last_past_the_
     for _ in range(PRODUCTS_PER_PAGE + 1):
         product_of(vendor)
     buy(django_user_model, product_of(vendor))
-    pages = [reverse("vendor:products"), reverse("vendor:orders"), reverse("orders:history"),
-             reverse("orders:inbox")]
+    pages = [
+        reverse("vendor:products"),
+        reverse("vendor:orders"),
+        reverse("orders:history"),
+        reverse("orders:inbox"),
+    ]
 
     for path in pages:
         for page in ("abc", "0", "99"):

@@ -26,8 +26,7 @@ def test_cancelling_its_part_returns_stock_tells_the_shopper_why_and_the_rest_sh
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("vendor:order_cancel", args=[mine.pk]),
-                               CANCEL)
+        response = client.post(reverse("vendor:order_cancel", args=[mine.pk]), CANCEL)
 
     mine.refresh_from_db()
     order.refresh_from_db()
@@ -40,8 +39,9 @@ def test_cancelling_its_part_returns_stock_tells_the_shopper_why_and_the_rest_sh
     assert [m.to for m in mail.outbox] == [["shopper@example.cn"]]
     assert REASON in mail.outbox[0].body and "恩施玉露" in mail.outbox[0].body
     client.force_login(order.shopper)
-    page = client.get(reverse("orders:detail", args=[order.number]),
-                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(
+        reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     other = order.parts.exclude(pk=mine.pk).get()
     assert f"To pay now</dt><dd><strong>¥{other.subtotal:,.2f}</strong>" in page
 
@@ -63,8 +63,9 @@ def test_a_cancellation_without_a_reason_is_refused_and_changes_nothing(
     order = buy(django_user_model, product_of(vendor, stock=10))
     part = order.parts.get()
 
-    response = client.post(reverse("vendor:order_cancel", args=[part.pk]), {"reason": "  "},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("vendor:order_cancel", args=[part.pk]), {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     part.refresh_from_db()
     assert response.status_code == 400
@@ -76,11 +77,17 @@ def test_a_shipped_part_cannot_be_cancelled(shop, product_of, django_user_model)
     client, _owner, vendor = shop
     order = buy(django_user_model, product_of(vendor, stock=10))
     part = order.parts.get()
-    client.post(reverse("vendor:order_ship", args=[part.pk]),
-                {"carrier": "顺丰速运", "tracking_number": "SF1"})
+    client.post(
+        reverse("vendor:order_ship", args=[part.pk]),
+        {"carrier": "顺丰速运", "tracking_number": "SF1"},
+    )
 
-    response = client.post(reverse("vendor:order_cancel", args=[part.pk]), CANCEL,
-                           follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("vendor:order_cancel", args=[part.pk]),
+        CANCEL,
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     part.refresh_from_db()
     assert part.status == OrderPart.Status.SHIPPED
@@ -93,8 +100,10 @@ def test_a_cancellation_not_confirmed_is_refused_and_changes_nothing(
     client, _owner, vendor = shop
     order = buy(django_user_model, product_of(vendor, stock=10))
     part = order.parts.get()
-    assert "Yes, cancel this part. It cannot be undone." in client.get(
-        reverse("vendor:order", args=[part.pk])).content.decode()
+    assert (
+        "Yes, cancel this part. It cannot be undone."
+        in client.get(reverse("vendor:order", args=[part.pk])).content.decode()
+    )
 
     response = client.post(reverse("vendor:order_cancel", args=[part.pk]), {"reason": REASON})
 
@@ -105,23 +114,29 @@ def test_a_cancellation_not_confirmed_is_refused_and_changes_nothing(
     assert Product.objects.get(vendor=vendor).stock == 8
 
 
-@pytest.mark.parametrize(("language", "said", "badge"), [
-    ("en", f"Cancelled by the shop: {REASON}", "Cancelled"),
-    ("zh-hans", f"商家已取消：{REASON}", "已取消"),
-])
+@pytest.mark.parametrize(
+    ("language", "said", "badge"),
+    [
+        ("en", f"Cancelled by the shop: {REASON}", "Cancelled"),
+        ("zh-hans", f"商家已取消：{REASON}", "已取消"),
+    ],
+)
 def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
     shop, product_of, django_user_model, language, said, badge
 ):
     client, _owner, vendor = shop
-    order = buy(django_user_model,
-                product_of(vendor, name="恩施玉露", name_en="Enshi Yulu tea", stock=10),
-                ProductFactory(name="潜江小龙虾", name_en="Qianjiang crayfish", stock=10))
+    order = buy(
+        django_user_model,
+        product_of(vendor, name="恩施玉露", name_en="Enshi Yulu tea", stock=10),
+        ProductFactory(name="潜江小龙虾", name_en="Qianjiang crayfish", stock=10),
+    )
     mine = order.parts.get(vendor=vendor)
     client.post(reverse("vendor:order_cancel", args=[mine.pk]), CANCEL)
 
     client.force_login(order.shopper)
-    page = client.get(reverse("orders:detail", args=[order.number]),
-                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    page = client.get(
+        reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
 
     mine_section, other_section = page.split('class="cart-vendor order-part"')[1:]
     if "恩施玉露" not in mine_section and "Enshi Yulu tea" not in mine_section:
@@ -131,10 +146,13 @@ def test_the_shopper_reads_the_shops_reason_on_that_part_of_the_order_page(
     assert REASON not in other_section
 
 
-@pytest.mark.parametrize(("language", "label", "before", "after"), [
-    ("zh-hans", "为什么无法发货？</label>", "待发商品", "已取消的商品"),
-    ("en", "Why can you not ship it?</label>", "Items to ship", "Cancelled items"),
-])
+@pytest.mark.parametrize(
+    ("language", "label", "before", "after"),
+    [
+        ("zh-hans", "为什么无法发货？</label>", "待发商品", "已取消的商品"),
+        ("en", "Why can you not ship it?</label>", "Items to ship", "Cancelled items"),
+    ],
+)
 def test_the_part_page_asks_why_plainly_and_names_cancelled_items_once_cancelled(
     shop, product_of, django_user_model, language, label, before, after
 ):

@@ -42,18 +42,24 @@ class Command(BaseCommand):
             created = seed.seed_products(products, vendors, progress=progress)
         seed.seed_landings()
         promotions = seed_promotions()
-        self.stdout.write(f"Promotions: {promotions} new (a season from April to June, "
-                          "and some running now)")
-        self.stdout.write(f"Livestreams: {seed_streams()} new (one ended with its replay, "
-                          "one live now, two coming)")
+        self.stdout.write(
+            f"Promotions: {promotions} new (a season from April to June, and some running now)"
+        )
+        self.stdout.write(
+            f"Livestreams: {seed_streams()} new (one ended with its replay, "
+            "one live now, two coming)"
+        )
         days = order_demo.seed_orders() | seed_stream_orders()
         order_demo.rebuild(days)
         pledges = order_demo.seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
-        self.stdout.write(f"Orders: history on {len(days)} days rebuilt into the impact "
-                          f"board; pledges: {pledges} new")
+        self.stdout.write(
+            f"Orders: history on {len(days)} days rebuilt into the impact "
+            f"board; pledges: {pledges} new"
+        )
         username, password = seed.ensure_staff_login(os.environ.get("DEMO_STAFF_PASSWORD"))
         vendor_username, vendor_password = seed.ensure_vendor_login(
-            os.environ.get("DEMO_VENDOR_PASSWORD"))
+            os.environ.get("DEMO_VENDOR_PASSWORD")
+        )
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -24,8 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--since", help="first day to rebuild, YYYY-MM-DD")
-        parser.add_argument("--no-progress", action="store_true",
-                            help="Do not draw a progress bar.")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw a progress bar."
+        )
 
     def handle(self, *args, since, no_progress, **options):
         try:
