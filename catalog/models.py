@@ -11,24 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalog.search import normalise_keyword
-
-
-def in_shoppers_language(chinese, english):
-    """The Chinese text for a reader of Chinese; else the English one, if there is one."""
-    if (get_language() or "").startswith("zh"):
-        return chinese
-    return english or chinese
-
-
-class BilingualNameMixin:
-    """Taxonomy rows carry an English and a Chinese name; show the one the shopper reads."""
-
-    @property
-    def name(self):
-        language = get_language() or settings.LANGUAGE_CODE
-        if language.startswith("zh"):
-            return self.name_zh or self.name_en
-        return self.name_en or self.name_zh
+from core.names import BilingualNameMixin, in_shoppers_language
 
 
 class Prefecture(BilingualNameMixin, models.Model):

@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.names import in_shoppers_language
+
 HORIZON = timedelta(hours=12)
 # A promotion's scope: its many-to-many field, and the model each link points at.
 SCOPE_FIELDS = {
@@ -51,7 +53,6 @@ class ScheduledPromotion:
 
     @property
     def display_name(self):
-        from catalog.models import in_shoppers_language
 
         return in_shoppers_language(self.name, self.name_en)
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, County, Product, Vendor, in_shoppers_language
+from catalog.models import Category, County, Product, Vendor
+from core.names import in_shoppers_language
 
 CENT = Decimal("0.01")
 

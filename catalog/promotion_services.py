@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Promotion, PromotionReminder
 from catalog.page_cache import bump_catalog_revision
-from hubei_market.db import update_by_ids
+from core.db import update_by_ids
 
 ALREADY_ENDED = _("This promotion has ended.")
 

@@ -16,16 +16,22 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.shown_prices import refresh_shown_prices
+from core.transitions import TransitionTable
 
 SEARCH_REBUILD_BATCH = 500
 
-VENDOR_TRANSITIONS = {
-    Vendor.Status.PENDING: {Vendor.Status.APPROVED, Vendor.Status.REJECTED},
-    Vendor.Status.APPROVED: {Vendor.Status.SUSPENDED},
-    Vendor.Status.SUSPENDED: {Vendor.Status.APPROVED},
-    Vendor.Status.REJECTED: {Vendor.Status.APPROVED},
-}
 TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
+VENDOR_TRANSITIONS = TransitionTable(
+    Vendor.Status,
+    {
+        Vendor.Status.PENDING: {Vendor.Status.APPROVED, Vendor.Status.REJECTED},
+        Vendor.Status.APPROVED: {Vendor.Status.SUSPENDED},
+        Vendor.Status.SUSPENDED: {Vendor.Status.APPROVED},
+        Vendor.Status.REJECTED: {Vendor.Status.APPROVED},
+    },
+    refused=TRANSITION_REFUSED,
+    code="vendor_transition",
+)
 REASON_REQUIRED = _("Say why, so the applicant knows what to change.")
 ALREADY_DECIDED = _("This application was decided meanwhile; reload the page to see how.")
 ALREADY_PENDING = _("You already have an application waiting for review.")
@@ -48,15 +54,7 @@ def _set_vendor_status(vendor, new_status, reason=""):
         # Lock the row: two staff clicking at once must not both pass the check.
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
         vendor.previous_status = vendor.status
-        if new_status not in VENDOR_TRANSITIONS[vendor.status]:
-            raise ValidationError(
-                TRANSITION_REFUSED,
-                code="vendor_transition",
-                params={
-                    "current": vendor.get_status_display(),
-                    "new": Vendor.Status(new_status).label,
-                },
-            )
+        VENDOR_TRANSITIONS.check(vendor.status, new_status)
         vendor.status = new_status
         vendor.status_reason = reason.strip()
         vendor.status_changed_at = timezone.now()

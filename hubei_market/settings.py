@@ -51,11 +51,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: no other middleware (sessions, sign-in records) reads a control character.
-    "hubei_market.middleware.ControlCharactersMiddleware",
+    "core.middleware.ControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every response gets them, those of the middleware below included.
-    "hubei_market.security_headers.ContentSecurityPolicyMiddleware",
-    "hubei_market.security_headers.PermissionsPolicyMiddleware",
+    "core.security_headers.ContentSecurityPolicyMiddleware",
+    "core.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 # A message already waiting is not added again (hubei_market/messages.py).
-MESSAGE_STORAGE = "hubei_market.messages.OnceStorage"
+MESSAGE_STORAGE = "core.messages.OnceStorage"
 
 ROOT_URLCONF = "hubei_market.urls"
 WSGI_APPLICATION = "hubei_market.wsgi.application"
@@ -137,7 +137,7 @@ REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "hubei_market.redis_cache.FaultTolerantRedisCache",
+            "BACKEND": "core.redis_cache.FaultTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hubei",
             "RETRY_SECONDS": REDIS_RETRY_SECONDS,

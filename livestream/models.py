@@ -11,7 +11,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import County, Product, Vendor, in_shoppers_language
+from catalog.models import County, Product, Vendor
+from core.names import in_shoppers_language
 
 
 class LiveStream(models.Model):

@@ -6,16 +6,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hubei_market.db import update_by_ids
+from core.db import update_by_ids
+from core.transitions import TransitionTable
 from livestream import counters
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
 
-STATE_TRANSITIONS = {
-    LiveStream.State.SCHEDULED: {LiveStream.State.LIVE, LiveStream.State.ENDED},
-    LiveStream.State.LIVE: {LiveStream.State.ENDED},
-    LiveStream.State.ENDED: set(),
-}
 TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
+STATE_TRANSITIONS = TransitionTable(
+    LiveStream.State,
+    {
+        LiveStream.State.SCHEDULED: {LiveStream.State.LIVE, LiveStream.State.ENDED},
+        LiveStream.State.LIVE: {LiveStream.State.ENDED},
+        LiveStream.State.ENDED: set(),
+    },
+    refused=TRANSITION_REFUSED,
+    code="stream_transition",
+)
 NOT_THE_STREAMS_VENDOR = _(
     "%(product)s is sold by %(vendor)s, which is not one of this stream's vendors: add "
     "that vendor to the stream, or choose another product."
@@ -48,15 +54,7 @@ def feature_product(stream, product, *, position=0, stream_price=None):
 def _move(stream, new_state, now):
     with transaction.atomic():
         stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
-        if new_state not in STATE_TRANSITIONS[stream.state]:
-            raise ValidationError(
-                TRANSITION_REFUSED,
-                code="stream_transition",
-                params={
-                    "current": stream.get_state_display(),
-                    "new": LiveStream.State(new_state).label,
-                },
-            )
+        STATE_TRANSITIONS.check(stream.state, new_state)
         stream.state = new_state
         if new_state == LiveStream.State.LIVE:
             stream.started_at = now

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import in_shoppers_language
+from core.names import in_shoppers_language
 
 
 class Dimension(models.TextChoices):

@@ -6,7 +6,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Product, Vendor, in_shoppers_language
+from catalog.models import Product, Vendor
+from core.names import in_shoppers_language
 
 MAINLAND_MOBILE = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter a mainland China mobile number: 11 digits starting with 1.")

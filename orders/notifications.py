@@ -47,7 +47,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from catalog.models import VendorMember, in_shoppers_language
+from catalog.models import VendorMember
+from core.names import in_shoppers_language
 from orders.languages import language_of
 from orders.models import Notification, Order, OrderLine, OrderPart, PasswordResetRequest
 

@@ -8,8 +8,9 @@ from django.db.models import Count, Max, Prefetch, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from catalog.models import Product, ProductImage, in_shoppers_language
+from catalog.models import Product, ProductImage
 from catalog.pricing import schedule_at
+from core.names import in_shoppers_language
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.promotions import price_lines
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
 from catalog.pricing import schedule_at
+from core.transitions import TransitionTable
 from orders import impact, notifications, promotions, selectors
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
@@ -22,12 +23,17 @@ SOLD_OUT = _("“%(product)s” is sold out.")
 EMPTY_CART = _("Your cart is empty.")
 BAD_QUANTITY = _("Choose a quantity of at least 1.")
 ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
-ORDER_TRANSITIONS = {
-    Order.Status.PLACED: {Order.Status.CONFIRMED, Order.Status.CANCELLED},
-    Order.Status.CONFIRMED: {Order.Status.CANCELLED, Order.Status.COMPLETED},
-    Order.Status.COMPLETED: set(),
-    Order.Status.CANCELLED: set(),
-}
+ORDER_TRANSITIONS = TransitionTable(
+    Order.Status,
+    {
+        Order.Status.PLACED: {Order.Status.CONFIRMED, Order.Status.CANCELLED},
+        Order.Status.CONFIRMED: {Order.Status.CANCELLED, Order.Status.COMPLETED},
+        Order.Status.COMPLETED: set(),
+        Order.Status.CANCELLED: set(),
+    },
+    refused=ORDER_TRANSITION_REFUSED,
+    code="order_transition",
+)
 PRICES_CHANGED = _(
     "Prices changed since you opened this page: a promotion started or "
     "ended. Here are the prices now; place the order again to accept them."
@@ -355,12 +361,7 @@ def cancel_order(order, *, by):
 
 
 def _check_transition(order, new_status):
-    if new_status not in ORDER_TRANSITIONS[order.status]:
-        raise ValidationError(
-            ORDER_TRANSITION_REFUSED,
-            code="order_transition",
-            params={"current": order.get_status_display(), "new": Order.Status(new_status).label},
-        )
+    ORDER_TRANSITIONS.check(order.status, new_status)
 
 
 def _set_status(order, new_status, by):
@@ -385,12 +386,17 @@ PART_TRANSITION_REFUSED = _("A part that is %(current)s cannot be %(new)s.")
 NOT_CONFIRMED = _("This order is not confirmed yet; wait for the payment before shipping.")
 TRACKING_REQUIRED = _("Enter the carrier and the tracking number.")
 CANCEL_REASON_REQUIRED = _("Say why this part cannot be shipped; the shopper will read it.")
-PART_TRANSITIONS = {
-    OrderPart.Status.PENDING: {OrderPart.Status.SHIPPED, OrderPart.Status.CANCELLED},
-    OrderPart.Status.SHIPPED: {OrderPart.Status.DELIVERED},
-    OrderPart.Status.DELIVERED: set(),
-    OrderPart.Status.CANCELLED: set(),
-}
+PART_TRANSITIONS = TransitionTable(
+    OrderPart.Status,
+    {
+        OrderPart.Status.PENDING: {OrderPart.Status.SHIPPED, OrderPart.Status.CANCELLED},
+        OrderPart.Status.SHIPPED: {OrderPart.Status.DELIVERED},
+        OrderPart.Status.DELIVERED: set(),
+        OrderPart.Status.CANCELLED: set(),
+    },
+    refused=PART_TRANSITION_REFUSED,
+    code="part_transition",
+)
 
 
 def confirm_payment(order, *, by):
@@ -474,15 +480,7 @@ def deliver_part(part, *, by):
 
 
 def _set_part_status(part, new_status, by, note=""):
-    if new_status not in PART_TRANSITIONS[part.status]:
-        raise ValidationError(
-            PART_TRANSITION_REFUSED,
-            code="part_transition",
-            params={
-                "current": part.get_status_display(),
-                "new": OrderPart.Status(new_status).label,
-            },
-        )
+    PART_TRANSITIONS.check(part.status, new_status)
     OrderEvent.objects.create(
         order_id=part.order_id,
         part=part,

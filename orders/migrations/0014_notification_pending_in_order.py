@@ -5,7 +5,7 @@
 
 from django.db import migrations, models
 
-from hubei_market.db import AddIndexWithoutBlockingWrites
+from core.db import AddIndexWithoutBlockingWrites
 
 
 class Migration(migrations.Migration):

@@ -46,7 +46,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-REDIS_LOG = "hubei_market.redis_cache"
+REDIS_LOG = "core.redis_cache"
 
 
 def free_port():

@@ -105,7 +105,7 @@ def test_with_the_cache_unreachable_a_new_viewer_is_let_in(settings, rf):
     settings.STREAM_NEW_VIEWERS_PER_MINUTE = 0
     unreachable = {
         "default": {
-            "BACKEND": "hubei_market.redis_cache.FaultTolerantRedisCache",  # production's
+            "BACKEND": "core.redis_cache.FaultTolerantRedisCache",  # production's
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }

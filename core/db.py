@@ -1,6 +1,7 @@
 """Database helpers shared by the apps."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import models
 from django.db.migrations.operations import AddIndex
 
 # Parameters are bound on the server (settings.py), and PostgreSQL takes at most 65,535 of
@@ -32,3 +33,18 @@ class AddIndexWithoutBlockingWrites(AddIndexConcurrently):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+def lock_row(model: type[models.Model], pk: int) -> models.Model:
+    """The row `pk` of `model`, read again and locked until the transaction ends (FOR
+    UPDATE on PostgreSQL; SQLite's write lock serialises writers instead). Call inside
+    `transaction.atomic()`. Raises model.DoesNotExist."""
+    return model._default_manager.select_for_update().get(pk=pk)
+
+
+def lock_rows(queryset: models.QuerySet, *, skip_locked: bool = False) -> list:
+    """The rows of `queryset`, locked in primary-key order (so two transactions locking
+    overlapping rows never wait on each other in a cycle); with skip_locked, rows another
+    transaction holds are left out (a second worker takes other rows). Call inside
+    `transaction.atomic()`."""
+    return list(queryset.select_for_update(skip_locked=skip_locked, of=("self",)).order_by("pk"))
