@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import County, VendorMember
-from hubei_market import redis_cache
+from core import redis_cache
 from hubei_market.celery import app as celery_app
 from livestream.models import LiveStream
 from orders import notifications
