@@ -35,9 +35,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import wrk  # noqa: E402
-from orders import impact  # noqa: E402
-from orders.impact_models import DailySales, Dimension  # noqa: E402
-from orders.impact_selectors import BOARD_CACHE_KEY  # noqa: E402
+from orders.impact import rollups as impact  # noqa: E402
+from orders.impact.models import DailySales, Dimension  # noqa: E402
+from orders.impact.selectors import BOARD_CACHE_KEY  # noqa: E402
 from orders.models import OrderLine  # noqa: E402
 
 KEY_PREFIX = "bench-impact-"

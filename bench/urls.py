@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from hubei_market.urls import urlpatterns as store_urlpatterns
-from orders.impact_selectors import build_board
+from orders.impact.selectors import build_board
 
 
 def floor(request):

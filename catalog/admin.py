@@ -339,4 +339,4 @@ class KeywordLandingAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["category", "county", "vendor", "promotion"]
 
 
-from catalog import promotion_admin  # noqa: E402, F401 - registers the promotions' admin
+from catalog.promotions import admin as promotion_admin  # noqa: E402, F401 - registers the promotions' admin

@@ -492,4 +492,4 @@ class KeywordLanding(models.Model):
 
 
 # Promotions live in their own module; importing them here makes them catalog models.
-from catalog.promotion_models import Promotion, PromotionReminder  # noqa: E402, F401
+from catalog.promotions.models import Promotion, PromotionReminder  # noqa: E402, F401

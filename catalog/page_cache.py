@@ -42,7 +42,7 @@ from catalog.models import (
     Promotion,
     Vendor,
 )
-from catalog.pricing import next_boundary
+from catalog.promotions.pricing import next_boundary
 
 REVISION_KEY = "catalog:revision"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"

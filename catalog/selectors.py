@@ -19,7 +19,7 @@ from catalog.models import (
     Promotion,
     Vendor,
 )
-from catalog.pricing import apply_prices, quote
+from catalog.promotions.pricing import apply_prices, quote
 
 HOME_SHELF_SIZE = 8
 HOME_COUNTIES = 12

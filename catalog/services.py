@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from catalog.images import delete_photo_files, process_upload
 from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.page_cache import bump_catalog_revision
+from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
-from catalog.shown_prices import refresh_shown_prices
 from core.transitions import TransitionTable
 
 SEARCH_REBUILD_BATCH = 500

@@ -5,10 +5,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.pricing import schedule_at
-from catalog.promotion_services import sweep_promotions
+from catalog.promotions.pricing import schedule_at
+from catalog.promotions.services import sweep_promotions
+from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.services import refresh_search_documents
-from catalog.shown_prices import refresh_shown_prices
 
 # How often beat runs the promotion sweep (CELERY_BEAT_SCHEDULE["sweep-promotions"]).
 SWEEP_EVERY = timedelta(seconds=60)

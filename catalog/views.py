@@ -12,11 +12,12 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from catalog import promotion_services, selectors
+from catalog import selectors
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding, PromotionReminder
 from catalog.page_cache import cached_page, cached_value
-from catalog.pricing import apply_prices
+from catalog.promotions import services as promotion_services
+from catalog.promotions.pricing import apply_prices
 from catalog.search import normalise_keyword
 
 PAGE_SIZE = 24

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog import vendor_views as catalog_views
+from catalog.vendor import views as catalog_views
 from orders import vendor_views as orders_views
 
 app_name = "vendor"

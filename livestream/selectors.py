@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import ProductImage
-from catalog.pricing import quote, schedule_at
+from catalog.promotions.pricing import quote, schedule_at
 from livestream.models import FeaturedProduct, LiveStream
 
 REPLAYS_SHOWN = 12

@@ -151,4 +151,4 @@ class PasswordResetRequestAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "email"]
 
 
-from orders import impact_admin  # noqa: E402, F401 - registers the impact board's admin
+from orders.impact import admin as impact_admin  # noqa: E402, F401 - registers the impact board's admin

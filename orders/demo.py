@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Category, County, Product, Vendor
-from orders import impact
-from orders.impact_models import Dimension, Pledge
+from orders.impact import rollups as impact
+from orders.impact.models import Dimension, Pledge
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 
 SHOPPER_PREFIX = "demo-shopper-"

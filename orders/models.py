@@ -268,7 +268,7 @@ class OrderLine(models.Model):
     def price_label(self):
         """What its price was called when a limit or a flash sale split its product into
         lines: a limited offer, a flash sale (empty for any other price)."""
-        from orders.promotions import price_label
+        from catalog.promotions.checkout import price_label
 
         return price_label(self.promotion, self.price_cut)
 
@@ -480,4 +480,4 @@ class PasswordResetRequest(models.Model):
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
-from orders.impact_models import DailySales, Pledge  # noqa: E402, F401
+from orders.impact.models import DailySales, Pledge  # noqa: E402, F401

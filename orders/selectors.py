@@ -9,10 +9,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, ProductImage
-from catalog.pricing import schedule_at
+from catalog.promotions.checkout import price_lines
+from catalog.promotions.pricing import schedule_at
 from core.names import in_shoppers_language
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
-from orders.promotions import price_lines
 
 SESSION_CART_KEY = "cart_id"
 

@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import schedule_at
+from catalog.promotions import checkout as promotions
+from catalog.promotions.pricing import schedule_at
 from core.transitions import TransitionTable
-from orders import impact, notifications, promotions, selectors
+from orders import notifications, selectors
+from orders.impact import rollups as impact
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for

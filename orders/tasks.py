@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from orders import impact
+from orders.impact import rollups as impact
 from orders.notifications import (
     TASK_BATCH,
     deliver_notifications,

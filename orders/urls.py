@@ -1,6 +1,7 @@
 from django.urls import path
 
-from orders import account_views, checkout_views, impact_views, views
+from orders import account_views, checkout_views, views
+from orders.impact import views as impact_views
 
 app_name = "orders"
 

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from catalog.vendor_access import vendor_view
+from catalog.vendor.access import vendor_view
 from orders import selectors, services
 from orders.forms import CancelPartForm, ShipPartForm
-from orders.impact_selectors import vendor_contribution
+from orders.impact.selectors import vendor_contribution
 from orders.models import OrderEvent, OrderPart
 
 PARTS_PER_PAGE = 25

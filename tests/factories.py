@@ -7,7 +7,7 @@ from PIL import Image
 
 from catalog import services
 from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
-from catalog.shown_prices import refresh_shown_prices
+from catalog.promotions.shown_prices import refresh_shown_prices
 
 
 class PrefectureFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalog.models import Category, County, Product, Promotion, Vendor
-from catalog.shown_prices import refresh_shown_prices
+from catalog.promotions.shown_prices import refresh_shown_prices
 
 # (Chinese name, English name, category slugs, county slugs)
 THEMES = [

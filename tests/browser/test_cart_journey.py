@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog.models import Product
-from catalog.pricing import price_for
+from catalog.promotions.pricing import price_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from catalog.models import Promotion
 from catalog.page_cache import _key
-from catalog.pricing import _slot_start, quote
+from catalog.promotions.pricing import _slot_start, quote
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import PromotionReminder
-from catalog.promotion_services import sweep_promotions
+from catalog.promotions.services import sweep_promotions
 from orders.models import Notification
 from orders.notifications import deliver_notification
 from tests.factories import ProductFactory, running_promotion

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Promotion, Vendor, VendorMember
-from catalog.promotion_services import sweep_promotions
+from catalog.promotions.services import sweep_promotions
 from orders.models import Notification
 from orders.notifications import deliver_notification, render_notification
 from tests.catalog.test_promotion_admin import ADD, form

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.models import Promotion
-from catalog.pricing import quote
-from catalog.promotion_models import unit_discount
-from orders import promotions, services
+from catalog.promotions import checkout as promotions
+from catalog.promotions.models import unit_discount
+from catalog.promotions.pricing import quote
+from orders import services
 from orders.models import Address, Cart, CartItem, Order, OrderLine
 from tests.factories import ProductFactory, running_promotion
 

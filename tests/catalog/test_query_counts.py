@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from catalog.models import KeywordLanding, Product, Promotion
-from catalog.shown_prices import refresh_shown_prices
+from catalog.promotions.shown_prices import refresh_shown_prices
 from tests.factories import (
     CategoryFactory,
     CountyFactory,

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from catalog import services
 from catalog.models import SHOWN_PRICE, Product, Promotion
-from catalog.pricing import quote
-from catalog.shown_prices import refresh_shown_prices
+from catalog.promotions.pricing import quote
+from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.tasks import sweep_promotions_task
 from orders import services as order_services
 from orders.models import Address, Cart, CartItem

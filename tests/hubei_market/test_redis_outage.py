@@ -31,8 +31,8 @@ from core import redis_cache
 from hubei_market.celery import app as celery_app
 from livestream.models import LiveStream
 from orders import notifications
-from orders.impact_admin import QUEUE_UNREACHABLE
-from orders.impact_models import DailySales, Dimension
+from orders.impact.admin import QUEUE_UNREACHABLE
+from orders.impact.models import DailySales, Dimension
 from orders.models import Address, Notification, Order
 from orders.tasks import resend_pending_notifications_task
 from tests.factories import ProductFactory

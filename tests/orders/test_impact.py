@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from catalog.models import Category, County
 from livestream.models import FeaturedProduct, LiveStream
-from orders import impact, services
-from orders.impact_models import DailySales, Dimension
+from orders import services
+from orders.impact import rollups as impact
+from orders.impact.models import DailySales, Dimension
 from orders.models import Address, Cart, Order, OrderLine, OrderPart
 from tests.factories import CategoryFactory, CountyFactory, ProductFactory, VendorFactory
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import impact_selectors
-from orders.impact_models import DailySales, Dimension, Pledge
+from orders.impact import selectors as impact_selectors
+from orders.impact.models import DailySales, Dimension, Pledge
 from tests.factories import CategoryFactory, CountyFactory, ProductFactory, VendorFactory
 from tests.orders.test_impact import order
 
@@ -256,7 +256,7 @@ def test_an_unknown_filter_in_the_export_address_is_a_clear_400(admin_client, so
     ],
 )
 def test_the_daily_chart_has_round_ticks(largest, top, ticks):
-    from orders.impact_charts import nice_ceiling
+    from orders.impact.charts import nice_ceiling
 
     found, intervals = nice_ceiling(largest)
 

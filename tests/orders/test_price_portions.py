@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import Promotion, VendorMember
-from catalog.pricing import quote
-from orders import promotions, services
+from catalog.promotions import checkout as promotions
+from catalog.promotions.pricing import quote
+from orders import services
 from orders.models import Address, Cart, CartItem, Order, OrderLine
 from orders.notifications import deliver_pending
 from tests.factories import ProductFactory, running_promotion

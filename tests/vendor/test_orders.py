@@ -163,7 +163,7 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(
 def test_every_signed_in_list_shows_page_1_for_a_bad_page_and_the_last_past_the_end(
     shop, product_of, django_user_model
 ):
-    from catalog.vendor_views import PRODUCTS_PER_PAGE
+    from catalog.vendor.views import PRODUCTS_PER_PAGE
 
     client, owner, vendor = shop
     for _ in range(PRODUCTS_PER_PAGE + 1):

@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from orders import impact
-from orders.impact_selectors import BOARD_CACHE_KEY
+from orders.impact import rollups as impact
+from orders.impact.selectors import BOARD_CACHE_KEY
 
 
 class Command(BaseCommand):

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import SCOPE_FIELDS
+from catalog.promotions.pricing import SCOPE_FIELDS
 
 # The product's field each kind of scope link matches (as ScheduledPromotion.covers does).
 PRODUCT_FIELD = {

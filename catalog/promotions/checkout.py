@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
-from catalog.pricing import Price, quote
-from catalog.shown_prices import in_scope_of, refresh_after_commit
+from catalog.promotions.pricing import Price, quote
+from catalog.promotions.shown_prices import in_scope_of, refresh_after_commit
 from catalog.templatetags.catalog_tags import cny
 
 FLASH_SALE_OVER = _(

@@ -12,8 +12,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from catalog.models import Category, County
-from orders import impact_charts
-from orders.impact_models import DailySales, Dimension, Pledge
+from orders.impact import charts as impact_charts
+from orders.impact.models import DailySales, Dimension, Pledge
 
 SERIES_DAYS = 60
 RANKED_COUNTIES = 15

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError
 
 from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.models import Category, County, Vendor
-from orders.impact_models import DailySales, Dimension, Pledge
+from orders.impact.models import DailySales, Dimension, Pledge
 from orders.readonly_admin import ReadOnlyModelAdmin
 from orders.tasks import rebuild_impact_day_task
 

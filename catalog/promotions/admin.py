@@ -16,9 +16,9 @@ from django.utils.translation import ngettext
 from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import process_upload
 from catalog.models import Promotion
-from catalog.promotion_services import tell_vendors_scheduled
+from catalog.promotions.services import tell_vendors_scheduled
+from catalog.promotions.shown_prices import refresh_after_commit
 from catalog.selectors import products_in_promotion
-from catalog.shown_prices import refresh_after_commit
 
 SCOPES = ("products", "categories", "vendors", "counties")
 

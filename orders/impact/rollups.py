@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from orders.impact_models import DailySales, Dimension
+from orders.impact.models import DailySales, Dimension
 from orders.models import Order, OrderLine, OrderPart
 
 COUNTED_ORDER_STATUSES = (Order.Status.CONFIRMED, Order.Status.COMPLETED)

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from catalog.page_cache import cached_page
-from orders.impact_selectors import impact_board
+from orders.impact.selectors import impact_board
 
 
 def board(request):

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from catalog import product_csv, services
 from catalog.models import Product, ProductImage, Vendor
-from catalog.vendor_access import SESSION_VENDOR_KEY, memberships_of, vendor_view
-from catalog.vendor_forms import (
+from catalog.vendor.access import SESSION_VENDOR_KEY, memberships_of, vendor_view
+from catalog.vendor.forms import (
     AddMemberForm,
     ProductForm,
     ProductImportForm,

@@ -211,7 +211,7 @@ def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
     shopper's used-up allowance: see orders/promotions.py). `stream_price` is (amount or
     None, stream id) for a purchase from a live stream's page: its price applies when it
     is lower than the best promotion's, and the stream is named either way."""
-    from catalog.promotion_models import unit_discount
+    from catalog.promotions.models import unit_discount
 
     at = at or timezone.now()
     schedule = schedule_at(at) if schedule is None else schedule
