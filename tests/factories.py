@@ -274,32 +274,25 @@ class CartItemFactory(factory.django.DjangoModelFactory):
     quantity = 1
 
 
-def _address_snapshot(order):
-    return {
-        "recipient": "张三",
-        "mobile": "13912345678",
-        "province": "湖北省",
-        "city": "武汉市",
-        "district": "江汉区",
-        "street": "解放大道 1 号",
-    }
-
-
 class OrderFactory(factory.django.DjangoModelFactory):
     """An order written directly, not checked out: no cart, no stock or flash-sale units
     taken, no messages. `lines=[(product, quantity), ...]` (default: one unit of a new
     product) become one OrderPart per vendor and one OrderLine each at the product's
     price, with its names and origin copied; the parts' and the order's totals and
-    weights add up, and its "placed" event is written. For an order as a shopper places
-    it (promotions, stream prices, stock), use orders.services.place_order."""
+    weights add up, and its "placed" event is written. It waits for its bank transfer
+    (placed, so nothing of it counts on the impact board yet: confirm it through the
+    services). For an order as a shopper places it (promotions, stream prices, stock,
+    cash on delivery confirmed at once), use the checkout service."""
 
     class Meta:
         model = Order
 
     shopper = factory.SubFactory(UserFactory)
     status = Order.Status.PLACED
-    payment_method = Order.PaymentMethod.CASH_ON_DELIVERY
-    address = factory.LazyAttribute(_address_snapshot)
+    payment_method = Order.PaymentMethod.BANK_TRANSFER
+    address = factory.LazyAttribute(
+        lambda order: AddressFactory.build(user=order.shopper).snapshot()
+    )
     mobile = factory.LazyAttribute(lambda order: order.address["mobile"])
     total = Decimal("0.00")  # from the lines
     weight_g = 0  # from the lines

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from orders import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +39,11 @@ def test_a_featured_product_is_on_a_stream_live_now():
     featured = factories.FeaturedProductFactory(stream_price=Decimal("3.00"))
     assert featured.stream.state == "live"
     assert featured.stream.scheduled_start < featured.stream.scheduled_end
+
+
+def test_a_factory_order_confirmed_by_the_services_counts_like_a_placed_one():
+    order = factories.OrderFactory()
+    services.confirm_payment(order, by=None)
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+    assert list(order.events.values_list("to_status", flat=True)) == ["placed", "confirmed"]
