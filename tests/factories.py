@@ -1,13 +1,52 @@
+"""Factories for the suite's models, app by app, and a few helpers built on them.
+
+Users are made as `create_user` makes them (no password unless given: an unusable one).
+Nothing here sets `stream=` on a cart item or an order line: where an order comes from
+is the checkout's business (tests place such orders through the services).
+"""
+
 import io
+import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from catalog import services
-from catalog.models import Category, County, KeywordLanding, Prefecture, Product, Vendor
+from catalog.models import (
+    Category,
+    County,
+    KeywordLanding,
+    Prefecture,
+    Product,
+    Vendor,
+    VendorMember,
+)
 from catalog.promotions.shown_prices import refresh_shown_prices
+from livestream.models import FeaturedProduct, LiveStream
+from orders.impact.models import Pledge
+from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user as `create_user` makes one: `password` hashed if given, else unusable."""
+
+    class Meta:
+        model = settings.AUTH_USER_MODEL
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    email = ""
+    password = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        manager = cls._get_manager(model_class)
+        username = kwargs.pop("username")
+        return manager.create_user(username, *args, **kwargs)
 
 
 class PrefectureFactory(factory.django.DjangoModelFactory):
@@ -75,6 +114,17 @@ class ProductFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.save_product(model_class(*args, **kwargs))
+
+
+class VendorMemberFactory(factory.django.DjangoModelFactory):
+    """A user of a shop: its owner unless `role` says otherwise."""
+
+    class Meta:
+        model = VendorMember
+
+    vendor = factory.SubFactory(VendorFactory)
+    user = factory.SubFactory(UserFactory)
+    role = VendorMember.Role.OWNER
 
 
 class KeywordLandingFactory(factory.django.DjangoModelFactory):
@@ -155,11 +205,9 @@ def running_promotion(*products, kind="percent_off", value="10", **fields):
 
 def make_shop(user_model, name="zigui", status=Vendor.Status.APPROVED):
     """(owner, vendor): an owner with an email, of a shop named after `name`."""
-    from catalog.models import VendorMember
-
     owner = user_model.objects.create_user(f"{name}-owner", email=f"{name}@example.cn")
     vendor = VendorFactory(status=status, name=f"{name}合作社")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    VendorMemberFactory(vendor=vendor, user=owner)
     return owner, vendor
 
 
@@ -176,3 +224,157 @@ def vendor_product_form(**changes):
         "stock": "40",
         **changes,
     }
+
+
+# orders
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    """A delivery address in Wuhan (张三, 解放大道 1 号): give the fields a test reads."""
+
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    recipient = "张三"
+    mobile = "13912345678"
+    province = "湖北省"
+    city = "武汉市"
+    district = "江汉区"
+    street = "解放大道 1 号"
+    is_default = False
+
+
+class ShopperFactory(UserFactory):
+    """A user with one delivery address (`address__<field>` to change it)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"shopper-{n}")
+    address = factory.RelatedFactory(AddressFactory, factory_related_name="user")
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    """A signed-in shopper's cart (`user=None, session_key=…` for a visitor's)."""
+
+    class Meta:
+        model = Cart
+
+    user = factory.SubFactory(UserFactory)
+    session_key = None
+
+
+class CartItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CartItem
+
+    cart = factory.SubFactory(CartFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order written directly, not checked out: no cart, no stock or flash-sale units
+    taken, no messages. `lines=[(product, quantity), ...]` (default: one unit of a new
+    product) become one OrderPart per vendor and one OrderLine each at the product's
+    price, with its names and origin copied; the parts' and the order's totals and
+    weights add up, and its "placed" event is written. It waits for its bank transfer
+    (placed, so nothing of it counts on the impact board yet: confirm it through the
+    services). For an order as a shopper places it (promotions, stream prices, stock,
+    cash on delivery confirmed at once), use the checkout service."""
+
+    class Meta:
+        model = Order
+
+    shopper = factory.SubFactory(UserFactory)
+    status = Order.Status.PLACED
+    payment_method = Order.PaymentMethod.BANK_TRANSFER
+    address = factory.LazyAttribute(
+        lambda order: AddressFactory.build(user=order.shopper).snapshot()
+    )
+    mobile = factory.LazyAttribute(lambda order: order.address["mobile"])
+    total = Decimal("0.00")  # from the lines
+    weight_g = 0  # from the lines
+    idempotency_key = factory.LazyFunction(lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def _create(cls, model_class, *args, lines=None, **kwargs):
+        lines = [(ProductFactory(), 1)] if lines is None else list(lines)
+        parts, order_lines = {}, []
+        for product, quantity in lines:
+            part = parts.setdefault(
+                product.vendor_id,
+                OrderPart(vendor_id=product.vendor_id, subtotal=Decimal("0.00"), weight_g=0),
+            )
+            line = OrderLine(
+                part=part,
+                product=product,
+                **OrderLine.snapshot_of(product),
+                unit_price=product.price,
+                quantity=quantity,
+                line_total=product.price * quantity,
+                weight_g=product.net_weight_g * quantity,
+                category_id=product.category_id,
+                origin_county_id=product.origin_county_id,
+            )
+            part.subtotal += line.line_total
+            part.weight_g += line.weight_g
+            order_lines.append(line)
+        kwargs["total"] = sum((p.subtotal for p in parts.values()), Decimal("0.00"))
+        kwargs["weight_g"] = sum(p.weight_g for p in parts.values())
+        order = super()._create(model_class, *args, **kwargs)
+        for part in parts.values():
+            part.order = order
+        OrderPart.objects.bulk_create(parts.values())
+        OrderLine.objects.bulk_create(order_lines)
+        OrderEvent.objects.create(order=order, to_status=Order.Status.PLACED, by=order.shopper)
+        return order
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    """A public pledge on the whole market, in tons, running this week."""
+
+    class Meta:
+        model = Pledge
+
+    pledger = "专区"
+    title = factory.Sequence(lambda n: f"承诺{n}")
+    measure = Pledge.Measure.TONS
+    target = Decimal("1")
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3))
+
+
+# livestream
+
+
+class LiveStreamFactory(factory.django.DjangoModelFactory):
+    """A stream live now (it began an hour ago and ends in two), hosted by a vice-mayor
+    of Qianjiang."""
+
+    class Meta:
+        model = LiveStream
+
+    title = "潜江小龙虾直播间"
+    slug = factory.Sequence(lambda n: f"live-{n}")
+    host_name = "副市长"
+    host_title = "潜江市副市长"
+    county = factory.SubFactory(CountyFactory)
+    scheduled_start = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    scheduled_end = factory.LazyAttribute(
+        lambda stream: stream.scheduled_start + timedelta(hours=3)
+    )
+    state = LiveStream.State.LIVE
+
+
+class FeaturedProductFactory(factory.django.DjangoModelFactory):
+    """A product on a stream, at its normal price unless `stream_price` is given."""
+
+    class Meta:
+        model = FeaturedProduct
+
+    stream = factory.SubFactory(LiveStreamFactory)
+    product = factory.SubFactory(ProductFactory)
+    position = 0
+    stream_price = None

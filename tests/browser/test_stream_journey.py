@@ -11,10 +11,15 @@ from django.utils import timezone
 
 from catalog.demo import seed
 from catalog.models import County
-from livestream.models import FeaturedProduct, LiveStream
-from orders.models import Address, OrderLine
+from orders.models import OrderLine
 from tests.browser.helpers import PASSWORD
-from tests.factories import ProductFactory, image_bytes
+from tests.factories import (
+    AddressFactory,
+    FeaturedProductFactory,
+    LiveStreamFactory,
+    ProductFactory,
+    image_bytes,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,32 +28,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def stream(transactional_db):
     seed.seed_reference_data()
     shopper = get_user_model().objects.create_user("xiaohong", password=PASSWORD)
-    Address.objects.create(
-        user=shopper,
-        recipient="王小红",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="洪山区",
-        street="珞喻路 1 号",
-        is_default=True,
+    AddressFactory(
+        user=shopper, recipient="王小红", district="洪山区", street="珞喻路 1 号", is_default=True
     )
     now = timezone.now()
-    live = LiveStream.objects.create(
-        title="潜江小龙虾直播间",
+    live = LiveStreamFactory(
         slug="qianjiang-live",
         host_name="潜江市副市长",
         host_title="潜江市人民政府副市长",
         county=County.objects.get(slug="qianjiang-city"),
         scheduled_start=now - timedelta(minutes=30),
         scheduled_end=now + timedelta(hours=2),
-        state=LiveStream.State.LIVE,
         stream_url="about:blank",
     )
     crayfish = ProductFactory(
         name="潜江油焖大虾 2斤", price=Decimal("98.00"), stock=40, net_weight_g=1000
     )
-    FeaturedProduct.objects.create(stream=live, product=crayfish, stream_price=Decimal("79.00"))
+    FeaturedProductFactory(stream=live, product=crayfish, stream_price=Decimal("79.00"))
     return live, crayfish
 
 

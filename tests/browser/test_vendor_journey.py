@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from PIL import Image
 
 from catalog.demo import seed
-from orders.models import Address
 from tests.browser.helpers import PASSWORD, sign_in
+from tests.factories import AddressFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,15 +18,8 @@ def people(transactional_db):
     User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
     User.objects.create_user("liming", email="liming@example.cn", password=PASSWORD)
     shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
-    Address.objects.create(
-        user=shopper,
-        recipient="王小红",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="洪山区",
-        street="珞喻路 1 号",
-        is_default=True,
+    AddressFactory(
+        user=shopper, recipient="王小红", district="洪山区", street="珞喻路 1 号", is_default=True
     )
 
 

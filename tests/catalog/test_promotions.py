@@ -2,16 +2,15 @@
 limits counted at checkout."""
 
 import re
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -20,8 +19,16 @@ from catalog.promotions import checkout as promotions
 from catalog.promotions.models import unit_discount
 from catalog.promotions.pricing import quote
 from orders import services
-from orders.models import Address, Cart, CartItem, Order, OrderLine
-from tests.factories import ProductFactory, running_promotion
+from orders.models import CartItem, Order, OrderLine
+from tests.factories import (
+    AddressFactory,
+    CartFactory,
+    CartItemFactory,
+    ProductFactory,
+    UserFactory,
+    running_promotion,
+)
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -42,19 +49,11 @@ def may_day_sale(oranges):
 
 
 def buyer(django_user_model, *products, quantity=1):
-    user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="宜昌市",
-        district="秭归县",
-        street="茅坪镇 1 号",
-    )
-    cart = Cart.objects.create(user=user)
+    user = UserFactory(username=f"buyer-{uuid.uuid4().hex[:8]}")
+    address = AddressFactory(user=user)
+    cart = CartFactory(user=user)
     for product in products:
-        CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+        CartItemFactory(cart=cart, product=product, quantity=quantity)
     return user, address, cart
 
 
@@ -328,25 +327,15 @@ def test_thirty_parallel_buyers_never_get_more_discounted_units_than_the_cap(
     flash = running_promotion(product, kind="special_price", value="9.90", units_cap=10)
     buyers = [buyer(django_user_model, product) for _ in range(30)]
     cache.clear()
-    start = threading.Barrier(30)
-    results = []
 
     def buy(user, address, cart):
-        translation.activate("en")
         try:
-            start.wait()
             # each was shown the flash price, as the checkout page does
-            results.append(checkout(user, address, cart, expected_total=Decimal("9.90")))
+            return checkout(user, address, cart, expected_total=Decimal("9.90"))
         except services.CheckoutProblem as problem:
-            results.append(problem.messages)
-        finally:
-            connection.close()
+            return problem.messages
 
-    threads = [threading.Thread(target=buy, args=b) for b in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = all_at_once([partial(buy, *b) for b in buyers], language="en")
 
     discounted = OrderLine.objects.filter(promotion=flash)
     flash.refresh_from_db()

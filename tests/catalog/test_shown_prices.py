@@ -16,8 +16,10 @@ from catalog.promotions.pricing import quote
 from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.tasks import sweep_promotions_task
 from orders import services as order_services
-from orders.models import Address, Cart, CartItem
 from tests.factories import (
+    AddressFactory,
+    CartFactory,
+    CartItemFactory,
     CategoryFactory,
     CountyFactory,
     ProductFactory,
@@ -138,17 +140,9 @@ def test_a_flash_sale_selling_out_moves_its_product_back_to_its_list_price(
     running_promotion(promoted, kind="special_price", value="29.90", units_cap=2)
     assert names(client, sort="price") == ["潜江小龙虾", "洪湖莲藕"]
     user = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="宜昌市",
-        district="秭归县",
-        street="茅坪镇 1 号",
-    )
-    cart = Cart.objects.create(user=user)
-    CartItem.objects.create(cart=cart, product=promoted, quantity=2)
+    address = AddressFactory(user=user)
+    cart = CartFactory(user=user)
+    CartItemFactory(cart=cart, product=promoted, quantity=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         order = order_services.place_order(

@@ -21,13 +21,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import County, Product, VendorMember
-from livestream.models import FeaturedProduct, LiveStream
 from orders import services as order_services
 from orders.models import Address, Cart
 from tests.factories import (
+    AddressFactory,
+    FeaturedProductFactory,
     KeywordLandingFactory,
+    LiveStreamFactory,
     ProductFactory,
     VendorFactory,
+    VendorMemberFactory,
     add_photo,
     make_shop,
     running_promotion,
@@ -159,7 +162,7 @@ def test_a_path_with_a_control_character_is_not_found(client, django_user_model)
 def test_a_vendors_product_search_with_a_nul_lists_every_product(client, django_user_model):
     owner = django_user_model.objects.create_user("owner")
     vendor = VendorFactory(status="approved")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    VendorMemberFactory(vendor=vendor, user=owner)
     ProductFactory(vendor=vendor, name="秭归脐橙", name_en="Zigui navel oranges")
     client.force_login(owner)
 
@@ -290,14 +293,14 @@ def store(django_user_model):
     address and an order from that shop; the shop's owner and a member; staff."""
     owner = django_user_model.objects.create_user("owner", email="owner@example.cn")
     vendor = VendorFactory(status="approved")
-    VendorMember.objects.create(vendor=vendor, user=owner, role=VendorMember.Role.OWNER)
+    VendorMemberFactory(vendor=vendor, user=owner)
     helper = django_user_model.objects.create_user("helper")
-    member = VendorMember.objects.create(vendor=vendor, user=helper, role=VendorMember.Role.STAFF)
+    member = VendorMemberFactory(vendor=vendor, user=helper, role=VendorMember.Role.STAFF)
     product = ProductFactory(vendor=vendor, name="秭归脐橙", stock=50, price=Decimal("59.90"))
     photo = add_photo(product)
     promotion = running_promotion(product)
     start = timezone.now() - timedelta(hours=1)
-    stream = LiveStream.objects.create(
+    stream = LiveStreamFactory(
         title="直播",
         title_en="Stream",
         slug="live-now",
@@ -308,18 +311,9 @@ def store(django_user_model):
         scheduled_end=start + timedelta(hours=2),
         state="live",
     )
-    FeaturedProduct.objects.create(stream=stream, product=product)
+    FeaturedProductFactory(stream=stream, product=product)
     shopper = django_user_model.objects.create_user("shopper", email="shopper@example.cn")
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-        is_default=True,
-    )
+    address = AddressFactory(user=shopper, is_default=True)
     cart = Cart.objects.create(user=shopper)
     order_services.add_to_cart(cart, product, 2)
     order = order_services.place_order(

@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import County, VendorMember
-from livestream.models import LiveStream
-from tests.factories import ProductFactory
+from catalog.models import County
+from tests.factories import LiveStreamFactory, ProductFactory, VendorMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +78,7 @@ def test_htmx_fragments_have_the_headers(client, product):
 
 def test_stream_pages_and_their_counters_have_the_headers(client):
     now = timezone.now()
-    stream = LiveStream.objects.create(
+    stream = LiveStreamFactory(
         title="直播",
         slug="live-one",
         host_name="县长",
@@ -87,7 +86,6 @@ def test_stream_pages_and_their_counters_have_the_headers(client):
         county=County.objects.first() or County.objects.create(name_zh="县", name_en="County"),
         scheduled_start=now - timedelta(hours=1),
         scheduled_end=now + timedelta(hours=1),
-        state=LiveStream.State.LIVE,
         stream_url="https://live.example.cn/embed/1",
     )
 
@@ -101,7 +99,7 @@ def test_stream_pages_and_their_counters_have_the_headers(client):
 
 def test_signed_in_and_vendor_pages_have_the_headers(client, django_user_model, product):
     member = django_user_model.objects.create_user("owner")
-    VendorMember.objects.create(vendor=product.vendor, user=member, role="owner")
+    VendorMemberFactory(vendor=product.vendor, user=member)
     client.force_login(member)
 
     for url in ["/", "/impact/", "/orders/", "/cart/", "/vendor/", "/vendor/products/"]:

@@ -2,18 +2,22 @@
 pricing path, that leaves the cart as it was; a replay sells at the normal price."""
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from catalog.models import County, Promotion
 from livestream import services as stream_services
-from livestream.models import FeaturedProduct, LiveStream
-from orders.models import Address, CartItem, Order, OrderLine
-from tests.factories import ProductFactory, running_promotion
+from livestream.models import LiveStream
+from orders.models import CartItem, Order, OrderLine
+from tests.factories import (
+    AddressFactory,
+    FeaturedProductFactory,
+    LiveStreamFactory,
+    ProductFactory,
+    running_promotion,
+)
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -22,38 +26,22 @@ PASSWORD = "a-long-pass-phrase-9"
 
 @pytest.fixture
 def live(db):
-    now = timezone.now()
-    stream = LiveStream.objects.create(
-        title="潜江小龙虾直播间",
+    stream = LiveStreamFactory(
         slug="qianjiang-live",
-        host_name="副市长",
-        host_title="潜江市副市长",
         county=County.objects.get(slug="qianjiang-city"),
-        scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2),
-        state=LiveStream.State.LIVE,
         stream_url="https://live.example.cn/embed/1",
     )
     crayfish = ProductFactory(
         name="潜江小龙虾", name_en="Qianjiang crayfish", price=Decimal("98.00"), stock=50
     )
-    FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
+    FeaturedProductFactory(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
     return stream, crayfish
 
 
 @pytest.fixture
 def shopper(client, django_user_model):
     user = django_user_model.objects.create_user("fan", password=PASSWORD)
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="潜江市",
-        district="园林街道",
-        street="1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号", is_default=True)
     client.force_login(user)
     return user
 

@@ -11,10 +11,8 @@ import os
 import re
 import shutil
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,13 +20,18 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from catalog.models import Product
-from livestream.models import FeaturedProduct, LiveStream
-from orders.models import Address, Order, OrderLine
-from tests.factories import CountyFactory, ProductFactory
-from tests.support.processes import start_gunicorn
+from orders.models import Order, OrderLine
+from tests.factories import (
+    AddressFactory,
+    CountyFactory,
+    FeaturedProductFactory,
+    LiveStreamFactory,
+    ProductFactory,
+)
+from tests.support import races
+from tests.support.processes import Processes
 from tests.support.web import PASSWORD, SECRET_KEY, Browser, production_env
 
 pytestmark = [
@@ -59,22 +62,8 @@ def store(transactional_db, static_root, private_redis, tmp_path, settings):
         redis_url=private_redis.url,
         collect=not (Path(static_root) / "staticfiles.json").exists(),
     )
-    servers = []
-
-    def start(workers=2):
-        servers.append(
-            start_gunicorn(
-                env,
-                tmp_path / f"gunicorn-{len(servers)}.log",
-                workers=workers,
-                ready_timeout=TIMEOUT,
-            )
-        )
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
+    with Processes(tmp_path) as started:
+        yield lambda workers=2: started.gunicorn(env, workers=workers, ready_timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -82,23 +71,16 @@ def live(transactional_db):
     """A live stream featuring crayfish at its stream price, with `stock` units."""
 
     def make(stock):
-        now = timezone.now()
-        stream = LiveStream.objects.create(
-            title="潜江小龙虾直播间",
+        stream = LiveStreamFactory(
             title_en="Qianjiang crayfish live",
             slug="qianjiang-live",
-            host_name="副市长",
-            host_title="潜江市副市长",
             county=CountyFactory(name_zh="潜江市", name_en="Qianjiang"),
-            scheduled_start=now - timedelta(hours=1),
-            scheduled_end=now + timedelta(hours=2),
-            state=LiveStream.State.LIVE,
             stream_url="https://live.example.cn/embed/1",
         )
         crayfish = ProductFactory(
             name="潜江小龙虾", name_en="Qianjiang crayfish", price=Decimal("98.00"), stock=stock
         )
-        FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=STREAM_PRICE)
+        FeaturedProductFactory(stream=stream, product=crayfish, stream_price=STREAM_PRICE)
         return stream, crayfish
 
     return make
@@ -106,16 +88,7 @@ def live(transactional_db):
 
 def make_shopper(django_user_model, username):
     user = django_user_model.objects.create_user(username, password=PASSWORD)
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="潜江市",
-        district="园林街道",
-        street="1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号", is_default=True)
     return user
 
 
@@ -148,17 +121,7 @@ def checkout_form(browser, html):
 def all_at_once(calls):
     """Run each call in a thread of its own, all let go at the same moment; their
     results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
-
-    def run(call):
-        barrier.wait()
-        try:
-            return call()
-        except Exception as error:  # noqa: BLE001 - a dropped connection is an answer here
-            return error
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls, timeout=3 * TIMEOUT))
+    return races.all_at_once(calls, timeout=3 * TIMEOUT)  # a dropped connection: an answer
 
 
 def text(html):

@@ -9,10 +9,14 @@ from django.utils import timezone
 
 from livestream import counters, viewers
 from livestream import services as stream_services
-from livestream.models import FeaturedProduct, LiveStream
+from livestream.models import LiveStream
 from orders import services
-from orders.models import Address, Cart
-from tests.factories import ProductFactory
+from orders.models import Cart
+from tests.factories import (
+    AddressFactory,
+    FeaturedProductFactory,
+    ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +43,11 @@ def test_the_unique_viewer_estimate_stays_within_two_percent(live):
 
 def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django_user_model):
     crayfish = ProductFactory(price=Decimal("98.00"), net_weight_g=1500, stock=20)
-    FeaturedProduct.objects.create(stream=live, product=crayfish, stream_price=Decimal("79"))
+    FeaturedProductFactory(stream=live, product=crayfish, stream_price=Decimal("79"))
     orders = []
     for n in range(3):
         user = django_user_model.objects.create_user(f"fan{n}")
-        address = Address.objects.create(
-            user=user,
-            recipient="张三",
-            mobile="13912345678",
-            province="湖北省",
-            city="潜江市",
-            district="园林",
-            street="1 号",
-        )
+        address = AddressFactory(user=user, city="潜江市", district="园林", street="1 号")
         cart = Cart.objects.create(user=user)
         services.add_to_cart(cart, crayfish, 2, stream=live if n < 2 else None)
         orders.append(

@@ -1,51 +1,39 @@
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from catalog.models import County
 from livestream import services as stream_services
-from livestream.models import FeaturedProduct, LiveStream
+from livestream.models import LiveStream
 from orders import services
-from orders.models import Address, Cart, OrderLine
-from tests.factories import ProductFactory, running_promotion
+from orders.models import Cart, OrderLine
+from tests.factories import (
+    AddressFactory,
+    FeaturedProductFactory,
+    LiveStreamFactory,
+    ProductFactory,
+    running_promotion,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def live(db):
-    now = timezone.now()
-    stream = LiveStream.objects.create(
-        title="潜江小龙虾直播间",
-        slug="qianjiang-live",
-        host_name="副市长",
-        host_title="潜江市副市长",
-        county=County.objects.get(slug="qianjiang-city"),
-        scheduled_start=now - timedelta(hours=1),
-        scheduled_end=now + timedelta(hours=2),
-        state=LiveStream.State.LIVE,
+    stream = LiveStreamFactory(
+        slug="qianjiang-live", county=County.objects.get(slug="qianjiang-city")
     )
     crayfish = ProductFactory(name="潜江小龙虾", price=Decimal("98.00"), stock=50)
     rice = ProductFactory(name="虾稻米", price=Decimal("39.90"), stock=50)
-    FeaturedProduct.objects.create(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
-    FeaturedProduct.objects.create(stream=stream, product=rice, position=1)  # no stream price
+    FeaturedProductFactory(stream=stream, product=crayfish, stream_price=Decimal("79.00"))
+    FeaturedProductFactory(stream=stream, product=rice, position=1)  # no stream price
     return stream, crayfish, rice
 
 
 def order_line(django_user_model, product, *, stream=None, before_checkout=None):
     user = django_user_model.objects.create_user(f"fan-{uuid.uuid4().hex[:6]}")
-    address = Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="潜江市",
-        district="园林街道",
-        street="1 号",
-    )
+    address = AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号")
     cart = Cart.objects.create(user=user)
     services.add_to_cart(cart, product, 2, stream=stream)
     if before_checkout:
@@ -125,15 +113,7 @@ def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_strea
 def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, django_user_model):
     stream, crayfish, rice = live
     user = django_user_model.objects.create_user("late-sign-in")
-    address = Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="潜江市",
-        district="园林街道",
-        street="1 号",
-    )
+    address = AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号")
     session_cart = Cart.objects.create(session_key="v" * 32)
     services.add_to_cart(session_cart, crayfish, 2, stream=stream)
     user_cart = Cart.objects.create(user=user)

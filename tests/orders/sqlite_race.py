@@ -10,11 +10,13 @@ test database cannot be shared between processes.
 """
 
 import json
-import multiprocessing
 import os
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
+
+from tests.support.races import ProcessDied, all_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,17 +36,9 @@ def setup(db_path):
     django.setup()
 
 
-def buy(user_id, barrier, results):
-    from django.db import connection
-    from django.utils import translation
-
+def buy(cart, address):
     from orders import services
-    from orders.models import Address, Cart
 
-    translation.activate("en")
-    cart = Cart.objects.get(user_id=user_id)
-    address = Address.objects.get(user_id=user_id)
-    barrier.wait()
     try:
         services.place_order(
             cart,
@@ -53,11 +47,9 @@ def buy(user_id, barrier, results):
             payment_method="cod",
             idempotency_key=uuid.uuid4().hex,
         )
-        results.put(["order"])
+        return ["order"]
     except services.CheckoutProblem as problem:
-        results.put(problem.messages)
-    finally:
-        connection.close()
+        return problem.messages
 
 
 def main(db_path, buyers, stock):
@@ -66,7 +58,6 @@ def main(db_path, buyers, stock):
     setup(db_path)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connections
 
     from catalog.models import Category, County, Product, Vendor
     from orders.models import Address, Cart, CartItem, Notification, Order
@@ -91,7 +82,7 @@ def main(db_path, buyers, stock):
         category=Category.objects.first(),
         origin_county=vendor.county,
     )
-    user_ids = []
+    buyers_ready = []
     for i in range(buyers):
         user = get_user_model().objects.create_user(f"racer{i}")
         Address.objects.create(
@@ -104,19 +95,14 @@ def main(db_path, buyers, stock):
             street="茅坪镇",
         )
         CartItem.objects.create(cart=Cart.objects.create(user=user), product=product, quantity=1)
-        user_ids.append(user.pk)
-    connections.close_all()  # each process opens its own connection
+        buyers_ready.append(
+            (Cart.objects.select_related("user").get(user=user), Address.objects.get(user=user))
+        )
 
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(buyers), context.Queue()
-    processes = [
-        context.Process(target=buy, args=(user_id, barrier, results)) for user_id in user_ids
-    ]
-    for process in processes:
-        process.start()
-    outcomes = [results.get(timeout=120) for _ in processes]
-    for process in processes:
-        process.join(timeout=60)
+    # One process per buyer (forked, as gunicorn's workers are), all at the same moment.
+    outcomes = all_at_once(
+        [partial(buy, *buyer) for buyer in buyers_ready], language="en", timeout=180, processes=True
+    )
 
     product.refresh_from_db()
     print(
@@ -128,7 +114,9 @@ def main(db_path, buyers, stock):
                 "succeeded": sum(o == ["order"] for o in outcomes),
                 "stock": product.stock,
                 "notifications_sent": Notification.objects.filter(state="sent").count(),
-                "exit_codes": sorted({p.exitcode for p in processes}),
+                "exit_codes": sorted(
+                    {o.exitcode if isinstance(o, ProcessDied) else 0 for o in outcomes}
+                ),
             },
             ensure_ascii=False,
         )

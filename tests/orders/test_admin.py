@@ -4,19 +4,18 @@ import pytest
 from django.urls import reverse
 
 from orders import services
-from orders.models import Address, Cart, Order
-from tests.factories import ProductFactory
+from orders.models import Cart, Order
+from tests.factories import AddressFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_staff_find_an_order_by_number_or_mobile(staff_client, django_user_model):
     buyer = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(
+    address = AddressFactory(
         user=buyer,
         recipient="王五",
         mobile="13687654321",
-        province="湖北省",
         city="荆州市",
         district="监利市",
         street="容城镇",

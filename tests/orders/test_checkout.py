@@ -1,20 +1,25 @@
 import json
 import subprocess
 import sys
-import threading
 import uuid
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import translation
 
 from catalog.models import Product, Vendor
 from orders import services
-from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderPart
-from tests.factories import ProductFactory, VendorFactory
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderPart
+from tests.factories import (
+    AddressFactory,
+    CartItemFactory,
+    ProductFactory,
+    UserFactory,
+    VendorFactory,
+)
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -27,15 +32,7 @@ def shopper(django_user_model):
 
 @pytest.fixture
 def address(shopper):
-    return Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    return AddressFactory(user=shopper)
 
 
 def checkout(cart, shopper, address, key=None):
@@ -199,37 +196,19 @@ def test_fifty_parallel_buyers_for_the_last_ten_units_never_oversell(django_user
     product = ProductFactory(stock=10, name="最后十箱秭归脐橙", name_en="Last ten boxes of oranges")
     buyers = []
     for i in range(50):
-        user = django_user_model.objects.create_user(f"racer{i}")
-        address = Address.objects.create(
-            user=user,
-            recipient="李四",
-            mobile="13800000000",
-            province="湖北省",
-            city="宜昌市",
-            district="秭归县",
-            street="茅坪镇",
-        )
-        cart = Cart.objects.create(user=user)
-        CartItem.objects.create(cart=cart, product=product, quantity=1)
+        user = UserFactory(username=f"racer{i}")
+        address = AddressFactory(user=user)
+        cart = CartItemFactory(cart__user=user, product=product, quantity=1).cart
         buyers.append((user, address, cart))
-    start = threading.Barrier(50)
-    results = []
 
     def buy(user, address, cart):
-        translation.activate("en")  # each thread has its own language
         try:
-            start.wait()
-            results.append(checkout(cart, user, address))
+            return checkout(cart, user, address)
         except services.CheckoutProblem as problem:
-            results.append(problem.messages)
-        finally:
-            connection.close()
+            return problem.messages
 
-    threads = [threading.Thread(target=buy, args=buyer) for buyer in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # each thread has its own language
+    results = all_at_once([partial(buy, *buyer) for buyer in buyers], language="en")
 
     orders = [r for r in results if isinstance(r, Order)]
     refusals = [r for r in results if not isinstance(r, Order)]
@@ -283,33 +262,22 @@ def test_a_retried_checkout_returns_its_order_whatever_was_added_to_the_cart_sin
 
 def check_out_in_two_windows_at_once(shopper, address):
     """Both windows POST together, each with its own idempotency key: what each got."""
-    start, outcomes = threading.Barrier(2), []
 
     def window(key):
         try:
-            start.wait()
-            outcomes.append(
-                services.place_order(
-                    None,
-                    shopper=shopper,
-                    address=address,
-                    payment_method="cod",
-                    idempotency_key=key,
-                )
+            return services.place_order(
+                None,
+                shopper=shopper,
+                address=address,
+                payment_method="cod",
+                idempotency_key=key,
             )
         except services.CheckoutProblem as problem:
-            outcomes.append(getattr(problem, "code", None))
+            return getattr(problem, "code", None)
         except Exception as error:  # noqa: BLE001 - shown by the assertions
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
+            return repr(error)
 
-    threads = [threading.Thread(target=window, args=(uuid.uuid4().hex,)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return all_at_once([partial(window, uuid.uuid4().hex) for _ in range(2)])
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="real parallel checkouts need PostgreSQL")
@@ -319,15 +287,7 @@ def test_two_windows_checking_out_the_same_cart_make_one_order(django_user_model
     other is refused (its items are gone), never a second order of the same items."""
     for trial in range(8):
         shopper = django_user_model.objects.create_user(f"two-tabs-{trial}")
-        address = Address.objects.create(
-            user=shopper,
-            recipient="张三",
-            mobile="13912345678",
-            province="湖北省",
-            city="武汉市",
-            district="江汉区",
-            street="解放大道 1 号",
-        )
+        address = AddressFactory(user=shopper)
         product = ProductFactory(stock=10)
         services.add_to_cart(Cart.objects.create(user=shopper), product, 2)
 

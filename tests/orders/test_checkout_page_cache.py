@@ -11,23 +11,15 @@ from django.test import Client
 from catalog.models import Product, Promotion
 from catalog.page_cache import catalog_revision
 from orders import services
-from orders.models import Address, Cart, Order
-from tests.factories import ProductFactory, running_promotion
+from orders.models import Cart, Order
+from tests.factories import AddressFactory, ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db
 
 
 def buy(django_user_model, product, quantity):
     shopper = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, product, quantity)
     return services.place_order(

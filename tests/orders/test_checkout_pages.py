@@ -1,6 +1,6 @@
 import re
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -8,8 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Product
-from orders.models import Address, Order
-from tests.factories import ProductFactory, running_promotion
+from orders.models import Order
+from tests.factories import AddressFactory, ProductFactory, running_promotion
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -19,16 +20,7 @@ CHECKOUT = reverse("orders:checkout")
 @pytest.fixture
 def buyer(client, django_user_model):
     user = django_user_model.objects.create_user("buyer")
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, is_default=True)
     client.force_login(user)
     return user
 
@@ -102,15 +94,7 @@ def test_an_item_sold_out_meanwhile_is_named_and_the_cart_kept(client, buyer):
 
 def test_another_shoppers_address_cannot_be_used(client, buyer, django_user_model):
     other = django_user_model.objects.create_user("other")
-    theirs = Address.objects.create(
-        user=other,
-        recipient="李四",
-        mobile="13800000000",
-        province="湖北省",
-        city="宜昌市",
-        district="秭归县",
-        street="茅坪镇",
-    )
+    theirs = AddressFactory(user=other, recipient="李四")
     fill_cart(client, (ProductFactory(), 1))
 
     response = client.post(CHECKOUT, {**checkout_form(client), "address": theirs.pk}, **EN)
@@ -211,21 +195,9 @@ def test_the_tab_that_lost_the_race_is_told_the_order_was_already_placed(client,
 def _post_together(url, *tabs):
     """Each (client, form) of `tabs` POSTs to `url` at the same instant, each in a thread
     of its own: the followed responses, in the order of `tabs`."""
-    start, answers = threading.Barrier(len(tabs)), {}
-
-    def post(index, browser, form):
-        try:
-            start.wait()
-            answers[index] = browser.post(url, form, follow=True, **EN)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(index, *tab)) for index, tab in enumerate(tabs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return [answers[index] for index in range(len(tabs))]
+    return all_at_once(
+        [partial(browser.post, url, form, follow=True, **EN) for browser, form in tabs]
+    )
 
 
 @pytest.mark.skipif(
@@ -237,16 +209,7 @@ def test_two_tabs_posting_at_the_same_instant_tell_the_loser_which_order_was_pla
 ):
     for trial in range(6):
         shopper = django_user_model.objects.create_user(f"both-tabs-{trial}", password="pw")
-        Address.objects.create(
-            user=shopper,
-            recipient="王小红",
-            mobile="13912345678",
-            province="湖北省",
-            city="武汉市",
-            district="洪山区",
-            street="珞喻路 1 号",
-            is_default=True,
-        )
+        AddressFactory(user=shopper, is_default=True)
         first = Client()
         first.force_login(shopper)
         fill_cart(first, (ProductFactory(price=Decimal("59.90"), stock=5), 2))

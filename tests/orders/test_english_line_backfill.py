@@ -9,8 +9,8 @@ from django.apps import apps
 from django.db import connection
 
 from orders import services
-from orders.models import Address, Cart, OrderLine
-from tests.factories import ProductFactory, VendorFactory
+from orders.models import Cart, OrderLine
+from tests.factories import AddressFactory, ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("orders.migrations.0019_backfill_english_line_names")
@@ -27,15 +27,7 @@ def test_old_lines_get_the_english_name_of_their_product_batch_by_batch(django_u
     cart, _created = Cart.objects.get_or_create(user=shopper)
     for product in [*products, no_english]:
         services.add_to_cart(cart, product, 1)
-    address = Address.objects.create(
-        user=shopper,
-        recipient="Tom",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper, recipient="Tom")
     services.place_order(
         cart,
         shopper=shopper,

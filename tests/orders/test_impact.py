@@ -2,10 +2,10 @@
 a shop cancelling its part, a shopper cancelling, orders from a livestream, and the
 periodic rebuild."""
 
-import threading
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import time_machine
@@ -18,25 +18,24 @@ from livestream.models import FeaturedProduct, LiveStream
 from orders import services
 from orders.impact import rollups as impact
 from orders.impact.models import DailySales, Dimension
-from orders.models import Address, Cart, Order, OrderLine, OrderPart
-from tests.factories import CategoryFactory, CountyFactory, ProductFactory, VendorFactory
+from orders.models import Cart, Order, OrderLine, OrderPart
+from tests.factories import (
+    AddressFactory,
+    CategoryFactory,
+    CountyFactory,
+    ProductFactory,
+    UserFactory,
+    VendorFactory,
+)
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = timezone.get_fixed_timezone(8 * 60)
 
 
 def buyer(django_user_model):
-    user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    address = Address.objects.create(
-        user=user,
-        recipient="王芳",
-        mobile="13812345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
-    return user, address
+    user = UserFactory(username=f"buyer-{uuid.uuid4().hex[:8]}")
+    return user, AddressFactory(user=user)
 
 
 def order(django_user_model, *items, payment="cod", stream=None):
@@ -280,40 +279,22 @@ def test_parallel_buyers_and_a_rebuild_running_meanwhile_leave_the_figures_exact
         services.add_to_cart(cart, products[n % 3], 1 + n % 2)
         services.add_to_cart(cart, products[(n + 1) % 3], 1)
         buyers.append((user, address, cart))
-    start = threading.Barrier(len(buyers) + 1)
-    errors = []
 
     def buy(user, address, cart):
-        try:
-            start.wait()
-            services.place_order(
-                cart,
-                shopper=user,
-                address=address,
-                payment_method="cod",
-                idempotency_key=uuid.uuid4().hex,
-            )
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        services.place_order(
+            cart,
+            shopper=user,
+            address=address,
+            payment_method="cod",
+            idempotency_key=uuid.uuid4().hex,
+        )
 
     def rebuild_meanwhile():
-        try:
-            start.wait()
-            for _ in range(10):
-                impact.rebuild_day(timezone.localdate())
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(10):
+            impact.rebuild_day(timezone.localdate())
 
-    threads = [threading.Thread(target=buy, args=b) for b in buyers]
-    threads.append(threading.Thread(target=rebuild_meanwhile))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = all_at_once([*(partial(buy, *b) for b in buyers), rebuild_meanwhile], timeout=120)
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
 
     assert errors == []
     assert Order.objects.count() == 24

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from catalog.models import Product
 from orders import services
-from orders.models import Address, Cart, Order, OrderPart
-from tests.factories import ProductFactory
+from orders.models import Cart, Order, OrderPart
+from tests.factories import AddressFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +18,7 @@ pytestmark = pytest.mark.django_db
 def order(django_user_model):
     """A bank-transfer order for two vendors' products, not yet paid."""
     shopper = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, ProductFactory(stock=5), 2)
     services.add_to_cart(cart, ProductFactory(stock=5), 1)

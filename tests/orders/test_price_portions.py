@@ -3,15 +3,14 @@ get the promotion's price, the rest the next-best price, shown as portions in th
 at checkout and on the order, each stored as its own order line."""
 
 import re
-import threading
 import uuid
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -22,6 +21,7 @@ from orders import services
 from orders.models import Address, Cart, CartItem, Order, OrderLine
 from orders.notifications import deliver_pending
 from tests.factories import ProductFactory, running_promotion
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -251,22 +251,14 @@ def test_parallel_buyers_of_three_never_get_more_flash_units_than_the_cap(django
     for user in buyers:
         put(user, product, 3)
     cache.clear()
-    start = threading.Barrier(len(buyers))
 
     def buy(user):
         try:
-            start.wait()
             checkout(user)
         except services.CheckoutProblem:
             pass
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=buy, args=[user]) for user in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    all_at_once([partial(buy, user) for user in buyers])
 
     flash.refresh_from_db()
     discounted = OrderLine.objects.filter(promotion=flash)

@@ -12,6 +12,16 @@ in this process's memory.
     ...
     worker.kill()   # SIGKILL to the whole group: a crash
     worker.stop()   # SIGTERM, then SIGKILL after `grace` seconds; safe to call twice
+
+`Processes` starts them and stops every one it started on leaving its `with` block, each
+with a log of its own in one directory:
+
+    with Processes(tmp_path) as started:
+        worker = started.worker(env)                 # returned once ready for tasks
+        server = started.gunicorn(env, workers=2)    # returned once it answers
+        worker.kill()                                # a crash; the others run on
+        started.worker(env)                          # another one, as systemd would
+    # all stopped here
 """
 
 import os
@@ -236,3 +246,43 @@ def start_redis(directory, *, ready_timeout=20):
         redis.stop()
         raise
     return redis
+
+
+class Processes:
+    """The workers and servers a test starts, each returned once ready (start_worker's and
+    start_gunicorn's options), all stopped, newest first, by `stop()` or on leaving the
+    `with` block. Logs go to `log_dir`: `<name>.log`, `<name>-2.log` for a second one."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = Path(log_dir)
+        self.started: list[Process] = []
+        self._names: list[str] = []
+
+    def _log_path(self, name: str) -> Path:
+        self._names.append(name)
+        count = self._names.count(name)
+        return self.log_dir / (f"{name}.log" if count == 1 else f"{name}-{count}.log")
+
+    def worker(self, env: dict, name: str = "worker", **options) -> Process:
+        """A Celery worker on `env`, ready to take tasks (options as start_worker's)."""
+        worker = start_worker(env, self._log_path(name), **options)
+        self.started.append(worker)
+        return worker
+
+    def gunicorn(self, env: dict, name: str = "gunicorn", **options) -> Process:
+        """gunicorn serving the store on `env`, answering at `.url` (options as
+        start_gunicorn's)."""
+        server = start_gunicorn(env, self._log_path(name), **options)
+        self.started.append(server)
+        return server
+
+    def stop(self) -> None:
+        """Stop every process started (a killed one is only reaped). Idempotent."""
+        for process in reversed(self.started):
+            process.stop()
+
+    def __enter__(self) -> "Processes":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -4,7 +4,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-from tests.support.processes import service_env, start_gunicorn, start_worker
+from tests.support.processes import Processes, service_env, start_gunicorn, start_worker
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -36,3 +36,19 @@ def test_a_killed_worker_dies_at_once_with_its_pool(tmp_path, private_redis):
     worker.kill()
     assert worker.popen.returncode == -signal.SIGKILL
     worker.stop()  # nothing left: a no-op
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processes_stops_every_one_it_started_each_with_its_own_log(tmp_path, private_redis):
+    env = service_env(redis_url=private_redis.url)
+    with Processes(tmp_path) as started:
+        first, second = started.worker(env), started.worker(env)
+        server = started.gunicorn(env, workers=1)
+        first.kill()  # a crash: leaving the block only reaps it
+        assert second.alive() and server.alive()
+    assert [p.alive() for p in (first, second, server)] == [False, False, False]
+    assert sorted(p.log_path.name for p in (first, second, server)) == [
+        "gunicorn.log",
+        "worker-2.log",
+        "worker.log",
+    ]

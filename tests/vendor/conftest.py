@@ -3,8 +3,8 @@ import uuid
 import pytest
 
 from orders import services as order_services
-from orders.models import Address, Cart
-from tests.factories import ProductFactory, make_shop
+from orders.models import Cart
+from tests.factories import AddressFactory, ProductFactory, make_shop
 
 
 @pytest.fixture(autouse=True)
@@ -30,14 +30,8 @@ def buy(user_model, *products, payment="cod", quantity=2):
     shopper = user_model.objects.create_user(
         f"shopper-{uuid.uuid4().hex[:6]}", email="shopper@example.cn"
     )
-    address = Address.objects.create(
-        user=shopper,
-        recipient="王五",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="洪山区",
-        street="珞喻路 1 号",
+    address = AddressFactory(
+        user=shopper, recipient="王五", district="洪山区", street="珞喻路 1 号"
     )
     cart = Cart.objects.create(user=shopper)
     for product in products:
