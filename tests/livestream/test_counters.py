@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from livestream import counters, viewers
 from livestream import services as stream_services
+from livestream.channels import stream_page
 from livestream.models import FeaturedProduct, LiveStream
 from orders import services
 from orders.models import Address, Cart
@@ -53,7 +54,7 @@ def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django
             street="1 号",
         )
         cart = Cart.objects.create(user=user)
-        services.add_to_cart(cart, crayfish, 2, stream=live if n < 2 else None)
+        services.add_to_cart(cart, crayfish, 2, bought_from=stream_page(live) if n < 2 else None)
         orders.append(
             services.place_order(
                 cart,
