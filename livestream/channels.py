@@ -20,7 +20,7 @@ BACK_TO_STREAM = _("Back to the live stream")
 def stream_id_of(channel: str) -> int | None:
     """The id of the stream whose channel this is, or None (the web store, another)."""
     stream_id = channel.removeprefix(CHANNEL_PREFIX) if channel else ""
-    if stream_id == channel or not stream_id.isdigit():
+    if stream_id == channel or not (stream_id.isascii() and stream_id.isdigit()):
         return None
     return int(stream_id)
 

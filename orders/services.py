@@ -85,7 +85,9 @@ def set_cart_quantity(cart, product, quantity):
     return item
 
 
-def add_to_cart(cart, product, quantity=1, *, bought_from: ChannelPage | None = None):
+def add_to_cart(
+    cart: Cart, product: Product, quantity: int = 1, *, bought_from: ChannelPage | None = None
+) -> CartItem:
     """Add `quantity` more of `product` (what the product page's button does). From a
     channel's page that sells it (a live stream's that is live and features it), the
     item is the channel's: its price applies while the channel sells it, and the sale
@@ -100,7 +102,9 @@ def add_to_cart(cart, product, quantity=1, *, bought_from: ChannelPage | None = 
     return item
 
 
-def buy_now_item(product, quantity=1, *, bought_from: ChannelPage | None = None):
+def buy_now_item(
+    product: Product, quantity: int = 1, *, bought_from: ChannelPage | None = None
+) -> CartItem:
     """The one line "Buy now" checks out on its own (an unsaved cart item: the cart is
     not touched), checked as adding it to the cart would be. From a channel's page that
     sells the product, it is the channel's, as in `add_to_cart`."""
