@@ -104,7 +104,7 @@ def add_orders(count, start):
                 origin_county_id)
             SELECT pt.id, p.id, p.name, p.pack_size, p.price, 1 + pt.order_id %% 3,
                    p.price * (1 + pt.order_id %% 3), p.net_weight_g * (1 + pt.order_id %% 3),
-                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s ELSE '' END, p.category_id,
+                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s::varchar ELSE '' END, p.category_id,
                    p.origin_county_id
             FROM orders_orderpart pt JOIN orders_order o ON o.id = pt.order_id
             JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
