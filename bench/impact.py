@@ -35,6 +35,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import wrk  # noqa: E402
+from livestream.models import stream_channel  # noqa: E402
 from orders.impact import rollups as impact  # noqa: E402
 from orders.impact.models import DailySales, Dimension  # noqa: E402
 from orders.impact.selectors import BOARD_CACHE_KEY  # noqa: E402
@@ -60,7 +61,7 @@ def add_orders(count, start):
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM livestream_livestream ORDER BY id LIMIT 1")
         row = cursor.fetchone()
-        stream_id = row[0] if row else None
+        channel = stream_channel(row[0]) if row else ""
         cursor.execute("""
             CREATE TEMP TABLE IF NOT EXISTS bench_products AS
             SELECT row_number() OVER (ORDER BY p.id) AS n, p.id, p.vendor_id, p.category_id,
@@ -99,16 +100,16 @@ def add_orders(count, start):
         cursor.execute(
             """
             INSERT INTO orders_orderline (part_id, product_id, product_name, pack_size,
-                unit_price, quantity, line_total, weight_g, discount, stream_id, category_id,
+                unit_price, quantity, line_total, weight_g, discount, channel, category_id,
                 origin_county_id)
             SELECT pt.id, p.id, p.name, p.pack_size, p.price, 1 + pt.order_id %% 3,
                    p.price * (1 + pt.order_id %% 3), p.net_weight_g * (1 + pt.order_id %% 3),
-                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s::bigint END, p.category_id,
+                   0, CASE WHEN pt.order_id %% 20 = 0 THEN %s::varchar ELSE '' END, p.category_id,
                    p.origin_county_id
             FROM orders_orderpart pt JOIN orders_order o ON o.id = pt.order_id
             JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
             WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
-            [stream_id, products, last_order],
+            [channel, products, last_order],
         )
 
 

@@ -8,7 +8,7 @@ trimmed on every heartbeat, and PFADD/PFCOUNT. Without it (the embedded default)
 same two structures are kept in Django's cache: a small dict of recent viewers and a
 Python HyperLogLog of the same precision; updates there are last-writer-wins, which is
 fine for one machine and a demo.
-Sales during the stream come from the order lines attributed to it (OrderLine.stream),
+Sales during the stream come from the order lines of its channel (OrderLine.channel),
 read with the stream's state once per few seconds for everybody (stream_summary).
 
 While Redis is unreachable the counters answer with what they can: the stream's state and
@@ -27,6 +27,9 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.utils import timezone
 from redis import RedisError
+
+from livestream.models import LiveStream, stream_channel
+from orders.models import OrderLine, OrderPart
 
 logger = logging.getLogger(__name__)
 
@@ -126,10 +129,8 @@ def audience(stream_id, now=None):
 
 def sales(stream_id):
     """(orders, grams) bought from the stream's page, cancellations left out."""
-    from orders.models import OrderLine, OrderPart
-
     totals = (
-        OrderLine.objects.filter(stream_id=stream_id)
+        OrderLine.objects.filter(channel=stream_channel(stream_id))
         .exclude(part__status=OrderPart.Status.CANCELLED)
         .aggregate(orders=Count("part__order", distinct=True), weight=Sum("weight_g"))
     )
@@ -142,8 +143,6 @@ def _stream_summary(slug):
     Shared by every viewer through the cache for SUMMARY_SECONDS, so an audience of a
     million polling costs the database two queries per few seconds, not per poll. A state
     change (services._move) forgets it at once."""
-    from livestream.models import LiveStream
-
     key = _summary_key(slug)
     found = cache.get(key)
     if found is None:

@@ -156,7 +156,7 @@ def seed_stream_orders(seed=315):
     now = timezone.now()
     for slug, count in STREAM_ORDERS.items():
         stream = LiveStream.objects.filter(slug=slug).first()
-        if stream is None or OrderLine.objects.filter(stream=stream).exists():
+        if stream is None or OrderLine.objects.filter(channel=stream.channel).exists():
             continue
         featured = list(stream.featured.select_related("product").order_by("position"))
         if not featured:
@@ -171,7 +171,7 @@ def seed_stream_orders(seed=315):
                 DemoOrder(
                     placed_at=start + timedelta(seconds=rng.uniform(30, span - 1)),
                     shopper=rng.choice(shoppers),
-                    items=[(item.product, rng.choice([1, 2, 2, 3]), price, stream.pk)],
+                    items=[(item.product, rng.choice([1, 2, 2, 3]), price, stream.channel)],
                     outcome="completed" if stream.state == LiveStream.State.ENDED else "confirmed",
                 )
             )

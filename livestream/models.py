@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import County, Product, Vendor
 from core.names import in_shoppers_language
 
+# A stream's sales channel on cart items and order lines (orders/channels.py).
+CHANNEL_PREFIX = "livestream:"
+
+
+def stream_channel(stream_id: int) -> str:
+    """The sales channel of what is bought from the page of the stream with this id."""
+    return f"{CHANNEL_PREFIX}{stream_id}"
+
 
 class LiveStream(models.Model):
     class State(models.TextChoices):
@@ -102,6 +110,11 @@ class LiveStream(models.Model):
     @property
     def is_live(self):
         return self.state == self.State.LIVE
+
+    @property
+    def channel(self):
+        """The sales channel of what is bought from its page (livestream/channels.py)."""
+        return stream_channel(self.pk)
 
     @property
     def phase(self):

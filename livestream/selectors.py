@@ -36,6 +36,6 @@ def stream_with_products(slug):
     now = timezone.now()
     schedule = schedule_at(now)
     for item in featured:  # the price bought from this page: the one pricing function's
-        stream_price = (item.stream_price, stream.pk) if stream.is_live else None
-        item.price_now = quote(item.product, now, schedule, stream_price=stream_price).amount
+        channel_price = (item.stream_price, stream.channel) if stream.is_live else None
+        item.price_now = quote(item.product, now, schedule, channel_price=channel_price).amount
     return stream, featured

@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orders import services
+from orders import channels, services
 from orders.models import (
     Address,
     Notification,
@@ -94,6 +95,17 @@ class OrderAdmin(admin.ModelAdmin):
         return False  # an order is a record: cancel it instead (stock, rollups, messages)
 
 
+class OrderLineChangeList(ChangeList):
+    """The page of lines, with the names of the channels they were bought from (the
+    streams' titles: one query for the page, orders/channels.py)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        names = channels.names({line.channel for line in self.result_list})
+        for line in self.result_list:
+            line.channel_name = names.get(line.channel, line.channel)
+
+
 @admin.register(OrderLine)
 class OrderLineAdmin(ReadOnlyModelAdmin):
     """What was bought is a record (the impact board's figures come from it)."""
@@ -107,10 +119,17 @@ class OrderLineAdmin(ReadOnlyModelAdmin):
         "line_total",
         "promotion",
         "discount",
-        "stream",
+        "bought_through",
     ]
-    list_select_related = ["part__order", "part__vendor", "promotion", "stream"]
+    list_select_related = ["part__order", "part__vendor", "promotion"]
     search_fields = ["product_name", "part__order__number"]
+
+    def get_changelist(self, request, **kwargs):
+        return OrderLineChangeList
+
+    @admin.display(description=_("livestream"), ordering="channel")
+    def bought_through(self, line):
+        return getattr(line, "channel_name", line.channel) or None  # None: the empty mark
 
 
 @admin.register(Address)

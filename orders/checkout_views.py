@@ -17,8 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Product
-from livestream.models import LiveStream
-from orders import selectors, services
+from orders import channels, selectors, services
 from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
 from orders.views import BUY_NOW_SESSION_KEY
@@ -35,7 +34,6 @@ BUY_NOW_GONE = _(
 )
 BUY_NOW_PRODUCT_GONE = _("This product is no longer on sale.")
 CHANGE_CART = _("Change the cart")
-BACK_TO_STREAM = _("Back to the live stream")
 BACK_TO_PRODUCT = _("Back to the product")
 BACK_TO_HOME = _("Back to the home page")
 # How far back an order counts as the one another tab just placed from this cart.
@@ -60,6 +58,8 @@ def buy_now_checkout(request, token):
             return redirect("orders:detail", number=order.number)
         messages.info(request, BUY_NOW_GONE)
         return redirect("orders:cart")
+    if not isinstance(held[2], str):  # held before sales channels (a stream's id)
+        held = [held[0], held[1], channels.WEB_STORE]
     return _checkout(request, token, held)
 
 
@@ -72,7 +72,7 @@ def buy_now_key(token):
 
 
 def _checkout(request, token=None, held=None):
-    """The cart's checkout, or with `held` ([product id, quantity, stream id]) that of
+    """The cart's checkout, or with `held` ([product id, quantity, sales channel]) that of
     one item bought now."""
     form = CheckoutForm(
         request.POST or None,
@@ -94,7 +94,7 @@ def _checkout(request, token=None, held=None):
                 if held
                 else form.cleaned_data["idempotency_key"],
                 expected_total=form.cleaned_data["expected_total"],
-                items=[CartItem(product_id=held[0], quantity=held[1], stream_id=held[2])]
+                items=[CartItem(product_id=held[0], quantity=held[1], channel=held[2])]
                 if held
                 else None,
             )
@@ -160,25 +160,22 @@ def _checkout(request, token=None, held=None):
 
 def _lower_quantity(held, contents):
     """For a "Buy now" whose item is short (some left): (the product, the units left,
-    its stream's slug or ""), for a form that holds it again with as many as are left."""
+    what its channel's page posted, a live stream's slug, or ""), for a form that holds it
+    again with as many as are left."""
     short = [item for item in contents.problems if item.problem == "short"]
     if not short or short[0].product.stock < 1:
         return None
-    stream = (
-        LiveStream.objects.filter(pk=held[2]).values_list("slug", flat=True).first()
-        if held[2]
-        else None
-    )
-    return short[0].product, short[0].product.stock, stream or ""
+    page = channels.page_of(held[2])
+    return short[0].product, short[0].product.stock, page.posted if page else ""
 
 
 def _buy_now_origin(held):
-    """(url, link text) of the page a "Buy now" came from: its live stream's, else the
-    product's; the home page when neither is there any more."""
-    product_id, _quantity, stream_id = held
-    stream = LiveStream.objects.filter(pk=stream_id).first() if stream_id else None
-    if stream is not None:
-        return stream.get_absolute_url(), BACK_TO_STREAM
+    """(url, link text) of the page a "Buy now" came from: its channel's (a live
+    stream's), else the product's; the home page when neither is there any more."""
+    product_id, _quantity, channel = held
+    page = channels.page_of(channel)
+    if page is not None:
+        return page.url, page.back_label
     product = Product.objects.visible().filter(pk=product_id).first()
     if product is not None:
         return product.get_absolute_url(), BACK_TO_PRODUCT

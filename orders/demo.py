@@ -41,7 +41,7 @@ NAMES = ["王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊", "赵丽", "
 class DemoOrder:
     placed_at: datetime
     shopper: object
-    items: list  # (product, quantity, unit price, stream id or None)
+    items: list  # (product, quantity, unit price, sales channel or "")
     outcome: str  # completed, shipped, confirmed, unpaid, cancelled, part_cancelled
     parts: dict = field(default_factory=dict)
 
@@ -96,7 +96,7 @@ def create_orders(demo_orders, rng):
             idempotency_key=f"demo-{uuid.uuid4().hex}",
         )
         order.demo = demo
-        for product, quantity, unit_price, stream_id in demo.items:
+        for product, quantity, unit_price, channel in demo.items:
             part = demo.parts.get(product.vendor_id)
             if part is None:
                 part = demo.parts[product.vendor_id] = OrderPart(
@@ -112,7 +112,7 @@ def create_orders(demo_orders, rng):
                 line_total=unit_price * quantity,
                 weight_g=product.net_weight_g * quantity,
                 discount=(product.price - unit_price) * quantity,
-                stream_id=stream_id,
+                channel=channel,
                 category_id=product.category_id,
                 origin_county_id=product.origin_county_id,
             )
@@ -253,7 +253,7 @@ def seed_orders(count=1200, seed=2020):
         if placed_at > timezone.now():
             placed_at = timezone.now() - timedelta(minutes=rng.randint(1, 120))
         items = [
-            (p, rng.choice([1, 1, 1, 2, 2, 3]), p.price, None)
+            (p, rng.choice([1, 1, 1, 2, 2, 3]), p.price, "")
             for p in rng.sample(products, rng.choice([1, 1, 1, 2, 2, 3]))
         ]
         demo_orders.append(

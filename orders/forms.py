@@ -29,7 +29,8 @@ class AddToCartForm(QuantityForm):
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY}),
     )
-    # Sent by a livestream's page: the item is bought from that stream.
+    # Sent by a channel's page (a livestream's: its slug): the item is bought from it, if
+    # the channel sells it (orders/channels.py).
     stream = forms.SlugField(required=False, widget=forms.HiddenInput)
 
 

@@ -53,16 +53,10 @@ class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    # Added from a livestream's page: its stream price applies while it is live, and the
-    # purchase counts for the stream.
-    stream = models.ForeignKey(
-        "livestream.LiveStream",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("livestream"),
-    )
+    # Added from a channel's page (orders/channels.py: "livestream:<id>", a live stream's;
+    # "" the web store): the channel's price applies while it sells the product (a stream
+    # that is live), and the purchase counts for it.
+    channel = models.CharField(_("livestream"), max_length=40, blank=True, db_index=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -230,15 +224,9 @@ class OrderLine(models.Model):
     # What stopped its promotion pricing more of the product's units: "limit" (the
     # shopper's allowance) or "flash_sale" (the units left); empty if nothing did.
     price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")
-    # Bought from a livestream's page while it was live: the stream's sales figures.
-    stream = models.ForeignKey(
-        "livestream.LiveStream",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="order_lines",
-        verbose_name=_("livestream"),
-    )
+    # Bought from a channel's page while it sold the product ("livestream:<id>": a stream
+    # that was live; "" the web store): the channel's sales figures (orders/channels.py).
+    channel = models.CharField(_("livestream"), max_length=40, blank=True, db_index=True)
     # Where it came from, as it was when bought (the impact board's rollups; these stay
     # when the product is deleted or moved).
     category = models.ForeignKey(

@@ -127,7 +127,7 @@ def cart_contents(cart, items=None):
 
 
 def buy_now_items(lines, *, photos=True):
-    """Unsaved cart items for [(product id, quantity, stream id)] ("Buy now": the page and
+    """Unsaved cart items for [(product id, quantity, sales channel)] ("Buy now": the page and
     the checkout that places it), their products read as the cart's are (two queries; one
     with `photos=False`); a product gone since is left out."""
     products = Product.objects.select_related("vendor", "origin_county", "category")
@@ -135,10 +135,10 @@ def buy_now_items(lines, *, photos=True):
         products = products.prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
         )
-    products = products.in_bulk([product_id for product_id, _quantity, _stream in lines])
+    products = products.in_bulk([product_id for product_id, _quantity, _channel in lines])
     return [
-        CartItem(product=products[product_id], quantity=quantity, stream_id=stream_id)
-        for product_id, quantity, stream_id in lines
+        CartItem(product=products[product_id], quantity=quantity, channel=channel)
+        for product_id, quantity, channel in lines
         if product_id in products
     ]
 

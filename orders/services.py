@@ -13,7 +13,8 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from catalog.promotions.pricing import schedule_at
 from core.transitions import TransitionTable
-from orders import notifications, selectors
+from orders import channels, notifications, selectors
+from orders.channels import ChannelPage
 from orders.impact import rollups as impact
 from orders.locks import return_stock, take_stock
 from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
@@ -84,31 +85,29 @@ def set_cart_quantity(cart, product, quantity):
     return item
 
 
-def add_to_cart(cart, product, quantity=1, *, stream=None):
+def add_to_cart(
+    cart: Cart, product: Product, quantity: int = 1, *, bought_from: ChannelPage | None = None
+) -> CartItem:
     """Add `quantity` more of `product` (what the product page's button does). From a
-    live stream's page that features it, the item is the stream's: its stream price
-    applies while the stream is live, and the sale counts for the stream."""
+    channel's page that sells it (a live stream's that is live and features it), the
+    item is the channel's: its price applies while the channel sells it, and the sale
+    counts for the channel."""
     if quantity < 1:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     current = CartItem.objects.filter(cart=cart, product=product).values_list("quantity", flat=True)
     item = set_cart_quantity(cart, product, (current.first() or 0) + quantity)
-    if _bought_from(stream, product):
-        CartItem.objects.filter(pk=item.pk).update(stream=stream)
-        item.stream = stream
+    if channel := channels.channel_for(bought_from, product):
+        CartItem.objects.filter(pk=item.pk).update(channel=channel)
+        item.channel = channel
     return item
 
 
-def _bought_from(stream, product):
-    """The stream an item is bought from: one that is live and features the product."""
-    return (
-        stream is not None and stream.is_live and stream.featured.filter(product=product).exists()
-    )
-
-
-def buy_now_item(product, quantity=1, *, stream=None):
+def buy_now_item(
+    product: Product, quantity: int = 1, *, bought_from: ChannelPage | None = None
+) -> CartItem:
     """The one line "Buy now" checks out on its own (an unsaved cart item: the cart is
-    not touched), checked as adding it to the cart would be. From a live stream's page
-    that features the product, it is the stream's, as in `add_to_cart`."""
+    not touched), checked as adding it to the cart would be. From a channel's page that
+    sells the product, it is the channel's, as in `add_to_cart`."""
     if quantity < 1:
         raise ValidationError(BAD_QUANTITY, code="bad_quantity")
     if not Product.objects.visible().filter(pk=product.pk).exists():
@@ -118,26 +117,26 @@ def buy_now_item(product, quantity=1, *, stream=None):
     if quantity > product.stock:
         raise _stock_problem(product, quantity)
     return CartItem(
-        product=product, quantity=quantity, stream=stream if _bought_from(stream, product) else None
+        product=product, quantity=quantity, channel=channels.channel_for(bought_from, product)
     )
 
 
 def merge_carts(anonymous_cart, user_cart):
     """At sign-in: move the session cart's items into the shopper's cart (larger wins).
 
-    An item added from a livestream's page stays the stream's: its stream price and the
-    stream's sales figures survive signing in to pay."""
+    An item added from a channel's page (a livestream's) stays the channel's: its price
+    and the channel's sales figures survive signing in to pay."""
     with transaction.atomic():
         mine = {i.product_id: i for i in user_cart.items.all()}
         for item in anonymous_cart.items.select_related("product"):
             existing = mine.get(item.product_id)
             quantity = min(max(item.quantity, getattr(existing, "quantity", 0)), item.product.stock)
             if quantity > 0:
-                stream_id = item.stream_id or getattr(existing, "stream_id", None)
+                channel = item.channel or getattr(existing, "channel", "")
                 CartItem.objects.update_or_create(
                     cart=user_cart,
                     product=item.product,
-                    defaults={"quantity": quantity, "stream_id": stream_id},
+                    defaults={"quantity": quantity, "channel": channel},
                 )
         anonymous_cart.delete()
     return user_cart
@@ -189,7 +188,7 @@ def _place_order(
     possible."""
     if bought_now is not None:  # buy now: these lines, their products read afresh
         items = selectors.buy_now_items(
-            [(i.product_id, i.quantity, i.stream_id) for i in bought_now], photos=False
+            [(i.product_id, i.quantity, i.channel) for i in bought_now], photos=False
         )
     else:
         # In the cart page's order: a flash sale's last units go to the same lines there and here.
@@ -238,7 +237,7 @@ def _place_order(
             promotion_id=price.promotion.pk if price.promotion else None,
             discount=portion.discount,
             price_cut=portion.cut_by,
-            stream_id=price.stream_id,
+            channel=price.channel,
             category_id=product.category_id,
             origin_county_id=product.origin_county_id,
         )

@@ -11,12 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product
-from livestream.models import LiveStream
-from orders import selectors, services
+from orders import channels, selectors, services
 from orders.forms import AddToCartForm, QuantityForm
 
 CART_CHANGED = "cart-changed"  # htmx event: the header's cart count reloads
-BUY_NOW_SESSION_KEY = "buy_now"  # {token: [product id, quantity, stream id]}
+BUY_NOW_SESSION_KEY = "buy_now"  # {token: [product id, quantity, sales channel]}
 BUY_NOW_KEPT = 5  # the latest "Buy now"s of this browser (tabs) that can still be checked out
 
 
@@ -53,16 +52,12 @@ def cart_add(request, product_id):
     product = get_object_or_404(Product.objects.visible(), pk=product_id)
     form = AddToCartForm(request.POST)
     problems = _form_errors(form) if not form.is_valid() else []
-    stream = None
+    page = None  # the channel's page it was added from (a live stream's)
     if not problems:
         cart = selectors.cart_for_request(request, create=True)
-        stream = (
-            LiveStream.objects.filter(slug=form.cleaned_data["stream"]).first()
-            if form.cleaned_data["stream"]
-            else None
-        )
+        page = channels.page_posted(form.cleaned_data["stream"])
         try:
-            services.add_to_cart(cart, product, form.cleaned_data["quantity"], stream=stream)
+            services.add_to_cart(cart, product, form.cleaned_data["quantity"], bought_from=page)
         except ValidationError as error:
             problems = error.messages
     if request.htmx:
@@ -76,7 +71,7 @@ def cart_add(request, product_id):
         return response
     for problem in problems:
         messages.error(request, problem)
-    back = stream.get_absolute_url() if stream else product.get_absolute_url()
+    back = page.url if page else product.get_absolute_url()
     if problems:
         return redirect(back)
     messages.success(
@@ -111,15 +106,15 @@ def buy_now(request, product_id):
     """ "Buy now": straight to a checkout of this item alone (see checkout_views), held in
     the session under a token, so the cart is neither checked out nor lost, and a shopper
     who must sign in first comes back to it. Only the product, the quantity and the
-    stream are kept; the price is computed at checkout."""
+    sales channel are kept; the price is computed at checkout."""
     product = get_object_or_404(Product.objects.visible(), pk=product_id)
     form = AddToCartForm(request.POST)
     problems = _form_errors(form) if not form.is_valid() else []
-    slug = request.POST.get("stream")  # any text: it only finds a stream or none
-    stream = LiveStream.objects.filter(slug=slug).first() if slug else None
+    # Any text: it only finds a channel's page (a live stream's) or none.
+    page = channels.page_posted(request.POST.get("stream"))
     if not problems:
         try:
-            item = services.buy_now_item(product, form.cleaned_data["quantity"], stream=stream)
+            item = services.buy_now_item(product, form.cleaned_data["quantity"], bought_from=page)
         except ValidationError as error:
             problems = error.messages
     if problems:
@@ -129,10 +124,10 @@ def buy_now(request, product_id):
             )
         for problem in problems:
             messages.error(request, problem)
-        return redirect(stream.get_absolute_url() if stream else product.get_absolute_url())
+        return redirect(page.url if page else product.get_absolute_url())
     held = request.session.get(BUY_NOW_SESSION_KEY, {})
     token = secrets.token_urlsafe(9)
-    held[token] = [item.product_id, item.quantity, item.stream_id]
+    held[token] = [item.product_id, item.quantity, item.channel]
     request.session[BUY_NOW_SESSION_KEY] = dict(list(held.items())[-BUY_NOW_KEPT:])
     url = reverse("orders:buy_now_checkout", args=[token])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Promotion
 from catalog.page_cache import bump_catalog_revision
+from catalog.promotions import channel_prices
 from catalog.promotions.pricing import Price, quote
 from catalog.promotions.shown_prices import in_scope_of, refresh_after_commit
 from catalog.templatetags.catalog_tags import cny
@@ -150,18 +151,18 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     checkouts of the same shopper take turns.
     """
     counts = _Counts(shopper_id, schedule, lock_shopper)
-    streams = _live_stream_prices(items)
+    channels = _channel_prices(items)
     return [
-        _price_item(item, at, schedule, streams.get((item.stream_id, item.product_id)), counts)
+        _price_item(item, at, schedule, channels.get((item.channel, item.product_id)), counts)
         for item in items
     ]
 
 
-def _price_item(item, at, schedule, stream_price, counts):
+def _price_item(item, at, schedule, channel_price, counts):
     portions, notes, sold_out, excluded, remaining = [], [], [], set(), item.quantity
     waiting = []  # notes that name the price the next portion gets
     while remaining:
-        price = quote(item.product, at, schedule, exclude=excluded, stream_price=stream_price)
+        price = quote(item.product, at, schedule, exclude=excluded, channel_price=channel_price)
         promotion = price.promotion
         fits, cut_by = remaining, None
         if promotion is not None:
@@ -235,21 +236,12 @@ def _units_left(schedule):
     }
 
 
-def _live_stream_prices(items):
-    """{(stream id, product id): (stream price or None, stream id)} for items added from
-    a stream that is live now and features the product (one query, only when such items
-    exist)."""
-    from livestream.models import FeaturedProduct, LiveStream
-
-    wanted = {(i.stream_id, i.product_id) for i in items if getattr(i, "stream_id", None)}
-    if not wanted:
-        return {}
-    rows = FeaturedProduct.objects.filter(
-        stream_id__in={s for s, _ in wanted},
-        product_id__in={p for _, p in wanted},
-        stream__state=LiveStream.State.LIVE,
-    ).values_list("stream_id", "product_id", "stream_price")
-    return {(s, p): (price, s) for s, p, price in rows if (s, p) in wanted}
+def _channel_prices(items):
+    """{(channel, product id): (channel price or None, channel)} for items added from a
+    channel's page that the channel sells now (a stream that is live and features the
+    product: livestream registers that source; one query per source, only when such
+    items exist)."""
+    return {key: (price, key[0]) for key, price in channel_prices.prices_for(items).items()}
 
 
 def _allowances(shopper_id, schedule, lock_shopper):

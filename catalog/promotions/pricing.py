@@ -79,7 +79,7 @@ class Price:
     amount: Decimal
     list_price: Decimal
     promotion: ScheduledPromotion | None = None
-    stream_id: int | None = None  # bought from this live stream's page (its sales)
+    channel: str = ""  # bought from this sales channel's page (its sales; "": web store)
 
     @property
     def discount(self):
@@ -205,12 +205,13 @@ def next_boundary(after, schedule=None):
     return min(moments, default=None)
 
 
-def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
+def quote(product, at=None, schedule=None, exclude=(), channel_price=None):
     """The Price of one unit of `product` at `at` (default now), leaving out the
     promotions whose ids are in `exclude` (a flash sale without enough units left, a
-    shopper's used-up allowance: see orders/promotions.py). `stream_price` is (amount or
-    None, stream id) for a purchase from a live stream's page: its price applies when it
-    is lower than the best promotion's, and the stream is named either way."""
+    shopper's used-up allowance: see orders/promotions.py). `channel_price` is (amount or
+    None, channel) for a purchase from a sales channel's page that sells the product (a
+    live stream's, catalog/promotions/channel_prices.py): its price applies when it is
+    lower than the best promotion's, and the channel is named either way."""
     from catalog.promotions.models import unit_discount
 
     at = at or timezone.now()
@@ -223,12 +224,12 @@ def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
         discount = unit_discount(promotion.kind, promotion.value, product.price)
         if discount > best_discount:
             best, best_discount = promotion, discount
-    if stream_price is None:
+    if channel_price is None:
         return Price(product.price - best_discount, product.price, best)
-    amount, stream_id = stream_price
+    amount, channel = channel_price
     if amount is not None and amount < product.price - best_discount:
-        return Price(amount, product.price, None, stream_id)
-    return Price(product.price - best_discount, product.price, best, stream_id)
+        return Price(amount, product.price, None, channel)
+    return Price(product.price - best_discount, product.price, best, channel)
 
 
 def price_for(product, at=None, context=None):

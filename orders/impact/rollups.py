@@ -68,7 +68,7 @@ def counted_line(line, order_id, vendor_id):
         line.quantity,
         line.weight_g,
         fen(line.line_total),
-        line.stream_id is not None,
+        bool(line.channel),  # any channel but the web store's is a livestream's
     )
 
 
@@ -97,7 +97,7 @@ def _as_counted(rows):
             quantity,
             weight_g,
             fen(line_total),
-            stream_id is not None,
+            bool(channel),
         )
         for (
             order_id,
@@ -107,7 +107,7 @@ def _as_counted(rows):
             quantity,
             weight_g,
             line_total,
-            stream_id,
+            channel,
         ) in rows
     ]
 
@@ -120,7 +120,7 @@ _LINE_FIELDS = (
     "quantity",
     "weight_g",
     "line_total",
-    "stream_id",
+    "channel",
 )
 
 

@@ -84,7 +84,7 @@ def test_buy_from_a_live_stream_and_see_its_sales_move(browser, live_server, str
     assert "2 千克" in page.locator("[data-counter=weight]").inner_text()
     screenshot(page, "21-live-stream-sold-phone-zh")
     line = OrderLine.objects.get()
-    assert (line.unit_price, line.stream) == (Decimal("79.00"), live)
+    assert (line.unit_price, line.channel) == (Decimal("79.00"), live.channel)
 
 
 def test_buy_now_checks_out_that_item_at_the_stream_price_and_keeps_the_cart(
@@ -124,11 +124,11 @@ def test_buy_now_checks_out_that_item_at_the_stream_price_and_keeps_the_cart(
     assert page.locator("input[name=quantity]").input_value() == "2"
     screenshot(page, "23-cart-kept-after-buy-now-phone-zh")
     line = OrderLine.objects.get()
-    assert (line.product_name, line.quantity, line.unit_price, line.stream) == (
+    assert (line.product_name, line.quantity, line.unit_price, line.channel) == (
         "潜江油焖大虾 2斤",
         2,
         Decimal("79.00"),
-        live,
+        live.channel,
     )
 
 

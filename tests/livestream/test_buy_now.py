@@ -67,9 +67,7 @@ def text(html):
 
 def cart_of(user):
     return sorted(
-        CartItem.objects.filter(cart__user=user).values_list(
-            "product__name", "quantity", "stream_id"
-        )
+        CartItem.objects.filter(cart__user=user).values_list("product__name", "quantity", "channel")
     )
 
 
@@ -95,9 +93,9 @@ def test_buy_now_orders_just_that_item_at_the_stream_price_and_leaves_the_cart(
     assert placed["Location"] == reverse("orders:detail", args=[order.number])
     assert list(
         OrderLine.objects.filter(part__order=order).values_list(
-            "product_name", "quantity", "unit_price", "stream"
+            "product_name", "quantity", "unit_price", "channel"
         )
-    ) == [("潜江小龙虾", 2, Decimal("79.00"), stream.pk)]
+    ) == [("潜江小龙虾", 2, Decimal("79.00"), stream.channel)]
     assert order.total == Decimal("158.00")
     assert cart_of(shopper) == before
     crayfish.refresh_from_db()
@@ -262,8 +260,8 @@ def test_a_replay_sells_at_the_normal_price_with_its_promotions(client, live, sh
     assert "¥88.20" in page and "¥79.00" not in page and "stream price" not in page
     assert "Buy now" in page and "Add to cart" in page
     assert "¥88.20" in cart and "¥79.00" not in cart
-    assert list(OrderLine.objects.values_list("unit_price", "stream")) == [(Decimal("88.20"), None)]
-    assert cart_of(shopper) == [("潜江小龙虾", 1, None)]
+    assert list(OrderLine.objects.values_list("unit_price", "channel")) == [(Decimal("88.20"), "")]
+    assert cart_of(shopper) == [("潜江小龙虾", 1, "")]
 
 
 def test_an_item_added_while_live_costs_its_normal_price_once_the_stream_ended(

@@ -150,7 +150,7 @@ def test_one_press_of_buy_now_posted_eight_times_at_once_is_one_order(
     page = fan.request(reverse("orders:detail", args=[order.number]))
     assert page[0] == 200 and order.number in page[2]
     line = OrderLine.objects.get()
-    assert (line.quantity, line.unit_price, line.stream_id) == (1, STREAM_PRICE, stream.pk)
+    assert (line.quantity, line.unit_price, line.channel) == (1, STREAM_PRICE, stream.channel)
     assert order.total == STREAM_PRICE
     assert Product.objects.get(pk=crayfish.pk).stock == 5  # taken once
     # Posted once more later (a reload): the same order, nothing more.

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from livestream import counters, viewers
 from livestream import services as stream_services
+from livestream.channels import stream_page
 from livestream.models import LiveStream
 from orders import services
 from orders.models import Cart
@@ -49,7 +50,7 @@ def test_sales_count_the_streams_orders_and_leave_cancellations_out(live, django
         user = django_user_model.objects.create_user(f"fan{n}")
         address = AddressFactory(user=user, city="潜江市", district="园林", street="1 号")
         cart = Cart.objects.create(user=user)
-        services.add_to_cart(cart, crayfish, 2, stream=live if n < 2 else None)
+        services.add_to_cart(cart, crayfish, 2, bought_from=stream_page(live) if n < 2 else None)
         orders.append(
             services.place_order(
                 cart,

@@ -63,7 +63,7 @@ def test_a_live_stream_plays_and_sells_at_its_stream_price(client, streams):
     assert 'src="https://live.example.cn/embed/1"' in html
     assert '<strong class="price-promo">¥45.00</strong>' in html and "Buy now" in html
     item = CartItem.objects.get()
-    assert (item.stream, item.quantity) == (live, 2)
+    assert (item.channel, item.quantity) == (live.channel, 2)
     cart = client.get(reverse("orders:cart"), **EN).content.decode()
     assert "¥90.00" in cart
 

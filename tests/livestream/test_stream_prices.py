@@ -5,6 +5,7 @@ import pytest
 
 from catalog.models import County
 from livestream import services as stream_services
+from livestream.channels import stream_page
 from livestream.models import LiveStream
 from orders import services
 from orders.models import Cart, OrderLine
@@ -35,7 +36,7 @@ def order_line(django_user_model, product, *, stream=None, before_checkout=None)
     user = django_user_model.objects.create_user(f"fan-{uuid.uuid4().hex[:6]}")
     address = AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号")
     cart = Cart.objects.create(user=user)
-    services.add_to_cart(cart, product, 2, stream=stream)
+    services.add_to_cart(cart, product, 2, bought_from=stream_page(stream))
     if before_checkout:
         before_checkout()
     order = services.place_order(
@@ -51,9 +52,9 @@ def test_bought_from_a_live_stream_its_price_applies_and_the_sale_is_the_streams
 
     line = order_line(django_user_model, crayfish, stream=stream)
 
-    assert (line.unit_price, line.stream, line.discount) == (
+    assert (line.unit_price, line.channel, line.discount) == (
         Decimal("79.00"),
-        stream,
+        stream.channel,
         Decimal("38.00"),
     )
 
@@ -63,7 +64,7 @@ def test_the_same_product_bought_elsewhere_pays_the_normal_price(live, django_us
 
     line = order_line(django_user_model, crayfish)
 
-    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+    assert (line.unit_price, line.channel) == (Decimal("98.00"), "")
 
 
 def test_a_featured_product_without_a_stream_price_still_counts_for_the_stream(
@@ -73,7 +74,7 @@ def test_a_featured_product_without_a_stream_price_still_counts_for_the_stream(
 
     line = order_line(django_user_model, rice, stream=stream)
 
-    assert (line.unit_price, line.stream) == (Decimal("39.90"), stream)
+    assert (line.unit_price, line.channel) == (Decimal("39.90"), stream.channel)
 
 
 def test_once_the_stream_ends_the_stream_price_stops(live, django_user_model):
@@ -86,7 +87,7 @@ def test_once_the_stream_ends_the_stream_price_stops(live, django_user_model):
         before_checkout=lambda: stream_services.end_stream(stream),
     )
 
-    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+    assert (line.unit_price, line.channel) == (Decimal("98.00"), "")
 
 
 def test_a_stream_that_is_not_live_gives_no_price(live, django_user_model):
@@ -96,7 +97,7 @@ def test_a_stream_that_is_not_live_gives_no_price(live, django_user_model):
 
     line = order_line(django_user_model, crayfish, stream=stream)
 
-    assert (line.unit_price, line.stream) == (Decimal("98.00"), None)
+    assert (line.unit_price, line.channel) == (Decimal("98.00"), "")
 
 
 def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_streams(
@@ -107,7 +108,11 @@ def test_a_better_promotion_wins_over_the_stream_price_but_the_sale_is_the_strea
 
     line = order_line(django_user_model, crayfish, stream=stream)
 
-    assert (line.unit_price, line.promotion, line.stream) == (Decimal("69.00"), promotion, stream)
+    assert (line.unit_price, line.promotion, line.channel) == (
+        Decimal("69.00"),
+        promotion,
+        stream.channel,
+    )
 
 
 def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, django_user_model):
@@ -115,9 +120,9 @@ def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, djan
     user = django_user_model.objects.create_user("late-sign-in")
     address = AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号")
     session_cart = Cart.objects.create(session_key="v" * 32)
-    services.add_to_cart(session_cart, crayfish, 2, stream=stream)
+    services.add_to_cart(session_cart, crayfish, 2, bought_from=stream_page(stream))
     user_cart = Cart.objects.create(user=user)
-    services.add_to_cart(user_cart, rice, 1, stream=stream)  # from the stream, earlier
+    services.add_to_cart(user_cart, rice, 1, bought_from=stream_page(stream))  # earlier
     services.add_to_cart(user_cart, crayfish, 1)  # the same product from the catalog
 
     services.merge_carts(session_cart, user_cart)
@@ -133,6 +138,6 @@ def test_signing_in_to_pay_keeps_the_stream_price_and_the_attribution(live, djan
     assert (
         lines[crayfish.pk].quantity,
         lines[crayfish.pk].unit_price,
-        lines[crayfish.pk].stream,
-    ) == (2, Decimal("79.00"), stream)
-    assert lines[rice.pk].stream == stream
+        lines[crayfish.pk].channel,
+    ) == (2, Decimal("79.00"), stream.channel)
+    assert lines[rice.pk].channel == stream.channel

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Category, County
+from livestream.channels import stream_page
 from livestream.models import FeaturedProduct, LiveStream
 from orders import services
 from orders.impact import rollups as impact
@@ -43,7 +44,7 @@ def order(django_user_model, *items, payment="cod", stream=None):
     user, address = buyer(django_user_model)
     cart = Cart.objects.create(user=user)
     for product, quantity in items:
-        services.add_to_cart(cart, product, quantity, stream=stream)
+        services.add_to_cart(cart, product, quantity, bought_from=stream_page(stream))
     return services.place_order(
         cart,
         shopper=user,
@@ -67,7 +68,7 @@ def expected_from_the_orders():
     lines = OrderLine.objects.filter(
         part__order__status__in=[Order.Status.CONFIRMED, Order.Status.COMPLETED]
     ).exclude(part__status=OrderPart.Status.CANCELLED)
-    stream = Q(stream__isnull=False)
+    stream = ~Q(channel="")
     sums = {
         "orders": Count("part__order", distinct=True),
         "units": Sum("quantity"),
