@@ -10,6 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# Promotions live in their own package; importing their models here registers them as
+# the catalog app's (they name the models below by "catalog.<Model>", so no cycle).
+from catalog.promotions.models import Promotion, PromotionReminder  # noqa: F401
 from catalog.search import normalise_keyword
 from core.names import BilingualNameMixin, in_shoppers_language
 
@@ -489,7 +492,3 @@ class KeywordLanding(models.Model):
         if self.target == self.Target.URL:
             return self.url
         return reverse("catalog:home")
-
-
-# Promotions live in their own module; importing them here makes them catalog models.
-from catalog.promotions.models import Promotion, PromotionReminder  # noqa: E402, F401

@@ -39,3 +39,12 @@ def stream_with_products(slug):
         stream_price = (item.stream_price, stream.pk) if stream.is_live else None
         item.price_now = quote(item.product, now, schedule, stream_price=stream_price).amount
     return stream, featured
+
+
+def streams_in_calendar(start, end):
+    """The streams scheduled to overlap `start`–`end`, as the admin's season calendar
+    shows them (registered in LivestreamConfig.ready): one query."""
+    return [
+        ("stream", stream, stream.scheduled_start, stream.scheduled_end)
+        for stream in LiveStream.objects.filter(scheduled_start__lt=end, scheduled_end__gt=start)
+    ]

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import CharField, Value
 from django.utils import timezone
 
+from catalog.promotions.models import Promotion, unit_discount
+from catalog.revision import cached_value, catalog_revision
 from core.names import in_shoppers_language
 
 HORIZON = timedelta(hours=12)
@@ -53,7 +56,6 @@ class ScheduledPromotion:
 
     @property
     def display_name(self):
-
         return in_shoppers_language(self.name, self.name_en)
 
     @property
@@ -94,10 +96,6 @@ def _slot_start(at):
 def _build_schedule(slot_start):
     """Two queries: the promotions, and all their scopes at once (a UNION ALL of the four
     link tables)."""
-    from django.db.models import CharField, Value
-
-    from catalog.models import Promotion
-
     promotions = list(
         Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON).only(
             "pk",
@@ -182,8 +180,6 @@ RECENT_SCHEDULES = 4
 
 def schedule_at(at):
     """The promotions that may apply at `at` (cached until the catalog changes)."""
-    from catalog.page_cache import cached_value, catalog_revision
-
     slot = _slot_start(at)
     key = (slot, catalog_revision())
     schedule = _recent.get(key)
@@ -211,8 +207,6 @@ def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
     shopper's used-up allowance: see orders/promotions.py). `stream_price` is (amount or
     None, stream id) for a purchase from a live stream's page: its price applies when it
     is lower than the best promotion's, and the stream is named either way."""
-    from catalog.promotions.models import unit_discount
-
     at = at or timezone.now()
     schedule = schedule_at(at) if schedule is None else schedule
     best, best_discount = None, Decimal("0")

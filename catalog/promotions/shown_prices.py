@@ -29,8 +29,8 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from catalog.models import Product, Promotion
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions.pricing import SCOPE_FIELDS
+from catalog.revision import bump_catalog_revision
 
 # The product's field each kind of scope link matches (as ScheduledPromotion.covers does).
 PRODUCT_FIELD = {
