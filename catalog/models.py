@@ -206,7 +206,7 @@ class ProductQuerySet(models.QuerySet):
 
     def with_shown_price(self):
         """`shown_price`: what the card says, the promoted price or else the list price (as
-        stored: see catalog/shown_prices.py), to filter and sort by in SQL."""
+        stored: see catalog/promotions/shown_prices.py), to filter and sort by in SQL."""
         return self.alias(shown_price=SHOWN_PRICE)
 
     def in_shop_order(self, *ordering):
@@ -289,7 +289,7 @@ class Product(models.Model):
     )
     is_featured = models.BooleanField(_("featured on the zone home"), default=False)
     # Derived: the card's price when a running promotion lowers it, else empty (the list
-    # price shows). Listings sort and filter by it; catalog/shown_prices.py rewrites it
+    # price shows). Listings sort and filter by it; catalog/promotions/shown_prices.py rewrites it
     # when a promotion starts, ends, changes or sells out, and when the price changes.
     promoted_price = models.DecimalField(
         _("promoted price (CNY)"),

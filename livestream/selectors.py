@@ -1,5 +1,7 @@
 """Reads the stream pages need, in a fixed number of queries."""
 
+from datetime import datetime
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -41,7 +43,7 @@ def stream_with_products(slug):
     return stream, featured
 
 
-def streams_in_calendar(start, end):
+def streams_in_calendar(start: datetime, end: datetime) -> list[tuple]:
     """The streams scheduled to overlap `start`–`end`, as the admin's season calendar
     shows them (registered in LivestreamConfig.ready): one query."""
     return [

@@ -237,9 +237,9 @@ def _month_after(day):
 
 
 def season_calendar(year, month):
-    """One month's days and promotion bars, and the bars registered providers add
-    (catalog/promotions/calendar.py: livestream's streams), (left and width in % of the month)
-    for the template, in a query per kind of bar whatever their number."""
+    """One month's days, its promotion bars and the bars registered providers add
+    (catalog/promotions/calendar.py: livestream's streams), left and width in % of the
+    month, for the template: a query for each kind of bar, whatever their number."""
     tz = timezone.get_current_timezone()
     first = date(year, month, 1)
     following = _month_after(first)

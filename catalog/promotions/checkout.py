@@ -262,7 +262,7 @@ def _live_stream_prices(items):
     return {(s, p): (price, s) for s, p, price in rows if (s, p) in wanted}
 
 
-def _allowances(shopper_id, schedule, lock_shopper):
+def _allowances(shopper_id: int, schedule: list, lock_shopper: bool) -> dict[int, int]:
     """{promotion id: discounted units the shopper may still buy} for the limited ones,
     from the units their allowances have counted (one query)."""
     limited = {p.pk: p.per_shopper_limit for p in schedule if p.per_shopper_limit}
@@ -288,7 +288,7 @@ class UnitsTaken:
     shown_changed: bool = False
 
 
-def take_promotion_units(lines, shopper_id=None):
+def take_promotion_units(lines: list, shopper_id: int | None = None) -> "UnitsTaken":
     """Count the units a flash sale sold (promotions without a cap are not counted, so
     checkouts under them never wait on one row), and the discounted units `shopper_id`
     bought under each promotion (its allowance: a per-shopper limit holds on it). A
@@ -326,7 +326,7 @@ def take_promotion_units(lines, shopper_id=None):
     return taken
 
 
-def return_promotion_units(lines, shopper_id=None):
+def return_promotion_units(lines: list, shopper_id: int | None = None) -> None:
     """A cancelled order gives its units back to the flash sales that counted them, and
     to `shopper_id`'s allowances."""
     units = defaultdict(int)
@@ -346,7 +346,7 @@ def return_promotion_units(lines, shopper_id=None):
         _reprice_after_commit(list(units))  # a sold-out flash sale with units again
 
 
-def _take_allowances(lines, shopper_id):
+def _take_allowances(lines: list, shopper_id: int) -> list[ValidationError]:
     """Add each promotion's discounted units in `lines` to the shopper's allowance (in
     promotion order, so two checkouts never wait on each other's rows crosswise): the
     problems, one per promotion whose per-shopper limit they would pass."""
@@ -363,7 +363,7 @@ def _take_allowances(lines, shopper_id):
     ]
 
 
-def _take_allowance(promotion_id, shopper_id, units, limit):
+def _take_allowance(promotion_id: int, shopper_id: int, units: int, limit: int | None) -> bool:
     """`UPDATE … SET units_used = units_used + units WHERE units_used + units <= limit`
     (no limit: counted all the same, so a limit staff set later counts what was bought
     before it); the row is created on a shopper's first units, and a concurrent first
@@ -387,7 +387,7 @@ def _take_allowance(promotion_id, shopper_id, units, limit):
 
 def _reprice_after_commit(promotion_ids):
     """The listings' sort price of the products these promotions cover, once the order
-    commits (outside the checkout's transaction: see catalog/shown_prices.py)."""
+    commits (outside the checkout's transaction: see catalog/promotions/shown_prices.py)."""
     refresh_after_commit(
         Product.objects.filter(
             in_scope_of(Promotion.objects.filter(pk__in=promotion_ids, units_cap__isnull=False))

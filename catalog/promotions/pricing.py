@@ -1,7 +1,9 @@
-"""The one place a price is computed.
+"""The one place a price is computed: the pricing entry point.
 
-Pages, the cart and checkout all call `quote`, `price_for` or `apply_prices` (a page of
-products at once), so a promotion changes the price everywhere at the same moment.
+Every price goes through `quote`: pages call `apply_prices` (a page of products at once)
+or `price_for`, and the cart and checkout `checkout.price_lines`, which prices each
+portion of a cart item with `quote` (see catalog/promotions/__init__.py for the whole
+public API). So a promotion changes the price everywhere at the same moment.
 
 Promotions are read from a *schedule*: every promotion that has not ended and starts
 within HORIZON of a time slot, with its scope as sets of ids, built in two queries and
@@ -204,7 +206,7 @@ def next_boundary(after, schedule=None):
 def quote(product, at=None, schedule=None, exclude=(), stream_price=None):
     """The Price of one unit of `product` at `at` (default now), leaving out the
     promotions whose ids are in `exclude` (a flash sale without enough units left, a
-    shopper's used-up allowance: see orders/promotions.py). `stream_price` is (amount or
+    shopper's used-up allowance: see checkout.py). `stream_price` is (amount or
     None, stream id) for a purchase from a live stream's page: its price applies when it
     is lower than the best promotion's, and the stream is named either way."""
     at = at or timezone.now()

@@ -65,7 +65,9 @@ def save_promotion(
                     f.name
                     for f in Promotion._meta.concrete_fields
                     if f.name not in COUNTERS
-                    and (changed_fields is None or f.name in changed_fields or f.name == "updated_at")
+                    and (
+                        changed_fields is None or f.name in changed_fields or f.name == "updated_at"
+                    )
                 ]
             )
         for scope, values in (scopes or {}).items():

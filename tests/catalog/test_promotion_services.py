@@ -2,6 +2,7 @@
 allowances under a per-shopper limit, counted like a flash sale's units."""
 
 import importlib
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -9,6 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +27,7 @@ from orders.models import Address, Cart, CartItem, OrderLine
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def shopper(django_user_model):
@@ -191,3 +196,42 @@ def test_the_migration_fills_the_allowances_from_the_orders_not_cancelled(django
         (limited.pk, user.pk, 2)
     ]
     assert OrderLine.objects.filter(promotion=limited).count() == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="real parallel checkouts need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_checkouts_of_one_shopper_never_pass_the_limit(django_user_model):
+    product = ProductFactory(price=Decimal("50.00"), stock=100)
+    limited = running_promotion(product, kind="special_price", value="30.00", per_shopper_limit=2)
+    user = shopper(django_user_model)
+    cache.clear()
+    start, results = threading.Barrier(6), []
+
+    def window():
+        try:
+            start.wait()
+            results.append(
+                orders.place_order(
+                    None,
+                    shopper=user,
+                    address=user.addresses.get(),
+                    payment_method="cod",
+                    idempotency_key=uuid.uuid4().hex,
+                    items=[CartItem(product=product, quantity=2)],
+                )
+            )
+        except orders.CheckoutProblem as problem:
+            results.append(problem.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=window) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    discounted = OrderLine.objects.filter(promotion=limited)
+    assert sum(line.quantity for line in discounted) == 2
+    assert PromotionAllowance.objects.get(promotion=limited, shopper=user).units_used == 2
+    assert len(results) == 6
