@@ -19,8 +19,9 @@ SWEEP_EVERY = timedelta(seconds=60)
 def sweep_promotions_task(at_boundary: bool = False) -> dict:
     """Every minute from beat; running it twice or late does no harm.
 
-    It also stores the card prices listings sort by (catalog/promotions/shown_prices.py), for every
-    product whose stored price is off, so a sweep missed is caught up by the next. A
+    It also stores the card prices listings sort by (catalog/promotions/shown_prices.py),
+    for every product whose stored price is off, so a sweep missed is caught up by the
+    next. A
     promotion starting or ending before the next beat gets a sweep of its own at that
     moment (a countdown under a minute), so the sort follows the cards at once."""
     result = sweep_promotions()
