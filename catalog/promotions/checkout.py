@@ -155,8 +155,8 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     none; items of the same promotion share the allowance, in cart order); the rest of
     the units get the next-best promotion, under the same rules, or the list price:
     never a refusal, and never silently (the notes say why). One query (the shopper's
-    allowances), only when a limited promotion prices a signed-in shopper's item, and one for the flash sales'
-    units left, only when one prices an item; at checkout `lock_shopper` makes two
+    allowances), only when a limited promotion prices a signed-in shopper's item, and
+    one for the flash sales' units left, only when one prices an item; at checkout `lock_shopper` makes two
     checkouts of the same shopper take turns.
     """
     counts = _Counts(shopper_id, schedule, lock_shopper)

@@ -54,8 +54,9 @@ def save_promotion(
     """Staff saved `promotion` (new, or edited: `changed_fields` names what the form
     changed; None: every field) with its `scopes` ({"products": [...], ...}, each set
     when given), in one transaction. An edit writes those fields and none of the
-    COUNTERS, so the units checkouts took meanwhile are kept. Its vendors hear of it (once per schedule,
-    `tell_vendors_scheduled`) and, after commit, the listings' sort prices follow."""
+    COUNTERS, so the units checkouts took meanwhile are kept. Its vendors hear of it
+    (once per schedule, `tell_vendors_scheduled`) and, after commit, the listings' sort
+    prices follow."""
     with transaction.atomic():
         if promotion.pk is None:
             promotion.save()
