@@ -23,6 +23,7 @@ from catalog.models import (
     Vendor,
     VendorMember,
 )
+from catalog.promotions import admin as promotion_admin  # noqa: F401  (registers its admin)
 
 
 class RenameRefreshesSearchMixin:
@@ -337,6 +338,3 @@ class KeywordLandingAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     list_editable = ["is_active"]
     search_fields = ["keyword"]
     autocomplete_fields = ["category", "county", "vendor", "promotion"]
-
-
-from catalog.promotions import admin as promotion_admin  # noqa: E402, F401 - registers the promotions' admin

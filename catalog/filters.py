@@ -18,7 +18,7 @@ SORT_CHOICES = [
     ("-price", _("Price: high to low")),
     ("name", pgettext_lazy("sort products by", "Name")),
 ]
-# Prices sort by the price on the card (catalog/shown_prices.py); sold-out products
+# Prices sort by the price on the card (catalog/promotions/shown_prices.py); sold-out products
 # come last in every sort (ProductQuerySet.in_shop_order).
 SORT_ORDERING = {
     "newest": ("-created_at", "-id"),

@@ -10,6 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# Promotions live in their own package; importing their models here registers them as
+# the catalog app's (they name the models below by "catalog.<Model>", so no cycle).
+from catalog.promotions.models import Promotion, PromotionReminder  # noqa: F401
 from catalog.search import normalise_keyword
 from core.names import BilingualNameMixin, in_shoppers_language
 
@@ -203,7 +206,7 @@ class ProductQuerySet(models.QuerySet):
 
     def with_shown_price(self):
         """`shown_price`: what the card says, the promoted price or else the list price (as
-        stored: see catalog/shown_prices.py), to filter and sort by in SQL."""
+        stored: see catalog/promotions/shown_prices.py), to filter and sort by in SQL."""
         return self.alias(shown_price=SHOWN_PRICE)
 
     def in_shop_order(self, *ordering):
@@ -286,7 +289,7 @@ class Product(models.Model):
     )
     is_featured = models.BooleanField(_("featured on the zone home"), default=False)
     # Derived: the card's price when a running promotion lowers it, else empty (the list
-    # price shows). Listings sort and filter by it; catalog/shown_prices.py rewrites it
+    # price shows). Listings sort and filter by it; catalog/promotions/shown_prices.py rewrites it
     # when a promotion starts, ends, changes or sells out, and when the price changes.
     promoted_price = models.DecimalField(
         _("promoted price (CNY)"),
@@ -489,7 +492,3 @@ class KeywordLanding(models.Model):
         if self.target == self.Target.URL:
             return self.url
         return reverse("catalog:home")
-
-
-# Promotions live in their own module; importing them here makes them catalog models.
-from catalog.promotions.models import Promotion, PromotionReminder  # noqa: E402, F401

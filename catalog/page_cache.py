@@ -16,15 +16,12 @@ and each response gets the requester's own. A visitor with messages waiting (eve
 shows them) gets the page rendered for them, neither read from the cache nor stored.
 """
 
-import hashlib
 import time
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -43,8 +40,8 @@ from catalog.models import (
     Vendor,
 )
 from catalog.promotions.pricing import next_boundary
+from catalog.revision import REVISION_KEY, bump_catalog_revision, cache_key, catalog_revision
 
-REVISION_KEY = "catalog:revision"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 # The server's clock on each response (countdowns count from it, catalog/partials/
 # countdown_script.html): a cached page says when it is served, not when it was rendered.
@@ -59,33 +56,6 @@ CATALOG_MODELS = (
     KeywordLanding,
     Promotion,
 )
-
-
-def _new_revision():
-    cache.set(REVISION_KEY, uuid.uuid4().hex, None)
-
-
-def bump_catalog_revision():
-    """Make every cached catalog page stale. Call after writes that bypass save().
-
-    Bumps now, and again when the surrounding transaction commits: a page rendered
-    from the old rows between the two is stored under the first token, never the last.
-    """
-    _new_revision()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_new_revision)
-
-
-def catalog_revision():
-    revision = cache.get(REVISION_KEY)
-    if revision is None:
-        cache.add(REVISION_KEY, uuid.uuid4().hex, None)
-        revision = cache.get(REVISION_KEY)
-    return revision
-
-
-def _key(kind, *parts):
-    return f"catalog:{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 # The query parameters catalog pages read; others (utm_source…) share the cached page.
@@ -125,7 +95,9 @@ def cached_page(request, render, max_age=None):
     ):  # messages waiting: theirs
         return render({})
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
-    key = _key("page", get_language() or "", request.path, _known_params(request), str(fragment))
+    key = cache_key(
+        "page", get_language() or "", request.path, _known_params(request), str(fragment)
+    )
     found = cache.get_many([REVISION_KEY, key])
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)
@@ -160,19 +132,6 @@ def cached_page(request, render, max_age=None):
         response.content = content.replace(NOW_PLACEHOLDER, f"{time.time():.3f}")
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def cached_value(name, build):
-    """`build()`, cached until the catalog changes (taxonomy choices, landings)."""
-    key = _key("value", name)
-    found = cache.get_many([REVISION_KEY, key])
-    revision = found.get(REVISION_KEY) or catalog_revision()
-    stored = found.get(key)
-    if stored is not None and stored[0] == revision:
-        return stored[1]
-    value = build()
-    cache.set(key, (revision, value), settings.CATALOG_PAGE_CACHE_SECONDS)
-    return value
 
 
 def _catalog_changed(sender, **kwargs):

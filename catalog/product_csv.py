@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, County, Product
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions.shown_prices import refresh_shown_prices
+from catalog.revision import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem

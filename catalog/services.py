@@ -12,13 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.images import delete_photo_files, process_upload
 from catalog.models import Product, ProductImage, Vendor, VendorMember
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions.shown_prices import refresh_shown_prices
+from catalog.revision import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
+from catalog.tasks import refresh_search_documents_task
 from core.transitions import TransitionTable
-
-SEARCH_REBUILD_BATCH = 500
 
 TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
 VENDOR_TRANSITIONS = TransitionTable(
@@ -291,37 +290,11 @@ def add_product_photo(product, uploaded_file, *, alt_text="", position=None):
     return image
 
 
-def refresh_search_documents(products):
-    """Rebuild the search documents of `products` (a queryset), in batches."""
-    products = products.select_related(
-        "vendor", "category__parent", "origin_county__prefecture"
-    ).order_by("pk")
-    updated = 0
-    batch = []
-    for product in products.iterator(chunk_size=SEARCH_REBUILD_BATCH):
-        product.search_document = product_search_document(product)
-        product.updated_at = timezone.now()
-        batch.append(product)
-        if len(batch) == SEARCH_REBUILD_BATCH:
-            updated += _write_search_documents(batch)
-            batch = []
-    return updated + _write_search_documents(batch)
-
-
-def _write_search_documents(batch):
-    with transaction.atomic():
-        Product.objects.bulk_update(batch, ["search_document", "updated_at"])
-        bump_catalog_revision()  # bulk_update sends no signals
-    return len(batch)
-
-
 def schedule_search_refresh(**product_filter):
     """After this transaction commits, rebuild the matching products' search documents.
 
     Called when a vendor, category, county or prefecture is renamed: their products'
     documents hold the old name until the worker has rebuilt them.
     """
-    from catalog.tasks import refresh_search_documents_task
-
     # robust: a broker that is down must not turn the committed save into an error page.
     transaction.on_commit(partial(refresh_search_documents_task.delay, product_filter), robust=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from catalog import views
+from catalog.promotions import views as promotion_views
 
 app_name = "catalog"
 
@@ -12,7 +13,9 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("counties/<slug:slug>/", views.county_detail, name="county"),
     path("vendors/<slug:slug>/", views.vendor_detail, name="vendor"),
-    path("promotions/", views.promotion_list, name="promotions"),
-    path("promotions/<slug:slug>/", views.promotion_detail, name="promotion"),
-    path("promotions/<slug:slug>/remind/", views.promotion_remind, name="promotion_remind"),
+    path("promotions/", promotion_views.promotion_list, name="promotions"),
+    path("promotions/<slug:slug>/", promotion_views.promotion_detail, name="promotion"),
+    path(
+        "promotions/<slug:slug>/remind/", promotion_views.promotion_remind, name="promotion_remind"
+    ),
 ]

@@ -2,27 +2,22 @@
 
 from urllib.parse import urlsplit
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
-from django.utils.translation import get_language, gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import get_language
 
 from catalog import selectors
 from catalog.filters import ProductFilter
-from catalog.models import KeywordLanding, PromotionReminder
-from catalog.page_cache import cached_page, cached_value
-from catalog.promotions import services as promotion_services
+from catalog.models import KeywordLanding
+from catalog.page_cache import cached_page
+from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
+from catalog.revision import cached_value
 from catalog.search import normalise_keyword
 
 PAGE_SIZE = 24
-REMINDER_SET = gettext_lazy("We will tell you by message and email when it starts.")
-REMINDER_CANCELLED = gettext_lazy("No reminder for this promotion any more.")
 
 
 def home(request):
@@ -45,7 +40,7 @@ def product_detail(request, slug):
         context = {
             "product": product,
             "more": selectors.more_from_vendor(product),
-            "sale": selectors.product_sale(product),
+            "sale": promotion_selectors.product_sale(product),
         }
         return render(request, "catalog/product_detail.html", {**context, **extra})
 
@@ -53,7 +48,7 @@ def product_detail(request, slug):
 
 
 def product_list(request):
-    return _listing(request, "catalog/product_list.html")
+    return product_listing(request, "catalog/product_list.html")
 
 
 def category_detail(request, slug):
@@ -61,7 +56,7 @@ def category_detail(request, slug):
         category = selectors.category_by_slug(slug)
         return selectors.products_in_category(category), {"category": category}
 
-    return _listing(request, "catalog/category_detail.html", scope=scope, hide=("category",))
+    return product_listing(request, "catalog/category_detail.html", scope=scope, hide=("category",))
 
 
 def county_detail(request, slug):
@@ -69,7 +64,7 @@ def county_detail(request, slug):
         county = selectors.county_by_slug(slug)
         return selectors.visible_products().filter(origin_county=county), {"county": county}
 
-    return _listing(
+    return product_listing(
         request, "catalog/county_detail.html", scope=scope, hide=("county", "prefecture")
     )
 
@@ -83,62 +78,9 @@ def vendor_detail(request, slug):
         vendor = selectors.approved_vendor(slug)
         return selectors.visible_products().filter(vendor=vendor), {"vendor": vendor}
 
-    return _listing(request, "catalog/vendor_detail.html", scope=scope, hide=VENDOR_PAGE_HIDES)
-
-
-FLASH_SALE_COUNTS_MAX_AGE = 30  # seconds
-
-
-def promotion_list(request):
-    def render_promotions(extra):
-        running, upcoming = selectors.promotions_now_and_soon()
-        # A flash sale whose units are all sold is not "on now": it is listed as sold out.
-        sold_out = [p for p in running if p.sold_out]
-        running = [p for p in running if not p.sold_out]
-        return render(
-            request,
-            "catalog/promotion_list.html",
-            {"running": running, "sold_out": sold_out, "upcoming": upcoming, **extra},
-        )
-
-    # "N of M sold" moves with every flash-sale order; checkouts refresh the pages only
-    # for a sale's last few units, so the counts here may be up to this old.
-    return cached_page(request, render_promotions, max_age=FLASH_SALE_COUNTS_MAX_AGE)
-
-
-def promotion_detail(request, slug):
-    """A promotion's landing page: its products, filterable like any listing."""
-    reminded = (
-        request.user.is_authenticated
-        and PromotionReminder.objects.filter(promotion__slug=slug, user=request.user).exists()
+    return product_listing(
+        request, "catalog/vendor_detail.html", scope=scope, hide=VENDOR_PAGE_HIDES
     )
-
-    def scope():
-        promotion = selectors.promotion_by_slug(slug)
-        return selectors.products_in_promotion(promotion), {
-            "promotion": promotion,
-            "state": promotion.state_at(),
-            "reminded": reminded,
-        }
-
-    return _listing(request, "catalog/promotion_detail.html", scope=scope)
-
-
-@login_required
-@require_POST
-def promotion_remind(request, slug):
-    promotion = selectors.promotion_by_slug(slug)
-    if request.POST.get("cancel"):
-        promotion_services.cancel_reminder(promotion, request.user)
-        messages.success(request, REMINDER_CANCELLED)
-    else:
-        try:
-            promotion_services.ask_for_reminder(promotion, request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, REMINDER_SET)
-    return redirect(promotion.get_absolute_url())
 
 
 def search(request):
@@ -152,7 +94,7 @@ def search(request):
         )
     landing = cached_value(f"landing-for:{keyword}", lambda: selectors.landing_for(keyword))
     if landing is None:
-        return _listing(request, "catalog/search_results.html", context={"query": query})
+        return product_listing(request, "catalog/search_results.html", context={"query": query})
     if landing.target == KeywordLanding.Target.URL:
         listing = _listing_at(landing.url)
         if listing is None:
@@ -160,7 +102,7 @@ def search(request):
             # there; a search the shopper is filtering stays a search.
             if set(request.GET) <= {"q"}:
                 return redirect(landing.get_target_url())
-            return _listing(request, "catalog/search_results.html", context={"query": query})
+            return product_listing(request, "catalog/search_results.html", context={"query": query})
         return _landing(request, landing, query, *listing)
     return _landing(request, landing, query, landing.target, None, "")
 
@@ -217,7 +159,7 @@ def _landing(request, landing, query, kind, slug, filters):
             "category": selectors.category_by_slug,
             "county": selectors.county_by_slug,
             "vendor": selectors.approved_vendor,
-            "promotion": selectors.promotion_by_slug,
+            "promotion": promotion_selectors.promotion_by_slug,
         }
         try:
             return kind, find[kind](slug)
@@ -233,15 +175,17 @@ def _landing(request, landing, query, kind, slug, filters):
         elif kind == Target.VENDOR:
             products = selectors.visible_products().filter(vendor=target)
         elif kind == Target.PROMOTION:
-            products = selectors.products_in_promotion(target)
+            products = promotion_selectors.products_in_promotion(target)
         else:
             products = selectors.visible_products()
         return products, {"landing": landing, "query": query, "target_kind": kind, "target": target}
 
-    return _listing(request, "catalog/search_landing.html", scope=scope, hide=hide, data=data)
+    return product_listing(
+        request, "catalog/search_landing.html", scope=scope, hide=hide, data=data
+    )
 
 
-def _listing(request, template, *, scope=None, hide=(), context=None, data=None):
+def product_listing(request, template, *, scope=None, hide=(), context=None, data=None):
     """A filtered, sorted, paginated product list; the whole page cached by revision.
 
     A category, county or vendor page passes `scope()`, returning its products and

@@ -197,6 +197,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Task modules autodiscovery does not find (it imports each app's `tasks`): packages
+# inside an app.
+CELERY_IMPORTS = ["catalog.promotions.tasks"]
 # Beat keeps its schedule in the database (django-celery-beat), so staff see and change
 # the periodic tasks in the admin; the entries below are installed there when beat starts.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

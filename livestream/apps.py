@@ -9,10 +9,14 @@ class LivestreamConfig(AppConfig):
 
     def ready(self):
         from catalog.promotions import channel_prices
+        from catalog.promotions.calendar import add_calendar_bars
         from livestream.channels import StreamChannels, stream_prices
+        from livestream.selectors import streams_in_calendar
         from orders import channels
 
-        # Orders and pricing sit below livestream: what is bought from a stream's page,
-        # and at which price, reaches them through these hooks.
+        # Orders and the catalog sit below livestream: what is bought from a stream's
+        # page, at which price, and the streams on the season calendar reach them
+        # through these hooks.
         channels.register(StreamChannels())
         channel_prices.register(stream_prices)
+        add_calendar_bars(streams_in_calendar)

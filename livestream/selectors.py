@@ -1,5 +1,7 @@
 """Reads the stream pages need, in a fixed number of queries."""
 
+from datetime import datetime
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,3 +41,12 @@ def stream_with_products(slug):
         channel_price = (item.stream_price, stream.channel) if stream.is_live else None
         item.price_now = quote(item.product, now, schedule, channel_price=channel_price).amount
     return stream, featured
+
+
+def streams_in_calendar(start: datetime, end: datetime) -> list[tuple]:
+    """The streams scheduled to overlap `start`–`end`, as the admin's season calendar
+    shows them (registered in LivestreamConfig.ready): one query."""
+    return [
+        ("stream", stream, stream.scheduled_start, stream.scheduled_end)
+        for stream in LiveStream.objects.filter(scheduled_start__lt=end, scheduled_end__gt=start)
+    ]

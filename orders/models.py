@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Vendor
+from catalog.promotions.checkout import price_label
 from core.names import in_shoppers_language
 
 MAINLAND_MOBILE = RegexValidator(
@@ -256,8 +257,6 @@ class OrderLine(models.Model):
     def price_label(self):
         """What its price was called when a limit or a flash sale split its product into
         lines: a limited offer, a flash sale (empty for any other price)."""
-        from catalog.promotions.checkout import price_label
-
         return price_label(self.promotion, self.price_cut)
 
     @property

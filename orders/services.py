@@ -300,7 +300,7 @@ def _place_order(
                 if i.product_id in short
             ]
         )
-    units = promotions.take_promotion_units(lines)
+    units = promotions.take_promotion_units(lines, shopper.pk)
     if units.problems:
         raise CheckoutProblem(units.problems)
     if confirmed:  # last: the day's impact row stays locked only until COMMIT
@@ -340,7 +340,7 @@ def cancel_order(order, *, by):
             if line.product_id:
                 returned[line.product_id] += line.quantity
         return_stock(returned)
-        promotions.return_promotion_units(lines)
+        promotions.return_promotion_units(lines, order.shopper_id)
         OrderEvent.objects.bulk_create(
             [
                 OrderEvent(
@@ -429,7 +429,7 @@ def cancel_part(part, *, reason, by):
             if line.product_id:
                 returned[line.product_id] += line.quantity
         return_stock(returned)
-        promotions.return_promotion_units(lines)
+        promotions.return_promotion_units(lines, order.shopper_id)
         left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
         if not left.exists():
             _set_status(order, Order.Status.CANCELLED, by)

@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 
 from catalog.admin_widgets import AutocompleteAdminMixin
 from catalog.images import process_upload
-from catalog.models import Promotion
-from catalog.promotions.services import tell_vendors_scheduled
+from catalog.promotions import services
+from catalog.promotions.calendar import calendar_bars
+from catalog.promotions.models import Promotion
+from catalog.promotions.selectors import products_in_promotion
 from catalog.promotions.shown_prices import refresh_after_commit
-from catalog.selectors import products_in_promotion
 
 SCOPES = ("products", "categories", "vendors", "counties")
 
@@ -125,21 +126,18 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        if change:  # never write back the counters checkouts and the sweep move meanwhile
-            counters = {"units_sold", "start_noted_at", "end_noted_at", "created_at", "id"}
-            fields = [f.name for f in Promotion._meta.concrete_fields if f.name not in counters]
-            obj.save(update_fields=fields)
-        else:
-            obj.save()
+        """Saved with its scope by the service (one transaction: the counters checkouts
+        and the sweep move meanwhile are never written back; its vendors hear of it; the
+        listings' prices follow after commit)."""
+        services.save_promotion(
+            obj,
+            by=request.user,
+            changed_fields=form.changed_data if change else None,
+            scopes={scope: form.cleaned_data[scope] for scope in SCOPES},
+        )
 
-    # A promotion's discount, dates and scope change the prices listings sort by: every
-    # product whose stored price is off is repriced once the change is committed.
     def save_related(self, request, form, formsets, change):
-        """Its scope is saved here: then its vendors hear of it (in the admin's
-        transaction, once per vendor), and the listings' prices follow after commit."""
-        super().save_related(request, form, formsets, change)
-        tell_vendors_scheduled(form.instance)
-        refresh_after_commit()
+        """Nothing left to save: `save_model` saved the scope (it has no inlines)."""
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -168,21 +166,7 @@ class PromotionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Duplicate selected promotions"))
     def duplicate(self, request, queryset):
         for promotion in queryset.prefetch_related(*SCOPES):
-            scopes = {scope: list(getattr(promotion, scope).all()) for scope in SCOPES}
-            copy = Promotion.objects.get(pk=promotion.pk)
-            copy.pk, copy.units_sold = None, 0
-            copy.start_noted_at = copy.end_noted_at = None
-            # The same length of time, right after the original: scheduled, never live
-            # next to it (that would double a flash sale's cap).
-            length = promotion.ends_at - promotion.starts_at
-            copy.starts_at = max(promotion.ends_at, timezone.now())
-            copy.ends_at = copy.starts_at + length
-            copy.slug = _free_slug(f"{promotion.slug[:68]}-copy")
-            copy.name = f"{promotion.name[:112]}（副本）"
-            copy.save()
-            for scope, values in scopes.items():
-                getattr(copy, scope).set(values)
-            tell_vendors_scheduled(copy)
+            copy = services.duplicate_promotion(promotion, by=request.user)
             self.log_addition(request, copy, "duplicated")
         count = queryset.count()
         self.message_user(
@@ -252,17 +236,10 @@ def _month_after(day):
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _free_slug(base):
-    slug, n = base, 1
-    while Promotion.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def season_calendar(year, month):
-    """One month's days and promotion and stream bars (left and width in % of the month)
-    for the template, in two queries whatever their number."""
+    """One month's days, its promotion bars and the bars registered providers add
+    (catalog/promotions/calendar.py: livestream's streams), left and width in % of the
+    month, for the template: a query for each kind of bar, whatever their number."""
     tz = timezone.get_current_timezone()
     first = date(year, month, 1)
     following = _month_after(first)
@@ -287,15 +264,13 @@ def season_calendar(year, month):
                 "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
             }
         )
-    from livestream.models import LiveStream
-
-    for stream in LiveStream.objects.filter(scheduled_start__lt=end, scheduled_end__gt=start):
-        left = max(stream.scheduled_start, start)
-        right = min(stream.scheduled_end, end)
+    for name, shown, starts_at, ends_at in calendar_bars(start, end):  # streams, ...
+        left = max(starts_at, start)
+        right = min(ends_at, end)
         bars.append(
             {
-                "stream": stream,
-                "state": "stream",
+                name: shown,
+                "state": name,
                 "left": round((left - start).total_seconds() / length * 100, 3),
                 "width": max(round((right - left).total_seconds() / length * 100, 3), 0.4),
             }

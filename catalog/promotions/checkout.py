@@ -7,15 +7,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import F, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Product, Promotion
-from catalog.page_cache import bump_catalog_revision
+from catalog.models import Product
 from catalog.promotions import channel_prices
+from catalog.promotions.models import Promotion, PromotionAllowance
 from catalog.promotions.pricing import Price, quote
 from catalog.promotions.shown_prices import in_scope_of, refresh_after_commit
+from catalog.revision import bump_catalog_revision
 from catalog.templatetags.catalog_tags import cny
 
 FLASH_SALE_OVER = _(
@@ -27,6 +31,12 @@ FLASH_SALE_SOLD_OUT = _(
     "The flash sale “%(promotion)s” has sold out, so “%(product)s” now "
     "comes to %(total)s. Here are the prices now; place the order "
     "again to accept them."
+)
+# Another checkout of the same shopper used the allowance this one was priced with (the
+# same words as orders' PRICES_CHANGED: the shopper is shown the prices now).
+ALLOWANCE_USED_MEANWHILE = _(
+    "Prices changed since you opened this page: a promotion started or "
+    "ended. Here are the prices now; place the order again to accept them."
 )
 FLASH_SALE_SHORT = _(
     "The flash sale “%(promotion)s” has only %(left)s left, so “%(product)s” "
@@ -145,9 +155,9 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     promotion as many as this shopper may still buy (earlier orders count, a visitor has
     none; items of the same promotion share the allowance, in cart order); the rest of
     the units get the next-best promotion, under the same rules, or the list price:
-    never a refusal, and never silently (the notes say why). One query, only when a
-    limited promotion prices a signed-in shopper's item, and one for the flash sales'
-    units left, only when one prices an item; at checkout `lock_shopper` makes two
+    never a refusal, and never silently (the notes say why). One query (the shopper's
+    allowances), only when a limited promotion prices a signed-in shopper's item, and
+    one for the flash sales' units left, only when one prices an item; at checkout `lock_shopper` makes two
     checkouts of the same shopper take turns.
     """
     counts = _Counts(shopper_id, schedule, lock_shopper)
@@ -244,24 +254,20 @@ def _channel_prices(items):
     return {key: (price, key[0]) for key, price in channel_prices.prices_for(items).items()}
 
 
-def _allowances(shopper_id, schedule, lock_shopper):
-    """{promotion id: discounted units the shopper may still buy} for the limited ones."""
-    from django.contrib.auth import get_user_model
-
-    from orders.models import OrderLine, OrderPart
-
+def _allowances(shopper_id: int, schedule: list, lock_shopper: bool) -> dict[int, int]:
+    """{promotion id: discounted units the shopper may still buy} for the limited ones,
+    from the units their allowances have counted (one query)."""
     limited = {p.pk: p.per_shopper_limit for p in schedule if p.per_shopper_limit}
     if lock_shopper:
+        # Two checkouts of the same shopper take turns, so the second prices with what
+        # the first took (the conditional UPDATE in `_take_allowance` holds the limit
+        # either way; this spares the second a refusal).
         list(get_user_model().objects.select_for_update().filter(pk=shopper_id).values("pk"))
-    bought = (
-        OrderLine.objects.filter(promotion_id__in=limited, part__order__shopper_id=shopper_id)
-        .exclude(part__status=OrderPart.Status.CANCELLED)
-        .values("promotion_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("promotion_id", "units")
-    )
+    used = PromotionAllowance.objects.filter(
+        promotion_id__in=limited, shopper_id=shopper_id
+    ).values_list("promotion_id", "units_used")
     allowance = dict(limited)
-    for promotion_id, units in bought:
+    for promotion_id, units in used:
         allowance[promotion_id] = max(0, limited[promotion_id] - units)
     return allowance
 
@@ -274,12 +280,16 @@ class UnitsTaken:
     shown_changed: bool = False
 
 
-def take_promotion_units(lines):
+def take_promotion_units(lines: list, shopper_id: int | None = None) -> "UnitsTaken":
     """Count the units a flash sale sold (promotions without a cap are not counted, so
-    checkouts under them never wait on one row). One that cannot cover them any more (a
-    concurrent buyer took the last ones) refuses; call inside the checkout's transaction
-    and roll it back on a problem."""
+    checkouts under them never wait on one row), and the discounted units `shopper_id`
+    bought under each promotion (its allowance: a per-shopper limit holds on it). A
+    flash sale that cannot cover them any more (a concurrent buyer took the last ones),
+    or an allowance that another checkout of the shopper used meanwhile, refuses; call
+    inside the checkout's transaction and roll it back on a problem."""
     taken = UnitsTaken()
+    if shopper_id is not None:
+        taken.problems += _take_allowances(lines, shopper_id)
     for promotion, units in sorted(_units_by_promotion(lines).items(), key=lambda x: x[0].pk):
         rows = Promotion.objects.filter(
             pk=promotion.pk, units_sold__lte=promotion.units_cap - units
@@ -308,8 +318,9 @@ def take_promotion_units(lines):
     return taken
 
 
-def return_promotion_units(lines):
-    """A cancelled order gives its units back to the flash sales that counted them."""
+def return_promotion_units(lines: list, shopper_id: int | None = None) -> None:
+    """A cancelled order gives its units back to the flash sales that counted them, and
+    to `shopper_id`'s allowances."""
     units = defaultdict(int)
     for line in lines:
         if line.promotion_id:
@@ -318,14 +329,57 @@ def return_promotion_units(lines):
         Promotion.objects.filter(pk=promotion_id, units_cap__isnull=False).update(
             units_sold=F("units_sold") - count
         )
+        if shopper_id is not None:
+            PromotionAllowance.objects.filter(
+                promotion_id=promotion_id, shopper_id=shopper_id
+            ).update(units_used=Greatest(F("units_used") - count, 0))
     if units:
         bump_catalog_revision()
         _reprice_after_commit(list(units))  # a sold-out flash sale with units again
 
 
+def _take_allowances(lines: list, shopper_id: int) -> list[ValidationError]:
+    """Add each promotion's discounted units in `lines` to the shopper's allowance (in
+    promotion order, so two checkouts never wait on each other's rows crosswise): the
+    problems, one per promotion whose per-shopper limit they would pass."""
+    units, limits = defaultdict(int), {}
+    for line in lines:
+        promotion = getattr(line, "scheduled_promotion", None)
+        if promotion is not None:
+            units[promotion.pk] += line.quantity
+            limits[promotion.pk] = promotion.per_shopper_limit
+    return [
+        ValidationError(ALLOWANCE_USED_MEANWHILE, code="prices_changed")
+        for promotion_id, count in sorted(units.items())
+        if not _take_allowance(promotion_id, shopper_id, count, limits[promotion_id])
+    ]
+
+
+def _take_allowance(promotion_id: int, shopper_id: int, units: int, limit: int | None) -> bool:
+    """`UPDATE … SET units_used = units_used + units WHERE units_used + units <= limit`
+    (no limit: counted all the same, so a limit staff set later counts what was bought
+    before it); the row is created on a shopper's first units, and a concurrent first
+    checkout's row is updated instead. False when the limit would be passed."""
+    rows = PromotionAllowance.objects.filter(promotion_id=promotion_id, shopper_id=shopper_id)
+    if limit:
+        rows = rows.filter(units_used__lte=limit - units)
+    if rows.update(units_used=F("units_used") + units):
+        return True
+    if limit and units > limit:
+        return False
+    try:
+        with transaction.atomic():  # a savepoint: the checkout goes on after a clash
+            PromotionAllowance.objects.create(
+                promotion_id=promotion_id, shopper_id=shopper_id, units_used=units
+            )
+    except IntegrityError:  # the row is there: over the limit, or just created by another
+        return bool(rows.update(units_used=F("units_used") + units))
+    return True
+
+
 def _reprice_after_commit(promotion_ids):
     """The listings' sort price of the products these promotions cover, once the order
-    commits (outside the checkout's transaction: see catalog/shown_prices.py)."""
+    commits (outside the checkout's transaction: see catalog/promotions/shown_prices.py)."""
     refresh_after_commit(
         Product.objects.filter(
             in_scope_of(Promotion.objects.filter(pk__in=promotion_ids, units_cap__isnull=False))

@@ -1,8 +1,9 @@
 """Promotions staff schedule: a discount on a scope of products for a window of time.
 
-Imported by catalog/models.py, so they belong to the catalog app. The price a shopper
-pays is computed in catalog/pricing.py; this module only holds the data and the rules
-that belong to one row.
+Imported by catalog/models.py, so they belong to the catalog app; they name the catalog's
+models as "catalog.<Model>", so this module imports nothing from it. The price a shopper
+pays is computed in catalog/promotions/pricing.py; this module only holds the data and
+the rules that belong to one row.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, County, Product, Vendor
 from core.names import in_shoppers_language
 
 CENT = Decimal("0.01")
@@ -49,16 +49,16 @@ class Promotion(models.Model):
         ),
     )
     products = models.ManyToManyField(
-        Product, blank=True, related_name="promotions", verbose_name=_("products")
+        "catalog.Product", blank=True, related_name="promotions", verbose_name=_("products")
     )
     categories = models.ManyToManyField(
-        Category, blank=True, related_name="promotions", verbose_name=_("categories")
+        "catalog.Category", blank=True, related_name="promotions", verbose_name=_("categories")
     )
     vendors = models.ManyToManyField(
-        Vendor, blank=True, related_name="promotions", verbose_name=_("vendors")
+        "catalog.Vendor", blank=True, related_name="promotions", verbose_name=_("vendors")
     )
     counties = models.ManyToManyField(
-        County, blank=True, related_name="promotions", verbose_name=_("origin counties")
+        "catalog.County", blank=True, related_name="promotions", verbose_name=_("origin counties")
     )
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"), db_index=True)
@@ -75,7 +75,7 @@ class Promotion(models.Model):
         blank=True,
         help_text=_("Discounted units one shopper may buy, over all their orders."),
     )
-    # Written by the sweep (catalog/tasks.py) when it sees the start and the end pass;
+    # Written by the sweep (catalog/promotions/tasks.py) when it sees the start and the end pass;
     # prices never wait for it (they compare the times themselves).
     start_noted_at = models.DateTimeField(
         _("start noted at"), null=True, blank=True, editable=False
@@ -180,3 +180,37 @@ class PromotionReminder(models.Model):
 
     def __str__(self):
         return f"{self.promotion} → {self.user}"
+
+
+class PromotionAllowance(models.Model):
+    """The discounted units a shopper has bought under a promotion with a per-shopper
+    limit, counted like a flash sale's units (catalog/promotions/checkout.py): taken by a
+    conditional UPDATE at checkout, so it never passes the limit, and given back when an
+    order is cancelled."""
+
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.CASCADE, related_name="allowances", verbose_name=_("promotion")
+    )
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="promotion_allowances",
+        verbose_name=_("shopper"),
+    )
+    units_used = models.PositiveIntegerField(_("discounted units bought"), default=0)
+
+    class Meta:
+        ordering = ["promotion", "shopper"]
+        verbose_name = _("promotion allowance")
+        verbose_name_plural = _("promotion allowances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "shopper"], name="promotion_allowance_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units_used__gte=0), name="promotion_allowance_used_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.promotion} → {self.shopper}: {self.units_used}"

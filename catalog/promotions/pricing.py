@@ -1,7 +1,9 @@
-"""The one place a price is computed.
+"""The one place a price is computed: the pricing entry point.
 
-Pages, the cart and checkout all call `quote`, `price_for` or `apply_prices` (a page of
-products at once), so a promotion changes the price everywhere at the same moment.
+Every price goes through `quote`: pages call `apply_prices` (a page of products at once)
+or `price_for`, and the cart and checkout `checkout.price_lines`, which prices each
+portion of a cart item with `quote` (see catalog/promotions/__init__.py for the whole
+public API). So a promotion changes the price everywhere at the same moment.
 
 Promotions are read from a *schedule*: every promotion that has not ended and starts
 within HORIZON of a time slot, with its scope as sets of ids, built in two queries and
@@ -18,8 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import CharField, Value
 from django.utils import timezone
 
+from catalog.promotions.models import Promotion, unit_discount
+from catalog.revision import cached_value, catalog_revision
 from core.names import in_shoppers_language
 
 HORIZON = timedelta(hours=12)
@@ -53,7 +58,6 @@ class ScheduledPromotion:
 
     @property
     def display_name(self):
-
         return in_shoppers_language(self.name, self.name_en)
 
     @property
@@ -94,10 +98,6 @@ def _slot_start(at):
 def _build_schedule(slot_start):
     """Two queries: the promotions, and all their scopes at once (a UNION ALL of the four
     link tables)."""
-    from django.db.models import CharField, Value
-
-    from catalog.models import Promotion
-
     promotions = list(
         Promotion.objects.filter(ends_at__gt=slot_start, starts_at__lt=slot_start + HORIZON).only(
             "pk",
@@ -182,8 +182,6 @@ RECENT_SCHEDULES = 4
 
 def schedule_at(at):
     """The promotions that may apply at `at` (cached until the catalog changes)."""
-    from catalog.page_cache import cached_value, catalog_revision
-
     slot = _slot_start(at)
     key = (slot, catalog_revision())
     schedule = _recent.get(key)
@@ -208,12 +206,10 @@ def next_boundary(after, schedule=None):
 def quote(product, at=None, schedule=None, exclude=(), channel_price=None):
     """The Price of one unit of `product` at `at` (default now), leaving out the
     promotions whose ids are in `exclude` (a flash sale without enough units left, a
-    shopper's used-up allowance: see orders/promotions.py). `channel_price` is (amount or
-    None, channel) for a purchase from a sales channel's page that sells the product (a
-    live stream's, catalog/promotions/channel_prices.py): its price applies when it is
-    lower than the best promotion's, and the channel is named either way."""
-    from catalog.promotions.models import unit_discount
-
+    shopper's used-up allowance: see checkout.py). `channel_price` is (amount or None,
+    channel) for a purchase from a sales channel's page that sells the product (a live
+    stream's, catalog/promotions/channel_prices.py): its price applies when it is lower
+    than the best promotion's, and the channel is named either way."""
     at = at or timezone.now()
     schedule = schedule_at(at) if schedule is None else schedule
     best, best_discount = None, Decimal("0")

@@ -1,21 +1,28 @@
 """What shoppers and the beat sweep do with promotions (staff work in the admin)."""
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Promotion, PromotionReminder
-from catalog.page_cache import bump_catalog_revision
+from catalog.models import Vendor, VendorMember
+from catalog.promotions.models import Promotion, PromotionReminder
+from catalog.promotions.selectors import products_in_promotion
+from catalog.promotions.shown_prices import refresh_after_commit
+from catalog.revision import bump_catalog_revision
 from core.db import update_by_ids
 
 ALREADY_ENDED = _("This promotion has ended.")
 
 
-def ask_for_reminder(promotion, user):
+def ask_for_reminder(promotion: Promotion, user) -> PromotionReminder:
     """Tell `user` when `promotion` starts (asking twice is the same as once). Returns
     the reminder, or raises ValidationError when the promotion has ended."""
     if promotion.state_at() == Promotion.State.ENDED:
@@ -27,8 +34,78 @@ def ask_for_reminder(promotion, user):
         return PromotionReminder.objects.get(promotion=promotion, user=user)
 
 
-def cancel_reminder(promotion, user):
+def cancel_reminder(promotion: Promotion, user) -> None:
     PromotionReminder.objects.filter(promotion=promotion, user=user, sent_at=None).delete()
+
+
+# What checkouts and the sweep move while staff edit a promotion: a save never writes
+# them back (a flash sale's units sold since the form was opened stay sold).
+COUNTERS = {"units_sold", "start_noted_at", "end_noted_at", "created_at", "id"}
+SCOPES = ("products", "categories", "vendors", "counties")
+
+
+def save_promotion(
+    promotion: Promotion,
+    *,
+    by,
+    changed_fields: list[str] | None = None,
+    scopes: dict | None = None,
+) -> Promotion:
+    """Staff saved `promotion` (new, or edited: `changed_fields` names what the form
+    changed; None: every field) with its `scopes` ({"products": [...], ...}, each set
+    when given), in one transaction. An edit writes those fields and none of the
+    COUNTERS, so the units checkouts took meanwhile are kept. Its vendors hear of it
+    (once per schedule, `tell_vendors_scheduled`) and, after commit, the listings' sort
+    prices follow."""
+    with transaction.atomic():
+        if promotion.pk is None:
+            promotion.save()
+        else:
+            promotion.save(
+                update_fields=[
+                    f.name
+                    for f in Promotion._meta.concrete_fields
+                    if f.name not in COUNTERS
+                    and (
+                        changed_fields is None or f.name in changed_fields or f.name == "updated_at"
+                    )
+                ]
+            )
+        for scope, values in (scopes or {}).items():
+            getattr(promotion, scope).set(values)
+        tell_vendors_scheduled(promotion)
+        refresh_after_commit()
+    return promotion
+
+
+def duplicate_promotion(promotion: Promotion, *, by) -> Promotion:
+    """A copy of `promotion` with its scope, for staff to adjust: the same length of time
+    right after the original (scheduled, never live next to it: that would double a
+    flash sale's cap), none of its units sold, a free slug and "（副本）" after its
+    name; its vendors hear of it. One transaction; returns the copy."""
+    with transaction.atomic():
+        scopes = {scope: list(getattr(promotion, scope).all()) for scope in SCOPES}
+        copy = Promotion.objects.get(pk=promotion.pk)
+        copy.pk, copy.units_sold = None, 0
+        copy.start_noted_at = copy.end_noted_at = None
+        length = promotion.ends_at - promotion.starts_at
+        copy.starts_at = max(promotion.ends_at, timezone.now())
+        copy.ends_at = copy.starts_at + length
+        copy.slug = _free_slug(f"{promotion.slug[:68]}-copy")
+        copy.name = f"{promotion.name[:112]}（副本）"
+        copy.save()
+        for scope, values in scopes.items():
+            getattr(copy, scope).set(values)
+        tell_vendors_scheduled(copy)
+    return copy
+
+
+def _free_slug(base: str) -> str:
+    slug, n = base, 1
+    while Promotion.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 @dataclass
@@ -38,7 +115,7 @@ class SweepResult:
     reminded: int = 0
 
 
-def sweep_promotions(now=None):
+def sweep_promotions(now: datetime | None = None) -> "SweepResult":
     """Note the starts and ends that passed, make cached pages re-render, and send the
     "it has started" reminders of running promotions through the outbox.
 
@@ -96,7 +173,7 @@ def sweep_promotions(now=None):
 VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and N more")
 
 
-def tell_vendors_scheduled(promotion):
+def tell_vendors_scheduled(promotion: Promotion) -> int:
     """Each vendor with a product the promotion discounts hears it is scheduled (staff
     saved it in the admin): once per vendor for each schedule (its start, end, kind and
     value), however often it is saved; moved or changed, it is told again, once, that it
@@ -154,8 +231,6 @@ def _running_news(promotion, context, last):
 def _schedule_mark(promotion):
     """A short mark of what a vendor is told of a promotion's schedule: another start,
     end, kind or value gives another mark (the dedupe keys stay within their length)."""
-    import hashlib
-
     told = "|".join(
         [
             promotion.starts_at.isoformat(),
@@ -167,7 +242,7 @@ def _schedule_mark(promotion):
     return hashlib.sha256(told.encode()).hexdigest()[:12]
 
 
-def tell_vendors_started(promotion):
+def tell_vendors_started(promotion: Promotion) -> int:
     """Each vendor with a product the running promotion discounts hears it has started
     (the sweep, once it notes the start): once per vendor."""
     return _tell_vendors(promotion, "vendor_promo_started", f"promo-started:{promotion.pk}")
@@ -181,10 +256,6 @@ def _tell_vendors(promotion, kind, key, decide=None):
     the last message a member had about this promotion (or None), says what to add to
     the key and the context, or None to tell that member nothing. Returns how many
     messages were written."""
-    from django.urls import reverse
-
-    from catalog.models import Vendor, VendorMember
-    from catalog.selectors import products_in_promotion
     from orders.models import Notification
     from orders.notifications import notify_users
 
@@ -267,8 +338,6 @@ def _last_told(promotion, members):
     """{(vendor id, user id): the last message to that member about `promotion`}, from
     the keys the vendors' messages are written under ("promo-<what>:<promotion>:...:
     <vendor>:<user>")."""
-    from django.db.models import Q
-
     from orders.models import Notification
 
     prefixes = Q()

@@ -7,7 +7,7 @@ Cards still price themselves with `pricing.apply_prices`, exact to the moment; t
 column is the sort key, rewritten by one set-based UPDATE:
 
 - by the promotion sweep (every minute from beat, and at each boundary it sees coming:
-  catalog/tasks.py), which recomputes every product whose stored price may be off, so
+  catalog/promotions/tasks.py), which recomputes every product whose stored price may be off, so
   a sweep missed while the worker was down is caught up by the next one;
 - when staff save or delete a promotion, a flash sale sells out or gets units back,
   and a product's list price changes.
@@ -18,7 +18,7 @@ promotion saved less than a minute before it starts, or a worker that is down, l
 the sort behind the cards until the next sweep: one beat interval (60 s), or until the
 worker is back.
 
-The discount is computed in whole fen, as `promotion_models.unit_discount` does, so the
+The discount is computed in whole fen, as `models.unit_discount` does, so the
 column and the card agree to the fen on SQLite (floating point) and PostgreSQL alike.
 """
 
@@ -29,8 +29,8 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from catalog.models import Product, Promotion
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions.pricing import SCOPE_FIELDS
+from catalog.revision import bump_catalog_revision
 
 # The product's field each kind of scope link matches (as ScheduledPromotion.covers does).
 PRODUCT_FIELD = {

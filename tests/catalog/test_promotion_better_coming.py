@@ -11,8 +11,8 @@ import time_machine
 from django.core.cache import cache
 
 from catalog.models import Promotion
-from catalog.page_cache import _key
 from catalog.promotions.pricing import _slot_start, quote
+from catalog.revision import cache_key
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_pricing_a_coming_start_keeps_the_schedule_of_now_in_memory(
     assert quote(in_a_sale).amount == Decimal("50.91")  # the schedule of now, read once
     quote(in_a_sale, STARTS)  # a later slot, as a product page does for a coming sale
     # Gone from the cache: only the worker's memory can still answer without queries.
-    cache.delete(_key("value", f"promotion-schedule:{_slot_start(NOW).isoformat()}"))
+    cache.delete(cache_key("value", f"promotion-schedule:{_slot_start(NOW).isoformat()}"))
 
     with django_assert_num_queries(0):
         assert quote(in_a_sale).amount == Decimal("50.91")

@@ -14,7 +14,7 @@ from catalog import services
 from catalog.models import SHOWN_PRICE, Product, Promotion
 from catalog.promotions.pricing import quote
 from catalog.promotions.shown_prices import refresh_shown_prices
-from catalog.tasks import sweep_promotions_task
+from catalog.promotions.tasks import sweep_promotions_task
 from orders import services as order_services
 from tests.factories import (
     AddressFactory,
