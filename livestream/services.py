@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from core.db import update_by_ids
 from core.transitions import TransitionTable
 from livestream import counters
+from livestream.messages import STREAM_REMINDER
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
+from notifications.services import notify
 
 TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
 STATE_TRANSITIONS = TransitionTable(
@@ -78,8 +80,6 @@ def end_stream(stream, now=None):
 def sweep_streams(now=None):
     """Beat's minute: streams whose start came go live, those whose end came end, and
     reminders due are sent through the outbox. Running it twice or late does no harm."""
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     now = now or timezone.now()
     started = ended = 0
@@ -111,9 +111,9 @@ def sweep_streams(now=None):
             if r.stream.reminder_due_at() <= now
         ]
         for stream in {r.stream for r in due}:
-            notify_users(
+            notify(
                 [r.user_id for r in due if r.stream_id == stream.pk],
-                Notification.Kind.STREAM_REMINDER,
+                STREAM_REMINDER,
                 key=f"stream-reminder:{stream.pk}",
                 context={
                     "title": stream.title,

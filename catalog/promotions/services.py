@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog import messages
 from catalog.models import Promotion, PromotionReminder
 from catalog.page_cache import bump_catalog_revision
 from core.db import update_by_ids
+from notifications.services import already_told, messages_under, notify
 
 ALREADY_ENDED = _("This promotion has ended.")
 
@@ -45,8 +47,6 @@ def sweep_promotions(now=None):
     Idempotent and safe to run late or twice at once: each start, end and reminder is
     noted in the same transaction as its effect, on rows locked (and skipped by a second
     sweep running at the same moment)."""
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     now = now or timezone.now()
     result = SweepResult()
@@ -72,9 +72,9 @@ def sweep_promotions(now=None):
         )
         for promotion in {r.promotion for r in due}:
             users = [r.user_id for r in due if r.promotion_id == promotion.pk]
-            notify_users(
+            notify(
                 users,
-                Notification.Kind.PROMOTION_STARTED,
+                messages.PROMOTION_STARTED,
                 key=f"promotion-started:{promotion.pk}",
                 context={
                     "promotion": promotion.name,
@@ -108,14 +108,14 @@ def tell_vendors_scheduled(promotion):
     if promotion.starts_at > now:
         return _tell_vendors(
             promotion,
-            "vendor_promo_planned",
+            messages.VENDOR_PROMO_PLANNED,
             f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}",
             decide=_planned_news,
         )
     if promotion.ends_at > now or promotion.end_noted_at is None:  # running, or cut short now
         return _tell_vendors(
             promotion,
-            "vendor_promo_changed",
+            messages.VENDOR_PROMO_CHANGED,
             f"promo-changed:{promotion.pk}:{_schedule_mark(promotion)}",
             decide=_running_news,
         )
@@ -170,7 +170,7 @@ def _schedule_mark(promotion):
 def tell_vendors_started(promotion):
     """Each vendor with a product the running promotion discounts hears it has started
     (the sweep, once it notes the start): once per vendor."""
-    return _tell_vendors(promotion, "vendor_promo_started", f"promo-started:{promotion.pk}")
+    return _tell_vendors(promotion, messages.VENDOR_PROMO_STARTED, f"promo-started:{promotion.pk}")
 
 
 def _tell_vendors(promotion, kind, key, decide=None):
@@ -185,8 +185,6 @@ def _tell_vendors(promotion, kind, key, decide=None):
 
     from catalog.models import Vendor, VendorMember
     from catalog.selectors import products_in_promotion
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     products = {}
     for vendor_id, name, name_en in (
@@ -202,14 +200,10 @@ def _tell_vendors(promotion, kind, key, decide=None):
         .values_list("vendor_id", "user_id")
     ):
         members.setdefault(vendor_id, []).append(user_id)
-    told = set(
-        Notification.objects.filter(
-            dedupe_key__in=[
-                f"{key}:{vendor_id}:{user_id}"
-                for vendor_id, user_ids in members.items()
-                for user_id in user_ids
-            ]
-        ).values_list("dedupe_key", flat=True)
+    told = already_told(
+        f"{key}:{vendor_id}:{user_id}"
+        for vendor_id, user_ids in members.items()
+        for user_id in user_ids
     )
     last = _last_told(promotion, members) if decide else {}
     vendors = {
@@ -255,9 +249,7 @@ def _tell_vendors(promotion, kind, key, decide=None):
         for (batch_key, _extra), (extra, batch) in batches.items():
             try:
                 with transaction.atomic():  # a save racing this one wrote them: nothing lost
-                    written += len(
-                        notify_users(batch, kind, key=batch_key, context={**context, **extra})
-                    )
+                    written += len(notify(batch, kind, key=batch_key, context={**context, **extra}))
             except IntegrityError:
                 continue
     return written
@@ -267,19 +259,11 @@ def _last_told(promotion, members):
     """{(vendor id, user id): the last message to that member about `promotion`}, from
     the keys the vendors' messages are written under ("promo-<what>:<promotion>:...:
     <vendor>:<user>")."""
-    from django.db.models import Q
-
-    from orders.models import Notification
-
-    prefixes = Q()
-    for what in ("planned", "started", "changed"):
-        prefixes |= Q(dedupe_key__startswith=f"promo-{what}:{promotion.pk}:")
     last = {}
     users = {user_id for user_ids in members.values() for user_id in user_ids}
-    for message in (
-        Notification.objects.filter(prefixes, recipient_id__in=users)
-        .only("pk", "dedupe_key", "context")
-        .order_by("pk")
+    for message in messages_under(
+        [f"promo-{what}:{promotion.pk}:" for what in ("planned", "started", "changed")],
+        user_ids=users,
     ):
         *_rest, vendor_id, user_id = message.dedupe_key.split(":")
         last[(int(vendor_id), int(user_id))] = message

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import check_for_language
 
-from orders.models import LanguagePreference
+from notifications.models import LanguagePreference
 
 
 def supported_language(language):
