@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog import messages
 from catalog.models import Promotion, PromotionReminder
 from catalog.page_cache import bump_catalog_revision
-from core.db import update_by_ids
+from notifications.reminders import send_due_reminders
 from notifications.services import already_told, messages_under, notify
 
 ALREADY_ENDED = _("This promotion has ended.")
@@ -65,28 +65,19 @@ def sweep_promotions(now=None):
         Promotion.objects.filter(pk__in=[p.pk for p in ended]).update(end_noted_at=now)
         result.started, result.ended = len(started), len(ended)
 
-        due = list(
-            PromotionReminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at=None, promotion__starts_at__lte=now, promotion__ends_at__gt=now)
-            .select_related("promotion")
+        due = send_due_reminders(
+            PromotionReminder.objects.filter(
+                promotion__starts_at__lte=now, promotion__ends_at__gt=now
+            ),
+            about="promotion",
+            kind=messages.PROMOTION_STARTED,
+            key=lambda promotion: f"promotion-started:{promotion.pk}",
+            context=_reminder_context,
+            now=now,
         )
-        for promotion in {r.promotion for r in due}:
-            users = [r.user_id for r in due if r.promotion_id == promotion.pk]
-            notify(
-                users,
-                messages.PROMOTION_STARTED,
-                key=f"promotion-started:{promotion.pk}",
-                context={
-                    "promotion": promotion.name,
-                    "promotion_en": promotion.name_en,
-                    "ends_at": timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M"),
-                    "path": promotion.get_absolute_url(),
-                },
-            )
         for promotion in started:  # its vendors hear it has started (not if it is over)
             if promotion.ends_at > now:
                 tell_vendors_started(promotion)
-        update_by_ids(PromotionReminder, [r.pk for r in due], sent_at=now)
         result.reminded = len(due)
     if result.started or result.ended:
         bump_catalog_revision()  # pages rendered before the boundary re-render now
@@ -94,6 +85,16 @@ def sweep_promotions(now=None):
 
 
 VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and N more")
+
+
+def _reminder_context(promotion: Promotion) -> dict:
+    """What a "it has started" reminder says of its promotion."""
+    return {
+        "promotion": promotion.name,
+        "promotion_en": promotion.name_en,
+        "ends_at": timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M"),
+        "path": promotion.get_absolute_url(),
+    }
 
 
 def tell_vendors_scheduled(promotion):
