@@ -24,7 +24,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     list_display = [
         "created_at",
-        "kind",
+        "kind_label",
         "recipient",
         "link",
         "state",
@@ -39,6 +39,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, notification):
+        return notification.get_kind_display()
 
 
 @admin.register(PasswordResetRequest)
