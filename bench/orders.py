@@ -61,7 +61,8 @@ from bench import wrk  # noqa: E402
 from bench.cpu import cpu_seconds_by_program, machine_busy_seconds  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
-from orders.models import Address, Cart, CartItem, Notification, Order, OrderLine  # noqa: E402
+from notifications.models import Notification  # noqa: E402
+from orders.models import Address, Cart, CartItem, Order, OrderLine  # noqa: E402
 
 PREFIX = "bench-buyer-"
 SESSION_PREFIX = "benchbuyer"
@@ -79,6 +80,13 @@ def log(message):
 # --- Set-up in the database ----------------------------------------------------------------
 
 
+def _of_orders(orders):
+    """The messages about `orders` (each keeps its order's id in its context)."""
+    return Notification.objects.filter(
+        context__order_id__in=list(orders.values_list("pk", flat=True))
+    )
+
+
 def clean_previous():
     """Delete the buyers of earlier runs with their orders, notifications and sessions."""
     User = get_user_model()
@@ -86,7 +94,7 @@ def clean_previous():
     ids = list(old.values_list("pk", flat=True))
     if not ids:
         return 0
-    Notification.objects.filter(order__shopper_id__in=ids).delete()
+    _of_orders(Order.objects.filter(shopper_id__in=ids)).delete()
     Order.objects.filter(shopper_id__in=ids).delete()
     Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
     old.delete()
@@ -559,9 +567,9 @@ def race(client, run, args, exclude):
 
 def wait_for_notifications(run, seconds=120):
     """Until the worker has sent every message of this run's orders (or `seconds`)."""
-    pending = Notification.objects.filter(
-        order__shopper__username__startswith=f"{PREFIX}{run}-", state=Notification.State.PENDING
-    )
+    pending = _of_orders(
+        Order.objects.filter(shopper__username__startswith=f"{PREFIX}{run}-")
+    ).filter(state=Notification.State.PENDING)
     deadline = time.monotonic() + seconds
     while pending.exists() and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -569,7 +577,7 @@ def wait_for_notifications(run, seconds=120):
 
 def notifications_state(run):
     rows = (
-        Notification.objects.filter(order__shopper__username__startswith=f"{PREFIX}{run}-")
+        _of_orders(Order.objects.filter(shopper__username__startswith=f"{PREFIX}{run}-"))
         .values("state")
         .annotate(n=Count("pk"))
     )

@@ -10,9 +10,10 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete
 
-        from catalog import page_cache  # noqa: F401  (connects the cache invalidation)
+        from catalog import messages, page_cache  # noqa: F401  (page_cache: the cache invalidation)
         from catalog.images import photo_deleted
 
         post_delete.connect(
             photo_deleted, sender="catalog.ProductImage", dispatch_uid="photo-files"
         )
+        messages.register_kinds()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from catalog import messages
 from catalog.images import delete_photo_files, process_upload
 from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.promotions.shown_prices import refresh_shown_prices
@@ -18,6 +19,7 @@ from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.tasks import refresh_search_documents_task
 from core.transitions import TransitionTable
+from notifications.services import notify
 
 TRANSITION_REFUSED = _("This vendor cannot go from “%(current)s” to “%(new)s”.")
 VENDOR_TRANSITIONS = TransitionTable(
@@ -42,9 +44,9 @@ ALREADY_MEMBER = _("%(user)s already works on this shop.")
 LAST_OWNER = _("A shop needs an owner: make someone else owner before removing the last one.")
 NOT_NEGATIVE = _("Stock cannot go below 0: there are %(stock)s, and the change is %(change)s.")
 VENDOR_MESSAGES = {
-    Vendor.Status.APPROVED: "vendor_approved",
-    Vendor.Status.REJECTED: "vendor_rejected",
-    Vendor.Status.SUSPENDED: "vendor_suspended",
+    Vendor.Status.APPROVED: messages.VENDOR_APPROVED,
+    Vendor.Status.REJECTED: messages.VENDOR_REJECTED,
+    Vendor.Status.SUSPENDED: messages.VENDOR_SUSPENDED,
 }
 
 
@@ -66,24 +68,23 @@ def _set_vendor_status(vendor, new_status, reason=""):
 def _tell_vendor(vendor, new_status):
     """The applicant (on approval or rejection) or the members (on suspension) hear of it
     through the outbox, in this transaction."""
-    from orders.notifications import notify_users
-
     kind = VENDOR_MESSAGES.get(new_status)
     reinstated = (
         new_status == Vendor.Status.APPROVED and vendor.previous_status == Vendor.Status.SUSPENDED
     )
     if reinstated:
-        kind = "vendor_reinstated"
+        kind = messages.VENDOR_REINSTATED
     if kind is None:
         return
     if new_status == Vendor.Status.SUSPENDED or reinstated:
         recipients = list(vendor.memberships.values_list("user_id", flat=True))
     else:
         recipients = [vendor.applicant_id] if vendor.applicant_id else []
-    notify_users(
+    notify(
         recipients,
         kind,
         key=f"vendor:{vendor.pk}:{new_status}:{vendor.status_changed_at.timestamp()}",
+        link=messages.link_of(kind),
         context={
             "vendor": vendor.name,
             "vendor_en": vendor.name_en,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "notifications",
     "catalog",
     "orders",
     "livestream",
@@ -215,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     # NOTIFICATION_CLAIM_SECONDS (30 s): what a dead worker held goes out within a minute,
     # and the sweep is one indexed query.
     "resend-pending-notifications": {
-        "task": "orders.tasks.resend_pending_notifications_task",
+        "task": "notifications.tasks.resend_pending_notifications_task",
         "schedule": 30,
     },
     # Promotions: note starts and ends, refresh cached pages, send "remind me" messages.
@@ -283,7 +284,7 @@ if not DEBUG and any(
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=30)
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=30)
 # A queued delivery task covers every commit until it starts; should it be lost, commits
-# queue a new one after this many seconds (orders/notifications.py). A message the mail
+# queue a new one after this many seconds (notifications/delivery.py). A message the mail
 # server refused is tried again after 30 s, then twice as long each time, up to this.
 NOTIFICATION_QUEUED_SECONDS = env.int("NOTIFICATION_QUEUED_SECONDS", default=10)
 # A delivery task waits this long before it starts, gathering the messages of every order

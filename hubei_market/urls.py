@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("vendor/", include("hubei_market.vendor_urls")),
     path("live/", include("livestream.urls")),
+    path("", include("notifications.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

@@ -10,6 +10,7 @@ class LivestreamConfig(AppConfig):
     def ready(self):
         from catalog.promotions import channel_prices
         from catalog.promotions.calendar import add_calendar_bars
+        from livestream import messages
         from livestream.channels import StreamChannels, stream_prices
         from livestream.selectors import streams_in_calendar
         from orders import channels
@@ -20,3 +21,4 @@ class LivestreamConfig(AppConfig):
         channels.register(StreamChannels())
         channel_prices.register(stream_prices)
         add_calendar_bars(streams_in_calendar)
+        messages.register_kinds()  # the kinds of message livestream sends

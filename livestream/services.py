@@ -6,10 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import update_by_ids
 from core.transitions import TransitionTable
 from livestream import counters
+from livestream.messages import STREAM_REMINDER
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
+from notifications.reminders import send_due_reminders
 
 TRANSITION_REFUSED = _("A stream that is %(current)s cannot become %(new)s.")
 STATE_TRANSITIONS = TransitionTable(
@@ -78,8 +79,6 @@ def end_stream(stream, now=None):
 def sweep_streams(now=None):
     """Beat's minute: streams whose start came go live, those whose end came end, and
     reminders due are sent through the outbox. Running it twice or late does no harm."""
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     now = now or timezone.now()
     started = ended = 0
@@ -99,34 +98,28 @@ def sweep_streams(now=None):
             ended += 1
         except ValidationError:
             pass
-    reminded = 0
-    with transaction.atomic():
-        due = [
-            r
-            for r in StreamReminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                sent_at=None, stream__state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE]
-            )
-            .select_related("stream")
-            if r.stream.reminder_due_at() <= now
-        ]
-        for stream in {r.stream for r in due}:
-            notify_users(
-                [r.user_id for r in due if r.stream_id == stream.pk],
-                Notification.Kind.STREAM_REMINDER,
-                key=f"stream-reminder:{stream.pk}",
-                context={
-                    "title": stream.title,
-                    "host": stream.host_name,
-                    "host_title": stream.host_title,
-                    "title_en": stream.title_en,
-                    "host_en": stream.host_name_en,
-                    "host_title_en": stream.host_title_en,
-                    "starts_at": timezone.localtime(stream.scheduled_start).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
-                },
-            )
-        update_by_ids(StreamReminder, [r.pk for r in due], sent_at=now)
-        reminded = len(due)
-    return {"started": started, "ended": ended, "reminded": reminded}
+    due = send_due_reminders(
+        StreamReminder.objects.filter(
+            stream__state__in=[LiveStream.State.SCHEDULED, LiveStream.State.LIVE]
+        ),
+        about="stream",
+        kind=STREAM_REMINDER,
+        key=lambda stream: f"stream-reminder:{stream.pk}",
+        context=_reminder_context,
+        now=now,
+        due=lambda stream: stream.reminder_due_at() <= now,
+    )
+    return {"started": started, "ended": ended, "reminded": len(due)}
+
+
+def _reminder_context(stream: LiveStream) -> dict:
+    """What a reminder says of its stream, in both languages."""
+    return {
+        "title": stream.title,
+        "host": stream.host_name,
+        "host_title": stream.host_title,
+        "title_en": stream.title_en,
+        "host_en": stream.host_name_en,
+        "host_title_en": stream.host_title_en,
+        "starts_at": timezone.localtime(stream.scheduled_start).strftime("%Y-%m-%d %H:%M"),
+    }

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from orders import languages, services
+from notifications import languages
+from orders import services
 from orders.forms import AddressForm, OutboxPasswordResetForm, SignUpForm
 
 

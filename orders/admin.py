@@ -7,12 +7,10 @@ from django.utils.translation import ngettext
 from orders import channels, services
 from orders.models import (
     Address,
-    Notification,
     Order,
     OrderEvent,
     OrderLine,
     OrderPart,
-    PasswordResetRequest,
 )
 from orders.readonly_admin import ReadOnlyModelAdmin
 
@@ -137,37 +135,6 @@ class AddressAdmin(admin.ModelAdmin):
     list_display = ["recipient", "mobile", "province", "city", "district", "user"]
     list_select_related = ["user"]
     search_fields = ["recipient", "mobile", "user__username"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """The outbox, read-only: what was sent, what is still pending and why."""
-
-    list_display = [
-        "created_at",
-        "kind",
-        "recipient",
-        "order",
-        "state",
-        "attempts",
-        "last_error",
-        "sent_at",
-    ]
-    list_filter = ["state", "kind"]
-    list_select_related = ["recipient", "order"]
-    search_fields = ["order__number", "recipient__username", "recipient__email"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(PasswordResetRequest)
-class PasswordResetRequestAdmin(ReadOnlyModelAdmin):
-    """Reset requests the worker has not expanded yet: a list that grows means no worker
-    (or no beat) is running."""
-
-    list_display = ["created_at", "email"]
 
 
 from orders.impact import admin as impact_admin  # noqa: E402, F401 - registers the impact board's admin

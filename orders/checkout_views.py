@@ -7,14 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from catalog.models import Product
 from orders import channels, selectors, services
@@ -232,27 +230,3 @@ def order_cancel(request, number):
     else:
         messages.success(request, CANCELLED)
     return redirect("orders:detail", number=order.number)
-
-
-@login_required
-def inbox(request):
-    """The site's inbox: every message delivered to this shopper or vendor member. The
-    messages a page shows are read once it is opened: those new until now say so once."""
-    messages_sent = selectors.inbox_for(request.user)
-    page = Paginator(messages_sent, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)  # these, and only these, are read now
-    new = services.mark_read(request.user, page.object_list)
-    return render(request, "orders/inbox.html", {"page": page, "new": new})
-
-
-@never_cache
-@require_GET
-def inbox_link(request):
-    """The header's link to the inbox with the count of unread messages (loaded by htmx,
-    so pages stay cacheable). 204 for a visitor no longer signed in: htmx leaves the
-    link as it is."""
-    if not request.user.is_authenticated:
-        return HttpResponse(status=204)
-    return render(
-        request, "orders/partials/inbox_link.html", {"count": selectors.unread_count(request.user)}
-    )

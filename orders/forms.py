@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from orders import notifications, regions
+from notifications import password_reset
+from orders import regions
 from orders.models import MAINLAND_MOBILE, Address, Order
 
 MAX_QUANTITY = 999
@@ -73,7 +74,7 @@ class SignUpForm(UserCreationForm):
 
 class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset form, but the request only writes down that a link was asked for
-    (notifications.request_password_reset): the same work whether any account has the
+    (password_reset.request_password_reset): the same work whether any account has the
     email or not, so the answer's time does not tell. The worker finds the accounts as
     Django does (`get_users`: active, any case; several may share an email from before
     sign-up refused it) and sends each its own link through the outbox."""
@@ -84,9 +85,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
     def save(self, **kwargs):
         """Write the request. Django's options (templates, domain, token generator) are
-        not used: the worker renders orders/notifications/password_reset*.txt with
+        not used: the worker renders notifications/password_reset*.txt with
         SITE_URL and makes the token when it sends."""
-        return notifications.request_password_reset(self.cleaned_data["email"])
+        return password_reset.request_password_reset(self.cleaned_data["email"])
 
 
 def _choices(names, empty_label):

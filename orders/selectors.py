@@ -12,7 +12,7 @@ from catalog.models import Product, ProductImage
 from catalog.promotions.checkout import price_lines
 from catalog.promotions.pricing import schedule_at
 from core.names import in_shoppers_language
-from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 
 SESSION_CART_KEY = "cart_id"
 
@@ -182,21 +182,6 @@ def order_just_placed(user, *, within):
         .order_by("-created_at", "-pk")
         .first()
     )
-
-
-def inbox_for(user):
-    """Delivered notifications of one user, newest first (pending ones are not shown yet).
-    Password reset links are email only: anyone who sees one can take the account."""
-    return (
-        Notification.objects.filter(recipient=user, state=Notification.State.SENT)
-        .exclude(kind=Notification.Kind.PASSWORD_RESET)
-        .select_related("order")
-    )
-
-
-def unread_count(user):
-    """Delivered messages this user has not seen in the inbox yet (the header's badge)."""
-    return inbox_for(user).filter(read_at__isnull=True).count()
 
 
 def vendor_parts(vendor):

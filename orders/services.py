@@ -13,11 +13,11 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from catalog.promotions.pricing import schedule_at
 from core.transitions import TransitionTable
-from orders import channels, notifications, selectors
+from orders import channels, messages, selectors
 from orders.channels import ChannelPage
 from orders.impact import rollups as impact
 from orders.locks import return_stock, take_stock
-from orders.models import Cart, CartItem, Notification, Order, OrderEvent, OrderLine, OrderPart
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
 
 NOT_AVAILABLE = _("“%(product)s” is no longer on sale.")
@@ -279,7 +279,7 @@ def _place_order(
             )
         )
     OrderEvent.objects.bulk_create(events)
-    notifications.notify_order_placed(order, parts)
+    messages.notify_order_placed(order, parts)
     if bought_now is None:  # buy now leaves the cart as it is
         emptied, _ = CartItem.objects.filter(pk__in=[i.pk for i in items]).delete()
         if emptied != len(items):  # another window's checkout took these items meanwhile
@@ -355,7 +355,7 @@ def cancel_order(order, *, by):
         )
         OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
         _set_status(order, Order.Status.CANCELLED, by)
-        notifications.notify_order_cancelled(order, open_parts)
+        messages.notify_order_cancelled(order, open_parts)
         bump_catalog_revision()
         impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order
@@ -436,7 +436,7 @@ def cancel_part(part, *, reason, by):
         elif not left.exclude(status=OrderPart.Status.DELIVERED).exists():
             _set_status(order, Order.Status.COMPLETED, by)
         part.order = order
-        notifications.notify_part_cancelled(part, reason)
+        messages.notify_part_cancelled(part, reason)
         bump_catalog_revision()
         impact.record_change(order, before, impact.counted_lines(order))  # last, as above
     return part
@@ -460,7 +460,7 @@ def ship_part(part, *, carrier, tracking_number, by):
             timezone.now(),
         )
         part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
-        notifications.notify_part_shipped(part)
+        messages.notify_part_shipped(part)
     return part
 
 
@@ -491,14 +491,3 @@ def _set_part_status(part, new_status, by, note=""):
         note=note,
     )
     part.status = new_status
-
-
-def mark_read(user, notifications):
-    """The messages of `user` among `notifications` (those an inbox page shows) count as
-    read from now on. Returns the ids of those that were unread until now."""
-    ids = {n.pk for n in notifications if n.read_at is None}
-    if ids:
-        Notification.objects.filter(pk__in=ids, recipient=user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-    return ids

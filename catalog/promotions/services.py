@@ -7,17 +7,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog import messages
 from catalog.models import Vendor, VendorMember
 from catalog.promotions.models import Promotion, PromotionReminder
 from catalog.promotions.selectors import products_in_promotion
 from catalog.promotions.shown_prices import refresh_after_commit
 from catalog.revision import bump_catalog_revision
-from core.db import update_by_ids
+from notifications.reminders import send_due_reminders
+from notifications.services import already_told, messages_under, notify
 
 ALREADY_ENDED = _("This promotion has ended.")
 
@@ -122,8 +123,6 @@ def sweep_promotions(now: datetime | None = None) -> "SweepResult":
     Idempotent and safe to run late or twice at once: each start, end and reminder is
     noted in the same transaction as its effect, on rows locked (and skipped by a second
     sweep running at the same moment)."""
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     now = now or timezone.now()
     result = SweepResult()
@@ -142,28 +141,19 @@ def sweep_promotions(now: datetime | None = None) -> "SweepResult":
         Promotion.objects.filter(pk__in=[p.pk for p in ended]).update(end_noted_at=now)
         result.started, result.ended = len(started), len(ended)
 
-        due = list(
-            PromotionReminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at=None, promotion__starts_at__lte=now, promotion__ends_at__gt=now)
-            .select_related("promotion")
+        due = send_due_reminders(
+            PromotionReminder.objects.filter(
+                promotion__starts_at__lte=now, promotion__ends_at__gt=now
+            ),
+            about="promotion",
+            kind=messages.PROMOTION_STARTED,
+            key=lambda promotion: f"promotion-started:{promotion.pk}",
+            context=_reminder_context,
+            now=now,
         )
-        for promotion in {r.promotion for r in due}:
-            users = [r.user_id for r in due if r.promotion_id == promotion.pk]
-            notify_users(
-                users,
-                Notification.Kind.PROMOTION_STARTED,
-                key=f"promotion-started:{promotion.pk}",
-                context={
-                    "promotion": promotion.name,
-                    "promotion_en": promotion.name_en,
-                    "ends_at": timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M"),
-                    "path": promotion.get_absolute_url(),
-                },
-            )
         for promotion in started:  # its vendors hear it has started (not if it is over)
             if promotion.ends_at > now:
                 tell_vendors_started(promotion)
-        update_by_ids(PromotionReminder, [r.pk for r in due], sent_at=now)
         result.reminded = len(due)
     if result.started or result.ended:
         bump_catalog_revision()  # pages rendered before the boundary re-render now
@@ -171,6 +161,16 @@ def sweep_promotions(now: datetime | None = None) -> "SweepResult":
 
 
 VENDOR_NOTICE_PRODUCTS = 3  # product names a vendor's message lists (then "and N more")
+
+
+def _reminder_context(promotion: Promotion) -> dict:
+    """What a "it has started" reminder says of its promotion."""
+    return {
+        "promotion": promotion.name,
+        "promotion_en": promotion.name_en,
+        "ends_at": timezone.localtime(promotion.ends_at).strftime("%Y-%m-%d %H:%M"),
+        "path": promotion.get_absolute_url(),
+    }
 
 
 def tell_vendors_scheduled(promotion: Promotion) -> int:
@@ -185,14 +185,14 @@ def tell_vendors_scheduled(promotion: Promotion) -> int:
     if promotion.starts_at > now:
         return _tell_vendors(
             promotion,
-            "vendor_promo_planned",
+            messages.VENDOR_PROMO_PLANNED,
             f"promo-planned:{promotion.pk}:{_schedule_mark(promotion)}",
             decide=_planned_news,
         )
     if promotion.ends_at > now or promotion.end_noted_at is None:  # running, or cut short now
         return _tell_vendors(
             promotion,
-            "vendor_promo_changed",
+            messages.VENDOR_PROMO_CHANGED,
             f"promo-changed:{promotion.pk}:{_schedule_mark(promotion)}",
             decide=_running_news,
         )
@@ -245,7 +245,7 @@ def _schedule_mark(promotion):
 def tell_vendors_started(promotion: Promotion) -> int:
     """Each vendor with a product the running promotion discounts hears it has started
     (the sweep, once it notes the start): once per vendor."""
-    return _tell_vendors(promotion, "vendor_promo_started", f"promo-started:{promotion.pk}")
+    return _tell_vendors(promotion, messages.VENDOR_PROMO_STARTED, f"promo-started:{promotion.pk}")
 
 
 def _tell_vendors(promotion, kind, key, decide=None):
@@ -256,8 +256,6 @@ def _tell_vendors(promotion, kind, key, decide=None):
     the last message a member had about this promotion (or None), says what to add to
     the key and the context, or None to tell that member nothing. Returns how many
     messages were written."""
-    from orders.models import Notification
-    from orders.notifications import notify_users
 
     products = {}
     for vendor_id, name, name_en in (
@@ -273,14 +271,10 @@ def _tell_vendors(promotion, kind, key, decide=None):
         .values_list("vendor_id", "user_id")
     ):
         members.setdefault(vendor_id, []).append(user_id)
-    told = set(
-        Notification.objects.filter(
-            dedupe_key__in=[
-                f"{key}:{vendor_id}:{user_id}"
-                for vendor_id, user_ids in members.items()
-                for user_id in user_ids
-            ]
-        ).values_list("dedupe_key", flat=True)
+    told = already_told(
+        f"{key}:{vendor_id}:{user_id}"
+        for vendor_id, user_ids in members.items()
+        for user_id in user_ids
     )
     last = _last_told(promotion, members) if decide else {}
     vendors = {
@@ -326,9 +320,7 @@ def _tell_vendors(promotion, kind, key, decide=None):
         for (batch_key, _extra), (extra, batch) in batches.items():
             try:
                 with transaction.atomic():  # a save racing this one wrote them: nothing lost
-                    written += len(
-                        notify_users(batch, kind, key=batch_key, context={**context, **extra})
-                    )
+                    written += len(notify(batch, kind, key=batch_key, context={**context, **extra}))
             except IntegrityError:
                 continue
     return written
@@ -338,17 +330,11 @@ def _last_told(promotion, members):
     """{(vendor id, user id): the last message to that member about `promotion`}, from
     the keys the vendors' messages are written under ("promo-<what>:<promotion>:...:
     <vendor>:<user>")."""
-    from orders.models import Notification
-
-    prefixes = Q()
-    for what in ("planned", "started", "changed"):
-        prefixes |= Q(dedupe_key__startswith=f"promo-{what}:{promotion.pk}:")
     last = {}
     users = {user_id for user_ids in members.values() for user_id in user_ids}
-    for message in (
-        Notification.objects.filter(prefixes, recipient_id__in=users)
-        .only("pk", "dedupe_key", "context")
-        .order_by("pk")
+    for message in messages_under(
+        [f"promo-{what}:{promotion.pk}:" for what in ("planned", "started", "changed")],
+        user_ids=users,
     ):
         *_rest, vendor_id, user_id = message.dedupe_key.split(":")
         last[(int(vendor_id), int(user_id))] = message

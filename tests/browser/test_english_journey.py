@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog.models import Product
-from orders.models import LanguagePreference
+from notifications.models import LanguagePreference
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

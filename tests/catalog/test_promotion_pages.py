@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from catalog.models import PromotionReminder
 from catalog.promotions.services import sweep_promotions
-from orders.models import Notification
-from orders.notifications import deliver_notification
+from notifications.delivery import deliver_notification
+from notifications.models import Notification
 from tests.factories import ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db

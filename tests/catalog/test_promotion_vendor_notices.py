@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from catalog.models import Promotion, Vendor, VendorMember
 from catalog.promotions.services import sweep_promotions
-from orders.models import Notification
-from orders.notifications import deliver_notification, render_notification
+from notifications.delivery import deliver_notification
+from notifications.models import Notification
+from notifications.rendering import render_notification
 from tests.catalog.test_promotion_admin import ADD, form
 from tests.factories import CategoryFactory, CountyFactory, ProductFactory, make_shop
 

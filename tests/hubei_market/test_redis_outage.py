@@ -30,11 +30,12 @@ from catalog.models import County, VendorMember
 from core import redis_cache
 from hubei_market.celery import app as celery_app
 from livestream.models import LiveStream
-from orders import notifications
+from notifications import services as notifications
+from notifications.models import Notification
+from notifications.tasks import resend_pending_notifications_task
 from orders.impact.admin import QUEUE_UNREACHABLE
 from orders.impact.models import DailySales, Dimension
-from orders.models import Address, Notification, Order
-from orders.tasks import resend_pending_notifications_task
+from orders.models import Address, Order
 from tests.factories import ProductFactory
 
 pytestmark = [
@@ -361,7 +362,7 @@ def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_message
     """The cache answers but the broker does not (a Redis lost between the two calls)."""
     monkeypatch.setattr(notifications, "_publish_warnings", {"at": None, "missed": 0})
     point_celery_at(f"redis://127.0.0.1:{free_port()}/0", eager=False)
-    caplog.set_level(logging.WARNING, logger="orders.notifications")
+    caplog.set_level(logging.WARNING, logger="notifications.services")
     make_shopper(django_user_model, "buyer")
     sign_in(client, "buyer")
 
@@ -370,7 +371,7 @@ def test_a_failed_publish_after_checkout_leaves_the_order_placed_and_its_message
     numbers = list(Order.objects.order_by("pk").values_list("number", flat=True))
     assert [r["Location"] for r in placed] == [reverse("orders:detail", args=[n]) for n in numbers]
     assert Notification.objects.filter(state=Notification.State.PENDING).count() == 6
-    warnings = [r for r in caplog.records if r.name == "orders.notifications"]
+    warnings = [r for r in caplog.records if r.name == "notifications.services"]
     assert [r.getMessage().split(" (")[0] for r in warnings] == ["could not queue a delivery"]
 
 

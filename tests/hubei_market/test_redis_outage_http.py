@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from hubei_market.celery import app as celery_app
-from orders.models import Notification, Order
-from orders.tasks import resend_pending_notifications_task
+from notifications.models import Notification
+from notifications.tasks import resend_pending_notifications_task
+from orders.models import Order
 from tests.hubei_market.test_redis_outage import (
     RedisServer,
     make_shopper,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from catalog.models import County
 from livestream import services
 from livestream.models import FeaturedProduct, LiveStream, StreamReminder
-from orders.models import LanguagePreference, Notification
+from notifications.models import LanguagePreference, Notification
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -60,7 +60,8 @@ def main(db_path, buyers, stock):
     from django.core.management import call_command
 
     from catalog.models import Category, County, Product, Vendor
-    from orders.models import Address, Cart, CartItem, Notification, Order
+    from notifications.models import Notification
+    from orders.models import Address, Cart, CartItem, Order
 
     call_command("migrate", verbosity=0)
     vendor = Vendor.objects.create(

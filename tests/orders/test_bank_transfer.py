@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from notifications.delivery import deliver_pending
 from orders import services
 from orders.models import Address, Cart, Order
-from orders.notifications import deliver_pending
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,13 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import VendorMember
+from notifications.models import LanguagePreference, Notification
 from orders import services
-from orders.models import Address, Cart, LanguagePreference, Notification
+from orders.models import Address, Cart
 from tests.factories import ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-2020"
-INBOX = reverse("orders:inbox")
+INBOX = reverse("notifications:inbox")
 
 
 def sign_up(username, **headers):
@@ -111,9 +112,9 @@ def test_switching_language_signed_in_changes_the_language_of_the_next_message(
     owner = django_user_model.objects.create_user("owner", email="owner@example.cn")
     with django_capture_on_commit_callbacks(execute=True):
         first = order_from(user("tom"), owner)
-    assert Notification.objects.get(order=first, recipient__username="tom").subject == (
-        f"Your order {first.number} is placed"
-    )
+    assert Notification.objects.get(
+        context__order_id=first.pk, recipient__username="tom"
+    ).subject == (f"Your order {first.number} is placed")
 
     response = shopper_browser.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
 
@@ -122,9 +123,9 @@ def test_switching_language_signed_in_changes_the_language_of_the_next_message(
     assert LanguagePreference.objects.get(user__username="tom").language == "zh-hans"
     with django_capture_on_commit_callbacks(execute=True):
         second = order_from(user("tom"), owner)
-    assert Notification.objects.get(order=second, recipient__username="tom").subject == (
-        f"您的订单 {second.number} 已提交"
-    )
+    assert Notification.objects.get(
+        context__order_id=second.pk, recipient__username="tom"
+    ).subject == (f"您的订单 {second.number} 已提交")
 
 
 def test_a_language_the_store_does_not_speak_changes_nothing(client, django_user_model):

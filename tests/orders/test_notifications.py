@@ -18,11 +18,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalog.messages import VENDOR_APPROVED
 from catalog.models import VendorMember
 from hubei_market.celery import app as celery_app
-from orders import services
-from orders.models import Address, Cart, Notification, Order
-from orders.notifications import (
+from notifications.delivery import (
     _mark_sent_and_claim,
     _send_claimed,
     deliver_notification,
@@ -30,7 +29,13 @@ from orders.notifications import (
     deliver_pending,
     retry_delay,
 )
-from orders.tasks import deliver_pending_notifications_task, resend_pending_notifications_task
+from notifications.models import Notification
+from notifications.tasks import (
+    deliver_pending_notifications_task,
+    resend_pending_notifications_task,
+)
+from orders import services
+from orders.models import Address, Cart, Order, OrderPart
 from tests.factories import ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +114,7 @@ def test_nothing_is_written_when_checkout_fails(django_user_model):
 
 def test_delivering_twice_sends_once(django_user_model):
     order = make_order(django_user_model)
-    notification = Notification.objects.get(order=order, recipient=order.shopper)
+    notification = Notification.objects.get(context__order_id=order.pk, recipient=order.shopper)
 
     assert deliver_notification(notification.pk) is True
     assert deliver_notification(notification.pk) is False
@@ -120,7 +125,7 @@ def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_after_a_
     django_user_model, settings
 ):
     order = make_order(django_user_model)
-    notification = Notification.objects.get(order=order, recipient=order.shopper)
+    notification = Notification.objects.get(context__order_id=order.pk, recipient=order.shopper)
     settings.EMAIL_BACKEND = "tests.orders.broken_mail.BrokenBackend"
 
     with pytest.raises(ConnectionRefusedError):
@@ -192,7 +197,7 @@ def test_shipping_and_cancelling_tell_who_needs_to_know(django_user_model):
     shipped.refresh_from_db()
     assert "顺丰速运" in shipped.body and "SF123" in shipped.body
     assert mail.outbox[-1].body == shipped.body  # the inbox keeps what the email said
-    cancelled = Notification.objects.filter(kind="order_cancelled", order=other)
+    cancelled = Notification.objects.filter(kind="order_cancelled", context__order_id=other.pk)
     assert {n.recipient for n in cancelled} == {other.shopper} | {
         m for p in other.parts.all() for m in p.vendor.members.all()
     }
@@ -272,12 +277,17 @@ def test_delivering_a_batch_reads_as_much_as_delivering_one_and_writes_once_per_
     """The reads (messages, recipients, orders, parts, lines) cost the same however many
     messages; each message costs one statement on PostgreSQL (marked sent with the next
     one's claim), two elsewhere."""
-    one = [n.pk for n in Notification.objects.filter(order=make_order(django_user_model))]
+    one = [
+        n.pk
+        for n in Notification.objects.filter(context__order_id=make_order(django_user_model).pk)
+    ]
     with CaptureQueriesContext(connection) as single:
         assert deliver_notifications(one) == 3
     many = [make_order(django_user_model) for _ in range(5)]
     ids = list(
-        Notification.objects.filter(order__in=many).order_by("pk").values_list("pk", flat=True)
+        Notification.objects.filter(context__order_id__in=[o.pk for o in many])
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
     with CaptureQueriesContext(connection) as batch:
@@ -287,13 +297,13 @@ def test_delivering_a_batch_reads_as_much_as_delivering_one_and_writes_once_per_
     assert statements(single.captured_queries) == (4, per_message(3))
     assert statements(batch.captured_queries) == (4, per_message(15))
     vendor_message = mail.outbox[-1]  # each vendor's message lists its own part's lines
-    part = Notification.objects.get(pk=ids[-1]).part
+    part = OrderPart.objects.get(pk=Notification.objects.get(pk=ids[-1]).context["part_id"])
     assert part.lines.get().product_name in vendor_message.body
 
 
 def test_a_refused_message_does_not_hold_up_the_others(django_user_model, settings):
     order = make_order(django_user_model)
-    shopper_message = Notification.objects.get(order=order, recipient=order.shopper)
+    shopper_message = Notification.objects.get(context__order_id=order.pk, recipient=order.shopper)
     settings.EMAIL_BACKEND = "tests.orders.broken_mail.RefusingBackend"
     settings.REFUSED_ADDRESS = "buyer@example.cn"
 
@@ -309,9 +319,9 @@ def test_a_large_backlog_is_handed_on_instead_of_running_past_the_time_limit(
 ):
     for _ in range(3):
         make_order(django_user_model)
-    monkeypatch.setattr("orders.notifications.DELIVERY_BATCH", 2)
+    monkeypatch.setattr("notifications.delivery.DELIVERY_BATCH", 2)
     handed_on = []
-    monkeypatch.setattr("orders.notifications.request_delivery", lambda: handed_on.append(1))
+    monkeypatch.setattr("notifications.delivery.request_delivery", lambda: handed_on.append(1))
 
     sent = deliver_pending(max_seconds=0)  # out of time after the first batch
 
@@ -382,7 +392,7 @@ def test_the_inbox_reads_the_messages_its_page_shows_and_no_others(
         [
             Notification(
                 recipient=shopper,
-                kind=Notification.Kind.VENDOR_APPROVED,
+                kind=VENDOR_APPROVED,
                 state=Notification.State.SENT,
                 subject=f"消息 {i}",
                 sent_at=timezone.now(),

@@ -16,9 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hubei_market.celery import app as celery_app
-from orders import notifications, selectors
-from orders.models import Notification, PasswordResetRequest
-from orders.tasks import deliver_pending_notifications_task, resend_pending_notifications_task
+from notifications import selectors
+from notifications.delivery import deliver_pending
+from notifications.models import Notification, PasswordResetRequest
+from notifications.password_reset import expand_password_reset_requests
+from notifications.services import request_delivery
+from notifications.tasks import (
+    deliver_pending_notifications_task,
+    resend_pending_notifications_task,
+)
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -106,7 +112,7 @@ def test_a_known_and_an_unknown_email_cost_the_request_exactly_the_same_work(
         s for s in known if "orders_passwordresetrequest" in s
     ]
     assert not any("auth_user" in statement for statement in known)  # no account looked up
-    assert known_after_commit == unknown_after_commit == [notifications.request_delivery]
+    assert known_after_commit == unknown_after_commit == [request_delivery]
     assert mail.outbox == []
     assert Notification.objects.count() == 0
     assert sorted(PasswordResetRequest.objects.values_list("email", flat=True)) == [
@@ -130,7 +136,7 @@ def test_the_worker_sends_one_mail_whose_link_sets_a_new_password(
     # The first request queued a delivery; the second found it queued, not started yet.
     assert len(worker_elsewhere) == 1
 
-    assert notifications.deliver_pending() == 1
+    assert deliver_pending() == 1
 
     assert len(mail.outbox) == 1
     assert (Notification.objects.count(), PasswordResetRequest.objects.count()) == (1, 0)
@@ -158,13 +164,15 @@ def test_the_reset_link_is_in_no_inbox(
     user.set_password("old-pw-1x")
     user.save()
     ask_for_a_reset("f@example.cn")
-    notifications.deliver_pending()
+    deliver_pending()
     client.force_login(user)
 
     assert Notification.objects.get().state == Notification.State.SENT
     assert list(selectors.inbox_for(user)) == []
     assert selectors.unread_count(user) == 0
-    assert "/accounts/reset/" not in client.get(reverse("orders:inbox"), **EN).content.decode()
+    assert (
+        "/accounts/reset/" not in client.get(reverse("notifications:inbox"), **EN).content.decode()
+    )
 
 
 def test_the_sent_reset_message_keeps_no_copy_of_the_link(
@@ -173,7 +181,7 @@ def test_the_sent_reset_message_keeps_no_copy_of_the_link(
     django_user_model.objects.create_user("forgetful", email="f@example.cn", password="old-pw-1x")
     ask_for_a_reset("f@example.cn")
 
-    notifications.deliver_pending()
+    deliver_pending()
 
     sent = Notification.objects.get()
     assert "/accounts/reset/" in mail.outbox[0].body
@@ -198,7 +206,7 @@ def test_each_account_sharing_an_email_gets_its_own_link_naming_it(
     django_user_model.objects.create_user("sso", email="FAMILY@example.cn")  # no password
 
     ask_for_a_reset("family@example.cn")
-    assert notifications.deliver_pending() == 2
+    assert deliver_pending() == 2
 
     by_account = {re.search(r"账户 (\w+) 的密码", m.body)[1]: m for m in mail.outbox}
     assert sorted(by_account) == ["dad", "mum"]
@@ -219,13 +227,13 @@ def test_a_request_is_expanded_once_when_the_sweep_and_a_delivery_both_run(
     # Beat's sweep takes the request (as if its hand-over was lost); a delivery runs too.
     assert resend_pending_notifications_task() == 0  # the new message is not the sweep's
     assert (Notification.objects.count(), PasswordResetRequest.objects.count()) == (1, 0)
-    assert notifications.deliver_pending() == 1
+    assert deliver_pending() == 1
     # A second worker that read the request before the first one deleted it (SQLite
     # locks no rows) writes the same messages: they are no-ops.
     PasswordResetRequest.objects.create(pk=request.pk, email=request.email)
-    assert notifications.expand_password_reset_requests() == 1
+    assert expand_password_reset_requests() == 1
     assert resend_pending_notifications_task() == 0
-    assert notifications.deliver_pending() == 0
+    assert deliver_pending() == 0
 
     assert len(mail.outbox) == 1
     assert (Notification.objects.count(), PasswordResetRequest.objects.count()) == (1, 0)
@@ -252,12 +260,12 @@ def test_a_request_another_worker_is_expanding_is_skipped(django_user_model):
     thread.start()
     try:
         assert locked.wait(10)
-        assert notifications.expand_password_reset_requests() == 0  # not waiting for it
+        assert expand_password_reset_requests() == 0  # not waiting for it
         assert (Notification.objects.count(), PasswordResetRequest.objects.count()) == (0, 1)
     finally:
         release.set()
         thread.join(10)
-    assert notifications.expand_password_reset_requests() == 1
+    assert expand_password_reset_requests() == 1
     assert (Notification.objects.count(), PasswordResetRequest.objects.count()) == (1, 0)
 
 
@@ -270,7 +278,7 @@ def test_a_request_older_than_a_reset_link_lasts_is_dropped_unsent(
         created_at=timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)
     )
 
-    assert notifications.deliver_pending() == 0
+    assert deliver_pending() == 0
 
     assert (mail.outbox, Notification.objects.count(), PasswordResetRequest.objects.count()) == (
         [],
@@ -285,11 +293,13 @@ def test_staff_see_the_requests_waiting_for_the_worker_and_cannot_change_them(
     ask_for_a_reset("nobody@example.cn")
     request = PasswordResetRequest.objects.get()
 
-    page = staff_client.get(reverse("admin:orders_passwordresetrequest_changelist"))
+    page = staff_client.get(reverse("admin:notifications_passwordresetrequest_changelist"))
 
     assert page.status_code == 200
     assert "nobody@example.cn" in page.content.decode()
-    assert staff_client.get(reverse("admin:orders_passwordresetrequest_add")).status_code == 403
-    delete_url = reverse("admin:orders_passwordresetrequest_delete", args=[request.pk])
+    assert (
+        staff_client.get(reverse("admin:notifications_passwordresetrequest_add")).status_code == 403
+    )
+    delete_url = reverse("admin:notifications_passwordresetrequest_delete", args=[request.pk])
     assert staff_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert PasswordResetRequest.objects.count() == 1

@@ -17,9 +17,9 @@ from django.utils import translation
 from catalog.models import Promotion, VendorMember
 from catalog.promotions import checkout as promotions
 from catalog.promotions.pricing import quote
+from notifications.delivery import deliver_pending
 from orders import services
 from orders.models import Address, Cart, CartItem, Order, OrderLine
-from orders.notifications import deliver_pending
 from tests.factories import ProductFactory, running_promotion
 from tests.support.races import all_at_once
 

@@ -11,7 +11,8 @@ import time
 import pytest
 from django.conf import settings
 
-from orders.models import Notification
+from catalog.messages import VENDOR_APPROVED
+from notifications.models import Notification
 from tests.support.processes import service_env, start_worker
 
 MESSAGES = 160
@@ -34,7 +35,7 @@ def pending_messages(django_user_model):
     return Notification.objects.bulk_create(
         Notification(
             recipient=user,
-            kind=Notification.Kind.VENDOR_APPROVED,
+            kind=VENDOR_APPROVED,
             context={"vendor": f"秭归果业 {i}"},
             dedupe_key=f"approved:{user.pk}",
         )

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import County, Vendor, VendorMember
-from orders.models import Notification
-from orders.notifications import deliver_notification
+from notifications.delivery import deliver_notification
+from notifications.models import Notification
 from tests.factories import VendorFactory, upload
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_approval_makes_the_applicant_owner_and_tells_them(client, applicant):
     assert told.kind == "vendor_approved"
     assert deliver_notification(told.pk)
     assert mail.outbox[0].subject == "您的店铺“秭归脐橙合作社”已通过审核"
-    inbox = client.get(reverse("orders:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert "您的店铺“秭归脐橙合作社”已通过审核" in inbox
     assert f'href="{reverse("vendor:home")}">Open the vendor dashboard' in inbox
     assert client.get(reverse("vendor:home")).status_code == 200

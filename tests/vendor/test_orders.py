@@ -6,9 +6,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.delivery import deliver_pending
 from orders import services
 from orders.models import Order, OrderPart
-from orders.notifications import deliver_pending
 from tests.factories import ProductFactory
 from tests.vendor.conftest import buy
 
@@ -173,7 +173,7 @@ def test_every_signed_in_list_shows_page_1_for_a_bad_page_and_the_last_past_the_
         reverse("vendor:products"),
         reverse("vendor:orders"),
         reverse("orders:history"),
-        reverse("orders:inbox"),
+        reverse("notifications:inbox"),
     ]
 
     for path in pages:

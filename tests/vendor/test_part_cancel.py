@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from catalog.models import Product
+from notifications.delivery import deliver_pending
 from orders.models import Order, OrderPart
-from orders.notifications import deliver_pending
 from tests.factories import ProductFactory
 from tests.vendor.conftest import buy
 

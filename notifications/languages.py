@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import check_for_language
 
-from orders.models import LanguagePreference
+from notifications.models import LanguagePreference
 
 
-def supported_language(language):
+def supported_language(language: str | None) -> str | None:
     """`language` if the store speaks it (one of settings.LANGUAGES), else None."""
     codes = {code for code, _name in settings.LANGUAGES}
     if language in codes and check_for_language(language):
@@ -21,7 +21,7 @@ def supported_language(language):
     return None
 
 
-def language_of(user):
+def language_of(user) -> str:
     """The language `user` reads; uses `language_preference` when select_related."""
     try:
         return user.language_preference.language
@@ -29,7 +29,7 @@ def language_of(user):
         return settings.LANGUAGE_CODE
 
 
-def remember_language(user, language):
+def remember_language(user, language: str | None) -> None:
     """Keep `language` as the language of `user` (an unsupported one is ignored)."""
     language = supported_language(language)
     if language is None or not user.is_authenticated:
@@ -37,12 +37,12 @@ def remember_language(user, language):
     LanguagePreference.objects.update_or_create(user=user, defaults={"language": language})
 
 
-def stored_language(user):
+def stored_language(user) -> str | None:
     """The language `user` chose, or None if they never did (one query)."""
     return LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
 
 
-def set_language_cookie(response, language):
+def set_language_cookie(response, language: str) -> None:
     """The cookie Django's set_language view sets, so LocaleMiddleware reads `language`."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

@@ -1,0 +1,169 @@
+"""The messages orders send: their kinds, who hears of a placed, shipped or cancelled
+order, and what each message is rendered from at delivery.
+
+Each is written through the outbox (notifications.services) inside the transaction of
+the change. A message carries the ids of its order and part in its context, and the
+kinds' loader brings them back, as they are then, for a whole batch of messages in three
+queries (`load_orders`), so the text always tells of the order as it is.
+"""
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import VendorMember
+from notifications import kinds
+from notifications.models import Notification
+from notifications.services import message, queue
+from orders.models import Order, OrderLine, OrderPart
+
+ORDER_PLACED = "order_placed"
+NEW_ORDER = "new_order"
+PART_SHIPPED = "part_shipped"
+PART_CANCELLED = "part_cancelled"
+ORDER_CANCELLED = "order_cancelled"
+SEE_THE_ORDER = _("See the order")
+OPEN_IN_DASHBOARD = _("Open it in the vendor dashboard")
+
+
+def register_kinds() -> None:
+    """Called from OrdersConfig.ready()."""
+    for name, label in (
+        (ORDER_PLACED, _("order placed")),
+        (NEW_ORDER, _("new order for a vendor")),
+        (PART_SHIPPED, _("part shipped")),
+        (PART_CANCELLED, _("part cancelled by its shop")),
+        (ORDER_CANCELLED, _("order cancelled")),
+    ):
+        kinds.register(
+            name,
+            label,
+            templates=f"notifications/{name}",
+            link_label=_link_label,
+            load=load_orders,
+        )
+
+
+def _link_label(notification: Notification) -> str:
+    """The shopper's messages open the order, a vendor's its part in the dashboard."""
+    part_id = notification.context.get("part_id")
+    if part_id is not None and notification.link == reverse("vendor:order", args=[part_id]):
+        return OPEN_IN_DASHBOARD
+    return SEE_THE_ORDER
+
+
+def _order_link(order: Order) -> str:
+    return reverse("orders:detail", args=[order.number])
+
+
+def _vendor_link(order: Order, part: OrderPart, user_id: int) -> str:
+    """The vendor's part in its dashboard (the order's own page, should the shopper be
+    one of the shop's members)."""
+    if user_id == order.shopper_id:
+        return _order_link(order)
+    return reverse("vendor:order", args=[part.pk])
+
+
+def load_orders(notifications: list[Notification]) -> dict[int, dict]:
+    """Each message's order with its parts, their vendors and lines, in three queries
+    however many messages: the messages of one order share it, and a vendor's message
+    gets its part from the order's, lines included. {message pk: {"order", "part",
+    "parts"}}; a message whose order is gone gets nothing."""
+    orders = Order.objects.prefetch_related(
+        Prefetch(
+            "parts",
+            queryset=OrderPart.objects.select_related("vendor")
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("promotion"))
+            )
+            .order_by("pk"),
+        )
+    ).in_bulk({n.context["order_id"] for n in notifications if n.context.get("order_id")})
+    parts = {part.pk: part for order in orders.values() for part in order.parts.all()}
+    loaded = {}
+    for notification in notifications:
+        order = orders.get(notification.context.get("order_id"))
+        if order is None:
+            continue
+        loaded[notification.pk] = {
+            "order": order,
+            "part": parts.get(notification.context.get("part_id")),
+            "parts": order.parts.all(),
+        }
+    return loaded
+
+
+def _members_by_vendor(vendor_ids: set[int]) -> dict[int, list[int]]:
+    members = {}
+    for vendor_id, user_id in (
+        VendorMember.objects.filter(vendor_id__in=vendor_ids)
+        .order_by()
+        .values_list("vendor_id", "user_id")
+    ):
+        members.setdefault(vendor_id, []).append(user_id)
+    return members
+
+
+def _for_shopper_and_vendors(
+    order: Order, parts: list[OrderPart], shopper_kind: str, vendor_kind: str, key: str
+) -> list[Notification]:
+    members = _members_by_vendor({part.vendor_id for part in parts})
+    messages = [
+        message(
+            order.shopper_id,
+            shopper_kind,
+            key=f"{key}:{order.pk}",
+            context={"order_id": order.pk},
+            link=_order_link(order),
+        )
+    ]
+    for part in parts:
+        messages += [
+            message(
+                user_id,
+                vendor_kind,
+                key=f"{key}:{part.pk}:{user_id}",
+                context={"order_id": order.pk, "part_id": part.pk},
+                link=_vendor_link(order, part, user_id),
+            )
+            for user_id in members.get(part.vendor_id, [])
+        ]
+    return queue(messages)
+
+
+def notify_order_placed(order: Order, parts: list[OrderPart]) -> list[Notification]:
+    """The shopper's confirmation and a new-order message to each vendor's members."""
+    return _for_shopper_and_vendors(order, parts, ORDER_PLACED, NEW_ORDER, "placed")
+
+
+def notify_part_shipped(part: OrderPart) -> list[Notification]:
+    return queue(
+        [
+            message(
+                part.order.shopper_id,
+                PART_SHIPPED,
+                key=f"shipped:{part.pk}",
+                context={"order_id": part.order_id, "part_id": part.pk},
+                link=_order_link(part.order),
+            )
+        ]
+    )
+
+
+def notify_part_cancelled(part: OrderPart, reason: str) -> list[Notification]:
+    """The shopper hears that one shop cannot ship its part, and why."""
+    return queue(
+        [
+            message(
+                part.order.shopper_id,
+                PART_CANCELLED,
+                key=f"part-cancelled:{part.pk}",
+                context={"order_id": part.order_id, "part_id": part.pk, "reason": reason},
+                link=_order_link(part.order),
+            )
+        ]
+    )
+
+
+def notify_order_cancelled(order: Order, parts: list[OrderPart]) -> list[Notification]:
+    return _for_shopper_and_vendors(order, parts, ORDER_CANCELLED, ORDER_CANCELLED, "cancelled")
