@@ -12,15 +12,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from catalog.demo.photos import ensure_category_photos
-from catalog.demo.specialties import (
-    EXTRA_VENDORS,
-    GRADES,
-    LANDINGS,
-    ORIGIN_LABELS_EN,
-    PACK_SIZES_EN,
-    SPECIALTIES,
-)
 from catalog.models import (
     Category,
     County,
@@ -33,6 +24,15 @@ from catalog.models import (
 from catalog.page_cache import bump_catalog_revision
 from catalog.reference.hubei import load_reference_data
 from catalog.search import normalise_keyword, product_search_document
+from demo.photos import ensure_category_photos
+from demo.specialties import (
+    EXTRA_VENDORS,
+    GRADES,
+    LANDINGS,
+    ORIGIN_LABELS_EN,
+    PACK_SIZES_EN,
+    SPECIALTIES,
+)
 
 BATCH_SIZE = 1000
 STAFF_USERNAME = "admin"
