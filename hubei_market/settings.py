@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "livestream",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ def staff_and_shopper():
     default address in Wuhan, all with PASSWORD."""
     from django.contrib.auth import get_user_model
 
-    from catalog.demo import seed
+    from demo import catalog as seed
     from orders.models import Address
 
     seed.seed_reference_data()

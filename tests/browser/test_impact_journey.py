@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Category, County
-from orders import demo as order_demo
+from demo import orders as order_demo
 from orders.impact.selectors import build_board
 from tests.browser.helpers import sign_in, staff_and_shopper, staff_and_shopper_pages
 from tests.factories import ProductFactory, VendorFactory

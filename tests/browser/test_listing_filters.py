@@ -18,7 +18,7 @@ PRICES = [12, 25, 30, 45, 80, 120, 135, 300]
 @pytest.fixture
 def crayfish(transactional_db):
     """Crayfish at PRICES yuan, from Jianli (Jingzhou) and from Qianjiang, no promotion."""
-    from catalog.demo import seed
+    from demo import catalog as seed
 
     seed.seed_reference_data()
     category = Category.objects.get(slug="crayfish")

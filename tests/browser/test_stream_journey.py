@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from catalog.demo import seed
 from catalog.models import County
+from demo import catalog as seed
 from orders.models import OrderLine
 from tests.browser.helpers import PASSWORD
 from tests.factories import (

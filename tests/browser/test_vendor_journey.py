@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from PIL import Image
 
-from catalog.demo import seed
+from demo import catalog as seed
 from tests.browser.helpers import PASSWORD, sign_in
 from tests.factories import AddressFactory
 

@@ -12,19 +12,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from catalog.demo.photos import ensure_category_photos
-from catalog.demo.specialties import (
-    EXTRA_VENDORS,
-    GRADES,
-    LANDINGS,
-    ORIGIN_LABELS_EN,
-    PACK_SIZES_EN,
-    SPECIALTIES,
-)
 from catalog.models import (
     Category,
     County,
     KeywordLanding,
+    Prefecture,
     Product,
     ProductImage,
     Vendor,
@@ -33,6 +25,15 @@ from catalog.models import (
 from catalog.page_cache import bump_catalog_revision
 from catalog.reference.hubei import load_reference_data
 from catalog.search import normalise_keyword, product_search_document
+from demo.photos import ensure_category_photos
+from demo.specialties import (
+    EXTRA_VENDORS,
+    GRADES,
+    LANDINGS,
+    ORIGIN_LABELS_EN,
+    PACK_SIZES_EN,
+    SPECIALTIES,
+)
 
 BATCH_SIZE = 1000
 STAFF_USERNAME = "admin"
@@ -250,6 +251,4 @@ def ensure_vendor_login(password=None):
 
 def seed_reference_data():
     """Hubei's places and the categories, where missing (the migration loads them)."""
-    from catalog.models import Prefecture
-
     load_reference_data(Prefecture, County, Category)

@@ -2,14 +2,17 @@
 with its replay), one live now, and two coming up. Idempotent by slug; the live and
 upcoming ones are placed around the day the seed runs."""
 
+import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
 from catalog.models import County, Product, Vendor
+from demo.orders import DemoOrder, create_orders, demo_shoppers
 from livestream.models import LiveStream
 from livestream.services import feature_product
+from orders.models import OrderLine
 
 DEMO_STREAMS = [
     # slug, title, English title, host, host title, county, category, starts (hours from now), hours
@@ -145,11 +148,6 @@ STREAM_ORDERS = {"zigui-oranges-2020": 160, "qianjiang-crayfish-live": 30}
 def seed_stream_orders(seed=315):
     """Orders bought from the demo streams' pages while they were live (the 2020 Zigui
     stream, and the one live now, so far); returns the days whose rollups need building."""
-    import random
-
-    from orders.demo import DemoOrder, create_orders, demo_shoppers
-    from orders.models import OrderLine
-
     rng = random.Random(seed)
     shoppers = demo_shoppers()
     demo_orders = []

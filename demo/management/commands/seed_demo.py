@@ -4,10 +4,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog.demo import seed
-from catalog.demo.promotions import seed_promotions
-from livestream.demo import seed_stream_orders, seed_streams
-from orders import demo as order_demo
+from demo import catalog as seed
+from demo import orders as order_demo
+from demo.livestream import seed_stream_orders, seed_streams
+from demo.promotions import seed_promotions
 
 
 class Command(BaseCommand):

@@ -1,0 +1,35 @@
+"""The zone's categories, in a tree."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.names import BilingualNameMixin
+
+
+class Category(BilingualNameMixin, models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name_en = models.CharField(_("English name"), max_length=80)
+    name_zh = models.CharField(_("Chinese name"), max_length=40)
+    # Null for a top-level category.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return f"{self.name_en} {self.name_zh}"
+
+    def get_absolute_url(self):
+        return reverse("catalog:category", args=[self.slug])

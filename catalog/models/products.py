@@ -1,0 +1,222 @@
+"""The categories, the products vendors sell and their photos."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models.categories import Category
+from catalog.models.places import County
+from catalog.models.vendors import Vendor
+from core.names import in_shoppers_language
+
+# What listings sort by (the same expressions as the indexes below, so they serve them).
+# The 0 is written in the SQL, not sent as a parameter: a SELECT DISTINCT (a promotion's
+# products) must see the same ORDER BY expression in its select list.
+SOLD_OUT = models.Func(
+    "stock", template="(%(expressions)s = 0)", output_field=models.BooleanField()
+)
+SHOWN_PRICE = Coalesce("promoted_price", "price")
+
+
+class ProductQuerySet(models.QuerySet):
+    def visible(self):
+        """What shoppers may see: published products of approved vendors."""
+        return self.filter(status=Product.Status.PUBLISHED, vendor__status=Vendor.Status.APPROVED)
+
+    def with_shown_price(self):
+        """`shown_price`: what the card says, the promoted price or else the list price (as
+        stored: see catalog/promotions/shown_prices.py), to filter and sort by in SQL."""
+        return self.alias(shown_price=SHOWN_PRICE)
+
+    def in_shop_order(self, *ordering):
+        """Ordered by `ordering`, sold-out products last whatever the sort."""
+        return self.order_by(SOLD_OUT, *ordering)
+
+    def for_cards(self):
+        """Everything a product card shows, in a fixed number of queries."""
+        return self.select_related(
+            "vendor", "category", "origin_county__prefecture"
+        ).prefetch_related(
+            models.Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+
+
+class Product(models.Model):
+    # Pages say "in stock" above this and "only N left" from it down: cached pages need
+    # rendering again when an order takes stock only once it is this low.
+    FEW_LEFT = 10
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        ARCHIVED = "archived", _("archived")
+
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.PROTECT, related_name="products", verbose_name=_("vendor")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    origin_county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("origin county"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=160, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Plain text."))
+    description_en = models.TextField(
+        _("English description"),
+        blank=True,
+        help_text=_("Plain text; shoppers reading English see it instead, when given."),
+    )
+    price = models.DecimalField(
+        _("price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    pack_size = models.CharField(
+        _("pack size"), max_length=60, help_text=_("What one unit is, e.g. “5 kg box”.")
+    )
+    pack_size_en = models.CharField(
+        _("English pack size"),
+        max_length=60,
+        blank=True,
+        help_text=_("The pack size in English, e.g. “5 kg box”."),
+    )
+    net_weight_g = models.PositiveIntegerField(
+        _("net weight (g)"), validators=[MinValueValidator(1)]
+    )
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    origin_label = models.CharField(
+        _("origin or GI label"),
+        max_length=120,
+        blank=True,
+        help_text=_("Geographical-indication or origin label, e.g. 秭归脐橙 地理标志产品."),
+    )
+    origin_label_en = models.CharField(
+        _("English origin or GI label"),
+        max_length=160,
+        blank=True,
+        help_text=_("The label in English, e.g. Zigui navel orange, geographical indication."),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    is_featured = models.BooleanField(_("featured on the zone home"), default=False)
+    # Derived: the card's price when a running promotion lowers it, else empty (the list
+    # price shows). Listings sort and filter by it; catalog/promotions/shown_prices.py rewrites it
+    # when a promotion starts, ends, changes or sells out, and when the price changes.
+    promoted_price = models.DecimalField(
+        _("promoted price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    # Derived: name, vendor, county and category in both languages, normalised for
+    # search (see catalog/search.py). Rebuilt by services whenever any of them changes.
+    search_document = models.TextField(_("search document"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    # Writes with .update() set this too, and call page_cache.bump_catalog_revision().
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_gte_0"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="product_price_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(net_weight_g__gt=0), name="product_net_weight_gt_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="product_status_created"),
+            models.Index(fields=["status", "price"], name="product_status_price"),
+            models.Index(fields=["status", "name"], name="product_status_name"),
+            models.Index("status", SOLD_OUT, SHOWN_PRICE, name="product_status_shown_price"),
+            models.Index("status", SOLD_OUT, SHOWN_PRICE.desc(), name="product_status_shown_desc"),
+            models.Index(
+                "status",
+                SOLD_OUT,
+                models.F("created_at").desc(),
+                name="product_status_sold_out_new",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(is_featured=True),
+                name="product_featured_newest",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:product", args=[self.slug])
+
+    @property
+    def display_name(self):
+        return in_shoppers_language(self.name, self.name_en)
+
+    @property
+    def display_pack_size(self):
+        return in_shoppers_language(self.pack_size, self.pack_size_en)
+
+    @property
+    def display_origin_label(self):
+        return in_shoppers_language(self.origin_label, self.origin_label_en)
+
+    @property
+    def display_description(self):
+        return in_shoppers_language(self.description, self.description_en)
+
+    @property
+    def few_left(self):
+        return 0 < self.stock <= self.FEW_LEFT
+
+    @property
+    def is_on_sale(self):
+        """The same rule as `Product.objects.visible()`, for a product already loaded with
+        its vendor."""
+        return (
+            self.status == Product.Status.PUBLISHED and self.vendor.status == Vendor.Status.APPROVED
+        )
+
+    @property
+    def main_image(self):
+        """The first photo; uses the prefetch from `for_cards()` when present."""
+        images = list(self.images.all())
+        return images[0] if images else None
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product")
+    )
+    # Both files are written by catalog.images.store_product_photo under random names.
+    image = models.ImageField(_("image"), upload_to="products/", max_length=200)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/", max_length=200)
+    alt_text = models.CharField(_("alt text"), max_length=160, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+
+    def __str__(self):
+        return self.image.name

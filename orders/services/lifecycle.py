@@ -1,0 +1,200 @@
+"""An order after checkout: staff confirm a payment, shoppers cancel, vendors ship, cancel
+or deliver their part. Each change is checked against its transitions table."""
+
+from collections import defaultdict
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.page_cache import bump_catalog_revision
+from catalog.promotions import checkout as promotions
+from core.transitions import TransitionTable
+from orders import messages
+from orders.impact import rollups as impact
+from orders.locks import return_stock
+from orders.models import Order, OrderEvent, OrderLine, OrderPart
+
+ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
+ORDER_TRANSITIONS = TransitionTable(
+    Order.Status,
+    {
+        Order.Status.PLACED: {Order.Status.CONFIRMED, Order.Status.CANCELLED},
+        Order.Status.CONFIRMED: {Order.Status.CANCELLED, Order.Status.COMPLETED},
+        Order.Status.COMPLETED: set(),
+        Order.Status.CANCELLED: set(),
+    },
+    refused=ORDER_TRANSITION_REFUSED,
+    code="order_transition",
+)
+SHIPPED_CANNOT_CANCEL = _("Part of this order has shipped; it can no longer be cancelled.")
+PART_TRANSITION_REFUSED = _("A part that is %(current)s cannot be %(new)s.")
+NOT_CONFIRMED = _("This order is not confirmed yet; wait for the payment before shipping.")
+TRACKING_REQUIRED = _("Enter the carrier and the tracking number.")
+CANCEL_REASON_REQUIRED = _("Say why this part cannot be shipped; the shopper will read it.")
+PART_TRANSITIONS = TransitionTable(
+    OrderPart.Status,
+    {
+        OrderPart.Status.PENDING: {OrderPart.Status.SHIPPED, OrderPart.Status.CANCELLED},
+        OrderPart.Status.SHIPPED: {OrderPart.Status.DELIVERED},
+        OrderPart.Status.DELIVERED: set(),
+        OrderPart.Status.CANCELLED: set(),
+    },
+    refused=PART_TRANSITION_REFUSED,
+    code="part_transition",
+)
+
+
+def cancel_order(order: Order, *, by: AbstractBaseUser | None) -> Order:
+    """Cancel before anything shipped: every part still open cancelled, its stock
+    returned (a part its shop cancelled already gave its stock back)."""
+    with transaction.atomic():
+        # Lock the order: a vendor shipping a part at the same moment waits for this.
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _check_transition(order, Order.Status.CANCELLED)
+        parts = list(order.parts.select_for_update().order_by("pk"))
+        if any(
+            p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED) for p in parts
+        ):
+            raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
+        open_parts = [p for p in parts if p.status == OrderPart.Status.PENDING]
+        vendor_of = {part.pk: part.vendor_id for part in open_parts}
+        lines = list(OrderLine.objects.filter(part__in=open_parts))
+        counted = (
+            [impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
+            if order.status in impact.COUNTED_ORDER_STATUSES
+            else []
+        )
+        returned = defaultdict(int)
+        for line in lines:
+            if line.product_id:
+                returned[line.product_id] += line.quantity
+        return_stock(returned)
+        promotions.return_promotion_units(lines, order.shopper_id)
+        OrderEvent.objects.bulk_create(
+            [
+                OrderEvent(
+                    order=order,
+                    part=part,
+                    from_status=part.status,
+                    to_status=OrderPart.Status.CANCELLED,
+                    by=by,
+                )
+                for part in open_parts
+            ]
+        )
+        OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
+        _set_status(order, Order.Status.CANCELLED, by)
+        messages.notify_order_cancelled(order, open_parts)
+        bump_catalog_revision()
+        impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
+    return order
+
+
+def _check_transition(order: Order, new_status: str) -> None:
+    ORDER_TRANSITIONS.check(order.status, new_status)
+
+
+def _set_status(order: Order, new_status: str, by: AbstractBaseUser | None) -> None:
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=new_status, by=by)
+    order.status = new_status
+    order.save(update_fields=["status", "updated_at"])
+
+
+def confirm_payment(order: Order, *, by: AbstractBaseUser | None) -> Order:
+    """Staff saw the bank transfer arrive: the order is confirmed and can ship."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _check_transition(order, Order.Status.CONFIRMED)
+        _set_status(order, Order.Status.CONFIRMED, by)
+        impact.record_change(order, [], impact.counted_lines(order))
+    return order
+
+
+def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) -> OrderPart:
+    """A shop cannot ship its part (sold out at the farm, a lost harvest): that part is
+    cancelled with the reason, its stock and flash-sale units go back, and the shopper is
+    told. The rest of the order stands; with no part left, the order is cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(CANCEL_REASON_REQUIRED, code="reason_required")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        before = impact.counted_lines(order)
+        _set_part_status(part, OrderPart.Status.CANCELLED, by, note=reason)
+        part.save(update_fields=["status"])
+        lines = list(part.lines.all())
+        returned = defaultdict(int)
+        for line in lines:
+            if line.product_id:
+                returned[line.product_id] += line.quantity
+        return_stock(returned)
+        promotions.return_promotion_units(lines, order.shopper_id)
+        left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
+        if not left.exists():
+            _set_status(order, Order.Status.CANCELLED, by)
+        elif not left.exclude(status=OrderPart.Status.DELIVERED).exists():
+            _set_status(order, Order.Status.COMPLETED, by)
+        part.order = order
+        messages.notify_part_cancelled(part, reason)
+        bump_catalog_revision()
+        impact.record_change(order, before, impact.counted_lines(order))  # last, as above
+    return part
+
+
+def ship_part(
+    part: OrderPart, *, carrier: str, tracking_number: str, by: AbstractBaseUser | None
+) -> OrderPart:
+    """A vendor hands its part to a carrier."""
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise ValidationError(TRACKING_REQUIRED, code="tracking_required")
+    with transaction.atomic():
+        # Lock the order first, as cancel_order does, so the two never cross.
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        if order.status != Order.Status.CONFIRMED:
+            raise ValidationError(NOT_CONFIRMED, code="not_confirmed")
+        _set_part_status(part, OrderPart.Status.SHIPPED, by)
+        part.carrier, part.tracking_number, part.shipped_at = (
+            carrier,
+            tracking_number,
+            timezone.now(),
+        )
+        part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
+        messages.notify_part_shipped(part)
+    return part
+
+
+def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:
+    """The carrier delivered a part; when every part is done, so is the order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=part.order_id)
+        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        _set_part_status(part, OrderPart.Status.DELIVERED, by)
+        part.delivered_at = timezone.now()
+        part.save(update_fields=["status", "delivered_at"])
+        open_parts = order.parts.exclude(
+            status__in=[OrderPart.Status.DELIVERED, OrderPart.Status.CANCELLED]
+        )
+        if not open_parts.exists():
+            _set_status(order, Order.Status.COMPLETED, by)
+    return part
+
+
+def _set_part_status(
+    part: OrderPart, new_status: str, by: AbstractBaseUser | None, note: str = ""
+) -> None:
+    PART_TRANSITIONS.check(part.status, new_status)
+    OrderEvent.objects.create(
+        order_id=part.order_id,
+        part=part,
+        from_status=part.status,
+        to_status=new_status,
+        by=by,
+        note=note,
+    )
+    part.status = new_status
