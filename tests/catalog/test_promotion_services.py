@@ -23,8 +23,8 @@ from catalog.promotions.models import PromotionAllowance
 from catalog.promotions.pricing import schedule_at
 from catalog.promotions.services import duplicate_promotion, save_promotion
 from orders import services as orders
-from orders.models import Address, Cart, CartItem, OrderLine
-from tests.factories import ProductFactory, running_promotion
+from orders.models import Cart, CartItem, OrderLine
+from tests.factories import AddressFactory, ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -32,16 +32,7 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 def shopper(django_user_model):
     user = django_user_model.objects.create_user(f"buyer-{uuid.uuid4().hex[:8]}")
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, is_default=True)
     Cart.objects.create(user=user)
     return user
 

@@ -35,8 +35,8 @@ from notifications.models import Notification
 from notifications.tasks import resend_pending_notifications_task
 from orders.impact.admin import QUEUE_UNREACHABLE
 from orders.impact.models import DailySales, Dimension
-from orders.models import Address, Order
-from tests.factories import ProductFactory
+from orders.models import Order
+from tests.factories import AddressFactory, ProductFactory
 
 pytestmark = [
     pytest.mark.skipif(
@@ -160,16 +160,7 @@ def make_shopper(django_user_model, username):
     user = django_user_model.objects.create_user(
         username, email=f"{username}@example.cn", password="a-shopper-password"
     )
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, is_default=True)
     return user
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from notifications.delivery import deliver_pending
 from orders import services
-from orders.models import Address, Cart, Order
-from tests.factories import ProductFactory
+from orders.models import Cart, Order
+from tests.factories import AddressFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 PAYEE, BANK = "湖北集市电子商务有限公司", "中国银行武汉江汉支行"
@@ -26,15 +26,7 @@ def place(user_model, payment):
     shopper = user_model.objects.create_user(
         f"buyer-{uuid.uuid4().hex[:6]}", email="buyer@example.cn"
     )
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper)
     cart = Cart.objects.create(user=shopper)
     services.add_to_cart(cart, ProductFactory(stock=5), 2)
     return services.place_order(

@@ -12,8 +12,8 @@ from django.urls import reverse
 from catalog.models import VendorMember
 from notifications.models import LanguagePreference, Notification
 from orders import services
-from orders.models import Address, Cart
-from tests.factories import ProductFactory, VendorFactory
+from orders.models import Cart
+from tests.factories import AddressFactory, ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-2020"
@@ -54,15 +54,7 @@ def order_from(shopper, vendor_owner):
         pack_size_en="5 kg box",
         stock=5,
     )
-    address = Address.objects.create(
-        user=shopper,
-        recipient="Tom",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper, recipient="Tom")
     cart, _created = Cart.objects.get_or_create(user=shopper)
     services.add_to_cart(cart, product, 1)
     return services.place_order(

@@ -35,8 +35,8 @@ from notifications.tasks import (
     resend_pending_notifications_task,
 )
 from orders import services
-from orders.models import Address, Cart, Order, OrderPart
-from tests.factories import ProductFactory, VendorFactory
+from orders.models import Cart, Order, OrderPart
+from tests.factories import AddressFactory, ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,15 +49,7 @@ def make_order(user_model, *, payment=Order.PaymentMethod.CASH_ON_DELIVERY):
     shopper = user_model.objects.create_user(
         f"buyer-{uuid.uuid4().hex[:6]}", email="buyer@example.cn"
     )
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-    )
+    address = AddressFactory(user=shopper)
     cart = Cart.objects.create(user=shopper)
     for name in ("秭归果业", "潜江虾业"):
         vendor = VendorFactory(name=name)
@@ -90,15 +82,7 @@ def test_an_order_tells_the_shopper_and_each_vendor_once_committed(
 
 def test_nothing_is_written_when_checkout_fails(django_user_model):
     shopper = django_user_model.objects.create_user("buyer")
-    address = Address.objects.create(
-        user=shopper,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="路",
-    )
+    address = AddressFactory(user=shopper, street="路")
     cart = Cart.objects.create(user=shopper)
     product = ProductFactory(stock=1)
     services.add_to_cart(cart, product, 1)

@@ -19,8 +19,8 @@ from catalog.promotions import checkout as promotions
 from catalog.promotions.pricing import quote
 from notifications.delivery import deliver_pending
 from orders import services
-from orders.models import Address, Cart, CartItem, Order, OrderLine
-from tests.factories import ProductFactory, running_promotion
+from orders.models import Cart, CartItem, Order, OrderLine
+from tests.factories import AddressFactory, ProductFactory, running_promotion
 from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
@@ -54,16 +54,7 @@ def shopper(django_user_model, client=None):
     user = django_user_model.objects.create_user(
         f"buyer-{uuid.uuid4().hex[:8]}", email="buyer@example.cn"
     )
-    Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="江汉区",
-        street="解放大道 1 号",
-        is_default=True,
-    )
+    AddressFactory(user=user, is_default=True)
     Cart.objects.create(user=user)
     if client is not None:
         client.force_login(user)

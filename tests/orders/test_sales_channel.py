@@ -19,8 +19,8 @@ from django.utils import timezone
 from livestream.channels import stream_page
 from livestream.models import FeaturedProduct, LiveStream
 from orders import services
-from orders.models import Address, Cart, CartItem, OrderLine
-from tests.factories import CountyFactory, ProductFactory
+from orders.models import Cart, CartItem, OrderLine
+from tests.factories import AddressFactory, CountyFactory, ProductFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = ("orders", "0020_order_line_price_cut")
@@ -52,15 +52,7 @@ def _live_stream():
 def _bought(django_user_model, stream, products):
     """A cart item of each product, from the stream's page, and an order of them."""
     user = django_user_model.objects.create_user(f"fan-{uuid.uuid4().hex[:6]}")
-    address = Address.objects.create(
-        user=user,
-        recipient="张三",
-        mobile="13912345678",
-        province="湖北省",
-        city="潜江市",
-        district="园林街道",
-        street="1 号",
-    )
+    address = AddressFactory(user=user, city="潜江市", district="园林街道", street="1 号")
     cart = Cart.objects.create(user=user)
     for product in products:
         services.add_to_cart(cart, product, 1, bought_from=stream_page(stream))
