@@ -1,6 +1,6 @@
 """The kinds of message the catalog sends (a shop's status, promotions), declared to the
 outbox from CatalogConfig.ready(). The messages are written by catalog.services and
-catalog.promotions.services; their templates are templates/notifications/<kind>*.txt."""
+catalog.promotions.services; their templates are templates/catalog/messages/<kind>*.txt."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ def register_kinds() -> None:
         kinds.register(
             name,
             label,
-            templates=f"notifications/{name}",
+            templates=f"catalog/messages/{name}",
             link_label=_LINKS[name][1] if name in _LINKS else None,
         )
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -346,6 +347,8 @@ LOGOUT_REDIRECT_URL = "catalog:home"
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The inbox's breadcrumb (notifications knows no app above it): the shopper's orders.
+INBOX_BACK_LINK = ("orders:history", gettext_lazy("My orders"))
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 # The language switch's cookie: sent on same-site navigation only, never read by scripts

@@ -12,5 +12,5 @@ def register_kinds() -> None:
     kinds.register(
         STREAM_REMINDER,
         _("livestream about to start (reminder)"),
-        templates=f"notifications/{STREAM_REMINDER}",
+        templates=f"livestream/messages/{STREAM_REMINDER}",
     )

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,7 +20,12 @@ def inbox(request):
     page = Paginator(messages_sent, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # these, and only these, are read now
     new = services.mark_read(request.user, page.object_list)
-    return render(request, "notifications/inbox.html", {"page": page, "new": new})
+    back_url, back_label = settings.INBOX_BACK_LINK
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "new": new, "back_url": reverse(back_url), "back_label": back_label},
+    )
 
 
 @never_cache

@@ -38,7 +38,7 @@ def register_kinds() -> None:
         kinds.register(
             name,
             label,
-            templates=f"notifications/{name}",
+            templates=f"orders/messages/{name}",
             link_label=_link_label,
             load=load_orders,
         )
