@@ -1,15 +1,20 @@
 """Database helpers shared by the apps."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations import AddIndex
+from django.db.migrations.state import ProjectState
 
 # Parameters are bound on the server (settings.py), and PostgreSQL takes at most 65,535 of
 # them in one statement: lists of ids that can grow with the audience go in batches.
 IDS_PER_STATEMENT = 10_000
 
 
-def update_by_ids(model, ids, **values):
+def update_by_ids(model: type[models.Model], ids: Iterable[int], **values: Any) -> int:
     """`model.objects.filter(pk__in=ids).update(**values)`, in statements of at most
     IDS_PER_STATEMENT ids; returns the number of rows updated."""
     ids = list(ids)  # call inside a transaction if the batches must land together
@@ -24,12 +29,24 @@ class AddIndexWithoutBlockingWrites(AddIndexConcurrently):
     (CREATE INDEX CONCURRENTLY: the migration must be `atomic = False`); a plain AddIndex
     on other databases."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
         return AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)

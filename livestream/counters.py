@@ -20,13 +20,16 @@ import hashlib
 import logging
 import math
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.utils import timezone
-from redis import RedisError
+from redis import Redis, RedisError
+from redis.client import Pipeline
 
 from livestream.models import LiveStream, stream_channel
 from orders.models import OrderLine, OrderPart
@@ -36,6 +39,8 @@ logger = logging.getLogger(__name__)
 WATCHING_SECONDS = 30
 HLL_PRECISION = 14  # 16,384 registers: ~0.81 % standard error
 SUMMARY_SECONDS = 5  # how stale the sales figures may be
+# A stream's (id, live?, orders, grams), as _stream_summary shares it.
+Summary = tuple[int, bool, int, int]
 
 
 @dataclass
@@ -47,13 +52,13 @@ class StreamCounters:
     weight_g: int
 
 
-def _redis():
+def _redis() -> Redis | None:
     if not settings.REDIS_URL:
         return None
     return cache._cache.get_client(write=True)
 
 
-def _execute(pipe):
+def _execute(pipe: Pipeline) -> list | None:
     """The pipeline's replies, or None if Redis is unreachable. Through the cache's guard
     when it has one (hubei_market's Redis cache): it logs the outage once a minute and
     leaves Redis alone for a moment after a failure, so a Redis that hangs costs one
@@ -68,15 +73,17 @@ def _execute(pipe):
         return None
 
 
-def _key(stream_id, what):
+def _key(stream_id: int, what: str) -> str:
     return f"hubei:stream:{stream_id}:{what}"
 
 
-def _summary_key(slug):
+def _summary_key(slug: str) -> str:
     return f"hubei:stream-summary:{slug}"
 
 
-def _heartbeat_commands(pipe, stream_id, beats, now):
+def _heartbeat_commands(
+    pipe: Pipeline, stream_id: int, beats: Mapping[str, float], now: float
+) -> None:
     """`beats`: {viewer: when last seen}."""
     watching = _key(stream_id, "watching")
     pipe.zadd(watching, beats)
@@ -85,12 +92,12 @@ def _heartbeat_commands(pipe, stream_id, beats, now):
     pipe.expire(watching, 86400)
 
 
-def _audience_commands(pipe, stream_id, now):
+def _audience_commands(pipe: Pipeline, stream_id: int, now: float) -> None:
     pipe.zcount(_key(stream_id, "watching"), now - WATCHING_SECONDS, "+inf")
     pipe.pfcount(_key(stream_id, "viewers"))
 
 
-def record_heartbeat(stream_id, viewer, now=None):
+def record_heartbeat(stream_id: int, viewer: str, now: datetime | None = None) -> None:
     """`viewer` is still watching (a random id kept in the viewer's cookie)."""
     now = (now or timezone.now()).timestamp()
     client = _redis()
@@ -107,7 +114,7 @@ def record_heartbeat(stream_id, viewer, now=None):
     cache.set(_key(stream_id, "viewers"), hll_add(registers, viewer), None)
 
 
-def audience(stream_id, now=None):
+def audience(stream_id: int, now: datetime | None = None) -> tuple[int, int]:
     """(watching now, unique viewers)."""
     now = (now or timezone.now()).timestamp()
     client = _redis()
@@ -127,7 +134,7 @@ def audience(stream_id, now=None):
     )
 
 
-def sales(stream_id):
+def sales(stream_id: int) -> tuple[int, int]:
     """(orders, grams) bought from the stream's page, cancellations left out."""
     totals = (
         OrderLine.objects.filter(channel=stream_channel(stream_id))
@@ -137,7 +144,7 @@ def sales(stream_id):
     return totals["orders"], totals["weight"] or 0
 
 
-def _stream_summary(slug):
+def _stream_summary(slug: str) -> Summary | None:
     """(stream id, live?, orders, grams) of the stream with this slug, or None.
 
     Shared by every viewer through the cache for SUMMARY_SECONDS, so an audience of a
@@ -154,7 +161,7 @@ def _stream_summary(slug):
     return found
 
 
-def forget_summary(slug):
+def forget_summary(slug: str) -> None:
     cache.delete(_summary_key(slug))
 
 
@@ -168,13 +175,15 @@ class _ProcessBatch:
     for WATCHING_SECONDS), and a process that dies loses at most its unsent beats, which
     the viewers' next polls send again."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.summaries = {}  # slug -> (read at, summary)
         self.beats = {}  # stream id -> {viewer: seen at}
         self.audiences = {}  # stream id -> (read at, (watching, unique))
 
-    def poll(self, client, slug, viewer, now, window):
+    def poll(
+        self, client: Redis, slug: str, viewer: str | None, now: float, window: float
+    ) -> StreamCounters | None:
         with self.lock:
             read_at, summary = self.summaries.get(slug, (None, None))
         if summary is None or not 0 <= now - read_at < window:
@@ -211,7 +220,7 @@ class _ProcessBatch:
             self.audiences[stream_id] = (now, audience)
         return StreamCounters(live, *audience, orders, weight_g)
 
-    def last_audience(self, stream_id):
+    def last_audience(self, stream_id: int) -> tuple[int, int]:
         """(watching, unique) as this process last read them, or (0, 0)."""
         with self.lock:
             return self.audiences.get(stream_id, (None, (0, 0)))[1]
@@ -221,7 +230,7 @@ _process_batch = _ProcessBatch()
 BATCH_MAX = 5_000  # heartbeats a process holds before it writes them, whatever the time
 
 
-def poll(slug, viewer, now=None):
+def poll(slug: str, viewer: str | None, now: datetime | None = None) -> StreamCounters | None:
     """One poll of a stream's page: the viewer's heartbeat (while it is live; none for a
     `viewer` of None) and the counters to show, or None if there is no such stream.
 
@@ -249,11 +258,11 @@ def poll(slug, viewer, now=None):
 # --- A HyperLogLog in Python (the embedded default), registers as bytes ---------------
 
 
-def _hash64(value):
+def _hash64(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
 
 
-def hll_add(registers, value):
+def hll_add(registers: bytes, value: str) -> bytes:
     """The registers with `value` added (a new bytes object)."""
     h = _hash64(value)
     index = h >> (64 - HLL_PRECISION)
@@ -266,7 +275,7 @@ def hll_add(registers, value):
     return bytes(updated)
 
 
-def hll_count(registers):
+def hll_count(registers: bytes) -> int:
     m = len(registers)
     alpha = 0.7213 / (1 + 1.079 / m)
     estimate = alpha * m * m / sum(2.0**-r for r in registers)

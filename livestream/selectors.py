@@ -13,7 +13,7 @@ from livestream.models import FeaturedProduct, LiveStream
 REPLAYS_SHOWN = 12
 
 
-def streams_by_state():
+def streams_by_state() -> tuple[list[LiveStream], list[LiveStream], list[LiveStream]]:
     """(live now, coming up, replays): one query."""
     streams = list(LiveStream.objects.select_related("county").order_by("scheduled_start"))
     live = [s for s in streams if s.state == LiveStream.State.LIVE]
@@ -22,7 +22,7 @@ def streams_by_state():
     return live, upcoming, replays
 
 
-def stream_with_products(slug):
+def stream_with_products(slug: str) -> tuple[LiveStream, list[FeaturedProduct]]:
     """A stream and its featured products (on sale only), priced now; the stream price
     shows while it is live."""
     stream = get_object_or_404(LiveStream.objects.select_related("county"), slug=slug)

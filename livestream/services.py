@@ -1,11 +1,16 @@
 """Moving streams between states (staff, or beat at the scheduled times) and reminding
 the shoppers who asked, each once."""
 
+from collections.abc import Container
+from datetime import datetime
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Product
 from core.transitions import TransitionTable
 from livestream import counters
 from livestream.messages import STREAM_REMINDER
@@ -29,7 +34,7 @@ NOT_THE_STREAMS_VENDOR = _(
 )
 
 
-def refuse_another_vendors_product(product, vendor_ids):
+def refuse_another_vendors_product(product: Product, vendor_ids: Container[int]) -> None:
     """A stream features only what its own vendors sell (two shops may sell products of
     the same name)."""
     if product.vendor_id not in vendor_ids:
@@ -40,7 +45,13 @@ def refuse_another_vendors_product(product, vendor_ids):
         )
 
 
-def feature_product(stream, product, *, position=0, stream_price=None):
+def feature_product(
+    stream: LiveStream,
+    product: Product,
+    *,
+    position: int = 0,
+    stream_price: Decimal | None = None,
+) -> FeaturedProduct:
     """Show one of the stream's vendors' products on it; raises ValidationError for a
     product of another vendor, or a stream price not below the product's price."""
     refuse_another_vendors_product(product, set(stream.vendors.values_list("pk", flat=True)))
@@ -52,7 +63,7 @@ def feature_product(stream, product, *, position=0, stream_price=None):
     return featured
 
 
-def _move(stream, new_state, now):
+def _move(stream: LiveStream, new_state: str, now: datetime) -> LiveStream:
     with transaction.atomic():
         stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
         STATE_TRANSITIONS.check(stream.state, new_state)
@@ -66,17 +77,17 @@ def _move(stream, new_state, now):
     return stream
 
 
-def go_live(stream, now=None):
+def go_live(stream: LiveStream, now: datetime | None = None) -> LiveStream:
     """The host is on air (staff press it, or beat at the scheduled start)."""
     return _move(stream, LiveStream.State.LIVE, now or timezone.now())
 
 
-def end_stream(stream, now=None):
+def end_stream(stream: LiveStream, now: datetime | None = None) -> LiveStream:
     """Off air (or cancelled before it began); stream prices stop at once."""
     return _move(stream, LiveStream.State.ENDED, now or timezone.now())
 
 
-def sweep_streams(now=None):
+def sweep_streams(now: datetime | None = None) -> dict[str, int]:
     """Beat's minute: streams whose start came go live, those whose end came end, and
     reminders due are sent through the outbox. Running it twice or late does no harm."""
 

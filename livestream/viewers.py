@@ -22,6 +22,7 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 
 VIEWER_COOKIE = "viewer"
 SALT = "livestream.viewer"
@@ -29,18 +30,18 @@ MAX_AGE = 30 * 86400  # an id lasts this long after the last visit of a stream p
 _BUDGET_WINDOW = 60
 
 
-def viewer_from(request):
+def viewer_from(request: HttpRequest) -> str | None:
     """The viewer id the request's cookie carries if a stream page signed it, else None."""
     # A missing, unsigned, forged or expired value is the default.
     return request.get_signed_cookie(VIEWER_COOKIE, default=None, salt=SALT, max_age=MAX_AGE)
 
 
-def signed(viewer):
+def signed(viewer: str) -> str:
     """The cookie value for `viewer`, as set_signed_cookie writes it (tests make viewers)."""
     return signing.get_cookie_signer(salt=VIEWER_COOKIE + SALT).sign(viewer)
 
 
-def give_viewer_id(request, response):
+def give_viewer_id(request: HttpRequest, response: HttpResponse) -> str | None:
     """Set the viewer cookie on a stream page's `response` and return the id, or None.
 
     A browser that holds a valid id keeps it (its expiry starts again); another gets a new
@@ -62,7 +63,7 @@ def give_viewer_id(request, response):
     return viewer
 
 
-def _take_from_budget(address):
+def _take_from_budget(address: str) -> bool:
     """True if `address` may get one more new viewer id this minute (and counts it)."""
     key = f"stream-new-viewers:{address}:{int(time.time() // _BUDGET_WINDOW)}"
     try:

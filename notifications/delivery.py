@@ -24,11 +24,13 @@ import smtplib
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import signature
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -73,7 +75,7 @@ def deliver_pending(max_seconds: float = DELIVERY_MAX_SECONDS) -> int:
             return sent
 
 
-def deliver_after_worker_start(**_signal) -> None:
+def deliver_after_worker_start(**_signal: Any) -> None:
     """celery's worker_ready: deliver what is pending now (what a dead worker left
     unclaimed, and anything whose hand-over was lost), and again once the claim a dead
     worker may still hold has run out, so a restarted worker sends everything within
@@ -188,7 +190,7 @@ def _connection_lost(error: Exception) -> bool:
     )
 
 
-def _reopen(mail) -> bool:
+def _reopen(mail: BaseEmailBackend) -> bool:
     """A new connection to the mail server in place of a dropped one; False if none."""
     _close(mail)
     try:
@@ -200,7 +202,9 @@ def _reopen(mail) -> bool:
     return True
 
 
-def _send_claimed(mail, notification: Notification, claimed_until: datetime) -> bool:
+def _send_claimed(
+    mail: BaseEmailBackend, notification: Notification, claimed_until: datetime
+) -> bool:
     """Render and send one message this worker has claimed until `claimed_until`; False,
     sending nothing, if the claim could run out before the send ends (another worker may
     then take it over).
@@ -231,7 +235,7 @@ def _send_claimed(mail, notification: Notification, claimed_until: datetime) -> 
     return True
 
 
-def _close(mail) -> None:
+def _close(mail: BaseEmailBackend) -> None:
     try:
         mail.close()
     except Exception:  # noqa: BLE001 - the messages went; a failed QUIT changes nothing

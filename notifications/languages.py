@@ -7,7 +7,10 @@ the language cookie from it. An account without one reads settings.LANGUAGE_CODE
 """
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpResponseBase
 from django.utils.translation import check_for_language
 
 from notifications.models import LanguagePreference
@@ -21,7 +24,7 @@ def supported_language(language: str | None) -> str | None:
     return None
 
 
-def language_of(user) -> str:
+def language_of(user: AbstractBaseUser) -> str:
     """The language `user` reads; uses `language_preference` when select_related."""
     try:
         return user.language_preference.language
@@ -29,7 +32,7 @@ def language_of(user) -> str:
         return settings.LANGUAGE_CODE
 
 
-def remember_language(user, language: str | None) -> None:
+def remember_language(user: AbstractBaseUser | AnonymousUser, language: str | None) -> None:
     """Keep `language` as the language of `user` (an unsupported one is ignored)."""
     language = supported_language(language)
     if language is None or not user.is_authenticated:
@@ -37,12 +40,12 @@ def remember_language(user, language: str | None) -> None:
     LanguagePreference.objects.update_or_create(user=user, defaults={"language": language})
 
 
-def stored_language(user) -> str | None:
+def stored_language(user: AbstractBaseUser) -> str | None:
     """The language `user` chose, or None if they never did (one query)."""
     return LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
 
 
-def set_language_cookie(response, language: str) -> None:
+def set_language_cookie(response: HttpResponseBase, language: str) -> None:
     """The cookie Django's set_language view sets, so LocaleMiddleware reads `language`."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

@@ -9,6 +9,7 @@ accounts with that email before it delivers (`expand_password_reset_requests`).
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -97,7 +98,7 @@ def _reset_links(notifications: list[Notification]) -> dict[int, dict]:
     return {n.pk: _password_reset_context(n.recipient) for n in notifications}
 
 
-def _password_reset_context(user) -> dict:
+def _password_reset_context(user: AbstractBaseUser) -> dict:
     path = reverse(
         "password_reset_confirm",
         kwargs={

@@ -1,10 +1,11 @@
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
 from notifications import kinds
 from notifications.models import Notification
 
 
-def inbox_for(user) -> QuerySet:
+def inbox_for(user: AbstractBaseUser) -> QuerySet[Notification]:
     """Delivered notifications of one user, newest first (pending ones are not shown yet).
     Kinds that go by email only (a password reset link: anyone who sees one can take the
     account) are left out."""
@@ -13,6 +14,6 @@ def inbox_for(user) -> QuerySet:
     )
 
 
-def unread_count(user) -> int:
+def unread_count(user: AbstractBaseUser) -> int:
     """Delivered messages this user has not seen in the inbox yet (the header's badge)."""
     return inbox_for(user).filter(read_at__isnull=True).count()

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from celery import signature
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -132,7 +133,7 @@ def _publish_failed(what: str) -> None:
     )
 
 
-def mark_read(user, notifications: Iterable[Notification]) -> set[int]:
+def mark_read(user: AbstractBaseUser, notifications: Iterable[Notification]) -> set[int]:
     """The messages of `user` among `notifications` (those an inbox page shows) count as
     read from now on. Returns the ids of those that were unread until now."""
     ids = {n.pk for n in notifications if n.read_at is None}

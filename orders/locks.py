@@ -12,6 +12,7 @@ checkout knows whether what a shopper sees changed: cached pages show "in stock"
 only `Product.FEW_LEFT` remain, and need rendering again only from then on.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -23,17 +24,17 @@ from catalog.models import Product
 
 @dataclass
 class StockTaken:
-    short: list = field(default_factory=list)  # ids that had too little, or were unpublished
+    short: list[int] = field(default_factory=list)  # ids that had too little, or were unpublished
     shown_changed: bool = False  # a product now shows "only N left" or "sold out"
 
 
-def _update_can_return():
+def _update_can_return() -> bool:
     """UPDATE … RETURNING: PostgreSQL, and SQLite from 3.35, the version that returns
     from INSERT too (Django supports SQLite from 3.31)."""
     return connection.features.can_return_columns_from_insert
 
 
-def _take_sql():
+def _take_sql() -> str:
     quote = connection.ops.quote_name
     meta = Product._meta
     stock, updated_at, status, pk = (
@@ -45,7 +46,7 @@ def _take_sql():
     )
 
 
-def take_stock(quantities):
+def take_stock(quantities: Mapping[int, int]) -> StockTaken:
     """Take {product_id: quantity} from stock (one UPDATE … RETURNING per product).
 
     Call inside a transaction and roll it back if anything is `short`.
@@ -69,7 +70,7 @@ def take_stock(quantities):
     return taken
 
 
-def _take_stock_then_read(quantities):
+def _take_stock_then_read(quantities: Mapping[int, int]) -> StockTaken:
     """The same with the ORM and one read of what is left."""
     taken, now = StockTaken(), timezone.now()
     for product_id in sorted(quantities):
@@ -83,7 +84,7 @@ def _take_stock_then_read(quantities):
     return taken
 
 
-def return_stock(quantities):
+def return_stock(quantities: Mapping[int, int]) -> None:
     """Put {product_id: quantity} back (a cancelled order)."""
     now = timezone.now()
     for product_id in sorted(quantities):

@@ -1,14 +1,18 @@
 """Reads the cart and order pages need."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Sum
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.http import HttpRequest
 from django.utils import timezone
 
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Vendor
 from catalog.promotions.checkout import price_lines
 from catalog.promotions.pricing import schedule_at
 from core.names import in_shoppers_language
@@ -17,7 +21,7 @@ from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPar
 SESSION_CART_KEY = "cart_id"
 
 
-def cart_for_request(request, *, create=False):
+def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | None:
     """The signed-in shopper's cart, or the one this browser session started.
 
     The anonymous cart's id lives in the session (the session key changes at sign-in;
@@ -37,7 +41,7 @@ def cart_for_request(request, *, create=False):
     return cart
 
 
-def cart_item_count(cart):
+def cart_item_count(cart: Cart | None) -> int:
     if cart is None:
         return 0
     return cart.items.aggregate(total=Sum("quantity"))["total"] or 0
@@ -45,31 +49,31 @@ def cart_item_count(cart):
 
 @dataclass
 class VendorGroup:
-    vendor: object
-    items: list = field(default_factory=list)
+    vendor: Vendor
+    items: list[CartItem] = field(default_factory=list)
     subtotal: Decimal = Decimal("0")
     weight_g: int = 0
 
     @property
-    def units(self):
+    def units(self) -> int:
         """How many units the shopper buys from this vendor (as the cart counts them)."""
         return sum(item.quantity for item in self.items)
 
 
 @dataclass
 class CartView:
-    groups: list
+    groups: list[VendorGroup]
     total: Decimal
     weight_g: int
     count: int
-    problems: list  # items that cannot be bought as they stand
+    problems: list[CartItem]  # items that cannot be bought as they stand
 
     @property
-    def can_check_out(self):
+    def can_check_out(self) -> bool:
         return bool(self.groups) and not self.problems
 
 
-def cart_contents(cart, items=None):
+def cart_contents(cart: Cart | None, items: list[CartItem] | None = None) -> CartView:
     """The cart grouped by vendor with subtotals, total and weight (three queries).
 
     Each item gets `unit_price`, `line_total`, `portions` (its units at each price: a
@@ -126,7 +130,7 @@ def cart_contents(cart, items=None):
     return CartView(list(groups.values()), total, weight, sum(i.quantity for i in items), problems)
 
 
-def buy_now_items(lines, *, photos=True):
+def buy_now_items(lines: Sequence[tuple[int, int, str]], *, photos: bool = True) -> list[CartItem]:
     """Unsaved cart items for [(product id, quantity, sales channel)] ("Buy now": the page and
     the checkout that places it), their products read as the cart's are (two queries; one
     with `photos=False`); a product gone since is left out."""
@@ -143,7 +147,7 @@ def buy_now_items(lines, *, photos=True):
     ]
 
 
-def orders_for_shopper(user):
+def orders_for_shopper(user: AbstractBaseUser) -> QuerySet[Order]:
     """A shopper's own orders only: another shopper's order number is simply not found."""
     return Order.objects.filter(shopper=user).prefetch_related(
         Prefetch(
@@ -155,7 +159,7 @@ def orders_for_shopper(user):
     )
 
 
-def add_cancel_reasons(order):
+def add_cancel_reasons(order: Order) -> Order:
     """Give each part of `order` its `cancel_reason`: why its shop cancelled it, or "".
     One query, and only for an order with a cancelled part."""
     cancelled = [part for part in order.parts.all() if part.status == OrderPart.Status.CANCELLED]
@@ -174,7 +178,7 @@ def add_cancel_reasons(order):
     return order
 
 
-def order_just_placed(user, *, within):
+def order_just_placed(user: AbstractBaseUser, *, within: timedelta) -> Order | None:
     """The shopper's newest order placed in the last `within` (a timedelta), or None: the
     order another tab or window made from this shopper's cart (one cart per shopper)."""
     return (
@@ -184,7 +188,7 @@ def order_just_placed(user, *, within):
     )
 
 
-def vendor_parts(vendor):
+def vendor_parts(vendor: Vendor) -> QuerySet[OrderPart]:
     """One shop's order parts, newest order first, with what the list and page show."""
     return (
         OrderPart.objects.filter(vendor=vendor)
@@ -200,24 +204,24 @@ CHART_WIDTH, CHART_HEIGHT = 600, 120
 
 @dataclass
 class SalesSummary:
-    since: object
+    since: date
     orders: int
     revenue: Decimal
     weight_g: int
-    days: list
-    top_products: list
-    chart_bars: list = field(default_factory=list)
+    days: list[tuple[date, Decimal]]
+    top_products: list[dict[str, Any]]
+    chart_bars: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def best_day(self):
+    def best_day(self) -> Decimal:
         return max((revenue for _, revenue in self.days), default=Decimal("0"))
 
     @property
-    def kilograms(self):
+    def kilograms(self) -> Decimal:
         return Decimal(self.weight_g) / 1000
 
 
-def vendor_sales_summary(vendor, *, today=None):
+def vendor_sales_summary(vendor: Vendor, *, today: date | None = None) -> SalesSummary:
     """A shop's last 30 days (Shanghai days, today included), cancelled parts left out:
     orders, revenue, weight, revenue per day (for the chart) and the top five products.
     Three queries, whatever the number of orders."""
@@ -263,7 +267,7 @@ def vendor_sales_summary(vendor, *, today=None):
     return summary
 
 
-def _bars(days):
+def _bars(days: Sequence[tuple[date, Decimal]]) -> list[dict[str, Any]]:
     """SVG rectangles for revenue per day: x, y, width, height, and the label."""
     highest = max((revenue for _, revenue in days), default=0) or 1
     step = CHART_WIDTH / len(days)

@@ -15,11 +15,13 @@ the lines, never interleaves with an increment (and increments never deadlock).
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from decimal import ROUND_HALF_UP
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -37,6 +39,8 @@ MEASURES = (
     "stream_weight_g",
     "stream_revenue_fen",
 )
+# A DailySales row's (dimension, key): the dimension's value and the subject's id.
+RowKey = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,12 @@ class CountedLine:
     from_stream: bool
 
 
-def fen(amount):
+def fen(amount: Decimal) -> int:
     """Yuan (Decimal, 2 places) to fen, exactly."""
     return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def counted_line(line, order_id, vendor_id):
+def counted_line(line: OrderLine, order_id: int, vendor_id: int) -> CountedLine:
     """A CountedLine of an OrderLine in memory (at checkout)."""
     return CountedLine(
         order_id,
@@ -72,22 +76,22 @@ def counted_line(line, order_id, vendor_id):
     )
 
 
-def sales_day(order):
+def sales_day(order: Order) -> date:
     return timezone.localdate(order.created_at)
 
 
-def day_bounds(day):
+def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, start + timedelta(days=1)
 
 
-def _counted_lines_queryset():
+def _counted_lines_queryset() -> QuerySet[OrderLine]:
     return OrderLine.objects.filter(part__order__status__in=COUNTED_ORDER_STATUSES).exclude(
         part__status=OrderPart.Status.CANCELLED
     )
 
 
-def _as_counted(rows):
+def _as_counted(rows: Iterable[tuple]) -> list[CountedLine]:
     return [
         CountedLine(
             order_id,
@@ -124,14 +128,14 @@ _LINE_FIELDS = (
 )
 
 
-def counted_lines(order):
+def counted_lines(order: Order) -> list[CountedLine]:
     """The order's lines that count now (one query; none if the order does not count)."""
     return _as_counted(
         _counted_lines_queryset().filter(part__order=order).values_list(*_LINE_FIELDS)
     )
 
 
-def contributions(lines):
+def contributions(lines: Iterable[CountedLine]) -> dict[RowKey, list[int]]:
     """{(dimension, key): [orders, units, grams, fen, stream orders, stream grams,
     stream fen]} for these counted lines: each order counts once per key it touches."""
     totals = defaultdict(lambda: [0] * len(MEASURES))
@@ -161,7 +165,9 @@ def contributions(lines):
     return totals
 
 
-def _difference(before, after):
+def _difference(
+    before: Iterable[CountedLine], after: Iterable[CountedLine]
+) -> dict[RowKey, list[int]]:
     old, new = contributions(before), contributions(after)
     changed = {}
     for key in old.keys() | new.keys():
@@ -176,12 +182,12 @@ def _difference(before, after):
     return changed
 
 
-def _sorted_rows(rows):
+def _sorted_rows(rows: dict[RowKey, list[int]]) -> list[tuple[RowKey, list[int]]]:
     """The store-wide row first, then by dimension and key: one locking order."""
     return sorted(rows.items(), key=lambda item: (item[0][0] != Dimension.ALL, item[0]))
 
 
-def _add(day, rows):
+def _add(day: date, rows: dict[RowKey, list[int]]) -> None:
     """Add `rows` ({(dimension, key): measures}) to the day's DailySales, one statement."""
     if not rows:
         return
@@ -202,7 +208,9 @@ def _add(day, rows):
         )
 
 
-def record_change(order, before, after):
+def record_change(
+    order: Order, before: Iterable[CountedLine], after: Iterable[CountedLine]
+) -> None:
     """The order's counted lines went from `before` to `after` (lists of CountedLine):
     move the day's rollups by the difference. Call inside the change's transaction."""
     changed = _difference(before, after)
@@ -211,7 +219,7 @@ def record_change(order, before, after):
         _add(sales_day(order), changed)
 
 
-def rebuild_day(day):
+def rebuild_day(day: date) -> int:
     """Recompute the day's rollups from its orders and replace them; returns the number
     of rows. Safe to run at any time and any number of times."""
     start, end = day_bounds(day)
@@ -247,14 +255,14 @@ def rebuild_day(day):
     return len(rows) + (1 if any(store) else 0)
 
 
-def rebuild_recent_days(now=None):
+def rebuild_recent_days(now: datetime | None = None) -> None:
     """Beat, every few minutes: today's and yesterday's rollups from the orders."""
     today = timezone.localdate(now or timezone.now())
     for day in (today - timedelta(days=1), today):
         rebuild_day(day)
 
 
-def days_to_rebuild(since=None):
+def days_to_rebuild(since: date | None = None) -> list[date]:
     """The Shanghai days (oldest first) on which orders were placed, and any day that
     has rollups (its orders deleted since), from `since` if given."""
     orders = Order.objects.all()

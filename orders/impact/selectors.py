@@ -2,16 +2,18 @@
 order lines, so the cost is the same at 1,000 orders and at 1,000,000 order lines (a
 fixed number of queries over a few rows per day; tests/orders/test_impact_board.py)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from catalog.models import Category, County
+from catalog.models import Category, County, Vendor
 from orders.impact import charts as impact_charts
 from orders.impact.models import DailySales, Dimension, Pledge
 
@@ -40,54 +42,56 @@ class Figures:
     stream_orders: int = 0
     stream_weight_g: int = 0
     stream_revenue_fen: int = 0
-    day: object = None
-    subject: object = None  # the category or county of a ranked row
+    day: date | None = None
+    subject: Category | County | None = None  # the category or county of a ranked row
 
     @classmethod
-    def of(cls, row, **extra):
+    def of(cls, row: Mapping[str, Any], **extra: Any) -> "Figures":
         return cls(**{m: row.get(m) or 0 for m in MEASURES}, **extra)
 
     @property
-    def tons(self):
+    def tons(self) -> Decimal:
         return Decimal(self.weight_g) / 1_000_000
 
     @property
-    def revenue(self):
+    def revenue(self) -> Decimal:
         return Decimal(self.revenue_fen) / 100
 
     @property
-    def stream_tons(self):
+    def stream_tons(self) -> Decimal:
         return Decimal(self.stream_weight_g) / 1_000_000
 
     @property
-    def stream_weight_percent(self):
+    def stream_weight_percent(self) -> float:
         return round(self.stream_weight_g * 100 / self.weight_g, 1) if self.weight_g else 0.0
 
     @property
-    def stream_orders_percent(self):
+    def stream_orders_percent(self) -> float:
         return round(self.stream_orders * 100 / self.orders, 1) if self.orders else 0.0
 
 
 @dataclass
 class ImpactBoard:
     totals: Figures
-    series: list
+    series: list[Figures]
     columns: list
     axis_top: Decimal
     ticks: list
     by_category: list
     by_county: list
-    pledges: list
-    first_day: object
-    last_day: object
-    computed_at: object = field(default_factory=timezone.now)
+    pledges: list[Pledge]
+    first_day: date
+    last_day: date
+    computed_at: datetime = field(default_factory=timezone.now)
 
 
-def _sums():
+def _sums() -> dict[str, Sum]:
     return {m: Sum(m) for m in MEASURES}
 
 
-def _ranked(dimension, model, limit=None):
+def _ranked(
+    dimension: str, model: type[Category] | type[County], limit: int | None = None
+) -> list[Figures]:
     rows = list(
         DailySales.objects.filter(dimension=dimension)
         .values("key")
@@ -105,7 +109,7 @@ def _ranked(dimension, model, limit=None):
     ]
 
 
-def build_board(today=None):
+def build_board(today: date | None = None) -> ImpactBoard:
     """The whole board from the rollups in 7 queries."""
     today = today or timezone.localdate()
     first_day = today - timedelta(days=SERIES_DAYS - 1)
@@ -149,7 +153,7 @@ def build_board(today=None):
     )
 
 
-def impact_board():
+def impact_board() -> ImpactBoard:
     """The board, shared by every visitor for IMPACT_CACHE_SECONDS (the figures are live
     to within that)."""
     board = cache.get(BOARD_CACHE_KEY)
@@ -159,7 +163,7 @@ def impact_board():
     return board
 
 
-def vendor_contribution(vendor):
+def vendor_contribution(vendor: Vendor) -> tuple[Figures, Figures]:
     """(the vendor's figures, the whole store's) since the first sale: one query."""
     rows = {
         row["dimension"]: row
