@@ -17,13 +17,16 @@ shows them) gets the page rendered for them, neither read from the cache nor sto
 """
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -73,13 +76,17 @@ PAGE_PARAMS = (
 )
 
 
-def _known_params(request):
+def _known_params(request: HttpRequest) -> str:
     return "&".join(
         f"{name}={value}" for name in PAGE_PARAMS for value in request.GET.getlist(name)
     )
 
 
-def cached_page(request, render, max_age=None):
+def cached_page(
+    request: HttpRequest,
+    render: Callable[[dict[str, Any]], HttpResponse],
+    max_age: float | Callable[[], float | None] | None = None,
+) -> HttpResponse:
     """The response `render(extra_context)` gives, cached for shoppers not signed in.
 
     `render` must pass `extra_context` to its template (it carries the CSRF
@@ -134,7 +141,7 @@ def cached_page(request, render, max_age=None):
     return response
 
 
-def _catalog_changed(sender, **kwargs):
+def _catalog_changed(sender: type[Model], **kwargs: Any) -> None:
     bump_catalog_revision()
 
 

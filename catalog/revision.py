@@ -9,19 +9,22 @@ writes that bypass it (`QuerySet.update()`, `bulk_create`, `bulk_update`) call
 
 import hashlib
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 REVISION_KEY = "catalog:revision"
+T = TypeVar("T")
 
 
-def _new_revision():
+def _new_revision() -> None:
     cache.set(REVISION_KEY, uuid.uuid4().hex, None)
 
 
-def bump_catalog_revision():
+def bump_catalog_revision() -> None:
     """Make every cached catalog page stale. Call after writes that bypass save().
 
     Bumps now, and again when the surrounding transaction commits: a page rendered
@@ -32,7 +35,7 @@ def bump_catalog_revision():
         transaction.on_commit(_new_revision)
 
 
-def catalog_revision():
+def catalog_revision() -> str:
     revision = cache.get(REVISION_KEY)
     if revision is None:
         cache.add(REVISION_KEY, uuid.uuid4().hex, None)
@@ -40,11 +43,11 @@ def catalog_revision():
     return revision
 
 
-def cache_key(kind, *parts):
+def cache_key(kind: str, *parts: str) -> str:
     return f"catalog:{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def cached_value(name, build):
+def cached_value(name: str, build: Callable[[], T]) -> T:
     """`build()`, cached until the catalog changes (taxonomy choices, landings)."""
     key = cache_key("value", name)
     found = cache.get_many([REVISION_KEY, key])

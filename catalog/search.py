@@ -10,12 +10,18 @@ configuration, a GIN index on the same expression: see migration 0002); elsewher
 term is a plain LIKE.
 """
 
+from __future__ import annotations
+
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+if TYPE_CHECKING:  # at run time a cycle: catalog.models.landing imports this module
+    from catalog.models import Product
 
 CJK_RUN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 LATIN_WORD = re.compile(r"[0-9a-z]+")
@@ -24,7 +30,7 @@ MAX_QUERY_TERMS = 12
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def normalise_keyword(text):
+def normalise_keyword(text: str | None) -> str:
     """Fold width, case and accents, collapse spaces: "  Help　HUBEI " -> "help hubei",
     "Zǐguī" -> "zigui". Control characters (NUL…) count as spaces: `?q=orange%00` is a
     search for "orange"."""
@@ -35,11 +41,11 @@ def normalise_keyword(text):
     return " ".join(text.split())
 
 
-def _cjk_bigrams(run):
+def _cjk_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def document_tokens(text):
+def document_tokens(text: str | None) -> list[str]:
     """Every token a search document holds for `text`, in order, without repeats."""
     text = normalise_keyword(text)
     tokens = []
@@ -54,14 +60,14 @@ def document_tokens(text):
     return list(dict.fromkeys(tokens))
 
 
-def build_search_document(*texts):
-    tokens = []
+def build_search_document(*texts: str | None) -> str:
+    tokens: list[str] = []
     for text in texts:
         tokens.extend(document_tokens(text))
     return " ".join(dict.fromkeys(tokens))
 
 
-def query_terms(query):
+def query_terms(query: str | None) -> list[str]:
     """The tokens a product must hold to match `query` (all of them)."""
     text = normalise_keyword(query)
     terms = LATIN_WORD.findall(text)
@@ -70,7 +76,7 @@ def query_terms(query):
     return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
 
 
-def product_search_document(product):
+def product_search_document(product: Product) -> str:
     """The search document of one product; needs vendor, category and county loaded."""
     county = product.origin_county
     category = product.category
@@ -95,7 +101,7 @@ def product_search_document(product):
     return build_search_document(*texts)
 
 
-def search_products(queryset, query):
+def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[Product]:
     """Products of `queryset` matching every term of `query`, best name matches first.
 
     Returns the queryset unchanged for an empty query, and none for a query with no

@@ -1,7 +1,9 @@
 """Reads the shopper pages need, each in a fixed number of queries."""
 
+from typing import Any
+
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +15,7 @@ from catalog.models import (
     Product,
     Vendor,
 )
+from catalog.models.products import ProductQuerySet
 from catalog.promotions.pricing import apply_prices
 
 HOME_SHELF_SIZE = 8
@@ -25,16 +28,16 @@ VISIBLE = Q(products__status=Product.Status.PUBLISHED) & Q(
 )
 
 
-def visible_products():
+def visible_products() -> ProductQuerySet:
     return Product.objects.visible()
 
 
-def products_in_category(category):
+def products_in_category(category: Category) -> ProductQuerySet:
     """Visible products of a category and of its sub-categories."""
     return visible_products().filter(Q(category=category) | Q(category__parent=category))
 
 
-def taxonomy_choices():
+def taxonomy_choices() -> dict[str, list[Any]]:
     """Choices for the listing filters: (slug, label) lists, three queries.
 
     `county_groups` holds the counties by prefecture: (prefecture slug, prefecture name,
@@ -46,7 +49,7 @@ def taxonomy_choices():
         County.objects.select_related("prefecture").order_by("prefecture__position", "name_en")
     )
     counties = [(c.slug, f"{c.name} · {c.prefecture.name}") for c in all_counties]
-    groups = {}
+    groups: dict[str, tuple[str, str, list[tuple[str, str]]]] = {}
     for county in all_counties:
         prefecture = county.prefecture
         groups.setdefault(prefecture.slug, (prefecture.slug, prefecture.name, []))[2].append(
@@ -60,7 +63,7 @@ def taxonomy_choices():
     }
 
 
-def categories_with_counts():
+def categories_with_counts() -> list[Category]:
     """Top-level categories with how many products are on sale in each, sub-categories
     included.
 
@@ -87,7 +90,7 @@ def categories_with_counts():
     )
 
 
-def counties_with_products():
+def counties_with_products() -> list[County]:
     """The counties with the most products on sale, for the zone home (counts cached)."""
     return cache.get_or_set(
         COUNTY_COUNTS_KEY,
@@ -101,18 +104,18 @@ def counties_with_products():
     )
 
 
-def forget_counts():
+def forget_counts() -> None:
     """Drop the cached home-page counts (a vendor or a product was shown or hidden)."""
     cache.delete_many([CATEGORY_COUNTS_KEY, COUNTY_COUNTS_KEY])
 
 
-def newest_products(limit=HOME_SHELF_SIZE):
+def newest_products(limit: int = HOME_SHELF_SIZE) -> list[Product]:
     return apply_prices(
         list(visible_products().for_cards().in_shop_order("-created_at", "-id")[:limit])
     )
 
 
-def featured_products(limit=HOME_SHELF_SIZE):
+def featured_products(limit: int = HOME_SHELF_SIZE) -> list[Product]:
     return apply_prices(
         list(
             visible_products()
@@ -123,14 +126,14 @@ def featured_products(limit=HOME_SHELF_SIZE):
     )
 
 
-def product_for_shopper(slug):
+def product_for_shopper(slug: str) -> Product:
     """A product page: 404 unless published and its vendor approved."""
     product = get_object_or_404(visible_products().for_cards(), slug=slug)
     apply_prices([product])
     return product
 
 
-def more_from_vendor(product, limit=4):
+def more_from_vendor(product: Product, limit: int = 4) -> list[Product]:
     return apply_prices(
         list(
             visible_products()
@@ -142,7 +145,7 @@ def more_from_vendor(product, limit=4):
     )
 
 
-def approved_vendor(slug):
+def approved_vendor(slug: str) -> Vendor:
     return get_object_or_404(
         Vendor.objects.select_related("county__prefecture"),
         slug=slug,
@@ -150,22 +153,22 @@ def approved_vendor(slug):
     )
 
 
-def county_by_slug(slug):
+def county_by_slug(slug: str) -> County:
     return get_object_or_404(County.objects.select_related("prefecture"), slug=slug)
 
 
-def category_by_slug(slug):
+def category_by_slug(slug: str) -> Category:
     return get_object_or_404(Category.objects.all(), slug=slug)
 
 
-def active_landings():
+def active_landings() -> QuerySet[KeywordLanding]:
     """Landings shoppers may follow: active, and not into a vendor that is not shown."""
     return KeywordLanding.objects.filter(is_active=True).filter(
         Q(vendor__isnull=True) | Q(vendor__status=Vendor.Status.APPROVED)
     )
 
 
-def landing_for(keyword):
+def landing_for(keyword: str) -> KeywordLanding | None:
     """The active keyword landing for a normalised `keyword`, or None (one query)."""
     return (
         active_landings()
@@ -175,5 +178,5 @@ def landing_for(keyword):
     )
 
 
-def popular_keywords(limit=12):
+def popular_keywords(limit: int = 12) -> list[str]:
     return list(active_landings().order_by("keyword").values_list("keyword", flat=True)[:limit])

@@ -1,11 +1,15 @@
 """Writes to the catalog, each named for what a person does and each one transaction."""
 
 import secrets
+from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +54,7 @@ VENDOR_MESSAGES = {
 }
 
 
-def _set_vendor_status(vendor, new_status, reason=""):
+def _set_vendor_status(vendor: Vendor, new_status: str, reason: str = "") -> Vendor:
     with transaction.atomic():
         # Lock the row: two staff clicking at once must not both pass the check.
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
@@ -65,7 +69,7 @@ def _set_vendor_status(vendor, new_status, reason=""):
     return vendor
 
 
-def _tell_vendor(vendor, new_status):
+def _tell_vendor(vendor: Vendor, new_status: str) -> None:
     """The applicant (on approval or rejection) or the members (on suspension) hear of it
     through the outbox, in this transaction."""
     kind = VENDOR_MESSAGES.get(new_status)
@@ -93,7 +97,7 @@ def _tell_vendor(vendor, new_status):
     )
 
 
-def approve_vendor(vendor):
+def approve_vendor(vendor: Vendor) -> Vendor:
     """Open the vendor's storefront: its published products become visible. On a first
     approval the applicant becomes the shop's owner (reinstating a suspended shop leaves
     its team as it is)."""
@@ -109,20 +113,22 @@ def approve_vendor(vendor):
     return vendor
 
 
-def reject_vendor(vendor, reason):
+def reject_vendor(vendor: Vendor, reason: str) -> Vendor:
     """Turn an application down; the applicant is told why and may apply again."""
     if not reason.strip():
         raise ValidationError(REASON_REQUIRED, code="reason_required")
     return _set_vendor_status(vendor, Vendor.Status.REJECTED, reason)
 
 
-def suspend_vendor(vendor, reason=""):
+def suspend_vendor(vendor: Vendor, reason: str = "") -> Vendor:
     """Hide the vendor and all its products from shoppers at once (their pages 404); its
     dashboard becomes read-only."""
     return _set_vendor_status(vendor, Vendor.Status.SUSPENDED, reason)
 
 
-def apply_for_vendor(vendor, *, applicant, photo=None):
+def apply_for_vendor(
+    vendor: Vendor, *, applicant: AbstractBaseUser, photo: File | None = None
+) -> Vendor:
     """A signed-in user asks for a shop (new, or again after a rejection): pending review.
     The platform's own store is not a kind an applicant may choose (staff set it)."""
     if vendor.kind == Vendor.Kind.PLATFORM:
@@ -151,7 +157,7 @@ def apply_for_vendor(vendor, *, applicant, photo=None):
     return vendor
 
 
-def add_vendor_member(vendor, user):
+def add_vendor_member(vendor: Vendor, user: AbstractBaseUser) -> VendorMember:
     member, created = VendorMember.objects.get_or_create(
         vendor=vendor, user=user, defaults={"role": VendorMember.Role.STAFF}
     )
@@ -160,7 +166,7 @@ def add_vendor_member(vendor, user):
     return member
 
 
-def remove_vendor_member(membership):
+def remove_vendor_member(membership: VendorMember) -> None:
     with transaction.atomic():
         owners = VendorMember.objects.select_for_update().filter(
             vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER
@@ -170,7 +176,7 @@ def remove_vendor_member(membership):
         membership.delete()
 
 
-def unique_slug(model, text, *, prefix):
+def unique_slug(model: type[Model], text: str, *, prefix: str) -> str:
     """A slug free in `model`: from `text` when it has Latin letters, else prefix-random."""
     base = slugify(text)[:60] or prefix
     slug = base if base != prefix else f"{prefix}-{secrets.token_hex(4)}"
@@ -179,7 +185,7 @@ def unique_slug(model, text, *, prefix):
     return slug
 
 
-def save_product(product, *, update_fields=None):
+def save_product(product: Product, *, update_fields: Iterable[str] | None = None) -> Product:
     """Save a product with its search document rebuilt from its current names.
 
     `update_fields` (an existing product only): write just those, so a value this
@@ -212,7 +218,7 @@ VENDOR_EDITABLE_FIELDS = [
 ]
 
 
-def save_vendor_product(product, *, photos=()):
+def save_vendor_product(product: Product, *, photos: Iterable[File] = ()) -> Product:
     """A vendor saves a product (new ones start as drafts) with photos added to it.
 
     Every photo is checked before anything is written; one bad file refuses the save."""
@@ -229,14 +235,14 @@ def save_vendor_product(product, *, photos=()):
     return product
 
 
-def set_product_status(product, status):
+def set_product_status(product: Product, status: str) -> Product:
     product.status = status
     product.save(update_fields=["status", "updated_at"])
     forget_counts()
     return product
 
 
-def adjust_stock(product, change):
+def adjust_stock(product: Product, change: int) -> int:
     """Add (or, negative, remove) units in one conditional UPDATE, so a checkout taking
     stock at the same moment is never overwritten. Returns the new stock."""
     with transaction.atomic():
@@ -247,7 +253,7 @@ def adjust_stock(product, change):
     return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
 
 
-def stock_change_problem(product, change):
+def stock_change_problem(product: Product, change: int) -> str | None:
     """Move the stock by `change` inside the caller's transaction; None when done, else
     what is wrong (it would go below 0) and nothing changed."""
     changed = Product.objects.filter(pk=product.pk, stock__gte=-change).update(
@@ -259,20 +265,22 @@ def stock_change_problem(product, change):
     return NOT_NEGATIVE % {"stock": stock, "change": change}
 
 
-def delete_product(product):
+def delete_product(product: Product) -> None:
     """Delete a product with its photos; past orders keep its name and price."""
     product.delete()
     forget_counts()
 
 
-def delete_product_photo(photo):
+def delete_product_photo(photo: ProductImage) -> None:
     with transaction.atomic():
         photo.delete()  # its files go once this commits (catalog.images.photo_deleted)
         Product.objects.filter(pk=photo.product_id).update(updated_at=timezone.now())
     bump_catalog_revision()
 
 
-def _attach_photo(product, photo, thumbnail, *, alt_text, position):
+def _attach_photo(
+    product: Product, photo: File, thumbnail: File, *, alt_text: str, position: int
+) -> ProductImage:
     image = ProductImage(product=product, alt_text=alt_text, position=position)
     image.image.save(photo.name, photo, save=False)
     image.thumbnail.save(thumbnail.name, thumbnail, save=False)
@@ -280,7 +288,9 @@ def _attach_photo(product, photo, thumbnail, *, alt_text, position):
     return image
 
 
-def add_product_photo(product, uploaded_file, *, alt_text="", position=None):
+def add_product_photo(
+    product: Product, uploaded_file: File, *, alt_text: str = "", position: int | None = None
+) -> ProductImage:
     """Validate, re-encode and attach a photo. Raises ValidationError, storing nothing."""
     photo, thumbnail = process_upload(uploaded_file)
     with transaction.atomic():
@@ -291,7 +301,7 @@ def add_product_photo(product, uploaded_file, *, alt_text="", position=None):
     return image
 
 
-def schedule_search_refresh(**product_filter):
+def schedule_search_refresh(**product_filter: Any) -> None:
     """After this transaction commits, rebuild the matching products' search documents.
 
     Called when a vendor, category, county or prefecture is renamed: their products'

@@ -4,20 +4,24 @@ and the units a flash sale sold, counted with conditional UPDATEs (like the stoc
 orders/locks.py), so concurrent buyers never get more than the cap."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from catalog.promotions import channel_prices
 from catalog.promotions.models import Promotion, PromotionAllowance
-from catalog.promotions.pricing import Price, quote
+from catalog.promotions.pricing import Price, ScheduledPromotion, quote
 from catalog.promotions.shown_prices import in_scope_of, refresh_after_commit
 from catalog.revision import bump_catalog_revision
 from catalog.templatetags.catalog_tags import cny
@@ -45,8 +49,19 @@ FLASH_SALE_SHORT = _(
 )
 
 
-def _units_by_promotion(lines):
-    units = defaultdict(int)
+class PricedItem(Protocol):
+    """What pricing reads of a cart item: cart items belong to orders, an app above
+    catalog, which catalog may not import (not even for a type hint)."""
+
+    product: Product
+    product_id: int
+    quantity: int
+    channel: str
+
+
+# `lines` (here and below) are orders' lines, from that higher app: typed loosely.
+def _units_by_promotion(lines: Iterable[Any]) -> dict[ScheduledPromotion, int]:
+    units: defaultdict[ScheduledPromotion, int] = defaultdict(int)
     for line in lines:
         promotion = getattr(line, "scheduled_promotion", None)
         if promotion is not None and promotion.units_cap is not None:
@@ -63,7 +78,9 @@ LIMIT_LABEL = _("limited-offer price")
 FLASH_SALE_LABEL = _("flash-sale price")
 
 
-def price_label(promotion, cut_by=None):
+def price_label(
+    promotion: ScheduledPromotion | Promotion | None, cut_by: str | None = None
+) -> str | Promise:
     """What a portion's price is called beside it, when a limit or a cap made it a
     portion: a limited offer or a flash sale (`promotion` scheduled or a Promotion row),
     by what cut it (`cut_by`, LIMIT or FLASH_SALE) when that is known."""
@@ -85,19 +102,19 @@ class Portion:
     cut_by: str = ""  # LIMIT or FLASH_SALE: what stopped its promotion pricing more units
 
     @property
-    def unit_price(self):
+    def unit_price(self) -> Decimal:
         return self.price.amount
 
     @property
-    def line_total(self):
+    def line_total(self) -> Decimal:
         return self.price.amount * self.quantity
 
     @property
-    def discount(self):
+    def discount(self) -> Decimal:
         return self.price.discount * self.quantity
 
     @property
-    def price_label(self):
+    def price_label(self) -> str | Promise:
         return price_label(self.price.promotion, self.cut_by)
 
 
@@ -107,13 +124,13 @@ class ItemPrice:
     or a flash sale's units left at the promotion's price, the rest at the next best, and
     so on down to the list price), and the notes telling the shopper why."""
 
-    portions: list
-    notes: list = field(default_factory=list)
+    portions: list[Portion]
+    notes: list[str] = field(default_factory=list)
     # (flash sale, units it had left) for each one short of this item's units
-    sold_out: list = field(default_factory=list)
+    sold_out: list[tuple[ScheduledPromotion, int]] = field(default_factory=list)
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return sum((p.line_total for p in self.portions), Decimal("0"))
 
 
@@ -122,16 +139,19 @@ class _Counts:
     cart (each only when a promotion of its kind prices an item), and used up item by
     item in cart order."""
 
-    def __init__(self, shopper_id, schedule, lock_shopper):
+    def __init__(
+        self, shopper_id: int | None, schedule: Sequence[ScheduledPromotion], lock_shopper: bool
+    ) -> None:
         self.shopper_id, self.schedule, self.lock_shopper = shopper_id, schedule, lock_shopper
-        self.left_in_sale, self.allowance = None, None
+        self.left_in_sale: dict[int, int] | None = None
+        self.allowance: dict[int, int | None] | None = None
 
-    def units_left(self, promotion):
+    def units_left(self, promotion: ScheduledPromotion) -> int:
         if self.left_in_sale is None:
             self.left_in_sale = _units_left(self.schedule)
         return max(0, self.left_in_sale.get(promotion.pk, 0))
 
-    def allowed(self, promotion):
+    def allowed(self, promotion: ScheduledPromotion) -> int | None:
         if self.allowance is None:  # a visitor's cart: no earlier orders, no query
             self.allowance = (
                 _allowances(self.shopper_id, self.schedule, self.lock_shopper)
@@ -140,14 +160,21 @@ class _Counts:
             )
         return self.allowance.get(promotion.pk, promotion.per_shopper_limit)
 
-    def take(self, promotion, units):
+    def take(self, promotion: ScheduledPromotion, units: int) -> None:
         if promotion.units_cap is not None:
             self.left_in_sale[promotion.pk] -= units
         if promotion.per_shopper_limit:
             self.allowance[promotion.pk] = self.allowed(promotion) - units
 
 
-def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
+def price_lines(
+    items: Sequence[PricedItem],
+    shopper_id: int | None,
+    at: datetime,
+    schedule: Sequence[ScheduledPromotion],
+    *,
+    lock_shopper: bool = False,
+) -> list[ItemPrice]:
     """The ItemPrice of each cart item (`item.product`, `item.quantity`), for the cart page
     and for checkout alike.
 
@@ -168,7 +195,13 @@ def price_lines(items, shopper_id, at, schedule, *, lock_shopper=False):
     ]
 
 
-def _price_item(item, at, schedule, channel_price, counts):
+def _price_item(
+    item: PricedItem,
+    at: datetime,
+    schedule: Sequence[ScheduledPromotion],
+    channel_price: tuple[Decimal | None, str] | None,
+    counts: _Counts,
+) -> ItemPrice:
     portions, notes, sold_out, excluded, remaining = [], [], [], set(), item.quantity
     waiting = []  # notes that name the price the next portion gets
     while remaining:
@@ -199,7 +232,9 @@ def _price_item(item, at, schedule, channel_price, counts):
     return ItemPrice(portions, notes, sold_out)
 
 
-def sold_out_problems(items, prices):
+def sold_out_problems(
+    items: Sequence[PricedItem], prices: Sequence[ItemPrice]
+) -> list[ValidationError]:
     """Why a checkout's total is not the one its page showed, when a flash sale ran out of
     units for an item meanwhile: that sale, the units it has left, the item and what it
     comes to now."""
@@ -219,7 +254,9 @@ def sold_out_problems(items, prices):
     ]
 
 
-def _cut_note(promotion, cut_by, fits):
+def _cut_note(
+    promotion: ScheduledPromotion, cut_by: str, fits: int
+) -> tuple[Promise, dict[str, int]] | None:
     """(message, params) saying why only `fits` units got `promotion`'s price."""
     if cut_by == FLASH_SALE:
         if not fits:  # sold out meanwhile: the pages say so, the price is no surprise
@@ -233,7 +270,7 @@ def _cut_note(promotion, cut_by, fits):
     return LIMIT_REST, {"limit": limit}
 
 
-def _units_left(schedule):
+def _units_left(schedule: Iterable[ScheduledPromotion]) -> dict[int, int]:
     """{flash sale id: units it has left}, read now: the schedule is cached, and its
     counts are refreshed only for a sale's last units (one query, only when a flash sale
     prices a line)."""
@@ -246,7 +283,9 @@ def _units_left(schedule):
     }
 
 
-def _channel_prices(items):
+def _channel_prices(
+    items: Iterable[PricedItem],
+) -> dict[tuple[str, int], tuple[Decimal | None, str]]:
     """{(channel, product id): (channel price or None, channel)} for items added from a
     channel's page that the channel sells now (a stream that is live and features the
     product: livestream registers that source; one query per source, only when such
@@ -377,7 +416,7 @@ def _take_allowance(promotion_id: int, shopper_id: int, units: int, limit: int |
     return True
 
 
-def _reprice_after_commit(promotion_ids):
+def _reprice_after_commit(promotion_ids: list[int]) -> None:
     """The listings' sort price of the products these promotions cover, once the order
     commits (outside the checkout's transaction: see catalog/promotions/shown_prices.py)."""
     refresh_after_commit(

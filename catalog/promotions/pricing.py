@@ -16,6 +16,7 @@ Overlaps: the best single discount wins, never stacked (ties go to the promotion
 started first). A flash sale whose cap is reached no longer applies.
 """
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from decimal import Decimal
 from django.db.models import CharField, Value
 from django.utils import timezone
 
+from catalog.models import Product
 from catalog.promotions.models import Promotion, unit_discount
 from catalog.revision import cached_value, catalog_revision
 from core.names import in_shoppers_language
@@ -46,28 +48,28 @@ class ScheduledPromotion:
     name_en: str
     kind: str
     value: Decimal
-    starts_at: object
-    ends_at: object
+    starts_at: datetime
+    ends_at: datetime
     units_cap: int | None
     units_sold: int
     per_shopper_limit: int | None
-    product_ids: frozenset
-    category_ids: frozenset
-    vendor_ids: frozenset
-    county_ids: frozenset
+    product_ids: frozenset[int]
+    category_ids: frozenset[int]
+    vendor_ids: frozenset[int]
+    county_ids: frozenset[int]
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return in_shoppers_language(self.name, self.name_en)
 
     @property
-    def sold_out(self):
+    def sold_out(self) -> bool:
         return self.units_cap is not None and self.units_sold >= self.units_cap
 
-    def running_at(self, at):
+    def running_at(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at and not self.sold_out
 
-    def covers(self, product):
+    def covers(self, product: Product) -> bool:
         return (
             product.pk in self.product_ids
             or product.category_id in self.category_ids
@@ -86,16 +88,16 @@ class Price:
     channel: str = ""  # bought from this sales channel's page (its sales; "": web store)
 
     @property
-    def discount(self):
+    def discount(self) -> Decimal:
         return self.list_price - self.amount
 
 
-def _slot_start(at):
+def _slot_start(at: datetime) -> datetime:
     epoch = at.timestamp() // SLOT.total_seconds() * SLOT.total_seconds()
     return datetime.fromtimestamp(epoch, tz=UTC)
 
 
-def _build_schedule(slot_start):
+def _build_schedule(slot_start: datetime) -> list[ScheduledPromotion]:
     """Two queries: the promotions, and all their scopes at once (a UNION ALL of the four
     link tables)."""
     promotions = list(
@@ -113,7 +115,9 @@ def _build_schedule(slot_start):
             "per_shopper_limit",
         )
     )
-    scopes = {(p.pk, kind): set() for p in promotions for kind in SCOPE_FIELDS}
+    scopes: dict[tuple[int, str], set[int]] = {
+        (p.pk, kind): set() for p in promotions for kind in SCOPE_FIELDS
+    }
     if promotions:
         ids = [p.pk for p in promotions]
         parts = [
@@ -148,9 +152,9 @@ class Schedule(list):
     """The scheduled promotions, indexed by what they cover, so pricing a product looks
     at the few promotions that may reach it rather than at all of them."""
 
-    def __init__(self, promotions):
+    def __init__(self, promotions: Iterable[ScheduledPromotion]) -> None:
         super().__init__(promotions)
-        self.by_scope = {}
+        self.by_scope: dict[tuple[str, int], list[ScheduledPromotion]] = {}
         for promotion in promotions:
             for scope, ids in (
                 ("product", promotion.product_ids),
@@ -161,8 +165,8 @@ class Schedule(list):
                 for pk in ids:
                     self.by_scope.setdefault((scope, pk), []).append(promotion)
 
-    def candidates(self, product):
-        found = []
+    def candidates(self, product: Product) -> list[ScheduledPromotion]:
+        found: list[ScheduledPromotion] = []
         for key in (
             ("product", product.pk),
             ("category", product.category_id),
@@ -176,11 +180,11 @@ class Schedule(list):
 # Per process: the schedules last read, by (slot, catalog revision), so a busy worker
 # does not fetch and unpickle them from the cache on every request. A few are kept, so
 # pricing a coming sale's start (a later slot) does not push out the slot of now.
-_recent = {}
+_recent: dict[tuple[datetime, str], Schedule] = {}
 RECENT_SCHEDULES = 4
 
 
-def schedule_at(at):
+def schedule_at(at: datetime) -> Schedule:
     """The promotions that may apply at `at` (cached until the catalog changes)."""
     slot = _slot_start(at)
     key = (slot, catalog_revision())
@@ -195,7 +199,9 @@ def schedule_at(at):
     return schedule
 
 
-def next_boundary(after, schedule=None):
+def next_boundary(
+    after: datetime, schedule: Sequence[ScheduledPromotion] | None = None
+) -> datetime | None:
     """The first start or end of a promotion after `after` (None if none is scheduled in
     the horizon): a cached page must be rendered again then."""
     schedule = schedule_at(after) if schedule is None else schedule
@@ -203,7 +209,13 @@ def next_boundary(after, schedule=None):
     return min(moments, default=None)
 
 
-def quote(product, at=None, schedule=None, exclude=(), channel_price=None):
+def quote(
+    product: Product,
+    at: datetime | None = None,
+    schedule: Sequence[ScheduledPromotion] | None = None,
+    exclude: Collection[int] = (),
+    channel_price: tuple[Decimal | None, str] | None = None,
+) -> Price:
     """The Price of one unit of `product` at `at` (default now), leaving out the
     promotions whose ids are in `exclude` (a flash sale without enough units left, a
     shopper's used-up allowance: see checkout.py). `channel_price` is (amount or None,
@@ -228,14 +240,17 @@ def quote(product, at=None, schedule=None, exclude=(), channel_price=None):
     return Price(product.price - best_discount, product.price, best, channel)
 
 
-def price_for(product, at=None, context=None):
-    """The unit price in CNY (a Decimal) a shopper pays for `product` at `at`.
+# `context`: a sales channel, from an app above catalog (none exists yet), hence `object`.
+def price_for(product: Product, at: datetime | None = None, context: object = None) -> Decimal:
+    """The unit price in CNY a shopper pays for `product` at `at`.
 
     `context` is a channel with its own prices (a livestream); none exists yet."""
     return quote(product, at).amount
 
 
-def apply_prices(products, at=None, context=None):
+def apply_prices(
+    products: list[Product], at: datetime | None = None, context: object = None
+) -> list[Product]:
     """Set `current_price` and `promotion` on each product of a page, at one moment for
     all of them, from one schedule (no query per product)."""
     at = at or timezone.now()

@@ -9,8 +9,9 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from catalog.models import Product
 from catalog.promotions.models import Promotion
-from catalog.promotions.pricing import quote
+from catalog.promotions.pricing import ScheduledPromotion, quote
 from catalog.selectors import visible_products
 
 
@@ -49,14 +50,14 @@ class ProductSale:
     """The sale a product page announces: running now, or the next one coming; with
     `coming`, a better sale (a ProductSale) that starts while or after this one runs."""
 
-    promotion: object  # a pricing.ScheduledPromotion
+    promotion: ScheduledPromotion
     price: Decimal  # one unit's price while it runs
     state: str  # "scheduled" or "running"
-    coming: object = None  # a better ProductSale starting later, or None
-    after: object = None  # the sale pricing it when this one ends (running), or None
+    coming: "ProductSale | None" = None  # a better sale starting later
+    after: "ProductSale | None" = None  # the sale pricing it when this one ends (running)
 
 
-def _sale_after(sale: "ProductSale", product) -> "ProductSale":
+def _sale_after(sale: "ProductSale", product: Product) -> "ProductSale":
     """`sale` with the sale that prices `product` at its end (its `after`: the ended
     state shows that price, not the list price, while another sale still runs)."""
     later = quote(product, sale.promotion.ends_at)
@@ -68,7 +69,7 @@ def _sale_after(sale: "ProductSale", product) -> "ProductSale":
 COMING_SALES_CHECKED = 3  # a better sale running at a coming one's start hides it
 
 
-def _coming_sale(product, now: datetime, below: Decimal) -> "ProductSale | None":
+def _coming_sale(product: Product, now: datetime, below: Decimal) -> "ProductSale | None":
     """The first promotion starting within UPCOMING_DAYS that will price `product` when
     it starts, lower than `below` (one query, and the price schedule at that moment:
     cached like every schedule), as a ProductSale; None if none."""
@@ -104,7 +105,7 @@ def _coming_sale(product, now: datetime, below: Decimal) -> "ProductSale | None"
     return None
 
 
-def product_sale(product, now: datetime | None = None) -> "ProductSale | None":
+def product_sale(product: Product, now: datetime | None = None) -> "ProductSale | None":
     """The sale shown on `product`'s page (None if none): the promotion pricing applies
     now (`apply_prices` has set it), with the next coming sale cheaper than it (its
     `coming`); else the first coming sale cheaper than the price now. One query either

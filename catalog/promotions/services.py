@@ -1,10 +1,13 @@
 """What shoppers and the beat sweep do with promotions (staff work in the admin)."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -17,13 +20,14 @@ from catalog.promotions.models import Promotion, PromotionReminder
 from catalog.promotions.selectors import products_in_promotion
 from catalog.promotions.shown_prices import refresh_after_commit
 from catalog.revision import bump_catalog_revision
+from notifications.models import Notification
 from notifications.reminders import send_due_reminders
 from notifications.services import already_told, messages_under, notify
 
 ALREADY_ENDED = _("This promotion has ended.")
 
 
-def ask_for_reminder(promotion: Promotion, user) -> PromotionReminder:
+def ask_for_reminder(promotion: Promotion, user: AbstractBaseUser) -> PromotionReminder:
     """Tell `user` when `promotion` starts (asking twice is the same as once). Returns
     the reminder, or raises ValidationError when the promotion has ended."""
     if promotion.state_at() == Promotion.State.ENDED:
@@ -35,7 +39,7 @@ def ask_for_reminder(promotion: Promotion, user) -> PromotionReminder:
         return PromotionReminder.objects.get(promotion=promotion, user=user)
 
 
-def cancel_reminder(promotion: Promotion, user) -> None:
+def cancel_reminder(promotion: Promotion, user: AbstractBaseUser) -> None:
     PromotionReminder.objects.filter(promotion=promotion, user=user, sent_at=None).delete()
 
 
@@ -48,7 +52,7 @@ SCOPES = ("products", "categories", "vendors", "counties")
 def save_promotion(
     promotion: Promotion,
     *,
-    by,
+    by: AbstractBaseUser,
     changed_fields: list[str] | None = None,
     scopes: dict | None = None,
 ) -> Promotion:
@@ -79,7 +83,7 @@ def save_promotion(
     return promotion
 
 
-def duplicate_promotion(promotion: Promotion, *, by) -> Promotion:
+def duplicate_promotion(promotion: Promotion, *, by: AbstractBaseUser) -> Promotion:
     """A copy of `promotion` with its scope, for staff to adjust: the same length of time
     right after the original (scheduled, never live next to it: that would double a
     flash sale's cap), none of its units sold, a free slug and "（副本）" after its
@@ -199,12 +203,16 @@ def tell_vendors_scheduled(promotion: Promotion) -> int:
     return 0
 
 
-def _planned_news(promotion, context, last):
+def _planned_news(
+    promotion: Promotion, context: dict[str, Any], last: Notification | None
+) -> tuple[str, dict[str, Any]]:
     """A coming promotion: told before (of other dates or discount), it was rescheduled."""
     return "", {"rescheduled": last is not None}
 
 
-def _running_news(promotion, context, last):
+def _running_news(
+    promotion: Promotion, context: dict[str, Any], last: Notification | None
+) -> tuple[str, dict[str, Any]] | None:
     """A running promotion: what changed since the vendor's last message about it (None:
     nothing it would notice). The key names that message, so going back to an earlier
     end is news again, and two saves racing write it once."""
@@ -228,7 +236,7 @@ def _running_news(promotion, context, last):
     }
 
 
-def _schedule_mark(promotion):
+def _schedule_mark(promotion: Promotion) -> str:
     """A short mark of what a vendor is told of a promotion's schedule: another start,
     end, kind or value gives another mark (the dedupe keys stay within their length)."""
     told = "|".join(
@@ -248,7 +256,15 @@ def tell_vendors_started(promotion: Promotion) -> int:
     return _tell_vendors(promotion, messages.VENDOR_PROMO_STARTED, f"promo-started:{promotion.pk}")
 
 
-def _tell_vendors(promotion, kind, key, decide=None):
+def _tell_vendors(
+    promotion: Promotion,
+    kind: str,
+    key: str,
+    decide: Callable[
+        [Promotion, dict[str, Any], Notification | None], tuple[str, dict[str, Any]] | None
+    ]
+    | None = None,
+) -> int:
     """Write one message per vendor and member through the outbox, in this transaction,
     naming the promotion, its dates, its discount and the vendor's affected products
     (its published products in the scope); vendors already told are skipped (the dedupe
@@ -326,7 +342,9 @@ def _tell_vendors(promotion, kind, key, decide=None):
     return written
 
 
-def _last_told(promotion, members):
+def _last_told(
+    promotion: Promotion, members: dict[int, list[int]]
+) -> dict[tuple[int, int], Notification]:
     """{(vendor id, user id): the last message to that member about `promotion`}, from
     the keys the vendors' messages are written under ("promo-<what>:<promotion>:...:
     <vendor>:<user>")."""

@@ -22,10 +22,18 @@ The discount is computed in whole fen, as `models.unit_discount` does, so the
 column and the card agree to the fen on SQLite (floating point) and PostgreSQL alike.
 """
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.db import models, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable, Expression
 from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.db.models.lookups import Exact, GreaterThan
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from catalog.models import Product, Promotion
@@ -42,30 +50,34 @@ PRODUCT_FIELD = {
 NO_DISCOUNT = -1  # compares unequal to any stored price, and to "no promoted price"
 
 
-def _fen(expression):
+def _fen(expression: Combinable) -> Cast:
     return Cast(Round(expression * 100), IntegerField())
 
 
 class _FenToYuan(models.Func):
     output_field = models.DecimalField(max_digits=10, decimal_places=2)
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
         return super().as_sql(
             compiler, connection, template="CAST(%(expressions)s AS numeric) / 100", **extra
         )
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
         # A real division: SQLite stores the decimal as the nearest double, and so does this.
         return super().as_sql(compiler, connection, template="(%(expressions)s) / 100.0", **extra)
 
 
-def running_promotions(at):
+def running_promotions(at: datetime) -> QuerySet[Promotion]:
     return Promotion.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
         Q(units_cap__isnull=True) | Q(units_sold__lt=F("units_cap"))
     )
 
 
-def in_scope_of(promotions):
+def in_scope_of(promotions: QuerySet[Promotion] | int) -> Q:
     """Products any of `promotions` (a Promotion queryset, or one id) covers: uncorrelated
     subqueries, read once per statement, not once per product."""
     if isinstance(promotions, int):
@@ -87,7 +99,7 @@ def in_scope_of(promotions):
     )
 
 
-def _discount_in_fen(kind, value, price):
+def _discount_in_fen(kind: str, value: Decimal, price: Combinable) -> Combinable:
     """`unit_discount` in fen, for the `price` expression (fen)."""
     if kind == Promotion.Kind.PERCENT_OFF:  # whole percent, rounded half up to the fen
         return (price * Value(int(value)) + Value(50)) / Value(100)
@@ -100,7 +112,7 @@ def _discount_in_fen(kind, value, price):
     )
 
 
-def _promoted_price(promotions):
+def _promoted_price(promotions: Iterable[tuple[int, str, Decimal]]) -> Expression:
     """What the card says when a promotion lowers the price, else NULL: the largest
     discount among `promotions` (kind, value and pk, all running) covering the product."""
     price = _fen(F("price"))
@@ -122,7 +134,9 @@ def _promoted_price(promotions):
     )
 
 
-def refresh_shown_prices(products=None, *, at=None):
+def refresh_shown_prices(
+    products: QuerySet[Product] | None = None, *, at: datetime | None = None
+) -> int:
     """Rewrite `promoted_price` where it is not what a card shows at `at` (default now):
     for `products` (a queryset), or for every product it may be off for (those with a
     promoted price, and those a running promotion covers). One UPDATE; returns how many
@@ -146,7 +160,7 @@ def refresh_shown_prices(products=None, *, at=None):
     return changed
 
 
-def refresh_after_commit(products=None):
+def refresh_after_commit(products: QuerySet[Product] | None = None) -> None:
     """`refresh_shown_prices(products)` once the surrounding transaction commits, outside
     it (its UPDATE locks every product in a promotion's scope, which a checkout must not
     hold). A failure is logged, not raised: the next sweep repairs the prices."""
