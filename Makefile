@@ -36,6 +36,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) scripts/check_function_imports.py
+	$(PY) scripts/check_type_hints.py
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.installed
