@@ -22,6 +22,7 @@ from catalog.revision import bump_catalog_revision
 from catalog.search import product_search_document
 from catalog.selectors import forget_counts
 from catalog.tasks import refresh_search_documents_task
+from core.db import lock_row, lock_rows
 from core.transitions import TransitionTable
 from notifications.services import notify
 
@@ -57,7 +58,7 @@ VENDOR_MESSAGES = {
 def _set_vendor_status(vendor: Vendor, new_status: str, reason: str = "") -> Vendor:
     with transaction.atomic():
         # Lock the row: two staff clicking at once must not both pass the check.
-        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        vendor = lock_row(Vendor, vendor.pk)
         vendor.previous_status = vendor.status
         VENDOR_TRANSITIONS.check(vendor.status, new_status)
         vendor.status = new_status
@@ -137,7 +138,7 @@ def apply_for_vendor(
     with transaction.atomic():
         if vendor.pk is not None:
             # Staff may be deciding at this very moment: only a rejection can be re-sent.
-            current = Vendor.objects.select_for_update().get(pk=vendor.pk)
+            current = lock_row(Vendor, vendor.pk)
             if current.status != Vendor.Status.REJECTED or current.applicant_id != applicant.pk:
                 raise ValidationError(ALREADY_DECIDED, code="already_decided")
         elif Vendor.objects.filter(applicant=applicant, status=Vendor.Status.PENDING).exists():
@@ -168,8 +169,10 @@ def add_vendor_member(vendor: Vendor, user: AbstractBaseUser) -> VendorMember:
 
 def remove_vendor_member(membership: VendorMember) -> None:
     with transaction.atomic():
-        owners = VendorMember.objects.select_for_update().filter(
-            vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER
+        owners = lock_rows(
+            VendorMember.objects.filter(
+                vendor_id=membership.vendor_id, role=VendorMember.Role.OWNER
+            )
         )
         if membership.role == VendorMember.Role.OWNER and len(owners) == 1:
             raise ValidationError(LAST_OWNER, code="last_owner")

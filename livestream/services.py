@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
+from core.db import lock_row
 from core.transitions import TransitionTable
 from livestream import counters
 from livestream.messages import STREAM_REMINDER
@@ -65,7 +66,7 @@ def feature_product(
 
 def _move(stream: LiveStream, new_state: str, now: datetime) -> LiveStream:
     with transaction.atomic():
-        stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
+        stream = lock_row(LiveStream, stream.pk)
         STATE_TRANSITIONS.check(stream.state, new_state)
         stream.state = new_state
         if new_state == LiveStream.State.LIVE:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
+from core.db import lock_row, lock_rows
 from core.transitions import TransitionTable
 from orders import messages
 from orders.impact import rollups as impact
@@ -52,9 +53,9 @@ def cancel_order(order: Order, *, by: AbstractBaseUser | None) -> Order:
     returned (a part its shop cancelled already gave its stock back)."""
     with transaction.atomic():
         # Lock the order: a vendor shipping a part at the same moment waits for this.
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_row(Order, order.pk)
         _check_transition(order, Order.Status.CANCELLED)
-        parts = list(order.parts.select_for_update().order_by("pk"))
+        parts = lock_rows(order.parts.all())
         if any(
             p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED) for p in parts
         ):
@@ -106,7 +107,7 @@ def _set_status(order: Order, new_status: str, by: AbstractBaseUser | None) -> N
 def confirm_payment(order: Order, *, by: AbstractBaseUser | None) -> Order:
     """Staff saw the bank transfer arrive: the order is confirmed and can ship."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_row(Order, order.pk)
         _check_transition(order, Order.Status.CONFIRMED)
         _set_status(order, Order.Status.CONFIRMED, by)
         impact.record_change(order, [], impact.counted_lines(order))
@@ -121,8 +122,7 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
     if not reason:
         raise ValidationError(CANCEL_REASON_REQUIRED, code="reason_required")
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=part.order_id)
-        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        order, part = _lock_order_and_part(part)
         before = impact.counted_lines(order)
         _set_part_status(part, OrderPart.Status.CANCELLED, by, note=reason)
         part.save(update_fields=["status"])
@@ -154,8 +154,7 @@ def ship_part(
         raise ValidationError(TRACKING_REQUIRED, code="tracking_required")
     with transaction.atomic():
         # Lock the order first, as cancel_order does, so the two never cross.
-        order = Order.objects.select_for_update().get(pk=part.order_id)
-        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        order, part = _lock_order_and_part(part)
         if order.status != Order.Status.CONFIRMED:
             raise ValidationError(NOT_CONFIRMED, code="not_confirmed")
         _set_part_status(part, OrderPart.Status.SHIPPED, by)
@@ -172,8 +171,7 @@ def ship_part(
 def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:
     """The carrier delivered a part; when every part is done, so is the order."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=part.order_id)
-        part = OrderPart.objects.select_for_update().get(pk=part.pk)
+        order, part = _lock_order_and_part(part)
         _set_part_status(part, OrderPart.Status.DELIVERED, by)
         part.delivered_at = timezone.now()
         part.save(update_fields=["status", "delivered_at"])
@@ -183,6 +181,12 @@ def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:
         if not open_parts.exists():
             _set_status(order, Order.Status.COMPLETED, by)
     return part
+
+
+def _lock_order_and_part(part: OrderPart) -> tuple[Order, OrderPart]:
+    """The part's order, then the part, read again and locked: the order first, as
+    cancel_order locks it, so a shopper cancelling and a vendor shipping never cross."""
+    return lock_row(Order, part.order_id), lock_row(OrderPart, part.pk)
 
 
 def _set_part_status(
