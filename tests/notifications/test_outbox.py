@@ -110,7 +110,7 @@ def test_a_failing_mail_server_leaves_it_pending_and_the_sweep_sends_it_after_a_
 ):
     order = make_order(django_user_model)
     notification = Notification.objects.get(context__order_id=order.pk, recipient=order.shopper)
-    settings.EMAIL_BACKEND = "tests.orders.broken_mail.BrokenBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.broken_mail.BrokenBackend"
 
     with pytest.raises(ConnectionRefusedError):
         deliver_notification(notification.pk)
@@ -288,7 +288,7 @@ def test_delivering_a_batch_reads_as_much_as_delivering_one_and_writes_once_per_
 def test_a_refused_message_does_not_hold_up_the_others(django_user_model, settings):
     order = make_order(django_user_model)
     shopper_message = Notification.objects.get(context__order_id=order.pk, recipient=order.shopper)
-    settings.EMAIL_BACKEND = "tests.orders.broken_mail.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.broken_mail.RefusingBackend"
     settings.REFUSED_ADDRESS = "buyer@example.cn"
 
     assert deliver_pending() == 2  # no exception: the vendors' messages went
@@ -317,7 +317,7 @@ def test_an_unreachable_mail_server_leaves_every_message_waiting_for_its_retry(
     django_user_model, settings
 ):
     make_order(django_user_model)
-    settings.EMAIL_BACKEND = "tests.orders.broken_mail.UnreachableBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.broken_mail.UnreachableBackend"
 
     assert deliver_pending() == 0
 
@@ -334,7 +334,7 @@ def test_messages_that_went_out_are_sent_even_if_the_connection_fails_at_the_end
     django_user_model, settings
 ):
     make_order(django_user_model)
-    settings.EMAIL_BACKEND = "tests.orders.broken_mail.QuitFailsBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.broken_mail.QuitFailsBackend"
 
     assert deliver_pending() == 3
 
@@ -427,7 +427,7 @@ def test_a_worker_that_dies_mid_batch_holds_only_the_message_it_was_sending(
 ):
     for _ in range(3):
         make_order(django_user_model)  # nine messages
-    settings.EMAIL_BACKEND = "tests.orders.test_notifications.CrashingBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.CrashingBackend"
     settings.CRASH_AFTER = 4
 
     with pytest.raises(WorkerKilled):

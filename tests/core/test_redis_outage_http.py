@@ -11,7 +11,7 @@ from hubei_market.celery import app as celery_app
 from notifications.models import Notification
 from notifications.tasks import resend_pending_notifications_task
 from orders.models import Order
-from tests.hubei_market.test_redis_outage import (
+from tests.core.test_redis_outage import (
     RedisServer,
     make_shopper,
     point_celery_at,
