@@ -8,10 +8,10 @@ class LivestreamConfig(AppConfig):
     verbose_name = _("livestreams")
 
     def ready(self):
-        from catalog.promotions import channel_prices
-        from catalog.promotions.calendar import add_calendar_bars
+        from catalog.promotions import calendar, channel_prices
         from livestream import messages
         from livestream.channels import StreamChannels, stream_prices
+        from livestream.models import CHANNEL_PREFIX
         from livestream.selectors import streams_in_calendar
         from orders import channels
 
@@ -19,6 +19,6 @@ class LivestreamConfig(AppConfig):
         # page, at which price, and the streams on the season calendar reach them
         # through these hooks.
         channels.register(StreamChannels())
-        channel_prices.register(stream_prices)
-        add_calendar_bars(streams_in_calendar)
+        channel_prices.register(CHANNEL_PREFIX, stream_prices)
+        calendar.register(streams_in_calendar)
         messages.register_kinds()  # the kinds of message livestream sends
