@@ -11,6 +11,8 @@ now). The outbox itself never names a kind.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 # A loader is given the messages of one batch (all the kinds that share it) and returns
 # {message pk: what to add to that message's context}.
 Loader = Callable[[list], dict]
@@ -48,8 +50,9 @@ def register(
     keep_body: bool = True,
 ) -> Kind:
     """Declare a kind of message. `templates` is the path of its templates without the
-    ending: `<templates>_subject.txt` and `<templates>.txt`. Registering the same name
-    again replaces it (ready() may run more than once in tests)."""
+    ending: `<templates>_subject.txt` and `<templates>.txt`. Registering the same kind
+    again is a no-op (ready() may run more than once in tests); another kind of the same
+    name raises ImproperlyConfigured."""
     kind = Kind(
         name=name,
         label=label,
@@ -60,6 +63,9 @@ def register(
         load=load,
         keep_body=keep_body,
     )
+    known = _kinds.get(name)
+    if known is not None and known != kind:
+        raise ImproperlyConfigured(f"two kinds of message are called {name!r}")
     _kinds[name] = kind
     return kind
 

@@ -49,3 +49,38 @@ def resend_pending_notifications_task() -> int:
     for start in range(0, len(ids), TASK_BATCH):
         deliver_notifications_task.delay(ids[start : start + TASK_BATCH])
     return len(ids)
+
+
+# The names these tasks had while they lived in orders/tasks.py. They take what was queued
+# before the upgrade (or is waiting on a retry's countdown) under the old names, which a
+# worker would otherwise drop as unregistered; they can go once no such message is left.
+@shared_task(
+    name="orders.tasks.deliver_notifications_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def deliver_notifications_under_old_name_task(notification_ids: list[int]) -> int:
+    """deliver_notifications_task, queued before the upgrade."""
+    return deliver_notifications(notification_ids)
+
+
+@shared_task(
+    name="orders.tasks.deliver_pending_notifications_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def deliver_pending_notifications_under_old_name_task() -> int:
+    """deliver_pending_notifications_task, queued before the upgrade."""
+    return deliver_pending()
+
+
+@shared_task(name="orders.tasks.resend_pending_notifications_task")
+def resend_pending_notifications_under_old_name_task() -> int:
+    """resend_pending_notifications_task, queued before the upgrade (by the old beat)."""
+    return resend_pending_notifications_task()

@@ -125,7 +125,7 @@ class OrderLineAdmin(ReadOnlyModelAdmin):
     def get_changelist(self, request, **kwargs):
         return OrderLineChangeList
 
-    @admin.display(description=_("livestream"), ordering="channel")
+    @admin.display(description=_("sales channel"), ordering="channel")
     def bought_through(self, line):
         return getattr(line, "channel_name", line.channel) or None  # None: the empty mark
 

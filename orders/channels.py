@@ -8,11 +8,16 @@ whether a purchase from it counts for its channel now, and gives a channel's pag
 for the checkout's links. Prices a channel sets reach pricing through a hook of their
 own (catalog/promotions/channel_prices.py)."""
 
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.core.exceptions import ImproperlyConfigured
+
 from catalog.models import Product
+
+logger = logging.getLogger(__name__)
 
 WEB_STORE = ""
 
@@ -48,11 +53,39 @@ class ChannelSource(Protocol):
 
 
 _sources: list[ChannelSource] = []
+_warned_unsourced = False
 
 
 def register(source: ChannelSource) -> None:
-    """Add a channel source (from an `AppConfig.ready()`; registering again replaces it)."""
-    _sources[:] = [s for s in _sources if s.prefix != source.prefix] + [source]
+    """Add a channel source (from an `AppConfig.ready()`). The same source again (of the
+    same class: ready() may run twice in tests) is a no-op; another one for a prefix
+    already registered raises ImproperlyConfigured."""
+    for known in _sources:
+        if known.prefix == source.prefix:
+            if type(known) is type(source):
+                return
+            raise ImproperlyConfigured(
+                f"sales channel prefix {source.prefix!r} is registered twice: "
+                f"{type(known).__qualname__} and {type(source).__qualname__}"
+            )
+    _sources.append(source)
+
+
+def _source_of(channel: str) -> ChannelSource | None:
+    """The source owning `channel` (not the web store's), else None, with a warning the
+    first time in this process (the app selling through it is not installed, or did not
+    register it): its items are then the web store's."""
+    global _warned_unsourced
+    for source in _sources:
+        if channel.startswith(source.prefix):
+            return source
+    if not _warned_unsourced:
+        _warned_unsourced = True
+        logger.warning(
+            "sales channel %r has no registered source: its items are the web store's",
+            channel,
+        )
+    return None
 
 
 def page_posted(posted: str | None) -> ChannelPage | None:
@@ -70,19 +103,20 @@ def page_of(channel: str) -> ChannelPage | None:
     """The page of `channel`, or None: the web store's, a channel gone or unknown."""
     if not channel:
         return None
-    for source in _sources:
-        if channel.startswith(source.prefix):
-            return source.page_of(channel)
-    return None
+    source = _source_of(channel)
+    return source.page_of(channel) if source is not None else None
 
 
 def names(channels: Collection[str]) -> dict[str, str]:
     """{channel: what staff call it (a stream's title)} for these channels (the admin's
     lists): one query per source that owns one of them; the web store's is left out."""
+    by_source: dict[int, tuple[ChannelSource, set[str]]] = {}
+    for channel in channels:
+        if channel and (source := _source_of(channel)) is not None:
+            by_source.setdefault(id(source), (source, set()))[1].add(channel)
     found = {}
-    for source in _sources:
-        if mine := {c for c in channels if c and c.startswith(source.prefix)}:
-            found.update(source.names(mine))
+    for source, mine in by_source.values():
+        found.update(source.names(mine))
     return found
 
 

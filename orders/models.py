@@ -21,6 +21,12 @@ def new_order_number():
     return "HB" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(12))
 
 
+# The help text of CartItem's and OrderLine's channel (orders/channels.py).
+CHANNEL_HELP = _(
+    "The page it was added from: a live stream's (livestream:<id>); empty for the web store."
+)
+
+
 class Cart(models.Model):
     # One of the two is set: a signed-in shopper's cart, or an anonymous session's.
     user = models.OneToOneField(
@@ -57,7 +63,13 @@ class CartItem(models.Model):
     # Added from a channel's page (orders/channels.py: "livestream:<id>", a live stream's;
     # "" the web store): the channel's price applies while it sells the product (a stream
     # that is live), and the purchase counts for it.
-    channel = models.CharField(_("livestream"), max_length=40, blank=True, db_index=True)
+    channel = models.CharField(
+        _("sales channel"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=CHANNEL_HELP,
+    )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -227,7 +239,13 @@ class OrderLine(models.Model):
     price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")
     # Bought from a channel's page while it sold the product ("livestream:<id>": a stream
     # that was live; "" the web store): the channel's sales figures (orders/channels.py).
-    channel = models.CharField(_("livestream"), max_length=40, blank=True, db_index=True)
+    channel = models.CharField(
+        _("sales channel"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=CHANNEL_HELP,
+    )
     # Where it came from, as it was when bought (the impact board's rollups; these stay
     # when the product is deleted or moved).
     category = models.ForeignKey(

@@ -20,7 +20,7 @@ The public API (other code imports these names from these modules, nothing else 
   `promotion_by_slug`.
 - Models (`models`, also importable from catalog.models): `Promotion`,
   `PromotionReminder`, `PromotionAllowance`; `unit_discount`.
-- The season calendar (`calendar`): `add_calendar_bars(provider)`, for the apps above
+- The season calendar (`calendar`): `register(provider)`, for the apps above
   catalog to show their own bars (livestream registers its streams in its ready()).
 - `views` (mounted by catalog/urls.py), `tasks` (`sweep_promotions_task`, imported by the
   worker through CELERY_IMPORTS), `admin` (registered by catalog/admin.py).

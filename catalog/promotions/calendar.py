@@ -11,8 +11,9 @@ CalendarProvider = Callable[[datetime, datetime], Iterable[tuple]]
 _providers: list[CalendarProvider] = []
 
 
-def add_calendar_bars(provider: CalendarProvider) -> None:
-    """Show `provider`'s bars on the season calendar (registering twice adds it once)."""
+def register(provider: CalendarProvider) -> None:
+    """Show `provider`'s bars on the season calendar (the same provider again is a no-op:
+    ready() may run twice in tests)."""
     if provider not in _providers:
         _providers.append(provider)
 

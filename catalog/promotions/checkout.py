@@ -300,7 +300,8 @@ def _allowances(shopper_id: int, schedule: list, lock_shopper: bool) -> dict[int
     if lock_shopper:
         # Two checkouts of the same shopper take turns, so the second prices with what
         # the first took (the conditional UPDATE in `_take_allowance` holds the limit
-        # either way; this spares the second a refusal).
+        # either way, tests/catalog/test_allowance_races.py races it without this lock;
+        # this spares the second a refusal).
         list(get_user_model().objects.select_for_update().filter(pk=shopper_id).values("pk"))
     used = PromotionAllowance.objects.filter(
         promotion_id__in=limited, shopper_id=shopper_id
@@ -329,6 +330,8 @@ def take_promotion_units(lines: list, shopper_id: int | None = None) -> "UnitsTa
     taken = UnitsTaken()
     if shopper_id is not None:
         taken.problems += _take_allowances(lines, shopper_id)
+    if taken.problems:  # the checkout rolls back: no flash sale's units to count
+        return _refused(taken)
     for promotion, units in sorted(_units_by_promotion(lines).items(), key=lambda x: x[0].pk):
         rows = Promotion.objects.filter(
             pk=promotion.pk, units_sold__lte=promotion.units_cap - units
@@ -351,9 +354,13 @@ def take_promotion_units(lines: list, shopper_id: int | None = None) -> "UnitsTa
         ).exists():
             taken.shown_changed = True
             _reprice_after_commit([promotion.pk])  # when sold out, its products go back
-    if taken.problems:
-        taken.shown_changed = True
-        bump_catalog_revision()  # the pages must stop showing the sold-out price now
+    return _refused(taken) if taken.problems else taken
+
+
+def _refused(taken: UnitsTaken) -> UnitsTaken:
+    """A refused `taken`: the pages must stop showing a price that no longer holds now."""
+    taken.shown_changed = True
+    bump_catalog_revision()
     return taken
 
 

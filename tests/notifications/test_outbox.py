@@ -36,6 +36,7 @@ from notifications.tasks import (
 )
 from orders import services
 from orders.models import Cart, Order, OrderPart
+from orders.signals import delete_messages_about_order
 from tests.factories import AddressFactory, ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -535,3 +536,34 @@ def test_a_claim_too_short_for_a_whole_send_is_left_to_its_retry(django_user_mod
 
     assert _send_claimed(get_connection(), message, claimed_until) is False
     assert mail.outbox == []
+
+
+def test_deleting_an_order_deletes_the_messages_about_it_and_no_others(
+    django_user_model, django_assert_num_queries
+):
+    gone, kept = make_order(django_user_model), make_order(django_user_model)
+    other = Notification.objects.create(
+        recipient=kept.shopper, kind=VENDOR_APPROVED, context={"vendor_id": 1}
+    )
+    about_kept = set(
+        Notification.objects.filter(context__order_id=kept.pk).values_list("pk", flat=True)
+    )
+
+    gone.delete()
+
+    assert Notification.objects.filter(context__order_id=gone.pk).count() == 0
+    assert set(Notification.objects.values_list("pk", flat=True)) == about_kept | {other.pk}
+    assert len(about_kept) == 3  # the shopper's and each vendor's
+    with django_assert_num_queries(1):
+        delete_messages_about_order(Order, kept)
+    assert set(Notification.objects.values_list("pk", flat=True)) == {other.pk}
+
+
+def test_the_worker_still_runs_what_was_queued_under_the_old_task_names():
+    for name in (
+        "deliver_notifications_task",
+        "deliver_pending_notifications_task",
+        "resend_pending_notifications_task",
+    ):
+        assert f"notifications.tasks.{name}" in celery_app.tasks
+        assert f"orders.tasks.{name}" in celery_app.tasks
