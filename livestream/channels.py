@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
@@ -63,6 +64,9 @@ class StreamChannels:
         ids = {stream_id for c in channels if (stream_id := stream_id_of(c)) is not None}
         streams = LiveStream.objects.filter(pk__in=ids) if ids else []
         return {stream.channel: str(stream) for stream in streams}
+
+    def index_link(self) -> tuple[str, str]:
+        return reverse("livestream:list"), _("Watch the livestreams")
 
 
 def stream_prices(items: Sequence[Any]) -> dict[tuple[str, int], Decimal | None]:

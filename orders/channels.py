@@ -51,6 +51,10 @@ class ChannelSource(Protocol):
     def names(self, channels: Collection[str]) -> dict[str, str]:
         """{channel: what staff call it} of those of its channels still there: one query."""
 
+    def index_link(self) -> tuple[str, str]:
+        """(url, link text) of the page listing what it sells through (the live streams),
+        for pages that show the channels' share of sales (the impact board). No query."""
+
 
 _sources: list[ChannelSource] = []
 _warned_unsourced = False
@@ -118,6 +122,11 @@ def names(channels: Collection[str]) -> dict[str, str]:
     for source, mine in by_source.values():
         found.update(source.names(mine))
     return found
+
+
+def index_links() -> list[tuple[str, str]]:
+    """(url, link text) of each registered channel's index page, in registration order."""
+    return [source.index_link() for source in _sources]
 
 
 def channel_for(page: ChannelPage | None, product: Product) -> str:

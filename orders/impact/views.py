@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from catalog.page_cache import cached_page
+from orders import channels
 from orders.impact.selectors import impact_board
 
 
@@ -15,7 +16,11 @@ def board(request):
 
     def render_board(extra_context):
         shown["board"] = impact_board()
-        return render(request, "orders/impact.html", {"board": shown["board"], **extra_context})
+        return render(
+            request,
+            "orders/impact.html",
+            {"board": shown["board"], "channel_links": channels.index_links(), **extra_context},
+        )
 
     def seconds_left():
         age = (timezone.now() - shown["board"].computed_at).total_seconds()
