@@ -1,5 +1,5 @@
 """The stream an item was bought from is a sales channel that orders owns (orders
-migration 0021 carried the streams' ids over), and orders imports nothing of livestream."""
+migrations 0021-0023 carried the streams' ids over), and orders imports nothing of livestream."""
 
 import importlib
 import subprocess
@@ -24,8 +24,8 @@ from tests.factories import AddressFactory, CountyFactory, ProductFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = ("orders", "0020_order_line_price_cut")
-CHANNEL = ("orders", "0021_sales_channel")
-migration = importlib.import_module("orders.migrations.0021_sales_channel")
+CHANNEL = ("orders", "0023_sales_channel_drop_stream")
+migration = importlib.import_module("orders.migrations.0022_sales_channel_copy")
 
 
 def _migrate(target):
