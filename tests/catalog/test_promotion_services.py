@@ -21,8 +21,8 @@ from catalog.promotions import checkout as promotions
 from catalog.promotions.models import PromotionAllowance
 from catalog.promotions.pricing import schedule_at
 from catalog.promotions.services import duplicate_promotion, save_promotion
-from orders import services as orders
 from orders import promotion_allowances as allowances_module
+from orders import services as orders
 from orders.models import Cart, CartItem, OrderLine
 from tests.factories import AddressFactory, ProductFactory, running_promotion
 

@@ -1,6 +1,8 @@
 """The notifications app adopted orders' outbox, reset requests and language
-preferences: their content types follow them (notifications 0004), so staff's
-permissions and the admin's history stay theirs; the old admin addresses redirect."""
+preferences (notifications 0001), carried each message's order and part into its
+context and link (0002) before dropping their columns (0003); their content types
+follow them (0004), so staff's permissions and the admin's history stay theirs; the old
+admin addresses redirect."""
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -9,7 +11,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("notifications", "0003_drop_order_and_part_columns")]
+from tests.factories import OrderFactory, UserFactory
+
+ADOPTED = ("notifications", "0001_initial")
+COLUMNS_DROPPED = ("notifications", "0003_drop_order_and_part_columns")
+BEFORE = [COLUMNS_DROPPED]
 MOVED = [("notifications", "0004_content_types_follow_models")]
 MODELS = ["languagepreference", "notification", "passwordresetrequest"]
 
@@ -19,6 +25,14 @@ def _migrate(target):
     executor = MigrationExecutor(connection)
     executor.migrate(target or executor.loader.graph.leaf_nodes())
     ContentType.objects.clear_cache()
+    return executor
+
+
+def _apps(target):
+    """Migrate to `target` and return the historical models there."""
+    executor = _migrate(target)
+    executor.loader.build_graph()
+    return executor.loader.project_state(target).apps
 
 
 def _codenames(holder_permissions):
@@ -112,3 +126,59 @@ def test_the_old_admin_addresses_redirect_to_the_notifications_app(client, old, 
     response = client.get(old)
 
     assert (response.status_code, response["Location"]) == (301, new)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_order_and_part_go_into_the_context_with_their_links_and_come_back_reversed():
+    order = OrderFactory()
+    part = order.parts.get()
+    member = UserFactory()
+    try:
+        old = _apps([ADOPTED]).get_model("notifications", "Notification")
+        written = {
+            name: old.objects.create(
+                kind=kind, dedupe_key=name, recipient_id=recipient.pk, **ids
+            ).pk
+            for name, kind, recipient, ids in [
+                ("shopper", "order_placed", order.shopper, {"order_id": order.pk}),
+                ("member", "part_ordered", member, {"order_id": order.pk, "part_id": part.pk}),
+                ("approved", "vendor_approved", member, {}),
+                ("rejected", "vendor_rejected", member, {}),
+            ]
+        }
+        carried = _apps([COLUMNS_DROPPED]).get_model("notifications", "Notification")
+        after = {
+            name: carried.objects.values("context", "link").get(pk=pk)
+            for name, pk in written.items()
+        }
+        back = _apps([ADOPTED]).get_model("notifications", "Notification")
+        ids = {
+            name: back.objects.values_list("order_id", "part_id").get(pk=pk)
+            for name, pk in written.items()
+        }
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "orders_notification")
+        indexed = sorted(
+            c["columns"][0]
+            for c in constraints.values()
+            if c["index"] and c["columns"] in (["order_id"], ["part_id"])
+        )
+    finally:
+        _migrate(None)
+
+    assert after == {
+        "shopper": {"context": {"order_id": order.pk}, "link": f"/orders/{order.number}/"},
+        "member": {
+            "context": {"order_id": order.pk, "part_id": part.pk},
+            "link": f"/vendor/orders/{part.pk}/",
+        },
+        "approved": {"context": {}, "link": "/vendor/"},
+        "rejected": {"context": {}, "link": "/vendor/apply/"},
+    }
+    assert ids == {
+        "shopper": (order.pk, None),
+        "member": (order.pk, part.pk),
+        "approved": (None, None),
+        "rejected": (None, None),
+    }
+    assert indexed == ["order_id", "part_id"]
