@@ -139,3 +139,23 @@ def test_the_order_lines_admin_names_each_lines_stream(admin_client, django_user
     page = admin_client.get(reverse("admin:orders_orderline_changelist"))
 
     assert "潜江小龙虾直播间" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_channel_columns_are_indexed_by_migrations_that_hold_no_long_transaction():
+    schema = importlib.import_module("orders.migrations.0021_sales_channel")
+    with connection.cursor() as cursor:
+        indexed = {
+            table: [
+                name
+                for name, c in connection.introspection.get_constraints(cursor, table).items()
+                if c["index"] and c["columns"] == ["channel"] and not name.endswith("_like")
+            ]
+            for table in ("orders_cartitem", "orders_orderline")
+        }
+
+    assert indexed == {
+        "orders_cartitem": [schema.INDEXES["cartitem"]],
+        "orders_orderline": [schema.INDEXES["orderline"]],
+    }
+    assert (schema.Migration.atomic, migration.Migration.atomic) == (False, False)
