@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from orders import account_views
 
@@ -11,6 +12,15 @@ admin.site.site_title = _("Hubei Market")
 admin.site.index_title = _("Run the made-in-Hubei zone")
 
 urlpatterns = [
+    # The outbox, the reset requests and the language preferences moved from orders to
+    # notifications: staff's bookmarks of the old admin pages follow them.
+    re_path(
+        r"^admin/orders/(?P<model>notification|passwordresetrequest|languagepreference)/"
+        r"(?P<rest>.*)$",
+        RedirectView.as_view(
+            url="/admin/notifications/%(model)s/%(rest)s", permanent=True, query_string=True
+        ),
+    ),
     path("admin/", admin.site.urls),
     # Before Django's own: a signed-in person's choice is kept with their account.
     path("i18n/setlang/", account_views.set_language, name="set_language"),

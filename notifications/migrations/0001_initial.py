@@ -94,9 +94,17 @@ class Migration(migrations.Migration):
                             ),
                         ),
                         ("kind", models.CharField(max_length=20, verbose_name="kind")),
-                        # The columns of orders' foreign keys, as plain ids (see above).
-                        ("order_id", models.BigIntegerField(blank=True, null=True)),
-                        ("part_id", models.BigIntegerField(blank=True, null=True)),
+                        # The columns of orders' foreign keys, as plain ids (see above),
+                        # indexed as the foreign keys' columns are: reversing 0003 brings
+                        # them back with their indexes.
+                        (
+                            "order_id",
+                            models.BigIntegerField(blank=True, db_index=True, null=True),
+                        ),
+                        (
+                            "part_id",
+                            models.BigIntegerField(blank=True, db_index=True, null=True),
+                        ),
                         (
                             "context",
                             models.JSONField(blank=True, default=dict, verbose_name="context"),

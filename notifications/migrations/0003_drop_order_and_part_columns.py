@@ -1,4 +1,5 @@
-# The order and part live in each message's context now (0002).
+# The order and part live in each message's context now (0002). Reversed, the columns
+# come back indexed (0001 declares them so), without foreign keys to orders.
 
 from django.db import migrations
 

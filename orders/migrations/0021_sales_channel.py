@@ -1,74 +1,58 @@
 """The stream an item was bought from becomes a sales channel that orders owns: a text
 ("livestream:<id>", "" for the web store) in place of the stream's id, so orders no
-longer refers to livestream (orders/channels.py). The attribution is copied over in
-batches of primary keys, one UPDATE per batch (SQLite and PostgreSQL alike), and back
-when reversed; then the old columns (and on a database that had them, their foreign
-keys) go."""
+longer refers to livestream (orders/channels.py). Schema only, the first of three: the
+new column, and its index built without blocking the checkouts' writes (CREATE INDEX
+CONCURRENTLY on PostgreSQL, so not atomic); 0022 copies the attribution over, 0023
+drops the old columns."""
 
 from django.db import migrations, models
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.backends.utils import names_digest
 
-BATCH = 2000
-PREFIX = "livestream:"  # livestream/channels.py's channels, as they were written then
-MODELS = ("CartItem", "OrderLine")
+from core.db import AddIndexWithoutBlockingWrites
 
 
-def _batches(queryset):
-    """The primary keys of `queryset` in ascending batches of BATCH."""
-    last = 0
-    while True:
-        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
+def _index_name(table, column):
+    """The name Django gives the index of a field with db_index=True (its schema
+    editor's `_create_index_name`), so the index built here is the one Django knows:
+    SQLite's table rebuilds recreate it under that name, and later AlterFields find it."""
+    return f"{table}_{column}_{names_digest(table, column, length=8)}"
 
 
-def streams_to_channels(apps, schema_editor):
-    for name in MODELS:
-        model = apps.get_model("orders", name)
-        for ids in _batches(model.objects.filter(stream__isnull=False)):
-            model.objects.filter(pk__in=ids).update(
-                channel=Concat(Value(PREFIX), Cast("stream", CharField()))
-            )
+# The index the field's db_index=True stands for, built without blocking writes; the
+# state keeps the field as the model declares it. (PostgreSQL's second index of an
+# indexed CharField, for LIKE 'x%' queries, is left out: nothing filters channels so.)
+INDEXES = {
+    "cartitem": _index_name("orders_cartitem", "channel"),
+    "orderline": _index_name("orders_orderline", "channel"),
+}
 
 
-def channels_to_streams(apps, schema_editor):
-    for name in MODELS:
-        model = apps.get_model("orders", name)
-        for ids in _batches(model.objects.filter(channel__startswith=PREFIX)):
-            rows = model.objects.filter(pk__in=ids).values_list("pk", "channel")
-            streams = {}
-            for pk, channel in rows:
-                stream_id = channel.removeprefix(PREFIX)
-                if stream_id.isdigit():
-                    streams.setdefault(int(stream_id), []).append(pk)
-            for stream_id, pks in streams.items():
-                model.objects.filter(pk__in=pks).update(stream=stream_id)
+def _channel(db_index):
+    return models.CharField(blank=True, db_index=db_index, max_length=40, verbose_name="livestream")
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("orders", "0020_order_line_price_cut"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="cartitem",
-            name="channel",
-            field=models.CharField(
-                blank=True, db_index=True, max_length=40, verbose_name="livestream"
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(model_name=model, name="channel", field=_channel(True))
+                for model in INDEXES
+            ],
+            database_operations=[
+                operation
+                for model, index in INDEXES.items()
+                for operation in (
+                    migrations.AddField(model_name=model, name="channel", field=_channel(False)),
+                    AddIndexWithoutBlockingWrites(
+                        model_name=model, index=models.Index(fields=["channel"], name=index)
+                    ),
+                )
+            ],
         ),
-        migrations.AddField(
-            model_name="orderline",
-            name="channel",
-            field=models.CharField(
-                blank=True, db_index=True, max_length=40, verbose_name="livestream"
-            ),
-        ),
-        migrations.RunPython(streams_to_channels, channels_to_streams, elidable=True),
-        migrations.RemoveField(model_name="cartitem", name="stream"),
-        migrations.RemoveField(model_name="orderline", name="stream"),
     ]

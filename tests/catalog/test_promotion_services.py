@@ -1,7 +1,6 @@
 """Staff's writes to promotions (save, duplicate) as services, and the shoppers'
 allowances under a per-shopper limit, counted like a flash sale's units."""
 
-import importlib
 import threading
 import uuid
 from datetime import timedelta
@@ -9,10 +8,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +21,16 @@ from catalog.promotions import checkout as promotions
 from catalog.promotions.models import PromotionAllowance
 from catalog.promotions.pricing import schedule_at
 from catalog.promotions.services import duplicate_promotion, save_promotion
+from orders import promotion_allowances as allowances_module
 from orders import services as orders
 from orders.models import Cart, CartItem, OrderLine
 from tests.factories import AddressFactory, ProductFactory, running_promotion
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+CATALOG_ALLOWANCES = ("catalog", "0011_promotion_allowances")
+BEFORE_ALLOWANCES = [("orders", "0023_sales_channel_drop_stream"), CATALOG_ALLOWANCES]
+ALLOWANCES = [("orders", "0024_promotion_allowances"), CATALOG_ALLOWANCES]
 
 
 def shopper(django_user_model):
@@ -172,20 +175,35 @@ def test_an_allowance_refuses_units_past_the_limit_and_counts_nothing(django_use
     assert PromotionAllowance.objects.get(promotion=limited, shopper=user).units_used == 1
 
 
-def test_the_migration_fills_the_allowances_from_the_orders_not_cancelled(django_user_model):
+def _migrate(target):
+    """Migrate the test database to `target` ([(app, migration)]; None: every leaf) and
+    return the historical models there."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(target or executor.loader.graph.leaf_nodes())
+    executor.loader.build_graph()
+    return executor.loader.project_state(target or executor.loader.graph.leaf_nodes()).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_allowances_from_the_orders_not_cancelled(
+    django_user_model, monkeypatch
+):
     product = ProductFactory(price=Decimal("50.00"), stock=20)
     limited = running_promotion(product, kind="special_price", value="30.00", per_shopper_limit=5)
     user = shopper(django_user_model)
     buy(user, product, 2)
     orders.cancel_order(buy(user, product, 1), by=user)
-    PromotionAllowance.objects.all().delete()  # as before the allowances existed
-    migration = importlib.import_module("orders.migrations.0022_promotion_allowances")
+    monkeypatch.setattr(allowances_module, "BATCH", 1)  # a batch per shopper
+    try:
+        # Back: as before the allowances existed (the reverse empties the table).
+        emptied = _migrate(BEFORE_ALLOWANCES).get_model("catalog", "PromotionAllowance")
+        assert emptied.objects.count() == 0
+        filled = _migrate(ALLOWANCES).get_model("catalog", "PromotionAllowance")
+        allowances = list(filled.objects.values_list("promotion", "shopper", "units_used"))
+    finally:
+        _migrate(None)
 
-    migration.fill_allowances(apps, None)
-
-    assert list(PromotionAllowance.objects.values_list("promotion", "shopper", "units_used")) == [
-        (limited.pk, user.pk, 2)
-    ]
+    assert allowances == [(limited.pk, user.pk, 2)]
     assert OrderLine.objects.filter(promotion=limited).count() == 2
 
 

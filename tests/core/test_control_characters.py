@@ -339,6 +339,9 @@ def store(django_user_model):
         "url": "no-such-page/",
         "path": "products/nothing.jpg",
         "id": shopper.pk,
+        # The old admin addresses of the models orders gave notifications (redirects).
+        "model": "notification",
+        "rest": "",
     }
     slugs = {
         "catalog:product": product.slug,

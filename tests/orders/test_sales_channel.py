@@ -1,5 +1,5 @@
 """The stream an item was bought from is a sales channel that orders owns (orders
-migration 0021 carried the streams' ids over), and orders imports nothing of livestream."""
+migrations 0021-0023 carried the streams' ids over), and orders imports nothing of livestream."""
 
 import importlib
 import subprocess
@@ -24,8 +24,8 @@ from tests.factories import AddressFactory, CountyFactory, ProductFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = ("orders", "0020_order_line_price_cut")
-CHANNEL = ("orders", "0021_sales_channel")
-migration = importlib.import_module("orders.migrations.0021_sales_channel")
+CHANNEL = ("orders", "0023_sales_channel_drop_stream")
+migration = importlib.import_module("orders.migrations.0022_sales_channel_copy")
 
 
 def _migrate(target):
@@ -139,3 +139,23 @@ def test_the_order_lines_admin_names_each_lines_stream(admin_client, django_user
     page = admin_client.get(reverse("admin:orders_orderline_changelist"))
 
     assert "潜江小龙虾直播间" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_channel_columns_are_indexed_by_migrations_that_hold_no_long_transaction():
+    schema = importlib.import_module("orders.migrations.0021_sales_channel")
+    with connection.cursor() as cursor:
+        indexed = {
+            table: [
+                name
+                for name, c in connection.introspection.get_constraints(cursor, table).items()
+                if c["index"] and c["columns"] == ["channel"] and not name.endswith("_like")
+            ]
+            for table in ("orders_cartitem", "orders_orderline")
+        }
+
+    assert indexed == {
+        "orders_cartitem": [schema.INDEXES["cartitem"]],
+        "orders_orderline": [schema.INDEXES["orderline"]],
+    }
+    assert (schema.Migration.atomic, migration.Migration.atomic) == (False, False)

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0022_promotion_allowances"),
+        ("orders", "0024_promotion_allowances"),
         ("notifications", "0003_drop_order_and_part_columns"),
     ]
 
