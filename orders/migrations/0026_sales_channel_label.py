@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0023_notifications_moved_out"),
+        ("orders", "0025_notifications_moved_out"),
     ]
 
     operations = [
