@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from notifications import kinds
-from notifications.models import Notification, PasswordResetRequest
+from notifications.models import LanguagePreference, Notification, PasswordResetRequest
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -34,7 +34,13 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", KindFilter]
     list_select_related = ["recipient"]
-    search_fields = ["recipient__username", "recipient__email", "dedupe_key"]
+    # An order's messages carry its number (orders/messages.py): staff search by it.
+    search_fields = [
+        "recipient__username",
+        "recipient__email",
+        "dedupe_key",
+        "context__order_number",
+    ]
     readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request):
@@ -51,6 +57,26 @@ class PasswordResetRequestAdmin(admin.ModelAdmin):
     (or no beat) is running. Read-only: the code writes them."""
 
     list_display = ["created_at", "email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LanguagePreference)
+class LanguagePreferenceAdmin(admin.ModelAdmin):
+    """The language each person's messages are written in (the one they signed up in,
+    then the one they last chose). Read-only: the language switch writes it."""
+
+    list_display = ["user", "language", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
 
     def has_add_permission(self, request):
         return False

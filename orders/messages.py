@@ -113,7 +113,7 @@ def _for_shopper_and_vendors(
             order.shopper_id,
             shopper_kind,
             key=f"{key}:{order.pk}",
-            context={"order_id": order.pk},
+            context={"order_id": order.pk, "order_number": order.number},
             link=_order_link(order),
         )
     ]
@@ -123,7 +123,7 @@ def _for_shopper_and_vendors(
                 user_id,
                 vendor_kind,
                 key=f"{key}:{part.pk}:{user_id}",
-                context={"order_id": order.pk, "part_id": part.pk},
+                context={"order_id": order.pk, "order_number": order.number, "part_id": part.pk},
                 link=_vendor_link(order, part, user_id),
             )
             for user_id in members.get(part.vendor_id, [])
@@ -143,7 +143,11 @@ def notify_part_shipped(part: OrderPart) -> list[Notification]:
                 part.order.shopper_id,
                 PART_SHIPPED,
                 key=f"shipped:{part.pk}",
-                context={"order_id": part.order_id, "part_id": part.pk},
+                context={
+                    "order_id": part.order_id,
+                    "order_number": part.order.number,
+                    "part_id": part.pk,
+                },
                 link=_order_link(part.order),
             )
         ]
@@ -158,7 +162,12 @@ def notify_part_cancelled(part: OrderPart, reason: str) -> list[Notification]:
                 part.order.shopper_id,
                 PART_CANCELLED,
                 key=f"part-cancelled:{part.pk}",
-                context={"order_id": part.order_id, "part_id": part.pk, "reason": reason},
+                context={
+                    "order_id": part.order_id,
+                    "order_number": part.order.number,
+                    "part_id": part.pk,
+                    "reason": reason,
+                },
                 link=_order_link(part.order),
             )
         ]

@@ -38,6 +38,8 @@ def carry_into_context(apps, schema_editor):
                 context["part_id"] = notification.part_id
             notification.context = context
             number, shopper_id = orders.get(notification.order_id, (None, None))
+            if number is not None:  # what staff search the outbox by
+                context["order_number"] = number
             if number is not None and notification.recipient_id == shopper_id:
                 notification.link = f"/orders/{number}/"
             elif notification.part_id is not None:

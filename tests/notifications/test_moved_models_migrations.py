@@ -167,9 +167,12 @@ def test_the_order_and_part_go_into_the_context_with_their_links_and_come_back_r
         _migrate(None)
 
     assert after == {
-        "shopper": {"context": {"order_id": order.pk}, "link": f"/orders/{order.number}/"},
+        "shopper": {
+            "context": {"order_id": order.pk, "order_number": order.number},
+            "link": f"/orders/{order.number}/",
+        },
         "member": {
-            "context": {"order_id": order.pk, "part_id": part.pk},
+            "context": {"order_id": order.pk, "part_id": part.pk, "order_number": order.number},
             "link": f"/vendor/orders/{part.pk}/",
         },
         "approved": {"context": {}, "link": "/vendor/"},
