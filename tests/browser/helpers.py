@@ -1,30 +1,23 @@
 """What the browser journeys share: the password of their users, signing in, and the
 two kinds of visitor (staff at a desk in English, a shopper on a phone in Chinese)."""
 
+from django.contrib.auth import get_user_model
+
+from demo import catalog as seed
+from tests.factories import AddressFactory
+
 PASSWORD = "a-long-passphrase-2020"
 
 
 def staff_and_shopper():
     """Hubei's places and categories, a superuser `staff` and a shopper `xiaohong` with a
     default address in Wuhan, all with PASSWORD."""
-    from django.contrib.auth import get_user_model
-
-    from demo import catalog as seed
-    from orders.models import Address
-
     seed.seed_reference_data()
     User = get_user_model()
     staff = User.objects.create_user("staff", password=PASSWORD, is_staff=True, is_superuser=True)
     shopper = User.objects.create_user("xiaohong", email="xh@example.cn", password=PASSWORD)
-    Address.objects.create(
-        user=shopper,
-        recipient="王小红",
-        mobile="13912345678",
-        province="湖北省",
-        city="武汉市",
-        district="洪山区",
-        street="珞喻路 1 号",
-        is_default=True,
+    AddressFactory(
+        user=shopper, recipient="王小红", district="洪山区", street="珞喻路 1 号", is_default=True
     )
     return staff, shopper
 

@@ -18,7 +18,7 @@ from tests.core.test_redis_outage import (
     pytestmark,  # noqa: F401 - the same skips: PostgreSQL + Redis, redis-server installed
     shop,  # noqa: F401 - fixture
 )
-from tests.support.processes import start_gunicorn, start_worker
+from tests.support.processes import Processes
 from tests.support.web import Browser
 from tests.support.web import production_env as store_env
 
@@ -53,8 +53,8 @@ def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     make_shopper(django_user_model, "before")
     make_shopper(django_user_model, "during")
-    server = start_gunicorn(env, tmp_path / "gunicorn.log", workers=2)
-    try:
+    with Processes(tmp_path) as started:
+        server = started.gunicorn(env, workers=2)
         earlier, later = Browser(server.url), Browser(server.url)
         assert earlier.sign_in("before")[0] == 302
         assert set(later.browse(shop).values()) == {200}
@@ -67,8 +67,6 @@ def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
         second = later.check_out(shop)
         first_order_page = earlier.request(first[1]["Location"])[0]
         log = server.output()
-    finally:
-        server.stop()
 
     assert pages == dict.fromkeys(pages, 200)
     assert still_signed_in == 200
@@ -92,16 +90,14 @@ def test_over_http_every_page_answers_and_orders_are_placed_while_redis_is_down(
 
     redis_server.start()  # the same port, empty: every queued task was lost with it
     settings.NOTIFICATION_SWEEP_AFTER_SECONDS = 0
-    worker = start_worker(env, tmp_path / "worker.log")
-    try:
+    with Processes(tmp_path) as started:
+        worker = started.worker(env)
         point_celery_at(redis_server.url, eager=False)  # this process plays beat
         # The worker delivers what is pending as it starts; beat's sweep, racing it, hands
         # over what is still pending: neither may send a message twice.
         resend_pending_notifications_task()
         delivered = smtp_server.wait_for(4, timeout=60)
         swept_again = resend_pending_notifications_task()  # the next minute's: nothing
-    finally:
-        worker.stop()
 
     assert delivered, worker.output()[-3000:]
     assert swept_again == 0

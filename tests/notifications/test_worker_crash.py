@@ -13,7 +13,7 @@ from django.conf import settings
 
 from catalog.messages import VENDOR_APPROVED
 from notifications.models import Notification
-from tests.support.processes import service_env, start_worker
+from tests.support.processes import Processes, service_env
 
 MESSAGES = 160
 pytestmark = pytest.mark.skipif(
@@ -50,14 +50,13 @@ def test_a_worker_killed_mid_batch_sends_at_most_one_twice_and_loses_none(
     messages = pending_messages(django_user_model)
     smtp_server.delay = 0.05
     env = service_env(redis_url=private_redis.url, smtp=smtp_server)
-    first = start_worker(env, tmp_path / "first.log")  # starts: delivers what is pending
-    second = None
-    try:
+    with Processes(tmp_path) as started:
+        first = started.worker(env, "first")  # starts: delivers what is pending
         assert smtp_server.wait_for(40, timeout=60), first.output()[-3000:]
         first.kill()  # SIGKILL to the worker's process group, mid-batch
         killed_at = time.monotonic()
         before_kill = smtp_server.distinct()
-        second = start_worker(env, tmp_path / "second.log")
+        second = started.worker(env, "second")
         second_ready = time.monotonic()
         all_arrived = smtp_server.wait_for(MESSAGES, timeout=90 - (time.monotonic() - killed_at))
         while (
@@ -66,10 +65,6 @@ def test_a_worker_killed_mid_batch_sends_at_most_one_twice_and_loses_none(
         ):
             time.sleep(0.2)  # the last "sent" is written just after the server's 250
         pending_after_90_s = Notification.objects.filter(state="pending").count()
-    finally:
-        for worker in (first, second):
-            if worker is not None:
-                worker.stop()
 
     assert 40 <= before_kill < MESSAGES  # killed in the middle, not before or after
     assert all_arrived, second.output()[-3000:]

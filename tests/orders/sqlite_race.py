@@ -62,6 +62,7 @@ def main(db_path, buyers, stock):
     from catalog.models import Category, County, Product, Vendor
     from notifications.models import Notification
     from orders.models import Address, Cart, CartItem, Order
+    from tests.factories import AddressFactory
 
     call_command("migrate", verbosity=0)
     vendor = Vendor.objects.create(
@@ -86,11 +87,10 @@ def main(db_path, buyers, stock):
     buyers_ready = []
     for i in range(buyers):
         user = get_user_model().objects.create_user(f"racer{i}")
-        Address.objects.create(
+        AddressFactory(
             user=user,
             recipient="李四",
             mobile="13800000000",
-            province="湖北省",
             city="宜昌市",
             district="秭归县",
             street="茅坪镇",
