@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import County, Product, Vendor
 from core.names import in_shoppers_language
+from notifications.models import Reminder
 
 # A stream's sales channel on cart items and order lines (orders/channels.py).
 CHANNEL_PREFIX = "livestream:"
@@ -181,7 +182,7 @@ class FeaturedProduct(models.Model):
             )
 
 
-class StreamReminder(models.Model):
+class StreamReminder(Reminder):
     stream = models.ForeignKey(
         LiveStream, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("livestream")
     )
@@ -191,8 +192,6 @@ class StreamReminder(models.Model):
         related_name="stream_reminders",
         verbose_name=_("shopper"),
     )
-    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stream reminder")

@@ -105,3 +105,15 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Reminder(models.Model):
+    """What every "tell me when it starts" row has (a promotion's, a stream's): when it
+    was asked for and when it was sent. Each app's concrete reminder adds the foreign key
+    to what it is about and its `user` (notifications.reminders sends the due ones)."""
+
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True

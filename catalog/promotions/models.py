@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.names import in_shoppers_language
+from notifications.models import Reminder
 
 CENT = Decimal("0.01")
 
@@ -156,7 +157,7 @@ def unit_discount(kind, value, price):
     return max(Decimal("0"), discount)
 
 
-class PromotionReminder(models.Model):
+class PromotionReminder(Reminder):
     """A shopper asked to be told when a promotion starts; the sweep tells them once."""
 
     promotion = models.ForeignKey(
@@ -168,8 +169,6 @@ class PromotionReminder(models.Model):
         related_name="promotion_reminders",
         verbose_name=_("shopper"),
     )
-    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("promotion reminder")
