@@ -9,14 +9,20 @@ from notifications.delivery import (
 from notifications.password_reset import expand_password_reset_requests
 from notifications.services import request_delivery
 
+# Delivery retries a failure (a database or mail hiccup) with growing pauses, and is
+# acknowledged only once done, so a worker killed mid-task leaves it to another.
+RETRIED = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
 
 @shared_task(
     name="notifications.tasks.deliver_notifications_task",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
+    **RETRIED,
 )
 def deliver_notifications_task(notification_ids: list[int]) -> int:
     """Safe to run twice: sent or claimed notifications are left alone."""
@@ -25,11 +31,7 @@ def deliver_notifications_task(notification_ids: list[int]) -> int:
 
 @shared_task(
     name="notifications.tasks.deliver_pending_notifications_task",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
+    **RETRIED,
 )
 def deliver_pending_notifications_task() -> int:
     """Everything pending, in batches: queued after commits (one for all the commits made
@@ -56,11 +58,7 @@ def resend_pending_notifications_task() -> int:
 # worker would otherwise drop as unregistered; they can go once no such message is left.
 @shared_task(
     name="orders.tasks.deliver_notifications_task",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
+    **RETRIED,
 )
 def deliver_notifications_under_old_name_task(notification_ids: list[int]) -> int:
     """deliver_notifications_task, queued before the upgrade."""
@@ -69,11 +67,7 @@ def deliver_notifications_under_old_name_task(notification_ids: list[int]) -> in
 
 @shared_task(
     name="orders.tasks.deliver_pending_notifications_task",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
+    **RETRIED,
 )
 def deliver_pending_notifications_under_old_name_task() -> int:
     """deliver_pending_notifications_task, queued before the upgrade."""
