@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "livestream",
+    "gateway_sandbox",
+    "payments",
     "demo",
 ]
 
@@ -277,6 +279,50 @@ if not DEBUG and any(
         "BANK_TRANSFER_PAYEE, BANK_TRANSFER_BANK and BANK_TRANSFER_ACCOUNT must be set when "
         "DEBUG is off: shoppers would be told to pay into the demo account."
     )
+
+# --- Payments (payments/, gateway_sandbox/; README "Payments") -------------------------
+# An unpaid online order closes after this many minutes (its trade closed at the gateway,
+# its stock back on sale); an unpaid bank transfer after this many hours.
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
+BANK_TRANSFER_TIMEOUT_HOURS = env.int("BANK_TRANSFER_TIMEOUT_HOURS", default=72)
+# A payment started this many minutes ago whose notification has not come is asked of
+# the gateway by a sweep (the notification may be lost, or late).
+PAYMENT_PENDING_CHECK_MINUTES = env.int("PAYMENT_PENDING_CHECK_MINUTES", default=3)
+# How long a call to a gateway may take, in seconds (connect, read).
+PAYMENT_GATEWAY_TIMEOUT = (
+    env.float("PAYMENT_GATEWAY_CONNECT_TIMEOUT", default=3.0),
+    env.float("PAYMENT_GATEWAY_READ_TIMEOUT", default=10.0),
+)
+# The sandbox gateway: served by the store itself under /sandbox-gateway/, it speaks
+# Alipay's and WeChat Pay's protocols with its own key pairs, generated on first use
+# into PAYMENT_SANDBOX_DIR (never committed). On by default only in the embedded profile;
+# a server with DEBUG off refuses it, since shoppers would "pay" without paying.
+PAYMENT_SANDBOX = env.bool("PAYMENT_SANDBOX", default=DEBUG)
+PAYMENT_SANDBOX_DIR = Path(
+    env.str("PAYMENT_SANDBOX_DIR", default=str(BASE_DIR / "var" / "payment-sandbox"))
+)
+if PAYMENT_SANDBOX and not DEBUG and not env.bool("PAYMENT_SANDBOX_WITHOUT_DEBUG", False):
+    raise ImproperlyConfigured(
+        "PAYMENT_SANDBOX must be off when DEBUG is off: set the real gateways' keys instead "
+        "(README, Payments)."
+    )
+# Alipay (python-alipay-sdk, RSA2): the app's id and private key, Alipay's public key,
+# all from the open platform's console; empty (and no sandbox): Alipay is not offered.
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_APP_PRIVATE_KEY = env.str("ALIPAY_APP_PRIVATE_KEY", default="", multiline=True)
+ALIPAY_PUBLIC_KEY = env.str("ALIPAY_PUBLIC_KEY", default="", multiline=True)
+ALIPAY_GATEWAY_URL = env.str("ALIPAY_GATEWAY_URL", default="")  # "": the real one
+# WeChat Pay API v3 (wechatpayv3, public-key mode): the merchant id, the app id, the
+# merchant's API private key and its certificate's serial number, the API v3 key, and
+# WeChat Pay's public key with its id (商户平台 → API安全 → 微信支付公钥).
+WECHAT_PAY_MCHID = env.str("WECHAT_PAY_MCHID", default="")
+WECHAT_PAY_APPID = env.str("WECHAT_PAY_APPID", default="")
+WECHAT_PAY_PRIVATE_KEY = env.str("WECHAT_PAY_PRIVATE_KEY", default="", multiline=True)
+WECHAT_PAY_CERT_SERIAL_NO = env.str("WECHAT_PAY_CERT_SERIAL_NO", default="")
+WECHAT_PAY_APIV3_KEY = env.str("WECHAT_PAY_APIV3_KEY", default="")
+WECHAT_PAY_PUBLIC_KEY = env.str("WECHAT_PAY_PUBLIC_KEY", default="", multiline=True)
+WECHAT_PAY_PUBLIC_KEY_ID = env.str("WECHAT_PAY_PUBLIC_KEY_ID", default="")
+WECHAT_PAY_GATEWAY_URL = env.str("WECHAT_PAY_GATEWAY_URL", default="")  # "": the real one
 
 # Notifications: a worker claims each message just before sending it, for this long; a
 # worker killed mid-send holds that one message until then, and another sends it after

@@ -31,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("vendor/", include("hubei_market.vendor_urls")),
     path("live/", include("livestream.urls")),
+    path("", include("payments.urls")),
     path("", include("notifications.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
@@ -38,3 +39,5 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.PAYMENT_SANDBOX:  # the gateways' stand-in, never in production
+    urlpatterns.insert(0, path("sandbox-gateway/", include("gateway_sandbox.urls")))

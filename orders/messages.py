@@ -22,6 +22,7 @@ NEW_ORDER = "new_order"
 PART_SHIPPED = "part_shipped"
 PART_CANCELLED = "part_cancelled"
 ORDER_CANCELLED = "order_cancelled"
+ORDER_CLOSED_UNPAID = "order_closed_unpaid"
 SEE_THE_ORDER = _("See the order")
 OPEN_IN_DASHBOARD = _("Open it in the vendor dashboard")
 
@@ -34,6 +35,7 @@ def register_kinds() -> None:
         (PART_SHIPPED, _("part shipped")),
         (PART_CANCELLED, _("part cancelled by its shop")),
         (ORDER_CANCELLED, _("order cancelled")),
+        (ORDER_CLOSED_UNPAID, _("order closed, not paid in time")),
     ):
         kinds.register(
             name,
@@ -176,3 +178,11 @@ def notify_part_cancelled(part: OrderPart, reason: str) -> list[Notification]:
 
 def notify_order_cancelled(order: Order, parts: list[OrderPart]) -> list[Notification]:
     return _for_shopper_and_vendors(order, parts, ORDER_CANCELLED, ORDER_CANCELLED, "cancelled")
+
+
+def notify_order_closed_unpaid(order: Order, parts: list[OrderPart]) -> list[Notification]:
+    """The shopper hears the unpaid order was closed; the shops of `parts` too (those
+    told of the order when it was placed: a bank transfer's)."""
+    return _for_shopper_and_vendors(
+        order, parts, ORDER_CLOSED_UNPAID, ORDER_CLOSED_UNPAID, "closed-unpaid"
+    )

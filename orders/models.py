@@ -87,7 +87,9 @@ class CartItem(models.Model):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PLACED = "placed", _("placed")
+        # Not paid yet: an online payment or a bank transfer still to come (cash on
+        # delivery orders are confirmed when placed).
+        PLACED = "placed", _("awaiting payment")
         CONFIRMED = "confirmed", _("confirmed")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
@@ -95,6 +97,9 @@ class Order(models.Model):
     class PaymentMethod(models.TextChoices):
         CASH_ON_DELIVERY = "cod", _("cash on delivery")
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        # Online gateways (the payments app registers them in orders/payments.py).
+        ALIPAY = "alipay", _("Alipay")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
 
     number = models.CharField(
         _("order number"), max_length=14, unique=True, default=new_order_number, editable=False

@@ -1,12 +1,16 @@
-"""Payment methods. Checkout asks the method what happens when an order is placed; a new
-method (an online gateway) is one more class here and one more choice in Order."""
+"""Payment methods. Checkout asks the method what happens when an order is placed, the
+order page what to show while it is unpaid, and cancelling what to give back. Cash on
+delivery and bank transfer live here; the online gateways (Alipay, WeChat Pay) are
+methods the payments app registers from its AppConfig.ready() (`register`), since
+orders sit below payments and never import them."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Order, OrderPart
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,32 @@ class PaymentMethod:
     label = None
     # Is the order ready to ship as soon as it is placed?
     confirmed_when_placed = False
+    # Paid through a gateway (the order page offers "去支付" while it is unpaid).
+    online = False
+    # Do the shopper and the shops hear of the order when it is placed? An online order
+    # is announced when it is paid (the shops have nothing to do before).
+    announced_when_placed = True
+
+    def available(self) -> bool:
+        """Offered at checkout (an online gateway only when it is configured)."""
+        return True
 
     def transfer_details(self, order):
         """The account to pay `order` into, while the shopper must still send the money;
         None for methods with nothing to send."""
         return None
+
+    def pay_deadline(self, order: Order) -> datetime | None:
+        """When the unpaid `order` closes; None when it never waits for a payment."""
+        return None
+
+    def pay_url(self, order: Order) -> str | None:
+        """Where the shopper pays the unpaid `order` online (the "去支付" button)."""
+        return None
+
+    def parts_cancelled(self, order: Order, parts: list[OrderPart], *, by) -> None:
+        """Called inside the transaction that cancels `parts` of `order` (the whole order,
+        or one shop's part): a paid online order gives their money back."""
 
 
 class CashOnDelivery(PaymentMethod):
@@ -57,9 +82,31 @@ class BankTransfer(PaymentMethod):
             reference=order.number,
         )
 
+    def pay_deadline(self, order):
+        if order.status != Order.Status.PLACED:
+            return None
+        return order.created_at + timedelta(hours=settings.BANK_TRANSFER_TIMEOUT_HOURS)
 
-METHODS = {method.code: method() for method in (CashOnDelivery, BankTransfer)}
+
+METHODS: dict[str, PaymentMethod] = {
+    method.code: method() for method in (CashOnDelivery, BankTransfer)
+}
 
 
-def method_for(code):
+def register(method: PaymentMethod) -> None:
+    """Add (or replace, as ready() may run twice) an online method; its code must be one
+    of Order.PaymentMethod."""
+    if method.code not in Order.PaymentMethod.values:
+        raise ValueError(f"{method.code!r} is not one of Order.PaymentMethod")
+    METHODS[method.code] = method
+
+
+def method_for(code: str) -> PaymentMethod:
     return METHODS[code]
+
+
+def checkout_choices() -> list[tuple[str, str]]:
+    """The methods offered at checkout, online ones first (as Taobao and JD put them)."""
+    methods = [m for m in METHODS.values() if m.available()]
+    methods.sort(key=lambda m: (not m.online, list(Order.PaymentMethod.values).index(m.code)))
+    return [(m.code, m.label) for m in methods]

@@ -21,6 +21,7 @@ APPS = [
     "catalog",
     "orders",
     "payments",
+    "gateway_sandbox",
     "aftersales",
     "settlement",
     "livestream",

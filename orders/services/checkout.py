@@ -100,11 +100,13 @@ def _place_order(
     prices, parts, lines = _price_items(items, shopper)
     total = sum(part.subtotal for part in parts)
     _check_expected_total(items, prices, total, expected_total)
-    confirmed = method_for(payment_method).confirmed_when_placed
+    method = method_for(payment_method)
+    confirmed = method.confirmed_when_placed
     order = _write_order(
         shopper, address, payment_method, idempotency_key, total, parts, lines, confirmed=confirmed
     )
-    messages.notify_order_placed(order, parts)
+    if method.announced_when_placed:  # an online order is announced when it is paid
+        messages.notify_order_placed(order, parts)
     if bought_now is None:  # buy now leaves the cart as it is
         _empty_cart(items)
 

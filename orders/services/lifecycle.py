@@ -17,6 +17,7 @@ from orders import messages
 from orders.impact import rollups as impact
 from orders.locks import return_stock
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
+from orders.payments import method_for
 
 ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
 ORDER_TRANSITIONS = TransitionTable(
@@ -50,66 +51,101 @@ PART_TRANSITIONS = TransitionTable(
 
 def cancel_order(order: Order, *, by: AbstractBaseUser | None) -> Order:
     """Cancel before anything shipped: every part still open cancelled, its stock
-    returned (a part its shop cancelled already gave its stock back)."""
+    returned (a part its shop cancelled already gave its stock back); a paid online
+    order is refunded (its payment method's `parts_cancelled`)."""
     with transaction.atomic():
-        # Lock the order: a vendor shipping a part at the same moment waits for this.
-        order = lock_row(Order, order.pk)
-        _check_transition(order, Order.Status.CANCELLED)
-        parts = lock_rows(order.parts.all())
-        if any(
-            p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED) for p in parts
-        ):
-            raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
-        open_parts = [p for p in parts if p.status == OrderPart.Status.PENDING]
-        vendor_of = {part.pk: part.vendor_id for part in open_parts}
-        lines = list(OrderLine.objects.filter(part__in=open_parts))
-        counted = (
-            [impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
-            if order.status in impact.COUNTED_ORDER_STATUSES
-            else []
-        )
-        returned = defaultdict(int)
-        for line in lines:
-            if line.product_id:
-                returned[line.product_id] += line.quantity
-        return_stock(returned)
-        promotions.return_promotion_units(lines, order.shopper_id)
-        OrderEvent.objects.bulk_create(
-            [
-                OrderEvent(
-                    order=order,
-                    part=part,
-                    from_status=part.status,
-                    to_status=OrderPart.Status.CANCELLED,
-                    by=by,
-                )
-                for part in open_parts
-            ]
-        )
-        OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
-        _set_status(order, Order.Status.CANCELLED, by)
+        order, open_parts = _cancel_open_parts(order, by=by)
         messages.notify_order_cancelled(order, open_parts)
-        bump_catalog_revision()
-        impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order
+
+
+def close_unpaid_order(order: Order) -> Order | None:
+    """The time to pay is over (PAYMENT_TIMEOUT_MINUTES online, BANK_TRANSFER_TIMEOUT_HOURS
+    for a bank transfer): the order is closed as the system, its stock and promotion units
+    go back, and the shopper is told (the shops too, when they heard of the order). Asked
+    of an order that is not awaiting its payment any more (paid meanwhile): None, and
+    nothing changes. Whoever calls it has made sure the gateway will not take the money."""
+    with transaction.atomic():
+        if lock_row(Order, order.pk).status != Order.Status.PLACED:
+            return None
+        order, open_parts = _cancel_open_parts(order, by=None, note=str(NOT_PAID_IN_TIME))
+        announced = method_for(order.payment_method).announced_when_placed
+        messages.notify_order_closed_unpaid(order, open_parts if announced else [])
+    return order
+
+
+NOT_PAID_IN_TIME = _("Not paid in time")
+
+
+def _cancel_open_parts(
+    order: Order, *, by: AbstractBaseUser | None, note: str = ""
+) -> tuple[Order, list[OrderPart]]:
+    """In the caller's transaction: the order locked and cancelled with its open parts,
+    their stock and promotion units given back, the impact board and the payment method
+    told. (order as locked, the parts it cancelled)."""
+    # Lock the order: a vendor shipping a part at the same moment waits for this.
+    order = lock_row(Order, order.pk)
+    _check_transition(order, Order.Status.CANCELLED)
+    parts = lock_rows(order.parts.all())
+    if any(p.status not in (OrderPart.Status.PENDING, OrderPart.Status.CANCELLED) for p in parts):
+        raise ValidationError(SHIPPED_CANNOT_CANCEL, code="already_shipped")
+    open_parts = [p for p in parts if p.status == OrderPart.Status.PENDING]
+    vendor_of = {part.pk: part.vendor_id for part in open_parts}
+    lines = list(OrderLine.objects.filter(part__in=open_parts))
+    counted = (
+        [impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
+        if order.status in impact.COUNTED_ORDER_STATUSES
+        else []
+    )
+    returned = defaultdict(int)
+    for line in lines:
+        if line.product_id:
+            returned[line.product_id] += line.quantity
+    return_stock(returned)
+    promotions.return_promotion_units(lines, order.shopper_id)
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
+                order=order,
+                part=part,
+                from_status=part.status,
+                to_status=OrderPart.Status.CANCELLED,
+                by=by,
+                note=note,
+            )
+            for part in open_parts
+        ]
+    )
+    OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
+    _set_status(order, Order.Status.CANCELLED, by, note=note)
+    method_for(order.payment_method).parts_cancelled(order, open_parts, by=by)
+    bump_catalog_revision()
+    impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
+    return order, open_parts
 
 
 def _check_transition(order: Order, new_status: str) -> None:
     ORDER_TRANSITIONS.check(order.status, new_status)
 
 
-def _set_status(order: Order, new_status: str, by: AbstractBaseUser | None) -> None:
-    OrderEvent.objects.create(order=order, from_status=order.status, to_status=new_status, by=by)
+def _set_status(order: Order, new_status: str, by: AbstractBaseUser | None, note: str = "") -> None:
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=new_status, by=by, note=note
+    )
     order.status = new_status
     order.save(update_fields=["status", "updated_at"])
 
 
-def confirm_payment(order: Order, *, by: AbstractBaseUser | None) -> Order:
-    """Staff saw the bank transfer arrive: the order is confirmed and can ship."""
+def confirm_payment(order: Order, *, by: AbstractBaseUser | None, note: str = "") -> Order:
+    """The money arrived (staff saw the bank transfer; a gateway confirmed an online
+    payment): the order is confirmed, the shops can ship, and the impact board counts
+    it. An online order is announced now, to the shopper and to each shop."""
     with transaction.atomic():
         order = lock_row(Order, order.pk)
         _check_transition(order, Order.Status.CONFIRMED)
-        _set_status(order, Order.Status.CONFIRMED, by)
+        _set_status(order, Order.Status.CONFIRMED, by, note=note)
+        if not method_for(order.payment_method).announced_when_placed:
+            messages.notify_order_placed(order, list(order.parts.all()))
         impact.record_change(order, [], impact.counted_lines(order))
     return order
 
@@ -133,12 +169,13 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
                 returned[line.product_id] += line.quantity
         return_stock(returned)
         promotions.return_promotion_units(lines, order.shopper_id)
+        part.order = order
+        method_for(order.payment_method).parts_cancelled(order, [part], by=by)
         left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
         if not left.exists():
             _set_status(order, Order.Status.CANCELLED, by)
         elif not left.exclude(status=OrderPart.Status.DELIVERED).exists():
             _set_status(order, Order.Status.COMPLETED, by)
-        part.order = order
         messages.notify_part_cancelled(part, reason)
         bump_catalog_revision()
         impact.record_change(order, before, impact.counted_lines(order))  # last, as above

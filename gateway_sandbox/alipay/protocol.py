@@ -1,0 +1,5 @@
+"""Written in its own branch."""
+
+
+def register_protocol() -> None:
+    pass

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "payments"
+    verbose_name = _("Payments")
+
+    def ready(self):
+        from django.core.signals import setting_changed
+
+        from payments import gateways, methods
+
+        methods.register_methods()
+        setting_changed.connect(gateways.forget_configured, dispatch_uid="payments-settings")
