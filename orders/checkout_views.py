@@ -18,10 +18,12 @@ from catalog.models import Product
 from orders import channels, selectors, services
 from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
+from orders.payments import method_for
 from orders.views import BUY_NOW_SESSION_KEY
 
 ORDERS_PER_PAGE = 20
 CANCELLED = _("Your order is cancelled.")
+PLACED_PAY_NOW = _("Your order is placed. Pay for it now: the shops ship once it is paid.")
 THANK_YOU = _("Thank you! Your order is placed. Each vendor ships its own part from its county.")
 ALREADY_PLACED = _(
     "This cart was already checked out in another tab or window: your order is "
@@ -110,6 +112,10 @@ def _checkout(request, token=None, held=None):
                 request.session[BUY_NOW_SESSION_KEY] = {
                     t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token
                 }
+            pay_url = method_for(order.payment_method).pay_url(order)
+            if pay_url:  # online: on to the cashier, the order waits for its payment
+                messages.success(request, PLACED_PAY_NOW)
+                return redirect(pay_url)
             messages.success(request, THANK_YOU)
             return redirect("orders:detail", number=order.number)
     if held:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications import password_reset
 from orders import regions
 from orders.models import MAINLAND_MOBILE, Address, Order
+from orders.payments import checkout_choices
 
 MAX_QUANTITY = 999
 
@@ -178,7 +179,7 @@ class CheckoutForm(forms.Form):
     )
     payment_method = forms.ChoiceField(
         label=_("Payment"),
-        choices=Order.PaymentMethod.choices,
+        choices=(),  # the methods on offer (orders/payments.py), set per form
         widget=forms.RadioSelect,
         initial=Order.PaymentMethod.CASH_ON_DELIVERY,
     )
@@ -191,6 +192,7 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["payment_method"].choices = checkout_choices()
         addresses = user.addresses.all()
         self.fields["address"].queryset = addresses
         if not self.is_bound:  # a posted form needs no default, only its own choice

@@ -17,7 +17,7 @@ from catalog.vendor.access import vendor_view
 from orders import selectors, services
 from orders.forms import CancelPartForm, ShipPartForm
 from orders.impact.selectors import vendor_contribution
-from orders.models import OrderEvent, OrderPart
+from orders.models import Order, OrderEvent, OrderPart
 
 PARTS_PER_PAGE = 25
 SHIPPED = _("Marked as shipped; the shopper is told the tracking number.")
@@ -37,8 +37,10 @@ def home(request):
             "contribution": mine,
             "store": store,
             "share": round(mine.weight_g * 100 / store.weight_g, 1) if store.weight_g else 0,
+            # Paid (or cash on delivery): an unpaid order's part cannot ship yet.
             "to_ship": selectors.vendor_parts(request.vendor)
             .filter(status=OrderPart.Status.PENDING)
+            .exclude(order__status=Order.Status.PLACED)
             .count(),
         },
     )
@@ -50,6 +52,8 @@ def part_list(request):
     status = request.GET.get("status", "")
     if status in OrderPart.Status.values:
         parts = parts.filter(status=status)
+    if status == OrderPart.Status.PENDING:  # to ship: paid ones only
+        parts = parts.exclude(order__status=Order.Status.PLACED)
     page = Paginator(parts, PARTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -10,7 +10,8 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from django.core.signals import setting_changed
 
-        from payments import gateways, methods
+        from payments import gateways, messages, methods
 
         methods.register_methods()
+        messages.register_kinds()
         setting_changed.connect(gateways.forget_configured, dispatch_uid="payments-settings")

@@ -83,6 +83,9 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When a sweep last asked the gateway about it (pending ones are asked every few
+    # minutes, oldest question first).
+    checked_at = models.DateTimeField(_("last asked at"), null=True, blank=True)
     # The verified notification or query answer that made it paid, as the gateway sent it.
     raw_confirmation = models.JSONField(_("gateway's confirmation"), null=True, blank=True)
     # Why it was refunded without being asked (paid after its order closed, or twice).

@@ -12,3 +12,14 @@ def transfer_details(order):
     """`{% transfer_details order as bank %}`: the account and reference to pay the order
     by bank transfer while it awaits the money, else None."""
     return method_for(order.payment_method).transfer_details(order)
+
+
+@register.simple_tag
+def online_payment(order):
+    """`{% online_payment order as pay %}`: while an online order awaits its payment,
+    {"url": the cashier, "deadline": when it closes}; else None."""
+    method = method_for(order.payment_method)
+    url = method.pay_url(order)
+    if not url:
+        return None
+    return {"url": url, "deadline": method.pay_deadline(order)}

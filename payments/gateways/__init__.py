@@ -11,7 +11,17 @@ from payments.gateways.base import Gateway, GatewayError, NotificationRefused
 from payments.gateways.wechat_pay import WechatPayGateway
 from payments.models import Gateway as GatewayCode
 
-__all__ = ["Gateway", "GatewayError", "NotificationRefused", "configured", "gateway_for"]
+__all__ = [
+    "ONLINE_METHODS",
+    "Gateway",
+    "GatewayError",
+    "NotificationRefused",
+    "configured",
+    "gateway_for",
+]
+
+# The orders' payment methods that are gateways (their codes are the gateways').
+ONLINE_METHODS = (GatewayCode.ALIPAY, GatewayCode.WECHAT_PAY)
 
 _configured: dict[str, Gateway] | None = None
 

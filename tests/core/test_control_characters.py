@@ -342,6 +342,7 @@ def store(django_user_model):
         # The old admin addresses of the models orders gave notifications (redirects).
         "model": "notification",
         "rest": "",
+        "gateway": "alipay",  # payments:notify
     }
     slugs = {
         "catalog:product": product.slug,
