@@ -275,3 +275,13 @@ def test_refunds_and_the_bill(wechat, live_server, client):
     assert rows[0].gateway_id == trade.gateway_trade_id
     assert rows[1].gateway_id == first.gateway_refund_id
     assert rows[0].at is not None
+
+
+def test_an_expired_trade_shows_closed(wechat, live_server, client):
+    trade_number, started = start(wechat, live_server, "phone")
+    SandboxTrade.objects.filter(trade_number=trade_number).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    page = client.post(started.redirect_url, {"action": "pay"}).content.decode()
+    assert "订单已关闭 This order is closed" in page and "确认支付" not in page
+    assert wechat.query(trade_number).state == "unpaid"
