@@ -10,18 +10,18 @@ urlpatterns = [
     path("v3/pay/transactions/h5", views.create_h5, name="wechat_create_h5"),
     path("v3/pay/transactions/native", views.create_native, name="wechat_create_native"),
     path(
-        "v3/pay/transactions/out-trade-no/<str:out_trade_no>",
+        "v3/pay/transactions/out-trade-no/<str:number>",
         views.query,
         name="wechat_query",
     ),
     path(
-        "v3/pay/transactions/out-trade-no/<str:out_trade_no>/close",
+        "v3/pay/transactions/out-trade-no/<str:number>/close",
         views.close,
         name="wechat_close",
     ),
     path("v3/refund/domestic/refunds", views.refund, name="wechat_refund"),
     path(
-        "v3/refund/domestic/refunds/<str:out_refund_no>",
+        "v3/refund/domestic/refunds/<str:number>",
         views.query_refund,
         name="wechat_query_refund",
     ),

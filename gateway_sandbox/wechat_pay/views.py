@@ -176,16 +176,18 @@ def create_native(request: HttpRequest, mchid: str, data: dict) -> tuple[int, di
 
 @require_http_methods(["GET"])
 @api
-def query(request: HttpRequest, mchid: str, data: dict, out_trade_no: str) -> tuple[int, dict]:
+def query(request: HttpRequest, mchid: str, data: dict, number: str) -> tuple[int, dict]:
+    """The trade of out_trade_no `number`."""
     _same_merchant(mchid, request.GET.get("mchid"))
-    return 200, protocol.transaction(_find_trade(mchid, out_trade_no))
+    return 200, protocol.transaction(_find_trade(mchid, number))
 
 
 @require_http_methods(["POST"])
 @api
-def close(request: HttpRequest, mchid: str, data: dict, out_trade_no: str) -> tuple[int, None]:
+def close(request: HttpRequest, mchid: str, data: dict, number: str) -> tuple[int, None]:
+    """Close the unpaid trade of out_trade_no `number` (204); a paid one: ORDERPAID."""
     _same_merchant(mchid, data.get("mchid"))
-    trade = _find_trade(mchid, out_trade_no)
+    trade = _find_trade(mchid, number)
     try:
         trades.close(trade)
     except TradeRefused:
@@ -259,12 +261,11 @@ def refund(request: HttpRequest, mchid: str, data: dict) -> tuple[int, dict]:
 
 @require_http_methods(["GET"])
 @api
-def query_refund(
-    request: HttpRequest, mchid: str, data: dict, out_refund_no: str
-) -> tuple[int, dict]:
+def query_refund(request: HttpRequest, mchid: str, data: dict, number: str) -> tuple[int, dict]:
+    """The refund of out_refund_no `number`."""
     found = (
         SandboxRefund.objects.filter(
-            trade__gateway=GATEWAY, trade__merchant_id=mchid, refund_number=out_refund_no
+            trade__gateway=GATEWAY, trade__merchant_id=mchid, refund_number=number
         )
         .select_related("trade")
         .first()
