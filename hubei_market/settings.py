@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "livestream.tasks.sweep_streams_task",
         "schedule": 60,
     },
+    # Payments: unpaid orders past their time closed (the gateway asked first), payments
+    # whose notification is late asked of the gateway, refunds not finished sent again.
+    "sweep-payments": {
+        "task": "payments.tasks.sweep_payments_task",
+        "schedule": 60,
+    },
     # The impact board's rollups of today and yesterday, recomputed from the orders:
     # repairs any drift from the updates each order change makes.
     "rebuild-impact-rollups": {
@@ -306,6 +312,12 @@ if PAYMENT_SANDBOX and not DEBUG and not env.bool("PAYMENT_SANDBOX_WITHOUT_DEBUG
         "PAYMENT_SANDBOX must be off when DEBUG is off: set the real gateways' keys instead "
         "(README, Payments)."
     )
+if PAYMENT_SANDBOX:  # the sandbox gateway sends again the notifications the store missed
+    CELERY_BEAT_SCHEDULE["sandbox-gateway-notices"] = {
+        "task": "gateway_sandbox.tasks.deliver_due_notices_task",
+        "schedule": 15,
+    }
+
 # Alipay (python-alipay-sdk, RSA2): the app's id and private key, Alipay's public key,
 # all from the open platform's console; empty (and no sandbox): Alipay is not offered.
 ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")

@@ -59,7 +59,7 @@ def test_shipping_tells_the_shopper_the_tracking_number(
     )
     assert part.events.get(to_status="shipped").by == owner
     history = client.get(reverse("vendor:order", args=[part.pk])).content.decode()
-    assert "order: placed → confirmed" in history
+    assert "order: awaiting payment → confirmed" in history
     assert "this part: awaiting shipment → shipped" in history
     assert [m.to for m in mail.outbox] == [["shopper@example.cn"]]
     assert "SF1234567890" in mail.outbox[0].body
