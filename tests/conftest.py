@@ -6,9 +6,25 @@ from tests import factories
 from tests.support.fixtures import private_redis, smtp_server  # noqa: F401 - fixtures
 
 
+@pytest.fixture(scope="session")
+def payment_sandbox_dir(tmp_path_factory):
+    """One set of sandbox gateway keys per test process (generated on first use)."""
+    return tmp_path_factory.mktemp("payment-sandbox")
+
+
+@pytest.fixture
+def sandbox_site(live_server, settings, transactional_db):
+    """The live server as the store's SITE_URL: the gateways' calls reach the sandbox it
+    serves, and the sandbox's notifications reach its notify_url."""
+    settings.SITE_URL = live_server.url
+    settings.PAYMENT_GATEWAY_TIMEOUT = (2.0, 5.0)
+    return live_server
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, payment_sandbox_dir):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PAYMENT_SANDBOX_DIR = payment_sandbox_dir
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
