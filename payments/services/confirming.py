@@ -101,18 +101,20 @@ def handle_notification(
     gateway = gateways.gateway_for(gateway_code)
     log = GatewayNotification(
         gateway=gateway_code,
-        headers={k: v for k, v in headers.items() if k.lower().startswith("wechatpay")},
-        body=body.decode("utf-8", "replace")[:BODY_KEPT],
+        headers={k: _kept(v, 500) for k, v in headers.items() if k.lower().startswith("wechatpay")},
+        body=_kept(body.decode("utf-8", "replace"), BODY_KEPT),
     )
     try:
         notified = gateway.verify_notification(headers=headers, body=body, form=form)
     except NotificationRefused as refused:
         return _refuse(gateway, log, refused.reason)
-    log.trade_number = notified.trade_number[:64]
-    log.body = json.dumps(notified.raw, ensure_ascii=False, default=str)[:BODY_KEPT]
-    payment = Payment.objects.filter(
-        gateway=gateway_code, trade_number=notified.trade_number
-    ).first()
+    log.trade_number = _kept(notified.trade_number, 64)
+    log.body = _kept(json.dumps(notified.raw, ensure_ascii=False, default=str), BODY_KEPT)
+    payment = (
+        Payment.objects.filter(gateway=gateway_code, trade_number=notified.trade_number).first()
+        if "\x00" not in notified.trade_number
+        else None
+    )
     if payment is None:
         return _refuse(gateway, log, f"no payment has trade number {notified.trade_number!r}")
     log.payment = payment
@@ -143,8 +145,14 @@ def handle_notification(
     return gateway.answer(True)
 
 
+def _kept(text: str, length: int) -> str:
+    """As much of `text` as the log keeps, without the NUL bytes PostgreSQL refuses (a
+    forged notification may carry anything)."""
+    return str(text).replace("\x00", "\ufffd")[:length]
+
+
 def _refuse(gateway: Gateway, log: GatewayNotification, reason: str) -> NotificationAnswer:
-    log.verdict, log.reason = GatewayNotification.Verdict.REFUSED, reason[:200]
+    log.verdict, log.reason = GatewayNotification.Verdict.REFUSED, _kept(reason, 200)
     log.save()
     logger.warning("%s notification refused: %s", log.gateway, reason)
     return gateway.answer(False, reason)
