@@ -23,3 +23,9 @@ def online_payment(order):
     if not url:
         return None
     return {"url": url, "deadline": method.pay_deadline(order)}
+
+
+@register.simple_tag
+def pay_deadline(order):
+    """`{% pay_deadline order as deadline %}`: when the unpaid order closes, else None."""
+    return method_for(order.payment_method).pay_deadline(order)
