@@ -2,6 +2,8 @@
 environment, or, with PAYMENT_SANDBOX, the same classes pointed at the sandbox the store
 serves, with the sandbox's generated keys. A gateway with no keys is not offered."""
 
+import textwrap
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -30,12 +32,21 @@ def notify_url(code: str) -> str:
     return settings.SITE_URL + reverse("payments:notify", args=[code])
 
 
+def _pem(text: str, label: str) -> str:
+    """A key as the console gives it (the bare base64 Alipay's shows) in PEM; PEM as is."""
+    text = text.strip()
+    if text.startswith("-----") or not text:
+        return text
+    body = "\n".join(textwrap.wrap("".join(text.split()), 64))
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
 def _alipay() -> AlipayGateway | None:
     if settings.ALIPAY_APP_ID:
         return AlipayGateway(
             app_id=settings.ALIPAY_APP_ID,
-            app_private_key=settings.ALIPAY_APP_PRIVATE_KEY,
-            alipay_public_key=settings.ALIPAY_PUBLIC_KEY,
+            app_private_key=_pem(settings.ALIPAY_APP_PRIVATE_KEY, "PRIVATE KEY"),
+            alipay_public_key=_pem(settings.ALIPAY_PUBLIC_KEY, "PUBLIC KEY"),
             gateway_url=settings.ALIPAY_GATEWAY_URL or AlipayGateway.PRODUCTION_URL,
             notify_url=notify_url(GatewayCode.ALIPAY),
         )
