@@ -4,6 +4,7 @@ page, its signed notification to notify_url, and the order paid once."""
 import pytest
 from django.urls import reverse
 
+from gateway_sandbox.keys import sandbox_keys
 from gateway_sandbox.models import SandboxNotice
 from orders.models import Order
 from payments import services
@@ -43,3 +44,39 @@ def test_an_online_order_is_paid_once_by_the_gateways_notification(sandbox_site,
         in (answer.headers.get("Location", "") + answer.text)
         or device == "desktop"
     )
+
+
+def test_keys_from_the_environment_as_the_consoles_give_them_pay_the_same_way(
+    sandbox_site, settings
+):
+    """Production's configuration path (the keys and address set in the environment, the
+    sandbox off), pointed at the sandbox: Alipay's bare base64 keys, WeChat Pay's PEM."""
+    alipay, wechat = sandbox_keys("alipay"), sandbox_keys("wechat_pay")
+
+    def bare(pem):
+        return "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+
+    settings.ALIPAY_APP_ID = alipay["app_id"]
+    settings.ALIPAY_APP_PRIVATE_KEY = bare(alipay["merchant_private_key"])
+    settings.ALIPAY_PUBLIC_KEY = bare(alipay["gateway_public_key"])
+    settings.ALIPAY_GATEWAY_URL = sandbox_site.url + reverse("gateway_sandbox:alipay_gateway")
+    settings.WECHAT_PAY_MCHID = wechat["mchid"]
+    settings.WECHAT_PAY_APPID = wechat["appid"]
+    settings.WECHAT_PAY_PRIVATE_KEY = wechat["merchant_private_key"]
+    settings.WECHAT_PAY_CERT_SERIAL_NO = wechat["cert_serial_no"]
+    settings.WECHAT_PAY_APIV3_KEY = wechat["apiv3_key"]
+    settings.WECHAT_PAY_PUBLIC_KEY = wechat["gateway_public_key"]
+    settings.WECHAT_PAY_PUBLIC_KEY_ID = wechat["public_key_id"]
+    settings.WECHAT_PAY_GATEWAY_URL = sandbox_site.url + reverse(
+        "gateway_sandbox:wechat_pay_gateway"
+    )
+    settings.PAYMENT_SANDBOX = False
+
+    for gateway in ("alipay", "wechat_pay"):
+        order = OrderFactory(payment_method=gateway)
+        payment = services.start_payment(
+            order, gateway_code=gateway, device="phone", client_ip="127.0.0.1"
+        )
+        pay_in_sandbox(payment)
+        order.refresh_from_db()
+        assert order.status == Order.Status.CONFIRMED, gateway
