@@ -116,6 +116,17 @@ def test_on_a_phone_the_shopper_pays_with_wechat_pay_h5(browser, sandbox_site, t
 
     assert page.locator(".pay-choice input[value=wechat_pay]").is_checked()
     screenshot(page, "i18-cashier-wechat-phone-zh")
+
+    # The order page waits for the payment too: 待付款, the time left, 去支付.
+    page.locator(".breadcrumbs a").click()
+    page.wait_for_url(f"**/orders/{order.number}/")
+    block = page.locator(".pay-now")
+    assert block.locator("h2").inner_text() == "待付款"
+    assert block.locator(".countdown").is_visible()
+    fits_the_screen(page)
+    screenshot(page, "i18-order-awaiting-payment-phone-zh")
+    block.get_by_role("link", name="去支付").click()
+    page.wait_for_url(f"**/pay/{order.number}/")
     page.get_by_role("button", name="去支付").click()
 
     page.wait_for_url("**/sandbox-gateway/wechat/h5/**")
