@@ -11,6 +11,7 @@ import pytest
 from orders.models import Order
 from payments.models import Payment
 from tests.browser.helpers import PHONE, sign_in, staff_and_shopper
+from tests.browser.test_csp import watched_context
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,10 +38,22 @@ def tea(shopper):
     return ProductFactory(name="恩施玉露", name_en="Enshi Yulu green tea", price=Decimal("88.00"))
 
 
-def new_page(browser, *, phone, locale):
+@pytest.fixture
+def csp_violations():
+    """Every Content-Security-Policy violation the journey's pages report: none, the
+    store's and the sandbox's pages alike (no inline script or style)."""
+    violations = []
+    yield violations
+    assert violations == []
+
+
+def new_page(browser, violations, *, phone, locale):
     """A page in a fresh context: a phone (its screen and User-Agent, so the store picks
-    the gateway's mobile page) or a computer, asking the site for `locale`."""
-    context = browser.new_context(
+    the gateway's mobile page) or a computer, asking the site for `locale`; its CSP
+    violations go into `violations`."""
+    return watched_context(
+        browser,
+        violations,
         viewport=PHONE if phone else DESKTOP,
         user_agent=IPHONE if phone else CHROME_DESKTOP,
         is_mobile=phone,
@@ -48,9 +61,6 @@ def new_page(browser, *, phone, locale):
         locale=locale,
         extra_http_headers={"Accept-Language": locale},
     )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
 
 
 def buy(page, live_server, product, payment_method):
@@ -73,8 +83,10 @@ def fits_the_screen(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
-def test_on_a_phone_the_shopper_pays_with_alipay(browser, sandbox_site, tea, screenshot):
-    page = new_page(browser, phone=True, locale="zh-CN")
+def test_on_a_phone_the_shopper_pays_with_alipay(
+    browser, sandbox_site, tea, screenshot, csp_violations
+):
+    page = new_page(browser, csp_violations, phone=True, locale="zh-CN")
     order = buy(page, sandbox_site, tea, "alipay")
 
     # 收银台: the amount, the time left, Alipay chosen, 去支付.
@@ -110,8 +122,10 @@ def test_on_a_phone_the_shopper_pays_with_alipay(browser, sandbox_site, tea, scr
     assert payment.state == Payment.State.PAID
 
 
-def test_on_a_phone_the_shopper_pays_with_wechat_pay_h5(browser, sandbox_site, tea, screenshot):
-    page = new_page(browser, phone=True, locale="zh-CN")
+def test_on_a_phone_the_shopper_pays_with_wechat_pay_h5(
+    browser, sandbox_site, tea, screenshot, csp_violations
+):
+    page = new_page(browser, csp_violations, phone=True, locale="zh-CN")
     order = buy(page, sandbox_site, tea, "wechat_pay")
 
     assert page.locator(".pay-choice input[value=wechat_pay]").is_checked()
@@ -147,9 +161,9 @@ def test_on_a_phone_the_shopper_pays_with_wechat_pay_h5(browser, sandbox_site, t
 
 
 def test_on_a_computer_the_shopper_scans_the_wechat_code_with_the_phone(
-    browser, sandbox_site, tea, screenshot
+    browser, sandbox_site, tea, screenshot, csp_violations
 ):
-    page = new_page(browser, phone=False, locale="en-US")
+    page = new_page(browser, csp_violations, phone=False, locale="en-US")
     order = buy(page, sandbox_site, tea, "wechat_pay")
     page.get_by_role("button", name="Pay now").click()
 
@@ -165,7 +179,7 @@ def test_on_a_computer_the_shopper_scans_the_wechat_code_with_the_phone(
     screenshot(page, "i18-qr-wechat-desktop-en")
 
     # The phone opens what the code says, and pays there.
-    phone = new_page(browser, phone=True, locale="zh-CN")
+    phone = new_page(browser, csp_violations, phone=True, locale="zh-CN")
     phone.goto(code_url)
     assert phone.locator(".wx-amount").inner_text() == f"¥{order.total_due:.2f}"
     phone.get_by_role("button", name="确认支付").click()
@@ -184,9 +198,9 @@ def test_on_a_computer_the_shopper_scans_the_wechat_code_with_the_phone(
 
 
 def test_on_a_computer_a_cancelled_alipay_payment_is_resumed_from_the_order_page(
-    browser, sandbox_site, tea, screenshot
+    browser, sandbox_site, tea, screenshot, csp_violations
 ):
-    page = new_page(browser, phone=False, locale="en-US")
+    page = new_page(browser, csp_violations, phone=False, locale="en-US")
     order = buy(page, sandbox_site, tea, "alipay")
     screenshot(page, "i18-cashier-alipay-desktop-en")
     page.get_by_role("button", name="Pay now").click()
