@@ -11,7 +11,6 @@ import pytest
 import requests
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from gateway_sandbox.models import SandboxTrade
 from notifications.models import Notification
