@@ -101,7 +101,9 @@ def refund_cancelled_parts(
     """Inside the transaction that cancels `parts` (orders call it through the payment
     method): a paid order's cancelled parts are refunded, the whole order's remaining
     money when it is cancelled whole. Unpaid: its pending trades are closed at their
-    gateways after the commit (money paid into one meanwhile is refunded on arrival)."""
+    gateways after the commit (money paid into one meanwhile is refunded on arrival),
+    whether the order is cancelled whole or a shop cancelled its part (those trades ask
+    for the old total; the shopper's next payment asks for what is due now)."""
     payment = (
         Payment.objects.filter(
             order=order, state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART]
@@ -110,8 +112,7 @@ def refund_cancelled_parts(
         .first()
     )
     if payment is None:
-        if order.status == Order.Status.CANCELLED:
-            queue_close_payments(order.pk)
+        queue_close_payments(order.pk)
         return None
     whole = order.status == Order.Status.CANCELLED
     amount = payment.refundable if whole else sum((p.subtotal for p in parts), Decimal("0"))

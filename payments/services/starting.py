@@ -60,7 +60,11 @@ def start_payment(order: Order, *, gateway_code: str, device: Device, client_ip:
             order.save(update_fields=["payment_method", "updated_at"])
         payment = (
             Payment.objects.filter(
-                order=order, gateway=gateway_code, scene=scene, state=Payment.State.PENDING
+                order=order,
+                gateway=gateway_code,
+                scene=scene,
+                state=Payment.State.PENDING,
+                amount=amount_due(order),  # not one of a total a shop's cancel made smaller
             )
             .order_by("-created_at")
             .first()
