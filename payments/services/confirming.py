@@ -27,6 +27,7 @@ from payments.gateways.base import (
 from payments.models import GatewayNotification, Payment, Refund
 from payments.money import to_fen
 from payments.services.refunds import refund_payment
+from payments.services.starting import amount_due
 from payments.tasks_queue import queue_close_payments
 
 logger = logging.getLogger("payments")
@@ -83,6 +84,9 @@ def record_payment(
             )
             if Payment.objects.filter(order=order, state=Payment.State.PENDING).exists():
                 queue_close_payments(order.pk)  # its other trades: nobody pays twice
+            due = amount_due(Order.objects.prefetch_related("parts").get(pk=order.pk))
+            if payment.amount > due:  # a trade started before a shop cancelled its part
+                refund_payment(payment, payment.amount - due, reason=Refund.Reason.PART_CANCELLED)
             return Outcome.PAID
         reason = Refund.Reason.PAID_TWICE if already_paid else Refund.Reason.PAID_AFTER_CLOSE
         Payment.objects.filter(pk=payment.pk).update(note=str(reason.label))

@@ -227,6 +227,31 @@ def test_a_shop_cancelling_its_part_of_an_unpaid_order_closes_the_trade_of_the_o
     assert not Refund.objects.exists()
 
 
+def test_the_old_total_paid_just_before_its_trade_closed_refunds_the_cancelled_part(
+    sandbox_site, django_user_model
+):
+    """The shopper paid the trade of the old total at the moment a shop cancelled its
+    part (the gateway's word arrives after the close): the order is paid, and what the
+    cancelled part cost goes back at once."""
+    owner, zigui = make_shop(django_user_model, "zigui")
+    order = checkout(
+        (ProductFactory(vendor=zigui, price=Decimal("30.00")), 1),
+        (ProductFactory(price=Decimal("20.00")), 1),
+    )
+    before = start(order, "alipay", "phone")
+    order_services.cancel_part(order.parts.get(vendor=zigui), reason="没货了", by=owner)
+
+    outcome = services.record_payment(
+        before, amount_fen=5000, gateway_trade_id="2026120299", paid_at=None, raw={}
+    )
+
+    order.refresh_from_db()
+    assert outcome == services.Outcome.PAID
+    assert order.status == Order.Status.CONFIRMED
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason) == (Decimal("30.00"), Refund.Reason.PART_CANCELLED)
+
+
 def test_a_refund_never_passes_what_was_paid(sandbox_site):
     order, payment = paid_order((ProductFactory(price=Decimal("50.00")), 1))
 
