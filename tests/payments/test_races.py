@@ -190,3 +190,68 @@ def test_ten_refunds_at_once_never_give_back_more_than_was_paid(sandbox_site):
     assert payment.state == Payment.State.REFUNDED
     assert trade.refunded_fen == 5000
     assert Refund.objects.filter(payment=payment, state=Refund.State.SUCCEEDED).count() == 7
+
+
+def shopper_pays(payment, *, open_page):
+    """The shopper presses Pay on the sandbox's page (opening it first when `open_page`:
+    Alipay creates the trade then); the notification goes out to the live server."""
+    if open_page:
+        requests.get(payment.resume_url, timeout=10).raise_for_status()
+    try:
+        return trades.pay(SandboxTrade.objects.get(trade_number=payment.trade_number))
+    except trades.TradeRefused as refused:
+        return refused
+
+
+@pytest.mark.parametrize("page_opened", [True, False], ids=["page-open", "page-opening"])
+def test_a_shopper_paying_as_the_sweep_closes_the_order_is_paid_or_refunded(
+    sandbox_site, page_opened
+):
+    outcomes = []
+    for _ in range(ROUNDS):
+        product = ProductFactory(price=Decimal("25.00"), stock=STOCK_LEFT)
+        order = OrderFactory(payment_method="alipay", lines=[(product, QUANTITY)])
+        payment = services.start_payment(
+            order, gateway_code="alipay", device="phone", client_ip="127.0.0.1"
+        )
+        if page_opened:
+            requests.get(payment.resume_url, timeout=10).raise_for_status()
+        timeout = timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES + 1)
+        Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timeout)
+        order.refresh_from_db()
+
+        paying, closing = all_at_once(
+            [
+                partial(shopper_pays, payment, open_page=not page_opened),
+                partial(services.close_overdue_order, order),
+            ],
+            language="en",
+        )
+
+        assert not isinstance(closing, Exception), closing
+        order.refresh_from_db()
+        payment.refresh_from_db()
+        product.refresh_from_db()
+        trade = SandboxTrade.objects.get(trade_number=payment.trade_number)
+        refunds = list(Refund.objects.filter(payment__order=order))
+        if trade.state == SandboxTrade.State.PAID and order.status == Order.Status.CONFIRMED:
+            outcomes.append("paid")
+            assert payment.state == Payment.State.PAID and refunds == []
+            assert confirmed_events(order) == 1
+            assert product.stock == STOCK_LEFT
+        elif trade.state == SandboxTrade.State.PAID:  # paid after the order closed
+            outcomes.append("refunded")
+            assert order.status == Order.Status.CANCELLED
+            assert [(r.reason, r.state, r.amount) for r in refunds] == [
+                (Refund.Reason.PAID_AFTER_CLOSE, Refund.State.SUCCEEDED, payment.amount)
+            ]
+            assert trade.refunded_fen == trade.amount_fen
+            assert product.stock == STOCK_LEFT + QUANTITY
+        else:  # closed at the gateway first: the Pay button is refused
+            outcomes.append("closed")
+            assert isinstance(paying, trades.TradeRefused) and paying.code == "closed"
+            assert order.status == Order.Status.CANCELLED
+            assert payment.state == Payment.State.CLOSED and refunds == []
+            assert trade.state == SandboxTrade.State.CLOSED
+            assert confirmed_events(order) == 0
+            assert product.stock == STOCK_LEFT + QUANTITY
