@@ -189,10 +189,11 @@ def start_worker(
     return worker
 
 
-def start_gunicorn(env, log_path, *, workers=2, ready_timeout=60, path="/"):
-    """gunicorn serving the store on 127.0.0.1 and a free port; returned once `path`
-    answers (any HTTP status). `.url` is its address."""
-    port = free_port()
+def start_gunicorn(env, log_path, *, workers=2, ready_timeout=60, path="/", port=None):
+    """gunicorn serving the store on 127.0.0.1 and `port` (a free one if None: pick it
+    first with free_port() when the environment must name the address, as SITE_URL);
+    returned once `path` answers (any HTTP status). `.url` is its address."""
+    port = port or free_port()
     args = [
         *_tool("gunicorn"),
         "hubei_market.wsgi:application",
