@@ -145,7 +145,7 @@ class GatewayNotificationAdmin(ReadOnlyModelAdmin):
 def _day_or_none(text: str) -> date | None:
     """The day `text` names as YYYY-MM-DD, from FIRST_DAY to today (Asia/Shanghai)."""
     try:
-        day = date.fromisoformat(text.strip())
+        day = date.fromisoformat(text)
     except ValueError:
         return None
     return day if FIRST_DAY <= day <= yesterday() + timedelta(days=1) else None
