@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from payments import gateways
 from payments.gateways.base import BillRow, GatewayError
@@ -36,8 +37,8 @@ class MismatchKind(models.TextChoices):
 
 
 class Entry(models.TextChoices):
-    PAYMENT = "payment", _("payment")
-    REFUND = "refund", _("refund")
+    PAYMENT = "payment", pgettext_lazy("reconciliation", "payment")
+    REFUND = "refund", pgettext_lazy("reconciliation", "refund")
 
 
 @dataclass(frozen=True)

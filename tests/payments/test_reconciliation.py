@@ -288,3 +288,12 @@ def test_beat_reconciles_every_morning_at_half_past_ten():
 
     assert entry["task"] == "payments.tasks.reconcile_yesterday_task"
     assert entry["schedule"] == crontab(hour=10, minute=30)
+
+
+def test_the_page_speaks_chinese_to_staff_who_ask_for_it(sandbox_site, staff_client):
+    page = staff_client.get(reverse(PAGE), {"day": "garbage"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    text = page.content.decode()
+    assert "对账" in text
+    assert text.count("全部一致") == 2
+    assert "“garbage”不是 2000-01-01 至今天之间的日期；显示昨天。" in text
