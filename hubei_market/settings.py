@@ -240,6 +240,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_payments_task",
         "schedule": 60,
     },
+    # Yesterday's payments and refunds against the gateways' bills, every morning at 10:30
+    # (Alipay's and WeChat Pay's bills of a day are ready from about 9:00 the next day);
+    # each mismatch is a warning in the "payments" log.
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_yesterday_task",
+        "schedule": crontab(hour=10, minute=30),
+    },
     # The impact board's rollups of today and yesterday, recomputed from the orders:
     # repairs any drift from the updates each order change makes.
     "rebuild-impact-rollups": {
