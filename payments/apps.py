@@ -10,7 +10,8 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from django.core.signals import setting_changed
 
-        from payments import gateways, messages, methods
+        # tasks: queued by name (payments/tasks_queue.py), so registered in every process.
+        from payments import gateways, messages, methods, tasks  # noqa: F401
 
         methods.register_methods()
         messages.register_kinds()
