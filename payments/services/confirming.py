@@ -101,14 +101,14 @@ def handle_notification(
     gateway = gateways.gateway_for(gateway_code)
     log = GatewayNotification(
         gateway=gateway_code,
-        headers={k: v for k, v in headers.items() if k.lower().startswith("wechatpay")},
-        body=body.decode("utf-8", "replace")[:BODY_KEPT],
+        headers={k: _storable(v) for k, v in headers.items() if k.lower().startswith("wechatpay")},
+        body=_storable(body.decode("utf-8", "replace")[:BODY_KEPT]),
     )
     try:
         notified = gateway.verify_notification(headers=headers, body=body, form=form)
     except NotificationRefused as refused:
         return _refuse(gateway, log, refused.reason)
-    log.trade_number = notified.trade_number[:64]
+    log.trade_number = _storable(notified.trade_number[:64])
     log.body = json.dumps(notified.raw, ensure_ascii=False, default=str)[:BODY_KEPT]
     payment = Payment.objects.filter(
         gateway=gateway_code, trade_number=notified.trade_number
@@ -143,8 +143,14 @@ def handle_notification(
     return gateway.answer(True)
 
 
+def _storable(text: str) -> str:
+    """`text` as a PostgreSQL text column takes it: a NUL (which anyone may POST to
+    notify_url) kept as U+FFFD, as undecodable bytes are."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _refuse(gateway: Gateway, log: GatewayNotification, reason: str) -> NotificationAnswer:
-    log.verdict, log.reason = GatewayNotification.Verdict.REFUSED, reason[:200]
+    log.verdict, log.reason = GatewayNotification.Verdict.REFUSED, _storable(reason[:200])
     log.save()
     logger.warning("%s notification refused: %s", log.gateway, reason)
     return gateway.answer(False, reason)
