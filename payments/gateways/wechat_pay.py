@@ -262,10 +262,12 @@ class WechatPayGateway(Gateway):
         )
 
     def answer(self, accepted: bool, reason: str = "") -> NotificationAnswer:
+        """204 when taken; a 4xx with {"code": "FAIL"} otherwise (WeChat Pay sends it again
+        later; a 4xx, not a 5xx: a forged request is the sender's fault, not the store's)."""
         if accepted:
             return NotificationAnswer(204)
         return NotificationAnswer(
-            500,
+            400,
             json.dumps({"code": "FAIL", "message": reason or "FAIL"}, ensure_ascii=False),
             "application/json",
         )

@@ -142,7 +142,7 @@ def test_the_notification_verifies(wechat, live_server, client):
     assert notified.raw["mchid"] == wechat.merchant_id
     assert wechat.answer(True).status == 204
     refused = wechat.answer(False, "amount differs")
-    assert refused.status == 500 and json.loads(refused.body)["code"] == "FAIL"
+    assert refused.status == 400 and json.loads(refused.body)["code"] == "FAIL"
 
 
 def _resigned(body, timestamp=None):
