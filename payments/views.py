@@ -11,8 +11,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -155,7 +156,9 @@ def notify(request, gateway):
     changes; the answer is the gateway's own format."""
     if gateway not in gateways.configured():
         raise Http404
-    answer = services.handle_notification(
-        gateway, headers=request.headers, body=request.body, form=request.POST
-    )
+    try:
+        body, form = request.body, request.POST
+    except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
+        body, form = b"", QueryDict()  # refused below, and logged, as any other forgery
+    answer = services.handle_notification(gateway, headers=request.headers, body=body, form=form)
     return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)

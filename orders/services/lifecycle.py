@@ -145,7 +145,8 @@ def confirm_payment(order: Order, *, by: AbstractBaseUser | None, note: str = ""
         _check_transition(order, Order.Status.CONFIRMED)
         _set_status(order, Order.Status.CONFIRMED, by, note=note)
         if not method_for(order.payment_method).announced_when_placed:
-            messages.notify_order_placed(order, list(order.parts.all()))
+            parts = order.parts.exclude(status=OrderPart.Status.CANCELLED)
+            messages.notify_order_placed(order, list(parts))
         impact.record_change(order, [], impact.counted_lines(order))
     return order
 
@@ -170,6 +171,8 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
         return_stock(returned)
         promotions.return_promotion_units(lines, order.shopper_id)
         part.order = order
+        # Before the order's own status: a paid part is refunded as the shop's part (its
+        # reason and part on the refund), even when it was the order's last one.
         method_for(order.payment_method).parts_cancelled(order, [part], by=by)
         left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
         if not left.exists():

@@ -48,6 +48,9 @@ CALL_ERRORS = (
     ValueError,
     requests.RequestException,
 )
+# Refusals that clear by themselves (the gateway busy, the merchant's balance short until
+# the day's takings arrive): the refund stays pending and is asked again, same number.
+RETRIED_REFUND_CODES = ("ACQ.SYSTEM_ERROR", "ACQ.SELLER_BALANCE_NOT_ENOUGH")
 BILL_DETAIL = "业务明细"
 BILL_SUMMARY = "汇总"
 
@@ -231,7 +234,7 @@ class AlipayGateway(Gateway):
         code, sub_code = answer.get("code"), answer.get("sub_code", "")
         if code == SUCCESS or answer.get("fund_change") == "Y":
             state = "succeeded"
-        elif code == BUSINESS_FAILED and sub_code != "ACQ.SYSTEM_ERROR":
+        elif code == BUSINESS_FAILED and sub_code not in RETRIED_REFUND_CODES:
             state = "failed"  # e.g. ACQ.REFUND_AMT_NOT_EQUAL_TOTAL, ACQ.TRADE_STATUS_ERROR
         else:
             raise GatewayError(f"Alipay trade.refund: {code} {sub_code}")

@@ -62,7 +62,9 @@ REFUND_STATES = {
     "ABNORMAL": "failed",
 }
 # Error codes that say "not now" rather than "no": the call is tried again later.
-TRANSIENT_CODES = {"SYSTEM_ERROR", "FREQUENCY_LIMITED", "SIGN_ERROR", "BANK_ERROR"}
+# Refusals that clear by themselves (NOT_ENOUGH: the merchant's balance is short until the
+# day's takings arrive): the call raises GatewayError and is tried again, same number.
+TRANSIENT_CODES = {"SYSTEM_ERROR", "FREQUENCY_LIMITED", "SIGN_ERROR", "BANK_ERROR", "NOT_ENOUGH"}
 
 
 def _description(subject: str) -> str:
@@ -206,10 +208,10 @@ class WechatPayGateway(Gateway):
             raise NotificationRefused(
                 f"signed with key {signed['Wechatpay-Serial']}, ours is {self.public_key_id}"
             )
-        try:
-            signed_at = int(signed["Wechatpay-Timestamp"])
-        except ValueError:
-            raise NotificationRefused("timestamp is not a number") from None
+        stamp = signed["Wechatpay-Timestamp"]
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+            raise NotificationRefused("timestamp is not a number of seconds")
+        signed_at = int(stamp)
         if abs(time.time() - signed_at) > NOTIFICATION_MAX_AGE_SECONDS:
             raise NotificationRefused(f"timestamp {signed_at} is more than 5 minutes from now")
         try:

@@ -5,6 +5,7 @@ one payment; money that arrives for an order no longer waiting for it goes back 
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import Enum
@@ -32,6 +33,8 @@ from payments.tasks_queue import queue_close_payments
 
 logger = logging.getLogger("payments")
 PENDING_BATCH = 100
+# A sweep stops asking after this long (beat starts one a minute).
+SWEEP_BUDGET_SECONDS = 45
 BODY_KEPT = 8000
 
 
@@ -77,6 +80,9 @@ def record_payment(
             .exists()
         )
         if order.status == Order.Status.PLACED and not already_paid:
+            if order.payment_method != payment.gateway:  # paid the other one after switching
+                order.payment_method = payment.gateway
+                order.save(update_fields=["payment_method", "updated_at"])
             orders.confirm_payment(
                 order,
                 by=None,
@@ -173,12 +179,30 @@ def sync_payment(payment: Payment) -> Outcome | None:
         return None
     if state.state != "paid":
         return None
-    return record_payment(
+    outcome = record_payment(
         payment,
         amount_fen=state.amount_fen,
         gateway_trade_id=state.gateway_trade_id,
         paid_at=state.paid_at,
         raw=state.raw,
+    )
+    if outcome == Outcome.WRONG_AMOUNT:
+        wrong_amount_paid(payment, state.amount_fen)
+    return outcome
+
+
+def wrong_amount_paid(payment: Payment, amount_fen: int) -> None:
+    """The gateway itself says a trade was paid another amount than we asked for (it
+    never should: the amount is signed): nothing is confirmed, and staff must look."""
+    logger.error(
+        "payment %s of order %s: the gateway says %s fen were paid, %s fen are due",
+        payment,
+        payment.order_id,
+        amount_fen,
+        to_fen(payment.amount),
+    )
+    Payment.objects.filter(pk=payment.pk).update(
+        note=f"gateway says {amount_fen} fen paid, {to_fen(payment.amount)} due"[:200]
     )
 
 
@@ -206,4 +230,9 @@ def check_pending_payments() -> int:
         ).order_by(F("checked_at").asc(nulls_first=True), "created_at")[:PENDING_BATCH]
     )
     Payment.objects.filter(pk__in=[p.pk for p in pending]).update(checked_at=now)
-    return sum(1 for payment in pending if sync_payment(payment) == Outcome.PAID)
+    started, paid = time.monotonic(), 0
+    for payment in pending:
+        if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
+            break  # the rest were marked asked: they come first again in a few minutes
+        paid += sync_payment(payment) == Outcome.PAID
+    return paid
