@@ -5,7 +5,15 @@ from collections import defaultdict
 from pathlib import Path
 
 # Command lines containing these count under that name (gunicorn's workers, ...).
-PROGRAMS = ("gunicorn", "celery", "wrk", "redis-server", "bench.orders", "bench.livestream")
+PROGRAMS = (
+    "gunicorn",
+    "celery",
+    "wrk",
+    "redis-server",
+    "bench.orders",
+    "bench.livestream",
+    "bench.payments",
+)
 
 
 def cpu_seconds_by_program():

@@ -58,30 +58,36 @@ def record_payment(
         return Outcome.WRONG_AMOUNT
     with transaction.atomic():
         order = lock_row(Order, payment.order_id)
+        paid = {
+            "state": Payment.State.PAID,
+            "gateway_trade_id": gateway_trade_id,
+            "paid_at": paid_at or timezone.now(),
+            "raw_confirmation": raw,
+        }
         taken = Payment.objects.filter(
             Q(state=Payment.State.PENDING) | Q(state=Payment.State.CLOSED), pk=payment.pk
-        ).update(
-            state=Payment.State.PAID,
-            gateway_trade_id=gateway_trade_id,
-            paid_at=paid_at or timezone.now(),
-            raw_confirmation=raw,
-        )
-        payment.refresh_from_db()
+        ).update(**paid)
         if not taken:
+            payment.refresh_from_db()
             return Outcome.REPEATED
-        already_paid = (
+        for name, value in paid.items():  # what the UPDATE wrote: no need to read it back
+            setattr(payment, name, value)
+        # The order's other payments, read once under the order's lock (which starting
+        # and closing a payment take too, so they cannot change before the commit).
+        others = set(
             Payment.objects.filter(order=order)
             .exclude(pk=payment.pk)
-            .filter(state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART])
-            .exists()
+            .values_list("state", flat=True)
+            .distinct()
         )
+        already_paid = bool(others & {Payment.State.PAID, Payment.State.REFUNDED_IN_PART})
         if order.status == Order.Status.PLACED and not already_paid:
             orders.confirm_payment(
                 order,
                 by=None,
                 note=f"{payment.get_gateway_display()} {gateway_trade_id}"[:300],
             )
-            if Payment.objects.filter(order=order, state=Payment.State.PENDING).exists():
+            if Payment.State.PENDING in others:
                 queue_close_payments(order.pk)  # its other trades: nobody pays twice
             return Outcome.PAID
         reason = Refund.Reason.PAID_TWICE if already_paid else Refund.Reason.PAID_AFTER_CLOSE
