@@ -414,7 +414,7 @@ def main():
         "run": run,
         "base": args.base,
         "elapsed_seconds": round(time.perf_counter() - started, 1),
-        "celery_concurrency": int(env("BENCH_PAYMENT_CELERY_CONCURRENCY", "1")),
+        "celery_concurrency": int(env("BENCH_PAYMENT_CELERY_CONCURRENCY", "4")),
         "unpaid": unpaid,
         "paid": best,
         "paid_rounds": [r["paid_orders_per_second"] for r in rounds],
