@@ -16,11 +16,25 @@ PROGRAMS = (
 )
 
 
+# Programs that other users of a shared host run too (their own test clusters, servers).
+SHARED_PROGRAMS = ("gunicorn", "celery", "postgres", "redis-server")
+
+
+def _own_pids():
+    """BENCH_OWN_PIDS (set by bench/run.sh): the pids of the benchmark's gunicorn master,
+    Celery master, postmaster and Redis; empty when not set."""
+    return {int(pid) for pid in os.environ.get("BENCH_OWN_PIDS", "").split() if pid.isdigit()}
+
+
 def cpu_seconds_by_program():
     """CPU seconds (user + system) used so far by the live processes, by program name:
-    where the 2 CPUs go during the checkouts (processes that exit meanwhile are missed)."""
+    where the 2 CPUs go during the checkouts (processes that exit meanwhile are missed).
+    With BENCH_OWN_PIDS, a gunicorn, celery, postgres or redis-server process that is not
+    one of those or their child counts as "<program> (others)": another PostgreSQL
+    cluster or server on a shared host is not the benchmark's."""
     tick = os.sysconf("SC_CLK_TCK")
     used = defaultdict(float)
+    own = _own_pids()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -36,6 +50,9 @@ def cpu_seconds_by_program():
             if program in words:
                 name = program
                 break
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if own and name in SHARED_PROGRAMS and pid not in own and ppid not in own:
+            name += " (others)"
         used[name] += (int(fields[11]) + int(fields[12])) / tick
     return used
 

@@ -189,6 +189,10 @@ for _ in $(seq 100); do
 done
 curl -fs -o /dev/null "$BASE/__floor__/" || die "gunicorn did not answer on $BASE"
 log "gunicorn ${gunicorn_args[*]} (pid $GUNICORN_PID)"
+# CPU by program counts only these processes and their children as gunicorn, postgres,
+# redis-server and celery (bench/cpu.py): other clusters on a shared host are "others".
+BENCH_OWN_PIDS="$GUNICORN_PID $(head -n 1 "${HUBEI_SERVICES_DIR:-/tmp/hubei-market-services}/pg/postmaster.pid" 2>/dev/null || true) $(redis-cli -u "$REDIS_URL" info server | tr -d '\r' | awk -F: '/^process_id:/ {print $2}')"
+export BENCH_OWN_PIDS
 
 # --- wrk: warm each page, then measure -------------------------------------------------
 # Redis hits and misses around each run: is the page cache hit, and how many cache
@@ -245,6 +249,7 @@ if [ "$BENCH_ORDERS" = 1 ]; then
   "$ROOT/.venv/bin/celery" -A hubei_market worker --concurrency=1 --loglevel=WARNING \
     >"$RESULTS/celery.log" 2>&1 &
   CELERY_PID=$!
+  export BENCH_OWN_PIDS="$BENCH_OWN_PIDS $CELERY_PID"
   log "celery worker (pid $CELERY_PID); orders benchmark"
   orders_status=0
   "$PY" -m bench.orders --base "$BASE" --out "$RESULTS/orders.json" || orders_status=$?
@@ -263,6 +268,7 @@ if [ "$BENCH_PAYMENTS" = 1 ]; then
     --concurrency="$BENCH_PAYMENT_CELERY_CONCURRENCY" --loglevel=WARNING \
     >"$RESULTS/celery-payments.log" 2>&1 &
   CELERY_PID=$!
+  export BENCH_OWN_PIDS="$BENCH_OWN_PIDS $CELERY_PID"
   log "celery worker (pid $CELERY_PID); payments benchmark"
   payments_status=0
   BENCH_NOTIFY_PROFILE=$RESULTS/profile-notification.txt \
