@@ -61,7 +61,7 @@ from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench import orders as order_bench  # noqa: E402
-from bench.cpu import cpu_seconds_by_program, machine_busy_seconds  # noqa: E402
+from bench.cpu import cpu_delta_by_program, cpu_seconds_by_process, machine_busy_seconds  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
 from gateway_sandbox import trades as sandbox_trades  # noqa: E402
@@ -151,17 +151,19 @@ def paid_round(client, run, args, label):
     buyers = shoppers(run, label, args.shoppers, ids)
     floor = order_bench.floor_rps(client, args)
     log(f"paid: {len(buyers)} shoppers from {args.threads} threads (floor {floor:,.0f} req/s)")
-    cpu_before, busy_before = cpu_seconds_by_program(), machine_busy_seconds()
+    cpu_before, busy_before = cpu_seconds_by_process(), machine_busy_seconds()
     started = time.time()
     errors = Counter()
     numbers = []
-    with ThreadPoolExecutor(args.threads) as pool:
-        futures = [pool.submit(shop_and_pay, client, b) for b in buyers]
-        for future in futures:
-            try:
-                numbers.append(future.result())
-            except Exception as error:  # noqa: BLE001 - counted and reported
-                errors[f"{type(error).__name__}: {str(error)[:80]}"] += 1
+    # The pool (and so its threads' PostgreSQL backends) outlives the measure: a backend
+    # that exits before the CPU is read again takes its time with it.
+    pool = ThreadPoolExecutor(args.threads)
+    futures = [pool.submit(shop_and_pay, client, b) for b in buyers]
+    for future in futures:
+        try:
+            numbers.append(future.result())
+        except Exception as error:  # noqa: BLE001 - counted and reported
+            errors[f"{type(error).__name__}: {str(error)[:80]}"] += 1
     pressed = time.time()
     run_orders = Order.objects.filter(number__in=numbers)
     deadline = time.monotonic() + args.wait
@@ -170,7 +172,8 @@ def paid_round(client, run, args, label):
             break
         time.sleep(0.1)
     confirmed_at = time.time()
-    cpu_after, busy_after = cpu_seconds_by_program(), machine_busy_seconds()
+    cpu_after, busy_after = cpu_seconds_by_process(), machine_busy_seconds()
+    pool.shutdown()
     confirmed = run_orders.filter(status=Order.Status.CONFIRMED)
     last = confirmed.aggregate(last=Max("updated_at"))["last"]
     finished = last.timestamp() if last else confirmed_at
@@ -221,7 +224,7 @@ def paid_round(client, run, args, label):
 
 def _per(after, before, count):
     """CPU milliseconds per item by program, largest first (those over 0.05 s in all)."""
-    deltas = {name: after[name] - before.get(name, 0) for name in after}
+    deltas = cpu_delta_by_program(before, after)
     return {
         name: round(1000 * seconds / count, 2)
         for name, seconds in sorted(deltas.items(), key=lambda x: -x[1])
@@ -270,12 +273,12 @@ def notification_cost(client, run, args):
         list(pool.map(lambda n: post_notification(client, n), warm))
     time.sleep(1)
     log(f"notifications: POSTing {len(ready)} from {args.notify_threads} threads")
-    cpu_before, busy_before = cpu_seconds_by_program(), machine_busy_seconds()
+    cpu_before, busy_before = cpu_seconds_by_process(), machine_busy_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(args.notify_threads) as pool:
         answers = list(pool.map(lambda n: post_notification(client, n), ready))
     seconds = time.perf_counter() - started
-    cpu_after, busy_after = cpu_seconds_by_program(), machine_busy_seconds()
+    cpu_after, busy_after = cpu_seconds_by_process(), machine_busy_seconds()
     accepted = sum(answers)
     per = _per(cpu_after, cpu_before, len(ready))
     queries = count_queries(client, run, ids, args)
