@@ -589,18 +589,19 @@ def _payments_section(payments, env, command):
     ]
 
 
-def splice_payments(markdown_text, section):
-    """`markdown_text` with its "## Payments" section replaced by `section` (or put
-    before "## Analysis", or at the end)."""
+def splice(markdown_text, section, before="## Analysis"):
+    """`markdown_text` with the "## ..." section that `section` (lines) starts with
+    replaced by it, or, if it has none, put before the `before` heading (or at the end)."""
     lines = markdown_text.splitlines()
     body = section[1:] if section and section[0] == "" else section
-    if "## Payments" in lines:
-        start = lines.index("## Payments")
+    heading = body[0]
+    if heading in lines:
+        start = lines.index(heading)
         end = next(
             (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
         )
         return "\n".join([*lines[:start], *body, "", *lines[end:]]) + "\n"
-    at = lines.index("## Analysis") if "## Analysis" in lines else len(lines)
+    at = lines.index(before) if before in lines else len(lines)
     return "\n".join([*lines[:at], *body, "", *lines[at:]]) + "\n"
 
 
@@ -662,6 +663,7 @@ def markdown(data):
         "```sh",
         "make bench          # installs wrk, PostgreSQL and Redis if missing, then bench/run.sh",
         "bench/run.sh        # the same, when the packages are already there",
+        "BENCH_ONLY=payments bench/run.sh   # only the payments (their section is rewritten)",
         "```",
         "",
         f"This run: `{data['command']}`.",
@@ -753,9 +755,12 @@ def main():
         section = _payments_section(
             payments, environment(), os.environ.get("BENCH_COMMAND", "bench/run.sh")
         )
-        old = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-        output.write_text(splice_payments(old, section), encoding="utf-8")
-        print(f"report: the Payments section of {output}", file=sys.stderr)
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        text = splice(text, section)
+        if _analysis():  # the hand-written reading, as of now
+            text = splice(text, _analysis(), before="## Set-up")
+        output.write_text(text, encoding="utf-8")
+        print(f"report: the Payments and Analysis sections of {output}", file=sys.stderr)
         return
     if sys.argv[1:2] == ["--from-json"]:
         data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
