@@ -61,8 +61,10 @@ from bench import wrk  # noqa: E402
 from bench.cpu import cpu_seconds_by_program, machine_busy_seconds  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.page_cache import bump_catalog_revision  # noqa: E402
+from gateway_sandbox.models import SandboxTrade  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 from orders.models import Address, Cart, CartItem, Order, OrderLine  # noqa: E402
+from payments.models import GatewayNotification, Payment, Refund  # noqa: E402
 
 PREFIX = "bench-buyer-"
 SESSION_PREFIX = "benchbuyer"
@@ -95,6 +97,13 @@ def clean_previous():
     if not ids:
         return 0
     _of_orders(Order.objects.filter(shopper_id__in=ids)).delete()
+    # Orders protect their payments (bench/payments.py): those and their sandbox trades first.
+    payments = Payment.objects.filter(order__shopper_id__in=ids)
+    numbers = list(payments.values_list("trade_number", flat=True))
+    SandboxTrade.objects.filter(trade_number__in=numbers).delete()
+    GatewayNotification.objects.filter(trade_number__in=numbers).delete()
+    Refund.objects.filter(payment__in=payments).delete()
+    payments.delete()
     Order.objects.filter(shopper_id__in=ids).delete()
     Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
     old.delete()

@@ -224,6 +224,7 @@ def build(results_dir):
         "promotions": _read_json(results_dir / "promotions.json"),
         "livestream": _read_json(results_dir / "livestream.json"),
         "impact": _read_json(results_dir / "impact.json"),
+        "payments": _read_json(results_dir / "payments.json"),
     }
 
 
@@ -506,6 +507,104 @@ def _per_second(ms_per_order):
     return f"{os.cpu_count() * 1000 / ms_per_order:,.0f}" if ms_per_order else "?"
 
 
+OUR_PROGRAMS = ("gunicorn", "postgres", "celery", "redis-server", "bench.payments", "wrk")
+
+
+def _cpu_ours(per_program):
+    """The benchmark's own programs' CPU ms (others sharing the host are left out)."""
+    shown = {name: ms for name, ms in per_program.items() if name in OUR_PROGRAMS}
+    return ", ".join(f"{name} {ms:.1f} ms" for name, ms in shown.items()) or "not measured"
+
+
+def _payments_section(payments, env, command):
+    if not payments:
+        return ["", "## Payments", "", "Not measured in this run (`BENCH_PAYMENTS=0`)."]
+    paid, unpaid, note = payments["paid"], payments["unpaid"], payments["notification"]
+    rounds = ", ".join(
+        f"{rps} (floor {floor:,.0f} req/s)"
+        for rps, floor in zip(payments["paid_rounds"], payments["paid_round_floors"], strict=True)
+    )
+    paid_cpu = paid["cpu_ms_per_paid_order"]
+    store = sum(paid_cpu.get(name, 0) for name in ("gunicorn", "postgres", "redis-server"))
+    checks = paid["checks"]
+    return [
+        "",
+        "## Payments",
+        "",
+        "Alipay orders paid end to end on the production profile with the sandbox gateway "
+        "(`PAYMENT_SANDBOX=1 PAYMENT_SANDBOX_WITHOUT_DEBUG=1`, notify_url on this gunicorn), "
+        f"one Celery worker (`--concurrency={payments['celery_concurrency']}`). "
+        "`bench/payments.py`: fresh shoppers, from Python threads, each POST an Alipay "
+        "checkout (answered with the cashier), then press Pay in bulk, in process: "
+        "`start_payment` signs the wap-pay request, the sandbox creates its trade from it "
+        "and `gateway_sandbox.trades.pay` pays it; the worker POSTs the sandbox's signed "
+        "notification to gunicorn, which verifies it and confirms the order. Paid orders/s "
+        "= shoppers / (first checkout → last order CONFIRMED). The unpaid figure is one "
+        "round of the orders benchmark (wrk, `cod`) on the same server in the same run.",
+        "",
+        f"Reproduce: `BENCH_ONLY=payments bench/run.sh` (only this section is rewritten), or "
+        f"a full `bench/run.sh` (`BENCH_PAYMENTS=0` skips it). This run: `{command}`. Knobs: "
+        "`BENCH_PAYMENT_SHOPPERS`, `BENCH_PAYMENT_ROUNDS`, `BENCH_PAYMENT_THREADS`, "
+        "`BENCH_PAYMENT_CELERY_CONCURRENCY`, `BENCH_NOTIFY_COUNT`, `BENCH_NOTIFY_THREADS`. "
+        "Raw results: `bench/results/payments.json`, a CPU-time cProfile of "
+        "`handle_notification` in `bench/results/profile-notification.txt`.",
+        "",
+        "| Measure | Value |",
+        "| --- | ---: |",
+        f"| Paid orders/s, end to end ({paid['shoppers']:,} shoppers, {paid['threads']} "
+        f"threads; best of {len(payments['paid_rounds'])}) | "
+        f"{paid['paid_orders_per_second']:,.1f} |",
+        f"| Unpaid orders/s (checkout only, `cod`, wrk) | {unpaid['orders_per_second']:,.1f} |",
+        f"| Floor (bare Django view) before the paid round / the unpaid round | "
+        f"{paid['floor_rps']:,.0f} / {unpaid['floor_rps']:,.0f} req/s |",
+        f"| gunicorn CPU per notification (first-time, {note['notifications']:,} POSTed once "
+        f"each from {note['threads']} threads) | {note['gunicorn_cpu_ms_per_notification']} ms |",
+        f"| PostgreSQL CPU per notification | {note['cpu_ms_per_notification'].get('postgres', 0)} ms |",
+        f"| SQL queries per notification: first-time / repeated | "
+        f"{note['queries_per_notification']} / {note['queries_per_repeated_notification']} |",
+        f"| Notifications/s (notify_url alone) | {note['notifications_per_second']:,.1f} |",
+        "",
+        f"- Paid rounds, paid orders/s: {rounds}. In the best, {paid['paid']:,} orders "
+        f"confirmed {paid['seconds']} s after the first checkout; the checkouts and presses "
+        f"took {paid['checkout_and_press_seconds']} s and the last confirmation came "
+        f"{paid['last_confirmed_after_press_seconds']} s after the last press.",
+        f"- Checks: every order CONFIRMED: {_yes(checks['all_confirmed'])}; one payment each,"
+        f" paid: {checks['payments_paid']:,} of {checks['orders']:,}; notifications by verdict "
+        f"{json.dumps(checks['notification_verdicts'])}; errors: {paid['errors']}.",
+        f"- CPU per paid order, by program: {_cpu_ours(paid_cpu)}. The store's share "
+        f"(gunicorn, PostgreSQL, Redis) is {store:.1f} ms. The Celery worker both sends the "
+        "store's messages and, standing in for Alipay, signs and POSTs the sandbox's "
+        "notifications; `bench.payments` (the shoppers' phones and the gateway's cashier: "
+        "starting each payment, creating and paying its trade) is no load of the store's in "
+        "production.",
+        f"- SQL per first-time notification, for "
+        f"{len(note['queries_per_notification_all'])} notifications: "
+        f"{note['queries_per_notification_all']} (constant: {_yes(note['queries_constant'])}).",
+        f"- Aim, {payments['aim_paid_orders_per_second']} paid orders/s on 2 CPUs: "
+        f"{_yes(payments['aim_met'])} ({paid['paid_orders_per_second']:,.1f}).",
+        f"- Machine: {env['nproc']} CPUs ({env['cpu']}), {env['memory_gib']} GiB; "
+        f"PostgreSQL {env['postgresql']}, Redis {env['redis']}; code {env['git_commit']}; "
+        f"load average {env['loadavg_start']} → {env['loadavg_end']} (other processes on "
+        "the host slow every row).",
+    ]
+
+
+def splice(markdown_text, section, before="## Analysis"):
+    """`markdown_text` with the "## ..." section that `section` (lines) starts with
+    replaced by it, or, if it has none, put before the `before` heading (or at the end)."""
+    lines = markdown_text.splitlines()
+    body = section[1:] if section and section[0] == "" else section
+    heading = body[0]
+    if heading in lines:
+        start = lines.index(heading)
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        return "\n".join([*lines[:start], *body, "", *lines[end:]]) + "\n"
+    at = lines.index(before) if before in lines else len(lines)
+    return "\n".join([*lines[:at], *body, "", *lines[at:]]) + "\n"
+
+
 def _yes(flag):
     return "met" if flag else "**not met**"
 
@@ -564,6 +663,7 @@ def markdown(data):
         "```sh",
         "make bench          # installs wrk, PostgreSQL and Redis if missing, then bench/run.sh",
         "bench/run.sh        # the same, when the packages are already there",
+        "BENCH_ONLY=payments bench/run.sh   # only the payments (their section is rewritten)",
         "```",
         "",
         f"This run: `{data['command']}`.",
@@ -607,6 +707,7 @@ def markdown(data):
     lines += _livestream_section(data.get("livestream"))
     lines += _impact_section(data.get("impact"))
     lines += _orders_section(data.get("orders"))
+    lines += _payments_section(data.get("payments"), env, data["command"])
     analysis = _analysis()
     if analysis:
         lines += ["", *analysis]
@@ -649,6 +750,18 @@ def main():
     `report.py --from-json FILE` only rewrites the report from a latest.json (after
     editing bench/analysis.md, say)."""
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "BENCHMARKS.md"))
+    if sys.argv[1:2] == ["--payments-only"]:
+        payments = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        section = _payments_section(
+            payments, environment(), os.environ.get("BENCH_COMMAND", "bench/run.sh")
+        )
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        text = splice(text, section)
+        if _analysis():  # the hand-written reading, as of now
+            text = splice(text, _analysis(), before="## Set-up")
+        output.write_text(text, encoding="utf-8")
+        print(f"report: the Payments and Analysis sections of {output}", file=sys.stderr)
+        return
     if sys.argv[1:2] == ["--from-json"]:
         data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
     else:

@@ -27,6 +27,16 @@
 # it) BENCH_VIEWER_POOL=200000 (distinct viewers polling) BENCH_HLL_VIEWERS=1000000
 # Impact board (bench/impact.py, last): BENCH_IMPACT=1 (0 skips it) BENCH_IMPACT_SMALL=10000
 # BENCH_IMPACT_LARGE=1000000 (order lines)
+# Payments (bench/payments.py, after the orders; the sandbox gateway on this production
+# profile: PAYMENT_SANDBOX=1 PAYMENT_SANDBOX_WITHOUT_DEBUG=1, notify_url on this gunicorn):
+# BENCH_PAYMENTS=1 (0 skips them) BENCH_PAYMENT_SHOPPERS=1500 BENCH_PAYMENT_ROUNDS=2
+# BENCH_PAYMENT_THREADS=16 BENCH_PAYMENT_CELERY_CONCURRENCY=4 BENCH_NOTIFY_COUNT=1000
+# BENCH_NOTIFY_THREADS=8
+# BENCH_ONLY=payments runs only the payments (no pages, promotions, livestream, orders or
+# impact) and rewrites only the "## Payments" section of BENCH_OUTPUT.
+# Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
+# pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
+# HUBEI_REDIS_PORT=56488 BENCH_PORT=8788 BENCH_ONLY=payments bench/run.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,6 +67,17 @@ export BENCH_ORDERS=${BENCH_ORDERS:-1}
 export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
 export BENCH_LIVESTREAM=${BENCH_LIVESTREAM:-1}
 export BENCH_IMPACT=${BENCH_IMPACT:-1}
+export BENCH_PAYMENTS=${BENCH_PAYMENTS:-1}
+export BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_PAGES=1
+case "$BENCH_ONLY" in
+  "") ;;
+  payments)
+    BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=1
+    ;;
+  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments)" >&2; exit 1 ;;
+esac
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
 BASE=http://127.0.0.1:$BENCH_PORT
@@ -71,7 +92,8 @@ command -v curl >/dev/null || die "curl is missing"
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
   "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
-  "$RESULTS"/promotions.json "$RESULTS"/livestream.json "$RESULTS"/impact.json
+  "$RESULTS"/promotions.json "$RESULTS"/livestream.json "$RESULTS"/impact.json \
+  "$RESULTS"/payments.json "$RESULTS"/profile-notification.prof "$RESULTS"/celery-payments.log
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -106,6 +128,10 @@ export BANK_TRANSFER_PAYEE="湖北集市压测有限公司" BANK_TRANSFER_BANK="
 export BANK_TRANSFER_ACCOUNT="6200 1234 5678 9012"
 export STATIC_ROOT=$WORK/static MEDIA_ROOT=$WORK/media
 export LOG_LEVEL=WARNING
+# The sandbox gateway, served by this gunicorn, stands in for Alipay and WeChat Pay (the
+# production profile refuses it unless told); its keys are generated into the work dir.
+export PAYMENT_SANDBOX=1 PAYMENT_SANDBOX_WITHOUT_DEBUG=1
+export PAYMENT_SANDBOX_DIR=$WORK/payment-sandbox
 unset CATALOG_PAGE_CACHE_SECONDS CONN_MAX_AGE
 
 log "migrate"
@@ -118,8 +144,10 @@ log "collectstatic"
 "$PY" manage.py collectstatic --noinput -v0
 
 # --- SQL queries per page (Django test client, same database and cache) ----------------
-log "counting SQL queries per page (cold and warm)"
-"$PY" -m bench.count_queries "$RESULTS/queries.json"
+if [ "$BENCH_PAGES" = 1 ]; then
+  log "counting SQL queries per page (cold and warm)"
+  "$PY" -m bench.count_queries "$RESULTS/queries.json"
+fi
 if [ "$BENCH_PROFILE" = 1 ]; then
   log "profiling the warm listing (cProfile, Django test client)"
   "$PY" -m bench.profile_page /products/ --out "$RESULTS/profile-listing.txt"
@@ -161,6 +189,10 @@ for _ in $(seq 100); do
 done
 curl -fs -o /dev/null "$BASE/__floor__/" || die "gunicorn did not answer on $BASE"
 log "gunicorn ${gunicorn_args[*]} (pid $GUNICORN_PID)"
+# CPU by program counts only these processes and their children as gunicorn, postgres,
+# redis-server and celery (bench/cpu.py): other clusters on a shared host are "others".
+BENCH_OWN_PIDS="$GUNICORN_PID $(head -n 1 "${HUBEI_SERVICES_DIR:-/tmp/hubei-market-services}/pg/postmaster.pid" 2>/dev/null || true) $(redis-cli -u "$REDIS_URL" info server | tr -d '\r' | awk -F: '/^process_id:/ {print $2}')"
+export BENCH_OWN_PIDS
 
 # --- wrk: warm each page, then measure -------------------------------------------------
 # Redis hits and misses around each run: is the page cache hit, and how many cache
@@ -170,7 +202,8 @@ redis_counts() {
   redis-cli -u "$REDIS_URL" info stats | tr -d '\r' |
     awk -F: '/^keyspace_hits:/ {h = $2} /^keyspace_misses:/ {m = $2} END {print h + 0, m + 0}'
 }
-mapfile -t pages < <("$PY" -m bench.pages)
+pages=()
+[ "$BENCH_PAGES" = 1 ] && mapfile -t pages < <("$PY" -m bench.pages)
 for entry in "${pages[@]}"; do
   read -r name path <<<"$entry"
   url=$BASE$path
@@ -183,6 +216,7 @@ done
 # Another process on the machine can only slow a run down, so the report keeps each
 # page's best round; the spread of the floor's runs shows how steady the machine was.
 for round in $(seq "$BENCH_ROUNDS"); do
+  [ "$BENCH_PAGES" = 1 ] || break
   for entry in "${pages[@]}" "floor_end /__floor__/"; do
     read -r name path <<<"$entry"
     before=$(redis_counts)
@@ -215,11 +249,32 @@ if [ "$BENCH_ORDERS" = 1 ]; then
   "$ROOT/.venv/bin/celery" -A hubei_market worker --concurrency=1 --loglevel=WARNING \
     >"$RESULTS/celery.log" 2>&1 &
   CELERY_PID=$!
+  export BENCH_OWN_PIDS="$BENCH_OWN_PIDS $CELERY_PID"
   log "celery worker (pid $CELERY_PID); orders benchmark"
   orders_status=0
   "$PY" -m bench.orders --base "$BASE" --out "$RESULTS/orders.json" || orders_status=$?
   stop_celery
   [ "$orders_status" = 0 ] || log "orders benchmark FAILED its checks: $RESULTS/orders.json"
+fi
+
+# --- Payments: orders paid end to end per second, the CPU of one notification ---------
+if [ "$BENCH_PAYMENTS" = 1 ]; then
+  # The worker delivers the sandbox's notifications (POSTs to this gunicorn's notify_url)
+  # and the messages each paid order sends; each delivery waits for the store's answer,
+  # so 4 processes send them side by side, as Alipay's servers would.
+  "$ROOT/.venv/bin/celery" -A hubei_market purge -f >/dev/null
+  export BENCH_PAYMENT_CELERY_CONCURRENCY=${BENCH_PAYMENT_CELERY_CONCURRENCY:-4}
+  "$ROOT/.venv/bin/celery" -A hubei_market worker \
+    --concurrency="$BENCH_PAYMENT_CELERY_CONCURRENCY" --loglevel=WARNING \
+    >"$RESULTS/celery-payments.log" 2>&1 &
+  CELERY_PID=$!
+  export BENCH_OWN_PIDS="$BENCH_OWN_PIDS $CELERY_PID"
+  log "celery worker (pid $CELERY_PID); payments benchmark"
+  payments_status=0
+  BENCH_NOTIFY_PROFILE=$RESULTS/profile-notification.txt \
+    "$PY" -m bench.payments --base "$BASE" --out "$RESULTS/payments.json" || payments_status=$?
+  stop_celery
+  [ "$payments_status" = 0 ] || log "payments benchmark FAILED its checks: $RESULTS/payments.json"
 fi
 
 # --- Impact board: the page at 10,000 and at 1,000,000 order lines --------------------
@@ -234,5 +289,9 @@ BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- Report ----------------------------------------------------------------------------
 export BENCH_ELAPSED_SECONDS=$SECONDS
-"$PY" -m bench.report "$RESULTS"
+if [ "$BENCH_PAGES" = 1 ]; then
+  "$PY" -m bench.report "$RESULTS"
+else  # only the payments ran: their section of the report is rewritten, the rest kept
+  "$PY" -m bench.report --payments-only "$RESULTS/payments.json"
+fi
 log "done in ${SECONDS}s: $RESULTS/latest.json, $BENCH_OUTPUT"

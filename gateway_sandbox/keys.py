@@ -13,10 +13,12 @@ import json
 import os
 import secrets
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from django.conf import settings
 
 ALIPAY = "alipay"
@@ -84,3 +86,16 @@ def sandbox_keys(gateway: str) -> dict[str, str]:
     keys = json.loads(path.read_text())
     _loaded[(str(directory), gateway)] = keys
     return keys
+
+
+@lru_cache(maxsize=8)
+def private_key(pem: str) -> PrivateKeyTypes:
+    """The loaded private key of `pem`, once per process: loading checks the RSA key,
+    about 30 ms of CPU, far more than the signature it is loaded for."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+@lru_cache(maxsize=8)
+def public_key(pem: str) -> PublicKeyTypes:
+    """The loaded public key of `pem`, once per process."""
+    return serialization.load_pem_public_key(pem.encode())

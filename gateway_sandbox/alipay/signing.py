@@ -8,10 +8,10 @@ import json
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from gateway_sandbox.keys import ALIPAY, sandbox_keys
+from gateway_sandbox.keys import ALIPAY, private_key, public_key, sandbox_keys
 
 
 def app_id() -> str:
@@ -28,9 +28,7 @@ def signing_text(params: Mapping[str, str], *, without: tuple[str, ...]) -> str:
 
 def sign(text: str) -> str:
     """RSA2 of `text` with the gateway's (Alipay's) private key."""
-    key = serialization.load_pem_private_key(
-        sandbox_keys(ALIPAY)["gateway_private_key"].encode(), password=None
-    )
+    key = private_key(sandbox_keys(ALIPAY)["gateway_private_key"])
     signature = key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(signature).decode()
 
@@ -48,7 +46,7 @@ def verify_request(params: Mapping[str, str]) -> bool:
         signature = base64.b64decode(params.get("sign", ""), validate=True)
     except (binascii.Error, ValueError):
         return False
-    key = serialization.load_pem_public_key(sandbox_keys(ALIPAY)["merchant_public_key"].encode())
+    key = public_key(sandbox_keys(ALIPAY)["merchant_public_key"])
     try:
         key.verify(
             signature,

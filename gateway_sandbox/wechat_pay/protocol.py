@@ -11,11 +11,11 @@ from base64 import b64decode, b64encode
 from datetime import datetime, timedelta, timezone
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gateway_sandbox.keys import WECHAT_PAY, sandbox_keys
+from gateway_sandbox.keys import WECHAT_PAY, private_key, public_key, sandbox_keys
 from gateway_sandbox.models import SandboxTrade
 from gateway_sandbox.protocols import GatewayProtocol, register
 
@@ -63,10 +63,9 @@ def _nonce(length: int = 32) -> str:
 
 def sign(message: str) -> str:
     """Base64 SHA256-with-RSA of `message` with the platform private key."""
-    private_key = serialization.load_pem_private_key(
-        keys()["gateway_private_key"].encode(), password=None
+    signature = private_key(keys()["gateway_private_key"]).sign(
+        message.encode(), padding.PKCS1v15(), hashes.SHA256()
     )
-    signature = private_key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
     return b64encode(signature).decode()
 
 
@@ -108,9 +107,8 @@ def verify_request(method: str, path: str, authorization: str, body: bytes) -> s
         f"{method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n"
         f"{body.decode('utf-8', 'replace')}\n"
     )
-    public_key = serialization.load_pem_public_key(ours["merchant_public_key"].encode())
     try:
-        public_key.verify(
+        public_key(ours["merchant_public_key"]).verify(
             b64decode(fields["signature"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
         )
     except (InvalidSignature, ValueError):

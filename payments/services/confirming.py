@@ -62,23 +62,29 @@ def record_payment(
         return Outcome.WRONG_AMOUNT
     with transaction.atomic():
         order = lock_row(Order, payment.order_id)
+        paid = {
+            "state": Payment.State.PAID,
+            "gateway_trade_id": gateway_trade_id,
+            "paid_at": paid_at or timezone.now(),
+            "raw_confirmation": raw,
+        }
         taken = Payment.objects.filter(
             Q(state=Payment.State.PENDING) | Q(state=Payment.State.CLOSED), pk=payment.pk
-        ).update(
-            state=Payment.State.PAID,
-            gateway_trade_id=gateway_trade_id,
-            paid_at=paid_at or timezone.now(),
-            raw_confirmation=raw,
-        )
-        payment.refresh_from_db()
+        ).update(**paid)
         if not taken:
+            payment.refresh_from_db()
             return Outcome.REPEATED
-        already_paid = (
+        for name, value in paid.items():  # what the UPDATE wrote: no need to read it back
+            setattr(payment, name, value)
+        # The order's other payments, read once under the order's lock (which starting
+        # and closing a payment take too, so they cannot change before the commit).
+        others = set(
             Payment.objects.filter(order=order)
             .exclude(pk=payment.pk)
-            .filter(state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART])
-            .exists()
+            .values_list("state", flat=True)
+            .distinct()
         )
+        already_paid = bool(others & {Payment.State.PAID, Payment.State.REFUNDED_IN_PART})
         if order.status == Order.Status.PLACED and not already_paid:
             if order.payment_method != payment.gateway:  # paid the other one after switching
                 order.payment_method = payment.gateway
@@ -88,7 +94,7 @@ def record_payment(
                 by=None,
                 note=f"{payment.get_gateway_display()} {gateway_trade_id}"[:300],
             )
-            if Payment.objects.filter(order=order, state=Payment.State.PENDING).exists():
+            if Payment.State.PENDING in others:
                 queue_close_payments(order.pk)  # its other trades: nobody pays twice
             due = amount_due(Order.objects.prefetch_related("parts").get(pk=order.pk))
             if payment.amount > due:  # a trade started before a shop cancelled its part
