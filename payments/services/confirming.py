@@ -8,16 +8,17 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from core.db import lock_row
 from orders import services as orders
-from orders.models import Order
+from orders.models import Order, OrderPart
 from payments import gateways
 from payments.gateways.base import (
     Gateway,
@@ -28,7 +29,6 @@ from payments.gateways.base import (
 from payments.models import GatewayNotification, Payment, Refund
 from payments.money import to_fen
 from payments.services.refunds import refund_payment
-from payments.services.starting import amount_due
 from payments.tasks_queue import queue_close_payments
 
 logger = logging.getLogger("payments")
@@ -96,7 +96,9 @@ def record_payment(
             )
             if Payment.State.PENDING in others:
                 queue_close_payments(order.pk)  # its other trades: nobody pays twice
-            due = amount_due(Order.objects.prefetch_related("parts").get(pk=order.pk))
+            due = OrderPart.objects.filter(order_id=order.pk).exclude(
+                status=OrderPart.Status.CANCELLED
+            ).aggregate(due=Sum("subtotal"))["due"] or Decimal("0")
             if payment.amount > due:  # a trade started before a shop cancelled its part
                 refund_payment(payment, payment.amount - due, reason=Refund.Reason.PART_CANCELLED)
             return Outcome.PAID
