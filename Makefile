@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_PRODUCTS ?= 2000
 SERVICES := scripts/services.sh
-# The SQLite run in parallel processes (each its own in-memory database and cache); the
-# PostgreSQL + Redis run stays in one, since its tests share one Redis.
+# Both runs in parallel processes: on SQLite each has its own in-memory database and
+# cache; on PostgreSQL + Redis each its own test database (pytest-django) and Redis
+# database (tests/support/xdist_redis.py).
 TEST_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgres lint messages bench clean stop-services
@@ -48,7 +49,8 @@ test-postgres: $(VENV)/.installed
 	set -e; \
 	db=$${DATABASE_URL:-$$($(SERVICES) postgres)}; \
 	redis=$${REDIS_URL:-$$($(SERVICES) redis)}; \
-	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis $(VENV)/bin/pytest -q
+	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
+	  -p tests.support.xdist_redis
 
 ## make messages: extract and compile the Chinese translations after changing strings
 messages: $(VENV)/.installed
