@@ -9,7 +9,7 @@ beside our side of it. Reads only: two queries (payments, refunds) whatever the 
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -211,69 +211,59 @@ def _fen_by(rows: Iterable[BillRow], key: str) -> dict[str, tuple[int, BillRow]]
 
 
 def _payment_mismatches(ours: list[Payment], bill: list[BillRow]) -> list[Mismatch]:
-    billed = _fen_by((row for row in bill if row.kind == "payment"), "trade_number")
-    mismatches = []
-    for payment in sorted(ours, key=lambda p: p.trade_number):
-        fen_billed = billed.pop(payment.trade_number, (None, None))[0]
-        if fen_billed is None:
-            kind = MismatchKind.MISSING_AT_GATEWAY
-        elif fen_billed != to_fen(payment.amount):
-            kind = MismatchKind.AMOUNT_DIFFERS
-        else:
-            continue
-        mismatches.append(
-            Mismatch(
-                kind=kind,
-                entry=Entry.PAYMENT,
-                number=payment.trade_number,
-                trade_number=payment.trade_number,
-                ours=payment.amount,
-                theirs=None if fen_billed is None else from_fen(fen_billed),
-                payment_id=payment.pk,
-            )
+    ours_by_number = {
+        p.trade_number: Mismatch(
+            kind=MismatchKind.MISSING_AT_GATEWAY,
+            entry=Entry.PAYMENT,
+            number=p.trade_number,
+            trade_number=p.trade_number,
+            ours=p.amount,
+            theirs=None,
+            payment_id=p.pk,
         )
-    for number, (fen, _row) in sorted(billed.items()):
-        mismatches.append(
-            Mismatch(
-                kind=MismatchKind.MISSING_HERE,
-                entry=Entry.PAYMENT,
-                number=number,
-                trade_number=number,
-                ours=None,
-                theirs=from_fen(fen),
-            )
-        )
-    return mismatches
+        for p in ours
+    }
+    return _mismatches(Entry.PAYMENT, ours_by_number, bill, "trade_number")
 
 
 def _refund_mismatches(ours: list[Refund], bill: list[BillRow]) -> list[Mismatch]:
-    billed = _fen_by((row for row in bill if row.kind == "refund"), "refund_number")
-    mismatches = []
-    for refund in sorted(ours, key=lambda r: r.refund_number):
-        fen_billed = billed.pop(refund.refund_number, (None, None))[0]
-        if fen_billed is None:
-            kind = MismatchKind.MISSING_AT_GATEWAY
-        elif fen_billed != to_fen(refund.amount):
-            kind = MismatchKind.AMOUNT_DIFFERS
-        else:
-            continue
-        mismatches.append(
-            Mismatch(
-                kind=kind,
-                entry=Entry.REFUND,
-                number=refund.refund_number,
-                trade_number=refund.payment.trade_number,
-                ours=refund.amount,
-                theirs=None if fen_billed is None else from_fen(fen_billed),
-                payment_id=refund.payment_id,
-                refund_id=refund.pk,
-            )
+    ours_by_number = {
+        r.refund_number: Mismatch(
+            kind=MismatchKind.MISSING_AT_GATEWAY,
+            entry=Entry.REFUND,
+            number=r.refund_number,
+            trade_number=r.payment.trade_number,
+            ours=r.amount,
+            theirs=None,
+            payment_id=r.payment_id,
+            refund_id=r.pk,
         )
+        for r in ours
+    }
+    return _mismatches(Entry.REFUND, ours_by_number, bill, "refund_number")
+
+
+def _mismatches(
+    entry: Entry, ours: dict[str, Mismatch], bill: list[BillRow], key: str
+) -> list[Mismatch]:
+    """Ours (each drafted as missing at the gateway) beside the bill's rows of `entry`,
+    matched by `key` (the trade or the refund number): what is left of either side, and
+    what differs in amount."""
+    billed = _fen_by((row for row in bill if row.kind == entry.value), key)
+    mismatches = []
+    for number, draft in sorted(ours.items()):
+        fen_billed = billed.pop(number, (None, None))[0]
+        if fen_billed is None:
+            mismatches.append(draft)
+        elif fen_billed != to_fen(draft.ours):
+            mismatches.append(
+                replace(draft, kind=MismatchKind.AMOUNT_DIFFERS, theirs=from_fen(fen_billed))
+            )
     for number, (fen, row) in sorted(billed.items()):
         mismatches.append(
             Mismatch(
                 kind=MismatchKind.MISSING_HERE,
-                entry=Entry.REFUND,
+                entry=entry,
                 number=number,
                 trade_number=row.trade_number,
                 ours=None,
