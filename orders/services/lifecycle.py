@@ -97,12 +97,7 @@ def _cancel_open_parts(
         if order.status in impact.COUNTED_ORDER_STATUSES
         else []
     )
-    returned = defaultdict(int)
-    for line in lines:
-        if line.product_id:
-            returned[line.product_id] += line.quantity
-    return_stock(returned)
-    promotions.return_promotion_units(lines, order.shopper_id)
+    _give_back(lines, order.shopper_id)
     OrderEvent.objects.bulk_create(
         [
             OrderEvent(
@@ -122,6 +117,17 @@ def _cancel_open_parts(
     bump_catalog_revision()
     impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order, open_parts
+
+
+def _give_back(lines: list[OrderLine], shopper_id: int) -> None:
+    """The stock of cancelled lines back on sale, and their flash-sale units and the
+    shopper's promotion allowance back."""
+    returned = defaultdict(int)
+    for line in lines:
+        if line.product_id:
+            returned[line.product_id] += line.quantity
+    return_stock(returned)
+    promotions.return_promotion_units(lines, shopper_id)
 
 
 def _check_transition(order: Order, new_status: str) -> None:
@@ -164,12 +170,7 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
         _set_part_status(part, OrderPart.Status.CANCELLED, by, note=reason)
         part.save(update_fields=["status"])
         lines = list(part.lines.all())
-        returned = defaultdict(int)
-        for line in lines:
-            if line.product_id:
-                returned[line.product_id] += line.quantity
-        return_stock(returned)
-        promotions.return_promotion_units(lines, order.shopper_id)
+        _give_back(lines, order.shopper_id)
         part.order = order
         # Before the order's own status: a paid part is refunded as the shop's part (its
         # reason and part on the refund), even when it was the order's last one.

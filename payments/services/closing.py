@@ -21,7 +21,7 @@ from orders.models import Order
 from payments import gateways
 from payments.gateways.base import GatewayError
 from payments.models import Payment
-from payments.services.confirming import Outcome, record_payment, wrong_amount_paid
+from payments.services.confirming import Outcome, record_queried_payment
 
 CLOSE_BATCH = 200
 logger = logging.getLogger("payments")
@@ -130,15 +130,7 @@ def take_or_close(payment: Payment) -> Closing | None:
     except GatewayError:
         return Closing.LATER
     if state.state == "paid":
-        outcome = record_payment(
-            payment,
-            amount_fen=state.amount_fen,
-            gateway_trade_id=state.gateway_trade_id,
-            paid_at=state.paid_at,
-            raw=state.raw,
-        )
-        if outcome == Outcome.WRONG_AMOUNT:
-            wrong_amount_paid(payment, state.amount_fen)
+        outcome = record_queried_payment(payment, state)
         return Closing.PAID if outcome == Outcome.PAID else Closing.SKIPPED
     Payment.objects.filter(pk=payment.pk, state=Payment.State.PENDING).update(
         state=Payment.State.CLOSED, closed_at=timezone.now()

@@ -25,6 +25,7 @@ from payments.gateways.base import (
     GatewayError,
     NotificationAnswer,
     NotificationRefused,
+    TradeState,
 )
 from payments.models import GatewayNotification, Payment, Refund
 from payments.money import to_fen
@@ -187,6 +188,12 @@ def sync_payment(payment: Payment) -> Outcome | None:
         return None
     if state.state != "paid":
         return None
+    return record_queried_payment(payment, state)
+
+
+def record_queried_payment(payment: Payment, state: TradeState) -> Outcome:
+    """The gateway answered a query: `payment` was paid (record_payment); another amount
+    than asked is logged for staff."""
     outcome = record_payment(
         payment,
         amount_fen=state.amount_fen,

@@ -70,6 +70,18 @@ def refund_payment(
     return refund
 
 
+def captured_payment(order: Order) -> Payment | None:
+    """The payment that paid `order` (the first, should two have: the other is refunded
+    on arrival), with money left or not; None when unpaid."""
+    return (
+        Payment.objects.filter(
+            order=order, state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART]
+        )
+        .order_by("paid_at")
+        .first()
+    )
+
+
 def refund_order(
     order: Order,
     amount: Decimal | None = None,
@@ -83,13 +95,7 @@ def refund_order(
     """Refund an amount of a paid order: all that is left (amount None), or an amount
     of it (lines of one vendor's `part`, say). The after-sales and settlement issues
     build on this."""
-    payment = (
-        Payment.objects.filter(
-            order=order, state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART]
-        )
-        .order_by("paid_at")
-        .first()
-    )
+    payment = captured_payment(order)
     if payment is None:
         raise ValidationError(NOTHING_PAID, code="nothing_paid")
     if amount is None:
@@ -106,13 +112,7 @@ def refund_cancelled_parts(
     gateways after the commit (money paid into one meanwhile is refunded on arrival),
     whether the order is cancelled whole or a shop cancelled its part (those trades ask
     for the old total; the shopper's next payment asks for what is due now)."""
-    payment = (
-        Payment.objects.filter(
-            order=order, state__in=[Payment.State.PAID, Payment.State.REFUNDED_IN_PART]
-        )
-        .order_by("paid_at")
-        .first()
-    )
+    payment = captured_payment(order)
     if payment is None:
         queue_close_payments(order.pk)
         return None
