@@ -49,7 +49,7 @@ test-postgres: $(VENV)/.installed
 	set -e; \
 	db=$${DATABASE_URL:-$$($(SERVICES) postgres)}; \
 	redis=$${REDIS_URL:-$$($(SERVICES) redis)}; \
-	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
+	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis PYTHONPATH=. $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
 	  -p tests.support.xdist_redis
 
 ## make messages: extract and compile the Chinese translations after changing strings
