@@ -56,6 +56,11 @@ class PaymentMethod:
         """Where the shopper pays the unpaid `order` online (the "去支付" button)."""
         return None
 
+    def payment_facts(self, order: Order):
+        """What the order page shows of how it was paid and refunded (an online method's:
+        the payment that paid it, its refunds); None for methods with nothing to show."""
+        return None
+
     def parts_cancelled(self, order: Order, parts: list[OrderPart], *, by) -> None:
         """Called inside the transaction that cancels `parts` of `order` (the whole order,
         or one shop's part): a paid online order gives their money back."""

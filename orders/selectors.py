@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -160,21 +160,25 @@ def orders_for_shopper(user: AbstractBaseUser) -> QuerySet[Order]:
 
 
 def add_cancel_reasons(order: Order) -> Order:
-    """Give each part of `order` its `cancel_reason`: why its shop cancelled it, or "".
-    One query, and only for an order with a cancelled part."""
+    """Give each part of `order` its `cancel_reason` (why its shop cancelled it, or "")
+    and the order its `close_reason` (why the store closed it: not paid in time; or "").
+    One query, and only for an order with something cancelled."""
     cancelled = [part for part in order.parts.all() if part.status == OrderPart.Status.CANCELLED]
-    reasons = (
-        dict(
-            OrderEvent.objects.filter(part__in=cancelled, to_status=OrderPart.Status.CANCELLED)
+    notes = {}
+    if cancelled or order.status == Order.Status.CANCELLED:
+        notes = dict(
+            OrderEvent.objects.filter(
+                Q(part__in=cancelled) | Q(part__isnull=True, by__isnull=True),
+                order=order,
+                to_status=OrderPart.Status.CANCELLED,
+            )
             .exclude(note="")
             .order_by("at", "pk")
             .values_list("part_id", "note")
         )
-        if cancelled
-        else {}
-    )
     for part in order.parts.all():
-        part.cancel_reason = reasons.get(part.pk, "")
+        part.cancel_reason = notes.get(part.pk, "")
+    order.close_reason = notes.get(None, "")
     return order
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from orders import payments as order_payments
 from orders.models import Order, OrderPart
 from payments import gateways
+from payments.selectors import PaymentFacts, payment_facts
 from payments.services.refunds import refund_cancelled_parts
 from payments.services.starting import pay_deadline
 
@@ -28,6 +29,9 @@ class OnlineMethod(order_payments.PaymentMethod):
         if order.status != Order.Status.PLACED:
             return None
         return reverse("payments:cashier", args=[order.number])
+
+    def payment_facts(self, order: Order) -> PaymentFacts | None:
+        return payment_facts(order)
 
     def parts_cancelled(self, order: Order, parts: list[OrderPart], *, by) -> None:
         refund_cancelled_parts(order, parts, by=by)

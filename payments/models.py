@@ -162,7 +162,7 @@ class Refund(models.Model):
     # The gateway's last answer (or the error that left it pending, to be tried again).
     last_answer = models.JSONField(_("gateway's last answer"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -70,10 +71,11 @@ def cashier(request, number):
         if payment.qr_text:
             return redirect("payments:qr", number=order.number)
         return HttpResponseRedirect(payment.resume_url)
+    deadline = services.pay_deadline(order)
     return render(
         request,
         "payments/cashier.html",
-        {"order": order, "form": form, "deadline": services.pay_deadline(order)},
+        {"order": order, "form": form, "deadline": deadline, "time_up": timezone.now() >= deadline},
     )
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from catalog.page_cache import bump_catalog_revision
@@ -68,7 +68,9 @@ def close_unpaid_order(order: Order) -> Order | None:
     with transaction.atomic():
         if lock_row(Order, order.pk).status != Order.Status.PLACED:
             return None
-        order, open_parts = _cancel_open_parts(order, by=None, note=str(NOT_PAID_IN_TIME))
+        with translation.override("en"):  # kept in English, shown in each reader's language
+            note = str(NOT_PAID_IN_TIME)
+        order, open_parts = _cancel_open_parts(order, by=None, note=note)
         announced = method_for(order.payment_method).announced_when_placed
         messages.notify_order_closed_unpaid(order, open_parts if announced else [])
     return order
@@ -106,7 +108,6 @@ def _cancel_open_parts(
                 from_status=part.status,
                 to_status=OrderPart.Status.CANCELLED,
                 by=by,
-                note=note,
             )
             for part in open_parts
         ]

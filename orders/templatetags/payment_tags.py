@@ -29,3 +29,10 @@ def online_payment(order):
 def pay_deadline(order):
     """`{% pay_deadline order as deadline %}`: when the unpaid order closes, else None."""
     return method_for(order.payment_method).pay_deadline(order)
+
+
+@register.simple_tag
+def payment_facts(order):
+    """`{% payment_facts order as paid %}`: how an online order was paid and what was
+    refunded (payments.selectors.payment_facts), else None."""
+    return method_for(order.payment_method).payment_facts(order)

@@ -46,6 +46,14 @@ class Outcome(Enum):
     WRONG_AMOUNT = "wrong_amount"  # not the amount due: refused, nothing changed
 
 
+# What the notification log says of each outcome (staff read it in the admin).
+VERDICT_REASONS = {
+    Outcome.PAID: "the order is paid",
+    Outcome.REPEATED: "taken already (a gateway's retry, or asked first)",
+    Outcome.REFUNDED: "refunded at once: the order was closed or paid already",
+}
+
+
 def record_payment(
     payment: Payment,
     *,
@@ -138,7 +146,10 @@ def handle_notification(
         return _refuse(gateway, log, f"no payment has trade number {notified.trade_number!r}")
     log.payment = payment
     if not notified.paid:  # a trade closed or still waiting: nothing to take
-        log.verdict, log.reason = GatewayNotification.Verdict.ACCEPTED, "not a payment"
+        log.verdict, log.reason = (
+            GatewayNotification.Verdict.ACCEPTED,
+            "not a payment (nothing to do)",
+        )
         log.save()
         return gateway.answer(True)
     outcome = record_payment(
@@ -159,7 +170,7 @@ def handle_notification(
         if outcome == Outcome.REPEATED
         else GatewayNotification.Verdict.ACCEPTED
     )
-    log.reason = outcome.value
+    log.reason = VERDICT_REASONS[outcome]
     log.save()
     return gateway.answer(True)
 
