@@ -28,7 +28,7 @@ def test_a_paid_then_cancelled_order_shows_its_payment_and_refund(sandbox_site, 
     page = client.get(reverse("orders:detail", args=[order.number]), **english).content.decode()
 
     payment.refresh_from_db()
-    assert "Payment" in page and payment.gateway_trade_id in page
+    assert "Payment details" in page and payment.gateway_trade_id in page
     assert "Refunded" in page and "¥65.60</strong> · refunded · Order cancelled" in page
     assert payment.refunds.get().refund_number in page
 
