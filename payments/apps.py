@@ -10,7 +10,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from django.core.signals import setting_changed
 
-        from payments import gateways, messages, methods, tasks  # noqa: F401 (tasks: queued by name)
+        from payments import checks, gateways, messages, methods, tasks  # noqa: F401 (tasks: queued by name)
 
         methods.register_methods()
         messages.register_kinds()

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from payments.checks import sandbox_without_debug
 from payments.models import GatewayNotification, Payment, Refund
 from tests.factories import OrderFactory
 
@@ -131,3 +132,10 @@ def test_the_payments_admin_is_read_only(records, staff_client):
     )
     assert page.status_code == 403
     assert Payment.objects.filter(pk=first.pk).exists()
+
+
+def test_the_sandbox_with_debug_off_is_a_warning_of_the_system_checks(settings):
+    settings.DEBUG, settings.PAYMENT_SANDBOX = False, True
+    assert [w.id for w in sandbox_without_debug()] == ["payments.W001"]
+    settings.PAYMENT_SANDBOX = False
+    assert sandbox_without_debug() == []
