@@ -25,6 +25,7 @@ from payments.tasks_queue import queue_close_payments, queue_refund
 
 logger = logging.getLogger("payments")
 MORE_THAN_PAID = _("That is more than is left to refund on this order (%(left)s).")
+MORE_THAN_PART = _("That is more than this shop's part of the order cost (%(subtotal)s).")
 NOTHING_PAID = _("This order has no online payment to refund.")
 NOT_POSITIVE = _("Enter an amount above zero.")
 RETRY_BATCH = 100
@@ -95,11 +96,17 @@ def refund_order(
     """Refund an amount of a paid order: all that is left (amount None), or an amount
     of it (lines of one vendor's `part`, say). The after-sales and settlement issues
     build on this."""
+    if part is not None and part.order_id != order.pk:
+        raise ValueError(f"part {part.pk} is not of order {order.number}")
     payment = captured_payment(order)
     if payment is None:
         raise ValidationError(NOTHING_PAID, code="nothing_paid")
     if amount is None:
-        amount = payment.refundable
+        amount = payment.refundable if part is None else min(part.subtotal, payment.refundable)
+    if part is not None and amount > part.subtotal:
+        raise ValidationError(
+            MORE_THAN_PART % {"subtotal": f"¥{part.subtotal}"}, code="more_than_part"
+        )
     return refund_payment(payment, amount, reason=reason, part=part, lines=lines, by=by, note=note)
 
 

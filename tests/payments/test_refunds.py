@@ -306,3 +306,24 @@ def test_a_refund_the_gateway_cannot_be_reached_for_is_finished_later_under_its_
     assert payment.state == Payment.State.REFUNDED
     assert Refund.objects.count() == 1
     assert refund_messages(order).count() == 1
+
+
+def test_a_refund_of_a_shops_part_is_at_most_what_the_part_cost(sandbox_site, django_user_model):
+    _owner, zigui = make_shop(django_user_model, "zigui")
+    order, payment = paid_order(
+        (ProductFactory(vendor=zigui, price=Decimal("30.00")), 1),
+        (ProductFactory(price=Decimal("20.00")), 1),
+    )
+    part = order.parts.get(vendor=zigui)
+    other, _payment = paid_order((ProductFactory(price=Decimal("9.00")), 1))
+
+    with pytest.raises(ValidationError) as refused:
+        services.refund_order(order, Decimal("30.01"), part=part, reason="staff")
+    with pytest.raises(ValueError):
+        services.refund_order(other, Decimal("1.00"), part=part, reason="staff")
+    whole_part = services.refund_order(order, part=part, reason="staff")
+
+    assert refused.value.code == "more_than_part"
+    assert (whole_part.amount, whole_part.part) == (Decimal("30.00"), part)
+    payment.refresh_from_db()
+    assert payment.refunded == Decimal("30.00")
