@@ -240,6 +240,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_payments_task",
         "schedule": 60,
     },
+    # Delivery: receipt confirmed for parts shipped AUTO_CONFIRM_DAYS ago (fewer for fresh
+    # goods) that the shopper did not confirm, and the shopper told a day before.
+    "sweep-deliveries": {
+        "task": "orders.tasks.sweep_deliveries_task",
+        "schedule": 15 * 60,
+    },
     # Yesterday's payments and refunds against the gateways' bills, every morning at 10:30
     # (Alipay's and WeChat Pay's bills of a day are ready from about 9:00 the next day);
     # each mismatch is a warning in the "payments" log.
@@ -536,3 +542,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Delivery (orders/shipping): receipt is confirmed for the shopper this many days after a
+# part ships, unless they confirm it first (a category's own days, for fresh goods, when
+# fewer); they are told a day before.
+AUTO_CONFIRM_DAYS = env.int("AUTO_CONFIRM_DAYS", default=10)
+# Where the product page, the cart and the checkout read a province picked by a shopper
+# without an address (a cookie, so cached pages stay the same for everyone).
+SHIP_TO_COOKIE = "ship_to"

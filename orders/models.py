@@ -119,7 +119,11 @@ class Order(models.Model):
     # The delivery address as it was at checkout (the address book may change later).
     address = models.JSONField(_("delivery address"))
     mobile = models.CharField(_("mobile"), max_length=11, db_index=True)
+    # Goods and shipping: what the shopper pays (the parts' subtotals and shipping fees).
     total = models.DecimalField(_("total (CNY)"), max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(
+        _("shipping (CNY)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
     weight_g = models.PositiveIntegerField(_("total weight (g)"))
     idempotency_key = models.CharField(_("checkout key"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -135,13 +139,10 @@ class Order(models.Model):
 
     @property
     def total_due(self):
-        """The total without the parts a shop cancelled (uses the prefetched parts)."""
+        """The total without the parts a shop cancelled, their shipping included (uses the
+        prefetched parts)."""
         return sum(
-            (
-                part.subtotal
-                for part in self.parts.all()
-                if part.status != OrderPart.Status.CANCELLED
-            ),
+            (part.amount for part in self.parts.all() if part.status != OrderPart.Status.CANCELLED),
             Decimal("0"),
         )
 
@@ -161,7 +162,8 @@ class OrderPart(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("awaiting shipment")
         SHIPPED = "shipped", _("shipped")
-        DELIVERED = "delivered", _("delivered")
+        # Receipt confirmed (确认收货): by the shopper, or automatically.
+        DELIVERED = "delivered", _("received")
         CANCELLED = "cancelled", _("cancelled")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parts")
@@ -171,10 +173,27 @@ class OrderPart(models.Model):
     )
     subtotal = models.DecimalField(_("subtotal (CNY)"), max_digits=12, decimal_places=2)
     weight_g = models.PositiveIntegerField(_("weight (g)"))
+    # What sending it costs the shopper (its parcels' fees, orders/shipping/fees.py),
+    # paid with the goods and refunded with the whole part.
+    shipping_fee = models.DecimalField(
+        _("shipping fee (CNY)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    cold_chain = models.BooleanField(_("cold chain"), default=False)
+    # A code of orders/shipping/carriers.py (free text for parts shipped before the list).
     carrier = models.CharField(_("carrier"), max_length=40, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # When receipt is confirmed for the shopper if they have not confirmed it
+    # (AUTO_CONFIRM_DAYS after shipment, fewer for fresh categories), and when they were
+    # told a day before.
+    auto_confirm_at = models.DateTimeField(
+        _("receipt confirmed automatically at"), null=True, blank=True, db_index=True
+    )
+    auto_confirm_reminded_at = models.DateTimeField(
+        _("reminded of automatic confirmation at"), null=True, blank=True
+    )
+    # Receipt confirmed (确认收货), by the shopper or automatically: the part is complete.
+    delivered_at = models.DateTimeField(_("received at"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "vendor__name", "id"]
@@ -186,6 +205,11 @@ class OrderPart(models.Model):
 
     def __str__(self):
         return f"{self.order.number} / {self.vendor}"
+
+    @property
+    def amount(self):
+        """What the shopper pays for this part: its goods and its shipping."""
+        return self.subtotal + self.shipping_fee
 
     @property
     def rows(self):
@@ -376,3 +400,4 @@ class Address(models.Model):
 
 
 from orders.impact.models import DailySales, Pledge  # noqa: E402, F401
+from orders.shipping.models import FreightRate, FreightTemplate, ProductFreight  # noqa: E402, F401

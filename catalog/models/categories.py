@@ -21,6 +21,17 @@ class Category(BilingualNameMixin, models.Model):
         verbose_name=_("parent"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Fresh goods (crayfish, fruit) are confirmed received sooner than AUTO_CONFIRM_DAYS
+    # after shipment; empty: the parent category's days, else AUTO_CONFIRM_DAYS.
+    auto_confirm_days = models.PositiveSmallIntegerField(
+        _("days to confirm receipt"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after shipment before receipt is confirmed for the shopper. Empty: the "
+            "parent category's, else the store's default."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

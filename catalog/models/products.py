@@ -111,6 +111,10 @@ class Product(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     is_featured = models.BooleanField(_("featured on the zone home"), default=False)
+    # Derived: whether the listing card says 包邮, for a product sent under a freight
+    # template of its own (orders/shipping rewrites it); empty: as its shop's default
+    # (Vendor.ships_free).
+    ships_free = models.BooleanField(_("ships free"), null=True, editable=False)
     # Derived: the card's price when a running promotion lowers it, else empty (the list
     # price shows). Listings sort and filter by it; catalog/promotions/shown_prices.py rewrites it
     # when a promotion starts, ends, changes or sells out, and when the price changes.
@@ -194,6 +198,12 @@ class Product(models.Model):
         return (
             self.status == Product.Status.PUBLISHED and self.vendor.status == Vendor.Status.APPROVED
         )
+
+    @property
+    def shows_free_shipping(self):
+        """A card's 包邮 (load with the vendor): the product's own template's, else its
+        shop's default's."""
+        return self.vendor.ships_free if self.ships_free is None else self.ships_free
 
     @property
     def main_image(self):

@@ -55,6 +55,10 @@ class Vendor(models.Model):
         verbose_name=_("members"),
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # Derived: whether listing cards say 包邮 for the shop's products that follow its
+    # default freight template (orders/shipping rewrites it when templates change; no
+    # template: the shop ships free).
+    ships_free = models.BooleanField(_("ships free"), default=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 

@@ -1,0 +1,64 @@
+"""Reads for shipping: the templates of many products at once, the province a shopper
+ships to, and the quotes of a cart's parts."""
+
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest
+
+from orders.models import Address
+from orders.shipping.fees import Goods, PartQuote, quote_part
+from orders.shipping.models import FreightTemplate, ProductFreight
+from orders.shipping.provinces import is_province
+
+
+def templates_for(products: Iterable) -> dict[int, FreightTemplate | None]:
+    """product id -> the template it ships under (its own, else its shop's default, else
+    None: free), with the rates prefetched. Three queries, whatever the number of
+    products (none for no products)."""
+    products = list(products)
+    if not products:
+        return {}
+    links = dict(
+        ProductFreight.objects.filter(product__in=[p.pk for p in products]).values_list(
+            "product_id", "template_id"
+        )
+    )
+    templates = FreightTemplate.objects.filter(
+        Q(pk__in=set(links.values()))
+        | Q(vendor__in={p.vendor_id for p in products}, is_default=True)
+    ).prefetch_related("rates")
+    by_pk = {template.pk: template for template in templates}
+    default_of = {t.vendor_id: t for t in by_pk.values() if t.is_default}
+    return {p.pk: by_pk.get(links.get(p.pk)) or default_of.get(p.vendor_id) for p in products}
+
+
+def picked_province(request: HttpRequest) -> str | None:
+    """The province this browser picked (SHIP_TO_COOKIE), if it is one delivered to."""
+    value = unquote(request.COOKIES.get(settings.SHIP_TO_COOKIE, ""))
+    return value if is_province(value) else None
+
+
+def ship_to_province(request: HttpRequest) -> str | None:
+    """Where this shopper ships to, for the product page and the cart: the province they
+    picked, else that of a signed-in shopper's default address, else None (not known:
+    the page asks). One query at most."""
+    picked = picked_province(request)
+    if picked or not request.user.is_authenticated:
+        return picked
+    address = Address.objects.filter(user=request.user).order_by("-is_default", "-created_at")
+    return address.values_list("province", flat=True).first()
+
+
+def quote_goods_by_vendor(
+    goods_by_vendor: dict[int, list[Goods]], province: str
+) -> dict[int, PartQuote]:
+    """vendor id -> its part's quote to the province; the templates read once for all."""
+    products = [g.product for goods in goods_by_vendor.values() for g in goods]
+    templates = templates_for(products)
+    return {
+        vendor_id: quote_part(goods, templates, province)
+        for vendor_id, goods in goods_by_vendor.items()
+    }
