@@ -17,6 +17,8 @@ from catalog.promotions.checkout import price_lines
 from catalog.promotions.pricing import schedule_at
 from core.names import in_shoppers_language
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+from orders.shipping.fees import Goods, PartQuote
+from orders.shipping.selectors import quote_goods_by_vendor
 
 SESSION_CART_KEY = "cart_id"
 
@@ -53,6 +55,13 @@ class VendorGroup:
     items: list[CartItem] = field(default_factory=list)
     subtotal: Decimal = Decimal("0")
     weight_g: int = 0
+    # Its shipping to the province the cart was read for (None: no province known).
+    shipping: PartQuote | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        """Goods and shipping (goods alone while no province is known)."""
+        return self.subtotal + (self.shipping.fee if self.shipping else Decimal("0"))
 
     @property
     def units(self) -> int:
@@ -67,14 +76,36 @@ class CartView:
     weight_g: int
     count: int
     problems: list[CartItem]  # items that cannot be bought as they stand
+    # The province the shipping was quoted for (None: not known, no fees shown).
+    province: str | None = None
 
     @property
     def can_check_out(self) -> bool:
         return bool(self.groups) and not self.problems
 
+    @property
+    def shipping_fee(self) -> Decimal | None:
+        """The parts' shipping to `province` (None while it is not known)."""
+        if self.province is None:
+            return None
+        return sum((g.shipping.fee for g in self.groups if g.shipping), Decimal("0"))
 
-def cart_contents(cart: Cart | None, items: list[CartItem] | None = None) -> CartView:
-    """The cart grouped by vendor with subtotals, total and weight (three queries).
+    @property
+    def grand_total(self) -> Decimal:
+        """What the shopper pays: goods and shipping (goods alone while no province)."""
+        return self.total + (self.shipping_fee or Decimal("0"))
+
+    @property
+    def not_delivered(self) -> list[Product]:
+        """The products their shop does not send to `province`."""
+        return [p for g in self.groups if g.shipping for p in g.shipping.not_served]
+
+
+def cart_contents(
+    cart: Cart | None, items: list[CartItem] | None = None, *, province: str | None = None
+) -> CartView:
+    """The cart grouped by vendor with subtotals, total and weight (three queries), and
+    with `province` each group's `shipping` there (three more: the freight templates).
 
     Each item gets `unit_price`, `line_total`, `portions` (its units at each price: a
     per-shopper limit or a flash sale's last units split them), `price_notes` (why part
@@ -127,7 +158,26 @@ def cart_contents(cart: Cart | None, items: list[CartItem] | None = None) -> Car
         group.weight_g += item.weight_g
         total += item.line_total
         weight += item.weight_g
-    return CartView(list(groups.values()), total, weight, sum(i.quantity for i in items), problems)
+    if province is not None:
+        quotes = quote_goods_by_vendor(
+            {
+                vendor_id: [
+                    Goods(i.product, i.quantity, i.line_total, i.weight_g) for i in group.items
+                ]
+                for vendor_id, group in groups.items()
+            },
+            province,
+        )
+        for vendor_id, group in groups.items():
+            group.shipping = quotes[vendor_id]
+    return CartView(
+        list(groups.values()),
+        total,
+        weight,
+        sum(i.quantity for i in items),
+        problems,
+        province=province,
+    )
 
 
 def buy_now_items(lines: Sequence[tuple[int, int, str]], *, photos: bool = True) -> list[CartItem]:
