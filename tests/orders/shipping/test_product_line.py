@@ -175,10 +175,16 @@ def test_the_cached_product_page_is_the_same_for_everyone_and_the_line_differs(
     assert "不配送至" not in cached and "运费 ¥" not in cached
     assert "选择省份查看运费" in line(first, oranges).content.decode()
     assert "不配送至 西藏" in line(second, oranges).content.decode()
-    # and the price on the page still follows the catalog
-    oranges.price = Decimal("12.00")
-    oranges.save()
-    assert "至 广东: 运费" in line(shipping_to(GUANGDONG), oranges).content.decode()
+
+
+def test_the_line_reads_a_fixed_number_of_queries(oranges, django_assert_num_queries):
+    browser = shipping_to(GUANGDONG)
+    line(browser, oranges)  # the promotions' schedule is cached from now on
+
+    # the product, whether it is on sale, and its template with its rates (three: the
+    # product's own, the shop's default, their rates); no promotion runs to read
+    with django_assert_num_queries(5):
+        assert "运费 ¥12.00" in line(browser, oranges).content.decode()
 
 
 @pytest.mark.parametrize("asked", ["火星", "广东", "\x00", "广东省\x00", "' or 1=1 --", "x" * 500])
