@@ -2,6 +2,7 @@ from django.urls import path
 
 from orders import account_views, checkout_views, views
 from orders.impact import views as impact_views
+from orders.shipping import views as shipping_views
 
 app_name = "orders"
 
@@ -10,6 +11,12 @@ urlpatterns = [
     path("cart/summary/", views.cart_summary, name="cart_summary"),
     path("cart/add/<int:product_id>/", views.cart_add, name="cart_add"),
     path("cart/items/<int:product_id>/", views.cart_update, name="cart_update"),
+    path(
+        "shipping/products/<int:product_id>/",
+        shipping_views.shipping_line,
+        name="shipping_line",
+    ),
+    path("shipping/ship-to/", shipping_views.ship_to, name="ship_to"),
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("buy-now/<int:product_id>/", views.buy_now, name="buy_now"),
     path("checkout/now/<slug:token>/", checkout_views.buy_now_checkout, name="buy_now_checkout"),

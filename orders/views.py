@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from catalog.models import Product
 from orders import channels, selectors, services
 from orders.forms import AddToCartForm, QuantityForm
+from orders.shipping.views import destination, personal, province_choices, remember
 
 CART_CHANGED = "cart-changed"  # htmx event: the header's cart count reloads
 BUY_NOW_SESSION_KEY = "buy_now"  # {token: [product id, quantity, sales channel]}
@@ -23,12 +24,21 @@ def _form_errors(form):
     return [error for errors in form.errors.values() for error in errors]
 
 
+def _cart_context(request, cart, place):
+    """The cart with each shop's shipping to the shopper's province (when known), and the
+    province picker's choices."""
+    return {
+        "cart": selectors.cart_contents(cart, province=place.province),
+        "provinces": province_choices(),
+        "province_invalid": place.invalid,
+    }
+
+
 def _cart_response(request, cart):
     """After a change: the cart fragment for htmx, a redirect to the cart otherwise."""
     if request.htmx:
-        response = render(
-            request, "orders/partials/cart_body.html", {"cart": selectors.cart_contents(cart)}
-        )
+        context = _cart_context(request, cart, destination(request))
+        response = render(request, "orders/partials/cart_body.html", context)
         response["HX-Trigger"] = CART_CHANGED
         return response
     return redirect("orders:cart")
@@ -36,8 +46,13 @@ def _cart_response(request, cart):
 
 @require_GET
 def cart_detail(request):
+    """The cart page; for htmx (the province picker) its body alone. A `?province=`
+    picks where to quote shipping to, and is remembered."""
     cart = selectors.cart_for_request(request)
-    return render(request, "orders/cart.html", {"cart": selectors.cart_contents(cart)})
+    place = destination(request)
+    template = "orders/partials/cart_body.html" if request.htmx else "orders/cart.html"
+    response = render(request, template, _cart_context(request, cart, place))
+    return personal(remember(response, place))
 
 
 @require_GET
