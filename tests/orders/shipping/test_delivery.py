@@ -3,9 +3,14 @@ shopper confirming receipt (确认收货), and the sweep that confirms it automa
 the days of its categories, reminding the shopper a day before."""
 
 from datetime import timedelta
+from functools import partial
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,8 +24,10 @@ from orders.models import Order, OrderPart
 from orders.shipping.services import delivery
 from orders.tasks import sweep_deliveries_task
 from tests.factories import CategoryFactory, OrderFactory, ProductFactory, make_shop
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 SF_PAGE = "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890"
 
 
@@ -233,7 +240,7 @@ def test_a_part_not_shipped_cannot_be_confirmed(client):
     )
     assert OrderPart.objects.get(pk=part.pk).status == OrderPart.Status.PENDING
     assert not part.events.filter(to_status="delivered").exists()
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         delivery.confirm_receipt(part, by=order.shopper)
     assert refused.value.messages == ["This part has not shipped yet: there is nothing to confirm."]
 
@@ -297,7 +304,8 @@ def test_receipt_is_confirmed_automatically_after_a_reminder_sent_once(client, s
     client.force_login(order.shopper)
     url = reverse("orders:detail", args=[order.number])
     assert "Confirmed automatically" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "系统自动确认收货" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "系统自动确认收货" in zh
 
 
 def test_a_shopper_confirming_just_before_the_sweep_is_confirmed_once(shop):
@@ -362,3 +370,62 @@ def test_each_parts_timeline_shows_on_the_order_page_in_a_fixed_number_of_querie
     assert page.count(f' Shipped · SF Express <a href="{SF_PAGE}"') == 3
     assert page.count(" Received") == 1
     assert page.count("Confirm receipt") == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="real parallel confirmations need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeps_and_the_shopper_at_the_same_moment_confirm_once(shop):
+    owner, vendor = shop
+    order = paid_order(ProductFactory(vendor=vendor))
+    part = ship(order.parts.get())
+    now = part.auto_confirm_at + timedelta(minutes=1)
+
+    def shopper():
+        try:
+            return delivery.confirm_receipt(part, by=order.shopper).status
+        except ValidationError as refused:
+            return refused.messages
+
+    outcomes = all_at_once(
+        [shopper, partial(delivery.confirm_due_receipts, now), partial(sweep_twice, now)],
+        language="en",
+    )
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert part.events.filter(to_status="delivered").count() == 1
+    assert received_messages(owner).count() == 1
+    assert Order.objects.get(pk=order.pk).status == Order.Status.COMPLETED
+
+
+def sweep_twice(now):
+    return delivery.confirm_due_receipts(now) + delivery.confirm_due_receipts(now)
+
+
+# What staff see
+
+
+def test_the_category_admin_lists_each_categorys_days(staff_client):
+    CategoryFactory(name_en="Live crayfish", auto_confirm_days=3)
+
+    page = staff_client.get(reverse("admin:catalog_category_changelist")).content.decode()
+
+    assert "Days to confirm receipt" in page
+    assert '<td class="field-auto_confirm_days">3</td>' in page
+
+
+def test_parts_shipped_before_get_their_automatic_confirmation(settings):
+    order = paid_order(ProductFactory())
+    part = ship(order.parts.get())
+    long_ago = timezone.now() - timedelta(days=30)
+    recently = timezone.now() - timedelta(days=1)
+    OrderPart.objects.filter(pk=part.pk).update(shipped_at=long_ago, auto_confirm_at=None)
+    other = ship(paid_order(ProductFactory()).parts.get())
+    OrderPart.objects.filter(pk=other.pk).update(shipped_at=recently, auto_confirm_at=None)
+    migration = import_module("orders.migrations.0029_auto_confirm_parts_shipped_before")
+
+    migration.give_dates(django_apps, None)
+
+    part.refresh_from_db()
+    other.refresh_from_db()
+    assert part.auto_confirm_at > timezone.now() + timedelta(days=1)  # reminded first
+    assert other.auto_confirm_at == recently + timedelta(days=settings.AUTO_CONFIRM_DAYS)
