@@ -72,7 +72,8 @@ def refusal(part: OrderPart) -> str:
 
 
 def _lock(part: OrderPart) -> tuple[Order, OrderPart]:
-    """The order, then the part, locked (as lifecycle locks them) and read again."""
+    """The order, then the part, locked and read again: in lifecycle's order, so the
+    sweep, the shopper confirming and a cancellation wait for each other, never cross."""
     return lock_row(Order, part.order_id), lock_row(OrderPart, part.pk)
 
 

@@ -414,18 +414,21 @@ def test_the_category_admin_lists_each_categorys_days(staff_client):
 
 
 def test_parts_shipped_before_get_their_automatic_confirmation(settings):
+    now = timezone.now()
     order = paid_order(ProductFactory())
     part = ship(order.parts.get())
-    long_ago = timezone.now() - timedelta(days=30)
-    recently = timezone.now() - timedelta(days=1)
-    OrderPart.objects.filter(pk=part.pk).update(shipped_at=long_ago, auto_confirm_at=None)
+    OrderPart.objects.filter(pk=part.pk).update(
+        shipped_at=now - timedelta(days=30), auto_confirm_at=None
+    )
     other = ship(paid_order(ProductFactory()).parts.get())
+    recently = now - timedelta(days=1)
     OrderPart.objects.filter(pk=other.pk).update(shipped_at=recently, auto_confirm_at=None)
     migration = import_module("orders.migrations.0029_auto_confirm_parts_shipped_before")
 
-    migration.give_dates(django_apps, None)
+    with time_machine.travel(now, tick=False):
+        migration.give_dates(django_apps, None)
 
     part.refresh_from_db()
     other.refresh_from_db()
-    assert part.auto_confirm_at > timezone.now() + timedelta(days=1)  # reminded first
+    assert part.auto_confirm_at == now + timedelta(days=2)  # late: the reminder comes first
     assert other.auto_confirm_at == recently + timedelta(days=settings.AUTO_CONFIRM_DAYS)
