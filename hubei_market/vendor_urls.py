@@ -28,6 +28,5 @@ urlpatterns = [
     path("orders/", orders_views.part_list, name="orders"),
     path("orders/<int:part_id>/", orders_views.part_detail, name="order"),
     path("orders/<int:part_id>/ship/", orders_views.part_ship, name="order_ship"),
-    path("orders/<int:part_id>/deliver/", orders_views.part_deliver, name="order_deliver"),
     path("orders/<int:part_id>/cancel/", orders_views.part_cancel, name="order_cancel"),
 ]

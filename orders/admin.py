@@ -26,6 +26,8 @@ class OrderPartInline(admin.TabularInline):
         "carrier",
         "tracking_number",
         "shipped_at",
+        "auto_confirm_at",
+        "delivered_at",
     ]
     readonly_fields = fields
     can_delete = False

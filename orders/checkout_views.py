@@ -19,6 +19,7 @@ from orders import channels, selectors, services
 from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
 from orders.payments import method_for
+from orders.shipping import timeline
 from orders.views import BUY_NOW_SESSION_KEY
 
 ORDERS_PER_PAGE = 20
@@ -215,6 +216,7 @@ def order_history(request):
 def order_detail(request, number):
     order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
     selectors.add_cancel_reasons(order)
+    timeline.add_timelines(order)
     return render(request, "orders/detail.html", {"order": order})
 
 

@@ -4,12 +4,14 @@ import unicodedata
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from notifications import password_reset
 from orders import regions
 from orders.models import MAINLAND_MOBILE, Address, Order
 from orders.payments import checkout_choices
+from orders.shipping.carriers import CHOOSE_CARRIER, carrier_choices
 
 MAX_QUANTITY = 999
 
@@ -201,17 +203,40 @@ class CheckoutForm(forms.Form):
                 self.fields["address"].initial = default.pk
 
 
+CHOOSE_A_CARRIER = _("Choose…")
+ENTER_TRACKING_NUMBER = _("Enter the tracking number.")
+TRACKING_NUMBER_FORMAT = _("A tracking number is 6 to 40 letters, digits or dashes.")
+
+
+class TrackingNumberField(forms.CharField):
+    """A tracking number as the carrier prints it: the full-width letters and digits an
+    input method types become plain ones (NFKC), spaces around it are dropped."""
+
+    def to_python(self, value):
+        return unicodedata.normalize("NFKC", super().to_python(value)).strip()
+
+
 class ShipPartForm(forms.Form):
-    carrier = forms.CharField(
+    """The carrier is one of orders/shipping/carriers.py (its code is stored), so the
+    shopper gets a link to its tracking page."""
+
+    carrier = forms.ChoiceField(
         label=_("Carrier"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
+        choices=(),
+        error_messages={"required": CHOOSE_CARRIER, "invalid_choice": CHOOSE_CARRIER},
     )
-    tracking_number = forms.CharField(
+    tracking_number = TrackingNumberField(
         label=_("Tracking number"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": ENTER_TRACKING_NUMBER},
+        validators=[RegexValidator(r"^[A-Za-z0-9-]{6,40}\Z", TRACKING_NUMBER_FORMAT)],
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 40}
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [("", CHOOSE_A_CARRIER), *carrier_choices()]
 
 
 class CancelPartForm(forms.Form):
@@ -230,5 +255,11 @@ class CancelPartForm(forms.Form):
 
 class CancelOrderForm(forms.Form):
     """The shopper's "yes" on the page that asks before an order is cancelled."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput)
+
+
+class ConfirmReceiptForm(forms.Form):
+    """The shopper's "yes" on the page that asks before receipt of a part is confirmed."""
 
     confirm = forms.BooleanField(widget=forms.HiddenInput)

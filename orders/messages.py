@@ -23,6 +23,8 @@ PART_SHIPPED = "part_shipped"
 PART_CANCELLED = "part_cancelled"
 ORDER_CANCELLED = "order_cancelled"
 ORDER_CLOSED_UNPAID = "order_closed_unpaid"
+PART_RECEIVED = "part_received"
+RECEIPT_REMINDER = "receipt_reminder"
 SEE_THE_ORDER = _("See the order")
 OPEN_IN_DASHBOARD = _("Open it in the vendor dashboard")
 
@@ -36,6 +38,8 @@ def register_kinds() -> None:
         (PART_CANCELLED, _("part cancelled by its shop")),
         (ORDER_CANCELLED, _("order cancelled")),
         (ORDER_CLOSED_UNPAID, _("order closed, not paid in time")),
+        (PART_RECEIVED, _("part received by the shopper")),
+        (RECEIPT_REMINDER, _("receipt to be confirmed automatically")),
     ):
         kinds.register(
             name,
@@ -185,4 +189,46 @@ def notify_order_closed_unpaid(order: Order, parts: list[OrderPart]) -> list[Not
     told of the order when it was placed: a bank transfer's)."""
     return _for_shopper_and_vendors(
         order, parts, ORDER_CLOSED_UNPAID, ORDER_CLOSED_UNPAID, "closed-unpaid"
+    )
+
+
+def notify_part_received(part: OrderPart, *, automatically: bool = False) -> list[Notification]:
+    """The shop's members hear that receipt of their part is confirmed: by the shopper,
+    or `automatically` (the days after shipment are over)."""
+    order = part.order
+    members = _members_by_vendor({part.vendor_id})
+    return queue(
+        message(
+            user_id,
+            PART_RECEIVED,
+            key=f"received:{part.pk}:{user_id}",
+            context={
+                "order_id": order.pk,
+                "order_number": order.number,
+                "part_id": part.pk,
+                "automatically": automatically,
+            },
+            link=_vendor_link(order, part, user_id),
+        )
+        for user_id in members.get(part.vendor_id, [])
+    )
+
+
+def notify_receipt_reminder(part: OrderPart) -> list[Notification]:
+    """The shopper hears, a day before, when receipt of a part will be confirmed for
+    them, and to contact the shop if it has not arrived."""
+    return queue(
+        [
+            message(
+                part.order.shopper_id,
+                RECEIPT_REMINDER,
+                key=f"receipt-reminder:{part.pk}",
+                context={
+                    "order_id": part.order_id,
+                    "order_number": part.order.number,
+                    "part_id": part.pk,
+                },
+                link=_order_link(part.order),
+            )
+        ]
     )

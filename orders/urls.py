@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import account_views, checkout_views, views
+from orders import account_views, checkout_views, delivery_views, views
 from orders.impact import views as impact_views
 from orders.shipping import views as shipping_views
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("orders/", checkout_views.order_history, name="history"),
     path("orders/<str:number>/", checkout_views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", checkout_views.order_cancel, name="cancel"),
+    path(
+        "orders/<str:number>/parts/<int:part_id>/receive/",
+        delivery_views.part_receive,
+        name="part_receive",
+    ),
     path("impact/", impact_views.board, name="impact"),
     path("accounts/sign-up/", account_views.sign_up, name="sign_up"),
     path("accounts/addresses/", account_views.address_list, name="addresses"),

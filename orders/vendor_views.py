@@ -21,7 +21,6 @@ from orders.models import Order, OrderEvent, OrderPart
 
 PARTS_PER_PAGE = 25
 SHIPPED = _("Marked as shipped; the shopper is told the tracking number.")
-DELIVERED = _("Marked as delivered.")
 PART_CANCELLED = _("Cancelled; the stock is back and the shopper is told why.")
 
 
@@ -110,13 +109,6 @@ def part_ship(request, part_id):
     if not form.is_valid():
         return _render_part(request, part, ship_form=form)
     return _change_part(request, part, SHIPPED, services.ship_part, **form.cleaned_data)
-
-
-@vendor_view
-@require_POST
-def part_deliver(request, part_id):
-    part = get_object_or_404(selectors.vendor_parts(request.vendor), pk=part_id)
-    return _change_part(request, part, DELIVERED, services.deliver_part)
 
 
 @vendor_view

@@ -1,7 +1,10 @@
-"""An order after checkout: staff confirm a payment, shoppers cancel, vendors ship, cancel
-or deliver their part. Each change is checked against its transitions table."""
+"""An order after checkout: staff confirm a payment, shoppers cancel, vendors ship or
+cancel their part, and its receipt is confirmed (by the shopper or automatically:
+orders/shipping/services/delivery.py). Each change is checked against its transitions
+table."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -18,6 +21,7 @@ from orders.impact import rollups as impact
 from orders.locks import return_stock
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
+from orders.shipping.services import delivery
 
 ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
 ORDER_TRANSITIONS = TransitionTable(
@@ -190,7 +194,8 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
 def ship_part(
     part: OrderPart, *, carrier: str, tracking_number: str, by: AbstractBaseUser | None
 ) -> OrderPart:
-    """A vendor hands its part to a carrier."""
+    """A vendor hands its part to a carrier; its receipt is confirmed for the shopper
+    automatically some days later (delivery.auto_confirm_days of its lines)."""
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier or not tracking_number:
         raise ValidationError(TRACKING_REQUIRED, code="tracking_required")
@@ -205,16 +210,21 @@ def ship_part(
             tracking_number,
             timezone.now(),
         )
-        part.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
+        days = delivery.auto_confirm_days(part.lines.all())
+        part.auto_confirm_at = part.shipped_at + timedelta(days=days)
+        part.save(
+            update_fields=["status", "carrier", "tracking_number", "shipped_at", "auto_confirm_at"]
+        )
         messages.notify_part_shipped(part)
     return part
 
 
-def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:
-    """The carrier delivered a part; when every part is done, so is the order."""
+def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None, note: str = "") -> OrderPart:
+    """Receipt of a shipped part confirmed (delivery.confirm_receipt, or automatically);
+    when every part is done, so is the order."""
     with transaction.atomic():
         order, part = _lock_order_and_part(part)
-        _set_part_status(part, OrderPart.Status.DELIVERED, by)
+        _set_part_status(part, OrderPart.Status.DELIVERED, by, note=note)
         part.delivered_at = timezone.now()
         part.save(update_fields=["status", "delivered_at"])
         open_parts = order.parts.exclude(

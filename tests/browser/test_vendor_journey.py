@@ -104,7 +104,7 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     vendor.goto(f"{base}/vendor/orders/")
     vendor.locator(".data-table a").first.click()
     vendor.wait_for_selector("text=王小红 · 13912345678")
-    vendor.fill("input[name=carrier]", "顺丰速运")
+    vendor.select_option("select[name=carrier]", "sf")
     vendor.fill("input[name=tracking_number]", "SF1400123456789")
     screenshot(vendor, "12-vendor-ships-an-order-zh")
     vendor.locator("form.ship-form button[type=submit]").click()
@@ -114,6 +114,14 @@ def test_apply_approve_list_sell_ship(browser, live_server, people, screenshot, 
     shopper.goto(order_url)
     shopper.wait_for_selector("text=SF1400123456789")
     screenshot(shopper, "13-shopper-sees-tracking-phone-zh")
+
+    # 7. The parcel arrived: the shopper confirms receipt (确认收货), asked first.
+    shopper.locator("a.receive-button").click()
+    shopper.wait_for_selector("text=确认收货？")
+    screenshot(shopper, "13b-shopper-confirms-receipt-phone-zh")
+    shopper.locator(".confirm-receipt button[type=submit]").click()
+    shopper.wait_for_selector("text=已确认收货，谢谢！")
+    assert "已收货" in shopper.locator(".order-part .badge").first.inner_text()
     vendor.goto(f"{base}/vendor/")
     vendor.wait_for_selector(".chart")
     assert "¥49.90" in vendor.locator(".stats").first.inner_text()

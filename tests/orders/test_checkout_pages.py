@@ -124,10 +124,11 @@ def test_order_pages_run_a_fixed_number_of_queries(
         client.post(CHECKOUT, checkout_form(client))
     number = Order.objects.first().number
 
-    # session, user, (count,) orders, parts with vendors, lines
+    # session, user, (count,) orders, parts with vendors, lines (and the order's events
+    # for the parts' timelines)
     with django_assert_num_queries(5 + session_reads):
         client.get(reverse("orders:history"))
-    with django_assert_num_queries(4 + session_reads):
+    with django_assert_num_queries(5 + session_reads):
         client.get(reverse("orders:detail", args=[number]))
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from catalog.models import Product
 from orders import services
 from orders.models import Cart, Order, OrderPart
+from orders.shipping.services import delivery
 from tests.factories import AddressFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +55,10 @@ def test_the_full_life_of_an_order(order, admin_user, staff_client):
     first, second = order.parts.order_by("pk")
     services.ship_part(first, carrier="顺丰速运", tracking_number="SF1234567890", by=admin_user)
     services.ship_part(second, carrier="中国邮政", tracking_number="EMS998877", by=admin_user)
-    services.deliver_part(first, by=None)
+    delivery.confirm_receipt(first, by=order.shopper)
     order.refresh_from_db()
     assert order.status == Order.Status.CONFIRMED  # one part still on its way
-    services.deliver_part(second, by=None)
+    delivery.confirm_receipt(second, by=order.shopper)
 
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED
@@ -91,7 +92,7 @@ def test_the_shopper_sees_each_parts_tracking(order, client):
     [
         (
             lambda part: services.deliver_part(part, by=None),
-            "A part that is awaiting shipment cannot be delivered.",
+            "A part that is awaiting shipment cannot be received.",
         ),
         (
             lambda part: services.ship_part(part, carrier="", tracking_number="", by=None),

@@ -209,7 +209,7 @@ def test_shops_are_asked_to_ship_an_online_order_only_once_it_is_paid(sandbox_si
     assert order.number in client.get(reverse("vendor:orders")).content.decode()  # all
     shipping = client.post(
         reverse("vendor:order_ship", args=[part.pk]),
-        {"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+        {"carrier": "sf", "tracking_number": "SF1234567890"},
         follow=True,
     )
     assert "not confirmed yet" in shipping.content.decode()
@@ -224,7 +224,7 @@ def test_shops_are_asked_to_ship_an_online_order_only_once_it_is_paid(sandbox_si
     assert order.number in client.get(to_ship).content.decode()
     client.post(
         reverse("vendor:order_ship", args=[part.pk]),
-        {"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+        {"carrier": "sf", "tracking_number": "SF1234567890"},
     )
     part.refresh_from_db()
     assert part.status == "shipped"

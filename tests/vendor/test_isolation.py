@@ -39,9 +39,8 @@ def urls_with(ids):
         (
             "post",
             reverse("vendor:order_ship", args=[part]),
-            {"carrier": "EMS", "tracking_number": "E1"},
+            {"carrier": "ems", "tracking_number": "E1234567CN"},
         ),
-        ("post", reverse("vendor:order_deliver", args=[part]), {}),
         ("post", reverse("vendor:order_cancel", args=[part]), {"reason": "x"}),
         ("post", reverse("vendor:member_remove", args=[member]), {}),
     ]

@@ -79,7 +79,7 @@ def test_a_shipped_part_cannot_be_cancelled(shop, product_of, django_user_model)
     part = order.parts.get()
     client.post(
         reverse("vendor:order_ship", args=[part.pk]),
-        {"carrier": "顺丰速运", "tracking_number": "SF1"},
+        {"carrier": "sf", "tracking_number": "SF1234567890"},
     )
 
     response = client.post(
