@@ -56,7 +56,7 @@ class TemplateForm(forms.ModelForm):
         label=_("Provinces not delivered to"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Even where a destination below has a price."),
+        help_text=_("Even where their destination has a price."),
     )
 
     class Meta:
@@ -212,7 +212,7 @@ class PreviewForm(forms.Form):
     weight_g = forms.IntegerField(
         label=_("Weight (g)"), min_value=1, max_value=1_000_000, initial=1000
     )
-    units = forms.IntegerField(label=_("Items"), min_value=1, max_value=10_000, initial=1)
+    units = forms.IntegerField(label=_("Number of items"), min_value=1, max_value=10_000, initial=1)
     amount = money_field(_("Goods amount (¥)"))
     province = forms.ChoiceField(label=_("Province"))
 
