@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Vendor
@@ -24,9 +25,13 @@ FEE_DECIMALS = _("Give the fee in yuan with at most 2 decimals, e.g. 8 or 12.50.
 
 
 def province_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The provinces by destination group, each shown by its short name (广东)."""
+    """The provinces by destination group, each by its short name (广东; Guangdong in
+    English)."""
     return [
-        (label, [(name, provinces.short_name(name)) for name in provinces.provinces_in(value)])
+        (
+            capfirst(label),
+            [(name, provinces.display_name(name)) for name in provinces.provinces_in(value)],
+        )
         for value, label in Group.choices
     ]
 

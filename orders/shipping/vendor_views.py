@@ -53,6 +53,8 @@ def template_list(request):
 
 
 def _edit(request, template=None):
+    # The page's title names the template as saved, not as a refused post renamed it.
+    title = template.name if template else ""
     forms = TemplateForms(
         request.vendor, template, data=request.POST if request.method == "POST" else None
     )
@@ -71,6 +73,7 @@ def _edit(request, template=None):
         "vendor/shipping/form.html",
         {
             "template": template,
+            "title": title,
             "form": forms.form,
             "rates": forms.rates,
             "preview_form": PreviewForm() if template else None,

@@ -411,3 +411,49 @@ def test_the_list_page_reads_as_many_queries_for_5_templates_as_for_1(shop):
 
     assert (shown_1, shown_5) == (1, 5)
     assert queries_5 == queries_1
+
+
+def test_the_service_refuses_a_province_that_is_not_one(shop):
+    _client, owner, vendor = shop
+
+    with pytest.raises(services.ValidationError) as refused:
+        services.save_template(
+            vendor,
+            name="C",
+            not_served=["火星"],
+            rates={"hubei": {"first_units": 1000, "first_fee": Decimal("8")}},
+            by=owner,
+        )
+
+    assert refused.value.messages == ["“火星” is not a province we deliver to."]
+    assert FreightTemplate.objects.count() == 0
+
+
+def test_a_refused_edit_keeps_the_saved_template(shop):
+    client, _owner, vendor = shop
+    template = paid_template(vendor, name="标准快递", is_default=True)
+
+    response = client.post(
+        reverse("vendor:shipping_edit", args=[template.pk]),
+        template_form(name="新名字", **{"hubei-first_fee": "-1"}),
+    )
+
+    assert response.status_code == 400
+    assert "<h1>标准快递</h1>" in response.content.decode()
+    template.refresh_from_db()
+    assert template.name == "标准快递"
+    assert rates_of(template)[0][2] == Decimal("8.00")
+
+
+def test_a_suspended_shop_sees_its_templates_but_changes_nothing(shop):
+    client, _owner, vendor = shop
+    template = paid_template(vendor, is_default=True)
+    Vendor.objects.filter(pk=vendor.pk).update(status=Vendor.Status.SUSPENDED)
+
+    listed = client.get(reverse("vendor:shipping"))
+    refused = client.post(reverse("vendor:shipping_delete", args=[template.pk]))
+
+    assert listed.status_code == 200
+    assert "Add a template" not in listed.content.decode()
+    assert refused.status_code == 403
+    assert FreightTemplate.objects.filter(pk=template.pk).exists()
