@@ -1,11 +1,29 @@
 """The admin's freight templates: a shop's template with its rates inline. Saving one
 rewrites the shop's listing cards' 包邮 flags, as the dashboard's services do."""
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
 from orders.shipping.models import FreightRate, FreightTemplate
+from orders.shipping.provinces import is_province
 from orders.shipping.services import templates as services
+
+
+class FreightTemplateAdminForm(forms.ModelForm):
+    class Meta:
+        model = FreightTemplate
+        fields = ["vendor", "name", "basis", "cold_chain", "not_served", "is_default"]
+
+    def clean_not_served(self):
+        """A JSON list of province names as the address book writes them (湖北省)."""
+        value = self.cleaned_data["not_served"] or []
+        if not isinstance(value, list):
+            raise forms.ValidationError(services.NOT_A_PROVINCE, params={"province": value})
+        for province in value:
+            if not isinstance(province, str) or not is_province(province):
+                raise forms.ValidationError(services.NOT_A_PROVINCE, params={"province": province})
+        return value
 
 
 class FreightRateInline(admin.TabularInline):
@@ -16,6 +34,7 @@ class FreightRateInline(admin.TabularInline):
 
 @admin.register(FreightTemplate)
 class FreightTemplateAdmin(admin.ModelAdmin):
+    form = FreightTemplateAdminForm
     list_display = ["vendor", "name", "basis", "cold_chain", "is_default", "updated_at"]
     list_filter = ["basis", "cold_chain", "is_default"]
     list_select_related = ["vendor"]

@@ -332,29 +332,37 @@ def test_the_listing_cards_badge_follows_the_default_template(shop, client):
     assert badge() == 0
 
 
+def admin_form(vendor, **changes):
+    return {
+        "vendor": vendor.pk,
+        "name": "标准快递",
+        "basis": "weight",
+        "not_served": "[]",
+        "is_default": "on",
+        "rates-TOTAL_FORMS": "1",
+        "rates-INITIAL_FORMS": "0",
+        "rates-MIN_NUM_FORMS": "0",
+        "rates-MAX_NUM_FORMS": "1000",
+        "rates-0-group": "mainland",
+        "rates-0-first_units": "1000",
+        "rates-0-first_fee": "12",
+        "rates-0-extra_fee": "6",
+        **changes,
+    }
+
+
 def test_saving_in_the_admin_refreshes_the_cards_flags(staff_client):
     vendor = VendorFactory()
     assert Vendor.objects.get(pk=vendor.pk).ships_free is True
 
-    response = staff_client.post(
+    junk = staff_client.post(
         reverse("admin:orders_freighttemplate_add"),
-        {
-            "vendor": vendor.pk,
-            "name": "标准快递",
-            "basis": "weight",
-            "not_served": "[]",
-            "is_default": "on",
-            "rates-TOTAL_FORMS": "1",
-            "rates-INITIAL_FORMS": "0",
-            "rates-MIN_NUM_FORMS": "0",
-            "rates-MAX_NUM_FORMS": "1000",
-            "rates-0-group": "mainland",
-            "rates-0-first_units": "1000",
-            "rates-0-first_fee": "12",
-            "rates-0-extra_fee": "6",
-        },
+        admin_form(vendor, not_served='["火星"]'),
     )
+    response = staff_client.post(reverse("admin:orders_freighttemplate_add"), admin_form(vendor))
 
+    assert junk.status_code == 200
+    assert "“火星” is not a province we deliver to." in junk.content.decode()
     assert response.status_code == 302
     assert Vendor.objects.get(pk=vendor.pk).ships_free is False
     assert staff_client.get(reverse("admin:orders_freighttemplate_changelist")).status_code == 200
