@@ -4,6 +4,7 @@ from django.urls import path
 
 from catalog.vendor import views as catalog_views
 from orders import vendor_views as orders_views
+from orders.shipping import vendor_views as shipping_views
 
 app_name = "vendor"
 urlpatterns = [
@@ -29,4 +30,22 @@ urlpatterns = [
     path("orders/<int:part_id>/", orders_views.part_detail, name="order"),
     path("orders/<int:part_id>/ship/", orders_views.part_ship, name="order_ship"),
     path("orders/<int:part_id>/cancel/", orders_views.part_cancel, name="order_cancel"),
+    path("shipping/", shipping_views.template_list, name="shipping"),
+    path("shipping/new/", shipping_views.template_create, name="shipping_create"),
+    path("shipping/<int:template_id>/", shipping_views.template_edit, name="shipping_edit"),
+    path(
+        "shipping/<int:template_id>/delete/",
+        shipping_views.template_delete,
+        name="shipping_delete",
+    ),
+    path(
+        "shipping/<int:template_id>/default/",
+        shipping_views.template_default,
+        name="shipping_default",
+    ),
+    path(
+        "shipping/<int:template_id>/preview/",
+        shipping_views.template_preview,
+        name="shipping_preview",
+    ),
 ]

@@ -140,3 +140,4 @@ class AddressAdmin(admin.ModelAdmin):
 
 
 from orders.impact import admin as impact_admin  # noqa: E402, F401 - registers the impact board's admin
+from orders.shipping import admin as shipping_admin  # noqa: E402, F401 - registers the freight templates' admin

@@ -30,6 +30,7 @@ from catalog.promotions.shown_prices import refresh_shown_prices
 from livestream.models import FeaturedProduct, LiveStream
 from orders.impact.models import Pledge
 from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
+from orders.shipping.models import FreightRate, FreightTemplate
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -344,6 +345,36 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     target = Decimal("1")
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
     ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3))
+
+
+class FreightTemplateFactory(factory.django.DjangoModelFactory):
+    """A shop's template by weight, with no rate (give them with FreightRateFactory); not
+    the default unless `is_default=True`. Call refresh_card_flags for the cards' flags."""
+
+    class Meta:
+        model = FreightTemplate
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Sequence(lambda n: f"运费模板{n}")
+    basis = FreightTemplate.Basis.WEIGHT
+    cold_chain = False
+    not_served = factory.LazyFunction(list)
+    is_default = False
+
+
+class FreightRateFactory(factory.django.DjangoModelFactory):
+    """To Hubei: the first kilogram ¥8, each further kilogram begun ¥2."""
+
+    class Meta:
+        model = FreightRate
+
+    template = factory.SubFactory(FreightTemplateFactory)
+    group = "hubei"
+    first_units = 1000
+    first_fee = Decimal("8.00")
+    extra_fee = Decimal("2.00")
+    free_over = None
+    free_under_g = None
 
 
 # livestream
