@@ -2,13 +2,19 @@
 chain and not to the remote regions, the demo orders' totals include their parts'
 shipping, and the cards of products that ship free say so."""
 
+import random
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import Category, Product, Vendor
+from demo.orders import DemoOrder, create_orders, demo_shoppers
 from orders.models import Order
 from orders.shipping.fees import Goods, Parcel, quote, quote_part
 from orders.shipping.models import FreightRate, FreightTemplate
@@ -78,6 +84,29 @@ def test_a_demo_orders_total_is_its_parts_goods_and_their_quoted_shipping():
             assert (part.shipping_fee, part.cold_chain) == (shipping.fee, shipping.cold_chain)
     assert sum(o.shipping_fee for o in orders) > 0
     assert any(o.shipping_fee == 0 for o in orders)  # 包邮 parts too
+
+
+def test_writing_more_demo_orders_reads_the_templates_once():
+    seed()
+    rng = random.Random(19)
+    products = list(Product.objects.visible().select_related("vendor").order_by("pk"))
+    shopper = demo_shoppers()[0]
+
+    def batch(count):
+        at = timezone.now() - timedelta(days=3)
+        return [
+            DemoOrder(at, shopper, [(p, 2, p.price, "")], "completed")
+            for p in rng.choices(products, k=count)
+        ]
+
+    def reads(count):
+        with CaptureQueriesContext(connection) as queries:
+            create_orders(batch(count), rng)
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+    # The templates (3 queries) and the categories' receipt days, whatever the number of
+    # orders; the writes are bulk, a few per batch.
+    assert len(reads(100)) == len(reads(10)) == 4
 
 
 def test_free_shipping_products_show_free_on_their_cards_and_fresh_goods_confirm_sooner():
