@@ -1,8 +1,8 @@
-"""Demo orders and pledges for the impact board: two months of orders from demo shoppers
-(most delivered, some cancelled, a few parts a shop could not ship, recent ones on their
-way or awaiting a bank transfer) and pledges modelled on spring 2020's (Taobao's 1.2
-million tons, Hema's RMB 1 billion and JD Fresh's RMB 6 billion of crayfish), scaled to
-a demo store. Idempotent: nothing is added when the demo shoppers already have orders.
+"""Demo orders for the impact board: two months of orders from demo shoppers (most
+delivered, some cancelled, a few parts a shop could not ship, recent ones on their way
+or awaiting a bank transfer), each part with the shipping fee its shop's freight
+template charges to the order's province (demo/shipping.py; pledges: demo/pledges.py).
+Idempotent: nothing is added when the demo shoppers already have orders.
 
 Orders are written in bulk, as history (no stock is taken, no message sent); the rollups
 are then rebuilt from them with the same code the beat task runs.
@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, County, Product, Vendor
+from catalog.models import Category, Product
 from orders.impact import rollups as impact
-from orders.impact.models import Dimension, Pledge
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
+from orders.shipping.fees import Goods, quote_part
+from orders.shipping.selectors import templates_for
 
 SHOPPER_PREFIX = "demo-shopper-"
 DEMO_DAYS = 60
-CARRIERS = ["顺丰速运", "中国邮政 EMS", "京东物流", "中通快递"]
+# Codes of orders/shipping/carriers.py, and how their tracking numbers begin.
+CARRIERS = ["sf", "ems", "jd", "zto", "yunda"]
+TRACKING_PREFIXES = {"sf": "SF", "ems": "E", "jd": "JD", "zto": "7", "yunda": "43"}
 ADDRESSES = [
     ("湖北省", "武汉市", "洪山区", "珞喻路 1037 号"),
     ("广东省", "深圳市", "南山区", "科技园南区 8 栋"),
@@ -33,6 +37,8 @@ ADDRESSES = [
     ("上海市", "上海市", "浦东新区", "世纪大道 100 号"),
     ("浙江省", "杭州市", "余杭区", "文一西路 969 号"),
     ("四川省", "成都市", "武侯区", "天府大道 1700 号"),
+    ("湖南省", "长沙市", "岳麓区", "麓山南路 932 号"),
+    ("新疆维吾尔自治区", "乌鲁木齐市", "天山区", "解放北路 181 号"),
 ]
 NAMES = ["王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊", "赵丽", "黄强", "周杰", "吴霞"]
 
@@ -64,11 +70,16 @@ def has_demo_orders():
 
 
 def create_orders(demo_orders, rng):
-    """Write the orders, their parts, lines and events in bulk; returns the days touched."""
+    """Write the orders, their parts, lines and events in bulk; returns the days touched.
+    Each part's shipping fee is quoted as at checkout (orders/shipping/fees.py), with the
+    templates of all the orders' products read once."""
     orders, parts, lines, events = [], [], [], []
+    products = {item[0].pk: item[0] for demo in demo_orders for item in demo.items}
+    templates = templates_for(products.values())
+    receipt_days = _receipt_days()
     for demo in demo_orders:
         recipient = rng.choice(NAMES)
-        province, city, district, street = rng.choice(ADDRESSES)
+        first_choice = rng.randrange(len(ADDRESSES))
         confirmed = demo.outcome != "unpaid"
         status = {
             "completed": Order.Status.COMPLETED,
@@ -82,26 +93,20 @@ def create_orders(demo_orders, rng):
             payment_method=Order.PaymentMethod.CASH_ON_DELIVERY
             if confirmed
             else Order.PaymentMethod.BANK_TRANSFER,
-            address={
-                "recipient": recipient,
-                "mobile": f"139{rng.randrange(10**8):08d}",
-                "province": province,
-                "city": city,
-                "district": district,
-                "street": street,
-            },
             mobile="13900000000",
             total=Decimal("0"),
             weight_g=0,
             idempotency_key=f"demo-{uuid.uuid4().hex}",
         )
         order.demo = demo
+        goods = {}  # vendor id -> [Goods], to quote the parts' shipping
         for product, quantity, unit_price, channel in demo.items:
             part = demo.parts.get(product.vendor_id)
             if part is None:
                 part = demo.parts[product.vendor_id] = OrderPart(
                     order=order, vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
                 )
+                part.receipt_days = settings.AUTO_CONFIRM_DAYS
                 parts.append(part)
             line = OrderLine(
                 part=part,
@@ -119,7 +124,26 @@ def create_orders(demo_orders, rng):
             lines.append(line)
             part.subtotal += line.line_total
             part.weight_g += line.weight_g
-        order.total = sum(p.subtotal for p in demo.parts.values())
+            part.receipt_days = min(
+                part.receipt_days, receipt_days.get(product.category_id, part.receipt_days)
+            )
+            goods.setdefault(product.vendor_id, []).append(
+                Goods(product, quantity, line.line_total, line.weight_g)
+            )
+        (province, city, district, street), quotes = _deliverable(first_choice, goods, templates)
+        order.address = {
+            "recipient": recipient,
+            "mobile": f"139{rng.randrange(10**8):08d}",
+            "province": province,
+            "city": city,
+            "district": district,
+            "street": street,
+        }
+        for vendor_id, part in demo.parts.items():
+            part.shipping_fee = quotes[vendor_id].fee
+            part.cold_chain = quotes[vendor_id].cold_chain
+        order.shipping_fee = sum((p.shipping_fee for p in demo.parts.values()), Decimal("0"))
+        order.total = sum(p.subtotal for p in demo.parts.values()) + order.shipping_fee
         order.weight_g = sum(p.weight_g for p in demo.parts.values())
         orders.append(order)
     with transaction.atomic():
@@ -143,6 +167,36 @@ def create_orders(demo_orders, rng):
             event.at = moment
         OrderEvent.objects.bulk_update(created, ["at"], batch_size=1000)
     return {timezone.localdate(o.created_at) for o in orders}
+
+
+def _receipt_days():
+    """category pk -> its days to confirm receipt (its own, else its parent's), for the
+    categories that have any."""
+    rows = {
+        pk: (parent, days)
+        for pk, parent, days in Category.objects.values_list("pk", "parent_id", "auto_confirm_days")
+    }
+    found = {}
+    for pk, (parent, days) in rows.items():
+        if days is None and parent in rows:
+            days = rows[parent][1]
+        if days is not None:
+            found[pk] = days
+    return found
+
+
+def _deliverable(first_choice, goods, templates):
+    """The first demo address, from `first_choice` on, every part delivers to (a shopper
+    in Urumqi buys no live crayfish), with the parts' quotes there."""
+    for step in range(len(ADDRESSES)):
+        address = ADDRESSES[(first_choice + step) % len(ADDRESSES)]
+        quotes = {
+            vendor_id: quote_part(items, templates, address[0])
+            for vendor_id, items in goods.items()
+        }
+        if all(quote.served for quote in quotes.values()):
+            break
+    return address, quotes
 
 
 def _settle(order, demo, rng, events):
@@ -179,9 +233,12 @@ def _settle(order, demo, rng, events):
                 if demo.outcome == "shipped"
                 else OrderPart.Status.DELIVERED
             )
-            part.carrier = rng.choice(CARRIERS)
-            part.tracking_number = f"SF{rng.randrange(10**12):012d}"
+            # Chilled parcels go by SF's cold chain; the others by whichever courier.
+            part.carrier = "sf" if part.cold_chain else rng.choice(CARRIERS)
+            prefix = TRACKING_PREFIXES[part.carrier]
+            part.tracking_number = f"{prefix}{rng.randrange(10**12):012d}"
             part.shipped_at = at + timedelta(hours=rng.randint(6, 30))
+            part.auto_confirm_at = part.shipped_at + timedelta(days=part.receipt_days)
             events.append(
                 OrderEvent(
                     order=order,
@@ -274,116 +331,3 @@ def rebuild(days):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     for day in sorted(days):
         impact.rebuild_day(day)
-
-
-DEMO_PLEDGES = [
-    # pledger, English, title, English title, measure, target, scope, scope slug, from, to
-    # (days from today)
-    (
-        "湖北省农业农村厅",
-        "Hubei Department of Agriculture and Rural Affairs",
-        "专区助农：两个月销售 12 吨湖北农产品",
-        "Sell 12 tons of Hubei produce in two months",
-        Pledge.Measure.TONS,
-        "12",
-        Dimension.ALL,
-        None,
-        -59,
-        30,
-    ),
-    (
-        "潜江市人民政府",
-        "Qianjiang city government",
-        "潜江小龙虾销售额 10 万元",
-        "RMB 100,000 of Qianjiang crayfish",
-        Pledge.Measure.YUAN,
-        "100000",
-        Dimension.CATEGORY,
-        "crayfish",
-        -59,
-        30,
-    ),
-    (
-        "秭归县人民政府",
-        "Zigui county government",
-        "秭归农产品 2 吨",
-        "2 tons of Zigui produce",
-        Pledge.Measure.TONS,
-        "2",
-        Dimension.COUNTY,
-        "zigui",
-        -59,
-        30,
-    ),
-    (
-        "湖北茶叶行业协会",
-        "Hubei tea association",
-        "春茶销售额 5 万元",
-        "RMB 50,000 of spring tea",
-        Pledge.Measure.YUAN,
-        "50000",
-        Dimension.CATEGORY,
-        "tea",
-        -59,
-        0,
-    ),
-]
-
-
-def seed_pledges(vendor_slug=None):
-    """Returns how many pledges were created."""
-    today = timezone.localdate()
-    created = 0
-    rows = list(DEMO_PLEDGES)
-    if vendor_slug:
-        rows.append(
-            (
-                "秭归脐橙合作社",
-                "Zigui navel orange co-operative",
-                "本社春季销售 2 万元",
-                "RMB 20,000 this spring",
-                Pledge.Measure.YUAN,
-                "20000",
-                Dimension.VENDOR,
-                vendor_slug,
-                -59,
-                30,
-            )
-        )
-    for position, (
-        pledger,
-        pledger_en,
-        title,
-        title_en,
-        measure,
-        target,
-        scope,
-        slug,
-        start,
-        end,
-    ) in enumerate(rows):
-        if Pledge.objects.filter(pledger=pledger, title=title).exists():
-            continue
-        scope_object = {
-            Dimension.CATEGORY: Category,
-            Dimension.COUNTY: County,
-            Dimension.VENDOR: Vendor,
-        }.get(scope)
-        target_object = scope_object.objects.filter(slug=slug).first() if scope_object else None
-        if scope_object and target_object is None:
-            continue
-        Pledge.objects.create(
-            pledger=pledger,
-            pledger_en=pledger_en,
-            title=title,
-            title_en=title_en,
-            measure=measure,
-            target=Decimal(target),
-            scope=scope,
-            position=position,
-            starts_on=today + timedelta(days=start),
-            ends_on=today + timedelta(days=end),
-            **({scope.value: target_object} if target_object else {}),
-        )
-        created += 1
-    return created

@@ -7,7 +7,9 @@ from tqdm import tqdm
 from demo import catalog as seed
 from demo import orders as order_demo
 from demo.livestream import seed_stream_orders, seed_streams
+from demo.pledges import seed_pledges
 from demo.promotions import seed_promotions
+from demo.shipping import seed_freight, seed_receipt_days
 
 
 class Command(BaseCommand):
@@ -41,6 +43,12 @@ class Command(BaseCommand):
         ) as progress:
             created = seed.seed_products(products, vendors, progress=progress)
         seed.seed_landings()
+        templates, links = seed_freight(vendors)
+        days_set = seed_receipt_days()
+        self.stdout.write(
+            f"Freight: {templates} new templates, {links} products linked to theirs; "
+            f"receipt days set for {days_set} fresh categories"
+        )
         promotions = seed_promotions()
         self.stdout.write(
             f"Promotions: {promotions} new (a season from April to June, and some running now)"
@@ -51,7 +59,7 @@ class Command(BaseCommand):
         )
         days = order_demo.seed_orders() | seed_stream_orders()
         order_demo.rebuild(days)
-        pledges = order_demo.seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
+        pledges = seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
         self.stdout.write(
             f"Orders: history on {len(days)} days rebuilt into the impact "
             f"board; pledges: {pledges} new"
