@@ -13,6 +13,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product
 from orders import channels, selectors, services
@@ -135,10 +136,12 @@ def _checkout(request, token=None, held=None):
             selectors.cart_for_request(request), province=address.province if address else None
         )
     if not contents.groups:
+        url = reverse("orders:cart")
         if held:  # the product was deleted since
             messages.error(request, BUY_NOW_PRODUCT_GONE)
-            return redirect(_buy_now_origin(held)[0])
-        return redirect("orders:cart")
+            url = _buy_now_origin(held)[0]
+        # htmx asking for the summary: the whole page goes there, not its summary
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if problems or asking:
         # A fresh form: a new key (a refused checkout) and the totals shown now.
         form = _fresh_form(request, form, address, held, keep_key=not problems)

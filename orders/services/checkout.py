@@ -1,7 +1,9 @@
 """Checkout: the cart (or a "Buy now" line) becomes one order with a part per vendor.
 
 `_place_order` runs its steps in one transaction, in this order: read the items, price
-them (locking the shopper's promotion counts), write the order with its parts, lines and
+them (locking the shopper's promotion counts), quote each part's shipping to the
+address's province (checkout_shipping.py: refused if an item is not delivered there or
+the fees are not those the page showed), write the order with its parts, lines and
 events, tell people, empty the cart, take stock, take promotion units, count the order
 for the impact board. Reads come first and stock late, so the product rows stay locked
 for as short a time as possible.

@@ -90,7 +90,7 @@ def test_the_page_shows_each_parts_fee_to_the_default_address(client, shops):
     assert "Shipping ¥12.00" in html  # 3 kg to Hubei: ¥8 + 2 × ¥2
     assert "Add ¥69.00 more for free shipping" in html
     assert "Shipping ¥25.00" in html and "Cold chain" in html
-    assert "to Hubei" in html
+    assert "(to Hubei)" in html
     assert (hidden(html, "expected_total"), hidden(html, "expected_shipping")) == (
         "165.00",  # goods ¥128 + shipping ¥37
         "37.00",
@@ -233,3 +233,9 @@ def test_the_checkout_page_with_fees_runs_the_same_queries_for_one_or_five_shops
     # the summary for the address asked: the asked address instead of the radios
     with django_assert_num_queries(12 + session_reads):
         client.get(CHECKOUT, {"address": wuhan.pk}, **HTMX)
+
+
+def test_htmx_asking_for_the_summary_of_an_emptied_cart_goes_to_the_cart(client, wuhan):
+    response = client.get(CHECKOUT, {"address": wuhan.pk}, **HTMX)
+
+    assert response["HX-Redirect"] == reverse("orders:cart")
