@@ -176,15 +176,15 @@ def _fresh_form(request, form, address, held, *, keep_key):
     one while nothing was refused (the page is the same checkout), else a new one."""
     posted = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
     key = request.POST.get("idempotency_key", "") if keep_key else ""
-    fresh = CheckoutForm(
-        user=request.user,
-        initial={
-            "idempotency_key": key if 16 <= len(key) <= 64 and key.isalnum() else uuid.uuid4().hex,
-            "address": address.pk if address else None,
-            "payment_method": posted.get("payment_method")
-            or _method_posted(request, fresh_choices=form.fields["payment_method"].choices),
-        },
+    method = posted.get("payment_method") or _method_posted(
+        request, fresh_choices=form.fields["payment_method"].choices
     )
+    initial = {
+        "idempotency_key": key if 16 <= len(key) <= 64 and key.isalnum() else uuid.uuid4().hex,
+        "address": address.pk if address else None,
+        **({"payment_method": method} if method else {}),  # else the form's default
+    }
+    fresh = CheckoutForm(user=request.user, initial=initial)
     if held:
         del fresh.fields["idempotency_key"]
     return fresh

@@ -239,3 +239,19 @@ def test_htmx_asking_for_the_summary_of_an_emptied_cart_goes_to_the_cart(client,
     response = client.get(CHECKOUT, {"address": wuhan.pk}, **HTMX)
 
     assert response["HX-Redirect"] == reverse("orders:cart")
+
+
+def test_the_update_shipping_button_keeps_the_payment_chosen(client, shops, urumqi):
+    oranges, _crayfish = shops
+    fill_cart(client, (oranges, 1))
+    page = client.get(CHECKOUT, **EN).content.decode()
+    asked = client.get(CHECKOUT, {"address": urumqi.pk}, **EN).content.decode()
+
+    html = client.post(
+        CHECKOUT,
+        {**form_of(page, urumqi), "payment_method": "bank_transfer", "update_shipping": "1"},
+        **EN,
+    ).content.decode()
+
+    assert re.search(r'value="bank_transfer"[^>]*checked', html)
+    assert re.search(r'value="cod"[^>]*checked', asked)  # the default, with no choice posted
