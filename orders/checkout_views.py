@@ -13,6 +13,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product
 from orders import channels, selectors, services
@@ -20,6 +21,7 @@ from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
 from orders.payments import method_for
 from orders.shipping import timeline
+from orders.shipping.provinces import display_name
 from orders.views import BUY_NOW_SESSION_KEY
 
 ORDERS_PER_PAGE = 20
@@ -74,27 +76,34 @@ def buy_now_key(token):
 
 def _checkout(request, token=None, held=None):
     """The cart's checkout, or with `held` ([product id, quantity, sales channel]) that of
-    one item bought now."""
+    one item bought now. The fees are those to the chosen address (the default one until
+    another is chosen): htmx asks again with `?address=` and swaps the summary; without
+    JavaScript the "Update shipping" button posts the form without placing the order."""
+    updating = request.method == "POST" and "update_shipping" in request.POST
+    asking = updating or (request.method == "GET" and "address" in request.GET)
     form = CheckoutForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not updating else None,
         user=request.user,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
     if held:  # its key is the token's, never a posted one
         del form.fields["idempotency_key"]
     problems, prices_changed = [], False
-    if request.method == "POST" and form.is_valid():
+    address, address_errors = form.default_address, []
+    if form.is_bound and form.is_valid():
+        address = form.cleaned_data["address"]
         try:
             # A second click or a retried POST returns the order the first one made.
             order = services.place_order(
                 None,  # the shopper's cart, read with its items in one query
                 shopper=request.user,
-                address=form.cleaned_data["address"],
+                address=address,
                 payment_method=form.cleaned_data["payment_method"],
                 idempotency_key=buy_now_key(token)
                 if held
                 else form.cleaned_data["idempotency_key"],
                 expected_total=form.cleaned_data["expected_total"],
+                expected_shipping=form.cleaned_data["expected_shipping"],
                 items=[CartItem(product_id=held[0], quantity=held[1], channel=held[2])]
                 if held
                 else None,
@@ -109,58 +118,97 @@ def _checkout(request, token=None, held=None):
             if getattr(problem, "code", None) in ("empty_cart", "cart_changed") and not held:
                 _tell_if_already_placed(request)
         else:
-            if held:  # done: the page is not a checkout any more
-                request.session[BUY_NOW_SESSION_KEY] = {
-                    t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token
-                }
-            pay_url = method_for(order.payment_method).pay_url(order)
-            if pay_url:  # online: on to the cashier, the order waits for its payment
-                messages.success(request, PLACED_PAY_NOW)
-                return redirect(pay_url)
-            messages.success(request, THANK_YOU)
-            return redirect("orders:detail", number=order.number)
+            return _placed(request, order, token, held)
+    elif asking:  # another address chosen: its fees
+        chosen = form.chosen_address((request.POST if updating else request.GET).get("address"))
+        if chosen is None:  # not one of the shopper's: refused as the form refuses it
+            address_errors = [form.fields["address"].error_messages["invalid_choice"]]
+        address = chosen or address
+    elif form.is_bound:  # the form says what is wrong; the fees of its address if valid
+        address = form.chosen_address(request.POST.get("address"))
     if held:
-        contents = selectors.cart_contents(Cart(user=request.user), selectors.buy_now_items([held]))
+        contents = selectors.cart_contents(
+            Cart(user=request.user),
+            selectors.buy_now_items([held]),
+            province=address.province if address else None,
+        )
     else:
-        contents = selectors.cart_contents(selectors.cart_for_request(request))
+        contents = selectors.cart_contents(
+            selectors.cart_for_request(request), province=address.province if address else None
+        )
     if not contents.groups:
+        url = reverse("orders:cart")
         if held:  # the product was deleted since
             messages.error(request, BUY_NOW_PRODUCT_GONE)
-            return redirect(_buy_now_origin(held)[0])
-        return redirect("orders:cart")
-    if problems:  # a fresh form: the new key and the total shown now
-        form = CheckoutForm(
-            user=request.user,
-            initial={
-                "idempotency_key": uuid.uuid4().hex,
-                "address": form.cleaned_data["address"].pk,
-                "payment_method": form.cleaned_data["payment_method"],
-            },
-        )
-        if held:
-            del form.fields["idempotency_key"]
-    form.initial["expected_total"] = contents.total
+            url = _buy_now_origin(held)[0]
+        # htmx asking for the summary: the whole page goes there, not its summary
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if problems or asking:
+        # A fresh form: a new key (a refused checkout) and the totals shown now.
+        form = _fresh_form(request, form, address, held, keep_key=not problems)
+    form.initial["expected_total"] = contents.grand_total
+    form.initial["expected_shipping"] = contents.shipping_fee
     back = (
         (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART))
-        if problems or contents.problems
+        if problems or contents.problems or contents.not_delivered
         else None
     )  # the problem box's link (read only
     # then: no query on a GET that can be placed)
     # Reopened after its item went off sale or short: said so, and nothing to place.
     lower = _lower_quantity(held, contents) if held and not problems else None
-    return render(
-        request,
-        "orders/checkout.html",
-        {
-            "form": form,
-            "cart": contents,
-            "problems": problems,
-            "buy_now": bool(held),
-            "prices_changed": prices_changed,
-            "back": back,
-            "lower": lower,
-        },
+    context = {
+        "form": form,
+        "cart": contents,
+        "problems": problems,
+        "buy_now": bool(held),
+        "prices_changed": prices_changed,
+        "back": back,
+        "lower": lower,
+        "address_errors": address_errors,
+        "province_name": display_name(contents.province) if contents.province else "",
+    }
+    if request.htmx and request.method == "GET":  # the summary for the chosen address
+        return render(request, "orders/partials/checkout_summary.html", context)
+    return render(request, "orders/checkout.html", context)
+
+
+def _fresh_form(request, form, address, held, *, keep_key):
+    """A form showing `address` chosen and the posted payment method, its key the posted
+    one while nothing was refused (the page is the same checkout), else a new one."""
+    posted = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
+    key = request.POST.get("idempotency_key", "") if keep_key else ""
+    method = posted.get("payment_method") or _method_posted(
+        request, fresh_choices=form.fields["payment_method"].choices
     )
+    initial = {
+        "idempotency_key": key if 16 <= len(key) <= 64 and key.isalnum() else uuid.uuid4().hex,
+        "address": address.pk if address else None,
+        **({"payment_method": method} if method else {}),  # else the form's default
+    }
+    fresh = CheckoutForm(user=request.user, initial=initial)
+    if held:
+        del fresh.fields["idempotency_key"]
+    return fresh
+
+
+def _method_posted(request, *, fresh_choices):
+    """The payment method the "Update shipping" post chose, if it is one on offer."""
+    method = request.POST.get("payment_method", "")
+    return method if method in {value for value, _label in fresh_choices} else None
+
+
+def _placed(request, order, token, held):
+    """Where a placed order goes: to the cashier (online), else to its page."""
+    if held:  # done: the page is not a checkout any more
+        request.session[BUY_NOW_SESSION_KEY] = {
+            t: h for t, h in request.session[BUY_NOW_SESSION_KEY].items() if t != token
+        }
+    pay_url = method_for(order.payment_method).pay_url(order)
+    if pay_url:  # online: on to the cashier, the order waits for its payment
+        messages.success(request, PLACED_PAY_NOW)
+        return redirect(pay_url)
+    messages.success(request, THANK_YOU)
+    return redirect("orders:detail", number=order.number)
 
 
 def _lower_quantity(held, contents):

@@ -187,9 +187,13 @@ class CheckoutForm(forms.Form):
     )
     # One key per checkout page: a double click or a retried POST makes one order.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
-    # The total the page showed: compared, never charged (prices come from the server).
+    # The total the page showed (goods and shipping) and the shipping in it: compared,
+    # never charged (prices and fees come from the server).
     expected_total = forms.DecimalField(
         widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2
+    )
+    expected_shipping = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, max_digits=12, decimal_places=2
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -197,10 +201,25 @@ class CheckoutForm(forms.Form):
         self.fields["payment_method"].choices = checkout_choices()
         addresses = user.addresses.all()
         self.fields["address"].queryset = addresses
-        if not self.is_bound:  # a posted form needs no default, only its own choice
-            default = next((a for a in addresses if a.is_default), None)
-            if default:
-                self.fields["address"].initial = default.pk
+        # The address the page quotes the shipping for until another is chosen: the
+        # default one, else the first (None: the shopper has none). Not read for a posted
+        # form, which has its own choice.
+        self.default_address = None
+        if not self.is_bound:
+            listed = list(addresses)
+            self.default_address = next((a for a in listed if a.is_default), None) or next(
+                iter(listed), None
+            )
+            if self.default_address:
+                self.fields["address"].initial = self.default_address.pk
+
+    def chosen_address(self, value: object) -> Address | None:
+        """The shopper's address `value` (a posted or asked pk) names; None if it is not
+        one of theirs (or not a number)."""
+        try:
+            return self.fields["address"].clean(value)
+        except forms.ValidationError:
+            return None
 
 
 CHOOSE_A_CARRIER = _("Choose…")

@@ -138,6 +138,11 @@ class Order(models.Model):
         return self.number
 
     @property
+    def goods_total(self):
+        """What the goods cost, without the shipping."""
+        return self.total - self.shipping_fee
+
+    @property
     def total_due(self):
         """The total without the parts a shop cancelled, their shipping included (uses the
         prefetched parts)."""

@@ -9,8 +9,10 @@ from orders.services.cart import add_to_cart, buy_now_item, merge_carts, set_car
 from orders.services.checkout import (
     CART_CHANGED,
     EMPTY_CART,
+    NOT_DELIVERED,
     PRICE_CHANGES,
     PRICES_CHANGED,
+    SHIPPING_CHANGED,
     place_order,
 )
 from orders.services.lifecycle import (
@@ -44,6 +46,7 @@ __all__ = [
     "EMPTY_CART",
     "NOT_AVAILABLE",
     "NOT_CONFIRMED",
+    "NOT_DELIVERED",
     "NOT_ENOUGH_STOCK",
     "ORDER_TRANSITIONS",
     "ORDER_TRANSITION_REFUSED",
@@ -52,6 +55,7 @@ __all__ = [
     "PRICES_CHANGED",
     "PRICE_CHANGES",
     "SHIPPED_CANNOT_CANCEL",
+    "SHIPPING_CHANGED",
     "SOLD_OUT",
     "TRACKING_REQUIRED",
     "CheckoutProblem",

@@ -1,7 +1,9 @@
 """Checkout: the cart (or a "Buy now" line) becomes one order with a part per vendor.
 
 `_place_order` runs its steps in one transaction, in this order: read the items, price
-them (locking the shopper's promotion counts), write the order with its parts, lines and
+them (locking the shopper's promotion counts), quote each part's shipping to the
+address's province (checkout_shipping.py: refused if an item is not delivered there or
+the fees are not those the page showed), write the order with its parts, lines and
 events, tell people, empty the cart, take stock, take promotion units, count the order
 for the impact board. Reads come first and stock late, so the product rows stay locked
 for as short a time as possible.
@@ -24,6 +26,7 @@ from orders.impact import rollups as impact
 from orders.locks import StockTaken, take_stock
 from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
+from orders.services import checkout_shipping as shipping
 from orders.services.problems import NOT_AVAILABLE, CheckoutProblem, _stock_problem
 
 EMPTY_CART = _("Your cart is empty.")
@@ -31,8 +34,11 @@ PRICES_CHANGED = _(
     "Prices changed since you opened this page: a promotion started or "
     "ended. Here are the prices now; place the order again to accept them."
 )
-# What a checkout refuses only because the prices are not the ones its page showed.
-PRICE_CHANGES = frozenset({"prices_changed", "flash_sale_over"})
+SHIPPING_CHANGED = shipping.SHIPPING_CHANGED
+NOT_DELIVERED = shipping.NOT_DELIVERED
+# What a checkout refuses only because the prices (or the shipping fees) are not the ones
+# its page showed: the page shows a fresh form with them.
+PRICE_CHANGES = frozenset({"prices_changed", "flash_sale_over", "shipping_changed"})
 CART_CHANGED = _(
     "Your cart changed in another window while you were checking out. Check "
     "it and place the order again."
@@ -48,6 +54,7 @@ def place_order(
     idempotency_key: str,
     expected_total: Decimal | None = None,
     items: list[CartItem] | None = None,
+    expected_shipping: Decimal | None = None,
 ) -> Order:
     """Turn the cart (None: the shopper's) into one order with a part per vendor, taking
     stock. `items` (unsaved cart items, see `buy_now_item`) are bought instead of the
@@ -57,13 +64,24 @@ def place_order(
     taken with conditional updates (orders/locks.py), so concurrent buyers never oversell.
     Raises CheckoutProblem naming every item that cannot be bought; then nothing changes
     (the cart stays as it was). The same `idempotency_key` returns the same order.
-    `expected_total` is the total the shopper was shown: if prices changed since (a
-    promotion started or ended), nothing is placed and the shopper sees the new prices.
+    Each part is quoted to `address.province` (its shop's freight templates): its fee
+    is stored on it and `Order.total` is goods and shipping. An item its shop does not
+    deliver there is refused (CheckoutProblem "not_delivered", naming each).
+    `expected_total` is the total (goods and shipping) the shopper was shown, and
+    `expected_shipping` the shipping in it: if prices changed since (a promotion started
+    or ended), or the fees did (a shop edited its template), nothing is placed and the
+    shopper sees the new ones.
     """
     try:
         with transaction.atomic():
             return _place_order(
-                cart, shopper, address, payment_method, idempotency_key, expected_total, items
+                cart,
+                shopper,
+                address,
+                payment_method,
+                idempotency_key,
+                (expected_total, expected_shipping),
+                items,
             )
     except CheckoutProblem:
         # This very checkout already made its order (a double click, a retried POST):
@@ -90,16 +108,20 @@ def _place_order(
     address: Address,
     payment_method: str,
     idempotency_key: str,
-    expected_total: Decimal | None,
+    expected: tuple[Decimal | None, Decimal | None],
     bought_now: list[CartItem] | None = None,
 ) -> Order:
     """Reads, then every INSERT (totals and status known up front, one statement per
     table), then stock last, so the product rows stay locked for as short a time as
-    possible."""
+    possible. `expected`: (the total, the shipping) the page showed."""
     items = _items_on_sale(_items_to_buy(cart, shopper, bought_now))
     prices, parts, lines = _price_items(items, shopper)
-    total = sum(part.subtotal for part in parts)
-    _check_expected_total(items, prices, total, expected_total)
+    goods = sum(part.subtotal for part in parts)
+    quotes = shipping.quote_parts(lines, address.province)
+    shipping.refuse_not_delivered(quotes, address.province)
+    fee = shipping.add_fees(parts, quotes)
+    _check_expected_total(items, prices, goods, fee, expected)
+    total = goods + fee
     method = method_for(payment_method)
     confirmed = method.confirmed_when_placed
     order = _write_order(
@@ -202,10 +224,18 @@ def _price_items(
 
 
 def _check_expected_total(
-    items: list, prices: list, total: Decimal, expected_total: Decimal | None
+    items: list,
+    prices: list,
+    goods: Decimal,
+    fee: Decimal,
+    expected: tuple[Decimal | None, Decimal | None],
 ) -> None:
-    """Refuse the checkout if its total is not the one the shopper was shown."""
-    if expected_total is not None and total != expected_total:
+    """Refuse the checkout if its total (`goods` and the shipping `fee`) is not the one
+    the shopper was shown: the goods first (a price that changed may change the fee too),
+    then the fees."""
+    expected_total, expected_shipping = expected
+    shown_fee = fee if expected_shipping is None else expected_shipping
+    if expected_total is not None and goods != expected_total - shown_fee:
         # A flash sale that ran out says so; anything else is a promotion that started or
         # ended (or a stream that did).
         sold_out = promotions.sold_out_problems(items, prices)
@@ -214,6 +244,7 @@ def _check_expected_total(
             if sold_out
             else CheckoutProblem(PRICES_CHANGED, code="prices_changed")
         )
+    shipping.refuse_changed_shipping(fee, expected_shipping)
 
 
 def _write_order(
@@ -235,6 +266,7 @@ def _write_order(
         address=address.snapshot(),
         mobile=address.mobile,
         total=total,
+        shipping_fee=sum((part.shipping_fee for part in parts), Decimal("0")),
         weight_g=sum(part.weight_g for part in parts),
         idempotency_key=idempotency_key,
     )

@@ -107,7 +107,7 @@ def record_payment(
                 queue_close_payments(order.pk)  # its other trades: nobody pays twice
             due = OrderPart.objects.filter(order_id=order.pk).exclude(
                 status=OrderPart.Status.CANCELLED
-            ).aggregate(due=Sum("subtotal"))["due"] or Decimal("0")
+            ).aggregate(due=Sum(F("subtotal") + F("shipping_fee")))["due"] or Decimal("0")
             if payment.amount > due:  # a trade started before a shop cancelled its part
                 refund_payment(payment, payment.amount - due, reason=Refund.Reason.PART_CANCELLED)
             return Outcome.PAID

@@ -101,11 +101,12 @@ def refund_order(
     payment = captured_payment(order)
     if payment is None:
         raise ValidationError(NOTHING_PAID, code="nothing_paid")
+    # A part cost its goods and its shipping fee (part.amount): both are refunded with it.
     if amount is None:
-        amount = payment.refundable if part is None else min(part.subtotal, payment.refundable)
-    if part is not None and amount > part.subtotal:
+        amount = payment.refundable if part is None else min(part.amount, payment.refundable)
+    if part is not None and amount > part.amount:
         raise ValidationError(
-            MORE_THAN_PART % {"subtotal": f"¥{part.subtotal}"}, code="more_than_part"
+            MORE_THAN_PART % {"subtotal": f"¥{part.amount}"}, code="more_than_part"
         )
     return refund_payment(payment, amount, reason=reason, part=part, lines=lines, by=by, note=note)
 
@@ -124,7 +125,8 @@ def refund_cancelled_parts(
         queue_close_payments(order.pk)
         return None
     whole = order.status == Order.Status.CANCELLED
-    amount = payment.refundable if whole else sum((p.subtotal for p in parts), Decimal("0"))
+    # A cancelled part is refunded with its shipping fee (part.amount: goods and shipping).
+    amount = payment.refundable if whole else sum((p.amount for p in parts), Decimal("0"))
     amount = min(amount, payment.refundable)
     if amount <= 0:
         return None

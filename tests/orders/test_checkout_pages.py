@@ -142,9 +142,11 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(
     running_promotion(*products)  # saving it makes every cached price stale
 
     # session, user, cart, items with products, photos, visibility, the address book
-    # three times (default choice, "has addresses?", the radio buttons), and the
-    # promotion schedule (2 queries, cached afterwards) however many items it prices
-    with django_assert_num_queries(10 + session_reads):
+    # three times (default choice, "has addresses?", the radio buttons), the
+    # promotion schedule (2 queries, cached afterwards) however many items it prices,
+    # and the freight templates to the address's province (the products' own, the
+    # shops' defaults: none, so no rates to prefetch)
+    with django_assert_num_queries(12 + session_reads):
         assert client.get(CHECKOUT).status_code == 200
 
 
@@ -160,12 +162,13 @@ def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(
     form = checkout_form(client)
 
     # session, user, the chosen address, the shopper's cart items with products and
-    # vendors (the cart joined in), vendor members; one INSERT each for the order, parts, lines, events and
+    # vendors (the cart joined in), the freight templates (the products' own, the shops'
+    # defaults: none, so no rates), vendor members; one INSERT each for the order, parts, lines, events and
     # notifications; the cart emptied; then one conditional UPDATE per product, and the
     # impact board's rollups moved in one upsert (and a savepoint around it all, since
     # the test runs in a transaction). A repeated key is caught by the order's unique
     # constraint, not by a query first.
-    with django_assert_num_queries(13 + session_reads + vendors):
+    with django_assert_num_queries(15 + session_reads + vendors):
         response = client.post(CHECKOUT, form)
 
     order = Order.objects.get()
