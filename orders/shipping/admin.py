@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from catalog.admin_widgets import AutocompleteAdminMixin
 from orders.shipping.models import FreightRate, FreightTemplate
 from orders.shipping.provinces import is_province
 from orders.shipping.services import templates as services
@@ -33,7 +34,7 @@ class FreightRateInline(admin.TabularInline):
 
 
 @admin.register(FreightTemplate)
-class FreightTemplateAdmin(admin.ModelAdmin):
+class FreightTemplateAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     form = FreightTemplateAdminForm
     list_display = ["vendor", "name", "basis", "cold_chain", "is_default", "updated_at"]
     list_filter = ["basis", "cold_chain", "is_default"]

@@ -26,6 +26,8 @@ from orders.models import Address, Cart
 from tests.factories import (
     AddressFactory,
     FeaturedProductFactory,
+    FreightRateFactory,
+    FreightTemplateFactory,
     KeywordLandingFactory,
     LiveStreamFactory,
     ProductFactory,
@@ -314,6 +316,9 @@ def store(django_user_model):
     FeaturedProductFactory(stream=stream, product=product)
     shopper = django_user_model.objects.create_user("shopper", email="shopper@example.cn")
     address = AddressFactory(user=shopper, is_default=True)
+    template = FreightTemplateFactory(vendor=vendor, is_default=True)
+    for group in ("hubei", "neighbours", "mainland"):
+        FreightRateFactory(template=template, group=group, free_over=Decimal("99.00"))
     cart = Cart.objects.create(user=shopper)
     order_services.add_to_cart(cart, product, 2)
     order = order_services.place_order(
@@ -330,6 +335,7 @@ def store(django_user_model):
         "photo_id": photo.pk,
         "member_id": member.pk,
         "part_id": order.parts.get().pk,
+        "template_id": template.pk,
         "number": order.number,
         "pk": address.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(shopper.pk)),
