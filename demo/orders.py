@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product
+from catalog.models import Product
 from orders.impact import rollups as impact
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 from orders.shipping.fees import Goods, quote_part
 from orders.shipping.selectors import templates_for
+from orders.shipping.services import delivery
 
 SHOPPER_PREFIX = "demo-shopper-"
 DEMO_DAYS = 60
@@ -76,7 +76,7 @@ def create_orders(demo_orders, rng):
     orders, parts, lines, events = [], [], [], []
     products = {item[0].pk: item[0] for demo in demo_orders for item in demo.items}
     templates = templates_for(products.values())
-    receipt_days = _receipt_days()
+    receipt_days = delivery.receipt_days_by_category()
     for demo in demo_orders:
         recipient = rng.choice(NAMES)
         first_choice = rng.randrange(len(ADDRESSES))
@@ -106,7 +106,7 @@ def create_orders(demo_orders, rng):
                 part = demo.parts[product.vendor_id] = OrderPart(
                     order=order, vendor_id=product.vendor_id, subtotal=Decimal("0"), weight_g=0
                 )
-                part.receipt_days = settings.AUTO_CONFIRM_DAYS
+                part.category_ids = set()
                 parts.append(part)
             line = OrderLine(
                 part=part,
@@ -124,9 +124,7 @@ def create_orders(demo_orders, rng):
             lines.append(line)
             part.subtotal += line.line_total
             part.weight_g += line.weight_g
-            part.receipt_days = min(
-                part.receipt_days, receipt_days.get(product.category_id, part.receipt_days)
-            )
+            part.category_ids.add(product.category_id)
             goods.setdefault(product.vendor_id, []).append(
                 Goods(product, quantity, line.line_total, line.weight_g)
             )
@@ -142,6 +140,7 @@ def create_orders(demo_orders, rng):
         for vendor_id, part in demo.parts.items():
             part.shipping_fee = quotes[vendor_id].fee
             part.cold_chain = quotes[vendor_id].cold_chain
+            part.receipt_days = delivery.days_for(part.category_ids, receipt_days)
         order.shipping_fee = sum((p.shipping_fee for p in demo.parts.values()), Decimal("0"))
         order.total = sum(p.subtotal for p in demo.parts.values()) + order.shipping_fee
         order.weight_g = sum(p.weight_g for p in demo.parts.values())
@@ -167,22 +166,6 @@ def create_orders(demo_orders, rng):
             event.at = moment
         OrderEvent.objects.bulk_update(created, ["at"], batch_size=1000)
     return {timezone.localdate(o.created_at) for o in orders}
-
-
-def _receipt_days():
-    """category pk -> its days to confirm receipt (its own, else its parent's), for the
-    categories that have any."""
-    rows = {
-        pk: (parent, days)
-        for pk, parent, days in Category.objects.values_list("pk", "parent_id", "auto_confirm_days")
-    }
-    found = {}
-    for pk, (parent, days) in rows.items():
-        if days is None and parent in rows:
-            days = rows[parent][1]
-        if days is not None:
-            found[pk] = days
-    return found
 
 
 def _deliverable(first_choice, goods, templates):

@@ -33,19 +33,33 @@ REMIND_BEFORE = timedelta(days=1)
 
 
 def auto_confirm_days(lines: Iterable[OrderLine]) -> int:
-    """The days after shipment before receipt of these lines is confirmed: the fewest of
-    their categories' `auto_confirm_days` (a category without its own has its parent's;
-    neither: AUTO_CONFIRM_DAYS), never more than AUTO_CONFIRM_DAYS, at least one (the
-    shopper is reminded a day before). One query."""
+    """The days after shipment before receipt of these lines is confirmed (see
+    `days_for`). One query."""
+    return days_for({line.category_id for line in lines}, receipt_days_by_category())
+
+
+def days_for(category_ids: Iterable[int | None], by_category: dict[int, int]) -> int:
+    """The fewest of the categories' days to confirm receipt (`by_category`, from
+    receipt_days_by_category; a category without any: AUTO_CONFIRM_DAYS), never more than
+    AUTO_CONFIRM_DAYS, at least one (the shopper is reminded a day before)."""
     default = settings.AUTO_CONFIRM_DAYS
-    category_ids = {line.category_id for line in lines if line.category_id}
-    days = [default]
-    for category in Category.objects.filter(pk__in=category_ids).select_related("parent"):
-        own = category.auto_confirm_days
-        if own is None and category.parent is not None:
-            own = category.parent.auto_confirm_days
-        days.append(default if own is None else own)
-    return max(1, min(days))
+    return max(1, min([default, *(by_category[c] for c in category_ids if c in by_category)]))
+
+
+def receipt_days_by_category() -> dict[int, int]:
+    """category pk -> its days to confirm receipt (its own, else its parent's), for the
+    categories that have any. One query (the categories are few)."""
+    rows = {
+        pk: (parent, days)
+        for pk, parent, days in Category.objects.values_list("pk", "parent_id", "auto_confirm_days")
+    }
+    found = {}
+    for pk, (parent, days) in rows.items():
+        if days is None and parent in rows:
+            days = rows[parent][1]
+        if days is not None:
+            found[pk] = days
+    return found
 
 
 def confirm_receipt(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:
