@@ -70,6 +70,14 @@ PREFIX = "bench-buyer-"
 SESSION_PREFIX = "benchbuyer"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 AMPLE_STOCK = 1_000_000
+# The buyers' provinces, in turn: each shop's template quotes a fee to each (Hubei, a
+# neighbour, the rest of the mainland), as in a real checkout.
+PLACES = (
+    ("湖北省", "武汉市", "江汉区"),
+    ("广东省", "广州市", "天河区"),
+    ("河南省", "郑州市", "金水区"),
+    ("北京市", "北京市", "朝阳区"),
+)
 SOLD_OUT_MARKERS = ("已售罄", "is sold out")
 TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ORDER_RE = re.compile(r"^/orders/([^/]+)/$")
@@ -170,9 +178,7 @@ def make_buyers(run, label, carts):
                 user=u,
                 recipient="测试买家",
                 mobile="13800000000",
-                province="湖北省",
-                city="武汉市",
-                district="江汉区",
+                **dict(zip(("province", "city", "district"), PLACES[i % len(PLACES)], strict=True)),
                 street=f"测试路 {i} 号",
                 is_default=True,
             )
@@ -520,6 +526,9 @@ def throughput(client, run, args, label="t"):
         "products": ids,
         "vendors": len({p.vendor_id for p in products}),
         "lines_per_order": round(sum(len(c) for c in carts) / len(carts), 2),
+        # Fees were computed: the orders that pay shipping, and the shipping they pay.
+        "orders_with_shipping_fee": run_orders.filter(shipping_fee__gt=0).count(),
+        "shipping_fees_cny": str(run_orders.aggregate(fees=Sum("shipping_fee"))["fees"] or 0),
         "checks": checks,
     }
     log(

@@ -33,7 +33,9 @@
 # BENCH_PAYMENT_THREADS=16 BENCH_PAYMENT_CELERY_CONCURRENCY=4 BENCH_NOTIFY_COUNT=1000
 # BENCH_NOTIFY_THREADS=8
 # BENCH_ONLY=payments runs only the payments (no pages, promotions, livestream, orders or
-# impact) and rewrites only the "## Payments" section of BENCH_OUTPUT.
+# impact) and rewrites only the "## Payments" section of BENCH_OUTPUT. BENCH_ONLY=orders
+# runs only the checkout throughput and the race, writing bench/results/orders.json alone
+# (to compare two trees in turn, as BENCHMARKS.md's analyses do).
 # Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
 # pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
 # HUBEI_REDIS_PORT=56488 BENCH_PORT=8788 BENCH_ONLY=payments bench/run.sh
@@ -76,7 +78,11 @@ case "$BENCH_ONLY" in
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
     BENCH_IMPACT=0 BENCH_PAYMENTS=1
     ;;
-  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments)" >&2; exit 1 ;;
+  orders)
+    BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=1
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0
+    ;;
+  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders)" >&2; exit 1 ;;
 esac
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
@@ -291,6 +297,8 @@ BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_ELAPSED_SECONDS=$SECONDS
 if [ "$BENCH_PAGES" = 1 ]; then
   "$PY" -m bench.report "$RESULTS"
+elif [ "$BENCH_ONLY" = orders ]; then  # compared by hand, beside a run of other code
+  log "orders only: $RESULTS/orders.json (BENCHMARKS.md is left as it is)"
 else  # only the payments ran: their section of the report is rewritten, the rest kept
   "$PY" -m bench.report --payments-only "$RESULTS/payments.json"
 fi

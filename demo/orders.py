@@ -21,9 +21,9 @@ from django.utils import timezone
 from catalog.models import Product
 from orders.impact import rollups as impact
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
+from orders.shipping import receipt_days
 from orders.shipping.fees import Goods, quote_part
 from orders.shipping.selectors import templates_for
-from orders.shipping.services import delivery
 
 SHOPPER_PREFIX = "demo-shopper-"
 DEMO_DAYS = 60
@@ -76,7 +76,7 @@ def create_orders(demo_orders, rng):
     orders, parts, lines, events = [], [], [], []
     products = {item[0].pk: item[0] for demo in demo_orders for item in demo.items}
     templates = templates_for(products.values())
-    receipt_days = delivery.receipt_days_by_category()
+    days_by_category = receipt_days.receipt_days_by_category()
     for demo in demo_orders:
         recipient = rng.choice(NAMES)
         first_choice = rng.randrange(len(ADDRESSES))
@@ -140,7 +140,7 @@ def create_orders(demo_orders, rng):
         for vendor_id, part in demo.parts.items():
             part.shipping_fee = quotes[vendor_id].fee
             part.cold_chain = quotes[vendor_id].cold_chain
-            part.receipt_days = delivery.days_for(part.category_ids, receipt_days)
+            part.receipt_days = receipt_days.days_for(part.category_ids, days_by_category)
         order.shipping_fee = sum((p.shipping_fee for p in demo.parts.values()), Decimal("0"))
         order.total = sum(p.subtotal for p in demo.parts.values()) + order.shipping_fee
         order.weight_g = sum(p.weight_g for p in demo.parts.values())

@@ -59,11 +59,6 @@ class VendorGroup:
     shipping: PartQuote | None = None
 
     @property
-    def amount(self) -> Decimal:
-        """Goods and shipping (goods alone while no province is known)."""
-        return self.subtotal + (self.shipping.fee if self.shipping else Decimal("0"))
-
-    @property
     def units(self) -> int:
         """How many units the shopper buys from this vendor (as the cart counts them)."""
         return sum(item.quantity for item in self.items)

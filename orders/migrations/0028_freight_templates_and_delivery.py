@@ -150,7 +150,10 @@ class Migration(migrations.Migration):
                     models.DecimalField(
                         decimal_places=2,
                         max_digits=8,
-                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("9999.99")),
+                        ],
                         verbose_name="first fee (CNY)",
                     ),
                 ),
@@ -160,7 +163,10 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         default=Decimal("0"),
                         max_digits=8,
-                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("9999.99")),
+                        ],
                         verbose_name="each further kg or item (CNY)",
                     ),
                 ),

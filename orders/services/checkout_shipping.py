@@ -22,6 +22,9 @@ NOT_DELIVERED = _(
     "“%(product)s” is not delivered to %(province)s. Choose another address, or remove "
     "it from your cart."
 )
+TOO_HEAVY = _(
+    "“%(product)s” is too heavy to send to %(province)s in one parcel. Buy fewer, or ask the shop."
+)
 SHIPPING_CHANGED = _(
     "Shipping fees changed since you opened this page: a shop changed what it charges. "
     "Here they are now; place the order again to accept them."
@@ -56,7 +59,7 @@ def refuse_not_delivered(quotes: dict[int, PartQuote], province: str) -> None:
     """CheckoutProblem naming every product its shop does not send to `province`."""
     problems = [
         ValidationError(
-            NOT_DELIVERED,
+            TOO_HEAVY if product in part.too_heavy else NOT_DELIVERED,
             code="not_delivered",
             params={"product": product.display_name, "province": display_name(province)},
         )

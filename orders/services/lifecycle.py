@@ -21,7 +21,7 @@ from orders.impact import rollups as impact
 from orders.locks import return_stock
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
-from orders.shipping.services import delivery
+from orders.shipping.receipt_days import auto_confirm_days
 
 ORDER_TRANSITION_REFUSED = _("An order that is %(current)s cannot be %(new)s.")
 ORDER_TRANSITIONS = TransitionTable(
@@ -195,7 +195,7 @@ def ship_part(
     part: OrderPart, *, carrier: str, tracking_number: str, by: AbstractBaseUser | None
 ) -> OrderPart:
     """A vendor hands its part to a carrier; its receipt is confirmed for the shopper
-    automatically some days later (delivery.auto_confirm_days of its lines)."""
+    automatically some days later (auto_confirm_days of its lines)."""
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier or not tracking_number:
         raise ValidationError(TRACKING_REQUIRED, code="tracking_required")
@@ -210,7 +210,7 @@ def ship_part(
             tracking_number,
             timezone.now(),
         )
-        days = delivery.auto_confirm_days(part.lines.all())
+        days = auto_confirm_days(part.lines.all())
         part.auto_confirm_at = part.shipped_at + timedelta(days=days)
         part.save(
             update_fields=["status", "carrier", "tracking_number", "shipped_at", "auto_confirm_at"]

@@ -7,7 +7,7 @@ the shop's default template together, a product with a template of its own (cray
 cold chain) apart. The part's fee is the sum of its parcels' fees.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,9 @@ from orders.shipping.models import FreightRate, FreightTemplate
 from orders.shipping.provinces import Group, group_of
 
 ZERO = Decimal("0")
+# A parcel dearer than this to send is refused rather than quoted (a heavy enough parcel
+# under a rate per kilogram would pass what an order can hold).
+MAX_PARCEL_FEE = Decimal("99999.99")
 KILOGRAM = 1000
 # The groups a listing card's 包邮 speaks for: as on Taobao, free shipping "except remote
 # regions".
@@ -45,6 +48,8 @@ class Quote:
     free_over: Decimal | None = None
     gap: Decimal | None = None
     free_under_g: int | None = None
+    # Not sent because it would cost more than MAX_PARCEL_FEE (served is False).
+    too_heavy: bool = False
 
     @property
     def is_free(self) -> bool:
@@ -82,6 +87,8 @@ def quote(template: FreightTemplate | None, province: str, parcel: Parcel) -> Qu
     if rate is None:
         return Quote(template, province, served=False, fee=ZERO)
     fee = charge(rate, template.basis, parcel)
+    if fee > MAX_PARCEL_FEE:
+        return Quote(template, province, served=False, fee=ZERO, too_heavy=True)
     if rate.free_over is not None and parcel.amount >= rate.free_over:
         fee = ZERO
     if rate.free_under_g is not None and parcel.weight_g <= rate.free_under_g:
@@ -151,6 +158,11 @@ class PartQuote:
         return [goods.product for p in self.parcels if not p.quote.served for goods in p.goods]
 
     @property
+    def too_heavy(self) -> list[Any]:
+        """The products of `not_served` refused only for their parcel's weight."""
+        return [goods.product for p in self.parcels if p.quote.too_heavy for goods in p.goods]
+
+    @property
     def gaps(self) -> list[Decimal]:
         """再买 ¥x 包邮: what each parcel short of its free-shipping threshold is missing."""
         return [p.quote.gap for p in self.parcels if p.quote.gap is not None]
@@ -190,7 +202,3 @@ def quote_part(
             ParcelQuote(template_of[key], items, quote(template_of[key], province, parcel))
         )
     return part
-
-
-def total_fee(parts: Sequence[PartQuote]) -> Decimal:
-    return sum((part.fee for part in parts), ZERO)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Product, Vendor
 from catalog.validators import refuse_control_characters
 from orders.shipping import provinces
-from orders.shipping.models import FreightRate, FreightTemplate, ProductFreight
+from orders.shipping.models import MAX_RATE_FEE, FreightRate, FreightTemplate, ProductFreight
 from orders.shipping.provinces import Group
 from orders.shipping.services.templates import NAME_TAKEN, NO_RATE
 
@@ -41,11 +41,12 @@ class ProductChoiceField(forms.ModelMultipleChoiceField):
         return product.display_name
 
 
-def money_field(label, *, required=False, minimum="0"):
+def money_field(label, *, required=False, minimum="0", maximum=None):
     return forms.DecimalField(
         label=label,
         required=required,
         min_value=Decimal(minimum),
+        max_value=maximum,
         max_digits=8,
         decimal_places=2,
         error_messages={"max_decimal_places": FEE_DECIMALS, "invalid": FEE_DECIMALS},
@@ -122,8 +123,8 @@ class RateForm(forms.Form):
         max_value=1_000_000,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    first_fee = money_field(_("First fee (¥)"))
-    extra_fee = money_field(_("Each further kg or item (¥)"))
+    first_fee = money_field(_("First fee (¥)"), maximum=MAX_RATE_FEE)
+    extra_fee = money_field(_("Each further kg or item (¥)"), maximum=MAX_RATE_FEE)
     free_over = money_field(_("Free shipping from (¥)"), minimum="0.01")
     free_under_g = forms.IntegerField(
         label=_("Free shipping up to (g)"),

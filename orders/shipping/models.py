@@ -5,12 +5,15 @@ behaviour before templates)."""
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Vendor
 from orders.shipping.provinces import Group
+
+# The most a rate charges for its first weight or for each further kilogram or item.
+MAX_RATE_FEE = Decimal("9999.99")
 
 
 class FreightTemplate(models.Model):
@@ -72,14 +75,14 @@ class FreightRate(models.Model):
         _("first fee (CNY)"),
         max_digits=8,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_RATE_FEE)],
     )
     extra_fee = models.DecimalField(
         _("each further kg or item (CNY)"),
         max_digits=8,
         decimal_places=2,
         default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_RATE_FEE)],
     )
     # Free shipping (包邮): a parcel whose goods cost at least `free_over`, or that weighs
     # at most `free_under_g`. Empty: no such threshold.

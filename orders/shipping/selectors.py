@@ -32,7 +32,12 @@ def templates_for(products: Iterable) -> dict[int, FreightTemplate | None]:
     ).prefetch_related("rates")
     by_pk = {template.pk: template for template in templates}
     default_of = {t.vendor_id: t for t in by_pk.values() if t.is_default}
-    return {p.pk: by_pk.get(links.get(p.pk)) or default_of.get(p.vendor_id) for p in products}
+    own = {
+        p.pk: by_pk[links[p.pk]]
+        for p in products
+        if p.pk in links and by_pk[links[p.pk]].vendor_id == p.vendor_id  # its shop's only
+    }
+    return {p.pk: own.get(p.pk) or default_of.get(p.vendor_id) for p in products}
 
 
 def picked_province(request: HttpRequest) -> str | None:

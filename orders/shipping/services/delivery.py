@@ -7,10 +7,8 @@ lifecycle does, and looks again at the part once locked: the sweep may run twice
 while the shopper confirms, and a part is still received once.
 """
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,10 +16,9 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category
 from core.db import lock_row
 from orders import messages
-from orders.models import Order, OrderLine, OrderPart
+from orders.models import Order, OrderPart
 from orders.services import lifecycle
 
 NOT_SHIPPED = _("This part has not shipped yet: there is nothing to confirm.")
@@ -30,36 +27,6 @@ PART_CANCELLED = _("This part was cancelled: there is nothing to confirm.")
 CONFIRMED_AUTOMATICALLY = _("Confirmed automatically")
 # How long before its automatic confirmation the shopper is reminded.
 REMIND_BEFORE = timedelta(days=1)
-
-
-def auto_confirm_days(lines: Iterable[OrderLine]) -> int:
-    """The days after shipment before receipt of these lines is confirmed (see
-    `days_for`). One query."""
-    return days_for({line.category_id for line in lines}, receipt_days_by_category())
-
-
-def days_for(category_ids: Iterable[int | None], by_category: dict[int, int]) -> int:
-    """The fewest of the categories' days to confirm receipt (`by_category`, from
-    receipt_days_by_category; a category without any: AUTO_CONFIRM_DAYS), never more than
-    AUTO_CONFIRM_DAYS, at least one (the shopper is reminded a day before)."""
-    default = settings.AUTO_CONFIRM_DAYS
-    return max(1, min([default, *(by_category[c] for c in category_ids if c in by_category)]))
-
-
-def receipt_days_by_category() -> dict[int, int]:
-    """category pk -> its days to confirm receipt (its own, else its parent's), for the
-    categories that have any. One query (the categories are few)."""
-    rows = {
-        pk: (parent, days)
-        for pk, parent, days in Category.objects.values_list("pk", "parent_id", "auto_confirm_days")
-    }
-    found = {}
-    for pk, (parent, days) in rows.items():
-        if days is None and parent in rows:
-            days = rows[parent][1]
-        if days is not None:
-            found[pk] = days
-    return found
 
 
 def confirm_receipt(part: OrderPart, *, by: AbstractBaseUser | None) -> OrderPart:

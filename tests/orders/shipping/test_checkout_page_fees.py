@@ -88,7 +88,7 @@ def test_the_page_shows_each_parts_fee_to_the_default_address(client, shops):
     html = client.get(CHECKOUT, **EN).content.decode()
 
     assert "Shipping ¥12.00" in html  # 3 kg to Hubei: ¥8 + 2 × ¥2
-    assert "Add ¥69.00 more for free shipping" in html
+    assert "Buy ¥69.00 more for free shipping" in html
     assert "Shipping ¥25.00" in html and "Cold chain" in html
     assert "(to Hubei)" in html
     assert (hidden(html, "expected_total"), hidden(html, "expected_shipping")) == (

@@ -1,88 +1,24 @@
+"""Orders: one per checkout, a part per vendor, a line per product (and price
+portion), and the events of every status change."""
+
 import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Vendor
 from catalog.promotions.checkout import price_label
 from core.names import in_shoppers_language
+from orders.models.carts import CHANNEL_HELP
 
-MAINLAND_MOBILE = RegexValidator(
-    r"^1[3-9]\d{9}$", _("Enter a mainland China mobile number: 11 digits starting with 1.")
-)
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
 def new_order_number():
     """HB + 12 random characters: about 60 bits, not guessable, easy to read aloud."""
     return "HB" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(12))
-
-
-# The help text of CartItem's and OrderLine's channel (orders/channels.py).
-CHANNEL_HELP = _(
-    "The page it was added from: a live stream's (livestream:<id>); empty for the web store."
-)
-
-
-class Cart(models.Model):
-    # One of the two is set: a signed-in shopper's cart, or an anonymous session's.
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="cart",
-        verbose_name=_("shopper"),
-    )
-    session_key = models.CharField(_("session"), max_length=40, null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        ordering = ["-updated_at"]
-        verbose_name = _("cart")
-        verbose_name_plural = _("carts")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(user__isnull=False) | models.Q(session_key__isnull=False),
-                name="cart_has_owner",
-            )
-        ]
-
-    def __str__(self):
-        return f"cart {self.pk}"
-
-
-class CartItem(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    # Added from a channel's page (orders/channels.py: "livestream:<id>", a live stream's;
-    # "" the web store): the channel's price applies while it sells the product (a stream
-    # that is live), and the purchase counts for it.
-    channel = models.CharField(
-        _("sales channel"),
-        max_length=40,
-        blank=True,
-        db_index=True,
-        help_text=CHANNEL_HELP,
-    )
-    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["added_at", "id"]
-        verbose_name = _("cart item")
-        verbose_name_plural = _("cart items")
-        constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="cart_item_unique"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_item_qty_gte_1"),
-        ]
-
-    def __str__(self):
-        return f"{self.quantity} × {self.product}"
 
 
 class Order(models.Model):
@@ -146,10 +82,20 @@ class Order(models.Model):
     def total_due(self):
         """The total without the parts a shop cancelled, their shipping included (uses the
         prefetched parts)."""
-        return sum(
-            (part.amount for part in self.parts.all() if part.status != OrderPart.Status.CANCELLED),
-            Decimal("0"),
-        )
+        return self.goods_due + self.shipping_due
+
+    @property
+    def goods_due(self):
+        """What the goods of the parts not cancelled cost (uses the prefetched parts)."""
+        return sum((part.subtotal for part in self._parts_due()), Decimal("0"))
+
+    @property
+    def shipping_due(self):
+        """The shipping of the parts not cancelled (uses the prefetched parts)."""
+        return sum((part.shipping_fee for part in self._parts_due()), Decimal("0"))
+
+    def _parts_due(self):
+        return [part for part in self.parts.all() if part.status != OrderPart.Status.CANCELLED]
 
     @property
     def can_cancel(self):
@@ -367,42 +313,3 @@ class OrderEvent(models.Model):
     @property
     def to_label(self):
         return self._label(self.to_status)
-
-
-class Address(models.Model):
-    """An entry of a shopper's address book, in the mainland format."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
-    )
-    recipient = models.CharField(_("recipient"), max_length=40)
-    mobile = models.CharField(_("mobile"), max_length=11, validators=[MAINLAND_MOBILE])
-    province = models.CharField(_("province"), max_length=20)
-    city = models.CharField(_("city"), max_length=30)
-    # Empty where the city has no district to choose (潜江市, 东莞市…).
-    district = models.CharField(_("district or county"), max_length=30, blank=True)
-    street = models.CharField(_("street address"), max_length=120)
-    is_default = models.BooleanField(_("default address"), default=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-is_default", "-created_at"]
-        verbose_name = _("address")
-        verbose_name_plural = _("addresses")
-
-    def __str__(self):
-        return f"{self.recipient} {self.province}{self.city}{self.district}{self.street}"
-
-    def snapshot(self):
-        return {
-            "recipient": self.recipient,
-            "mobile": self.mobile,
-            "province": self.province,
-            "city": self.city,
-            "district": self.district,
-            "street": self.street,
-        }
-
-
-from orders.impact.models import DailySales, Pledge  # noqa: E402, F401
-from orders.shipping.models import FreightRate, FreightTemplate, ProductFreight  # noqa: E402, F401
