@@ -77,10 +77,10 @@ def add_orders(count, start):
         cursor.execute(
             """
             INSERT INTO orders_order (number, shopper_id, status, payment_method, address,
-                mobile, total, weight_g, idempotency_key, created_at, updated_at)
+                mobile, total, shipping_fee, weight_g, idempotency_key, created_at, updated_at)
             SELECT 'BI' || lpad(g::text, 12, '0'), %s,
                    CASE WHEN g %% 3 = 0 THEN 'confirmed' ELSE 'completed' END, 'cod',
-                   '{}'::jsonb, '13900000000', 0, 0, %s::text || g,
+                   '{}'::jsonb, '13900000000', 0, 0, 0, %s::text || g,
                    now() - (g %% 60) * interval '1 day' - (g %% 86400) * interval '1 second',
                    now()
             FROM generate_series(%s::bigint, %s::bigint) AS g""",
@@ -89,9 +89,9 @@ def add_orders(count, start):
         cursor.execute(
             """
             INSERT INTO orders_orderpart (order_id, vendor_id, status, subtotal, weight_g,
-                carrier, tracking_number)
+                shipping_fee, cold_chain, carrier, tracking_number)
             SELECT o.id, p.vendor_id, 'delivered', p.price * (1 + o.id %% 3),
-                   p.net_weight_g * (1 + o.id %% 3), '', ''
+                   p.net_weight_g * (1 + o.id %% 3), 0, false, '', ''
             FROM orders_order o
             JOIN bench_products p ON p.n = 1 + (o.id * 7919) %% %s::bigint
             WHERE o.number LIKE 'BI%%' AND o.id > %s::bigint""",
