@@ -37,6 +37,9 @@ BUY_NOW_GONE = _(
 )
 BUY_NOW_PRODUCT_GONE = _("This product is no longer on sale.")
 CHANGE_CART = _("Change the cart")
+SHIPPING_FOR_CHOSEN_ADDRESS = _(
+    "The shipping is now shown for the address you chose. Check it, then place the order."
+)
 BACK_TO_PRODUCT = _("Back to the product")
 BACK_TO_HOME = _("Back to the home page")
 # How far back an order counts as the one another tab just placed from this cart.
@@ -113,6 +116,13 @@ def _checkout(request, token=None, held=None):
             prices_changed = all(
                 error.code in services.PRICE_CHANGES for error in problem.error_list
             )
+            quoted = form.cleaned_data["quoted_address"]
+            if (
+                quoted is not None
+                and quoted != address.pk
+                and _codes(problem) == {"shipping_changed"}
+            ):  # the page showed another address's fees (no JavaScript to update them)
+                problems = [SHIPPING_FOR_CHOSEN_ADDRESS]
             # The other tab's checkout committed first (empty_cart) or at the same moment
             # (cart_changed: it took these items while this one was placing its order).
             if getattr(problem, "code", None) in ("empty_cart", "cart_changed") and not held:
@@ -146,8 +156,16 @@ def _checkout(request, token=None, held=None):
     if problems or asking:
         # A fresh form: a new key (a refused checkout) and the totals shown now.
         form = _fresh_form(request, form, address, held, keep_key=not problems)
-    form.initial["expected_total"] = contents.grand_total
-    form.initial["expected_shipping"] = contents.shipping_fee
+    shown = {
+        "expected_total": contents.grand_total,
+        "expected_shipping": contents.shipping_fee,
+        "quoted_address": address.pk if address else None,
+    }
+    form.initial.update(shown)
+    if form.is_bound:  # a form shown again with its mistakes: the totals of this page
+        form.data = form.data.copy()
+        for name, value in shown.items():
+            form.data[name] = "" if value is None else str(value)
     back = (
         (_buy_now_origin(held) if held else (reverse("orders:cart"), CHANGE_CART))
         if problems or contents.problems or contents.not_delivered
@@ -170,6 +188,10 @@ def _checkout(request, token=None, held=None):
     if request.htmx and request.method == "GET":  # the summary for the chosen address
         return render(request, "orders/partials/checkout_summary.html", context)
     return render(request, "orders/checkout.html", context)
+
+
+def _codes(problem):
+    return {error.code for error in problem.error_list}
 
 
 def _fresh_form(request, form, address, held, *, keep_key):

@@ -195,6 +195,9 @@ class CheckoutForm(forms.Form):
     expected_shipping = forms.DecimalField(
         widget=forms.HiddenInput, required=False, max_digits=12, decimal_places=2
     )
+    # The address the page quoted that shipping for (another radio chosen without
+    # JavaScript, the page still shows the first one's fees).
+    quoted_address = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

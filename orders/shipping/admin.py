@@ -52,6 +52,7 @@ class FreightRateInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         return super().get_formset(request, obj, validate_min=True, **kwargs)
+
     fields = ["group", "first_units", "first_fee", "extra_fee", "free_over", "free_under_g"]
 
 

@@ -78,6 +78,7 @@ def form_of(html, address):
         "idempotency_key": hidden(html, "idempotency_key"),
         "expected_total": hidden(html, "expected_total"),
         "expected_shipping": hidden(html, "expected_shipping"),
+        "quoted_address": hidden(html, "quoted_address"),
     }
 
 
@@ -255,3 +256,37 @@ def test_the_update_shipping_button_keeps_the_payment_chosen(client, shops, urum
 
     assert re.search(r'value="bank_transfer"[^>]*checked', html)
     assert re.search(r'value="cod"[^>]*checked', asked)  # the default, with no choice posted
+
+
+def test_another_address_placed_without_updating_shows_its_fees_first(client, shops, urumqi):
+    """Without JavaScript, a shopper picks another address and presses Place order at
+    once: the page showed the first address's fees, so it shows the chosen one's and
+    says so (not that a shop changed its prices); the next press places the order."""
+    oranges, _crayfish = shops
+    fill_cart(client, (oranges, 1))
+    page = client.get(CHECKOUT, **EN).content.decode()
+    assert hidden(page, "expected_shipping") == "12.00"  # Wuhan's: ¥8 + 2 kg at ¥2
+
+    refused = client.post(CHECKOUT, form_of(page, urumqi), **EN).content.decode()
+
+    assert not Order.objects.exists()
+    assert "The shipping is now shown for the address you chose." in refused
+    assert "checkout-problems" not in refused  # nothing is wrong: no error box
+    assert hidden(refused, "expected_shipping") == "30.00"
+    assert hidden(refused, "quoted_address") == str(urumqi.pk)
+
+    client.post(CHECKOUT, form_of(refused, urumqi), **EN)
+
+    assert Order.objects.get().shipping_fee == Decimal("30.00")
+
+
+def test_a_form_shown_again_with_a_mistake_posts_the_fees_it_shows(client, shops, wuhan):
+    oranges, _crayfish = shops
+    fill_cart(client, (oranges, 1))
+    page = client.get(CHECKOUT, **EN).content.decode()
+    stale = {**form_of(page, wuhan), "expected_shipping": "1.00", "payment_method": "barter"}
+
+    again = client.post(CHECKOUT, stale, **EN).content.decode()
+
+    assert not Order.objects.exists()
+    assert hidden(again, "expected_shipping") == "12.00"

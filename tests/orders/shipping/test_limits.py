@@ -39,7 +39,9 @@ def test_a_parcel_dearer_than_any_order_can_hold_is_refused_and_nothing_changes(
     address = AddressFactory(user=shopper, province="湖北省", is_default=True)
     vendor = VendorFactory()
     template(vendor, hubei=(1000, "9999.99", "9999.99", None))
-    anvils = ProductFactory(vendor=vendor, net_weight_g=2_000_000, stock=100, name="铁砧", name_en="Anvil")
+    anvils = ProductFactory(
+        vendor=vendor, net_weight_g=2_000_000, stock=100, name="铁砧", name_en="Anvil"
+    )
     cart = Cart.objects.create(user=shopper)
     CartItem.objects.create(cart=cart, product=anvils, quantity=50)  # 100 t: ¥999,999,000
 
