@@ -10,32 +10,44 @@ from django.http import HttpRequest
 
 from orders.models import Address
 from orders.shipping.fees import Goods, PartQuote, quote_part
-from orders.shipping.models import FreightTemplate, ProductFreight
+from orders.shipping.models import FreightRate, FreightTemplate, ProductFreight
 from orders.shipping.provinces import is_province
 
 
 def templates_for(products: Iterable) -> dict[int, FreightTemplate | None]:
     """product id -> the template it ships under (its own, else its shop's default, else
-    None: free), with the rates prefetched. Three queries, whatever the number of
-    products (none for no products)."""
+    None: free), its rates read with it. Three small queries whatever the number of
+    products (none for no products): the products' own links, the templates, their
+    rates. Every checkout runs it, so the rates are attached by hand (cheaper than
+    prefetch_related) and the templates' timestamps are not read."""
     products = list(products)
     if not products:
         return {}
     links = dict(
-        ProductFreight.objects.filter(product__in=[p.pk for p in products]).values_list(
+        ProductFreight.objects.filter(product_id__in=[p.pk for p in products]).values_list(
             "product_id", "template_id"
         )
     )
-    templates = FreightTemplate.objects.filter(
-        Q(pk__in=set(links.values()))
-        | Q(vendor__in={p.vendor_id for p in products}, is_default=True)
-    ).prefetch_related("rates")
-    by_pk = {template.pk: template for template in templates}
+    by_pk = {
+        template.pk: template
+        for template in FreightTemplate.objects.filter(
+            Q(vendor_id__in={p.vendor_id for p in products}, is_default=True)
+            | Q(pk__in=set(links.values()))
+        )
+        .defer("created_at", "updated_at")
+        .order_by()
+    }
+    for template in by_pk.values():
+        template._prefetched_objects_cache = {"rates": []}
+    for rate in FreightRate.objects.filter(template_id__in=list(by_pk)).order_by("id"):
+        rate.template = by_pk[rate.template_id]
+        by_pk[rate.template_id]._prefetched_objects_cache["rates"].append(rate)
     default_of = {t.vendor_id: t for t in by_pk.values() if t.is_default}
     own = {
         p.pk: by_pk[links[p.pk]]
         for p in products
-        if p.pk in links and by_pk[links[p.pk]].vendor_id == p.vendor_id  # its shop's only
+        # its shop's template only (staff could once move a template to another shop)
+        if p.pk in links and by_pk[links[p.pk]].vendor_id == p.vendor_id
     }
     return {p.pk: own.get(p.pk) or default_of.get(p.vendor_id) for p in products}
 
