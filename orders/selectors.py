@@ -18,7 +18,7 @@ from catalog.promotions.pricing import schedule_at
 from core.names import in_shoppers_language
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
 from orders.shipping.fees import Goods, PartQuote
-from orders.shipping.selectors import quote_goods_by_vendor
+from orders.shipping.selectors import link_products, quote_goods_by_vendor, with_freight_links
 
 SESSION_CART_KEY = "cart_id"
 
@@ -100,7 +100,8 @@ def cart_contents(
     cart: Cart | None, items: list[CartItem] | None = None, *, province: str | None = None
 ) -> CartView:
     """The cart grouped by vendor with subtotals, total and weight (three queries), and
-    with `province` each group's `shipping` there (three more: the freight templates).
+    with `province` each group's `shipping` there (one more: the freight templates' rates;
+    each product's own template comes with the items).
 
     Each item gets `unit_price`, `line_total`, `portions` (its units at each price: a
     per-shopper limit or a flash sale's last units split them), `price_notes` (why part
@@ -113,15 +114,24 @@ def cart_contents(
     items = (
         items
         if items is not None
-        else list(
-            CartItem.objects.filter(cart=cart)
-            .select_related("product__vendor", "product__origin_county", "product__category")
-            .prefetch_related(
-                Prefetch(
-                    "product__images", queryset=ProductImage.objects.order_by("position", "id")
+        else link_products(
+            list(
+                with_freight_links(
+                    CartItem.objects.filter(cart=cart)
+                    .select_related(
+                        "product__vendor", "product__origin_county", "product__category"
+                    )
+                    .prefetch_related(
+                        Prefetch(
+                            "product__images",
+                            queryset=ProductImage.objects.order_by("position", "id"),
+                        )
+                    )
+                    # vendors in the order the shopper added from them
+                    .order_by("added_at", "id"),
+                    "product_id",
                 )
             )
-            .order_by("added_at", "id")  # vendors in the order the shopper added from them
         )
     )
     visible = set(
@@ -179,7 +189,9 @@ def buy_now_items(lines: Sequence[tuple[int, int, str]], *, photos: bool = True)
     """Unsaved cart items for [(product id, quantity, sales channel)] ("Buy now": the page and
     the checkout that places it), their products read as the cart's are (two queries; one
     with `photos=False`); a product gone since is left out."""
-    products = Product.objects.select_related("vendor", "origin_county", "category")
+    products = with_freight_links(
+        Product.objects.select_related("vendor", "origin_county", "category")
+    )
     if photos:
         products = products.prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))

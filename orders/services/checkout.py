@@ -28,6 +28,7 @@ from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderLine,
 from orders.payments import method_for
 from orders.services import checkout_shipping as shipping
 from orders.services.problems import NOT_AVAILABLE, CheckoutProblem, _stock_problem
+from orders.shipping.selectors import link_products, with_freight_links
 
 EMPTY_CART = _("Your cart is empty.")
 PRICES_CHANGED = _(
@@ -158,9 +159,13 @@ def _items_to_buy(
             [(i.product_id, i.quantity, i.channel) for i in bought_now], photos=False
         )
     # In the cart page's order: a flash sale's last units go to the same lines there and here.
-    items = CartItem.objects.select_related("product__vendor").order_by("added_at", "id")
+    items = with_freight_links(
+        CartItem.objects.select_related("product__vendor").order_by("added_at", "id"),
+        "product_id",
+    )
     # No cart given: the shopper's own, read with its items in the one query.
-    return list(items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper))
+    items = list(items.filter(cart=cart) if cart is not None else items.filter(cart__user=shopper))
+    return link_products(items)
 
 
 def _items_on_sale(items: list) -> list:

@@ -49,7 +49,8 @@ def goods_by_vendor(lines: Iterable[OrderLine]) -> dict[int, list[Goods]]:
 
 
 def quote_parts(lines: list[OrderLine], province: str) -> dict[int, PartQuote]:
-    """vendor id -> its part's quote to `province` (three queries: the templates)."""
+    """vendor id -> its part's quote to `province` (one query for the items of a checkout, read with
+    their freight links; two otherwise: the templates and their rates)."""
     goods = goods_by_vendor(lines)
     templates = templates_for([g.product for items in goods.values() for g in items])
     return {vendor_id: quote_part(items, templates, province) for vendor_id, items in goods.items()}

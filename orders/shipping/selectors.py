@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
 from orders.models import Address
@@ -13,41 +13,67 @@ from orders.shipping.fees import Goods, PartQuote, quote_part
 from orders.shipping.models import FreightRate, FreightTemplate, ProductFreight
 from orders.shipping.provinces import is_province
 
+# The attribute `with_freight_links` gives each product: the id of the template it is
+# sent under instead of its shop's default (None: the default).
+FREIGHT_LINK = "freight_template_id"
+
+
+def with_freight_links(queryset: QuerySet, product: str = "pk") -> QuerySet:
+    """`queryset` (products, or rows with a `product` key named by `product`, such as
+    "product_id" for cart items) annotated with FREIGHT_LINK, so that templates_for has
+    no query of its own for them: the checkout and the cart read it with their items."""
+    link = ProductFreight.objects.filter(product_id=OuterRef(product)).values("template_id")
+    return queryset.annotate(**{FREIGHT_LINK: Subquery(link[:1])})
+
+
+def link_products(items: list) -> list:
+    """Each cart item's product takes the FREIGHT_LINK read with the item
+    (with_freight_links(..., "product_id")); `items` returned."""
+    for item in items:
+        setattr(item.product, FREIGHT_LINK, getattr(item, FREIGHT_LINK))
+    return items
+
 
 def templates_for(products: Iterable) -> dict[int, FreightTemplate | None]:
     """product id -> the template it ships under (its own, else its shop's default, else
-    None: free), its rates read with it. Three small queries whatever the number of
-    products (none for no products): the products' own links, the templates, their
-    rates. Every checkout runs it, so the rates are attached by hand (cheaper than
-    prefetch_related) and the templates' timestamps are not read."""
+    None: free), its rates read with it. One query for products read with their
+    FREIGHT_LINK (with_freight_links), two otherwise, whatever their number (none for no
+    products). Every checkout runs it: the templates are built from their rates' rows,
+    without prefetch_related or the templates' timestamps."""
     products = list(products)
     if not products:
         return {}
-    links = dict(
-        ProductFreight.objects.filter(product_id__in=[p.pk for p in products]).values_list(
-            "product_id", "template_id"
+    if all(hasattr(p, FREIGHT_LINK) for p in products):
+        links = {p.pk: getattr(p, FREIGHT_LINK) for p in products if getattr(p, FREIGHT_LINK)}
+    else:
+        links = dict(
+            ProductFreight.objects.filter(product_id__in=[p.pk for p in products]).values_list(
+                "product_id", "template_id"
+            )
         )
+    rates = (
+        FreightRate.objects.select_related("template")
+        .defer("template__created_at", "template__updated_at")
+        .filter(
+            Q(template__vendor_id__in={p.vendor_id for p in products}, template__is_default=True)
+            | Q(template_id__in=set(links.values()))
+        )
+        .order_by("template_id", "id")
     )
-    by_pk = {
-        template.pk: template
-        for template in FreightTemplate.objects.filter(
-            Q(vendor_id__in={p.vendor_id for p in products}, is_default=True)
-            | Q(pk__in=set(links.values()))
-        )
-        .defer("created_at", "updated_at")
-        .order_by()
-    }
-    for template in by_pk.values():
-        template._prefetched_objects_cache = {"rates": []}
-    for rate in FreightRate.objects.filter(template_id__in=list(by_pk)).order_by("id"):
-        rate.template = by_pk[rate.template_id]
-        by_pk[rate.template_id]._prefetched_objects_cache["rates"].append(rate)
+    by_pk: dict[int, FreightTemplate] = {}
+    for rate in rates:
+        template = by_pk.setdefault(rate.template_id, rate.template)
+        if rate.template is template:  # the first of its rates
+            template._prefetched_objects_cache = {"rates": []}
+        rate.template = template
+        template._prefetched_objects_cache["rates"].append(rate)
     default_of = {t.vendor_id: t for t in by_pk.values() if t.is_default}
     own = {
         p.pk: by_pk[links[p.pk]]
         for p in products
-        # its shop's template only (staff could once move a template to another shop)
-        if p.pk in links and by_pk[links[p.pk]].vendor_id == p.vendor_id
+        # its shop's template only (staff could once move a template to another shop);
+        # a template with no rate is not found: the dashboard and the admin refuse one
+        if p.pk in links and links[p.pk] in by_pk and by_pk[links[p.pk]].vendor_id == p.vendor_id
     }
     return {p.pk: own.get(p.pk) or default_of.get(p.vendor_id) for p in products}
 

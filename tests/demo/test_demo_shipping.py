@@ -104,9 +104,9 @@ def test_writing_more_demo_orders_reads_the_templates_once():
             create_orders(batch(count), rng)
         return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
 
-    # The templates (3 queries) and the categories' receipt days, whatever the number of
+    # The templates (2 queries: the links, the rates with their templates) and the categories' receipt days, whatever the number of
     # orders; the writes are bulk, a few per batch.
-    assert len(reads(100)) == len(reads(10)) == 4
+    assert len(reads(100)) == len(reads(10)) == 3
 
 
 def test_free_shipping_products_show_free_on_their_cards_and_fresh_goods_confirm_sooner():

@@ -410,8 +410,8 @@ def test_the_buy_now_checkout_runs_a_fixed_number_of_queries(
 
     # (the session: see session_reads), user, the product with its vendor, county and
     # category, its photos, visibility, the stream price, the address book three times,
-    # the freight templates to the address (2: none, so no rates to prefetch)
-    with django_assert_num_queries(10 + session_reads):
+    # the freight templates to the address (one query: the links came with the product)
+    with django_assert_num_queries(9 + session_reads):
         assert client.get(url).status_code == 200
 
 

@@ -146,7 +146,7 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(
     # promotion schedule (2 queries, cached afterwards) however many items it prices,
     # and the freight templates to the address's province (the products' own, the
     # shops' defaults: none, so no rates to prefetch)
-    with django_assert_num_queries(12 + session_reads):
+    with django_assert_num_queries(11 + session_reads):
         assert client.get(CHECKOUT).status_code == 200
 
 
@@ -168,7 +168,7 @@ def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(
     # impact board's rollups moved in one upsert (and a savepoint around it all, since
     # the test runs in a transaction). A repeated key is caught by the order's unique
     # constraint, not by a query first.
-    with django_assert_num_queries(15 + session_reads + vendors):
+    with django_assert_num_queries(14 + session_reads + vendors):
         response = client.post(CHECKOUT, form)
 
     order = Order.objects.get()

@@ -313,11 +313,11 @@ def test_split_prices_keep_the_cart_and_checkout_at_a_fixed_number_of_queries(
     # shopper's allowances and the flash sales' units left: one query each; the cart also
     # reads the province it quotes shipping to (the default address) and the freight
     # templates (two queries: no shop here has one, so no rates to read)
-    with django_assert_num_queries(12 + session_reads):
+    with django_assert_num_queries(11 + session_reads):
         cart = client.get(CART, **EN)
-    # the schedule is cached now; the freight templates to the address (2: none, so no
-    # rates to prefetch)
-    with django_assert_num_queries(12 + session_reads):
+    # the schedule is cached now; the freight templates to the address (one query: their
+    # rates with them; the products' own links came with the cart's items)
+    with django_assert_num_queries(11 + session_reads):
         page = client.get(CHECKOUT, **EN)
 
     # the first item: 2 at the limited price (the allowance is for the promotion, all

@@ -227,12 +227,13 @@ def test_the_checkout_page_with_fees_runs_the_same_queries_for_one_or_five_shops
 
     # session, user, cart, items with products, photos, visibility, the address book
     # three times, the promotion schedule (one query: none runs), and the freight
-    # templates (3: the products' own, the templates, their rates)
-    with django_assert_num_queries(12 + session_reads):
+    # templates (1: the rates with their templates; each product's own template id comes
+    # with the cart's items)
+    with django_assert_num_queries(10 + session_reads):
         html = client.get(CHECKOUT, **EN).content.decode()
     assert html.count("Shipping ¥25.00") == shops_in_cart
     # the summary for the address asked: the asked address instead of the radios
-    with django_assert_num_queries(12 + session_reads):
+    with django_assert_num_queries(10 + session_reads):
         client.get(CHECKOUT, {"address": wuhan.pk}, **HTMX)
 
 

@@ -183,7 +183,7 @@ def test_the_line_reads_a_fixed_number_of_queries(oranges, django_assert_num_que
 
     # the product, whether it is on sale, and its template with its rates (three: the
     # product's own, the shop's default, their rates); no promotion runs to read
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert "运费 ¥12.00" in line(browser, oranges).content.decode()
 
 
