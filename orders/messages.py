@@ -143,12 +143,17 @@ def notify_order_placed(order: Order, parts: list[OrderPart]) -> list[Notificati
 
 
 def notify_part_shipped(part: OrderPart) -> list[Notification]:
+    return _tell_shopper_about_part(part, PART_SHIPPED, key=f"shipped:{part.pk}")
+
+
+def _tell_shopper_about_part(part: OrderPart, kind: str, *, key: str) -> list[Notification]:
+    """One message of `kind` to the part's shopper, about that part, linking its order."""
     return queue(
         [
             message(
                 part.order.shopper_id,
-                PART_SHIPPED,
-                key=f"shipped:{part.pk}",
+                kind,
+                key=key,
                 context={
                     "order_id": part.order_id,
                     "order_number": part.order.number,
@@ -217,18 +222,4 @@ def notify_part_received(part: OrderPart, *, automatically: bool = False) -> lis
 def notify_receipt_reminder(part: OrderPart) -> list[Notification]:
     """The shopper hears, a day before, when receipt of a part will be confirmed for
     them, and to contact the shop if it has not arrived."""
-    return queue(
-        [
-            message(
-                part.order.shopper_id,
-                RECEIPT_REMINDER,
-                key=f"receipt-reminder:{part.pk}",
-                context={
-                    "order_id": part.order_id,
-                    "order_number": part.order.number,
-                    "part_id": part.pk,
-                },
-                link=_order_link(part.order),
-            )
-        ]
-    )
+    return _tell_shopper_about_part(part, RECEIPT_REMINDER, key=f"receipt-reminder:{part.pk}")
