@@ -36,6 +36,18 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def close_pages_after_each_test(request):
+    """Every page a browser test opened is closed when it ends, whether or not the test
+    closed it: a page left open keeps polling (a stream's counters, a countdown) and its
+    requests reach the next test's live server, where the test client records the
+    templates they render among its own page's."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 @pytest.fixture
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
