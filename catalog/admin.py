@@ -61,7 +61,14 @@ class CountyAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(RenameRefreshesSearchMixin, admin.ModelAdmin):
-    list_display = ["name_en", "name_zh", "parent", "position", "auto_confirm_days"]
+    list_display = [
+        "name_en",
+        "name_zh",
+        "parent",
+        "position",
+        "auto_confirm_days",
+        "aftersales_hours",
+    ]
     list_editable = ["position"]
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_zh"]

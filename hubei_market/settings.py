@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "livestream",
     "gateway_sandbox",
     "payments",
+    "aftersales",
     "demo",
 ]
 
@@ -244,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
     # goods) that the shopper did not confirm, and the shopper told a day before.
     "sweep-deliveries": {
         "task": "orders.tasks.sweep_deliveries_task",
+        "schedule": 15 * 60,
+    },
+    # After-sales: act for whoever let a request's deadline pass.
+    "sweep-aftersales": {
+        "task": "aftersales.tasks.sweep_aftersales_task",
         "schedule": 15 * 60,
     },
     # Yesterday's payments and refunds against the gateways' bills, every morning at 10:30
@@ -547,6 +553,17 @@ LOGGING = {
 # part ships, unless they confirm it first (a category's own days, for fresh goods, when
 # fewer); they are told a day before.
 AUTO_CONFIRM_DAYS = env.int("AUTO_CONFIRM_DAYS", default=10)
+# After-sales (aftersales/): how long after receipt a shopper may ask (a category may say
+# fewer: fresh produce 48 hours), how long the shop has to answer (then the request is
+# approved), the shopper to answer an offer or a refusal (then the offer is accepted, the
+# refusal stands), to send a return back (then it closes), and the shop to confirm the
+# goods came back (then they are taken as received); staff's target for an escalation.
+AFTERSALES_WINDOW_HOURS = env.int("AFTERSALES_WINDOW_HOURS", default=7 * 24)
+AFTERSALES_REPLY_HOURS = env.int("AFTERSALES_REPLY_HOURS", default=48)
+AFTERSALES_SHOPPER_HOURS = env.int("AFTERSALES_SHOPPER_HOURS", default=72)
+AFTERSALES_RETURN_DAYS = env.int("AFTERSALES_RETURN_DAYS", default=7)
+AFTERSALES_RECEIVE_DAYS = env.int("AFTERSALES_RECEIVE_DAYS", default=10)
+AFTERSALES_ARBITRATION_HOURS = env.int("AFTERSALES_ARBITRATION_HOURS", default=48)
 # Where the product page, the cart and the checkout read a province picked by a shopper
 # without an address (a cookie, so cached pages stay the same for everyone).
 SHIP_TO_COOKIE = "ship_to"

@@ -32,6 +32,7 @@ urlpatterns = [
     path("vendor/", include("hubei_market.vendor_urls")),
     path("live/", include("livestream.urls")),
     path("", include("payments.urls")),
+    path("", include("aftersales.urls")),
     path("", include("notifications.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from aftersales import vendor_views as aftersales_views
 from catalog.vendor import views as catalog_views
 from orders import vendor_views as orders_views
 from orders.shipping import vendor_views as shipping_views
@@ -30,6 +31,13 @@ urlpatterns = [
     path("orders/<int:part_id>/", orders_views.part_detail, name="order"),
     path("orders/<int:part_id>/ship/", orders_views.part_ship, name="order_ship"),
     path("orders/<int:part_id>/cancel/", orders_views.part_cancel, name="order_cancel"),
+    path("aftersales/", aftersales_views.request_list, name="aftersales"),
+    path("aftersales/<str:number>/", aftersales_views.request_detail, name="aftersales_detail"),
+    path(
+        "aftersales/<str:number>/<slug:step>/",
+        aftersales_views.request_step,
+        name="aftersales_step",
+    ),
     path("shipping/", shipping_views.template_list, name="shipping"),
     path("shipping/new/", shipping_views.template_create, name="shipping_create"),
     path("shipping/<int:template_id>/", shipping_views.template_edit, name="shipping_edit"),

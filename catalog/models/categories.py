@@ -32,6 +32,18 @@ class Category(BilingualNameMixin, models.Model):
             "parent category's, else the store's default."
         ),
     )
+    # Fresh produce is exempt from the seven-day no-reason return: a shopper reports
+    # spoiled crayfish or broken eggs within 48 hours of receipt, other goods within 7
+    # days (aftersales/windows.py); empty: the parent's, else AFTERSALES_WINDOW_HOURS.
+    aftersales_hours = models.PositiveSmallIntegerField(
+        _("hours for after-sales after receipt"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long after receipt a shopper may ask for a refund or a return (fresh "
+            "produce: 48). Empty: the parent category's, else the store's default."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

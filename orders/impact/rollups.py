@@ -1,7 +1,9 @@
 """Keeping the impact board's daily rollups (DailySales) equal to the orders.
 
 What counts: the lines of an order that is confirmed or completed, except those of a
-vendor's part that was cancelled; on the Shanghai day the order was placed. Each state
+vendor's part that was cancelled, each without what after-sales refunded of it (its
+units, weight and money; orders/services/refunds.py); on the Shanghai day the order was
+placed, so a refund approved later corrects that day. Each state
 change calls `record_change(order, before, after)` inside its own transaction with the
 order's counted lines before and after; the difference is added to the rows in one
 INSERT … ON CONFLICT DO UPDATE (`col = col + excluded.col`, exact on PostgreSQL and
@@ -63,17 +65,23 @@ def fen(amount: Decimal) -> int:
 
 
 def counted_line(line: OrderLine, order_id: int, vendor_id: int) -> CountedLine:
-    """A CountedLine of an OrderLine in memory (at checkout)."""
+    """A CountedLine of an OrderLine in memory (at checkout, or as a part is cancelled),
+    without what after-sales refunded of it."""
     return CountedLine(
         order_id,
         vendor_id,
         line.category_id,
         line.origin_county_id,
-        line.quantity,
-        line.weight_g,
-        fen(line.line_total),
+        line.quantity - line.refunded_quantity,
+        line.weight_g - line.refunded_weight_g,
+        fen(line.line_total - line.refunded_amount),
         bool(line.channel),  # any channel but the web store's is a livestream's
     )
+
+
+def still_counted(line: OrderLine) -> bool:
+    """False for a line after-sales refunded whole (all its units and all its money)."""
+    return line.refunded_quantity < line.quantity or line.refunded_amount < line.line_total
 
 
 def sales_day(order: Order) -> date:
@@ -92,15 +100,17 @@ def _counted_lines_queryset() -> QuerySet[OrderLine]:
 
 
 def _as_counted(rows: Iterable[tuple]) -> list[CountedLine]:
+    """Each line without what after-sales refunded of it; a line refunded whole (all its
+    units and all its money) does not count at all."""
     return [
         CountedLine(
             order_id,
             vendor_id,
             category_id,
             county_id,
-            quantity,
-            weight_g,
-            fen(line_total),
+            quantity - refunded_quantity,
+            weight_g - refunded_weight_g,
+            fen(line_total - refunded_amount),
             bool(channel),
         )
         for (
@@ -112,7 +122,11 @@ def _as_counted(rows: Iterable[tuple]) -> list[CountedLine]:
             weight_g,
             line_total,
             channel,
+            refunded_quantity,
+            refunded_amount,
+            refunded_weight_g,
         ) in rows
+        if refunded_quantity < quantity or refunded_amount < line_total  # still_counted
     ]
 
 
@@ -125,6 +139,9 @@ _LINE_FIELDS = (
     "weight_g",
     "line_total",
     "channel",
+    "refunded_quantity",
+    "refunded_amount",
+    "refunded_weight_g",
 )
 
 

@@ -145,6 +145,26 @@ class OrderPart(models.Model):
     )
     # Receipt confirmed (确认收货), by the shopper or automatically: the part is complete.
     delivered_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # What after-sales gave back of it (its lines' refunded amounts and weights, and its
+    # shipping fee once every line is refunded whole): orders/services/refunds.py keeps
+    # these, and the sales figures count the part without them.
+    refunded_goods = models.DecimalField(
+        _("goods refunded (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+    )
+    refunded_weight_g = models.PositiveIntegerField(
+        _("weight refunded (g)"), default=0, db_default=0
+    )
+    refunded_shipping = models.DecimalField(
+        _("shipping refunded (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+    )
 
     class Meta:
         ordering = ["order", "vendor__name", "id"]
@@ -152,6 +172,13 @@ class OrderPart(models.Model):
         verbose_name_plural = _("order parts")
         constraints = [
             models.UniqueConstraint(fields=["order", "vendor"], name="order_part_one_per_vendor"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_goods__gte=0)
+                & models.Q(refunded_goods__lte=models.F("subtotal"))
+                & models.Q(refunded_shipping__gte=0)
+                & models.Q(refunded_shipping__lte=models.F("shipping_fee")),
+                name="order_part_refunded_within_paid",
+            ),
         ]
 
     def __str__(self):
@@ -161,6 +188,11 @@ class OrderPart(models.Model):
     def amount(self):
         """What the shopper pays for this part: its goods and its shipping."""
         return self.subtotal + self.shipping_fee
+
+    @property
+    def refunded(self):
+        """What after-sales gave back of this part: goods and shipping."""
+        return self.refunded_goods + self.refunded_shipping
 
     @property
     def rows(self):
@@ -214,6 +246,20 @@ class OrderLine(models.Model):
     discount = models.DecimalField(
         _("discount (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    # What after-sales gave back (orders/services/refunds.py): the units its requests
+    # claimed, their money (never above line_total) and the weight that money stands for
+    # (the line's weight in proportion). The sales figures count the line without them.
+    refunded_quantity = models.PositiveIntegerField(_("units refunded"), default=0, db_default=0)
+    refunded_amount = models.DecimalField(
+        _("refunded (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+    )
+    refunded_weight_g = models.PositiveIntegerField(
+        _("weight refunded (g)"), default=0, db_default=0
+    )
     # What stopped its promotion pricing more of the product's units: "limit" (the
     # shopper's allowance) or "flash_sale" (the units left); empty if nothing did.
     price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")
@@ -247,9 +293,28 @@ class OrderLine(models.Model):
         ordering = ["part", "id"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity"))
+                & models.Q(refunded_amount__gte=0)
+                & models.Q(refunded_amount__lte=models.F("line_total"))
+                & models.Q(refunded_weight_g__lte=models.F("weight_g")),
+                name="order_line_refunded_within_paid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def refundable_amount(self):
+        """What may still be refunded of this line's goods."""
+        return self.line_total - self.refunded_amount
+
+    @property
+    def refundable_quantity(self):
+        """The units no after-sales request has claimed yet."""
+        return self.quantity - self.refunded_quantity
 
     @property
     def price_label(self):

@@ -99,7 +99,11 @@ def _cancel_open_parts(
     vendor_of = {part.pk: part.vendor_id for part in open_parts}
     lines = list(OrderLine.objects.filter(part__in=open_parts))
     counted = (
-        [impact.counted_line(line, order.pk, vendor_of[line.part_id]) for line in lines]
+        [
+            impact.counted_line(line, order.pk, vendor_of[line.part_id])
+            for line in lines
+            if impact.still_counted(line)
+        ]
         if order.status in impact.COUNTED_ORDER_STATUSES
         else []
     )
@@ -129,8 +133,9 @@ def _give_back(lines: list[OrderLine], shopper_id: int) -> None:
     shopper's promotion allowance back."""
     returned = defaultdict(int)
     for line in lines:
-        if line.product_id:
-            returned[line.product_id] += line.quantity
+        # A line's units after-sales cancelled before shipment are back on sale already.
+        if line.product_id and line.refundable_quantity:
+            returned[line.product_id] += line.refundable_quantity
     return_stock(returned)
     promotions.return_promotion_units(lines, shopper_id)
 

@@ -125,8 +125,11 @@ def refund_cancelled_parts(
         queue_close_payments(order.pk)
         return None
     whole = order.status == Order.Status.CANCELLED
-    # A cancelled part is refunded with its shipping fee (part.amount: goods and shipping).
-    amount = payment.refundable if whole else sum((p.amount for p in parts), Decimal("0"))
+    # A cancelled part is refunded with its shipping fee (part.amount: goods and shipping),
+    # less what after-sales refunded of it already (a line cancelled before shipment).
+    amount = (
+        payment.refundable if whole else sum((p.amount - p.refunded for p in parts), Decimal("0"))
+    )
     amount = min(amount, payment.refundable)
     if amount <= 0:
         return None

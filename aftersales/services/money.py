@@ -1,0 +1,84 @@
+"""The one place an after-sales request gives money back.
+
+In one transaction with the request's move to refunded: the line's units, money and
+weight taken back (orders/services/refunds.py: never more than was paid, whatever runs
+at once; the impact board's day and the shop's figures follow), returned goods back on
+sale, and the money: a refund through the order's gateway (payments: never more than
+was captured), or, for cash on delivery and bank transfers, recorded as owed to the
+shopper by the shop (settlement pays it from the shop's balance).
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import AfterSalesRequest
+from aftersales.services.common import move
+from aftersales.states import State
+from orders.models import Order, OrderPart
+from orders.services.refunds import take_back
+from payments.models import Refund
+from payments.services.refunds import captured_payment, refund_order
+
+NOT_POSITIVE = _("Enter an amount above zero.")
+ABOVE_ASKED = _("That is more than the shopper asked for (%(asked)s).")
+
+
+def give_back(
+    request: AfterSalesRequest,
+    amount: Decimal,
+    *,
+    actor: str,
+    by: AbstractBaseUser | None,
+    note: str = "",
+    restock: bool = False,
+) -> AfterSalesRequest:
+    """Refund `amount` (at most what was asked: goods first, then the shipping) on the
+    locked `request` and move it to refunded. Raises ValidationError, changing nothing,
+    when it is not above zero or more than is left to refund."""
+    if amount <= 0:
+        raise ValidationError(NOT_POSITIVE, code="not_positive")
+    if amount > request.amount:
+        raise ValidationError(
+            ABOVE_ASKED, code="above_asked", params={"asked": f"¥{request.amount}"}
+        )
+    goods = min(amount, request.goods_amount)
+    shipping = amount - goods
+    with transaction.atomic():
+        line = request.line
+        part = OrderPart.objects.get(pk=request.part_id)
+        # A line cancelled before shipment goes back on sale, as returned goods do.
+        restock = restock or (
+            request.kind == AfterSalesRequest.Kind.CANCEL_LINE
+            and part.status == OrderPart.Status.PENDING
+        )
+        taken = take_back(
+            line, quantity=request.quantity, goods=goods, shipping=shipping, restock=restock
+        )
+        order = Order.objects.get(pk=request.order_id)
+        payment = captured_payment(order)
+        if payment is not None:
+            request.refund = refund_order(
+                order,
+                amount,
+                reason=Refund.Reason.AFTER_SALES,
+                part=part,
+                lines=[{"line": line.pk, "quantity": request.quantity, "amount": str(goods)}],
+                by=by,
+                note=request.number,
+            )
+        else:
+            # Cash on delivery before shipment: nothing was collected, the courier
+            # collects less. Otherwise the shop owes it to the shopper.
+            collected = not (
+                order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
+                and part.status == OrderPart.Status.PENDING
+            )
+            request.owed_by_shop = collected
+        request.refunded_amount = amount
+        request.refunded_weight_g = taken.weight_g
+        move(request, State.REFUNDED, actor=actor, by=by, note=note, amount=amount)
+    return request
