@@ -36,7 +36,8 @@ def give_back(
     note: str = "",
     restock: bool = False,
 ) -> AfterSalesRequest:
-    """Refund `amount` (at most what was asked: goods first, then the shipping) on the
+    """Refund `amount` (at most what was asked: goods first, then the shipping; all that
+    was asked brings the part's shipping fee if the part is then refunded whole) on the
     locked `request` and move it to refunded. Raises ValidationError, changing nothing,
     when it is not above zero or more than is left to refund."""
     if amount <= 0:
@@ -46,7 +47,10 @@ def give_back(
             ABOVE_ASKED, code="above_asked", params={"asked": f"¥{request.amount}"}
         )
     goods = min(amount, request.goods_amount)
-    shipping = amount - goods
+    # All that was asked: the part's shipping fee comes with it when this leaves every
+    # line of the part refunded whole, as the part is at this moment (another line's
+    # request refunded since this one was opened counts). Less: goods first.
+    shipping = None if amount == request.amount else amount - goods
     with transaction.atomic():
         line = request.line
         part = OrderPart.objects.get(pk=request.part_id)
@@ -58,6 +62,7 @@ def give_back(
         taken = take_back(
             line, quantity=request.quantity, goods=goods, shipping=shipping, restock=restock
         )
+        amount = taken.amount
         order = Order.objects.get(pk=request.order_id)
         payment = captured_payment(order)
         if payment is not None:

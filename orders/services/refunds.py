@@ -77,11 +77,13 @@ def take_back(
     *,
     quantity: int,
     goods: Decimal,
-    shipping: Decimal = Decimal("0"),
+    shipping: Decimal | None = Decimal("0"),
     restock: bool = False,
 ) -> TakenBack:
-    """Record that `goods` of the line's money (and `shipping` of its part's fee) were
-    refunded for `quantity` of its units; with `restock`, those units go back on sale
+    """Record that `goods` of the line's money (and `shipping` of its part's fee; None:
+    the whole fee if this refund leaves every line of the part refunded whole, as the
+    lines are now, else nothing) were refunded for `quantity` of its units; with
+    `restock`, those units go back on sale
     (returned goods the shop received, a line cancelled before shipment). Raises
     ValidationError, changing nothing, when the line (or the fee) has less left, however
     many refunds run at once. Call inside the refund's transaction."""
@@ -95,6 +97,8 @@ def take_back(
         if part.status == OrderPart.Status.CANCELLED:
             raise ValidationError(NOT_COUNTED_PART, code="part_cancelled")
         line = OrderLine.objects.get(pk=line.pk)  # as it is now the part is locked
+        if shipping is None:
+            shipping = shipping_left_with(line, part, goods, quantity)
         before = impact.counted_lines(order)
         weight = weight_for(line, goods)
         taken = OrderLine.objects.filter(
