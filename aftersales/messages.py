@@ -15,8 +15,9 @@ from notifications import kinds
 from notifications.models import Notification
 from notifications.services import message, queue
 
-TO_SHOPPER = "aftersales_to_shopper"
-TO_SHOP = "aftersales_to_shop"
+# A kind's name fits Notification.kind (20 characters); the templates keep the long names.
+TO_SHOPPER = "aftersales_shopper"
+TO_SHOP = "aftersales_shop"
 Actor = AfterSalesRequest.Actor
 
 
@@ -25,14 +26,14 @@ def register_kinds() -> None:
     kinds.register(
         TO_SHOPPER,
         _("after-sales step, to the shopper"),
-        templates=f"aftersales/messages/{TO_SHOPPER}",
+        templates="aftersales/messages/aftersales_to_shopper",
         link_label=_("See the request"),
         load=load_requests,
     )
     kinds.register(
         TO_SHOP,
         _("after-sales step, to the shop"),
-        templates=f"aftersales/messages/{TO_SHOP}",
+        templates="aftersales/messages/aftersales_to_shop",
         link_label=_("Answer it in the vendor dashboard"),
         load=load_requests,
     )
