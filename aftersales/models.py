@@ -141,6 +141,8 @@ class AfterSalesRequest(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["vendor", "state", "due_at"], name="aftersales_shop_queue")]
+        # Arbitration moves money: staff need it on top of viewing requests.
+        permissions = [("decide_aftersalesrequest", _("Can decide escalated after-sales requests"))]
 
     def __str__(self):
         return self.number

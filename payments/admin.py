@@ -112,6 +112,7 @@ class RefundAdmin(ReadOnlyModelAdmin):
         "order_number",
         "amount",
         "reason",
+        "note",
         "state",
         "gateway_refund_id",
         "attempts",
@@ -126,6 +127,7 @@ class RefundAdmin(ReadOnlyModelAdmin):
         "payment__trade_number",
         "payment__gateway_trade_id",
         "payment__order__number",
+        "note",  # an after-sales refund's note is its request's number (SH…)
     ]
     show_full_result_count = False
 

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from demo import aftersales as aftersales_demo
 from demo import catalog as seed
 from demo import orders as order_demo
 from demo.livestream import seed_stream_orders, seed_streams
@@ -59,6 +60,12 @@ class Command(BaseCommand):
         )
         days = order_demo.seed_orders() | seed_stream_orders()
         order_demo.rebuild(days)
+        hours_set = aftersales_demo.seed_aftersales_hours()
+        self.stdout.write(
+            f"After-sales: {aftersales_demo.seed_requests()} new requests (one awaiting "
+            f"the shop, one offered, two escalated, one refunded); 48 hours set for "
+            f"{hours_set} fresh categories"
+        )
         pledges = seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
         self.stdout.write(
             f"Orders: history on {len(days)} days rebuilt into the impact "
