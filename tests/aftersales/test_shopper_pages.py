@@ -22,6 +22,7 @@ from orders.models import OrderPart
 from payments.models import Payment, Refund
 from tests.aftersales.helpers import crayfish, first_line, placed, received, report
 from tests.factories import (
+    CategoryFactory,
     FreightRateFactory,
     FreightTemplateFactory,
     ShopperFactory,
@@ -440,3 +441,30 @@ def test_a_refund_through_the_gateway_says_where_the_money_went(order):
 
     body = next(m.body for m in mail.outbox if m.to == [order.shopper.email])
     assert "¥186.00 is refunded, back to your Alipay account" in body
+
+
+def test_fresh_produce_has_48_hours_shown_in_chinese_on_the_order_page(client):
+    fresh = CategoryFactory(aftersales_hours=48)
+    order = received(placed((crayfish(category=fresh), 1)))
+    line = first_line(order)
+    signed_in(client, order.shopper, language="zh-hans")
+    closes = timezone.localtime(line.part.delivered_at + timedelta(hours=48))
+
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert f'href="{new_url(line)}">申请售后</a>' in page
+    assert f"售后截止：{closes:%Y-%m-%d %H:%M}" in page
+    page = client.get(new_url(line)).content.decode()
+    assert f"售后截止：{closes:%Y-%m-%d %H:%M}（收货后 48 小时）。" in page
+
+    OrderPart.objects.filter(pk=line.part_id).update(
+        delivered_at=timezone.now() - timedelta(hours=49)
+    )
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert "申请售后" not in page
+    assert "（收货后 48 小时）" in client.get(new_url(line)).content.decode()
+
+
+def test_the_order_history_links_to_my_after_sales(client, order):
+    signed_in(client, order.shopper)
+    page = client.get(reverse("orders:history")).content.decode()
+    assert f'<a href="{reverse("aftersales:list")}">My after-sales</a>' in page
