@@ -8,6 +8,8 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self):
-        from aftersales import messages, tasks  # noqa: F401 (tasks: found by name by beat)
+        from aftersales import messages, selectors, tasks  # noqa: F401 (tasks: found by beat)
+        from orders import line_actions
 
         messages.register_kinds()
+        line_actions.register("aftersales", selectors.order_line_actions)

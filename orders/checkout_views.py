@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product
-from orders import channels, selectors, services
+from orders import channels, line_actions, selectors, services
 from orders.forms import CancelOrderForm, CheckoutForm
 from orders.models import Cart, CartItem, Order
 from orders.payments import method_for
@@ -287,6 +287,7 @@ def order_detail(request, number):
     order = get_object_or_404(selectors.orders_for_shopper(request.user), number=number)
     selectors.add_cancel_reasons(order)
     timeline.add_timelines(order)
+    line_actions.add_line_actions(order)
     return render(request, "orders/detail.html", {"order": order})
 
 
