@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0013_category_aftersales_hours'),
-        ('orders', '0030_orderline_refunded_amount_and_more'),
+        ('orders', '0030_refunded_lines_and_parts'),
         ('payments', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
