@@ -17,7 +17,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=40)
     # What the message needs to be rendered: names, a reason, the ids of the rows it is
     # about (an order's messages carry `order_id` and `part_id`, loaded at delivery).
     context = models.JSONField(_("context"), default=dict, blank=True)
