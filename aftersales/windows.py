@@ -79,6 +79,8 @@ def eligibility(
     """What may be asked about `line` (of `part` of `order`) at `now`. `open_number` is
     the number of the line's open request, if it has one."""
     now = now or timezone.now()
+    if order.status == Order.Status.CANCELLED:
+        return Eligibility(refusal=str(CANCELLED))
     if order.status not in (Order.Status.CONFIRMED, Order.Status.COMPLETED):
         return Eligibility(refusal=str(NOT_PAID))
     if part.status == OrderPart.Status.CANCELLED:

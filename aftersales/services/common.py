@@ -37,9 +37,10 @@ def expect(request: AfterSalesRequest, *states: str) -> None:
 
 
 def clean_note(note: str, *, required: str = "") -> str:
-    """A note as it is kept: stripped, at most NOTE_LIMIT characters; `required` is the
-    message when it may not be empty."""
-    note = (note or "").strip()
+    """A note as it is kept: stripped (of NUL characters too, which PostgreSQL cannot
+    keep), at most NOTE_LIMIT characters; `required` is the message when it may not be
+    empty."""
+    note = (note or "").replace("\x00", "").strip()
     if required and not note:
         raise ValidationError(required, code="note_required")
     if len(note) > NOTE_LIMIT:

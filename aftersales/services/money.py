@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.models import AfterSalesRequest
 from aftersales.services.common import move
 from aftersales.states import State
+from core.db import lock_row
 from orders.models import Order, OrderPart
 from orders.services.refunds import take_back
 from payments.models import Refund
@@ -36,9 +37,9 @@ def give_back(
     note: str = "",
     restock: bool = False,
 ) -> AfterSalesRequest:
-    """Refund `amount` (at most what was asked: goods first, then the shipping; all that
-    was asked brings the part's shipping fee if the part is then refunded whole) on the
-    locked `request` and move it to refunded. Raises ValidationError, changing nothing,
+    """Refund `amount` (at most what was asked: goods first, then the shipping; all
+    that was asked also brings the part's fee when it leaves the part refunded whole) on
+    the locked `request` and move it to refunded. Raises ValidationError, changing nothing,
     when it is not above zero or more than is left to refund."""
     if amount <= 0:
         raise ValidationError(NOT_POSITIVE, code="not_positive")
@@ -47,23 +48,29 @@ def give_back(
             ABOVE_ASKED, code="above_asked", params={"asked": f"¥{request.amount}"}
         )
     goods = min(amount, request.goods_amount)
-    # All that was asked: the part's shipping fee comes with it when this leaves every
-    # line of the part refunded whole, as the part is at this moment (another line's
-    # request refunded since this one was opened counts). Less: goods first.
-    shipping = None if amount == request.amount else amount - goods
+    shipping = amount - goods
     with transaction.atomic():
         line = request.line
-        part = OrderPart.objects.get(pk=request.part_id)
+        # Locked as take_back locks them (the order, then the part): the part's status
+        # read here is the one the refund is taken on (a shop shipping it meanwhile waits).
+        order = lock_row(Order, request.order_id)
+        part = lock_row(OrderPart, request.part_id)
         # A line cancelled before shipment goes back on sale, as returned goods do.
         restock = restock or (
             request.kind == AfterSalesRequest.Kind.CANCEL_LINE
             and part.status == OrderPart.Status.PENDING
         )
+        # Given all it asked, a request that leaves the part refunded whole brings the
+        # part's fee, even when another line's request was still open as it was opened.
         taken = take_back(
-            line, quantity=request.quantity, goods=goods, shipping=shipping, restock=restock
+            line,
+            quantity=request.quantity,
+            goods=goods,
+            shipping=shipping,
+            restock=restock,
+            fee_if_last=amount == request.amount,
         )
         amount = taken.amount
-        order = Order.objects.get(pk=request.order_id)
         payment = captured_payment(order)
         if payment is not None:
             request.refund = refund_order(

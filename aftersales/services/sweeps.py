@@ -3,7 +3,9 @@
 - the shop did not answer: approved (a return too: the goods stay with the shopper);
 - the shopper did not answer an offer: taken; a refusal: it stands (closed);
 - a return not sent back in time: closed;
-- returned goods the shop did not confirm: taken as received, the shopper refunded.
+- returned goods the shop did not confirm: taken as received, the shopper refunded;
+- a request whose part the shop cancelled meanwhile (a line the shopper asked to cancel):
+  closed, since the part's cancellation refunded it (approving it would fail every run).
 
 Escalations wait for staff (the queue shows how late they are). Each request is acted on
 in its own transaction, locked and checked again, so a shop answering at that moment
@@ -16,13 +18,15 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest
 from aftersales.services.common import Actor, lock, move
 from aftersales.services.shop import approve, confirm_returned
 from aftersales.services.shopper import accept_offer
 from aftersales.states import State
+from orders.models import OrderPart
 
 logger = logging.getLogger("aftersales")
 BATCH = 200
@@ -34,6 +38,7 @@ SWEPT_STATES = (
     State.AWAITING_RETURN,
     State.RETURNING,
 )
+PART_CANCELLED = _("The shop cancelled this part of the order: the request closes with it.")
 
 
 def act_for_the_late(request: AfterSalesRequest, now: datetime) -> AfterSalesRequest | None:
@@ -42,6 +47,11 @@ def act_for_the_late(request: AfterSalesRequest, now: datetime) -> AfterSalesReq
         request = lock(request)
         if request.state not in SWEPT_STATES or request.due_at is None or request.due_at > now:
             return None
+        if OrderPart.objects.filter(pk=request.part_id, status=OrderPart.Status.CANCELLED).exists():
+            with translation.override("en"):  # kept in English, as orders keep their notes
+                note = str(PART_CANCELLED)
+            move(request, State.CLOSED, actor=Actor.SYSTEM, by=None, note=note)
+            return request
         if request.state == State.REQUESTED:
             return approve(request, by=None, actor=Actor.SYSTEM)
         if request.state == State.OFFERED:

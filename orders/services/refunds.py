@@ -77,16 +77,18 @@ def take_back(
     *,
     quantity: int,
     goods: Decimal,
-    shipping: Decimal | None = Decimal("0"),
+    shipping: Decimal = Decimal("0"),
     restock: bool = False,
+    fee_if_last: bool = False,
 ) -> TakenBack:
-    """Record that `goods` of the line's money (and `shipping` of its part's fee; None:
-    the whole fee if this refund leaves every line of the part refunded whole, as the
-    lines are now, else nothing) were refunded for `quantity` of its units; with
-    `restock`, those units go back on sale
-    (returned goods the shop received, a line cancelled before shipment). Raises
-    ValidationError, changing nothing, when the line (or the fee) has less left, however
-    many refunds run at once. Call inside the refund's transaction."""
+    """Record that `goods` of the line's money (and `shipping` of its part's fee) were
+    refunded for `quantity` of its units; with `restock`, those units go back on sale
+    (returned goods the shop received, a line cancelled before shipment). With
+    `fee_if_last` and no `shipping`, the part's fee comes with it when this refund leaves
+    every line of the part refunded whole, as seen once the part is locked (two requests
+    opened together on a part's two lines: the second one approved brings the fee).
+    Raises ValidationError, changing nothing, when the line (or the fee) has less left,
+    however many refunds run at once. Call inside the refund's transaction."""
     with transaction.atomic():
         # The order, then the part, locked as cancelling and shipping lock them: a shop
         # cancelling its part at this moment refunds what this refund leaves, or waits.
@@ -97,7 +99,7 @@ def take_back(
         if part.status == OrderPart.Status.CANCELLED:
             raise ValidationError(NOT_COUNTED_PART, code="part_cancelled")
         line = OrderLine.objects.get(pk=line.pk)  # as it is now the part is locked
-        if shipping is None:
+        if fee_if_last and not shipping:
             shipping = shipping_left_with(line, part, goods, quantity)
         before = impact.counted_lines(order)
         weight = weight_for(line, goods)
