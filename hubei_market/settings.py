@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The vendor dashboard's after-sales count (its nav and home page).
+                "aftersales.context_processors.vendor_aftersales",
             ],
         },
     },

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -283,8 +283,9 @@ class SalesSummary:
 
 
 def vendor_sales_summary(vendor: Vendor, *, today: date | None = None) -> SalesSummary:
-    """A shop's last 30 days (Shanghai days, today included), cancelled parts left out:
-    orders, revenue, weight, revenue per day (for the chart) and the top five products.
+    """A shop's last 30 days (Shanghai days, today included), cancelled parts left out and
+    after-sales refunds taken off: orders, revenue, weight, revenue per day (for the
+    chart) and the top five products.
     Three queries, whatever the number of orders."""
     today = today or timezone.localdate()
     since = today - timedelta(days=SALES_DAYS - 1)
@@ -292,11 +293,18 @@ def vendor_sales_summary(vendor: Vendor, *, today: date | None = None) -> SalesS
     parts = OrderPart.objects.filter(vendor=vendor, order__created_at__gte=start).exclude(
         status=OrderPart.Status.CANCELLED
     )
-    totals = parts.aggregate(orders=Count("pk"), revenue=Sum("subtotal"), weight=Sum("weight_g"))
+    # Net of after-sales refunds (orders/services/refunds.py keeps the refunded fields in
+    # the refund's transaction): what the shop keeps, and the weight it really sold.
+    net_revenue = Sum(F("subtotal") - F("refunded_goods"))
+    totals = parts.aggregate(
+        orders=Count("pk"),
+        revenue=net_revenue,
+        weight=Sum(F("weight_g") - F("refunded_weight_g")),
+    )
     per_day = dict(
         parts.annotate(day=TruncDate("order__created_at"))
         .values("day")
-        .annotate(revenue=Sum("subtotal"))
+        .annotate(revenue=net_revenue)
         .values_list("day", "revenue")
     )
     days = [
@@ -307,9 +315,9 @@ def vendor_sales_summary(vendor: Vendor, *, today: date | None = None) -> SalesS
         OrderLine.objects.filter(part__in=parts)
         .values("product_id", "product_name")
         .annotate(
-            units=Sum("quantity"),
-            revenue=Sum("line_total"),
-            weight_g=Sum("weight_g"),
+            units=Sum(F("quantity") - F("refunded_quantity")),
+            revenue=Sum(F("line_total") - F("refunded_amount")),
+            weight_g=Sum(F("weight_g") - F("refunded_weight_g")),
             product_name_en=Max("product_name_en"),
         )
         .order_by("-revenue", "product_name")[:5]

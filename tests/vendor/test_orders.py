@@ -144,14 +144,14 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(
     part = OrderPart.objects.first()
 
     # session, user, memberships, then: 3 summary queries + waiting count + the shop's
-    # contribution to the impact board
-    with django_assert_num_queries(7 + session_reads):
+    # contribution to the impact board + the after-sales figures (nav and home)
+    with django_assert_num_queries(8 + session_reads):
         client.get(reverse("vendor:home"))
-    # session, user, memberships, count, parts with orders, lines
-    with django_assert_num_queries(5 + session_reads):
+    # session, user, memberships, count, parts with orders, lines, after-sales figures
+    with django_assert_num_queries(6 + session_reads):
         client.get(reverse("vendor:orders"))
-    # session, user, memberships, part with order, lines, events
-    with django_assert_num_queries(5 + session_reads):
+    # session, user, memberships, part with order, lines, events, after-sales figures
+    with django_assert_num_queries(6 + session_reads):
         client.get(reverse("vendor:order", args=[part.pk]))
 
 
