@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gateway_sandbox.models import SandboxRefund, SandboxTrade
 from notifications.models import Notification
@@ -253,6 +253,7 @@ def test_the_old_total_paid_just_before_its_trade_closed_refunds_the_cancelled_p
 
 
 def test_a_refund_never_passes_what_was_paid(sandbox_site):
+    translation.activate("en")  # the refusals are asserted in English, however run
     order, payment = paid_order((ProductFactory(price=Decimal("50.00")), 1))
 
     first = services.refund_order(order, Decimal("30"), reason=Refund.Reason.STAFF)
