@@ -22,12 +22,20 @@ class Cap:
 
 
 def goods_cap(line: OrderLine, quantity: int) -> Decimal:
-    """What `quantity` of the line's units cost; all that is left of the line when they
-    are its last unclaimed units."""
-    if quantity >= line.refundable_quantity:
-        return line.refundable_amount
-    share = (line.line_total * quantity / line.quantity).quantize(CENT, ROUND_HALF_UP)
+    """What `quantity` of the line's unclaimed units cost: the value of the units left
+    less the value of those left after them (`value(n)`, n units' share of the line,
+    rounded to the fen), so the units' caps add up to the line exactly, and a unit
+    claimed for less earlier never makes a later one worth more. Never more than is
+    left of the line."""
+    left = line.refundable_quantity
+    share = _value(line, left) - _value(line, max(left - quantity, 0))
     return min(share, line.refundable_amount)
+
+
+def _value(line: OrderLine, units: int) -> Decimal:
+    if units >= line.quantity:
+        return line.line_total
+    return (line.line_total * units / line.quantity).quantize(CENT, ROUND_HALF_UP)
 
 
 def cap_for(line: OrderLine, part: OrderPart, quantity: int) -> Cap:

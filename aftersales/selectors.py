@@ -3,12 +3,18 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, QuerySet
 from django.http import Http404
 
 from aftersales.models import AfterSalesRequest, RequestEvent
 from aftersales.states import OPEN_STATES
-from aftersales.windows import Eligibility, eligibility, hours_by_category
+from aftersales.windows import (
+    Eligibility,
+    contested,
+    contested_before,
+    eligibility,
+    hours_by_category,
+)
 from orders.line_actions import LineAction
 from orders.models import Order, OrderLine, OrderPart
 
@@ -73,6 +79,7 @@ def line_eligibility(line: OrderLine) -> Eligibility:
         part.order,
         by_category=hours_by_category(),
         open_number=open_request_number(line),
+        contested_before=contested_before(line),
     )
 
 
@@ -93,7 +100,14 @@ def lines_aftersales(order: Order) -> dict[int, LineAftersales]:
     """{line id: LineAftersales} for every line of `order` (its parts and lines as
     orders_for_shopper prefetched them), in two queries however many lines."""
     requests: dict[int, AfterSalesRequest] = {}
-    for request in AfterSalesRequest.objects.filter(order=order).order_by("created_at", "pk"):
+    contested_lines = set()
+    for request in (
+        AfterSalesRequest.objects.filter(order=order)
+        .annotate(contested=ExpressionWrapper(contested(), output_field=BooleanField()))
+        .order_by("created_at", "pk")
+    ):
+        if request.contested:
+            contested_lines.add(request.line_id)
         current = requests.get(request.line_id)
         # The open one wins; else the newest.
         if current is None or not current.is_open:
@@ -107,7 +121,12 @@ def lines_aftersales(order: Order) -> dict[int, LineAftersales]:
             states[line.pk] = LineAftersales(
                 request=request,
                 eligibility=eligibility(
-                    line, part, order, by_category=by_category, open_number=open_number
+                    line,
+                    part,
+                    order,
+                    by_category=by_category,
+                    open_number=open_number,
+                    contested_before=line.pk in contested_lines,
                 ),
             )
     return states

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import AfterSalesRequest
+from aftersales.models import AfterSalesRequest, RequestEvent
+from aftersales.states import State
 from catalog.models import Category
 from orders.models import Order, OrderLine, OrderPart
 
@@ -26,6 +28,10 @@ WINDOW_OVER = _(
 )
 ALL_REFUNDED = _("This item has been refunded in full.")
 ALREADY_OPEN = _("This item already has an open request (%(number)s): see it first.")
+ASKED_BEFORE = _(
+    "This item's earlier request was refused or decided by staff, and closed: it cannot "
+    "be asked again."
+)
 KIND_NOT_NOW = _("“%(kind)s” is not possible for this item now.")
 
 
@@ -74,10 +80,13 @@ def eligibility(
     *,
     by_category: dict[int, int],
     open_number: str = "",
+    contested_before: bool = False,
     now: datetime | None = None,
 ) -> Eligibility:
     """What may be asked about `line` (of `part` of `order`) at `now`. `open_number` is
-    the number of the line's open request, if it has one."""
+    the number of the line's open request, if it has one; `contested_before` says an
+    earlier request of the line was refused or escalated and then closed (asking again
+    would restart the shop's deadline, and its silence would approve it)."""
     now = now or timezone.now()
     if order.status == Order.Status.CANCELLED:
         return Eligibility(refusal=str(CANCELLED))
@@ -87,6 +96,8 @@ def eligibility(
         return Eligibility(refusal=str(CANCELLED))
     if open_number:
         return Eligibility(refusal=str(ALREADY_OPEN % {"number": open_number}))
+    if contested_before:
+        return Eligibility(refusal=str(ASKED_BEFORE))
     if line.refunded_quantity >= line.quantity or line.refunded_amount >= line.line_total:
         return Eligibility(refusal=str(ALL_REFUNDED))
     if part.status == OrderPart.Status.PENDING:
@@ -110,3 +121,20 @@ def eligibility(
     return Eligibility(
         kinds=[Kind.REFUND_ONLY, Kind.RETURN_REFUND], closes_at=closes_at, hours=hours
     )
+
+
+def contested() -> Q:
+    """A filter of requests: closed after a refusal or an escalation."""
+    return Q(
+        Exists(
+            RequestEvent.objects.filter(
+                request=OuterRef("pk"), to_state__in=[State.REFUSED, State.ESCALATED]
+            )
+        ),
+        state=State.CLOSED,
+    )
+
+
+def contested_before(line: OrderLine) -> bool:
+    """Whether an earlier request of `line` was refused or escalated, then closed."""
+    return AfterSalesRequest.objects.filter(contested(), line=line).exists()

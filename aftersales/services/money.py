@@ -26,6 +26,10 @@ from payments.services.refunds import captured_payment, refund_order
 
 NOT_POSITIVE = _("Enter an amount above zero.")
 ABOVE_ASKED = _("That is more than the shopper asked for (%(asked)s).")
+SHIPPED_SINCE = _(
+    "This item has shipped since the request to cancel it: once it arrives, ask for a "
+    "refund or a return instead."
+)
 
 
 def give_back(
@@ -55,11 +59,14 @@ def give_back(
         # read here is the one the refund is taken on (a shop shipping it meanwhile waits).
         order = lock_row(Order, request.order_id)
         part = lock_row(OrderPart, request.part_id)
-        # A line cancelled before shipment goes back on sale, as returned goods do.
-        restock = restock or (
-            request.kind == AfterSalesRequest.Kind.CANCEL_LINE
-            and part.status == OrderPart.Status.PENDING
-        )
+        cancelling = request.kind == AfterSalesRequest.Kind.CANCEL_LINE
+        if cancelling and part.status != OrderPart.Status.PENDING:
+            # Shipped meanwhile: the goods are on their way; a refund or a return is
+            # asked for once they arrive.
+            raise ValidationError(SHIPPED_SINCE, code="shipped_since")
+        # A line cancelled before shipment goes back on sale (with its flash-sale units
+        # and the shopper's promotion allowance), as returned goods do.
+        restock = restock or cancelling
         # Given all it asked, a request that leaves the part refunded whole brings the
         # part's fee, even when another line's request was still open as it was opened.
         taken = take_back(
@@ -83,13 +90,10 @@ def give_back(
                 note=request.number,
             )
         else:
-            # Cash on delivery before shipment: nothing was collected, the courier
-            # collects less. Otherwise the shop owes it to the shopper.
-            collected = not (
-                order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
-                and part.status == OrderPart.Status.PENDING
-            )
-            request.owed_by_shop = collected
+            # Cash on delivery, a bank transfer: the shop owes it to the shopper, and
+            # settlement pays it from the shop's balance (a courier collecting cash on
+            # delivery collects what the order says, whatever after-sales decided).
+            request.owed_by_shop = True
         request.refunded_amount = amount
         request.refunded_weight_g = taken.weight_g
         move(request, State.REFUNDED, actor=actor, by=by, note=note, amount=amount)

@@ -14,7 +14,13 @@ from aftersales.amounts import cap_for, split
 from aftersales.models import MAX_PHOTOS, AfterSalesRequest, RequestEvent, RequestPhoto
 from aftersales.services.common import Actor, clean_note, shop_reply_due
 from aftersales.states import OPEN_STATES, State
-from aftersales.windows import ALREADY_OPEN, KIND_NOT_NOW, eligibility, hours_by_category
+from aftersales.windows import (
+    ALREADY_OPEN,
+    KIND_NOT_NOW,
+    contested_before,
+    eligibility,
+    hours_by_category,
+)
 from catalog.images import process_upload
 from orders.models import OrderLine
 
@@ -56,7 +62,12 @@ def open_request(
         .first()
     )
     allowed = eligibility(
-        line, part, order, by_category=hours_by_category(), open_number=open_number or ""
+        line,
+        part,
+        order,
+        by_category=hours_by_category(),
+        open_number=open_number or "",
+        contested_before=contested_before(line),
     )
     if not allowed.allowed:
         raise ValidationError(allowed.refusal, code="not_eligible")

@@ -28,6 +28,10 @@ Kind = AfterSalesRequest.Kind
 RETURN_NEEDS_ADDRESS = _("A return needs the address the shopper sends the goods to.")
 NOT_A_RETURN = _("This request is not a return: approve it or make an offer.")
 OFFER_BELOW_ASKED = _("An offer is less than the %(asked)s asked; to give it all, approve.")
+NO_OFFER_ON_CANCEL = _(
+    "An item cancelled before shipment is refunded in full: approve it, or refuse it "
+    "and ship the item."
+)
 REFUSAL_REASON = _("Say why you refuse: the shopper and, if they escalate, staff read it.")
 
 
@@ -77,6 +81,8 @@ def offer(
     with transaction.atomic():
         request = lock(request)
         expect(request, State.REQUESTED)
+        if request.kind == Kind.CANCEL_LINE:
+            raise ValidationError(NO_OFFER_ON_CANCEL, code="no_offer_on_cancel")
         if amount <= 0:
             raise ValidationError(NOT_POSITIVE, code="not_positive")
         if amount >= request.amount:
@@ -113,9 +119,11 @@ def refuse(
 def confirm_returned(
     request: AfterSalesRequest, *, by: AbstractBaseUser | None, actor: str = Actor.SHOP
 ) -> AfterSalesRequest:
-    """The returned goods arrived: back on sale, and the shopper refunded what they asked."""
+    """The returned goods arrived: the shopper is refunded what they asked, and the
+    goods go back on sale when the shop confirms it (not when the sweep takes them as
+    received: nobody has seen them arrive)."""
     with transaction.atomic():
         request = lock(request)
         expect(request, State.RETURNING)
         request.received_back_at = timezone.now()
-        return give_back(request, request.amount, actor=actor, by=by, restock=True)
+        return give_back(request, request.amount, actor=actor, by=by, restock=actor == Actor.SHOP)

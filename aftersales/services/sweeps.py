@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest
 from aftersales.services.common import Actor, lock, move
+from aftersales.services.money import SHIPPED_SINCE
 from aftersales.services.shop import approve, confirm_returned
 from aftersales.services.shopper import accept_offer
 from aftersales.states import State
@@ -50,6 +51,17 @@ def act_for_the_late(request: AfterSalesRequest, now: datetime) -> AfterSalesReq
         if OrderPart.objects.filter(pk=request.part_id, status=OrderPart.Status.CANCELLED).exists():
             with translation.override("en"):  # kept in English, as orders keep their notes
                 note = str(PART_CANCELLED)
+            move(request, State.CLOSED, actor=Actor.SYSTEM, by=None, note=note)
+            return request
+        if (
+            request.state == State.REQUESTED
+            and request.kind == AfterSalesRequest.Kind.CANCEL_LINE
+            and not OrderPart.objects.filter(
+                pk=request.part_id, status=OrderPart.Status.PENDING
+            ).exists()
+        ):
+            with translation.override("en"):
+                note = str(SHIPPED_SINCE)
             move(request, State.CLOSED, actor=Actor.SYSTEM, by=None, note=note)
             return request
         if request.state == State.REQUESTED:

@@ -5,6 +5,7 @@ table."""
 
 from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -137,7 +138,15 @@ def _give_back(lines: list[OrderLine], shopper_id: int) -> None:
         if line.product_id and line.refundable_quantity:
             returned[line.product_id] += line.refundable_quantity
     return_stock(returned)
-    promotions.return_promotion_units(lines, shopper_id)
+    # Likewise their promotion units (orders/services/refunds.py gave those back).
+    promotions.return_promotion_units(
+        [
+            SimpleNamespace(promotion_id=line.promotion_id, quantity=line.refundable_quantity)
+            for line in lines
+            if line.refundable_quantity
+        ],
+        shopper_id,
+    )
 
 
 def _check_transition(order: Order, new_status: str) -> None:

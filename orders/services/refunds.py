@@ -11,6 +11,7 @@ counts each line without what was refunded of it), and so do the shop's figures.
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from catalog.page_cache import bump_catalog_revision
+from catalog.promotions import checkout as promotions
 from core.db import lock_row
 from orders.impact import rollups as impact
 from orders.locks import return_stock
@@ -136,5 +138,12 @@ def take_back(
         if restock and line.product_id:
             return_stock({line.product_id: quantity})
             bump_catalog_revision()
+        if restock and part.status == OrderPart.Status.PENDING:
+            # Cancelled before shipment: its flash-sale units and the shopper's allowance
+            # come back too (a part cancelled later gives back only what is left).
+            promotions.return_promotion_units(
+                [SimpleNamespace(promotion_id=line.promotion_id, quantity=quantity)],
+                order.shopper_id,
+            )
         impact.record_change(order, before, impact.counted_lines(order))
     return TakenBack(goods=goods, shipping=shipping, weight_g=weight)

@@ -142,8 +142,13 @@ def test_staff_deciding_zero_closes_the_request_and_refunds_nothing(db):
     line = fresh(line)
     assert (line.refunded_amount, line.refunded_quantity) == (Decimal("0"), 0)
     assert timeline(request)[-1] == (State.CLOSED, STAFF)
-    # The line may be asked about again (the request is not open any more).
-    assert report(line).state == State.REQUESTED
+    # Decided: asking again (which would restart the shop's deadline) is refused.
+    with pytest.raises(ValidationError) as again:
+        report(line)
+    assert again.value.messages == [
+        "This item's earlier request was refused or decided by staff, and closed: it "
+        "cannot be asked again."
+    ]
 
 
 def test_a_return_puts_the_goods_back_on_sale_only_when_the_shop_receives_them(db):
@@ -203,7 +208,7 @@ def test_a_line_cancelled_before_shipment_is_back_on_sale_at_once_and_not_twice(
 
     request = reload(request)
     assert request.state == State.REFUNDED
-    assert not request.owed_by_shop  # cash on delivery not collected yet: the courier collects less
+    assert request.owed_by_shop  # cash on delivery: the shop pays it back
     assert stock_of(eggs) == 100  # back on sale at once
     part = OrderPart.objects.get(pk=eggs_line.part_id)
     assert part.refunded == Decimal("60.00")

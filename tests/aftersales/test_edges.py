@@ -1,0 +1,107 @@
+"""The edges a review found: a cancellation the shop overtook by shipping, an offer on a
+cancellation, the last unit's cap after a unit claimed for little, flash-sale units
+given back with a cancelled line (once), and a refused complaint asked again."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from aftersales import services
+from aftersales.amounts import goods_cap
+from aftersales.states import State
+from catalog.models import Promotion
+from orders import services as order_services
+from tests.aftersales.helpers import (
+    Kind,
+    cancel_line,
+    crayfish,
+    first_line,
+    fresh,
+    owner_of,
+    placed,
+    received,
+    reload,
+    report,
+    shipped,
+    stock_of,
+)
+from tests.factories import running_promotion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_cancellation_the_shop_shipped_before_answering_is_refused_and_then_closed():
+    product = crayfish()
+    order = placed((product, 2))
+    request = cancel_line(first_line(order))
+    shipped(order)  # the shop shipped instead of answering
+
+    with pytest.raises(ValidationError) as refused:
+        services.approve(request, by=owner_of(product.vendor))
+    assert "has shipped since the request to cancel it" in refused.value.messages[0]
+    assert reload(request).state == State.REQUESTED
+    assert fresh(first_line(order)).refunded_amount == 0
+
+    # Its deadline passes: the sweep closes it rather than refunding goods on their way.
+    services.sweep_due_requests(now=timezone.now() + timedelta(days=3))
+    assert reload(request).state == State.CLOSED
+    assert fresh(first_line(order)).refunded_amount == 0
+    assert stock_of(product) == 98
+
+
+def test_a_cancellation_cannot_be_met_with_an_offer():
+    order = placed((crayfish(), 2))
+    request = cancel_line(first_line(order))
+
+    with pytest.raises(ValidationError) as refused:
+        services.offer(request, amount=Decimal("1.00"), note="", by=None)
+    assert "refunded in full" in refused.value.messages[0]
+    assert reload(request).state == State.REQUESTED
+
+
+def test_a_unit_claimed_for_little_never_makes_the_last_units_worth_more():
+    order = received(placed((crayfish("10.00"), 3)))
+    line = first_line(order)
+    assert [goods_cap(line, n) for n in (1, 2, 3)] == [
+        Decimal("10.00"),
+        Decimal("20.00"),
+        Decimal("30.00"),
+    ]
+    services.approve(report(line, quantity=1, amount=Decimal("0.01")), by=None)
+
+    line = fresh(line)
+    # Two units left, worth what two units cost (not the ¥29.99 left of the line).
+    assert goods_cap(line, 2) == Decimal("20.00")
+    assert goods_cap(line, 1) == Decimal("10.00")
+
+
+def test_a_cancelled_line_gives_its_flash_sale_units_back_once():
+    product = crayfish()
+    sale = running_promotion(product, units_cap=10)
+    order = placed((product, 3))
+    sale.refresh_from_db()
+    assert sale.units_sold == 3
+
+    services.approve(cancel_line(first_line(order), quantity=2), by=None)
+    assert Promotion.objects.get(pk=sale.pk).units_sold == 1
+
+    part = first_line(order).part
+    order_services.cancel_part(part, reason="售罄", by=None)
+    assert Promotion.objects.get(pk=sale.pk).units_sold == 0  # the last unit, not three
+    assert stock_of(product) == 100
+
+
+def test_a_refusal_that_stood_cannot_be_asked_again_but_a_withdrawal_can():
+    order = received(placed((crayfish(), 1), (crayfish(), 1)))
+    refused_line, withdrawn_line = [line for part in order.parts.all() for line in part.lines.all()]
+    services.refuse(report(refused_line), reason="They were alive.", by=None)
+    services.sweep_due_requests(now=timezone.now() + timedelta(days=4))
+    services.withdraw(report(withdrawn_line), by=None)
+
+    with pytest.raises(ValidationError) as again:
+        report(refused_line)
+    assert "cannot be asked again" in again.value.messages[0]
+    assert report(withdrawn_line, kind=Kind.RETURN_REFUND).state == State.REQUESTED
