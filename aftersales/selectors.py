@@ -98,11 +98,13 @@ class LineAftersales:
 
 def lines_aftersales(order: Order) -> dict[int, LineAftersales]:
     """{line id: LineAftersales} for every line of `order` (its parts and lines as
-    orders_for_shopper prefetched them), in two queries however many lines."""
+    orders_for_shopper prefetched them), with each request's timeline, in three queries
+    however many lines."""
     requests: dict[int, AfterSalesRequest] = {}
     contested_lines = set()
     for request in (
         AfterSalesRequest.objects.filter(order=order)
+        .prefetch_related("events")
         .annotate(contested=ExpressionWrapper(contested(), output_field=BooleanField()))
         .order_by("created_at", "pk")
     ):

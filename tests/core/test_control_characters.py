@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from aftersales.services import open_request
 from catalog.models import County, Product, VendorMember
 from orders import services as order_services
-from orders.models import Address, Cart
+from orders.models import Address, Cart, OrderLine
 from tests.factories import (
     AddressFactory,
     FeaturedProductFactory,
@@ -329,6 +330,10 @@ def store(django_user_model):
         idempotency_key=uuid.uuid4().hex,
     )
     order_services.add_to_cart(cart, product, 1)
+    line = OrderLine.objects.get(part__order=order)
+    aftersales = open_request(
+        line, shopper=shopper, kind="cancel_line", reason="not_needed", quantity=1
+    )
     staff = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
     values = {
         "product_id": product.pk,
@@ -349,6 +354,10 @@ def store(django_user_model):
         "model": "notification",
         "rest": "",
         "gateway": "alipay",  # payments:notify
+        "order_number": order.number,
+        "line_id": line.pk,
+        "aftersales_number": aftersales.number,
+        "step": "withdraw",  # a shopper's; the shop's steps of that name are a 404
     }
     slugs = {
         "catalog:product": product.slug,
@@ -370,6 +379,8 @@ def _real_value(store, name, prefix):
         if param == "slug":
             key = next(k for k in store["slugs"] if name.startswith(k))
             return str(store["slugs"][key])
+        if param == "number" and name and "aftersales" in name:
+            return str(store["values"]["aftersales_number"])
         if param == "object_id" and name == "admin:view_on_site":
             return str(store["values"]["product_id"])
         if param == "object_id":  # the admin model's first row; "1" when it has none

@@ -125,10 +125,11 @@ def test_order_pages_run_a_fixed_number_of_queries(
     number = Order.objects.first().number
 
     # session, user, (count,) orders, parts with vendors, lines (and the order's events
-    # for the parts' timelines)
+    # for the parts' timelines); the order's page also reads its after-sales requests
+    # (none: no timelines to prefetch) and the categories' after-sales hours
     with django_assert_num_queries(5 + session_reads):
         client.get(reverse("orders:history"))
-    with django_assert_num_queries(5 + session_reads):
+    with django_assert_num_queries(7 + session_reads):
         client.get(reverse("orders:detail", args=[number]))
 
 
