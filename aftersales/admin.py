@@ -143,16 +143,17 @@ class AfterSalesRequestAdmin(ReadOnlyModelAdmin):
     list_display = [
         "number",
         "state",
+        "deadline",
         "kind",
         "vendor",
         "order_link",
         "amount",
         "offered_amount",
         "refunded_amount",
-        "deadline",
+        "owed_by_shop",
         "created_at",
     ]
-    list_filter = [QueueFilter, "state", "kind", "vendor"]
+    list_filter = [QueueFilter, "state", "kind", "owed_by_shop", "refund__state", "vendor"]
     list_select_related = ["order", "vendor"]
     search_fields = ["number", "order__number", "order__mobile", "shopper__username"]
     show_full_result_count = False
@@ -236,7 +237,7 @@ class AfterSalesRequestAdmin(ReadOnlyModelAdmin):
     @admin.display(description=_("refund"))
     def refund_link(self, request_):
         if request_.refund_id is None:
-            return None  # the empty mark
+            return "-"
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:payments_refund_change", args=[request_.refund_id]),
@@ -247,7 +248,7 @@ class AfterSalesRequestAdmin(ReadOnlyModelAdmin):
     def deadline(self, request_):
         """How late it is, or how long is left, in hours (the queue's urgency)."""
         if request_.due_at is None or not request_.is_open:
-            return None
+            return "-"
         seconds = (request_.due_at - timezone.now()).total_seconds()
         hours = int(abs(seconds) // 3600)
         if seconds < 0:

@@ -9,7 +9,10 @@ class AftersalesConfig(AppConfig):
 
     def ready(self):
         from aftersales import messages, selectors, tasks  # noqa: F401 (tasks: found by beat)
+        from aftersales.services.money import gateway_refused
         from orders import line_actions
+        from payments.refund_hooks import on_refund_failed
 
         messages.register_kinds()
         line_actions.register("aftersales", selectors.order_line_actions)
+        on_refund_failed(gateway_refused)

@@ -66,9 +66,13 @@ def _audiences(request: AfterSalesRequest, event: RequestEvent) -> tuple[bool, b
     return actor != Actor.SHOPPER, actor in (Actor.SHOPPER, Actor.STAFF)
 
 
-def notify_step(request: AfterSalesRequest, event: RequestEvent) -> list[Notification]:
-    """The messages of one step, in its transaction."""
+def notify_step(
+    request: AfterSalesRequest, event: RequestEvent, *, shopper_only: bool = False
+) -> list[Notification]:
+    """The messages of one step, in its transaction (`shopper_only`: a word to the
+    shopper alone, the gateway having refused their refund)."""
     shopper_hears, shop_hears = _audiences(request, event)
+    shopper_hears, shop_hears = (True, False) if shopper_only else (shopper_hears, shop_hears)
     context = {"request_id": request.pk, "number": request.number, "step": event.to_state}
     key = f"aftersales:{request.pk}:{event.pk}"
     messages = []

@@ -171,7 +171,7 @@ class RequestPhoto(models.Model):
         verbose_name_plural = _("after-sales photos")
 
     def __str__(self):
-        return f"{self.request_id} #{self.position}"
+        return _("Photo %(position)s") % {"position": self.position + 1}
 
 
 class RequestEvent(models.Model):

@@ -21,13 +21,11 @@ from django.utils import timezone
 from aftersales import services
 from aftersales.models import AfterSalesRequest
 from catalog.models import Category, VendorMember
+from catalog.reference.hubei import FRESH_AFTERSALES_HOURS, FRESH_CATEGORIES
 from demo.orders import SHOPPER_PREFIX
 from demo.photos import draw_photo
 from orders.models import Order, OrderLine, OrderPart
 
-# Fresh produce is exempt from the seven-day no-reason return: 48 hours after receipt.
-FRESH_HOURS = 48
-FRESH_CATEGORIES = ["crayfish", "freshwater-fish", "citrus", "eggs", "lotus-root"]
 Reason = AfterSalesRequest.Reason
 
 
@@ -54,7 +52,7 @@ ESCALATION = "照片里看得很清楚，全部坏了，请平台处理。"
 def seed_aftersales_hours() -> int:
     """48 hours for the fresh categories that have no hours set. Returns how many."""
     return Category.objects.filter(slug__in=FRESH_CATEGORIES, aftersales_hours=None).update(
-        aftersales_hours=FRESH_HOURS
+        aftersales_hours=FRESH_AFTERSALES_HOURS
     )
 
 

@@ -13,19 +13,30 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from aftersales.models import AfterSalesRequest
-from aftersales.services.common import move
+from aftersales import messages
+from aftersales.models import AfterSalesRequest, RequestEvent
+from aftersales.services.common import lock, move
 from aftersales.states import State
 from core.db import lock_row
-from orders.models import Order, OrderPart
+from notifications.languages import language_of
+from orders.impact.rollups import still_counted
+from orders.models import Order, OrderLine, OrderPart
+from orders.services import cancel_part
 from orders.services.refunds import take_back
 from payments.models import Refund
 from payments.services.refunds import captured_payment, refund_order
 
 NOT_POSITIVE = _("Enter an amount above zero.")
 ABOVE_ASKED = _("That is more than the shopper asked for (%(asked)s).")
+# Kept as the event's note (English, as notes are kept) and translated where shown.
+GATEWAY_REFUSED_NOTE = gettext_noop(
+    "The payment gateway refused the refund: it is owed to the shopper."
+)
+ALL_ITEMS_CANCELLED = _("Every item of this part was cancelled at the shopper's request.")
 SHIPPED_SINCE = _(
     "This item has shipped since the request to cancel it: once it arrives, ask for a "
     "refund or a return instead."
@@ -78,6 +89,13 @@ def give_back(
             fee_if_last=amount == request.amount,
         )
         amount = taken.amount
+        if cancelling and not any(
+            still_counted(other) for other in OrderLine.objects.filter(part=part)
+        ):
+            # Every item of the part cancelled before shipment: nothing is left to ship.
+            with translation.override(language_of(order.shopper)):  # the shopper reads it
+                reason = str(ALL_ITEMS_CANCELLED)
+            cancel_part(part, reason=reason, by=by)
         payment = captured_payment(order)
         if payment is not None:
             request.refund = refund_order(
@@ -98,3 +116,25 @@ def give_back(
         request.refunded_weight_g = taken.weight_g
         move(request, State.REFUNDED, actor=actor, by=by, note=note, amount=amount)
     return request
+
+
+def gateway_refused(refund: Refund) -> None:
+    """payments' hook, in the transaction recording that the gateway refused `refund`:
+    if it was an after-sales request's, the request stays refunded (its line's money
+    stays taken back: the shop keeps none of it), the amount is recorded as owed to the
+    shopper, to be paid another way (settlement), and the shopper is told."""
+    request = AfterSalesRequest.objects.filter(refund=refund).first()
+    if request is None:
+        return
+    request = lock(request)
+    request.owed_by_shop = True
+    request.save(update_fields=["owed_by_shop", "updated_at"])
+    event = RequestEvent.objects.create(
+        request=request,
+        from_state=request.state,
+        to_state=request.state,
+        actor=AfterSalesRequest.Actor.SYSTEM,
+        note=GATEWAY_REFUSED_NOTE,
+        amount=refund.amount,
+    )
+    messages.notify_step(request, event, shopper_only=True)

@@ -3,6 +3,15 @@
 from django.db import migrations, models
 
 
+def fresh_categories_answer_within_48_hours(apps, schema_editor):
+    from catalog.reference.hubei import FRESH_AFTERSALES_HOURS, FRESH_CATEGORIES
+
+    Category = apps.get_model("catalog", "Category")
+    Category.objects.filter(slug__in=FRESH_CATEGORIES, aftersales_hours=None).update(
+        aftersales_hours=FRESH_AFTERSALES_HOURS
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0012_shipping_flags_and_receipt_days"),
@@ -19,4 +28,5 @@ class Migration(migrations.Migration):
                 verbose_name="hours for after-sales after receipt",
             ),
         ),
+        migrations.RunPython(fresh_categories_answer_within_48_hours, migrations.RunPython.noop),
     ]

@@ -326,6 +326,11 @@ CATEGORIES = [
     ("dried-goods", "Dried goods & herbs", "干货花草"),
 ]
 
+# Fresh produce is exempt from the seven-day no-reason return: a shopper reports it
+# within 48 hours of receipt (Category.aftersales_hours; catalog migration 0013).
+FRESH_CATEGORIES = ["crayfish", "freshwater-fish", "citrus", "eggs", "lotus-root"]
+FRESH_AFTERSALES_HOURS = 48
+
 
 def load_reference_data(Prefecture, County, Category):
     """Create the places and categories that are missing; rows staff edited are left as

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderPart
-from payments import gateways
+from payments import gateways, refund_hooks
 from payments import messages as payment_messages
 from payments.gateways.base import GatewayError, RefundState
 from payments.models import Payment, Refund
@@ -189,6 +189,7 @@ def record_refund_answer(refund: Refund, answer: RefundState) -> Refund:
         if new_state == Refund.State.FAILED:
             Payment.objects.filter(pk=payment.pk).update(refunded=F("refunded") - refund.amount)
             logger.error("refund %s refused by the gateway: %s", refund, answer.raw)
+            refund_hooks.refund_failed(refund)
             return refund
         succeeded = Refund.objects.filter(payment=payment, state=Refund.State.SUCCEEDED).aggregate(
             total=Sum("amount")

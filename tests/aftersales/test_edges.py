@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.amounts import goods_cap
+from aftersales.messages import TO_SHOPPER
 from aftersales.states import State
-from catalog.models import Promotion
+from catalog.models import Category, Promotion
+from catalog.reference.hubei import FRESH_CATEGORIES
+from notifications.models import Notification
 from orders import services as order_services
+from payments.gateways.base import RefundState
+from payments.models import Refund
+from payments.services.refunds import record_refund_answer
 from tests.aftersales.helpers import (
     Kind,
     cancel_line,
@@ -21,19 +27,20 @@ from tests.aftersales.helpers import (
     first_line,
     fresh,
     owner_of,
+    paid_online,
     placed,
     received,
     reload,
     report,
     shipped,
     stock_of,
+    timeline,
 )
 from tests.factories import running_promotion
+from tests.support.online_orders import dead_url
 
-pytestmark = pytest.mark.django_db
 
-
-def test_a_cancellation_the_shop_shipped_before_answering_is_refused_and_then_closed():
+def test_a_cancellation_the_shop_shipped_before_answering_is_refused_and_then_closed(db):
     product = crayfish()
     order = placed((product, 2))
     request = cancel_line(first_line(order))
@@ -52,7 +59,7 @@ def test_a_cancellation_the_shop_shipped_before_answering_is_refused_and_then_cl
     assert stock_of(product) == 98
 
 
-def test_a_cancellation_cannot_be_met_with_an_offer():
+def test_a_cancellation_cannot_be_met_with_an_offer(db):
     order = placed((crayfish(), 2))
     request = cancel_line(first_line(order))
 
@@ -62,7 +69,7 @@ def test_a_cancellation_cannot_be_met_with_an_offer():
     assert reload(request).state == State.REQUESTED
 
 
-def test_a_unit_claimed_for_little_never_makes_the_last_units_worth_more():
+def test_a_unit_claimed_for_little_never_makes_the_last_units_worth_more(db):
     order = received(placed((crayfish("10.00"), 3)))
     line = first_line(order)
     assert [goods_cap(line, n) for n in (1, 2, 3)] == [
@@ -78,7 +85,7 @@ def test_a_unit_claimed_for_little_never_makes_the_last_units_worth_more():
     assert goods_cap(line, 1) == Decimal("10.00")
 
 
-def test_a_cancelled_line_gives_its_flash_sale_units_back_once():
+def test_a_cancelled_line_gives_its_flash_sale_units_back_once(db):
     product = crayfish()
     sale = running_promotion(product, units_cap=10)
     order = placed((product, 3))
@@ -94,7 +101,7 @@ def test_a_cancelled_line_gives_its_flash_sale_units_back_once():
     assert stock_of(product) == 100
 
 
-def test_a_refusal_that_stood_cannot_be_asked_again_but_a_withdrawal_can():
+def test_a_refusal_that_stood_cannot_be_asked_again_but_a_withdrawal_can(db):
     order = received(placed((crayfish(), 1), (crayfish(), 1)))
     refused_line, withdrawn_line = [line for part in order.parts.all() for line in part.lines.all()]
     services.refuse(report(refused_line), reason="They were alive.", by=None)
@@ -105,3 +112,43 @@ def test_a_refusal_that_stood_cannot_be_asked_again_but_a_withdrawal_can():
         report(refused_line)
     assert "cannot be asked again" in again.value.messages[0]
     assert report(withdrawn_line, kind=Kind.RETURN_REFUND).state == State.REQUESTED
+
+
+def test_a_part_whose_every_item_was_cancelled_is_cancelled_with_nothing_left_to_ship(db):
+    product = crayfish()
+    order = placed((product, 2))
+    services.approve(cancel_line(first_line(order)), by=owner_of(product.vendor))
+
+    part = first_line(order).part
+    assert part.status == "cancelled"
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert stock_of(product) == 100  # back once, not twice
+
+
+def test_a_refund_the_gateway_refuses_is_owed_to_the_shopper_who_is_told(sandbox_site, settings):
+    order, payment = paid_online((crayfish(), 1))
+    shipped(order)
+    settings.SITE_URL = dead_url()  # the gateway cannot be reached: the refund waits
+    request = services.approve(report(first_line(order)), by=None)
+    refund = Refund.objects.get(payment=payment)
+    assert refund.state == Refund.State.PENDING
+
+    record_refund_answer(refund, RefundState(refund.refund_number, "failed", raw={"code": "40004"}))
+
+    request = reload(request)
+    assert request.state == State.REFUNDED and request.owed_by_shop
+    assert timeline(request)[-1] == (State.REFUNDED, "system")
+    payment.refresh_from_db()
+    assert payment.refunded == 0  # nothing left the gateway
+    told = Notification.objects.filter(recipient=order.shopper, kind=TO_SHOPPER).order_by("pk")
+    assert told.last().context["step"] == State.REFUNDED
+    # The line's money stays taken back: the shop is not paid it, and it is not asked twice.
+    assert fresh(first_line(order)).refundable_amount == 0
+
+
+def test_hubeis_fresh_categories_answer_within_48_hours_from_the_migration(db):
+    # catalog 0003 loads Hubei's categories; 0013 gives the fresh ones their window.
+    hours = dict(Category.objects.values_list("slug", "aftersales_hours"))
+    assert {slug: hours[slug] for slug in FRESH_CATEGORIES} == dict.fromkeys(FRESH_CATEGORIES, 48)
+    assert hours["tea"] is None  # the store's default: 7 days

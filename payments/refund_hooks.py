@@ -1,0 +1,20 @@
+"""Who hears that a gateway refused a refund, in the transaction that records it.
+
+The money is back in what the payment may still refund; an app above payments that
+asked for the refund (after-sales) must see that its shopper is paid another way. It
+registers a handler from its AppConfig.ready(): payments never imports it."""
+
+from collections.abc import Callable
+
+_handlers: list[Callable] = []
+
+
+def on_refund_failed(handler: Callable) -> None:
+    """Call `handler(refund)` whenever a gateway refuses a refund (once per refund)."""
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+def refund_failed(refund) -> None:
+    for handler in _handlers:
+        handler(refund)
