@@ -73,7 +73,12 @@ def notify_step(
     shopper alone, the gateway having refused their refund)."""
     shopper_hears, shop_hears = _audiences(request, event)
     shopper_hears, shop_hears = (True, False) if shopper_only else (shopper_hears, shop_hears)
-    context = {"request_id": request.pk, "number": request.number, "step": event.to_state}
+    context = {
+        "request_id": request.pk,
+        "number": request.number,
+        "step": event.to_state,
+        "event_id": event.pk,
+    }
     key = f"aftersales:{request.pk}:{event.pk}"
     messages = []
     if shopper_hears:
@@ -110,19 +115,23 @@ def load_requests(notifications: list[Notification]) -> dict[int, dict]:
     requests = AfterSalesRequest.objects.select_related(
         "line", "order", "vendor", "refund"
     ).in_bulk({n.context["request_id"] for n in notifications if n.context.get("request_id")})
-    last_notes = {}
-    for request_id, to_state, note, amount in (
+    steps, last_notes = {}, {}
+    for pk, request_id, to_state, note, amount in (
         RequestEvent.objects.filter(request_id__in=requests)
         .order_by("request_id", "at", "pk")
-        .values_list("request_id", "to_state", "note", "amount")
+        .values_list("pk", "request_id", "to_state", "note", "amount")
     ):
-        last_notes[(request_id, to_state)] = (note, amount)
+        steps[pk] = last_notes[(request_id, to_state)] = (note, amount)
     loaded = {}
     for notification in notifications:
         request = requests.get(notification.context.get("request_id"))
         if request is None:
             continue
+        # The message's own step (messages written before event ids were kept: the
+        # request's last step of that state).
         step = notification.context.get("step", "")
-        note, amount = last_notes.get((request.pk, step), ("", None))
+        note, amount = steps.get(
+            notification.context.get("event_id"), last_notes.get((request.pk, step), ("", None))
+        )
         loaded[notification.pk] = {"request": request, "step_note": note, "step_amount": amount}
     return loaded

@@ -124,7 +124,9 @@ def eligibility(
 
 
 def contested() -> Q:
-    """A filter of requests: closed after a refusal or an escalation."""
+    """A filter of requests: closed after a refusal or an escalation (a cancellation
+    refused, the shop shipping instead, does not stand in the way of a complaint once
+    the goods arrive)."""
     return Q(
         Exists(
             RequestEvent.objects.filter(
@@ -132,7 +134,7 @@ def contested() -> Q:
             )
         ),
         state=State.CLOSED,
-    )
+    ) & ~Q(kind=AfterSalesRequest.Kind.CANCEL_LINE)
 
 
 def contested_before(line: OrderLine) -> bool:

@@ -4,7 +4,12 @@ The money is back in what the payment may still refund; an app above payments th
 asked for the refund (after-sales) must see that its shopper is paid another way. It
 registers a handler from its AppConfig.ready(): payments never imports it."""
 
+import logging
 from collections.abc import Callable
+
+from django.db import transaction
+
+logger = logging.getLogger("payments")
 
 _handlers: list[Callable] = []
 
@@ -16,5 +21,11 @@ def on_refund_failed(handler: Callable) -> None:
 
 
 def refund_failed(refund) -> None:
+    """Each handler in a savepoint of its own: one that fails is logged and does not
+    undo the gateway's answer being recorded (the refund would be asked again forever)."""
     for handler in _handlers:
-        handler(refund)
+        try:
+            with transaction.atomic():
+                handler(refund)
+        except Exception:
+            logger.exception("refund %s: a refund_failed handler failed", refund)

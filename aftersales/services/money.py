@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -27,7 +28,7 @@ from orders.impact.rollups import still_counted
 from orders.models import Order, OrderLine, OrderPart
 from orders.services import cancel_part
 from orders.services.refunds import take_back
-from payments.models import Refund
+from payments.models import Payment, Refund
 from payments.services.refunds import captured_payment, refund_order
 
 NOT_POSITIVE = _("Enter an amount above zero.")
@@ -96,6 +97,7 @@ def give_back(
             with translation.override(language_of(order.shopper)):  # the shopper reads it
                 reason = str(ALL_ITEMS_CANCELLED)
             cancel_part(part, reason=reason, by=by)
+            part.status = OrderPart.Status.CANCELLED
         payment = captured_payment(order)
         if payment is not None:
             request.refund = refund_order(
@@ -111,7 +113,12 @@ def give_back(
             # Cash on delivery, a bank transfer: the shop owes it to the shopper, and
             # settlement pays it from the shop's balance (a courier collecting cash on
             # delivery collects what the order says, whatever after-sales decided).
-            request.owed_by_shop = True
+            # A cash-on-delivery part cancelled whole is off the order: the courier
+            # collects nothing for it, so nothing is owed.
+            request.owed_by_shop = not (
+                order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
+                and part.status == OrderPart.Status.CANCELLED
+            )
         request.refunded_amount = amount
         request.refunded_weight_g = taken.weight_g
         move(request, State.REFUNDED, actor=actor, by=by, note=note, amount=amount)
@@ -127,6 +134,11 @@ def gateway_refused(refund: Refund) -> None:
     if request is None:
         return
     request = lock(request)
+    # The money stays spoken for on the payment (payments gave it back to what may be
+    # refunded): a later cancellation or staff refund must not pay it out a second time.
+    Payment.objects.filter(pk=refund.payment_id, refunded__lte=F("amount") - refund.amount).update(
+        refunded=F("refunded") + refund.amount
+    )
     request.owed_by_shop = True
     request.save(update_fields=["owed_by_shop", "updated_at"])
     event = RequestEvent.objects.create(

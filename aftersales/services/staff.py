@@ -13,6 +13,9 @@ from aftersales.services.money import ABOVE_ASKED, give_back
 from aftersales.states import State
 
 DECISION_REASON = _("Record why: the shopper and the shop both read it.")
+ALL_OR_NOTHING = _(
+    "An item cancelled before shipment is refunded in full (%(asked)s) or not at all (0)."
+)
 NEGATIVE = _("Enter zero (nothing refunded) or an amount above zero.")
 
 
@@ -31,6 +34,10 @@ def decide(
         if amount > request.amount:
             raise ValidationError(
                 ABOVE_ASKED, code="above_asked", params={"asked": f"¥{request.amount}"}
+            )
+        if request.kind == AfterSalesRequest.Kind.CANCEL_LINE and 0 < amount < request.amount:
+            raise ValidationError(
+                ALL_OR_NOTHING, code="all_or_nothing", params={"asked": f"¥{request.amount}"}
             )
         if amount == 0:
             move(request, State.CLOSED, actor=Actor.STAFF, by=by, note=note, amount=Decimal("0"))

@@ -15,8 +15,10 @@ from aftersales.messages import TO_SHOPPER
 from aftersales.states import State
 from catalog.models import Category, Promotion
 from catalog.reference.hubei import FRESH_CATEGORIES
+from notifications.delivery import deliver_pending
 from notifications.models import Notification
 from orders import services as order_services
+from orders.shipping.services.delivery import confirm_receipt
 from payments.gateways.base import RefundState
 from payments.models import Refund
 from payments.services.refunds import record_refund_answer
@@ -33,6 +35,7 @@ from tests.aftersales.helpers import (
     reload,
     report,
     shipped,
+    staff_member,
     stock_of,
     timeline,
 )
@@ -123,6 +126,8 @@ def test_a_part_whose_every_item_was_cancelled_is_cancelled_with_nothing_left_to
     assert part.status == "cancelled"
     order.refresh_from_db()
     assert order.status == "cancelled"
+    # Cash on delivery: the courier collects nothing for it, so nothing is owed.
+    assert not order.aftersales.get().owed_by_shop
     assert stock_of(product) == 100  # back once, not twice
 
 
@@ -140,7 +145,10 @@ def test_a_refund_the_gateway_refuses_is_owed_to_the_shopper_who_is_told(sandbox
     assert request.state == State.REFUNDED and request.owed_by_shop
     assert timeline(request)[-1] == (State.REFUNDED, "system")
     payment.refresh_from_db()
-    assert payment.refunded == 0  # nothing left the gateway
+    # Nothing left the gateway, but the money stays spoken for: no later cancellation
+    # or staff refund pays it out a second time.
+    assert payment.refundable == 0
+    assert "could not refund" in told_text(order.shopper)
     told = Notification.objects.filter(recipient=order.shopper, kind=TO_SHOPPER).order_by("pk")
     assert told.last().context["step"] == State.REFUNDED
     # The line's money stays taken back: the shop is not paid it, and it is not asked twice.
@@ -152,3 +160,35 @@ def test_hubeis_fresh_categories_answer_within_48_hours_from_the_migration(db):
     hours = dict(Category.objects.values_list("slug", "aftersales_hours"))
     assert {slug: hours[slug] for slug in FRESH_CATEGORIES} == dict.fromkeys(FRESH_CATEGORIES, 48)
     assert hours["tea"] is None  # the store's default: 7 days
+
+
+def told_text(user) -> str:
+    """The user's after-sales messages as delivered (English inbox)."""
+    deliver_pending()
+    return "\n".join(
+        Notification.objects.filter(recipient=user, kind=TO_SHOPPER).values_list("body", flat=True)
+    )
+
+
+def test_a_cancellation_refused_because_the_shop_shipped_leaves_a_complaint_open(db):
+    order = placed((crayfish(), 2))
+    line = first_line(order)
+    request = cancel_line(line)
+    shipped(order)
+    services.refuse(request, reason="已经发货了", by=None)
+    services.sweep_due_requests(now=timezone.now() + timedelta(days=4))  # the refusal stands
+    confirm_receipt(line.part, by=order.shopper)
+
+    assert report(line).state == State.REQUESTED  # dead on arrival: still asked
+
+
+def test_staff_decide_a_cancellation_in_full_or_not_at_all(db):
+    order = placed((crayfish(), 2))
+    request = cancel_line(first_line(order))
+    services.refuse(request, reason="已打包", by=None)
+    request = services.escalate(reload(request), note="还没发货", by=order.shopper)
+
+    with pytest.raises(ValidationError) as refused:
+        services.decide(request, amount=Decimal("10.00"), note="一半", by=staff_member())
+    assert "in full" in refused.value.messages[0]
+    assert reload(request).state == State.ESCALATED
