@@ -20,6 +20,7 @@ from aftersales import services
 from aftersales.models import AfterSalesRequest, RequestEvent, RequestPhoto
 from aftersales.states import OPEN_STATES, State
 from orders.readonly_admin import ReadOnlyModelAdmin
+from payments.models import Refund
 
 DECIDE_PERMISSION = "aftersales.decide_aftersalesrequest"
 QUEUE = "queue"  # the changelist's parameter for QueueFilter
@@ -27,6 +28,21 @@ DECIDED = _("Request %(number)s decided: %(outcome)s.")
 # Errors of the service shown beside the amount (the rest above the form).
 AMOUNT_ERRORS = ("negative", "above_asked", "not_positive")
 NOTE_ERRORS = ("note_required", "note_too_long")
+
+
+class RefundStateFilter(admin.SimpleListFilter):
+    """The gateway refund's state (a failed one is owed to the shopper another way)."""
+
+    title = _("refund at the gateway")
+    parameter_name = "refund_state"
+
+    def lookups(self, request, model_admin):
+        return Refund.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Refund.State.values:
+            return queryset.filter(refund__state=self.value())
+        return queryset
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -153,7 +169,7 @@ class AfterSalesRequestAdmin(ReadOnlyModelAdmin):
         "owed_by_shop",
         "created_at",
     ]
-    list_filter = [QueueFilter, "state", "kind", "owed_by_shop", "refund__state", "vendor"]
+    list_filter = [QueueFilter, "state", "kind", "owed_by_shop", RefundStateFilter, "vendor"]
     list_select_related = ["order", "vendor"]
     search_fields = ["number", "order__number", "order__mobile", "shopper__username"]
     show_full_result_count = False

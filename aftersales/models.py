@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.states import OPEN_STATES, State
 from catalog.models import Vendor
@@ -47,7 +48,7 @@ class AfterSalesRequest(models.Model):
         OTHER = "other", _("other")
 
     class Actor(models.TextChoices):
-        SHOPPER = "shopper", _("shopper")
+        SHOPPER = "shopper", pgettext_lazy("after-sales actor", "shopper")
         SHOP = "shop", _("shop")
         STAFF = "staff", _("platform staff")
         SYSTEM = "system", _("automatically")
