@@ -42,14 +42,14 @@ lint: $(VENV)/.installed
 
 test-sqlite: $(VENV)/.installed
 	@echo "== test suite on SQLite, local-memory cache =="
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --durations=15
 
 test-postgres: $(VENV)/.installed
 	@echo "== test suite on PostgreSQL and Redis =="
 	set -e; \
 	db=$${DATABASE_URL:-$$($(SERVICES) postgres)}; \
 	redis=$${REDIS_URL:-$$($(SERVICES) redis)}; \
-	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis PYTHONPATH=. $(VENV)/bin/pytest -q -n $(TEST_WORKERS) \
+	DEBUG=1 DATABASE_URL=$$db REDIS_URL=$$redis PYTHONPATH=. $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --durations=15 \
 	  -p tests.support.xdist_redis
 
 ## make messages: extract and compile the Chinese translations after changing strings

@@ -337,7 +337,7 @@ def test_a_return_and_refund_of_a_cash_on_delivery_order(
     shop.reload()
     assert "SF1400555666777" in shop.locator(".aftersales-answers").inner_text()
     history = texts(shop, ".aftersales-timeline li")
-    assert history[-1].endswith("顾客：退货寄回中 — 顺丰速运 SF1400555666777")
+    assert history[-1].endswith("买家：退货寄回中 — 顺丰速运 SF1400555666777")
     fits_the_screen(shop)
     screenshot(shop, "i20-vendor-goods-arrived-phone-zh")
     shop.locator("form[action$='/received/'] button[type=submit]").click()
