@@ -40,9 +40,12 @@ lint: $(VENV)/.installed
 	$(PY) scripts/check_type_hints.py
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
+# The browser journeys run once, on PostgreSQL + Redis (the production profile, whose
+# page cache they see); everything else runs on both.
 test-sqlite: $(VENV)/.installed
-	@echo "== test suite on SQLite, local-memory cache =="
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --durations=15
+	@echo "== test suite on SQLite, local-memory cache (browser journeys: on PostgreSQL) =="
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --durations=15 \
+	  -m "not browser"
 
 test-postgres: $(VENV)/.installed
 	@echo "== test suite on PostgreSQL and Redis =="
