@@ -13,15 +13,14 @@ from django.utils.translation import pgettext_lazy
 
 from aftersales.states import OPEN_STATES, State
 from catalog.models import Vendor
-from orders.models import Order, OrderLine, OrderPart
+from orders.models import ORDER_NUMBER_ALPHABET, Order, OrderLine, OrderPart
 
-NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_PHOTOS = 6
 
 
 def new_request_number() -> str:
     """SH (售后) + 12 random characters, like an order number."""
-    return "SH" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(12))
+    return "SH" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(12))
 
 
 def photo_path(instance, filename: str) -> str:

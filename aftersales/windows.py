@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, RequestEvent
 from aftersales.states import State
-from catalog.models import Category
+from catalog.selectors import inherited_by_category
 from orders.models import Order, OrderLine, OrderPart
 
 Kind = AfterSalesRequest.Kind
@@ -51,22 +51,8 @@ class Eligibility:
 
 def hours_by_category() -> dict[int, int]:
     """category pk -> its after-sales hours: its own, else its nearest ancestor's, for
-    the categories that have any. One query (the categories are few)."""
-    rows = {
-        pk: (parent, hours)
-        for pk, parent, hours in Category.objects.values_list("pk", "parent_id", "aftersales_hours")
-    }
-    found = {}
-    for pk in rows:
-        seen, at = set(), pk
-        while at in rows and at not in seen:
-            seen.add(at)
-            parent, hours = rows[at]
-            if hours is not None:
-                found[pk] = hours
-                break
-            at = parent
-    return found
+    the categories that have any. One query."""
+    return inherited_by_category("aftersales_hours")
 
 
 def window_hours(line: OrderLine, by_category: dict[int, int]) -> int:

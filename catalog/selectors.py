@@ -180,3 +180,24 @@ def landing_for(keyword: str) -> KeywordLanding | None:
 
 def popular_keywords(limit: int = 12) -> list[str]:
     return list(active_landings().order_by("keyword").values_list("keyword", flat=True)[:limit])
+
+
+def inherited_by_category(field: str) -> dict[int, Any]:
+    """category pk -> the category's `field` (a setting a category may leave empty to
+    take its parent's: receipt days, after-sales hours): its own, else its nearest
+    ancestor's, for the categories that have one. One query (the categories are few)."""
+    rows = {
+        pk: (parent, value)
+        for pk, parent, value in Category.objects.values_list("pk", "parent_id", field)
+    }
+    found = {}
+    for pk in rows:
+        seen, at = set(), pk
+        while at in rows and at not in seen:  # up the tree; a cycle stops the walk
+            seen.add(at)
+            parent, value = rows[at]
+            if value is not None:
+                found[pk] = value
+                break
+            at = parent
+    return found

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from catalog.models import Category
+from catalog.selectors import inherited_by_category
 from orders.models import OrderLine
 
 # The shopper is reminded a day before: a part is never confirmed sooner than this.
@@ -30,19 +30,5 @@ def days_for(category_ids: Iterable[int | None], by_category: dict[int, int]) ->
 
 def receipt_days_by_category() -> dict[int, int]:
     """category pk -> its days to confirm receipt: its own, else its nearest ancestor's,
-    for the categories that have any. One query (the categories are few)."""
-    rows = dict(
-        (pk, (parent, days))
-        for pk, parent, days in Category.objects.values_list("pk", "parent_id", "auto_confirm_days")
-    )
-    found = {}
-    for pk in rows:
-        seen, at = set(), pk
-        while at in rows and at not in seen:  # up the tree; a cycle stops the walk
-            seen.add(at)
-            parent, days = rows[at]
-            if days is not None:
-                found[pk] = days
-                break
-            at = parent
-    return found
+    for the categories that have any. One query."""
+    return inherited_by_category("auto_confirm_days")

@@ -30,7 +30,7 @@ from orders.models import Order, OrderLine, OrderPart
 from payments.models import Payment, Refund
 from payments.services.refunds import retry_pending_refunds
 from tests.aftersales.helpers import crayfish, with_freight
-from tests.core.test_redis_outage import RedisServer, make_shopper
+from tests.core.test_redis_outage import make_shopper
 from tests.factories import ProductFactory
 from tests.payments.test_outside import CASHIER, Shopper
 from tests.support.processes import Processes, service_env
@@ -45,14 +45,6 @@ pytestmark = pytest.mark.skipif(
 )
 PASSWORD = "a-shopper-password"
 STOCK = 50
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.close()
 
 
 def member(django_user_model, vendor, username):
@@ -78,7 +70,7 @@ def settled(payment: Payment) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_shop_approving_two_cancellations_while_cancelling_their_part_refunds_what_was_paid_once(
-    django_user_model, redis_server, tmp_path, settings
+    django_user_model, private_redis, tmp_path, settings
 ):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     keys.sandbox_keys("alipay")
@@ -94,7 +86,7 @@ def test_a_shop_approving_two_cancellations_while_cancelling_their_part_refunds_
         f"http://127.0.0.1:{port}"  # this process plays beat: it asks the sandbox too
     )
     env = service_env(
-        redis_url=redis_server.url,
+        redis_url=private_redis.url,
         SITE_URL=f"http://127.0.0.1:{port}",
         PAYMENT_SANDBOX="1",
         PAYMENT_SANDBOX_DIR=settings.PAYMENT_SANDBOX_DIR,
