@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gateway_sandbox",
     "payments",
     "aftersales",
+    "settlement",
     "demo",
 ]
 
@@ -253,6 +254,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-aftersales": {
         "task": "aftersales.tasks.sweep_aftersales_task",
         "schedule": 15 * 60,
+    },
+    # The books checked every night at 03:40 (settlement/books.py): a difference is
+    # logged as an error, for staff to read on the admin's Books check page.
+    "check-books": {
+        "task": "settlement.tasks.check_books_task",
+        "schedule": crontab(hour=3, minute=40),
     },
     # Yesterday's payments and refunds against the gateways' bills, every morning at 10:30
     # (Alipay's and WeChat Pay's bills of a day are ready from about 9:00 the next day);
@@ -566,6 +573,11 @@ AFTERSALES_SHOPPER_HOURS = env.int("AFTERSALES_SHOPPER_HOURS", default=72)
 AFTERSALES_RETURN_DAYS = env.int("AFTERSALES_RETURN_DAYS", default=7)
 AFTERSALES_RECEIVE_DAYS = env.int("AFTERSALES_RECEIVE_DAYS", default=10)
 AFTERSALES_ARBITRATION_HOURS = env.int("AFTERSALES_ARBITRATION_HOURS", default=48)
+# Settlement (settlement/): a part's money becomes available to its shop this many days
+# after the shopper confirms receipt, and a payout run pays shops whose available money
+# reaches the minimum (staff may ask for another minimum per run).
+SETTLEMENT_DELAY_DAYS = env.int("SETTLEMENT_DELAY_DAYS", default=7)
+SETTLEMENT_PAYOUT_MINIMUM = env.str("SETTLEMENT_PAYOUT_MINIMUM", default="100.00")
 # Where the product page, the cart and the checkout read a province picked by a shopper
 # without an address (a cookie, so cached pages stay the same for everyone).
 SHIP_TO_COOKIE = "ship_to"

@@ -38,6 +38,9 @@ class PaymentMethod:
     # Do the shopper and the shops hear of the order when it is placed? An online order
     # is announced when it is paid (the shops have nothing to do before).
     announced_when_placed = True
+    # Does the platform receive the money (and pay each shop its share: settlement)? Cash
+    # on delivery is collected by the shop's courier: the shop owes the commission.
+    collected_by_platform = True
 
     def available(self) -> bool:
         """Offered at checkout (an online gateway only when it is configured)."""
@@ -70,6 +73,7 @@ class CashOnDelivery(PaymentMethod):
     code = Order.PaymentMethod.CASH_ON_DELIVERY
     label = _("Cash on delivery")
     confirmed_when_placed = True  # the courier collects; vendors can ship at once
+    collected_by_platform = False
 
 
 class BankTransfer(PaymentMethod):

@@ -1,8 +1,10 @@
-"""Who hears that a gateway refused a refund, in the transaction that records it.
+"""Who hears of a refund, in the transaction that records it: asked for (settlement takes
+it from the shop's ledger), and refused by the gateway.
 
-The money is back in what the payment may still refund; an app above payments that
-asked for the refund (after-sales) must see that its shopper is paid another way. It
-registers a handler from its AppConfig.ready(): payments never imports it."""
+A refused refund's money is back in what the payment may still refund; an app above
+payments that asked for the refund (after-sales) must see that its shopper is paid
+another way, and settlement gives the shop back what it took. Apps register handlers
+from their AppConfig.ready(): payments never imports them."""
 
 import logging
 from collections.abc import Callable
@@ -12,6 +14,19 @@ from django.db import transaction
 logger = logging.getLogger("payments")
 
 _handlers: list[Callable] = []
+_requested_handlers: list[Callable] = []
+
+
+def on_refund_requested(handler: Callable) -> None:
+    """Call `handler(refund)` in the transaction that records a new refund (pending).
+    No savepoint: a handler that fails undoes the refund, so the books never miss one."""
+    if handler not in _requested_handlers:
+        _requested_handlers.append(handler)
+
+
+def refund_requested(refund) -> None:
+    for handler in _requested_handlers:
+        handler(refund)
 
 
 def on_refund_failed(handler: Callable) -> None:

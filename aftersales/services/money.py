@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from aftersales import messages
+from aftersales import messages, owed_hooks
 from aftersales.models import AfterSalesRequest, RequestEvent
 from aftersales.services.common import lock, move
 from aftersales.states import State
@@ -119,6 +119,8 @@ def give_back(
                 order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY
                 and part.status == OrderPart.Status.CANCELLED
             )
+            if request.owed_by_shop:
+                owed_hooks.owed(request, taken.goods, taken.shipping)
         request.refunded_amount = amount
         request.refunded_weight_g = taken.weight_g
         move(request, State.REFUNDED, actor=actor, by=by, note=note, amount=amount)
@@ -141,6 +143,8 @@ def gateway_refused(refund: Refund) -> None:
     )
     request.owed_by_shop = True
     request.save(update_fields=["owed_by_shop", "updated_at"])
+    # Settlement keeps the refund taken from the shop (settlement.booking.reverse_refund
+    # leaves an after-sales refund alone): nothing more is taken here.
     event = RequestEvent.objects.create(
         request=request,
         from_state=request.state,

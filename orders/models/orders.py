@@ -260,6 +260,12 @@ class OrderLine(models.Model):
     refunded_weight_g = models.PositiveIntegerField(
         _("weight refunded (g)"), default=0, db_default=0
     )
+    # The platform's commission on it (0.0500 is 5%), the rate in force when it was sold
+    # (settlement sets it at checkout: orders/money_hooks.py); a new rate never rewrites
+    # it. Null: sold with no rate (no commission).
+    commission_rate = models.DecimalField(
+        _("commission rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
     # What stopped its promotion pricing more of the product's units: "limit" (the
     # shopper's allowance) or "flash_sale" (the units left); empty if nothing did.
     price_cut = models.CharField(_("price cut by"), max_length=20, blank=True, default="")

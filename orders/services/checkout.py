@@ -21,7 +21,7 @@ from catalog.models import Product
 from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from catalog.promotions.pricing import schedule_at
-from orders import messages, selectors
+from orders import messages, money_hooks, selectors
 from orders.impact import rollups as impact
 from orders.locks import StockTaken, take_stock
 from orders.models import Address, Cart, CartItem, Order, OrderEvent, OrderLine, OrderPart
@@ -278,6 +278,7 @@ def _write_order(
     for part in parts:
         part.order = order
     OrderPart.objects.bulk_create(parts)
+    money_hooks.rate_for_lines(lines)  # each line keeps the commission rate in force now
     OrderLine.objects.bulk_create(lines)
     events = [OrderEvent(order=order, to_status=Order.Status.PLACED, by=shopper)]
     if confirmed:

@@ -17,7 +17,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from core.db import lock_row, lock_rows
 from core.transitions import TransitionTable
-from orders import messages
+from orders import messages, money_hooks
 from orders.impact import rollups as impact
 from orders.locks import return_stock
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
@@ -124,6 +124,7 @@ def _cancel_open_parts(
     OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
     _set_status(order, Order.Status.CANCELLED, by, note=note)
     method_for(order.payment_method).parts_cancelled(order, open_parts, by=by)
+    money_hooks.parts_cancelled(order, open_parts)
     bump_catalog_revision()
     impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order, open_parts
@@ -169,9 +170,12 @@ def confirm_payment(order: Order, *, by: AbstractBaseUser | None, note: str = ""
         order = lock_row(Order, order.pk)
         _check_transition(order, Order.Status.CONFIRMED)
         _set_status(order, Order.Status.CONFIRMED, by, note=note)
-        if not method_for(order.payment_method).announced_when_placed:
-            parts = order.parts.exclude(status=OrderPart.Status.CANCELLED)
-            messages.notify_order_placed(order, list(parts))
+        method = method_for(order.payment_method)
+        parts = list(order.parts.exclude(status=OrderPart.Status.CANCELLED))
+        if not method.announced_when_placed:
+            messages.notify_order_placed(order, parts)
+        if method.collected_by_platform:
+            money_hooks.parts_paid(order, parts)
         impact.record_change(order, [], impact.counted_lines(order))
     return order
 
@@ -194,6 +198,7 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
         # Before the order's own status: a paid part is refunded as the shop's part (its
         # reason and part on the refund), even when it was the order's last one.
         method_for(order.payment_method).parts_cancelled(order, [part], by=by)
+        money_hooks.parts_cancelled(order, [part])
         left = order.parts.exclude(status=OrderPart.Status.CANCELLED)
         if not left.exists():
             _set_status(order, Order.Status.CANCELLED, by)
@@ -241,6 +246,7 @@ def deliver_part(part: OrderPart, *, by: AbstractBaseUser | None, note: str = ""
         _set_part_status(part, OrderPart.Status.DELIVERED, by, note=note)
         part.delivered_at = timezone.now()
         part.save(update_fields=["status", "delivered_at"])
+        money_hooks.part_received(order, part)
         open_parts = order.parts.exclude(
             status__in=[OrderPart.Status.DELIVERED, OrderPart.Status.CANCELLED]
         )

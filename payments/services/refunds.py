@@ -67,6 +67,7 @@ def refund_payment(
             note=note[:200],
             by=by,
         )
+        refund_hooks.refund_requested(refund)
         queue_refund(refund.pk)
     return refund
 
