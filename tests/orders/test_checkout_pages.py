@@ -164,12 +164,13 @@ def test_placing_an_order_costs_a_fixed_number_of_queries_plus_one_per_product(
 
     # session, user, the chosen address, the shopper's cart items with products and
     # vendors (the cart joined in), the freight templates (the products' own, the shops'
-    # defaults: none, so no rates), vendor members; one INSERT each for the order, parts, lines, events and
+    # defaults: none, so no rates), vendor members, the commission rates in force (one
+    # read, whatever the lines); one INSERT each for the order, parts, lines, events and
     # notifications; the cart emptied; then one conditional UPDATE per product, and the
     # impact board's rollups moved in one upsert (and a savepoint around it all, since
     # the test runs in a transaction). A repeated key is caught by the order's unique
     # constraint, not by a query first.
-    with django_assert_num_queries(14 + session_reads + vendors):
+    with django_assert_num_queries(15 + session_reads + vendors):
         response = client.post(CHECKOUT, form)
 
     order = Order.objects.get()

@@ -207,11 +207,12 @@ def test_placing_an_order_with_fees_costs_the_same_queries_for_one_or_five_shops
     page = shown(shopper, guangzhou)
 
     # savepoint and its release; the cart's items with each product's own template id;
-    # one freight read (the rates with their templates) whatever the number of shops; one
+    # one freight read (the rates with their templates) whatever the number of shops; the
+    # commission rates in force (one read); one
     # INSERT each for the order, parts, lines, events and notifications (the shops'
     # members read once); the cart emptied; the impact rollups; and the stock, one
     # conditional UPDATE per product (one per shop here)
-    with django_assert_num_queries(12 + shops) as captured:
+    with django_assert_num_queries(13 + shops) as captured:
         place(shopper, guangzhou, **page)
     # the items' query (its products' own templates) and the rates'
     assert sum("freight" in q["sql"] for q in captured.captured_queries) == 2
