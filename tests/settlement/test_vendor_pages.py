@@ -664,7 +664,7 @@ def test_the_owner_enters_the_bank_account_and_the_owners_are_told(shop):
     assert not told.filter(recipient=helper).exists()
     html = text(response)
     assert "···· 5678" in html and "6228480012345678" not in html
-    assert re.search(r"none\s*</?\w*[^>]*>?\s*→ ···· 5678", html) or "none → ···· 5678" in html
+    assert "none → ···· 5678" in html  # the change history
     assert "recorded with who made it" in html
 
 
