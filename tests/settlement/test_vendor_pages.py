@@ -662,6 +662,7 @@ def test_the_owner_enters_the_bank_account_and_the_owners_are_told(shop):
         [owner.pk, second_owner.pk]
     )
     assert not told.filter(recipient=helper).exists()
+    assert set(told.values_list("link", flat=True)) == {FUNDS}
     html = text(response)
     assert "···· 5678" in html and "6228480012345678" not in html
     assert "none → ···· 5678" in html  # the change history
@@ -761,6 +762,20 @@ def test_a_staff_member_reads_the_account_masked_and_may_not_change_it(client, s
     assert BankAccount.objects.get(vendor=vendor).account_number == "6228480012345678"
     assert BankAccountChange.objects.count() == 1
     assert Notification.objects.count() == told
+
+
+def test_a_suspended_shops_owner_may_not_change_the_bank_account(client, django_user_model):
+    owner, _vendor = make_shop(django_user_model, status="suspended")
+    client.force_login(owner)
+
+    page = client.get(BANK, HTTP_ACCEPT_LANGUAGE="en")
+    refused = client.post(BANK, bank_form(), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert page.status_code == 200
+    assert "Save the bank account" not in text(page)
+    assert refused.status_code == 403
+    assert BankAccount.objects.count() == 0
+    assert Notification.objects.filter(kind=BANK_ACCOUNT).count() == 0
 
 
 # --- payouts -------------------------------------------------------------------------------
