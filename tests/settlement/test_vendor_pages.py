@@ -23,7 +23,7 @@ from settlement.messages import BANK_ACCOUNT
 from settlement.models import BankAccount, BankAccountChange, CommissionRate, LedgerEntry
 from settlement.services import payouts
 from settlement.services.bank import save_bank_account
-from settlement.services.booking import adjust
+from settlement.services.booking import adjust, reverse_entry
 from settlement.vendor_forms import (
     ACCOUNT_DIGITS,
     BANK_NEEDED,
@@ -359,6 +359,22 @@ def test_a_custom_range_sums_both_weeks(shop, season):
         "¥147.10",
     )
     assert len(entry_rows(response)) == 17
+
+
+def test_a_corrected_entry_shows_as_a_correction_and_nets_to_nothing(shop):
+    client, _owner, vendor = shop
+    with time_machine.travel(at(11, 24), tick=False):
+        wrong = adjust(vendor.pk, Decimal("50.00"), note="Wrong shop", by=None)
+    with time_machine.travel(at(11, 25), tick=False):
+        reverse_entry(wrong, note="Meant for another shop", by=None)
+
+    response = client.get(STATEMENT + WEEK)
+
+    assert figures(response)["Adjustments"] == "¥0.00"
+    assert [row[1:6] for row in entry_rows(response)] == [
+        ("Adjustment", "", "", "Wrong shop", "¥50.00"),
+        ("Adjustment (correction)", "", "", "Meant for another shop", "¥-50.00"),
+    ]
 
 
 def test_a_period_with_no_entries_says_so(shop):
