@@ -619,6 +619,27 @@ def test_the_other_shops_owner_sees_only_their_own_figures(client, shop, season,
     assert "5678" not in text(funds)
 
 
+def test_a_member_of_two_shops_reads_the_funds_of_the_shop_they_work_on(
+    shop, season, django_user_model
+):
+    client, owner, vendor = shop
+    _other_owner, other, _payout = other_shop(django_user_model)
+    VendorMemberFactory(vendor=other, user=owner, role=VendorMember.Role.STAFF)
+
+    with on_the_28th():
+        client.post(reverse("vendor:switch_shop"), {"vendor": vendor.pk})
+        own = client.get(FUNDS)
+        client.post(reverse("vendor:switch_shop"), {"vendor": other.pk})
+        theirs = client.get(FUNDS)
+        their_bank = client.post(BANK, bank_form())
+
+    assert figures(own)["Balance"] == "¥147.10"
+    assert figures(theirs)["Balance"] == "¥0.00"
+    assert "···· 2222" in text(theirs) and "5678" not in text(theirs)
+    assert their_bank.status_code == 403  # staff there, not an owner
+    assert BankAccount.objects.get(vendor=other).account_number == "6222000011112222"
+
+
 def test_a_posted_shop_id_changes_only_the_members_own_bank_account(
     shop, season, django_user_model
 ):
