@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.readonly_admin import ReadOnlyModelAdmin
 from settlement.admin.ledger import yuan
@@ -106,13 +107,21 @@ def _last4(values: dict | None) -> str:
 
 @admin.register(BankAccountChange)
 class BankAccountChangeAdmin(ReadOnlyModelAdmin):
-    list_display = ["at", "vendor", "was", "became", "by", "ip_address"]
+    list_display = ["at", "shop", "was", "became", "by_whom", "ip_address"]
     list_select_related = ["vendor", "by"]
     list_filter = ["at"]
     search_fields = ["vendor__name", "by__username", "ip_address"]
     show_full_result_count = False
     fields = list_display
     readonly_fields = fields
+
+    @admin.display(description=_("shop"), ordering="vendor__name")
+    def shop(self, change: BankAccountChange) -> str:
+        return str(change.vendor)
+
+    @admin.display(description=pgettext_lazy("who did it", "by"), ordering="by__username")
+    def by_whom(self, change: BankAccountChange) -> str:
+        return str(change.by) if change.by_id else "—"
 
     @admin.display(description=_("before"))
     def was(self, change: BankAccountChange) -> str:

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Vendor
 from orders.models import Order
@@ -91,7 +92,7 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
         "order_number",
         "reference",
         "note",
-        "by",
+        "by_whom",
     ]
     list_filter = ["kind", AvailabilityFilter, "vendor"]
     list_select_related = ["vendor", "part__order", "refund", "payout", "by"]
@@ -115,7 +116,7 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
         "reverses",
         "reversed_by_link",
         "note",
-        "by",
+        "by_whom",
     ]
     readonly_fields = fields
 
@@ -147,6 +148,10 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
         if entry.payout_id is not None:
             found.append(entry.payout.number)
         return " ".join(found) or "—"
+
+    @admin.display(description=pgettext_lazy("who did it", "by"), ordering="by__username")
+    def by_whom(self, entry: LedgerEntry) -> str:
+        return str(entry.by) if entry.by_id else "—"
 
     @admin.display(description=_("reversed by"))
     def reversed_by_link(self, entry: LedgerEntry) -> str:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Vendor
 from orders.readonly_admin import ReadOnlyModelAdmin
@@ -75,7 +76,7 @@ class PayoutRunAdmin(ReadOnlyModelAdmin):
     def minimum_yuan(self, run: PayoutRun) -> str:
         return yuan(run.minimum)
 
-    @admin.display(description=_("payouts"), ordering="n_payouts")
+    @admin.display(description=pgettext_lazy("how many", "payouts"), ordering="n_payouts")
     def payout_count(self, run: PayoutRun) -> int:
         return run.n_payouts
 

@@ -515,3 +515,5 @@ def test_the_books_page_says_balanced_then_lists_a_planted_error(staff_client):
     assert reverse("admin:orders_order_change", args=[order.pk]) in orders
     assert order.number in orders
     assert reverse("admin:settlement_books") in staff_client.get(LEDGER).content.decode()
+    index = staff_client.get(reverse("admin:app_list", args=["settlement"])).content.decode()
+    assert BOOKS in index and STATEMENT in index
