@@ -517,3 +517,50 @@ def test_the_books_page_says_balanced_then_lists_a_planted_error(staff_client):
     assert reverse("admin:settlement_books") in staff_client.get(LEDGER).content.decode()
     index = staff_client.get(reverse("admin:app_list", args=["settlement"])).content.decode()
     assert BOOKS in index and STATEMENT in index
+
+
+def test_a_runs_page_and_the_books_page_keep_their_queries(staff_client):
+    def pages(run):
+        return queries_of(staff_client, run_url(run)), queries_of(staff_client, BOOKS)
+
+    for _ in range(3):
+        shop("150.00")
+    few = pages(payouts.create_run(Decimal("100"), by=None))
+    for _ in range(30):
+        shop("150.00")
+    run = payouts.create_run(Decimal("100"), by=None)
+    assert run.payouts.count() == 30
+    assert pages(run) == few
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/settlement/ledgerentry/abc/reverse/",
+        "/admin/settlement/ledgerentry/999999/reverse/",
+        "/admin/settlement/payout/abc/paid/",
+        "/admin/settlement/payout/999999/failed/",
+        "/admin/settlement/payoutrun/abc/bank-batch/",
+    ],
+)
+def test_an_unknown_object_is_not_found(staff_client, url):
+    assert staff_client.get(url).status_code == 404
+    assert (
+        staff_client.post(url, {"note": "x", "reason": "x", "bank_reference": "x"}).status_code
+        == 404
+    )
+
+
+def test_odd_input_is_refused_on_the_form(staff_client):
+    vendor = shop("10.00", bank=False)
+    response = staff_client.post(
+        ADJUST, {"vendor": vendor.pk, "amount": "1e400", "note": "a\x00b", "confirmed": "True"}
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"amount", "note"}
+    assert staff_client.post(NEW_RUN, {"minimum": "NaN", "confirmed": "True"}).status_code == 200
+    assert (
+        staff_client.get(STATEMENT, {"vendor": "999999", "start": "9999-12-31"}).status_code == 200
+    )
+    assert staff_client.get(RUNS, {"q": "PO"}).status_code == 200
+    assert len(entries(vendor)) == 1 and PayoutRun.objects.count() == 0

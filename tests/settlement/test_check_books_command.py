@@ -69,6 +69,10 @@ def test_an_entry_written_around_post_is_listed_with_its_order():
 
     assert status == 1
     lines = output.splitlines()
+    assert (
+        f"  {part.vendor.name} (#{part.vendor_id}): running 0.00, entries 5.00, difference -5.00"
+        in lines
+    )
     assert "  difference                 -5.00" in lines
     assert "Orders whose money does not add up:" in lines
     assert (

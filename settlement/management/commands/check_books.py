@@ -3,6 +3,7 @@ when anything differs, 0 when the books balance. `--quiet`: the exit status alon
 
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.models import Vendor
 from settlement.books import BooksReport, check_books
 from settlement.models import LedgerEntry
 
@@ -12,6 +13,12 @@ NOT_BALANCED = "The books do not balance."
 def report_lines(report: BooksReport) -> list[str]:
     """The report as plain lines (English: for the operator's terminal and logs)."""
     total = report.total
+    # A shop with entries but no account is reported by its id: its name, in one query.
+    names = dict(
+        Vendor.objects.filter(pk__in=[shop.vendor_id for shop in report.shops]).values_list(
+            "pk", "name"
+        )
+    )
     lines = [
         "The books balance." if report.balanced else NOT_BALANCED,
         f"Checked {report.shop_count} shop accounts and {report.entry_count} entries.",
@@ -26,7 +33,7 @@ def report_lines(report: BooksReport) -> list[str]:
     if report.shops:
         lines.append("Shops whose running balance differs from their entries:")
         lines += [
-            f"  {shop.vendor_name} (#{shop.vendor_id}): running {shop.running_balance:.2f}, "
+            f"  {names.get(shop.vendor_id, shop.vendor_name)} (#{shop.vendor_id}): running {shop.running_balance:.2f}, "
             f"entries {shop.sum_of_entries:.2f}, difference {shop.difference:.2f}"
             for shop in report.shops
         ]
