@@ -282,7 +282,7 @@ class PayoutAdmin(ReadOnlyModelAdmin):
                     if outcome == State.PAID
                     else _("Mark payout %(number)s failed")
                 )
-                % {"number": payout.number},  # fmt: skip
+                % {"number": payout.number},
                 "opts": self.model._meta,
                 "original": payout,
                 "amount": yuan(payout.amount),

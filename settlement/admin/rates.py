@@ -24,6 +24,16 @@ NO_CATEGORY_HERE = _("Leave the category empty: this rate does not apply to a ca
 NO_SHOP_HERE = _("Leave the shop empty: this rate does not apply to a shop.")
 IN_THE_PAST = _("A rate cannot take effect in the past: choose now or a later moment.")
 IN_FORCE, SCHEDULED, PAST = "now", "scheduled", "past"
+READ_ONLY_FIELDS = [
+    "scope",
+    "category",
+    "vendor",
+    "rate_percent",
+    "effective_from",
+    "note",
+    "created_by",
+    "created_at",
+]
 
 
 def _superseded(at: datetime) -> Exists:
@@ -150,8 +160,7 @@ class CommissionRateAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return ["scope", "category", "vendor", "rate_percent", "effective_from", "note",
-                    "created_by", "created_at"]  # fmt: skip
+            return READ_ONLY_FIELDS
         return self.fields
 
     def get_readonly_fields(self, request, obj=None):
