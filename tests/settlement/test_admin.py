@@ -27,7 +27,7 @@ from tests.aftersales.helpers import crayfish, placed, received
 from tests.factories import CategoryFactory, VendorFactory
 from tests.settlement.admin_helpers import shop, staff_client
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.settlement.urls")]
+pytestmark = pytest.mark.django_db
 Kind = LedgerEntry.Kind
 RATES = reverse("admin:settlement_commissionrate_changelist")
 ADD_RATE = reverse("admin:settlement_commissionrate_add")
