@@ -23,24 +23,29 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import F, Max, Sum
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest
 from orders.models import Order, OrderLine, OrderPart
 from orders.payments import method_for
 from payments.models import Refund
 from settlement.models import LedgerEntry, ShopAccount
-from settlement.services.rates import FEN, commission_on
+from settlement.money import FEN, ZERO, Total
+from settlement.services.rates import commission_on
 
 Kind = LedgerEntry.Kind
-ZERO = Decimal("0.00")
 # Refunds of money that never reached a shop: a payment that came after its order
 # closed, or a second payment of a paid order.
 NOT_THE_SHOPS = (Refund.Reason.PAID_AFTER_CLOSE, Refund.Reason.PAID_TWICE)
 # The kinds that make up the shopper's money a part still holds, and its commission.
 HELD_KINDS = (Kind.SALE, Kind.SHIPPING, Kind.REFUND)
 COMMISSION_KINDS = (Kind.COMMISSION, Kind.COMMISSION_BACK)
+ALREADY_REVERSED = _("This entry has been reversed already.")
+REVERSAL_NOT_REVERSED = _("A reversal cannot be reversed: book an adjustment instead.")
 
 
 def post(entries: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -97,7 +102,7 @@ def positions(part_ids: Iterable[int]) -> dict[int, PartPosition]:
     rows = (
         LedgerEntry.objects.filter(part_id__in=list(part_ids))
         .values("part_id", "kind")
-        .annotate(total=Sum("amount"), release_at=Max("available_at"))
+        .annotate(total=Total("amount"), release_at=Max("available_at"))
     )
     for row in rows:
         position = found[row["part_id"]]
@@ -173,7 +178,7 @@ def book_part_received(order: Order, part: OrderPart) -> list[LedgerEntry]:
         return []  # never booked (paid before settlement ran), or released already
     waiting = (
         LedgerEntry.objects.filter(part=part, available_at__isnull=True).aggregate(
-            total=Sum("amount")
+            total=Total("amount")
         )["total"]
         or ZERO
     )
@@ -341,9 +346,9 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
 
 def sum_of(part_id: int, kinds: Iterable[str]) -> Decimal:
     return (
-        LedgerEntry.objects.filter(part_id=part_id, kind__in=kinds).aggregate(total=Sum("amount"))[
-            "total"
-        ]
+        LedgerEntry.objects.filter(part_id=part_id, kind__in=kinds).aggregate(
+            total=Total("amount")
+        )["total"]
         or ZERO
     )
 
@@ -372,23 +377,37 @@ def adjust(
 
 def reverse_entry(entry: LedgerEntry, *, note: str, by: AbstractBaseUser | None) -> LedgerEntry:
     """A mistake corrected: an entry of the same kind and the opposite amount, pointing
-    at the one it reverses (an entry is reversed once; a reversal is not reversed)."""
+    at the one it reverses, counting when it counts (waiting with it, dated with it, or
+    now if that moment has passed), so it cancels the entry at every moment. An entry is
+    reversed once and a reversal is not reversed: ValidationError, nothing booked (two
+    staff members at once: the database's one-to-one refuses the second)."""
+    if entry.reverses_id is not None:
+        raise ValidationError(REVERSAL_NOT_REVERSED, code="reversal_not_reversed")
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(ALREADY_REVERSED, code="already_reversed")
     now = timezone.now()
-    (reversal,) = post(
-        [
-            LedgerEntry(
-                vendor_id=entry.vendor_id,
-                kind=entry.kind,
-                amount=-entry.amount,
-                part_id=entry.part_id,
-                refund_id=entry.refund_id,
-                payout_id=entry.payout_id,
-                reverses=entry,
-                note=note,
-                by=by,
-                available_at=None if entry.available_at is None else now,
-                booked_at=now,
+    try:
+        with transaction.atomic():  # a savepoint: the refused one leaves no balance moved
+            (reversal,) = post(
+                [
+                    LedgerEntry(
+                        vendor_id=entry.vendor_id,
+                        kind=entry.kind,
+                        amount=-entry.amount,
+                        part_id=entry.part_id,
+                        refund_id=entry.refund_id,
+                        request_id=entry.request_id,
+                        payout_id=entry.payout_id,
+                        reverses=entry,
+                        note=note,
+                        by=by,
+                        available_at=None
+                        if entry.available_at is None
+                        else max(entry.available_at, now),
+                        booked_at=now,
+                    )
+                ]
             )
-        ]
-    )
+    except IntegrityError as error:
+        raise ValidationError(ALREADY_REVERSED, code="already_reversed") from error
     return reversal
