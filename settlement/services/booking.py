@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.models import AfterSalesRequest
 from orders.models import Order, OrderLine, OrderPart
 from orders.payments import method_for
-from payments.models import Refund
+from payments.models import Payment, Refund
 from settlement.models import LedgerEntry, ShopAccount
 from settlement.money import FEN, ZERO, Total
 from settlement.services.rates import commission_on
@@ -245,6 +245,9 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
     else:
         parts = list(OrderPart.objects.filter(order_id=payment.order_id).order_by("pk"))
     found = positions(p.pk for p in parts)
+    left = refund.amount
+    if refund.part_id is None:
+        left -= min(left, _held_by_no_shop(refund, parts, found))
     line_rates = {}
     if refund.lines and refund.part_id is not None:
         line_rates = dict(
@@ -252,7 +255,7 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
                 "pk", "commission_rate"
             )
         )
-    left, entries = refund.amount, []
+    entries = []
     for part in parts:
         position = found[part.pk]
         take = min(left, position.held)
@@ -274,6 +277,18 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
         commission = min(max(commission, ZERO), position.commission)
         entries += _taken_back(part, position, take, commission, refund=refund)
     return post(entries)
+
+
+def _held_by_no_shop(refund: Refund, parts: list[OrderPart], found: dict) -> Decimal:
+    """What `refund`'s payment brought that no part holds and no earlier refund gave
+    back: a trade of the old total paid after a shop cancelled its part (that part was
+    never booked). An order's refund gives that back first, taking it from no shop."""
+    amount, refunded = Payment.objects.filter(pk=refund.payment_id).values_list(
+        "amount", "refunded"
+    )[0]
+    earlier = refunded - refund.amount  # refunded was raised by this refund already
+    held = sum((max(found[p.pk].held, ZERO) for p in parts), ZERO)
+    return max(amount - held - earlier, ZERO)
 
 
 def reverse_refund(refund: Refund) -> list[LedgerEntry]:

@@ -166,3 +166,33 @@ def test_a_payment_after_the_order_closed_takes_nothing_from_the_shop(
     assert LedgerEntry.objects.count() == 0
     assert Product.objects.get(pk=eggs.pk).stock == 100
     balanced()
+
+
+def test_the_old_total_paid_after_a_shop_cancelled_its_part_takes_nothing_from_the_other(
+    sandbox_site, client, settings
+):
+    """The shopper paid the trade of the old total just as a shop cancelled its part
+    (the gateway's word arrives after): the order is paid, and what the cancelled part
+    cost goes back at once. That money never reached any shop: the shop that sells
+    keeps all of its part."""
+    rate("0.0500")
+    cancelled, kept = crayfish("30.00"), crayfish("20.00")
+    order = checkout((cancelled, 1), (kept, 1), payment_method="alipay")
+    old_total = start_payment(order, "alipay")
+    trade = pay_with_notice_lost(old_total)
+    site, settings.SITE_URL = settings.SITE_URL, dead_url()  # its close cannot reach it
+    order_services.cancel_part(order.parts.get(vendor=cancelled.vendor), reason="没货了", by=None)
+    settings.SITE_URL = site
+
+    post(client, "alipay", *notification(trade))
+
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason, refund.part, refund.state) == (
+        D("30.00"),
+        Refund.Reason.PART_CANCELLED,
+        None,
+        Refund.State.SUCCEEDED,
+    )
+    assert entries(kept.vendor) == [(Kind.SALE, D("20.00")), (Kind.COMMISSION, D("-1.00"))]
+    assert entries(cancelled.vendor) == []
+    balanced()
