@@ -161,6 +161,24 @@ def test_a_bank_transfer_is_booked_when_staff_confirm_it_and_taken_back_when_can
 
 
 @pytest.mark.django_db
+def test_a_paid_bank_transfer_cancelled_whole_takes_back_each_part_once():
+    rate("0.0500")
+    a, b = crayfish("88.00"), crayfish("50.00")
+    with_freight(a.vendor)
+    order = placed((a, 2), (b, 1), payment_method="bank_transfer")
+    order_services.confirm_payment(order, by=None)
+    order_services.cancel_order(order, by=staff_member())
+    assert entries(a.vendor)[3:] == [(Kind.REFUND, D("-186.00")), (Kind.COMMISSION_BACK, D("8.80"))]
+    assert entries(b.vendor)[2:] == [(Kind.REFUND, D("-50.00")), (Kind.COMMISSION_BACK, D("2.50"))]
+    before = rows()
+    order.refresh_from_db()
+    assert booking.book_parts_cancelled(order, list(order.parts.all())) == []
+    assert rows() == before
+    assert balances(a.vendor_id).total == balances(b.vendor_id).total == 0
+    balanced()
+
+
+@pytest.mark.django_db
 def test_a_staff_adjustment_either_way_is_available_at_once():
     product = crayfish()
     staff = staff_member()

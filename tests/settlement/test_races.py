@@ -13,9 +13,9 @@ from django.db.models import Count
 
 from aftersales import services as aftersales
 from orders import services as order_services
-from settlement.models import Payout, PayoutRun
+from settlement.models import LedgerEntry, Payout, PayoutRun
 from settlement.selectors import balances
-from settlement.services import payouts
+from settlement.services import booking, payouts
 from tests.aftersales.helpers import (
     crayfish,
     first_line,
@@ -134,4 +134,24 @@ def test_a_payout_run_racing_an_after_sales_refund_keeps_the_books(sandbox_site)
         left = balances(product.vendor_id)
         assert left.total == left.available == D("95.00") - payout.amount
         assert left.total + payout.amount == Decimal("95.00")
+        balanced()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_members_reversing_the_same_entry_at_once_reverse_it_once():
+    for _ in range(ROUNDS):
+        product = crayfish()
+        entry = booking.adjust(product.vendor_id, D("20.00"), note="typo", by=None)
+
+        outcomes = outcomes_ok(
+            all_at_once(
+                [partial(booking.reverse_entry, entry, note="mistake", by=None)] * 2,
+                language="en",
+            )
+        )
+
+        refused = [o for o in outcomes if isinstance(o, ValidationError)]
+        assert [r.messages for r in refused] == [[str(booking.ALREADY_REVERSED)]]
+        assert LedgerEntry.objects.filter(reverses=entry).count() == 1
+        assert balances(product.vendor_id).total == 0
         balanced()
