@@ -236,9 +236,11 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
     (its own part, else the order's parts in turn, each up to what it holds), with the
     commission on those goods returned: on the lines it names at their rates, else in
     proportion (all of it when the part is refunded whole). Money no shop received (paid
-    after close, paid twice) takes nothing."""
+    after close, paid twice) takes nothing; nor does a refund heard again."""
     if refund.reason in NOT_THE_SHOPS:
         return []
+    if LedgerEntry.objects.filter(refund=refund, reverses__isnull=True).exists():
+        return []  # heard already: a refund is taken once
     payment = refund.payment
     if refund.part_id is not None:
         parts = [refund.part]
@@ -325,7 +327,10 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
     """aftersales' owed hook: a refund the shop owes its shopper (cash on delivery, a
     bank transfer) is taken from its balance, for staff to pay the shopper, with the
     commission on those goods returned where it was charged. Cash on delivery: at once
-    (the courier's money is the shop's); a bank transfer: with the part's money."""
+    (the courier's money is the shop's); a bank transfer: with the part's money. Heard
+    again, it takes nothing more."""
+    if LedgerEntry.objects.filter(request=request, reverses__isnull=True).exists():
+        return []  # heard already: an owed refund is taken once
     part = request.part
     order = part.order
     position = positions([part.pk])[part.pk]

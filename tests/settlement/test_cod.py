@@ -99,3 +99,14 @@ def test_an_after_sales_refund_after_receipt_is_owed_by_the_shop_with_its_commis
     assert balances(eggs.vendor_id).available == D("-56.00")
     report_ = balanced()
     assert report_.total.owed_to_shoppers == D("50.00")
+
+
+def test_an_owed_refund_heard_twice_is_taken_once():
+    eggs, fish = eggs_and_fish()
+    order = received(placed((eggs, 2), (fish, 1)))
+    _eggs_line, fish_line = lines_of(order)
+    request = aftersales.approve(report(fish_line), by=owner_of(eggs.vendor))
+    before = rows()
+    assert booking.book_owed_refund(request, D("50.00"), D("0.00")) == []
+    assert rows() == before
+    balanced()

@@ -17,6 +17,7 @@ from payments.models import Payment, Refund
 from payments.services.refunds import record_refund_answer
 from settlement.models import LedgerEntry
 from settlement.selectors import balances
+from settlement.services import booking
 from tests.aftersales.helpers import (
     crayfish,
     lines_of,
@@ -195,4 +196,16 @@ def test_the_old_total_paid_after_a_shop_cancelled_its_part_takes_nothing_from_t
     )
     assert entries(kept.vendor) == [(Kind.SALE, D("20.00")), (Kind.COMMISSION, D("-1.00"))]
     assert entries(cancelled.vendor) == []
+    balanced()
+
+
+def test_a_refund_heard_twice_is_taken_once(sandbox_site):
+    eggs, fish = eggs_and_fish()
+    order, _payment = paid_online((eggs, 2), (fish, 1))
+    received(order)
+    _eggs_line, fish_line = lines_of(order)
+    request = aftersales.approve(report(fish_line), by=owner_of(eggs.vendor))
+    before = rows()
+    assert booking.book_refund(Refund.objects.get(pk=request.refund_id)) == []
+    assert rows() == before
     balanced()
