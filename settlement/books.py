@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
+from catalog.models import Vendor
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
 from payments.models import Payment, Refund
@@ -141,8 +142,12 @@ def _shop_differences(report: BooksReport) -> None:
                 ShopDifference(account.vendor_id, account.vendor.name, account.balance, total)
             )
     report.shop_count = len(seen)
-    for vendor_id in set(sums) - seen:  # entries with no running balance at all
-        report.shops.append(ShopDifference(vendor_id, str(vendor_id), ZERO, sums[vendor_id]))
+    unaccounted = sorted(set(sums) - seen)  # entries with no running balance at all
+    names = dict(Vendor.objects.filter(pk__in=unaccounted).values_list("pk", "name"))
+    for vendor_id in unaccounted:
+        report.shops.append(
+            ShopDifference(vendor_id, names.get(vendor_id, str(vendor_id)), ZERO, sums[vendor_id])
+        )
 
 
 def _money_flows(report: BooksReport) -> None:

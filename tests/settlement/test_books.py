@@ -4,6 +4,7 @@ paid part's entries deleted, a received part never released (or never charged)."
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders import services as order_services
 from orders.models import OrderPart
@@ -94,3 +95,34 @@ def test_a_cash_on_delivery_part_received_without_its_commission_is_listed(books
     assert [(m.order_number, m.vendor_name, m.missing) for m in report.missing] == [
         (order.number, other.name, Kind.COD_COMMISSION)
     ]
+
+
+def test_an_entry_of_a_shop_with_no_account_is_caught_with_its_name(books):
+    newcomer = crayfish().vendor
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(vendor=newcomer, kind=Kind.ADJUSTMENT, amount=D("10.00"), note="a gift")]
+    )
+    report = check_books()
+    assert [(s.vendor_name, s.running_balance, s.sum_of_entries) for s in report.shops] == [
+        (newcomer.name, D("0"), D("10.00"))
+    ]
+
+
+def queries_of_check() -> int:
+    with CaptureQueriesContext(connection) as captured:
+        check_books()
+    return len(captured)
+
+
+def test_the_check_runs_the_same_queries_however_many_orders_and_shops(books):
+    _paid, _cod, shop, _other = books
+    few = queries_of_check()
+    for _ in range(3):
+        product = crayfish("20.00")
+        order = placed(
+            (product, 1), (crayfish("10.00", vendor=shop), 1), payment_method="bank_transfer"
+        )
+        order_services.confirm_payment(order, by=None)
+        received(order)
+    ShopAccount.objects.filter(vendor=shop).update(balance=D("1.00"))  # a difference to list
+    assert queries_of_check() == few
