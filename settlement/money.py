@@ -17,5 +17,10 @@ ZERO = Decimal("0.00")
 class Total(Sum):
     """Sum(...) of amounts in CNY, read to the fen; nothing to add up reads ZERO."""
 
-    def convert_value(self, value, expression, connection) -> Decimal:  # noqa: ANN001
-        return ZERO if value is None else Decimal(value).quantize(FEN)
+    def convert_value(
+        self, value: Decimal | float | None, expression: object, connection: object
+    ) -> Decimal:
+        if value is None:
+            return ZERO
+        total = Decimal(value).quantize(FEN)
+        return total if total else ZERO  # never -0.00 (a float's -1E-14, rounded)

@@ -238,3 +238,13 @@ def test_shipping_changes_no_entry():
     before = rows()
     shipped(order)
     assert rows() == before
+
+
+@pytest.mark.django_db
+def test_a_balance_that_comes_to_nothing_reads_exactly_zero():
+    """SQLite adds decimals as floats: ¥186.00 − ¥177.20 − ¥8.80 must read 0.00."""
+    product = crayfish()
+    for amount in ("186.00", "-177.20", "-8.80"):
+        booking.adjust(product.vendor_id, D(amount), note="x", by=None)
+    total = balances(product.vendor_id).total
+    assert (str(total), str(balances(product.vendor_id).available)) == ("0.00", "0.00")
