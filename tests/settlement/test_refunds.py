@@ -12,6 +12,7 @@ from django.utils import timezone
 from aftersales import services as aftersales
 from catalog.models import Product
 from orders import services as order_services
+from orders.shipping.services.delivery import confirm_due_receipts
 from payments.gateways.base import RefundState
 from payments.models import Payment, Refund
 from payments.services.refunds import record_refund_answer
@@ -19,6 +20,7 @@ from settlement.models import LedgerEntry
 from settlement.selectors import balances
 from settlement.services import booking
 from tests.aftersales.helpers import (
+    cancel_line,
     crayfish,
     lines_of,
     owner_of,
@@ -208,4 +210,60 @@ def test_a_refund_heard_twice_is_taken_once(sandbox_site):
     before = rows()
     assert booking.book_refund(Refund.objects.get(pk=request.refund_id)) == []
     assert rows() == before
+    balanced()
+
+
+def test_a_part_cancelled_after_one_of_its_lines_takes_the_rest_with_the_rest_of_its_commission(
+    sandbox_site,
+):
+    eggs, fish = eggs_and_fish()
+    order, _payment = paid_online((eggs, 2), (fish, 1))
+    _eggs_line, fish_line = lines_of(order)
+    aftersales.approve(cancel_line(fish_line), by=owner_of(eggs.vendor))
+    assert entries(eggs.vendor)[3:] == [
+        (Kind.REFUND, D("-50.00")),
+        (Kind.COMMISSION_BACK, D("2.50")),
+    ]
+
+    order_services.cancel_part(order.parts.get(), reason="冻害", by=None)
+
+    assert entries(eggs.vendor)[5:] == [
+        (Kind.REFUND, D("-72.00")),
+        (Kind.COMMISSION_BACK, D("6.00")),
+    ]
+    assert balances(eggs.vendor_id).total == 0
+    balanced()
+
+
+def test_an_order_cancelled_after_one_shop_cancelled_its_part_takes_the_rest_from_the_other(
+    sandbox_site,
+):
+    eggs, fish = eggs_and_fish()
+    other = crayfish("40.00")
+    with_freight(other.vendor)  # 1 kg: ¥8
+    order, _payment = paid_online((eggs, 2), (fish, 1), (other, 1))
+    order_services.cancel_part(order.parts.get(vendor=eggs.vendor), reason="冻害", by=None)
+    order_services.cancel_order(order, by=order.shopper)
+    assert entries(other.vendor) == [
+        (Kind.SALE, D("40.00")),
+        (Kind.SHIPPING, D("8.00")),
+        (Kind.COMMISSION, D("-2.00")),
+        (Kind.REFUND, D("-48.00")),
+        (Kind.COMMISSION_BACK, D("2.00")),
+    ]
+    assert balances(eggs.vendor_id).total == balances(other.vendor_id).total == 0
+    assert Payment.objects.get(order=order).state == Payment.State.REFUNDED
+    balanced()
+
+
+def test_receipt_confirmed_by_the_sweep_releases_the_part_like_the_shopper(sandbox_site, settings):
+    settings.SETTLEMENT_DELAY_DAYS = 7
+    eggs, fish = eggs_and_fish()
+    order, _payment = paid_online((eggs, 2), (fish, 1))
+    shipped(order)
+    later = timezone.now() + timedelta(days=30)
+    assert confirm_due_receipts(now=later) == 1
+    released = LedgerEntry.objects.get(kind=Kind.RELEASED)
+    assert released.amount == D("113.50")
+    assert released.available_at == released.booked_at + timedelta(days=7)
     balanced()
