@@ -327,8 +327,8 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
     """aftersales' owed hook: a refund the shop owes its shopper (cash on delivery, a
     bank transfer) is taken from its balance, for staff to pay the shopper, with the
     commission on those goods returned where it was charged. Cash on delivery: at once
-    (the courier's money is the shop's); a bank transfer: with the part's money. Heard
-    again, it takes nothing more."""
+    (the courier's money is the shop's); a bank transfer: with the part's money, and at
+    most what the part still holds. Heard again, it takes nothing more."""
     if LedgerEntry.objects.filter(request=request, reverses__isnull=True).exists():
         return []  # heard already: an owed refund is taken once
     part = request.part
@@ -339,10 +339,15 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
         .values_list("commission_rate", flat=True)
         .first()
     )
+    owed = goods + shipping
     if method_for(order.payment_method).collected_by_platform:
+        # At most what the part still holds: when this request cancelled the part's
+        # last items, the part's cancellation took all of it back already
+        # (book_parts_cancelled, in this transaction).
+        owed = min(owed, max(position.held, ZERO))
         charged, when = position.commission, position.when()
     else:
-        charged, when = position.commission, timezone.now()
+        when = timezone.now()
         if Kind.COD_COMMISSION not in position.booked:
             charged = ZERO  # charged at receipt, on what the shopper kept then
         else:
@@ -358,7 +363,7 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
     }
     return post(
         [
-            LedgerEntry(kind=Kind.REFUND, amount=-(goods + shipping), **common),
+            LedgerEntry(kind=Kind.REFUND, amount=-owed, **common),
             LedgerEntry(kind=Kind.COMMISSION_BACK, amount=commission, **common),
         ]
     )

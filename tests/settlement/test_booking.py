@@ -8,13 +8,17 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from aftersales import services as aftersales
 from orders import services as order_services
 from orders.models import OrderPart
 from settlement.models import LedgerEntry, ShopAccount
 from settlement.selectors import balances
 from settlement.services import booking
 from tests.aftersales.helpers import (
+    cancel_line,
     crayfish,
+    first_line,
+    owner_of,
     paid_online,
     placed,
     received,
@@ -248,3 +252,24 @@ def test_a_balance_that_comes_to_nothing_reads_exactly_zero():
         booking.adjust(product.vendor_id, D(amount), note="x", by=None)
     total = balances(product.vendor_id).total
     assert (str(total), str(balances(product.vendor_id).available)) == ("0.00", "0.00")
+
+
+@pytest.mark.django_db
+def test_every_line_of_a_paid_bank_transfer_cancelled_takes_the_part_back_once():
+    """The shopper cancels each item before shipment: the part is cancelled with nothing
+    left to ship, and its money is taken back once (staff send the shopper the money)."""
+    rate("0.0500")
+    product = crayfish("88.00")
+    with_freight(product.vendor)
+    order = placed((product, 2), payment_method="bank_transfer")
+    order_services.confirm_payment(order, by=None)
+    request = aftersales.approve(cancel_line(first_line(order)), by=owner_of(product.vendor))
+    assert request.refunded_amount == D("186.00")
+    assert OrderPart.objects.get(order=order).status == OrderPart.Status.CANCELLED
+    taken = LedgerEntry.objects.filter(kind__in=[Kind.REFUND, Kind.COMMISSION_BACK])
+    assert sorted(taken.values_list("kind", "amount")) == [
+        (Kind.COMMISSION_BACK, D("8.80")),
+        (Kind.REFUND, D("-186.00")),
+    ]
+    assert balances(product.vendor_id).total == 0
+    balanced()
