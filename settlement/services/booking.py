@@ -196,9 +196,14 @@ def book_part_received(order: Order, part: OrderPart) -> list[LedgerEntry]:
 def book_parts_cancelled(order: Order, parts: list[OrderPart]) -> list[LedgerEntry]:
     """A paid bank transfer's parts cancelled: what each holds is taken back with its
     commission (the platform sends the shopper the money). Online orders are taken back
-    by their refund (book_refund); cash on delivery was never the platform's."""
+    by their refund (book_refund). Cash on delivery was never the platform's, but what
+    the shop was to owe for items cancelled before shipment is owed no more."""
     method = method_for(order.payment_method)
-    if method.online or not method.collected_by_platform or not parts:
+    if not parts:
+        return []
+    if not method.collected_by_platform:
+        return _owed_no_more(parts)
+    if method.online:
         return []
     found = positions(p.pk for p in parts)
     entries = []
@@ -208,6 +213,35 @@ def book_parts_cancelled(order: Order, parts: list[OrderPart]) -> list[LedgerEnt
             continue
         entries += _taken_back(part, position, position.held, position.commission, refund=None)
     return post(entries)
+
+
+COLLECTS_NOTHING_NOTE = "The part was cancelled: its courier collects nothing for it."
+
+
+def _owed_no_more(parts: list[OrderPart]) -> list[LedgerEntry]:
+    """Cash on delivery: what the shop was to owe its shopper for items cancelled
+    before shipment (its courier was to collect the whole order) is given back when the
+    part itself is cancelled: the courier collects nothing for it."""
+    owed = LedgerEntry.objects.filter(
+        part__in=parts, request__isnull=False, reverses__isnull=True, reversed_by__isnull=True
+    )
+    now = timezone.now()
+    return post(
+        [
+            LedgerEntry(
+                vendor_id=entry.vendor_id,
+                kind=entry.kind,
+                amount=-entry.amount,
+                part_id=entry.part_id,
+                request_id=entry.request_id,
+                reverses=entry,
+                available_at=now,
+                booked_at=now,
+                note=COLLECTS_NOTHING_NOTE,
+            )
+            for entry in owed
+        ]
+    )
 
 
 def _taken_back(

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from aftersales import services as aftersales
+from orders import services as order_services
 from orders.shipping.services.delivery import confirm_receipt
 from settlement.models import LedgerEntry
 from settlement.selectors import balances
@@ -109,4 +110,29 @@ def test_an_owed_refund_heard_twice_is_taken_once():
     before = rows()
     assert booking.book_owed_refund(request, D("50.00"), D("0.00")) == []
     assert rows() == before
+    balanced()
+
+
+@pytest.mark.parametrize("who", ["shop", "shopper"])
+def test_a_part_cancelled_after_one_of_its_lines_owes_the_shopper_nothing(who):
+    """The crayfish were cancelled (owed back: the courier was to collect the whole
+    order); then the part itself is cancelled: the courier collects nothing, so the
+    shop owes nothing."""
+    eggs, fish = eggs_and_fish()
+    order = placed((eggs, 2), (fish, 1))
+    _eggs_line, fish_line = lines_of(order)
+    aftersales.approve(cancel_line(fish_line), by=owner_of(eggs.vendor))
+    assert balances(eggs.vendor_id).total == D("-50.00")
+    before = rows()
+
+    if who == "shop":
+        order_services.cancel_part(order.parts.get(), reason="冻害", by=None)
+    else:
+        order_services.cancel_order(order, by=order.shopper)
+
+    assert_only_added(before)
+    assert entries(eggs.vendor) == [(Kind.REFUND, D("-50.00")), (Kind.REFUND, D("50.00"))]
+    reversal = LedgerEntry.objects.get(reverses__isnull=False)
+    assert reversal.reverses == LedgerEntry.objects.get(amount=D("-50.00"))
+    assert balances(eggs.vendor_id).total == 0
     balanced()
