@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 
 from catalog.models import Vendor
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
@@ -25,6 +25,7 @@ from settlement.models import LedgerEntry, ShopAccount
 from settlement.money import ZERO, Total
 
 Kind = LedgerEntry.Kind
+HALF_A_FEN = Decimal("0.005")
 CAPTURED_STATES = (Payment.State.PAID, Payment.State.REFUNDED_IN_PART, Payment.State.REFUNDED)
 # The kinds that carry order money (payouts and adjustments move a shop's own money).
 ORDER_KINDS = (
@@ -226,9 +227,14 @@ def _missing_entries(report: BooksReport) -> None:
         .values_list(*columns)
     ):
         report.missing.append(MissingEntry(number, part_id, vendor, Kind.RELEASED))
-    charged = OrderLine.objects.filter(
-        part=OuterRef("pk"), commission_rate__gt=0, line_total__gt=F("refunded_amount")
-    )
+    # A line kept whose commission comes to a fen at least (half a fen rounds up, as
+    # rates.commission_on does): one that rounds to nothing books no entry.
+    charged = OrderLine.objects.alias(
+        kept_commission=ExpressionWrapper(
+            (F("line_total") - F("refunded_amount")) * F("commission_rate"),
+            output_field=DecimalField(max_digits=20, decimal_places=6),
+        )
+    ).filter(part=OuterRef("pk"), kept_commission__gte=HALF_A_FEN)
     for part_id, number, vendor in (
         received.exclude(order__payment_method__in=platform_methods())
         .filter(Exists(charged), ~has(Kind.COD_COMMISSION))

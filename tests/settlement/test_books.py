@@ -126,3 +126,10 @@ def test_the_check_runs_the_same_queries_however_many_orders_and_shops(books):
         received(order)
     ShopAccount.objects.filter(vendor=shop).update(balance=D("1.00"))  # a difference to list
     assert queries_of_check() == few
+
+
+def test_a_cash_on_delivery_part_whose_commission_rounds_to_nothing_is_not_listed(books):
+    _paid, _cod, _shop, other = books
+    order = received(placed((crayfish("0.09", vendor=other), 1)))  # 5%: ¥0.0045, ¥0.00
+    assert not LedgerEntry.objects.filter(part__order=order).exists()
+    balanced()
