@@ -12,7 +12,7 @@ from django.utils import timezone
 from aftersales import services as aftersales
 from catalog.models import Product
 from orders import services as order_services
-from orders.shipping.services.delivery import confirm_due_receipts
+from orders.shipping.services.delivery import confirm_due_receipts, confirm_receipt
 from payments.gateways.base import RefundState
 from payments.models import Payment, Refund
 from payments.services.refunds import record_refund_answer
@@ -266,4 +266,25 @@ def test_receipt_confirmed_by_the_sweep_releases_the_part_like_the_shopper(sandb
     released = LedgerEntry.objects.get(kind=Kind.RELEASED)
     assert released.amount == D("113.50")
     assert released.available_at == released.booked_at + timedelta(days=7)
+    balanced()
+
+
+def test_a_refund_before_receipt_waits_with_the_part_and_receipt_releases_what_is_left(
+    sandbox_site, settings
+):
+    settings.SETTLEMENT_DELAY_DAYS = 7
+    eggs, fish = eggs_and_fish()
+    order, _payment = paid_online((eggs, 2), (fish, 1))
+    shipped(order)
+    _eggs_line, fish_line = lines_of(order)
+    request = aftersales.approve(report(fish_line, amount=D("20.00")), by=owner_of(eggs.vendor))
+    taken = LedgerEntry.objects.filter(refund=request.refund).order_by("id")
+    assert [(e.kind, e.amount, e.available_at) for e in taken] == [
+        (Kind.REFUND, D("-20.00"), None),
+        (Kind.COMMISSION_BACK, D("1.00"), None),  # 5% of the ¥20 given back
+    ]
+    confirm_receipt(order.parts.get(), by=order.shopper)
+    released = LedgerEntry.objects.get(kind=Kind.RELEASED)
+    assert released.amount == D("113.50") - D("19.00")
+    assert balances(eggs.vendor_id).pending == D("94.50")
     balanced()
