@@ -44,6 +44,8 @@ NOT_THE_SHOPS = (Refund.Reason.PAID_AFTER_CLOSE, Refund.Reason.PAID_TWICE)
 # The kinds that make up the shopper's money a part still holds, and its commission.
 HELD_KINDS = (Kind.SALE, Kind.SHIPPING, Kind.REFUND)
 COMMISSION_KINDS = (Kind.COMMISSION, Kind.COMMISSION_BACK)
+ADJUSTMENT_AMOUNT = _("Enter an amount other than zero, in yuan and fen (such as -12.50).")
+ADJUSTMENT_REASON = _("Say why: the shop reads it on its statement.")
 ALREADY_REVERSED = _("This entry has been reversed already.")
 REVERSAL_NOT_REVERSED = _("A reversal cannot be reversed: book an adjustment instead.")
 
@@ -416,7 +418,13 @@ def adjust(
     vendor_id: int, amount: Decimal, *, note: str, by: AbstractBaseUser | None
 ) -> LedgerEntry:
     """A staff adjustment (a compensation, a fine, a correction), available at once.
-    The caller validates amount and note (forms)."""
+    Raises ValidationError, booking nothing, for an amount that is nothing or not in
+    whole fen (the ledger keeps fen), or no reason."""
+    if not amount or amount != amount.quantize(FEN):
+        raise ValidationError(ADJUSTMENT_AMOUNT, code="adjustment_amount")
+    note = note.strip()
+    if not note:
+        raise ValidationError(ADJUSTMENT_REASON, code="adjustment_reason")
     now = timezone.now()
     (entry,) = post(
         [

@@ -273,3 +273,21 @@ def test_every_line_of_a_paid_bank_transfer_cancelled_takes_the_part_back_once()
     ]
     assert balances(product.vendor_id).total == 0
     balanced()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "note", "message"),
+    [
+        ("0.00", "typo", booking.ADJUSTMENT_AMOUNT),
+        ("0.001", "typo", booking.ADJUSTMENT_AMOUNT),
+        ("5.00", "  ", booking.ADJUSTMENT_REASON),
+    ],
+)
+def test_an_adjustment_of_nothing_or_without_a_reason_is_refused(amount, note, message):
+    product = crayfish()
+    with pytest.raises(ValidationError) as refused:
+        booking.adjust(product.vendor_id, D(amount), note=note, by=None)
+    assert refused.value.messages == [str(message)]
+    assert LedgerEntry.objects.count() == 0
+    assert not ShopAccount.objects.filter(vendor=product.vendor, balance__gt=0).exists()
