@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Category, Vendor
 
@@ -150,7 +151,6 @@ class LedgerEntry(models.Model):
         ADJUSTMENT = "adjustment", _("adjustment")
         PAYOUT = "payout", _("payout")
         PAYOUT_RETURNED = "payout_returned", _("payout failed: returned")
-        REVERSAL = "reversal", _("reversal")
 
     vendor = models.ForeignKey(
         Vendor, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("shop")
@@ -210,7 +210,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("who did it", "by"),
     )
 
     class Meta:
@@ -317,7 +317,7 @@ class BankAccountChange(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("who did it", "by"),
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -359,7 +359,7 @@ class PayoutRun(models.Model):
 class Payout(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("sent to the bank")
-        PAID = "paid", _("paid")
+        PAID = "paid", pgettext_lazy("payout state", "paid")
         FAILED = "failed", _("failed")
 
     number = models.CharField(

@@ -526,7 +526,9 @@ def test_a_runs_page_and_the_books_page_keep_their_queries(staff_client):
 
     for _ in range(3):
         shop("150.00")
-    few = pages(payouts.create_run(Decimal("100"), by=None))
+    first = payouts.create_run(Decimal("100"), by=None)
+    pages(first)  # the process's first admin page reads what Django caches (content types)
+    few = pages(first)
     for _ in range(30):
         shop("150.00")
     run = payouts.create_run(Decimal("100"), by=None)
