@@ -123,10 +123,12 @@ def _cancel_open_parts(
     )
     OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
     _set_status(order, Order.Status.CANCELLED, by, note=note)
+    bump_catalog_revision()
+    # The day's impact row before the money (a refund, the shop's ledger account), in
+    # every change of an order, so two changes never wait on each other's locks.
+    impact.record_change(order, counted, [])
     method_for(order.payment_method).parts_cancelled(order, open_parts, by=by)
     money_hooks.parts_cancelled(order, open_parts)
-    bump_catalog_revision()
-    impact.record_change(order, counted, [])  # last: the day's row stays locked briefly
     return order, open_parts
 
 
@@ -174,9 +176,9 @@ def confirm_payment(order: Order, *, by: AbstractBaseUser | None, note: str = ""
         parts = list(order.parts.exclude(status=OrderPart.Status.CANCELLED))
         if not method.announced_when_placed:
             messages.notify_order_placed(order, parts)
-        if method.collected_by_platform:
-            money_hooks.parts_paid(order, parts)
         impact.record_change(order, [], impact.counted_lines(order))
+        if method.collected_by_platform:  # after the day's row, as every change takes them
+            money_hooks.parts_paid(order, parts)
     return order
 
 
@@ -195,6 +197,9 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
         lines = list(part.lines.all())
         _give_back(lines, order.shopper_id)
         part.order = order
+        # The day's impact row before the money, as cancel_order takes them (the part's
+        # lines no longer count, whatever the order's status becomes below).
+        impact.record_change(order, before, impact.counted_lines(order))
         # Before the order's own status: a paid part is refunded as the shop's part (its
         # reason and part on the refund), even when it was the order's last one.
         method_for(order.payment_method).parts_cancelled(order, [part], by=by)
@@ -206,7 +211,6 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
             _set_status(order, Order.Status.COMPLETED, by)
         messages.notify_part_cancelled(part, reason)
         bump_catalog_revision()
-        impact.record_change(order, before, impact.counted_lines(order))  # last, as above
     return part
 
 

@@ -446,7 +446,8 @@ def adjust(
 def reverse_entry(entry: LedgerEntry, *, note: str, by: AbstractBaseUser | None) -> LedgerEntry:
     """A mistake corrected: an entry of the same kind and the opposite amount, pointing
     at the one it reverses, counting when it counts (waiting with it, dated with it, or
-    now if that moment has passed), so it cancels the entry at every moment. An entry is
+    now if that moment has passed; a waiting entry of a part released since, with the
+    release), so it cancels the entry at every moment. An entry is
     reversed once and a reversal is not reversed: ValidationError, nothing booked (two
     staff members at once: the database's one-to-one refuses the second)."""
     if entry.reverses_id is not None:
@@ -454,6 +455,14 @@ def reverse_entry(entry: LedgerEntry, *, note: str, by: AbstractBaseUser | None)
     if LedgerEntry.objects.filter(reverses=entry).exists():
         raise ValidationError(ALREADY_REVERSED, code="already_reversed")
     now = timezone.now()
+    if entry.available_at is not None:
+        when = max(entry.available_at, now)
+    elif entry.part_id is not None:
+        # A waiting entry of a part received since: its money was released, so the
+        # reversal counts with the release (else it would wait for ever).
+        when = positions([entry.part_id])[entry.part_id].when()
+    else:
+        when = None
     try:
         with transaction.atomic():  # a savepoint: the refused one leaves no balance moved
             (reversal,) = post(
@@ -469,9 +478,7 @@ def reverse_entry(entry: LedgerEntry, *, note: str, by: AbstractBaseUser | None)
                         reverses=entry,
                         note=note,
                         by=by,
-                        available_at=None
-                        if entry.available_at is None
-                        else max(entry.available_at, now),
+                        available_at=when,
                         booked_at=now,
                     )
                 ]

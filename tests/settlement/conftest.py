@@ -7,4 +7,3 @@ def _english():
     """Messages and errors as an English-speaking user reads them."""
     with translation.override("en"):
         yield
-

@@ -12,7 +12,7 @@ from aftersales import services as aftersales
 from orders import services as order_services
 from orders.models import OrderPart
 from settlement.models import LedgerEntry, ShopAccount
-from settlement.selectors import balances
+from settlement.selectors import balances, waiting_for_receipt
 from settlement.services import booking
 from tests.aftersales.helpers import (
     cancel_line,
@@ -231,6 +231,26 @@ def test_reversing_a_dated_entry_waits_with_it():
     reversal = booking.reverse_entry(released, note="Released twice by mistake", by=None)
     assert reversal.available_at == released.available_at
     assert balances(product.vendor_id).available == 0
+    assert account_of_each_shop_is_its_entries()
+
+
+@pytest.mark.django_db
+def test_reversing_a_waiting_entry_after_receipt_counts_with_the_release():
+    """Staff reverse the shipping fee of a part received since: the ¥10 leaves with the
+    part's released money (available with it), not waiting for a receipt that came."""
+    rate("0.0500")
+    product = crayfish("88.00")
+    with_freight(product.vendor)
+    order = placed((product, 2), payment_method="bank_transfer")
+    order_services.confirm_payment(order, by=None)
+    received(order)
+    released = LedgerEntry.objects.get(kind=Kind.RELEASED)
+    fee = LedgerEntry.objects.get(kind=Kind.SHIPPING)
+    reversal = booking.reverse_entry(fee, note="Shipping charged by mistake", by=None)
+    assert reversal.available_at == released.available_at
+    later = released.available_at + timedelta(minutes=1)
+    assert balances(product.vendor_id, at=later).available == D("176.00") - D("8.80")
+    assert waiting_for_receipt(product.vendor_id) == 0
     assert account_of_each_shop_is_its_entries()
 
 
