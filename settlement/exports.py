@@ -3,6 +3,7 @@ payout run's bank batch. Rows are lists of strings; `csv_response` writes them w
 UTF-8 BOM, so Excel on a Chinese Windows opens the names as they were typed."""
 
 import csv
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Vendor
 from settlement.models import PayoutRun
 from settlement.selectors import statement, statement_entries
+from settlement.statement_files import safe_text
 
 BOM = "\ufeff"
 
@@ -105,11 +107,22 @@ def bank_batch_rows(run: PayoutRun) -> list[list[str]]:
     return rows
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _cell(value: object) -> object:
+    """A text a spreadsheet would run as a formula (a payee, a note, a shop's name:
+    typed by people) made plain text; amounts stay numbers."""
+    if isinstance(value, str) and not NUMBER.fullmatch(value):
+        return safe_text(value)
+    return value
+
+
 def csv_response(rows: list[list[str]], filename: str) -> HttpResponse:
-    """`rows` as a CSV download named `filename` (UTF-8 with a BOM)."""
+    """`rows` as a CSV download named `filename` (UTF-8 with a BOM), no cell a formula."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write(BOM)
     writer = csv.writer(response)
-    writer.writerows(rows)
+    writer.writerows([[_cell(value) for value in row] for row in rows])
     return response

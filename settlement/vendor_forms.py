@@ -3,6 +3,7 @@ payouts go to (entered by the owner). They only read what was typed; saving is t
 service's (settlement/services/bank.py)."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -24,6 +25,22 @@ ACCOUNT_DIGITS = _("Enter the account number with digits only (8 to 30 digits; s
 # Full-width digits, as some Chinese input methods type them.
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 ACCOUNT_NUMBER = re.compile(r"[0-9]{8,30}")
+NAME_AS_THE_BANK_HAS_IT = _(
+    "Enter the name as the bank has it: letters and characters, without invisible "
+    "characters, and not starting with = + - or @."
+)
+
+
+def bank_name(value: str) -> str:
+    """A name a bank can pay to (and a spreadsheet of the bank batch shows as text): at
+    least two visible characters, no invisible or direction-changing characters (a
+    zero-width space, a right-to-left override), not starting like a formula."""
+    value = value.strip()
+    invisible = any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value)
+    visible = [c for c in value if not c.isspace()]
+    if invisible or len(visible) < 2 or value[:1] in ("=", "+", "-", "@"):
+        raise forms.ValidationError(NAME_AS_THE_BANK_HAS_IT, code="bank_name")
+    return value
 
 
 class DateInput(forms.DateInput):
@@ -105,6 +122,16 @@ class BankAccountForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         refuse_control_characters(self)
+
+    def clean_payee(self) -> str:
+        return bank_name(self.cleaned_data["payee"])
+
+    def clean_bank(self) -> str:
+        return bank_name(self.cleaned_data["bank"])
+
+    def clean_branch(self) -> str:
+        branch = self.cleaned_data["branch"]
+        return bank_name(branch) if branch.strip() else ""
 
     def clean_account_number(self) -> str:
         digits = "".join(self.cleaned_data["account_number"].split())

@@ -32,6 +32,7 @@ from settlement.vendor_forms import (
     OUT_OF_RANGE,
     PAYEE_LENGTH,
     RANGE_TOO_LONG,
+    BankAccountForm,
     StatementPeriodForm,
 )
 from settlement.vendor_views import BANK_SAVED, BANK_UNCHANGED
@@ -876,3 +877,35 @@ def test_the_funds_pages_read_a_constant_number_of_queries(shop, django_assert_n
 
     assert figures(funds)["Balance"] == "¥0.00"
     assert figures(week)["Adjustments"] == f"¥{2 * count}.00"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payee",
+    [
+        '=HYPERLINK("http://evil.example/","click")',
+        "@SUM(A1)",
+        "\u200b\u200b",
+        "Farm\u202eName",
+        "Farm\tName",
+        "x",
+    ],
+)
+def test_a_payee_a_bank_could_not_pay_or_a_spreadsheet_would_run_is_refused(payee):
+    form = BankAccountForm(
+        data={"payee": payee, "bank": "中国农业银行", "account_number": "6228480012345678"}
+    )
+    assert not form.is_valid()
+    assert "payee" in form.errors
+
+
+@pytest.mark.django_db
+def test_a_payee_with_a_space_in_it_is_fine():
+    form = BankAccountForm(
+        data={
+            "payee": "Zigui Orange Co-op",
+            "bank": "湖北农信",
+            "account_number": "6228480012345678",
+        }
+    )
+    assert form.is_valid(), form.errors
