@@ -38,12 +38,6 @@ ORDER_KINDS = (
 )
 COMMISSION_KINDS = (Kind.COMMISSION, Kind.COMMISSION_BACK, Kind.COD_COMMISSION)
 REFUND_SENT_STATES = (Refund.State.PENDING, Refund.State.SUCCEEDED)
-FEN = Decimal("0.01")
-
-
-def _fen(value: Decimal | None) -> Decimal:
-    """A sum to the fen: SQLite adds decimals as floats (177.19999999999999467)."""
-    return (value or ZERO).quantize(FEN)
 
 
 @dataclass
@@ -135,7 +129,6 @@ def _shop_differences(report: BooksReport) -> None:
         .annotate(total=Sum("amount"))
         .values_list("vendor_id", "total")
     )
-    sums = {vendor_id: _fen(total) for vendor_id, total in sums.items()}
     report.entry_count = LedgerEntry.objects.count()
     seen = set()
     for account in ShopAccount.objects.select_related("vendor").only(
@@ -160,7 +153,7 @@ def _money_flows(report: BooksReport) -> None:
         .annotate(total=Sum("amount"))
         .values_list("order_id", "total")
     ):
-        flows[order_id].received += _fen(amount)
+        flows[order_id].received += amount
     for order_id, amount in (
         paid_parts()
         .filter(order__payment_method__in=bank_methods())
@@ -168,7 +161,7 @@ def _money_flows(report: BooksReport) -> None:
         .annotate(total=Sum(F("subtotal") + F("shipping_fee")))
         .values_list("order_id", "total")
     ):
-        flows[order_id].received += _fen(amount)
+        flows[order_id].received += amount
     for order_id, credits, commission, owed in (
         LedgerEntry.objects.filter(kind__in=ORDER_KINDS, part__isnull=False)
         .values("part__order_id")
@@ -184,16 +177,16 @@ def _money_flows(report: BooksReport) -> None:
         .values_list("part__order_id", "credits", "commission", "owed")
     ):
         flow = flows[order_id]
-        flow.shop_credits += _fen(credits)
-        flow.commission -= _fen(commission)
-        flow.owed_to_shoppers -= _fen(owed)
+        flow.shop_credits += credits
+        flow.commission -= commission or ZERO
+        flow.owed_to_shoppers -= owed or ZERO
     for order_id, amount in (
         Refund.objects.filter(state__in=REFUND_SENT_STATES)
         .values("payment__order_id")
         .annotate(total=Sum("amount"))
         .values_list("payment__order_id", "total")
     ):
-        flows[order_id].refunds += _fen(amount)
+        flows[order_id].refunds += amount
     total = MoneyFlow()
     differing = {}
     for order_id, flow in flows.items():

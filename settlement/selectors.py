@@ -13,13 +13,6 @@ from settlement.models import LedgerEntry, Payout
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
-FEN = Decimal("0.01")
-
-
-def _fen(value: Decimal | None) -> Decimal:
-    """A sum to the fen: SQLite adds decimals as floats (-5.32907051820075E-15)."""
-    return (value or ZERO).quantize(FEN)
-
 
 # How a statement groups the kinds (the release pair moves money from waiting to
 # available and adds up to nothing).
@@ -52,7 +45,7 @@ def balances(vendor_id: int, at: datetime | None = None) -> Balances:
     row = LedgerEntry.objects.filter(vendor_id=vendor_id, booked_at__lte=at).aggregate(
         total=Sum("amount"), available=Sum("amount", filter=Q(available_at__lte=at))
     )
-    return Balances(total=_fen(row["total"]), available=_fen(row["available"]))
+    return Balances(total=row["total"] or ZERO, available=row["available"] or ZERO)
 
 
 def available_by_vendor(at: datetime | None = None) -> dict[int, Decimal]:
@@ -81,10 +74,11 @@ def becoming_available(vendor_id: int, at: datetime | None = None) -> list[dict]
 
 def waiting_for_receipt(vendor_id: int) -> Decimal:
     """Money of parts whose receipt is not confirmed yet (one query)."""
-    return _fen(
+    return (
         LedgerEntry.objects.filter(vendor_id=vendor_id, available_at__isnull=True).aggregate(
             total=Sum("amount")
         )["total"]
+        or ZERO
     )
 
 
@@ -119,10 +113,11 @@ def statement(vendor_id: int, start: date, end: date) -> Statement:
     """Opening balance, each group's total and the closing balance for the days
     start..end (two queries; the entries themselves: `statement_entries`)."""
     since, until = period_bounds(start, end)
-    opening = _fen(
+    opening = (
         LedgerEntry.objects.filter(vendor_id=vendor_id, booked_at__lt=since).aggregate(
             total=Sum("amount")
         )["total"]
+        or ZERO
     )
     by_kind = dict.fromkeys(Kind.values, ZERO)
     count = 0
@@ -132,7 +127,7 @@ def statement(vendor_id: int, start: date, end: date) -> Statement:
         .annotate(total=Sum("amount"), n=Count("id"))
         .values_list("kind", "total", "n")
     ):
-        by_kind[kind], count = _fen(total), count + n
+        by_kind[kind], count = total, count + n
     totals = {
         group: sum((by_kind[k] for k in kinds), ZERO) for group, kinds in STATEMENT_GROUPS.items()
     }
