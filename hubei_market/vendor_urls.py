@@ -1,4 +1,5 @@
-"""/vendor/: the vendor dashboard, catalog and orders sides mounted together."""
+"""/vendor/: the vendor dashboard, catalog, orders, after-sales and funds sides mounted
+together."""
 
 from django.urls import path
 
@@ -6,6 +7,7 @@ from aftersales import vendor_views as aftersales_views
 from catalog.vendor import views as catalog_views
 from orders import vendor_views as orders_views
 from orders.shipping import vendor_views as shipping_views
+from settlement import vendor_views as settlement_views
 
 app_name = "vendor"
 urlpatterns = [
@@ -56,4 +58,18 @@ urlpatterns = [
         shipping_views.template_preview,
         name="shipping_preview",
     ),
+    path("funds/", settlement_views.funds, name="funds"),
+    path("funds/statement/", settlement_views.funds_statement, name="funds_statement"),
+    path(
+        "funds/statement.csv",
+        settlement_views.funds_statement_csv,
+        name="funds_statement_csv",
+    ),
+    path(
+        "funds/statement.xlsx",
+        settlement_views.funds_statement_xlsx,
+        name="funds_statement_xlsx",
+    ),
+    path("funds/bank/", settlement_views.funds_bank, name="funds_bank"),
+    path("funds/payouts/", settlement_views.funds_payouts, name="funds_payouts"),
 ]

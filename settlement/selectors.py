@@ -9,7 +9,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from settlement.models import LedgerEntry, Payout
+from catalog.models import Vendor
+from settlement.models import BankAccount, LedgerEntry, Payout
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
@@ -165,3 +166,35 @@ def week_of(day: date) -> tuple[date, date]:
 
 def payouts_of(vendor_id: int) -> QuerySet[Payout]:
     return Payout.objects.filter(vendor_id=vendor_id).order_by("-created_at", "-id")
+
+
+@dataclass
+class PayoutPreview:
+    """What a payout run at `minimum` would do now (payouts.create_run's choice)."""
+
+    minimum: Decimal
+    shops: int = 0
+    total: Decimal = ZERO
+    no_bank_account: list[str] = field(default_factory=list)  # shop names
+
+
+def payout_preview(minimum: Decimal) -> PayoutPreview:
+    """How many shops a run at `minimum` would pay and how much in all, and the shops it
+    would leave out for having no bank account (three queries)."""
+    candidates = {v: amount for v, amount in available_by_vendor().items() if amount >= minimum}
+    with_account = set(
+        BankAccount.objects.filter(vendor_id__in=list(candidates)).values_list(
+            "vendor_id", flat=True
+        )
+    )
+    preview = PayoutPreview(minimum)
+    for vendor_id, amount in candidates.items():
+        if vendor_id in with_account:
+            preview.shops += 1
+            preview.total += amount
+    left_out = [v for v in candidates if v not in with_account]
+    if left_out:
+        preview.no_bank_account = list(
+            Vendor.objects.filter(pk__in=left_out).order_by("name").values_list("name", flat=True)
+        )
+    return preview

@@ -2,7 +2,7 @@
 kept with who made it and from where, and told to the owners."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from catalog.models import Vendor
 from settlement import messages
@@ -29,7 +29,20 @@ def save_bank_account(
         "branch": branch.strip(),
         "account_number": "".join(account_number.split()),
     }
+    try:
+        return _save(vendor, values, by, ip_address)
+    except IntegrityError:
+        # Two first saves at the same moment (a double click): the other created the
+        # account; this one is then a change of it (or nothing, if the same).
+        return _save(vendor, values, by, ip_address)
+
+
+def _save(
+    vendor: Vendor, values: dict, by: AbstractBaseUser, ip_address: str | None
+) -> BankAccount:
     with transaction.atomic():
+        # The shop's row locked first: on PostgreSQL two saves take turns.
+        Vendor.objects.select_for_update().filter(pk=vendor.pk).exists()
         account = BankAccount.objects.select_for_update().filter(vendor=vendor).first()
         before = {f: getattr(account, f) for f in FIELDS} if account else None
         if before == values:

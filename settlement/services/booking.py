@@ -301,7 +301,9 @@ def reverse_refund(refund: Refund) -> list[LedgerEntry]:
     )
 
 
-def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decimal) -> list:
+def book_owed_refund(
+    request: AfterSalesRequest, goods: Decimal, shipping: Decimal
+) -> list[LedgerEntry]:
     """aftersales' owed hook: a refund the shop owes its shopper (cash on delivery, a
     bank transfer) is taken from its balance, for staff to pay the shopper, with the
     commission on those goods returned where it was charged. Cash on delivery: at once
@@ -316,12 +318,11 @@ def book_owed_refund(request: AfterSalesRequest, goods: Decimal, shipping: Decim
     )
     if method_for(order.payment_method).collected_by_platform:
         charged, when = position.commission, position.when()
-    else:
-        charged, when = position.commission, timezone.now()
-        if Kind.COD_COMMISSION not in position.booked:
-            charged = ZERO  # charged at receipt, on what the shopper kept then
-        else:
-            charged = -sum_of(part.pk, (Kind.COD_COMMISSION, Kind.COMMISSION_BACK))
+    elif Kind.COD_COMMISSION in position.booked:
+        charged = -sum_of(part.pk, (Kind.COD_COMMISSION, Kind.COMMISSION_BACK))
+        when = timezone.now()
+    else:  # not received yet: charged at receipt, on what the shopper kept then
+        charged, when = ZERO, timezone.now()
     commission = min(commission_on(goods, rate), max(charged, ZERO))
     common = {
         "vendor_id": part.vendor_id,

@@ -29,6 +29,9 @@ from orders.impact.models import DailySales
 from orders.models import Order, OrderLine, OrderPart
 from payments.models import Payment, Refund
 from payments.services.refunds import retry_pending_refunds
+from settlement.books import check_books
+from settlement.models import CommissionRate, LedgerEntry
+from settlement.selectors import balances
 from tests.aftersales.helpers import crayfish, with_freight
 from tests.core.test_redis_outage import make_shopper
 from tests.factories import ProductFactory
@@ -78,6 +81,9 @@ def test_a_shop_approving_two_cancellations_while_cancelling_their_part_refunds_
     vendor = tray.vendor
     eggs = ProductFactory(vendor=vendor, price=Decimal("36.50"), net_weight_g=1500, stock=STOCK)
     with_freight(vendor)
+    CommissionRate.objects.create(
+        scope=CommissionRate.Scope.DEFAULT, rate=Decimal("0.05"), effective_from=timezone.now()
+    )
     make_shopper(django_user_model, "xiaohong")
     owner = member(django_user_model, vendor, "zigui-owner")
     members = [member(django_user_model, vendor, f"zigui-{n}") for n in range(2)]
@@ -189,3 +195,9 @@ def test_a_shop_approving_two_cancellations_while_cancelling_their_part_refunds_
     assert not counted.exists()
     rollups.rebuild_day(day)
     assert not counted.exists()
+    # The shop was credited the order when it was paid and debited each refund once, its
+    # commission given back: nothing of the order is left in its balance, and the books
+    # balance.
+    assert balances(vendor.pk).total == Decimal("0.00")
+    assert LedgerEntry.objects.filter(vendor=vendor, kind=LedgerEntry.Kind.SALE).count() == 1
+    assert check_books().balanced, check_books()

@@ -72,6 +72,8 @@ QUERY_NAMES = (
     "_changelist_filters",
     "language",
     "shop",
+    "start",  # a statement's period (the shop's funds)
+    "end",
 )
 # Form fields the store's forms read, beside those found in each page's own forms.
 FORM_NAMES = (

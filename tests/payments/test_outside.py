@@ -9,6 +9,7 @@ once, and no page may fail."""
 import re
 import shutil
 import time
+from decimal import Decimal
 
 import pytest
 import requests
@@ -21,6 +22,9 @@ from gateway_sandbox.models import SandboxNotice
 from gateway_sandbox.tasks import deliver_due_notices_task
 from orders.models import Order, OrderEvent
 from payments.models import GatewayNotification, Payment, Refund
+from settlement.books import check_books
+from settlement.models import CommissionRate, LedgerEntry
+from settlement.services.rates import commission_on
 from tests.core.test_redis_outage import RedisServer, make_shopper
 from tests.factories import ProductFactory
 from tests.support.payments import press
@@ -36,6 +40,7 @@ pytestmark = pytest.mark.skipif(
 )
 SHOPPERS = 4
 ORDERS_EACH = 5
+RATE = Decimal("0.0500")
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 CASHIER = re.compile(r"^/pay/([^/]+)/$")
 
@@ -101,6 +106,15 @@ class Shopper:
         return answer.status_code
 
 
+def commission_taken(vendor) -> Decimal:
+    return -sum(
+        LedgerEntry.objects.filter(vendor=vendor, kind=LedgerEntry.Kind.COMMISSION).values_list(
+            "amount", flat=True
+        ),
+        Decimal("0"),
+    )
+
+
 def all_paid(numbers: list[str]) -> bool:
     return (
         Order.objects.filter(number__in=numbers, status=Order.Status.CONFIRMED).count()
@@ -125,6 +139,9 @@ def test_orders_paid_over_http_are_paid_once_through_a_worker_crash_and_a_redis_
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     for gateway in ("alipay", "wechat_pay"):  # made once here, read by every process
         keys.sandbox_keys(gateway)
+    CommissionRate.objects.create(
+        scope=CommissionRate.Scope.DEFAULT, rate=RATE, effective_from=timezone.now()
+    )
     product = ProductFactory(stock=SHOPPERS * ORDERS_EACH + 5)
     usernames = [f"shopper-{i}" for i in range(SHOPPERS)]
     for username in usernames:
@@ -202,3 +219,13 @@ def test_orders_paid_over_http_are_paid_once_through_a_worker_crash_and_a_redis_
     statuses = [s for shopper in shoppers for s in shopper.statuses]
     assert [s for s in statuses if s[1] >= 500] == []
     assert "Internal Server Error" not in log and "Traceback" not in log, log[-3000:]
+    # The shop's ledger booked each paid order once, in the transaction that confirmed
+    # it (however many notifications came, whichever process took them), and the books
+    # balance: every fen captured is the shop's or the platform's commission.
+    sales = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SALE, vendor=product.vendor)
+    assert sales.count() == len(orders)
+    assert sorted(sales.values_list("part__order__number", flat=True)) == sorted(numbers)
+    assert commission_taken(product.vendor) == sum(
+        (commission_on(o.total - o.shipping_fee, RATE) for o in orders), Decimal("0")
+    )
+    assert check_books().balanced
