@@ -611,6 +611,8 @@ def _settlement_section(settlement, command="bench/run.sh"):
     rows = [
         ("Statement, one week (`statement` + first page of `statement_entries`)", "statement_week"),
         ("Statement, one year (the same, 50 entries of the year's)", "statement_year"),
+        ("The year's statement as CSV (the shop's download, every entry)", "export_year_csv"),
+        ("The year's statement as Excel (the same)", "export_year_xlsx"),
         (f"Payout run for {settlement['shops']:,} shops (`create_run`)", "payout_run"),
         ("Books check (`check_books()`)", "check_books"),
     ]

@@ -19,7 +19,8 @@ balance (ShopAccount) is the sum of its entries, as `post` keeps it, so the book
 has the same work as in production and must find them balanced. The payout run of the
 small size pays the shops, so the large one's books hold payouts as well.
 
-The CSV export of a statement is not measured: it is not on main yet.
+The shop's downloads of a year's statement (CSV and Excel, settlement/statement_files.py,
+as its view streams them) are measured too.
 """
 
 import argparse
@@ -46,7 +47,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from catalog.models import County, Vendor  # noqa: E402
-from settlement import selectors  # noqa: E402
+from settlement import selectors, statement_files  # noqa: E402
 from settlement.books import check_books  # noqa: E402
 from settlement.models import LedgerEntry  # noqa: E402
 from settlement.services import payouts  # noqa: E402
@@ -228,6 +229,18 @@ def statement_of(vendor_id, start, end):
     return read
 
 
+def export_of(vendor, start, end, kind):
+    """The vendor's CSV or Excel download of the period, as its view makes it."""
+
+    def export():
+        report = selectors.statement(vendor.pk, start, end)
+        if kind == "csv":
+            return len("".join(statement_files.csv_lines(vendor, report)).encode())
+        return len(statement_files.xlsx_file(vendor, report).read())
+
+    return export
+
+
 def explain_books():
     """EXPLAIN (ANALYZE) of each query of the books check, slowest first."""
     with CaptureQueriesContext(connection) as captured:
@@ -283,6 +296,11 @@ def measure(size):
             "first_page": len(page),
         }
         log(f"  {name}: {result[name]}")
+    vendor = Vendor.objects.get(pk=vendor_id)
+    for kind in ("csv", "xlsx"):
+        size, ms, queries = timed(export_of(vendor, *year, kind))
+        result[f"export_year_{kind}"] = {"ms": ms, "queries": queries, "bytes": size}
+        log(f"  export_year_{kind}: {result[f'export_year_{kind}']}")
     report, ms, queries = timed(check_books)
     result["check_books"] = {
         "ms": ms,
