@@ -38,6 +38,6 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"The books do not balance: {len(report.shops)} shops, "
                     f"{len(report.orders)} orders, {len(report.missing)} missing entries "
-                    "(the books check lists them)."
+                    "(manage.py check_books lists them)."
                 )
             )
