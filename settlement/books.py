@@ -15,15 +15,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 
+from catalog.models import Vendor
 from orders.models import Order, OrderEvent, OrderLine, OrderPart
 from orders.payments import method_for
 from payments.models import Payment, Refund
 from settlement.models import LedgerEntry, ShopAccount
+from settlement.money import ZERO, Total
 
 Kind = LedgerEntry.Kind
-ZERO = Decimal("0.00")
+HALF_A_FEN = Decimal("0.005")
 CAPTURED_STATES = (Payment.State.PAID, Payment.State.REFUNDED_IN_PART, Payment.State.REFUNDED)
 # The kinds that carry order money (payouts and adjustments move a shop's own money).
 ORDER_KINDS = (
@@ -126,7 +128,7 @@ def paid_parts():
 def _shop_differences(report: BooksReport) -> None:
     sums = dict(
         LedgerEntry.objects.values("vendor_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Total("amount"))
         .values_list("vendor_id", "total")
     )
     report.entry_count = LedgerEntry.objects.count()
@@ -141,8 +143,12 @@ def _shop_differences(report: BooksReport) -> None:
                 ShopDifference(account.vendor_id, account.vendor.name, account.balance, total)
             )
     report.shop_count = len(seen)
-    for vendor_id in set(sums) - seen:  # entries with no running balance at all
-        report.shops.append(ShopDifference(vendor_id, str(vendor_id), ZERO, sums[vendor_id]))
+    unaccounted = sorted(set(sums) - seen)  # entries with no running balance at all
+    names = dict(Vendor.objects.filter(pk__in=unaccounted).values_list("pk", "name"))
+    for vendor_id in unaccounted:
+        report.shops.append(
+            ShopDifference(vendor_id, names.get(vendor_id, str(vendor_id)), ZERO, sums[vendor_id])
+        )
 
 
 def _money_flows(report: BooksReport) -> None:
@@ -150,7 +156,7 @@ def _money_flows(report: BooksReport) -> None:
     for order_id, amount in (
         Payment.objects.filter(state__in=CAPTURED_STATES)
         .values("order_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Total("amount"))
         .values_list("order_id", "total")
     ):
         flows[order_id].received += amount
@@ -158,7 +164,7 @@ def _money_flows(report: BooksReport) -> None:
         paid_parts()
         .filter(order__payment_method__in=bank_methods())
         .values("order_id")
-        .annotate(total=Sum(F("subtotal") + F("shipping_fee")))
+        .annotate(total=Total(F("subtotal") + F("shipping_fee")))
         .values_list("order_id", "total")
     ):
         flows[order_id].received += amount
@@ -166,9 +172,9 @@ def _money_flows(report: BooksReport) -> None:
         LedgerEntry.objects.filter(kind__in=ORDER_KINDS, part__isnull=False)
         .values("part__order_id")
         .annotate(
-            credits=Sum("amount"),
-            commission=Sum("amount", filter=Q(kind__in=COMMISSION_KINDS)),
-            owed=Sum(
+            credits=Total("amount"),
+            commission=Total("amount", filter=Q(kind__in=COMMISSION_KINDS)),
+            owed=Total(
                 "amount",
                 filter=Q(kind=Kind.REFUND)
                 & (Q(refund__isnull=True) | Q(refund__state=Refund.State.FAILED)),
@@ -183,7 +189,7 @@ def _money_flows(report: BooksReport) -> None:
     for order_id, amount in (
         Refund.objects.filter(state__in=REFUND_SENT_STATES)
         .values("payment__order_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Total("amount"))
         .values_list("payment__order_id", "total")
     ):
         flows[order_id].refunds += amount
@@ -213,7 +219,7 @@ def _missing_entries(report: BooksReport) -> None:
         received.filter(order__payment_method__in=platform_methods())
         .filter(has(Kind.SALE), ~has(Kind.RELEASED))
         .annotate(
-            waiting=Sum(
+            waiting=Total(
                 "ledger_entries__amount", filter=Q(ledger_entries__available_at__isnull=True)
             )
         )
@@ -221,9 +227,14 @@ def _missing_entries(report: BooksReport) -> None:
         .values_list(*columns)
     ):
         report.missing.append(MissingEntry(number, part_id, vendor, Kind.RELEASED))
-    charged = OrderLine.objects.filter(
-        part=OuterRef("pk"), commission_rate__gt=0, line_total__gt=F("refunded_amount")
-    )
+    # A line kept whose commission comes to a fen at least (half a fen rounds up, as
+    # rates.commission_on does): one that rounds to nothing books no entry.
+    charged = OrderLine.objects.alias(
+        kept_commission=ExpressionWrapper(
+            (F("line_total") - F("refunded_amount")) * F("commission_rate"),
+            output_field=DecimalField(max_digits=20, decimal_places=6),
+        )
+    ).filter(part=OuterRef("pk"), kept_commission__gte=HALF_A_FEN)
     for part_id, number, vendor in (
         received.exclude(order__payment_method__in=platform_methods())
         .filter(Exists(charged), ~has(Kind.COD_COMMISSION))

@@ -5,15 +5,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Vendor
 from settlement.models import BankAccount, LedgerEntry, Payout
+from settlement.money import ZERO, Total
 
 Kind = LedgerEntry.Kind
-ZERO = Decimal("0.00")
 
 # How a statement groups the kinds (the release pair moves money from waiting to
 # available and adds up to nothing).
@@ -44,7 +44,7 @@ def balances(vendor_id: int, at: datetime | None = None) -> Balances:
     """One query."""
     at = at or timezone.now()
     row = LedgerEntry.objects.filter(vendor_id=vendor_id, booked_at__lte=at).aggregate(
-        total=Sum("amount"), available=Sum("amount", filter=Q(available_at__lte=at))
+        total=Total("amount"), available=Total("amount", filter=Q(available_at__lte=at))
     )
     return Balances(total=row["total"] or ZERO, available=row["available"] or ZERO)
 
@@ -55,7 +55,7 @@ def available_by_vendor(at: datetime | None = None) -> dict[int, Decimal]:
     return dict(
         LedgerEntry.objects.filter(available_at__lte=at)
         .values("vendor_id")
-        .annotate(available=Sum("amount"))
+        .annotate(available=Total("amount"))
         .values_list("vendor_id", "available")
     )
 
@@ -68,7 +68,7 @@ def becoming_available(vendor_id: int, at: datetime | None = None) -> list[dict]
         LedgerEntry.objects.filter(vendor_id=vendor_id, available_at__gt=at)
         .annotate(day=TruncDate("available_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
-        .annotate(amount=Sum("amount"))
+        .annotate(amount=Total("amount"))
         .order_by("day")
     )
 
@@ -77,7 +77,7 @@ def waiting_for_receipt(vendor_id: int) -> Decimal:
     """Money of parts whose receipt is not confirmed yet (one query)."""
     return (
         LedgerEntry.objects.filter(vendor_id=vendor_id, available_at__isnull=True).aggregate(
-            total=Sum("amount")
+            total=Total("amount")
         )["total"]
         or ZERO
     )
@@ -116,7 +116,7 @@ def statement(vendor_id: int, start: date, end: date) -> Statement:
     since, until = period_bounds(start, end)
     opening = (
         LedgerEntry.objects.filter(vendor_id=vendor_id, booked_at__lt=since).aggregate(
-            total=Sum("amount")
+            total=Total("amount")
         )["total"]
         or ZERO
     )
@@ -125,7 +125,7 @@ def statement(vendor_id: int, start: date, end: date) -> Statement:
     for kind, total, n in (
         LedgerEntry.objects.filter(vendor_id=vendor_id, booked_at__gte=since, booked_at__lt=until)
         .values("kind")
-        .annotate(total=Sum("amount"), n=Count("id"))
+        .annotate(total=Total("amount"), n=Count("id"))
         .values_list("kind", "total", "n")
     ):
         by_kind[kind], count = total, count + n

@@ -8,10 +8,12 @@ register = template.Library()
 
 @register.filter
 def cny(amount):
-    """¥1,234.50 — a Decimal amount in yuan, always with two decimals."""
+    """¥1,234.50 — a Decimal amount in yuan, always with two decimals; a negative one
+    -¥5.99, its sign before the currency (as statements and JD's bills print it)."""
     if amount in (None, ""):
         return ""
-    return f"¥{Decimal(amount):,.2f}"
+    amount = Decimal(amount)
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
 @register.filter

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.models import Vendor
+from catalog.templatetags.catalog_tags import cny
 from orders.models import Order
 from orders.readonly_admin import ReadOnlyModelAdmin
 from settlement.admin.forms import AdjustmentForm, ReversalForm, StatementForm
@@ -54,7 +55,8 @@ def reversal_refusal(entry: LedgerEntry) -> str | None:
 
 
 def yuan(amount: Decimal | None) -> str:
-    return "" if amount is None else f"¥{amount:,.2f}"
+    """¥1,234.50, a negative amount -¥5.99 (as the store's `cny` filter writes it)."""
+    return "" if amount is None else cny(amount)
 
 
 class AvailabilityFilter(admin.SimpleListFilter):

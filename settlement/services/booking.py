@@ -23,24 +23,31 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import F, Max, Sum
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest
 from orders.models import Order, OrderLine, OrderPart
 from orders.payments import method_for
-from payments.models import Refund
+from payments.models import Payment, Refund
 from settlement.models import LedgerEntry, ShopAccount
-from settlement.services.rates import FEN, commission_on
+from settlement.money import FEN, ZERO, Total
+from settlement.services.rates import commission_on
 
 Kind = LedgerEntry.Kind
-ZERO = Decimal("0.00")
 # Refunds of money that never reached a shop: a payment that came after its order
 # closed, or a second payment of a paid order.
 NOT_THE_SHOPS = (Refund.Reason.PAID_AFTER_CLOSE, Refund.Reason.PAID_TWICE)
 # The kinds that make up the shopper's money a part still holds, and its commission.
 HELD_KINDS = (Kind.SALE, Kind.SHIPPING, Kind.REFUND)
 COMMISSION_KINDS = (Kind.COMMISSION, Kind.COMMISSION_BACK)
+ADJUSTMENT_AMOUNT = _("Enter an amount other than zero, in yuan and fen (such as -12.50).")
+ADJUSTMENT_REASON = _("Say why: the shop reads it on its statement.")
+ALREADY_REVERSED = _("This entry has been reversed already.")
+REVERSAL_NOT_REVERSED = _("A reversal cannot be reversed: book an adjustment instead.")
 
 
 def post(entries: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -97,7 +104,7 @@ def positions(part_ids: Iterable[int]) -> dict[int, PartPosition]:
     rows = (
         LedgerEntry.objects.filter(part_id__in=list(part_ids))
         .values("part_id", "kind")
-        .annotate(total=Sum("amount"), release_at=Max("available_at"))
+        .annotate(total=Total("amount"), release_at=Max("available_at"))
     )
     for row in rows:
         position = found[row["part_id"]]
@@ -173,7 +180,7 @@ def book_part_received(order: Order, part: OrderPart) -> list[LedgerEntry]:
         return []  # never booked (paid before settlement ran), or released already
     waiting = (
         LedgerEntry.objects.filter(part=part, available_at__isnull=True).aggregate(
-            total=Sum("amount")
+            total=Total("amount")
         )["total"]
         or ZERO
     )
@@ -191,9 +198,14 @@ def book_part_received(order: Order, part: OrderPart) -> list[LedgerEntry]:
 def book_parts_cancelled(order: Order, parts: list[OrderPart]) -> list[LedgerEntry]:
     """A paid bank transfer's parts cancelled: what each holds is taken back with its
     commission (the platform sends the shopper the money). Online orders are taken back
-    by their refund (book_refund); cash on delivery was never the platform's."""
+    by their refund (book_refund). Cash on delivery was never the platform's, but what
+    the shop was to owe for items cancelled before shipment is owed no more."""
     method = method_for(order.payment_method)
-    if method.online or not method.collected_by_platform or not parts:
+    if not parts:
+        return []
+    if not method.collected_by_platform:
+        return _owed_no_more(parts)
+    if method.online:
         return []
     found = positions(p.pk for p in parts)
     entries = []
@@ -203,6 +215,35 @@ def book_parts_cancelled(order: Order, parts: list[OrderPart]) -> list[LedgerEnt
             continue
         entries += _taken_back(part, position, position.held, position.commission, refund=None)
     return post(entries)
+
+
+COLLECTS_NOTHING_NOTE = "The part was cancelled: its courier collects nothing for it."
+
+
+def _owed_no_more(parts: list[OrderPart]) -> list[LedgerEntry]:
+    """Cash on delivery: what the shop was to owe its shopper for items cancelled
+    before shipment (its courier was to collect the whole order) is given back when the
+    part itself is cancelled: the courier collects nothing for it."""
+    owed = LedgerEntry.objects.filter(
+        part__in=parts, request__isnull=False, reverses__isnull=True, reversed_by__isnull=True
+    )
+    now = timezone.now()
+    return post(
+        [
+            LedgerEntry(
+                vendor_id=entry.vendor_id,
+                kind=entry.kind,
+                amount=-entry.amount,
+                part_id=entry.part_id,
+                request_id=entry.request_id,
+                reverses=entry,
+                available_at=now,
+                booked_at=now,
+                note=COLLECTS_NOTHING_NOTE,
+            )
+            for entry in owed
+        ]
+    )
 
 
 def _taken_back(
@@ -231,15 +272,20 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
     (its own part, else the order's parts in turn, each up to what it holds), with the
     commission on those goods returned: on the lines it names at their rates, else in
     proportion (all of it when the part is refunded whole). Money no shop received (paid
-    after close, paid twice) takes nothing."""
+    after close, paid twice) takes nothing; nor does a refund heard again."""
     if refund.reason in NOT_THE_SHOPS:
         return []
+    if LedgerEntry.objects.filter(refund=refund, reverses__isnull=True).exists():
+        return []  # heard already: a refund is taken once
     payment = refund.payment
     if refund.part_id is not None:
         parts = [refund.part]
     else:
         parts = list(OrderPart.objects.filter(order_id=payment.order_id).order_by("pk"))
     found = positions(p.pk for p in parts)
+    left = refund.amount
+    if refund.part_id is None:
+        left -= min(left, _held_by_no_shop(refund, parts, found))
     line_rates = {}
     if refund.lines and refund.part_id is not None:
         line_rates = dict(
@@ -247,7 +293,7 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
                 "pk", "commission_rate"
             )
         )
-    left, entries = refund.amount, []
+    entries = []
     for part in parts:
         position = found[part.pk]
         take = min(left, position.held)
@@ -269,6 +315,18 @@ def book_refund(refund: Refund) -> list[LedgerEntry]:
         commission = min(max(commission, ZERO), position.commission)
         entries += _taken_back(part, position, take, commission, refund=refund)
     return post(entries)
+
+
+def _held_by_no_shop(refund: Refund, parts: list[OrderPart], found: dict) -> Decimal:
+    """What `refund`'s payment brought that no part holds and no earlier refund gave
+    back: a trade of the old total paid after a shop cancelled its part (that part was
+    never booked). An order's refund gives that back first, taking it from no shop."""
+    amount, refunded = Payment.objects.filter(pk=refund.payment_id).values_list(
+        "amount", "refunded"
+    )[0]
+    earlier = refunded - refund.amount  # refunded was raised by this refund already
+    held = sum((max(found[p.pk].held, ZERO) for p in parts), ZERO)
+    return max(amount - held - earlier, ZERO)
 
 
 def reverse_refund(refund: Refund) -> list[LedgerEntry]:
@@ -307,7 +365,10 @@ def book_owed_refund(
     """aftersales' owed hook: a refund the shop owes its shopper (cash on delivery, a
     bank transfer) is taken from its balance, for staff to pay the shopper, with the
     commission on those goods returned where it was charged. Cash on delivery: at once
-    (the courier's money is the shop's); a bank transfer: with the part's money."""
+    (the courier's money is the shop's); a bank transfer: with the part's money, and at
+    most what the part still holds. Heard again, it takes nothing more."""
+    if LedgerEntry.objects.filter(request=request, reverses__isnull=True).exists():
+        return []  # heard already: an owed refund is taken once
     part = request.part
     order = part.order
     position = positions([part.pk])[part.pk]
@@ -316,7 +377,12 @@ def book_owed_refund(
         .values_list("commission_rate", flat=True)
         .first()
     )
+    owed = goods + shipping
     if method_for(order.payment_method).collected_by_platform:
+        # At most what the part still holds: when this request cancelled the part's
+        # last items, the part's cancellation took all of it back already
+        # (book_parts_cancelled, in this transaction).
+        owed = min(owed, max(position.held, ZERO))
         charged, when = position.commission, position.when()
     elif Kind.COD_COMMISSION in position.booked:
         charged = -sum_of(part.pk, (Kind.COD_COMMISSION, Kind.COMMISSION_BACK))
@@ -334,7 +400,7 @@ def book_owed_refund(
     }
     return post(
         [
-            LedgerEntry(kind=Kind.REFUND, amount=-(goods + shipping), **common),
+            LedgerEntry(kind=Kind.REFUND, amount=-owed, **common),
             LedgerEntry(kind=Kind.COMMISSION_BACK, amount=commission, **common),
         ]
     )
@@ -342,9 +408,9 @@ def book_owed_refund(
 
 def sum_of(part_id: int, kinds: Iterable[str]) -> Decimal:
     return (
-        LedgerEntry.objects.filter(part_id=part_id, kind__in=kinds).aggregate(total=Sum("amount"))[
-            "total"
-        ]
+        LedgerEntry.objects.filter(part_id=part_id, kind__in=kinds).aggregate(
+            total=Total("amount")
+        )["total"]
         or ZERO
     )
 
@@ -353,7 +419,13 @@ def adjust(
     vendor_id: int, amount: Decimal, *, note: str, by: AbstractBaseUser | None
 ) -> LedgerEntry:
     """A staff adjustment (a compensation, a fine, a correction), available at once.
-    The caller validates amount and note (forms)."""
+    Raises ValidationError, booking nothing, for an amount that is nothing or not in
+    whole fen (the ledger keeps fen), or no reason."""
+    if not amount or amount != amount.quantize(FEN):
+        raise ValidationError(ADJUSTMENT_AMOUNT, code="adjustment_amount")
+    note = note.strip()
+    if not note:
+        raise ValidationError(ADJUSTMENT_REASON, code="adjustment_reason")
     now = timezone.now()
     (entry,) = post(
         [
@@ -373,23 +445,37 @@ def adjust(
 
 def reverse_entry(entry: LedgerEntry, *, note: str, by: AbstractBaseUser | None) -> LedgerEntry:
     """A mistake corrected: an entry of the same kind and the opposite amount, pointing
-    at the one it reverses (an entry is reversed once; a reversal is not reversed)."""
+    at the one it reverses, counting when it counts (waiting with it, dated with it, or
+    now if that moment has passed), so it cancels the entry at every moment. An entry is
+    reversed once and a reversal is not reversed: ValidationError, nothing booked (two
+    staff members at once: the database's one-to-one refuses the second)."""
+    if entry.reverses_id is not None:
+        raise ValidationError(REVERSAL_NOT_REVERSED, code="reversal_not_reversed")
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(ALREADY_REVERSED, code="already_reversed")
     now = timezone.now()
-    (reversal,) = post(
-        [
-            LedgerEntry(
-                vendor_id=entry.vendor_id,
-                kind=entry.kind,
-                amount=-entry.amount,
-                part_id=entry.part_id,
-                refund_id=entry.refund_id,
-                payout_id=entry.payout_id,
-                reverses=entry,
-                note=note,
-                by=by,
-                available_at=None if entry.available_at is None else now,
-                booked_at=now,
+    try:
+        with transaction.atomic():  # a savepoint: the refused one leaves no balance moved
+            (reversal,) = post(
+                [
+                    LedgerEntry(
+                        vendor_id=entry.vendor_id,
+                        kind=entry.kind,
+                        amount=-entry.amount,
+                        part_id=entry.part_id,
+                        refund_id=entry.refund_id,
+                        request_id=entry.request_id,
+                        payout_id=entry.payout_id,
+                        reverses=entry,
+                        note=note,
+                        by=by,
+                        available_at=None
+                        if entry.available_at is None
+                        else max(entry.available_at, now),
+                        booked_at=now,
+                    )
+                ]
             )
-        ]
-    )
+    except IntegrityError as error:
+        raise ValidationError(ALREADY_REVERSED, code="already_reversed") from error
     return reversal

@@ -9,8 +9,7 @@ from django.utils import timezone
 from catalog.models import Category
 from orders.models import OrderLine
 from settlement.models import CommissionRate
-
-FEN = Decimal("0.01")
+from settlement.money import FEN
 
 
 class RatesInForce:

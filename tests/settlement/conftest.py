@@ -7,3 +7,4 @@ def _english():
     """Messages and errors as an English-speaking user reads them."""
     with translation.override("en"):
         yield
+

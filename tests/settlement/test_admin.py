@@ -257,7 +257,7 @@ def test_an_adjustment_is_confirmed_then_booked_and_logged(db):
     form = {"vendor": vendor.pk, "amount": "-25.50", "note": "Late shipping fine"}
     confirm = client.post(ADJUST, form)
     assert confirm.status_code == 200 and confirm.context["confirming"]
-    assert "Book an adjustment of ¥-25.50" in confirm.content.decode()
+    assert "Book an adjustment of -¥25.50" in confirm.content.decode()
     assert len(entries(vendor)) == 1  # nothing yet
 
     response = client.post(ADJUST, {**form, "confirmed": "True"})
@@ -511,7 +511,7 @@ def test_the_books_page_says_balanced_then_lists_a_planted_error(staff_client):
     page = staff_client.get(BOOKS).content.decode()
     assert "The books do not balance" in page
     shops = page[page.index("Shops whose running balance") :]
-    assert vendor.name in shops and "¥-5.00" in shops
+    assert vendor.name in shops and "-¥5.00" in shops
     orders = page[page.index("Orders whose money does not add up") :]
     assert reverse("admin:orders_order_change", args=[order.pk]) in orders
     assert order.number in orders

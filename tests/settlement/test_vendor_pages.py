@@ -284,10 +284,10 @@ def test_this_weeks_statement_is_the_default_with_every_figure_and_entry(shop, s
         "Opening balance": "¥177.20",
         "Sales": "¥138.00",
         "Shipping fees collected": "¥16.00",
-        "Refunds": "¥-30.00",
-        "Commission": "¥-5.40",
-        "Adjustments": "¥-5.00",
-        "Payouts": "¥-143.70",
+        "Refunds": "-¥30.00",
+        "Commission": "-¥5.40",
+        "Adjustments": "-¥5.00",
+        "Payouts": "-¥143.70",
         "Closing balance": "¥147.10",
     }
     rows = entry_rows(response)
@@ -308,11 +308,11 @@ def test_this_weeks_statement_is_the_default_with_every_figure_and_entry(shop, s
         order_a.number,
         "",
         number,
-        "¥-30.00",
+        "-¥30.00",
         "2026-11-26 10:00",
     )
-    assert rows[5][1:] == ("Adjustment", "", "", "Late shipment fine", "¥-5.00", "2026-11-26 10:00")
-    assert rows[6][1:] == ("Payout", "", payout.number, "", "¥-143.70", "2026-11-27 10:00")
+    assert rows[5][1:] == ("Adjustment", "", "", "Late shipment fine", "-¥5.00", "2026-11-26 10:00")
+    assert rows[6][1:] == ("Payout", "", payout.number, "", "-¥143.70", "2026-11-27 10:00")
     assert rows[8][1:] == (
         "Receipt confirmed (available later)",
         order_b.number,
@@ -339,7 +339,7 @@ def test_a_week_is_picked_from_the_last_eight(shop, season):
         "Sales": "¥176.00",
         "Shipping fees collected": "¥10.00",
         "Refunds": "¥0.00",
-        "Commission": "¥-8.80",
+        "Commission": "-¥8.80",
         "Adjustments": "¥0.00",
         "Payouts": "¥0.00",
         "Closing balance": "¥177.20",
@@ -373,7 +373,7 @@ def test_a_corrected_entry_shows_as_a_correction_and_nets_to_nothing(shop):
     assert figures(response)["Adjustments"] == "¥0.00"
     assert [row[1:6] for row in entry_rows(response)] == [
         ("Adjustment", "", "", "Wrong shop", "¥50.00"),
-        ("Adjustment (correction)", "", "", "Meant for another shop", "¥-50.00"),
+        ("Adjustment (correction)", "", "", "Meant for another shop", "-¥50.00"),
     ]
 
 
