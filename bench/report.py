@@ -225,6 +225,7 @@ def build(results_dir):
         "livestream": _read_json(results_dir / "livestream.json"),
         "impact": _read_json(results_dir / "impact.json"),
         "payments": _read_json(results_dir / "payments.json"),
+        "settlement": _read_json(results_dir / "settlement.json"),
     }
 
 
@@ -589,6 +590,92 @@ def _payments_section(payments, env, command):
     ]
 
 
+BOOKS_QUERIES = [  # what each of the books check's big queries reads, by its SQL's start
+    ('AS "credits"', "the entries by order"),
+    ('SUM(("orders_orderpart"."subtotal"', "the bank-transfer parts paid"),
+    ('"order__number"', "the paid parts without a sale entry"),
+    ('"settlement_ledgerentry"."vendor_id" AS "vendor_id", SUM', "the entries by shop"),
+    ("COUNT(*)", "the count of entries"),
+]
+
+
+def _books_query(sql):
+    return next((name for start, name in BOOKS_QUERIES if start in sql), sql[:40])
+
+
+def _settlement_section(settlement, command="bench/run.sh"):
+    if not settlement:
+        return ["", "## Settlement", "", "Not measured in this run (`BENCH_SETTLEMENT=0`)."]
+    sizes = settlement["sizes"]
+    columns = list(sizes)
+    rows = [
+        ("Statement, one week (`statement` + first page of `statement_entries`)", "statement_week"),
+        ("Statement, one year (the same, 50 entries of the year's)", "statement_year"),
+        ("The year's statement as CSV (the shop's download, every entry)", "export_year_csv"),
+        ("The year's statement as Excel (the same)", "export_year_xlsx"),
+        (f"Payout run for {settlement['shops']:,} shops (`create_run`)", "payout_run"),
+        ("Books check (`check_books()`)", "check_books"),
+    ]
+    lines = [
+        "",
+        "## Settlement",
+        "",
+        f"`bench/settlement.py`, in a database of its own: {settlement['shops']:,} shops, each "
+        "with a bank account, and bank-transfer orders of one part each over the last year, "
+        "paid and received, written with INSERT … SELECT; each part has the five entries the "
+        "hooks book (sale, shipping fee, commission, the release pair) and every shop's "
+        "running balance is the sum of its entries. Measured at each size in turn (the "
+        "payout run of the first pays the shops, so the second's books hold payouts too), "
+        "the functions called directly (no HTTP: there is no page floor to compare with); "
+        "wall time is the best of 3 calls (the payout run: one), SQL queries are counted "
+        "with an `execute_wrapper`.",
+        "",
+        f"Reproduce: `BENCH_ONLY=settlement bench/run.sh` (only this section is rewritten), "
+        f"or a full `bench/run.sh` (`BENCH_SETTLEMENT=0` skips it). This run: `{command}`. "
+        "Raw results: `bench/results/settlement.json`.",
+        "",
+        "| Measure | "
+        + " | ".join(f"{int(size):,} entries: time | queries" for size in columns)
+        + " |",
+        "| --- |" + " ---: | ---: |" * len(columns),
+    ]
+    for label, key in rows:
+        cells = " | ".join(
+            f"{sizes[size][key]['ms']:,.1f} ms | {sizes[size][key]['queries']:,}"
+            for size in columns
+        )
+        lines.append(f"| {label} | {cells} |")
+    lines.append("")
+    for size in columns:
+        result = sizes[size]
+        books = result["check_books"]
+        run = result["payout_run"]
+        lines.append(
+            f"- {int(size):,}: {result['entries']:,} entries in all ({books['entries']:,} "
+            f"counted by the check, {books['shops']:,} shops), loaded in "
+            f"{result['load_seconds']} s; the busiest shop has {result['shop_entries']:,} "
+            f"(its week {result['statement_week']['entries_in_period']}, its year "
+            f"{result['statement_year']['entries_in_period']:,}); books balanced: "
+            f"{_ok(books['balanced'])}, after the run: {_ok(result['balanced_after_run'])}; "
+            f"{run['payouts']:,} payouts, {run['skipped']} shops left out."
+        )
+        plans = "; ".join(
+            f"{_books_query(p['sql'])} {p['ms']:,.0f} ms" for p in result["check_books_plans"]
+        )
+        lines.append(f"  The books check's slowest queries (EXPLAIN ANALYZE): {plans}.")
+    machine = settlement["machine"]
+    lines += [
+        "- The statements and the books check make the same number of queries at both "
+        "sizes; a payout run makes a fixed number per shop paid (its own transaction each), "
+        "whatever the entries.",
+        f"- Machine: {machine['cores']} CPUs ({machine['cpu']}), PostgreSQL "
+        f"{machine['postgresql']}, Python {machine['python']}; load average at the start "
+        f"{' '.join(machine['loadavg_start'])} (the host is shared); the benchmark took "
+        f"{settlement['elapsed_seconds']} s.",
+    ]
+    return lines
+
+
 def splice(markdown_text, section, before="## Analysis"):
     """`markdown_text` with the "## ..." section that `section` (lines) starts with
     replaced by it, or, if it has none, put before the `before` heading (or at the end)."""
@@ -664,6 +751,7 @@ def markdown(data):
         "make bench          # installs wrk, PostgreSQL and Redis if missing, then bench/run.sh",
         "bench/run.sh        # the same, when the packages are already there",
         "BENCH_ONLY=payments bench/run.sh   # only the payments (their section is rewritten)",
+        "BENCH_ONLY=settlement bench/run.sh # only settlement (its section is rewritten)",
         "```",
         "",
         f"This run: `{data['command']}`.",
@@ -708,6 +796,7 @@ def markdown(data):
     lines += _impact_section(data.get("impact"))
     lines += _orders_section(data.get("orders"))
     lines += _payments_section(data.get("payments"), env, data["command"])
+    lines += _settlement_section(data.get("settlement"), data["command"])
     analysis = _analysis()
     if analysis:
         lines += ["", *analysis]
@@ -761,6 +850,13 @@ def main():
             text = splice(text, _analysis(), before="## Set-up")
         output.write_text(text, encoding="utf-8")
         print(f"report: the Payments and Analysis sections of {output}", file=sys.stderr)
+        return
+    if sys.argv[1:2] == ["--settlement-only"]:
+        settlement = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        section = _settlement_section(settlement, os.environ.get("BENCH_COMMAND", "bench/run.sh"))
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        output.write_text(splice(text, section), encoding="utf-8")
+        print(f"report: the Settlement section of {output}", file=sys.stderr)
         return
     if sys.argv[1:2] == ["--from-json"]:
         data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))

@@ -36,6 +36,10 @@
 # impact) and rewrites only the "## Payments" section of BENCH_OUTPUT. BENCH_ONLY=orders
 # runs only the checkout throughput and the race, writing bench/results/orders.json alone
 # (to compare two trees in turn, as BENCHMARKS.md's analyses do).
+# Settlement (bench/settlement.py, last, in a database of its own so the pages' data is
+# left alone: no gunicorn, it measures the functions): BENCH_SETTLEMENT=1 (0 skips it)
+# BENCH_SETTLEMENT_DB=hubei_market_bench_settlement. BENCH_ONLY=settlement runs only it
+# (no seed_demo, pages or gunicorn) and rewrites only the "## Settlement" section.
 # Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
 # pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
 # HUBEI_REDIS_PORT=56488 BENCH_PORT=8788 BENCH_ONLY=payments bench/run.sh
@@ -70,19 +74,25 @@ export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
 export BENCH_LIVESTREAM=${BENCH_LIVESTREAM:-1}
 export BENCH_IMPACT=${BENCH_IMPACT:-1}
 export BENCH_PAYMENTS=${BENCH_PAYMENTS:-1}
+export BENCH_SETTLEMENT=${BENCH_SETTLEMENT:-1}
+export BENCH_SETTLEMENT_DB=${BENCH_SETTLEMENT_DB:-hubei_market_bench_settlement}
 export BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_PAGES=1
 case "$BENCH_ONLY" in
   "") ;;
   payments)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
-    BENCH_IMPACT=0 BENCH_PAYMENTS=1
+    BENCH_IMPACT=0 BENCH_PAYMENTS=1 BENCH_SETTLEMENT=0
     ;;
   orders)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=1
-    BENCH_IMPACT=0 BENCH_PAYMENTS=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0
     ;;
-  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders)" >&2; exit 1 ;;
+  settlement)
+    BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=1
+    ;;
+  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders, settlement)" >&2; exit 1 ;;
 esac
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
@@ -99,7 +109,8 @@ mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
   "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
   "$RESULTS"/promotions.json "$RESULTS"/livestream.json "$RESULTS"/impact.json \
-  "$RESULTS"/payments.json "$RESULTS"/profile-notification.prof "$RESULTS"/celery-payments.log
+  "$RESULTS"/payments.json "$RESULTS"/profile-notification.prof "$RESULTS"/celery-payments.log \
+  "$RESULTS"/settlement.json
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -139,6 +150,31 @@ export LOG_LEVEL=WARNING
 export PAYMENT_SANDBOX=1 PAYMENT_SANDBOX_WITHOUT_DEBUG=1
 export PAYMENT_SANDBOX_DIR=$WORK/payment-sandbox
 unset CATALOG_PAGE_CACHE_SECONDS CONN_MAX_AGE
+
+# --- Settlement: statements, a payout run and the books check at 1,000,000 entries ------
+run_settlement() {
+  "$PY" - "${pg_url%/*}/postgres" "$BENCH_SETTLEMENT_DB" <<'EOF'
+import sys
+
+import psycopg
+
+url, name = sys.argv[1:]
+with psycopg.connect(url, autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(f'CREATE DATABASE "{name}"')
+EOF
+  log "settlement benchmark (database $BENCH_SETTLEMENT_DB)"
+  DATABASE_URL=${pg_url%/*}/$BENCH_SETTLEMENT_DB "$PY" manage.py migrate --noinput -v0
+  DATABASE_URL=${pg_url%/*}/$BENCH_SETTLEMENT_DB "$PY" -m bench.settlement \
+    --out "$RESULTS/settlement.json" ||
+    log "settlement benchmark FAILED its checks: $RESULTS/settlement.json"
+}
+if [ "$BENCH_ONLY" = settlement ]; then
+  run_settlement
+  "$PY" -m bench.report --settlement-only "$RESULTS/settlement.json"
+  log "done in ${SECONDS}s: $RESULTS/settlement.json, $BENCH_OUTPUT"
+  exit 0
+fi
 
 log "migrate"
 "$PY" manage.py migrate --noinput -v0
@@ -290,6 +326,9 @@ if [ "$BENCH_IMPACT" = 1 ]; then
 fi
 
 stop_gunicorn
+if [ "$BENCH_SETTLEMENT" = 1 ]; then
+  run_settlement
+fi
 export BENCH_LOADAVG_END
 BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 

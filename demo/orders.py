@@ -4,6 +4,10 @@ or awaiting a bank transfer), each part with the shipping fee its shop's freight
 template charges to the order's province (demo/shipping.py; pledges: demo/pledges.py).
 Idempotent: nothing is added when the demo shoppers already have orders.
 
+Most are cash on delivery; one paid order in three placed a day ago or more was paid by
+bank transfer, which staff confirmed 40 minutes after it was placed (the platform holds
+that money: demo/settlement.py books it into the shops' ledgers).
+
 Orders are written in bulk, as history (no stock is taken, no message sent); the rollups
 are then rebuilt from them with the same code the beat task runs.
 """
@@ -40,6 +44,7 @@ ADDRESSES = [
     ("湖南省", "长沙市", "岳麓区", "麓山南路 932 号"),
     ("新疆维吾尔自治区", "乌鲁木齐市", "天山区", "解放北路 181 号"),
 ]
+TRANSFER_CONFIRMED_AFTER = timedelta(minutes=40)
 NAMES = ["王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊", "赵丽", "黄强", "周杰", "吴霞"]
 
 
@@ -50,6 +55,7 @@ class DemoOrder:
     items: list  # (product, quantity, unit price, sales channel or "")
     outcome: str  # completed, shipped, confirmed, unpaid, cancelled, part_cancelled
     parts: dict = field(default_factory=dict)
+    by_transfer: bool = False  # paid by bank transfer (create_orders decides)
 
 
 def demo_shoppers(count=80):
@@ -77,10 +83,17 @@ def create_orders(demo_orders, rng):
     products = {item[0].pk: item[0] for demo in demo_orders for item in demo.items}
     templates = templates_for(products.values())
     days_by_category = receipt_days.receipt_days_by_category()
-    for demo in demo_orders:
+    now = timezone.now()
+    for index, demo in enumerate(demo_orders):
         recipient = rng.choice(NAMES)
         first_choice = rng.randrange(len(ADDRESSES))
         confirmed = demo.outcome != "unpaid"
+        demo.by_transfer = (
+            confirmed
+            and demo.outcome != "cancelled"
+            and index % 3 == 1
+            and now - demo.placed_at >= timedelta(days=1)
+        )
         status = {
             "completed": Order.Status.COMPLETED,
             "part_cancelled": Order.Status.COMPLETED,
@@ -91,7 +104,7 @@ def create_orders(demo_orders, rng):
             shopper=demo.shopper,
             status=status,
             payment_method=Order.PaymentMethod.CASH_ON_DELIVERY
-            if confirmed
+            if confirmed and not demo.by_transfer
             else Order.PaymentMethod.BANK_TRANSFER,
             mobile="13900000000",
             total=Decimal("0"),
@@ -192,7 +205,7 @@ def _settle(order, demo, rng, events):
                 order=order,
                 from_status=Order.Status.PLACED,
                 to_status=Order.Status.CONFIRMED,
-                at=at,
+                at=at + TRANSFER_CONFIRMED_AFTER if demo.by_transfer else at,
             )
         )
     parts = list(demo.parts.values())

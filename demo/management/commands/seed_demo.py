@@ -10,6 +10,7 @@ from demo import orders as order_demo
 from demo.livestream import seed_stream_orders, seed_streams
 from demo.pledges import seed_pledges
 from demo.promotions import seed_promotions
+from demo.settlement import seed_settlement
 from demo.shipping import seed_freight, seed_receipt_days
 
 
@@ -60,6 +61,13 @@ class Command(BaseCommand):
         )
         days = order_demo.seed_orders() | seed_stream_orders()
         order_demo.rebuild(days)
+        settled = seed_settlement()  # before after-sales: its refunds are taken from the books
+        self.stdout.write(
+            f"Settlement: {settled.rates} new commission rates, {settled.lines} order lines "
+            f"rated, {settled.entries} ledger entries, {settled.accounts} bank accounts, "
+            f"{settled.payouts} payouts in a new run (one paid, one failed), "
+            f"{settled.adjustments} new adjustment"
+        )
         hours_set = aftersales_demo.seed_aftersales_hours()
         self.stdout.write(
             f"After-sales: {aftersales_demo.seed_requests()} new requests (one awaiting "
