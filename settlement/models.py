@@ -204,6 +204,8 @@ class LedgerEntry(models.Model):
     )
     # Why (an adjustment's or reversal's reason, as the shop reads it).
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The staff page's one-time key (its confirmation sent twice books once).
+    form_key = models.CharField(_("form key"), max_length=36, blank=True, default="")
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -265,6 +267,9 @@ class LedgerEntry(models.Model):
                 name="ledger_payout_booked_once",
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_moves_money"),
+            models.UniqueConstraint(
+                fields=["form_key"], condition=~Q(form_key=""), name="ledger_form_key_once"
+            ),
         ]
 
     def __str__(self):
@@ -344,6 +349,8 @@ class PayoutRun(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # The confirmation page's one-time key: confirmed twice, one run.
+    form_key = models.CharField(_("form key"), max_length=36, blank=True, default="")
     # Shops left out and why ({"vendor": id, "name": ..., "reason": "no_bank_account"}).
     skipped = models.JSONField(_("left out"), default=list, blank=True)
 
@@ -351,6 +358,11 @@ class PayoutRun(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("payout run")
         verbose_name_plural = _("payout runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_key"], condition=~Q(form_key=""), name="payout_run_form_key_once"
+            ),
+        ]
 
     def __str__(self):
         return self.number

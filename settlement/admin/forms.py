@@ -1,6 +1,7 @@
 """The forms of the staff's settlement pages. Each money-moving form is shown twice: to
 fill in, then to confirm (`confirmed` set by the confirmation page's button)."""
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Vendor
 from settlement.selectors import week_of
+from settlement.services.booking import ADJUSTMENT_LIMIT, ADJUSTMENT_TOO_BIG
 
 AMOUNT_ZERO = _("An adjustment moves money: enter an amount other than 0.")
 PERIOD_BACKWARDS = _("The period ends before it starts.")
@@ -23,6 +25,13 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 class ConfirmedForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The confirmation page's one-time key: its button pressed twice moves money once.
+    form_key = forms.CharField(required=False, max_length=36, widget=forms.HiddenInput)
+
+    def confirmation_key(self) -> str:
+        """The key the confirmation page carries: the one posted, else a new one."""
+        posted = self.data.get("form_key", "") if self.is_bound else ""
+        return posted if posted and len(posted) <= 36 else uuid.uuid4().hex
 
 
 def _reason(label: str, help_text: str) -> forms.CharField:
@@ -50,6 +59,8 @@ class AdjustmentForm(ConfirmedForm):
         amount = self.cleaned_data["amount"]
         if amount == 0:
             raise ValidationError(AMOUNT_ZERO, code="amount_zero")
+        if abs(amount) > ADJUSTMENT_LIMIT:
+            raise ValidationError(ADJUSTMENT_TOO_BIG, code="adjustment_too_big")
         return amount
 
 

@@ -37,6 +37,7 @@ PAYOUT_ENTRY = _(
     "A payout's entries are not reversed by hand: mark the payout failed on its run's page."
 )
 ADJUSTED = _("Adjustment of %(amount)s booked for %(shop)s (entry #%(id)s).")
+ADJUSTED_ALREADY = _("This adjustment was booked already (entry #%(id)s): nothing more was booked.")
 REVERSED = _("Entry #%(id)s reversed by entry #%(reversal)s.")
 STATEMENT_PAGE_SIZE = 50
 AVAILABLE, LATER, WAITING = "available", "later", "waiting"
@@ -214,11 +215,23 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
             if form.is_valid():
                 data = form.cleaned_data
                 if data["confirmed"] and "edit" not in request.POST:
-                    with transaction.atomic():
-                        entry = booking.adjust(
-                            data["vendor"].pk, data["amount"], note=data["note"], by=request.user
+                    key = data["form_key"]
+                    try:
+                        with transaction.atomic():
+                            entry = booking.adjust(
+                                data["vendor"].pk,
+                                data["amount"],
+                                note=data["note"],
+                                by=request.user,
+                                key=key,
+                            )
+                            self.log_addition(request, entry, str(_("Adjustment")))
+                    except IntegrityError:  # confirmed twice: the first booked it
+                        entry = LedgerEntry.objects.get(form_key=key)
+                        self.message_user(request, ADJUSTED_ALREADY % {"id": entry.pk})
+                        return HttpResponseRedirect(
+                            reverse("admin:settlement_ledgerentry_change", args=[entry.pk])
                         )
-                        self.log_addition(request, entry, str(_("Adjustment")))
                     self.message_user(
                         request,
                         ADJUSTED
@@ -240,6 +253,7 @@ class LedgerEntryAdmin(ReadOnlyModelAdmin):
                 _("Confirm the adjustment") if confirming else _("Add an adjustment"),
                 form=form,
                 confirming=confirming,
+                form_key=form.confirmation_key(),
             ),
         )
 

@@ -6,6 +6,7 @@ money goes back to the shop). Payouts themselves are read-only."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -27,6 +28,9 @@ State = Payout.State
 RUN_PERMISSION = "settlement.add_payoutrun"
 MARK_PERMISSION = "settlement.change_payout"
 RUN_MADE = _("Payout run %(number)s made: %(count)s payouts.")
+RUN_ALREADY = _(
+    "Payout run %(number)s was made by this confirmation already: nothing more was paid."
+)
 MARKED_PAID = _("Payout %(number)s marked paid.")
 MARKED_FAILED = _("Payout %(number)s marked failed: %(amount)s is back in the shop's balance.")
 
@@ -146,10 +150,17 @@ class PayoutRunAdmin(ReadOnlyModelAdmin):
             if form.is_valid():
                 minimum = form.cleaned_data["minimum"]
                 if form.cleaned_data["confirmed"] and "edit" not in request.POST:
+                    key = form.cleaned_data["form_key"]
                     try:
-                        run = payouts.create_run(minimum, by=request.user)
+                        run = payouts.create_run(minimum, by=request.user, key=key)
                     except ValidationError as error:
                         form.add_error("minimum", error)
+                    except IntegrityError:  # confirmed twice: the first made the run
+                        run = PayoutRun.objects.get(form_key=key)
+                        self.message_user(request, RUN_ALREADY % {"number": run.number})
+                        return HttpResponseRedirect(
+                            reverse("admin:settlement_payoutrun_change", args=[run.pk])
+                        )
                     else:
                         self.log_addition(request, run, str(_("Payout run")))
                         self.message_user(
@@ -175,6 +186,7 @@ class PayoutRunAdmin(ReadOnlyModelAdmin):
                 "preview": preview,
                 "preview_total": preview and yuan(preview.total),
                 "preview_minimum": preview and yuan(preview.minimum),
+                "form_key": form.confirmation_key(),
             },
         )
 

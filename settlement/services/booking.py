@@ -45,6 +45,10 @@ NOT_THE_SHOPS = (Refund.Reason.PAID_AFTER_CLOSE, Refund.Reason.PAID_TWICE)
 HELD_KINDS = (Kind.SALE, Kind.SHIPPING, Kind.REFUND)
 COMMISSION_KINDS = (Kind.COMMISSION, Kind.COMMISSION_BACK)
 ADJUSTMENT_AMOUNT = _("Enter an amount other than zero, in yuan and fen (such as -12.50).")
+# Larger sums are not an adjustment (a mistyped amount): staff book them in parts, or
+# the finance team corrects the source.
+ADJUSTMENT_LIMIT = Decimal("100000.00")
+ADJUSTMENT_TOO_BIG = _("An adjustment is at most ¥100,000.00 either way.")
 ADJUSTMENT_REASON = _("Say why: the shop reads it on its statement.")
 ALREADY_REVERSED = _("This entry has been reversed already.")
 REVERSAL_NOT_REVERSED = _("A reversal cannot be reversed: book an adjustment instead.")
@@ -416,13 +420,22 @@ def sum_of(part_id: int, kinds: Iterable[str]) -> Decimal:
 
 
 def adjust(
-    vendor_id: int, amount: Decimal, *, note: str, by: AbstractBaseUser | None
+    vendor_id: int,
+    amount: Decimal,
+    *,
+    note: str,
+    by: AbstractBaseUser | None,
+    key: str = "",
 ) -> LedgerEntry:
     """A staff adjustment (a compensation, a fine, a correction), available at once.
-    Raises ValidationError, booking nothing, for an amount that is nothing or not in
-    whole fen (the ledger keeps fen), or no reason."""
+    Raises ValidationError, booking nothing, for an amount that is nothing, above
+    ADJUSTMENT_LIMIT or not in whole fen (the ledger keeps fen), or no reason. With the
+    confirmation page's `key`, booked once: the same key again raises IntegrityError
+    (the database's unique key), booking nothing more."""
     if not amount or amount != amount.quantize(FEN):
         raise ValidationError(ADJUSTMENT_AMOUNT, code="adjustment_amount")
+    if abs(amount) > ADJUSTMENT_LIMIT:
+        raise ValidationError(ADJUSTMENT_TOO_BIG, code="adjustment_too_big")
     note = note.strip()
     if not note:
         raise ValidationError(ADJUSTMENT_REASON, code="adjustment_reason")
@@ -437,6 +450,7 @@ def adjust(
                 by=by,
                 available_at=now,
                 booked_at=now,
+                form_key=key,
             )
         ]
     )

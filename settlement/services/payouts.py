@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,9 @@ MINIMUM_NOT_POSITIVE = _("The minimum payout must be above zero.")
 REFERENCE_REQUIRED = _("Enter the bank's reference for this payment.")
 REASON_REQUIRED = _("Say why the bank did not pay it; the shop will read it.")
 NOT_PENDING = _("This payout is %(state)s already.")
+NOTHING_TO_PAY = _(
+    "No shop with a bank account has that much available: there is nothing to pay out."
+)
 ATTEMPTS = 5
 
 
@@ -51,18 +54,28 @@ def _run_number() -> str:
     )
 
 
-def create_run(minimum: Decimal, *, by: AbstractBaseUser | None) -> PayoutRun:
+def create_run(minimum: Decimal, *, by: AbstractBaseUser | None, key: str = "") -> PayoutRun:
     """A run paying each shop its whole available balance when that reaches `minimum`.
-    Each shop's payout is its own transaction; the run records who was left out."""
+    Each shop's payout is its own transaction; the run records who was left out.
+    Raises ValidationError when no shop with a bank account has the minimum (no empty
+    run), and
+    IntegrityError for a confirmation `key` used already (confirmed twice: one run)."""
     if minimum is None or minimum <= 0:
         raise ValidationError(MINIMUM_NOT_POSITIVE, code="minimum_not_positive")
-    run = PayoutRun.objects.create(number=_run_number(), minimum=minimum, created_by=by)
+    if key and PayoutRun.objects.filter(form_key=key).exists():
+        raise IntegrityError(f"payout run key {key} used already")
     candidates = {
         vendor_id: amount
         for vendor_id, amount in available_by_vendor().items()
         if amount >= minimum
     }
     accounts = BankAccount.objects.in_bulk(list(candidates), field_name="vendor_id")
+    if not accounts:
+        raise ValidationError(NOTHING_TO_PAY, code="nothing_to_pay")
+    with transaction.atomic():  # a savepoint: a key used already leaves nothing behind
+        run = PayoutRun.objects.create(
+            number=_run_number(), minimum=minimum, created_by=by, form_key=key
+        )
     skipped = []
     for vendor_id in sorted(candidates):
         account = accounts.get(vendor_id)

@@ -372,6 +372,43 @@ def test_a_payout_run_is_previewed_then_pays_each_shop_with_a_bank_account(db):
     assert run.number in listing and "¥400.00" in listing
 
 
+def test_a_confirmation_pressed_twice_makes_one_run_and_books_one_adjustment(db):
+    """The confirmation pages carry a one-time key: the button pressed twice (a double
+    click, the back button) pays and books once, and says so."""
+    three_shops_and_one_without_a_bank_account()
+    client, _user = staff_client("view_payoutrun", "add_payoutrun", "change_payout", *MONEY)
+    preview = client.post(NEW_RUN, {"minimum": "100"})
+    key = preview.context["form_key"]
+    confirm = {"minimum": "100", "confirmed": "True", "form_key": key}
+    first, again = client.post(NEW_RUN, confirm), client.post(NEW_RUN, confirm)
+    run = PayoutRun.objects.get()
+    assert first["Location"] == again["Location"] == run_url(run)
+    assert run.payouts.count() == 2
+    # Another run asked for now finds nothing to pay, and makes no empty run.
+    nothing = client.post(NEW_RUN, {"minimum": "100", "confirmed": "True", "form_key": "x1"})
+    assert str(payouts.NOTHING_TO_PAY) in nothing.content.decode()
+    assert PayoutRun.objects.count() == 1
+
+    vendor = shop("10.00", bank=False)
+    form = {"vendor": vendor.pk, "amount": "12.34", "note": "Goodwill for late tea"}
+    key = client.post(ADJUST, form).context["form_key"]
+    for _ in range(2):
+        client.post(ADJUST, {**form, "confirmed": "True", "form_key": key})
+    assert [amount for _kind, amount, _note in entries(vendor)] == [
+        Decimal("10.00"),
+        Decimal("12.34"),
+    ]
+
+
+def test_an_adjustment_above_the_limit_is_refused(db):
+    vendor = shop("10.00", bank=False)
+    client, _user = staff_client(*MONEY)
+    form = {"vendor": vendor.pk, "amount": "9999999999.99", "note": "typo", "confirmed": "True"}
+    response = client.post(ADJUST, form)
+    assert response.status_code == 200 and "amount" in response.context["form"].errors
+    assert len(entries(vendor)) == 1
+
+
 def test_the_bank_batch_lists_each_payout_for_the_bank(db):
     three_shops_and_one_without_a_bank_account()
     run = payouts.create_run(Decimal("100"), by=None)

@@ -183,7 +183,9 @@ def test_a_refund_after_a_payout_goes_negative_and_the_next_run_nets_it(clock):
     # Another sale of ¥95 brings it to nothing: no payout.
     sold_and_received(product, 1)
     clock.shift(DAY)
-    assert payouts.create_run(D("100.00"), by=None).payouts.count() == 0
+    with pytest.raises(ValidationError) as nothing:
+        payouts.create_run(D("100.00"), by=None)
+    assert nothing.value.messages == [str(payouts.NOTHING_TO_PAY)]
     # ¥190 more: ¥190 available, netted, reaches the minimum again.
     sold_and_received(product, 2)
     clock.shift(DAY)
