@@ -107,7 +107,8 @@ class CommissionRate(models.Model):
 
     def __str__(self):
         target = self.vendor or self.category or _("default")
-        return f"{target}: {self.rate * 100:.2f}% ({self.effective_from:%Y-%m-%d})"
+        since = timezone.localtime(self.effective_from)  # the day in Asia/Shanghai
+        return f"{target}: {self.rate * 100:.2f}% ({since:%Y-%m-%d})"
 
 
 class ShopAccount(models.Model):

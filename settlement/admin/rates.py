@@ -23,6 +23,8 @@ SHOP_REQUIRED = _("Choose the shop this rate applies to.")
 NO_CATEGORY_HERE = _("Leave the category empty: this rate does not apply to a category.")
 NO_SHOP_HERE = _("Leave the shop empty: this rate does not apply to a shop.")
 IN_THE_PAST = _("A rate cannot take effect in the past: choose now or a later moment.")
+TOO_FAR_AHEAD = _("Schedule a rate at most two years ahead.")
+FURTHEST_AHEAD = timedelta(days=731)
 IN_FORCE, SCHEDULED, PAST = "now", "scheduled", "past"
 READ_ONLY_FIELDS = [
     "scope",
@@ -108,6 +110,8 @@ class CommissionRateForm(forms.ModelForm):
         effective_from = cleaned.get("effective_from")
         if effective_from is not None and effective_from < timezone.now() - BACKDATE_GRACE:
             self.add_error("effective_from", IN_THE_PAST)
+        if effective_from is not None and effective_from > timezone.now() + FURTHEST_AHEAD:
+            self.add_error("effective_from", TOO_FAR_AHEAD)
         return cleaned
 
     def _post_clean(self):

@@ -356,7 +356,6 @@ def reverse_refund(refund: Refund) -> list[LedgerEntry]:
                 reverses=entry,
                 available_at=found[entry.part_id].when(),
                 booked_at=now,
-                note="The payment gateway refused the refund.",
             )
             for entry in taken
         ]
