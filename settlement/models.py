@@ -223,6 +223,8 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["vendor", "booked_at", "id"], name="ledger_vendor_booked"),
             models.Index(fields=["vendor", "available_at"], name="ledger_vendor_available"),
+            # The staff's ledger list, newest first, unfiltered.
+            models.Index(fields=["booked_at", "id"], name="ledger_booked"),
         ]
         constraints = [
             # An order part is booked once per kind (a sale, its fee, its commission, its

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_widgets import AutocompleteAdminMixin
 from settlement.models import CommissionRate
 from settlement.services.rates import RatesInForce
 
@@ -122,7 +123,7 @@ class CommissionRateForm(forms.ModelForm):
 
 
 @admin.register(CommissionRate)
-class CommissionRateAdmin(admin.ModelAdmin):
+class CommissionRateAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     form = CommissionRateForm
     list_display = [
         "scope",
