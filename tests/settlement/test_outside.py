@@ -10,6 +10,7 @@ import shutil
 import signal
 import threading
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,10 +55,11 @@ def children_of(pid: int) -> list[int]:
 
 
 def confirm_run(staff: Shopper) -> int | str:
-    """The run's confirmation as its page posts it: the answer's status, or how the
-    connection broke (the worker serving it was killed)."""
+    """The run's confirmation as its page posts it (each with its own one-time key): the
+    answer's status, or how the connection broke (the worker serving it was killed)."""
+    data = {"minimum": "100.00", "confirmed": "True", "form_key": uuid.uuid4().hex}
     try:
-        return staff.post(NEW_RUN, {"minimum": "100.00", "confirmed": "True"}).status_code
+        return staff.post(NEW_RUN, data).status_code
     except requests.ConnectionError:
         return "connection lost"
 
@@ -116,7 +118,8 @@ def test_payout_runs_confirmed_at_once_through_a_killed_worker_pay_each_shop_onc
         log = server.output()
 
     assert all(answer in (200, 302, "connection lost") for answer in answers), answers
-    assert last == 302, last
+    # The last run paid what the killed one left, or found everything paid already.
+    assert last in (200, 302), last
     assert "Traceback" not in log, log[-3000:]
     for vendor_id, amount in owed.items():
         payouts = list(Payout.objects.filter(vendor_id=vendor_id))
