@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.names import in_shoppers_language
 
@@ -33,7 +34,9 @@ class DailySales(models.Model):
     """
 
     day = models.DateField(_("day"))
-    dimension = models.CharField(_("by"), max_length=8, choices=Dimension.choices)
+    dimension = models.CharField(
+        pgettext_lazy("sales dimension", "by"), max_length=8, choices=Dimension.choices
+    )
     key = models.PositiveBigIntegerField(_("id"))
     orders = models.BigIntegerField(_("transactions"), default=0)
     units = models.BigIntegerField(_("units"), default=0)

@@ -703,7 +703,7 @@ def test_the_owner_enters_the_bank_account_and_the_owners_are_told(shop):
     assert set(told.values_list("link", flat=True)) == {FUNDS}
     html = text(response)
     assert "···· 5678" in html and "6228480012345678" not in html
-    assert "none → ···· 5678" in html  # the change history
+    assert "none → 秭归县果农合作社 · 中国农业银行 ···· 5678" in html  # the change history
     assert "recorded with who made it" in html
 
 
@@ -717,8 +717,11 @@ def test_changing_the_account_is_recorded_with_the_last_digits_before_and_after(
     assert BankAccount.objects.get(vendor=vendor).account_number == "6212260000004321"
     assert BankAccountChange.objects.filter(vendor=vendor).count() == 2
     assert Notification.objects.filter(kind=BANK_ACCOUNT, recipient=owner).count() == 2
-    assert "···· 5678 → ···· 4321" in text(page)
-    assert text(page).index("···· 5678 → ···· 4321") < text(page).index("none → ···· 5678")
+    # The history shows the holder and the bank with the digits: a changed payee shows.
+    latest = "秭归县果农合作社 · 中国农业银行 ···· 5678 → 秭归县果农合作社 · 中国工商银行 ···· 4321"
+    first = "none → 秭归县果农合作社 · 中国农业银行 ···· 5678"
+    assert latest in text(page)
+    assert text(page).index(latest) < text(page).index(first)
 
 
 def test_saving_the_same_account_again_records_nothing(shop):
