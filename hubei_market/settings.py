@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notifications",
     "catalog",
     "orders",
+    "reviews",
     "livestream",
     "gateway_sandbox",
     "payments",

@@ -14,6 +14,7 @@ from catalog.models.categories import Category
 from catalog.models.vendors import Vendor, VendorMember
 from catalog.models.products import SHOWN_PRICE, SOLD_OUT, Product, ProductImage
 from catalog.models.landing import KeywordLanding
+from catalog.models.search_terms import SearchSynonym, SearchWord
 
 # Promotions live in their own package; importing them here makes them catalog models.
 from catalog.promotions.models import Promotion, PromotionReminder
@@ -31,6 +32,8 @@ __all__ = [
     "ProductImage",
     "Promotion",
     "PromotionReminder",
+    "SearchSynonym",
+    "SearchWord",
     "Vendor",
     "VendorMember",
 ]

@@ -127,8 +127,18 @@ class Product(models.Model):
         editable=False,
     )
     # Derived: name, vendor, county and category in both languages, normalised for
-    # search (see catalog/search.py). Rebuilt by services whenever any of them changes.
+    # search (see catalog/search/). Rebuilt by services whenever any of them changes.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
+    # Derived: the pinyin of the Chinese in its names (name, vendor, county, category),
+    # full and initials, for shoppers who type `qicheng` or `qc` (catalog/search).
+    search_pinyin = models.TextField(_("search pinyin"), blank=True, editable=False)
+    # Derived: units bought and not cancelled or refunded (已售), kept by orders in the
+    # transaction of each checkout, cancellation and refund.
+    units_sold = models.PositiveIntegerField(_("units sold"), default=0, editable=False)
+    # Derived: the shown reviews' count and the sum of their stars (the reviews app keeps
+    # them in the transaction of each review, hiding and showing again).
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
+    rating_total = models.PositiveIntegerField(_("stars in all"), default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     # Writes with .update() set this too, and call page_cache.bump_catalog_revision().
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -186,6 +196,13 @@ class Product(models.Model):
     @property
     def display_description(self):
         return in_shoppers_language(self.description, self.description_en)
+
+    @property
+    def rating(self):
+        """The average of its shown reviews' stars, to one decimal (None without any)."""
+        if not self.rating_count:
+            return None
+        return (Decimal(self.rating_total) / self.rating_count).quantize(Decimal("0.1"))
 
     @property
     def few_left(self):

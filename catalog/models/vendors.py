@@ -59,6 +59,14 @@ class Vendor(models.Model):
     # default freight template (orders/shipping rewrites it when templates change; no
     # template: the shop ships free).
     ships_free = models.BooleanField(_("ships free"), default=True, editable=False)
+    # Derived: the average stars of its products' shown reviews of the last 90 days and
+    # how many there are (the reviews app recomputes them on each review and nightly).
+    recent_rating = models.DecimalField(
+        _("rating (90 days)"), max_digits=3, decimal_places=2, null=True, editable=False
+    )
+    recent_rating_count = models.PositiveIntegerField(
+        _("reviews (90 days)"), default=0, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 

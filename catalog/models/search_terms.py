@@ -1,0 +1,45 @@
+"""What search knows beyond the products: staff's synonyms and the words products use."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchSynonym(models.Model):
+    """Words shoppers use for the same thing, in either language (橙子, 脐橙, orange): a
+    search for any of them also finds the others. Expanded when a query is read, so a
+    change takes effect at once without rebuilding any product."""
+
+    terms = models.TextField(
+        _("words"),
+        help_text=_("Two or more words or phrases meaning the same, separated by commas."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self):
+        return self.terms
+
+
+class SearchWord(models.Model):
+    """A Latin word some product's search document holds (three letters or more): the
+    dictionary a misspelt word (`crayfsh`) is corrected against, with pg_trgm on
+    PostgreSQL. Filled as documents are built; stale words are swept by beat."""
+
+    word = models.CharField(_("word"), max_length=60, unique=True)
+    # How many products held it when last counted (0 until the sweep counts it).
+    products = models.PositiveIntegerField(_("products"), default=0)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self):
+        return self.word
