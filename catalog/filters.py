@@ -129,7 +129,7 @@ class ProductFilter(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort")
         ordering = SORT_ORDERING.get(sort or "newest")
         if not sort and self.form.cleaned_data.get("q"):
-            ordering = ("-name_match", *ordering)  # best name matches first
+            ordering = ("-search_rank", *ordering)  # best matches first
         return queryset.with_shown_price().in_shop_order(*ordering)
 
     @property

@@ -105,7 +105,7 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
     """Products of `queryset` matching every term of `query`, best name matches first.
 
     Returns the queryset unchanged for an empty query, and none for a query with no
-    searchable characters (only punctuation, say). Otherwise adds a `name_match` annotation the
+    searchable characters (only punctuation, say). Otherwise adds a `search_rank` annotation (higher: better) the
     caller orders by.
     """
     phrase = normalise_keyword(query)
@@ -125,7 +125,7 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
             condition &= Q(search_document__contains=term)
         queryset = queryset.filter(condition)
     return queryset.annotate(
-        name_match=Case(
+        search_rank=Case(
             When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(2)),
             When(Q(name__icontains=phrase) | Q(name_en__icontains=phrase), then=Value(1)),
             default=Value(0),
