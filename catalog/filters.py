@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from catalog.search import search_products
+from catalog.search.query import search_products
 
 SORT_CHOICES = [
     ("newest", _("Newest")),

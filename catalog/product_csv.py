@@ -35,7 +35,8 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Category, County, Product
 from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.revision import bump_catalog_revision
-from catalog.search import product_search_document
+from catalog.search import SEARCH_FIELDS, fill_search_fields
+from catalog.search.words import record_search_words
 from catalog.selectors import forget_counts
 from catalog.services import VENDOR_EDITABLE_FIELDS, stock_change_problem
 from catalog.validators import refuse_control_characters
@@ -353,7 +354,7 @@ def _write(vendor, checked, report):
         product.origin_county = form.cleaned_data["origin_county"]
         if form.cleaned_data["status"]:
             product.status = form.cleaned_data["status"]
-        product.search_document = product_search_document(product)
+        fill_search_fields(product)
         product.updated_at = now
         if product.pk is None:
             product.stock = form.cleaned_data["stock"]
@@ -367,9 +368,10 @@ def _write(vendor, checked, report):
     Product.objects.bulk_create(new, batch_size=WRITE_BATCH)
     Product.objects.bulk_update(
         changed,
-        [*VENDOR_EDITABLE_FIELDS, "status", "search_document", "updated_at"],
+        [*VENDOR_EDITABLE_FIELDS, "status", *SEARCH_FIELDS, "updated_at"],
         batch_size=WRITE_BATCH,
     )
+    record_search_words(product.search_document for product in [*new, *changed])
     for line, product, change in stock_changes:
         problem = stock_change_problem(product, change)
         if problem:

@@ -19,7 +19,8 @@ from catalog.images import delete_photo_files, process_upload
 from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.promotions.shown_prices import refresh_shown_prices
 from catalog.revision import bump_catalog_revision
-from catalog.search import product_search_document
+from catalog.search import SEARCH_FIELDS, fill_search_fields
+from catalog.search.words import record_search_words
 from catalog.selectors import forget_counts
 from catalog.tasks import refresh_search_documents_task
 from core.db import lock_row, lock_rows
@@ -193,11 +194,12 @@ def save_product(product: Product, *, update_fields: Iterable[str] | None = None
 
     `update_fields` (an existing product only): write just those, so a value this
     request did not mean to change (the stock, which checkouts move) is left alone."""
-    product.search_document = product_search_document(product)
+    fill_search_fields(product)
     if update_fields is not None and product.pk is not None:
-        product.save(update_fields=[*update_fields, "search_document", "updated_at"])
+        product.save(update_fields=[*update_fields, *SEARCH_FIELDS, "updated_at"])
     else:
         product.save()
+    record_search_words([product.search_document])
     refresh_shown_prices(Product.objects.filter(pk=product.pk))  # its price may have changed
     forget_counts()
     return product

@@ -24,7 +24,8 @@ from catalog.models import (
 )
 from catalog.page_cache import bump_catalog_revision
 from catalog.reference.hubei import load_reference_data
-from catalog.search import normalise_keyword, product_search_document
+from catalog.search import fill_search_fields, normalise_keyword
+from catalog.search.words import record_search_words
 from demo.photos import ensure_category_photos
 from demo.specialties import (
     EXTRA_VENDORS,
@@ -147,7 +148,7 @@ def _product_for(index, vendors, categories, counties):
         status=status,
         is_featured=index < 2 * len(SPECIALTIES) and index % 4 == 0,
     )
-    product.search_document = product_search_document(product)
+    fill_search_fields(product)
     return product
 
 
@@ -172,6 +173,7 @@ def seed_products(count, vendors, *, progress=None):
         ]
         with transaction.atomic():
             Product.objects.bulk_create(batch)
+            record_search_words(product.search_document for product in batch)
             images = []
             for index, product in zip(missing[start : start + BATCH_SIZE], batch, strict=True):
                 choices = photos[product.category.slug]

@@ -43,8 +43,10 @@ def review_uncounted(review: Review) -> None:
 def refresh_shop_rating(vendor_id: int) -> None:
     """The shop's average over its shown reviews of the last SHOP_RATING_DAYS days."""
     since = timezone.now() - timedelta(days=SHOP_RATING_DAYS)
-    figures = Review.objects.shown().filter(vendor_id=vendor_id, created_at__gte=since).aggregate(
-        average=Avg("stars"), count=Count("id")
+    figures = (
+        Review.objects.shown()
+        .filter(vendor_id=vendor_id, created_at__gte=since)
+        .aggregate(average=Avg("stars"), count=Count("id"))
     )
     average = figures["average"]
     Vendor.objects.filter(pk=vendor_id).update(
@@ -84,4 +86,3 @@ def recount_product_ratings() -> int:
     if changed:
         bump_catalog_revision()
     return len(changed)
-

@@ -16,9 +16,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from catalog.search.chinese import pinyin_document, to_simplified
 
 if TYPE_CHECKING:  # at run time a cycle: catalog.models.landing imports this module
     from catalog.models import Product
@@ -37,7 +35,7 @@ def normalise_keyword(text: str | None) -> str:
     text = CONTROL.sub(" ", text or "")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char))
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = to_simplified(unicodedata.normalize("NFKC", text).casefold())
     return " ".join(text.split())
 
 
@@ -101,34 +99,24 @@ def product_search_document(product: Product) -> str:
     return build_search_document(*texts)
 
 
-def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[Product]:
-    """Products of `queryset` matching every term of `query`, best name matches first.
+def product_search_pinyin(product: Product) -> str:
+    """The pinyin a shopper may type for the product's Chinese names (its own, its
+    shop's, county's, prefecture's and category's): Product.search_pinyin."""
+    county = product.origin_county
+    category = product.category
+    texts = [product.name, product.vendor.name, category.name_zh, county.name_zh]
+    texts.append(county.prefecture.name_zh)
+    if category.parent_id:
+        texts.append(category.parent.name_zh)
+    return pinyin_document(*texts)
 
-    Returns the queryset unchanged for an empty query, and none for a query with no
-    searchable characters (only punctuation, say). Otherwise adds a `search_rank` annotation (higher: better) the
-    caller orders by.
-    """
-    phrase = normalise_keyword(query)
-    if not phrase:
-        return queryset
-    terms = query_terms(query)
-    if not terms:
-        queryset = queryset.none()
-    elif connection.vendor == "postgresql":
-        tsquery = " & ".join(t + ":*" if t.isascii() else t for t in terms)
-        queryset = queryset.annotate(
-            search_vector=SearchVector("search_document", config="simple")
-        ).filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
-    else:
-        condition = Q()
-        for term in terms:
-            condition &= Q(search_document__contains=term)
-        queryset = queryset.filter(condition)
-    return queryset.annotate(
-        search_rank=Case(
-            When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(2)),
-            When(Q(name__icontains=phrase) | Q(name_en__icontains=phrase), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+
+def fill_search_fields(product: Product) -> None:
+    """Set the product's search document and search pinyin from its current names
+    (needs vendor, category and county loaded); the caller saves, then passes the
+    documents to `record_search_words`."""
+    product.search_document = product_search_document(product)
+    product.search_pinyin = product_search_pinyin(product)
+
+
+SEARCH_FIELDS = ["search_document", "search_pinyin"]

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from catalog.selling import sold_label
+
 register = template.Library()
 
 
@@ -62,3 +64,9 @@ def countdown(moment):
 
     html = render_to_string("catalog/partials/countdown.html", {"moment": moment})
     return mark_safe(html.strip())  # noqa: S308 (a template's output, escaped there)
+
+
+@register.filter
+def sold(units):
+    """已售 5,000+ / 5,000+ sold for a product's units_sold; "" when none has sold."""
+    return sold_label(units)

@@ -253,7 +253,7 @@ def test_an_import_costs_the_same_queries_for_3_or_30_products(
     # session, user, memberships; categories, counties, the shop's products, slugs
     # wanted; one INSERT; a savepoint pair (the test's transaction); the promotions
     # running and one UPDATE of the prices listings sort by
-    with django_assert_num_queries(11 + session_reads):
+    with django_assert_num_queries(12 + session_reads):
         client.post(IMPORT, {"file": csv_file(text)})
 
     assert Product.objects.count() == count
