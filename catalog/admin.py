@@ -24,6 +24,7 @@ from catalog.models import (
     VendorMember,
 )
 from catalog.promotions import admin as promotion_admin  # noqa: F401  (registers its admin)
+from catalog.search import admin as search_admin  # noqa: F401  (registers its admin)
 
 
 class RenameRefreshesSearchMixin:

@@ -40,6 +40,7 @@ from catalog.models import (
     Product,
     ProductImage,
     Promotion,
+    SearchSynonym,
     Vendor,
 )
 from catalog.promotions.pricing import next_boundary
@@ -58,6 +59,7 @@ CATALOG_MODELS = (
     Prefecture,
     KeywordLanding,
     Promotion,
+    SearchSynonym,
 )
 
 

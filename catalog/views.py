@@ -16,6 +16,8 @@ from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
 from catalog.revision import cached_value
 from catalog.search import normalise_keyword
+from catalog.search.query import query_words
+from catalog.search.words import alternative_words, corrected_words
 
 PAGE_SIZE = 24
 
@@ -94,7 +96,7 @@ def search(request):
         )
     landing = cached_value(f"landing-for:{keyword}", lambda: selectors.landing_for(keyword))
     if landing is None:
-        return product_listing(request, "catalog/search_results.html", context={"query": query})
+        return _search_results(request, query)
     if landing.target == KeywordLanding.Target.URL:
         listing = _listing_at(landing.url)
         if listing is None:
@@ -102,7 +104,7 @@ def search(request):
             # there; a search the shopper is filtering stays a search.
             if set(request.GET) <= {"q"}:
                 return redirect(landing.get_target_url())
-            return product_listing(request, "catalog/search_results.html", context={"query": query})
+            return _search_results(request, query)
         return _landing(request, landing, query, *listing)
     return _landing(request, landing, query, landing.target, None, "")
 
@@ -185,7 +187,32 @@ def _landing(request, landing, query, kind, slug, filters):
     )
 
 
-def product_listing(request, template, *, scope=None, hide=(), context=None, data=None):
+def _search_results(request, query):
+    return product_listing(
+        request, "catalog/search_results.html", context={"query": query}, rescue=rescue_search
+    )
+
+
+def rescue_search(filterset, results):
+    """A search that found nothing: its misspelt words corrected (`crayfsh`), and the
+    results for that if any; otherwise "did you mean" and the popular keywords. Returns
+    (filterset, page, context) with what the page shows."""
+    typed = normalise_keyword(filterset.form.cleaned_data.get("q"))
+    words = [word.text for word in query_words(typed)]
+    corrected = " ".join(corrected_words(words))
+    if corrected and corrected != " ".join(words):
+        data = filterset.data.copy()
+        data["q"] = corrected
+        retried, page = results(data)
+        if page is not None and page.paginator.count:
+            return retried, page, {"corrected_query": corrected, "typed_query": typed}
+    did_you_mean = [" ".join(other) for other in alternative_words(words)]
+    return None, None, {"did_you_mean": did_you_mean, "keywords": selectors.popular_keywords()}
+
+
+def product_listing(
+    request, template, *, scope=None, hide=(), context=None, data=None, rescue=None
+):
     """A filtered, sorted, paginated product list; the whole page cached by revision.
 
     A category, county or vendor page passes `scope()`, returning its products and
@@ -198,15 +225,22 @@ def product_listing(request, template, *, scope=None, hide=(), context=None, dat
         products, page_context = scope() if scope else (selectors.visible_products(), {})
         # v2: with the counties by prefecture (a new name, so no older shape is ever read)
         choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
-        filterset = ProductFilter(
-            request.GET if data is None else data, queryset=products, choices=choices, hide=hide
-        )
-        page = None
-        if filterset.is_valid():
+
+        def results(data):
+            filterset = ProductFilter(data, queryset=products, choices=choices, hide=hide)
+            if not filterset.is_valid():
+                return filterset, None
             # Not a page number: page 1; past the end: the last page (a link kept too long).
             paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
             page.object_list = apply_prices(list(page.object_list))
+            return filterset, page
+
+        filterset, page = results(request.GET if data is None else data)
+        if rescue and page is not None and not page.paginator.count:
+            retried, retried_page, rescued = rescue(filterset, results)
+            filterset, page = retried or filterset, retried_page or page
+            extra = {**extra, **rescued}
         listing = {"filter": filterset, "page": page}
         if request.htmx and not request.htmx.history_restore_request:
             if page is None:

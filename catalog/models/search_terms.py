@@ -1,7 +1,10 @@
 """What search knows beyond the products: staff's synonyms and the words products use."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from catalog.search import parse_terms, query_terms
 
 
 class SearchSynonym(models.Model):
@@ -25,6 +28,20 @@ class SearchSynonym(models.Model):
 
     def __str__(self):
         return self.terms
+
+    def clean(self):
+        """Written back as typed terms, normalised, one comma between: "橙子, 脐橙, orange"."""
+        terms = parse_terms(self.terms)
+        unsearchable = [term for term in terms if not query_terms(term)]
+        if unsearchable:
+            raise ValidationError(
+                {"terms": _("Each word needs a letter, a digit or a Chinese character.")}
+            )
+        if len(terms) < 2:
+            raise ValidationError(
+                {"terms": _("Give at least two words, separated by commas: 橙子, 脐橙, orange.")}
+            )
+        self.terms = ", ".join(terms)
 
 
 class SearchWord(models.Model):

@@ -39,6 +39,15 @@ def normalise_keyword(text: str | None) -> str:
     return " ".join(text.split())
 
 
+TERM_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+def parse_terms(text: str | None) -> list[str]:
+    """The distinct, normalised terms of a list staff typed ("橙子，脐橙, Orange")."""
+    terms = (normalise_keyword(part) for part in TERM_SEPARATORS.split(text or ""))
+    return list(dict.fromkeys(term for term in terms if term))
+
+
 def _cjk_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 

@@ -1,43 +1,197 @@
-"""Reading a shopper's query: which products match it and how well."""
+"""Reading a shopper's query: which products match it and how well.
+
+A query is split into *words*: Latin words, runs of Chinese characters, and the phrases
+staff declared synonyms (catalog/search/synonyms.py). A product matches when it matches
+every word; a word matches in any of its ways:
+
+- *directly*: the product's search document holds it (a Latin word as the start of a
+  word, a Chinese run as all of its characters or bigrams);
+- *by pinyin*, for a Latin word of two letters or more: a pinyin token of the product's
+  Chinese names starts with it (`qicheng`, `qc`, `zgqc`; see catalog/search/chinese.py);
+- *by synonym*: the product matches, directly, another term of the word's group
+  (橙子 finds 脐橙 and "navel oranges").
+
+On PostgreSQL all of that is one full-text query over one GIN index (migration 0015):
+the document weighted A, the pinyin B, so `qc:*B` reads only pinyin and `tea:*A` only
+words. Elsewhere each way is a LIKE.
+
+`search_rank` orders what matched: the product named exactly the query, then names
+containing it, then, word by word, a direct match in the name over one elsewhere over a
+synonym in the name over pinyin over a synonym elsewhere. So a pinyin reading never
+outranks an English word (`tea` lists tea first), and exact matches come first.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from catalog.models import Product
-from catalog.search import normalise_keyword, query_terms
+from catalog.search import CJK_RUN, LATIN_WORD, MAX_QUERY_TERMS, normalise_keyword, query_terms
+from catalog.search.synonyms import claimable, synonym_groups
+
+MIN_PINYIN = 2
+# What a word adds to search_rank, by how it matched (see the module's docstring).
+PHRASE_IS_NAME = 600
+PHRASE_IN_NAME = 500
+DIRECT_IN_NAME = 40
+DIRECT = 30
+SYNONYM_IN_NAME = 25
+PINYIN = 20
+PINYIN_PHRASE = 100
+SYNONYM = 10
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query and the other terms meaning the same (staff's synonyms)."""
+
+    text: str
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def reads_as_pinyin(self) -> bool:
+        return len(self.text) >= MIN_PINYIN and self.text.isascii() and self.text.isalpha()
+
+
+def _claim_synonyms(phrase: str, groups: dict[str, tuple[str, ...]]) -> tuple[list, str]:
+    """The synonym terms found in `phrase` (longest first, not overlapping), and what is
+    left of the phrase with them blanked out."""
+    claimed = []
+    rest = phrase
+    for term in sorted(groups, key=len, reverse=True):
+        if CJK_RUN.fullmatch(term.replace(" ", "")) and claimable(term):
+            pattern = re.escape(term)
+        else:  # a Latin term, or a one-character one: whole words only
+            pattern = rf"(?<![0-9a-z\u3400-\u9fff]){re.escape(term)}(?![0-9a-z\u3400-\u9fff])"
+        for match in re.finditer(pattern, rest):
+            claimed.append((match.start(), term))
+        rest = re.sub(pattern, lambda m: " " * len(m.group()), rest)
+    return claimed, rest
+
+
+def query_words(query: str | None) -> list[QueryWord]:
+    """The words of `query` in the order typed, each with its synonyms."""
+    phrase = normalise_keyword(query)
+    groups = synonym_groups() if phrase else {}
+    claimed, rest = _claim_synonyms(phrase, groups)
+    found = [
+        (start, QueryWord(term, tuple(t for t in groups[term] if t != term)))
+        for start, term in claimed
+    ]
+    for match in re.finditer(rf"{LATIN_WORD.pattern}|{CJK_RUN.pattern}", rest):
+        found.append((match.start(), QueryWord(match.group())))
+    words = list(dict.fromkeys(word for _start, word in sorted(found, key=lambda f: f[0])))
+    return words[:MAX_QUERY_TERMS]
+
+
+# -- how one term matches, as LIKEs (SQLite's match, and everyone's ranking) ----------
+
+
+def _direct(term: str) -> Q:
+    tokens = query_terms(term)
+    if not tokens:
+        return Q(pk__in=[])
+    return reduce(and_, (Q(search_document__contains=token) for token in tokens))
+
+
+def _in_name(term: str) -> Q:
+    return Q(name__icontains=term) | Q(name_en__icontains=term)
+
+
+def _pinyin(text: str) -> Q:
+    return Q(search_pinyin__startswith=text) | Q(search_pinyin__contains=f" {text}")
+
+
+def pinyin_phrases(words: list[QueryWord]) -> list[str]:
+    """Runs of two or more words that may be pinyin typed with spaces, joined: `qi
+    cheng` -> qicheng. A product spelling the run as one ranks above one matching each
+    syllable somewhere (脐橙 over 柑橘's rarer reading qianju with 夏橙's cheng)."""
+    phrases, run = [], []
+    for word in [*words, None]:
+        if word is not None and word.reads_as_pinyin and not word.synonyms:
+            run.append(word.text)
+            continue
+        if len(run) > 1:
+            phrases.append("".join(run))
+        run = []
+    return phrases
+
+
+def _word_matches(word: QueryWord) -> Q:
+    ways = [_direct(word.text), *(_direct(term) for term in word.synonyms)]
+    if word.reads_as_pinyin:
+        ways.append(_pinyin(word.text))
+    return reduce(or_, ways)
+
+
+def _word_rank(word: QueryWord) -> Case:
+    whens = [When(_in_name(word.text), then=Value(DIRECT_IN_NAME))]
+    whens.append(When(_direct(word.text), then=Value(DIRECT)))
+    if word.synonyms:
+        whens.append(When(reduce(or_, map(_in_name, word.synonyms)), then=Value(SYNONYM_IN_NAME)))
+    if word.reads_as_pinyin:
+        whens.append(When(_pinyin(word.text), then=Value(PINYIN)))
+    return Case(*whens, default=Value(SYNONYM), output_field=IntegerField())
+
+
+# -- PostgreSQL: the same as one tsquery over the weighted document -------------------
+
+
+def weighted_search_vector() -> SearchVector:
+    """The expression migration 0015 indexes: search words weighted A, pinyin B."""
+    return SearchVector("search_document", weight="A", config="simple") + SearchVector(
+        "search_pinyin", weight="B", config="simple"
+    )
+
+
+def _tsquery_direct(term: str) -> str | None:
+    tokens = [t + ":*A" if t.isascii() else t + ":A" for t in query_terms(term)]
+    return "(" + " & ".join(tokens) + ")" if tokens else None
+
+
+def _tsquery(words: list[QueryWord]) -> str:
+    parts = []
+    for word in words:
+        ways = [_tsquery_direct(term) for term in (word.text, *word.synonyms)]
+        if word.reads_as_pinyin:
+            ways.append(f"{word.text}:*B")
+        parts.append("(" + " | ".join(way for way in ways if way) + ")")
+    return " & ".join(parts)
 
 
 def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[Product]:
-    """Products of `queryset` matching every term of `query`, best name matches first.
+    """Products of `queryset` matching every word of `query`, with a `search_rank`
+    annotation (higher: better) the caller orders by.
 
     Returns the queryset unchanged for an empty query, and none for a query with no
-    searchable characters (only punctuation, say). Otherwise adds a `search_rank` annotation (higher: better) the
-    caller orders by.
+    searchable characters (only punctuation, say).
     """
     phrase = normalise_keyword(query)
     if not phrase:
         return queryset
-    terms = query_terms(query)
-    if not terms:
-        queryset = queryset.none()
-    elif connection.vendor == "postgresql":
-        tsquery = " & ".join(t + ":*" if t.isascii() else t for t in terms)
-        queryset = queryset.annotate(
-            search_vector=SearchVector("search_document", config="simple")
-        ).filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
-    else:
-        condition = Q()
-        for term in terms:
-            condition &= Q(search_document__contains=term)
-        queryset = queryset.filter(condition)
-    return queryset.annotate(
-        search_rank=Case(
-            When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(2)),
-            When(Q(name__icontains=phrase) | Q(name_en__icontains=phrase), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
+    words = query_words(phrase)
+    if not words or not all(query_terms(word.text) for word in words):
+        return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
+    if connection.vendor == "postgresql":
+        queryset = queryset.annotate(search_vector=weighted_search_vector()).filter(
+            search_vector=SearchQuery(_tsquery(words), search_type="raw", config="simple")
         )
+    else:
+        queryset = queryset.filter(reduce(and_, map(_word_matches, words)))
+    phrase_rank = Case(
+        When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(PHRASE_IS_NAME)),
+        When(_in_name(phrase), then=Value(PHRASE_IN_NAME)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
+    rank = reduce(lambda total, word: total + _word_rank(word), words, phrase_rank)
+    for joined in pinyin_phrases(words):
+        rank += Case(When(_pinyin(joined), then=Value(PINYIN_PHRASE)), default=Value(0))
+    return queryset.annotate(search_rank=rank)
