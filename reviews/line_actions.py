@@ -15,7 +15,11 @@ TEMPLATE = "reviews/partials/line_action.html"
 def order_line_reviews(order: Order) -> dict[int, LineAction]:
     """One query for the order's reviews however many lines. A product bought in
     portions (a line at the offer price, the rest at the next-best price) is one row of
-    the page and is reviewed once, on its first line."""
+    the page and is reviewed once, on its first line. No query before anything is
+    received."""
+    received_parts = [part for part in order.parts.all() if received_at(part) is not None]
+    if not received_parts:
+        return {}
     reviews = {
         review.line_id: review
         for review in Review.objects.filter(line__part__order=order).only(
@@ -24,9 +28,7 @@ def order_line_reviews(order: Order) -> dict[int, LineAction]:
     }
     now = timezone.now()
     actions = {}
-    for part in order.parts.all():
-        if received_at(part) is None:
-            continue
+    for part in received_parts:
         rows: dict[tuple, list] = {}
         for line in part.lines.all():
             rows.setdefault((line.product_id, line.product_name, line.pack_size), []).append(line)

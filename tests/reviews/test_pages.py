@@ -2,13 +2,23 @@
 review form (stars, text, photos; mistakes shown in place), the follow-up, and "my
 reviews". Another shopper's line or review is a 404; posting twice is refused kindly."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from reviews import services
 from reviews.models import Review
 from tests.factories import ShopperFactory, upload
-from tests.reviews.helpers import figures, first_line, oranges, placed, received_line
+from tests.reviews.helpers import (
+    figures,
+    first_line,
+    oranges,
+    placed,
+    received_line,
+    staff_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +181,43 @@ def test_my_reviews_is_empty_at_first_and_needs_signing_in(client):
     page = client.get(reverse("reviews:mine")).content.decode()
 
     assert "还没有评价。" in page
+
+
+def test_a_hidden_review_says_so_on_the_order_page_and_takes_no_follow_up(client):
+    line = received_line()
+    order = line.part.order
+    review = services.write_review(author=order.shopper, line=line, stars=1, text="Abuse")
+    services.hide_review(review, by=staff_member(), reason="Insults.")
+    signed_in(client, order.shopper)
+
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    follow_up = client.get(reverse("reviews:follow_up", args=[review.pk])).content.decode()
+
+    assert "Review hidden by our staff" in page
+    assert reverse("reviews:follow_up", args=[review.pk]) not in page
+    assert "This review is hidden by our staff, so it takes no follow-up." in follow_up
+    assert 'name="text"' not in follow_up
+
+
+def test_the_english_order_page_says_until_when_reviews_are_open(client):
+    line = received_line(days_ago=10)
+    order = line.part.order
+    signed_in(client, order.shopper)
+
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+
+    closes = timezone.localtime(line.part.delivered_at + timedelta(days=90))
+    assert f'href="{write_url(line)}">Review</a>' in page
+    assert f"Reviews close on {closes:%Y-%m-%d}" in page
+
+
+def test_after_ninety_days_the_form_explains_reviews_have_closed(client):
+    line = received_line(days_ago=91)
+    signed_in(client, line.part.order.shopper, "zh-hans")
+
+    form = client.get(write_url(line)).content.decode()
+    posted = client.post(write_url(line), {"stars": "5"}).content.decode()
+
+    assert "评价需在收货后 90 天内完成；此商品的评价已关闭。" in form
+    assert 'name="stars"' not in posted
+    assert Review.objects.count() == 0
