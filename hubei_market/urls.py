@@ -31,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("vendor/", include("hubei_market.vendor_urls")),
     path("live/", include("livestream.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", include("payments.urls")),
     path("", include("aftersales.urls")),
     path("", include("notifications.urls")),
