@@ -3,6 +3,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.search.words import rebuild_search_words
 from catalog.search_documents import refresh_search_documents
 
 REFRESHABLE_FILTERS = {
@@ -30,3 +31,9 @@ def refresh_search_documents_task(product_filter: dict) -> int:
 def clear_expired_sessions_task() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def rebuild_search_words_task() -> int:
+    """The dictionary misspellings are corrected against, recounted (nightly)."""
+    return rebuild_search_words()

@@ -25,6 +25,7 @@ from catalog.models import (
 from catalog.page_cache import bump_catalog_revision
 from catalog.reference.hubei import load_reference_data
 from catalog.search import fill_search_fields, normalise_keyword
+from catalog.search.synonyms import seed_zone_synonyms
 from catalog.search.words import record_search_words
 from demo.photos import ensure_category_photos
 from demo.specialties import (
@@ -208,6 +209,7 @@ def seed_landings():
             keyword=normalise_keyword(keyword),
             defaults={"target": target, **targets[target](value)},
         )
+    seed_zone_synonyms()
 
 
 def ensure_staff_login(password=None):

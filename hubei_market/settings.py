@@ -214,6 +214,12 @@ CELERY_IMPORTS = ["catalog.promotions.tasks"]
 # the periodic tasks in the admin; the entries below are installed there when beat starts.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # The words misspellings are corrected to (catalog/search/words.py), recounted from
+    # the products every night: words no product uses any more stop being suggested.
+    "rebuild-search-words": {
+        "task": "catalog.tasks.rebuild_search_words_task",
+        "schedule": crontab(hour=3, minute=20),
+    },
     # Expired sessions pile up in the database; sweep them every night at 04:10,
     # the quietest hour for a Chinese store.
     "clear-expired-sessions": {

@@ -44,3 +44,14 @@ def claimable(term: str) -> bool:
     """A one-character Chinese term (蛋, 茶) stands for a synonym only as a whole word of
     the query; longer ones also inside a run of characters (秭归橙子)."""
     return not (len(term) == 1 and CJK_RUN.fullmatch(term))
+
+
+def seed_zone_synonyms() -> int:
+    """The zone's common synonyms, when staff have none (a new or flushed database);
+    returns how many were added."""
+    if SearchSynonym.objects.exists():
+        return 0
+    created = SearchSynonym.objects.bulk_create(
+        SearchSynonym(terms=terms, note=note) for terms, note in ZONE_SYNONYMS
+    )
+    return len(created)

@@ -4,6 +4,7 @@ against (SearchWord)."""
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import TrigramSimilarity
@@ -11,7 +12,7 @@ from django.db import connection, transaction
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from catalog.models import SearchWord
+from catalog.models import Product, SearchWord
 from catalog.revision import cached_value
 
 MIN_DICTIONARY_WORD = 3
@@ -129,3 +130,25 @@ def alternative_words(texts: list[str], limit: int = 3) -> list[list[str]]:
         for candidate in (close_words(text) if correctable(text) else None) or []:
             alternatives.append([*texts[:position], candidate, *texts[position + 1 :]])
     return alternatives[:limit]
+
+
+def rebuild_search_words(batch_size: int = 2000) -> int:
+    """Recount the dictionary from the published products' documents: each word's
+    product count (corrections prefer common words), words no product uses any more
+    dropped, missing ones added. Beat runs it nightly; returns the dictionary's size."""
+    counts: Counter[str] = Counter()
+    documents = Product.objects.filter(status=Product.Status.PUBLISHED).values_list(
+        "search_document", flat=True
+    )
+    for document in documents.iterator(chunk_size=batch_size):
+        counts.update(word[:60] for word in dictionary_words(document))
+    with transaction.atomic():
+        SearchWord.objects.exclude(word__in=list(counts)).delete()
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=word, products=count) for word, count in counts.items()],
+            update_conflicts=True,
+            unique_fields=["word"],
+            update_fields=["products"],
+            batch_size=batch_size,
+        )
+    return len(counts)

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.admin.sites import site
 from django.urls import reverse
 
-from catalog.models import Product, SearchSynonym
-from catalog.search.synonyms import ZONE_SYNONYMS
+from catalog.models import Product, SearchSynonym, SearchWord
+from catalog.search.synonyms import ZONE_SYNONYMS, seed_zone_synonyms
+from catalog.search.words import rebuild_search_words
 from tests.factories import CategoryFactory, CountyFactory, KeywordLandingFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +277,21 @@ def test_nul_bytes_and_odd_input_are_never_an_error(client, zone):
     ]:
         response = client.get(SEARCH, {"q": query})
         assert response.status_code == 200
+
+
+def test_the_nightly_recount_drops_words_no_product_uses_and_counts_the_rest(zone):
+    gone = ProductFactory(slug="gone", name="魔芋", name_en="Konjac jelly")
+    gone.delete()
+
+    assert rebuild_search_words() > 0
+
+    words = dict(SearchWord.objects.values_list("word", "products"))
+    assert "konjac" not in words
+    assert words["oranges"] == 2  # the navel and the summer oranges
+    assert words["crayfish"] == 1
+
+
+def test_the_demo_seeds_the_zone_synonyms_once(db):
+    SearchSynonym.objects.all().delete()
+    assert seed_zone_synonyms() == len(ZONE_SYNONYMS)
+    assert seed_zone_synonyms() == 0
