@@ -352,6 +352,8 @@ def test_each_parts_timeline_shows_on_the_order_page_in_a_fixed_number_of_querie
         return order
 
     one, three = order_of(1), order_of(3)
+    # Both with a part received: a received line reads its reviews (one query).
+    delivery.confirm_receipt(one.parts.first(), by=one.shopper)
     delivery.confirm_receipt(three.parts.first(), by=three.shopper)
     counts, pages = [], []
     for order in (one, three):
