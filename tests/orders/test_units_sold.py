@@ -67,10 +67,21 @@ def test_a_checkout_raises_units_sold_by_the_quantities_bought(django_user_model
 
 
 def test_a_checkout_refused_for_short_stock_sells_nothing(django_user_model):
-    oranges, tea = ProductFactory(stock=20), ProductFactory(stock=1)
+    oranges, tea = ProductFactory(stock=20), ProductFactory(stock=2)
+    shopper = django_user_model.objects.create_user("buyer")
+    cart = Cart.objects.create(user=shopper)
+    services.add_to_cart(cart, oranges, 3)
+    services.add_to_cart(cart, tea, 2)
+    Product.objects.filter(pk=tea.pk).update(stock=1)  # another shopper took one meanwhile
 
     with pytest.raises(services.CheckoutProblem):
-        buy(django_user_model, (oranges, 3), (tea, 2))
+        services.place_order(
+            cart,
+            shopper=shopper,
+            address=AddressFactory(user=shopper),
+            payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
+            idempotency_key=uuid.uuid4().hex,
+        )
 
     assert sold(oranges, tea) == [0, 0]
     assert Product.objects.get(pk=oranges.pk).stock == 20

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_progress, **options):
+        recounted = 0
+
         with tqdm(
             total=Product.objects.count(),
             desc="Recounting products",
@@ -32,5 +34,11 @@ class Command(BaseCommand):
             disable=no_progress,
             file=self.stderr._out,
         ) as bar:
-            changed = recount_units_sold(progress=bar.update)
-        self.stdout.write(f"Recounted {bar.n} products: {changed} changed.")
+
+            def progress(batch: int) -> None:
+                nonlocal recounted
+                recounted += batch
+                bar.update(batch)
+
+            changed = recount_units_sold(progress=progress)
+        self.stdout.write(f"Recounted {recounted} products: {changed} changed.")
