@@ -261,3 +261,17 @@ def test_units_sold_move_the_same_without_returning(django_user_model, monkeypat
 
     assert sold(oranges) == [2]
     assert "2 sold" in visitor.get("/products/").content.decode()
+
+
+@pytest.mark.parametrize("products", [2, 6])
+def test_a_recount_batch_makes_the_same_queries_whatever_its_size(
+    django_user_model, django_assert_num_queries, products
+):
+    for _ in range(products):
+        buy(django_user_model, (ProductFactory(stock=10), 2))
+    Product.objects.update(units_sold=0)
+
+    # The batch's products locked, their lines summed, the changed ones written, and
+    # the read that finds no more.
+    with django_assert_num_queries(4):
+        assert recount_units_sold(batch_size=10) == products
