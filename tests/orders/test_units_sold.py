@@ -271,7 +271,7 @@ def test_a_recount_batch_makes_the_same_queries_whatever_its_size(
         buy(django_user_model, (ProductFactory(stock=10), 2))
     Product.objects.update(units_sold=0)
 
-    # The batch's products locked, their lines summed, the changed ones written, and
-    # the read that finds no more.
-    with django_assert_num_queries(4):
+    # Per batch a savepoint pair (the test's transaction), its products locked, their
+    # lines summed and the changed ones written; then the batch that finds no more.
+    with django_assert_num_queries(8):
         assert recount_units_sold(batch_size=10) == products
