@@ -676,6 +676,75 @@ def _settlement_section(settlement, command="bench/run.sh"):
     return lines
 
 
+SEARCH_HEADING = "## Search on "
+
+
+def _search_section(search):
+    """The "## Search on N products" section of one bench/search.py run."""
+    floor = max(run["rps"] for run in search["floor"])
+    machine = search["machine"]
+    lines = [
+        "",
+        f"{SEARCH_HEADING}{search['products']:,} products",
+        "",
+        "`bench/search.py`: the demo catalog's products (every search field filled by "
+        "`fill_search_fields`, their words recorded by `record_search_words`) in a database "
+        "of their own, searched by a signed-in shopper (a real session cookie in wrk), so "
+        "the page cache never answers: every request runs the search and renders the "
+        "results page. The bare Django view is measured on the same gunicorn just before "
+        "and after.",
+        "",
+        f"Reproduce: `BENCH_ONLY=search BENCH_PRODUCTS={search['products']} bench/run.sh` "
+        f"(only this section is rewritten; 20000 and 200000 keep a section each). This run: "
+        f"`{search['command']}`, code {machine['commit']}, `{search['wrk']}`, gunicorn "
+        f"`{machine['gunicorn']}`. Raw results: `bench/results/search.json`.",
+        "",
+        "| Query | Kind | Found | req/s | p50 | p99 | Fraction of floor | SQL per render "
+        "| errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| `{FLOOR_LABEL}` | floor | – | {floor:,.1f} | "
+        f"{min(r['p50_ms'] for r in search['floor'])} ms | "
+        f"{min(r['p99_ms'] for r in search['floor'])} ms | 100% | 0 | "
+        f"{sum(r['errors'] for r in search['floor'])} |",
+    ]
+    for row in search["queries"]:
+        lines.append(
+            f"| `{row['query']}` | {row['kind']} | {row['found']:,} | {row['rps']:,.1f} | "
+            f"{row['p50_ms']:,} ms | {row['p99_ms']:,} ms | {row['rps'] / floor:.1%} | "
+            f"{row['queries']} | {row['errors']} |"
+        )
+    floor_runs = ", ".join(f"{run['rps']:,.0f}" for run in search["floor"])
+    lines += [
+        "",
+        f"- Floor runs: {floor_runs} req/s (first and last): how steady the machine was.",
+        f"- {search['products']:,} products, {search['visible_products']:,} visible; *Found* "
+        "is how many visible products `search_products` matches (the results page pages "
+        "them); *SQL per render* a warm render's queries (Django test client, same "
+        "database).",
+        f"- Machine: {machine['cores']} CPUs, PostgreSQL {machine['postgresql']}; load "
+        f"average at the start {' '.join(machine['loadavg_start'])} (the host is shared); the "
+        f"benchmark took {search['elapsed_seconds']} s after seeding.",
+    ]
+    return lines
+
+
+FLOOR_LABEL = "/__floor__/"
+
+
+def _kept_search_sections(old_text):
+    """The "## Search on …" sections of the report as it was: a full run does not run
+    the search benchmark (BENCH_ONLY=search does), so its figures stay."""
+    lines, sections = old_text.splitlines(), []
+    for start, line in enumerate(lines):
+        if line.startswith(SEARCH_HEADING):
+            end = next(
+                (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                len(lines),
+            )
+            sections.append(["", *lines[start:end]])
+    return sections
+
+
 def splice(markdown_text, section, before="## Analysis"):
     """`markdown_text` with the "## ..." section that `section` (lines) starts with
     replaced by it, or, if it has none, put before the `before` heading (or at the end)."""
@@ -752,6 +821,7 @@ def markdown(data):
         "bench/run.sh        # the same, when the packages are already there",
         "BENCH_ONLY=payments bench/run.sh   # only the payments (their section is rewritten)",
         "BENCH_ONLY=settlement bench/run.sh # only settlement (its section is rewritten)",
+        "BENCH_ONLY=search bench/run.sh     # only search (BENCH_PRODUCTS=200000 for the large)",
         "```",
         "",
         f"This run: `{data['command']}`.",
@@ -858,6 +928,12 @@ def main():
         output.write_text(splice(text, section), encoding="utf-8")
         print(f"report: the Settlement section of {output}", file=sys.stderr)
         return
+    if sys.argv[1:2] == ["--search-only"]:
+        search = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        output.write_text(splice(text, _search_section(search)), encoding="utf-8")
+        print(f"report: the search section of {output}", file=sys.stderr)
+        return
     if sys.argv[1:2] == ["--from-json"]:
         data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
     else:
@@ -866,7 +942,11 @@ def main():
         (results_dir / "latest.json").write_text(
             json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-    output.write_text(markdown(data), encoding="utf-8")
+    text = markdown(data)
+    if output.exists():
+        for section in _kept_search_sections(output.read_text(encoding="utf-8")):
+            text = splice(text, section)
+    output.write_text(text, encoding="utf-8")
     print(f"report: {output}", file=sys.stderr)
 
 

@@ -40,6 +40,11 @@
 # left alone: no gunicorn, it measures the functions): BENCH_SETTLEMENT=1 (0 skips it)
 # BENCH_SETTLEMENT_DB=hubei_market_bench_settlement. BENCH_ONLY=settlement runs only it
 # (no seed_demo, pages or gunicorn) and rewrites only the "## Settlement" section.
+# Search (bench/search.py): BENCH_ONLY=search runs only it, in a database of its own per
+# size (BENCH_SEARCH_DB, default hubei_market_bench_search_<BENCH_PRODUCTS>: 20000 or
+# 200000, seeded once with the demo catalog's products and their search fields), on its
+# own gunicorn, signed in (rendered, not from the page cache), beside the floor; it
+# rewrites only the "## Search on N products" section.
 # Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
 # pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
 # HUBEI_REDIS_PORT=56488 BENCH_PORT=8788 BENCH_ONLY=payments bench/run.sh
@@ -92,7 +97,15 @@ case "$BENCH_ONLY" in
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
     BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=1
     ;;
-  *) echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders, settlement)" >&2; exit 1 ;;
+  search)
+    BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0
+    export BENCH_DB=${BENCH_SEARCH_DB:-hubei_market_bench_search_$BENCH_PRODUCTS}
+    ;;
+  *)
+    echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders, settlement, search)" >&2
+    exit 1
+    ;;
 esac
 WORK=${BENCH_WORK_DIR:-/tmp/hubei-market-bench}
 RESULTS=$ROOT/bench/results
@@ -110,7 +123,7 @@ rm -f "$RESULTS"/wrk-*.txt "$RESULTS"/redis-*.txt "$RESULTS"/profile-*.txt \
   "$RESULTS"/queries.json "$RESULTS"/gunicorn.log "$RESULTS"/orders.json "$RESULTS"/celery.log \
   "$RESULTS"/promotions.json "$RESULTS"/livestream.json "$RESULTS"/impact.json \
   "$RESULTS"/payments.json "$RESULTS"/profile-notification.prof "$RESULTS"/celery-payments.log \
-  "$RESULTS"/settlement.json
+  "$RESULTS"/settlement.json "$RESULTS"/search.json
 export BENCH_LOADAVG_START
 BENCH_LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -178,10 +191,15 @@ fi
 
 log "migrate"
 "$PY" manage.py migrate --noinput -v0
-log "seed_demo --products $BENCH_PRODUCTS"
-# (its staff-login line, with a fresh password, is not echoed)
-"$PY" manage.py seed_demo --products "$BENCH_PRODUCTS" --no-progress >"$WORK/seed.log"
-grep -v -i "password\|login" "$WORK/seed.log" >&2 || true
+if [ "$BENCH_ONLY" = search ]; then
+  log "seeding $BENCH_PRODUCTS demo products with their search fields (bench.search --seed)"
+  "$PY" -m bench.search --seed "$BENCH_PRODUCTS"
+else
+  log "seed_demo --products $BENCH_PRODUCTS"
+  # (its staff-login line, with a fresh password, is not echoed)
+  "$PY" manage.py seed_demo --products "$BENCH_PRODUCTS" --no-progress >"$WORK/seed.log"
+  grep -v -i "password\|login" "$WORK/seed.log" >&2 || true
+fi
 log "collectstatic"
 "$PY" manage.py collectstatic --noinput -v0
 
@@ -319,6 +337,13 @@ if [ "$BENCH_PAYMENTS" = 1 ]; then
   [ "$payments_status" = 0 ] || log "payments benchmark FAILED its checks: $RESULTS/payments.json"
 fi
 
+# --- Search: pinyin, synonyms, typos and Chinese, rendered for a signed-in shopper -----
+if [ "$BENCH_ONLY" = search ]; then
+  search_status=0
+  "$PY" -m bench.search --base "$BASE" --out "$RESULTS/search.json" || search_status=$?
+  [ "$search_status" = 0 ] || die "search benchmark failed: see the output above"
+fi
+
 # --- Impact board: the page at 10,000 and at 1,000,000 order lines --------------------
 if [ "$BENCH_IMPACT" = 1 ]; then
   "$PY" -m bench.impact --base "$BASE" --out "$RESULTS/impact.json" ||
@@ -336,6 +361,8 @@ BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_ELAPSED_SECONDS=$SECONDS
 if [ "$BENCH_PAGES" = 1 ]; then
   "$PY" -m bench.report "$RESULTS"
+elif [ "$BENCH_ONLY" = search ]; then  # its section of the report is rewritten, the rest kept
+  "$PY" -m bench.report --search-only "$RESULTS/search.json"
 elif [ "$BENCH_ONLY" = orders ]; then  # compared by hand, beside a run of other code
   log "orders only: $RESULTS/orders.json (BENCHMARKS.md is left as it is)"
 else  # only the payments ran: their section of the report is rewritten, the rest kept

@@ -22,11 +22,14 @@ def parser(description, out):
     return parser
 
 
-def run(url, args, *, script=REPORT_SCRIPT, headers=(), env=None, warm="2s"):
-    """Warm up for `warm`, then measure for args.duration; wrk's BENCH_JSON line, parsed."""
+def run(url, args, *, script=REPORT_SCRIPT, headers=(), env=None, warm="2s", timeout=None):
+    """Warm up for `warm`, then measure for args.duration; wrk's BENCH_JSON line, parsed.
+    `timeout` ("10s"): how long wrk waits for an answer before counting a timeout."""
 
     def command(duration):
         extra = [part for header in headers for part in ("-H", header)]
+        if timeout:
+            extra += ["--timeout", timeout]
         return [
             "wrk",
             *extra,

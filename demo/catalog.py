@@ -117,6 +117,15 @@ def _pack_in_name_en(pack):
     return first if first.isascii() else PACK_SIZES_EN.get(pack, first)
 
 
+def _units_sold(rng):
+    """A believable 已售 figure: most products have sold some tens, a few hundreds, a
+    handful thousands (a long tail, as on any marketplace), capped at 50,000."""
+    if rng.random() < 0.08:
+        return 0  # new on the shelf
+    # 1 / (1 - u) is Pareto-distributed: half under 2, one in a hundred above 100.
+    return min(int(8 * (1 / (1 - rng.random())) ** 1.4), 50_000)
+
+
 def _product_for(index, vendors, categories, counties):
     """The demo product at `index` (0-based): the same every run."""
     rng = random.Random(index)
@@ -130,6 +139,7 @@ def _product_for(index, vendors, categories, counties):
     price = Decimal(base_price) * Decimal(rng.choice(["0.9", "0.95", "1", "1", "1.05", "1.2"]))
     stock = 0 if rng.random() < 0.06 else rng.randint(5, 800)
     status = Product.Status.DRAFT if rng.random() < 0.03 else Product.Status.PUBLISHED
+    units_sold = 0 if status == Product.Status.DRAFT else _units_sold(rng)
     product = Product(
         vendor=vendor,
         category=categories[category_slug],
@@ -147,6 +157,7 @@ def _product_for(index, vendors, categories, counties):
         origin_label=label,
         origin_label_en=ORIGIN_LABELS_EN.get(label, ""),
         status=status,
+        units_sold=units_sold,
         is_featured=index < 2 * len(SPECIALTIES) and index % 4 == 0,
     )
     fill_search_fields(product)

@@ -133,8 +133,8 @@ def _cancel_open_parts(
 
 
 def _give_back(lines: list[OrderLine], shopper_id: int) -> None:
-    """The stock of cancelled lines back on sale, and their flash-sale units and the
-    shopper's promotion allowance back."""
+    """The stock of cancelled lines back on sale (and off the units sold), and their
+    flash-sale units and the shopper's promotion allowance back."""
     returned = defaultdict(int)
     for line in lines:
         # A line's units after-sales cancelled before shipment are back on sale already.

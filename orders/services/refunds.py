@@ -22,7 +22,7 @@ from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from core.db import lock_row
 from orders.impact import rollups as impact
-from orders.locks import return_stock
+from orders.locks import return_stock, unsell
 from orders.models import Order, OrderLine, OrderPart
 
 MORE_THAN_LEFT = _(
@@ -84,8 +84,9 @@ def take_back(
     fee_if_last: bool = False,
 ) -> TakenBack:
     """Record that `goods` of the line's money (and `shipping` of its part's fee) were
-    refunded for `quantity` of its units; with `restock`, those units go back on sale
-    (returned goods the shop received, a line cancelled before shipment). With
+    refunded for `quantity` of its units, which come off the product's units sold; with
+    `restock`, those units go back on sale (returned goods the shop received, a line
+    cancelled before shipment). With
     `fee_if_last` and no `shipping`, the part's fee comes with it when this refund leaves
     every line of the part refunded whole, as seen once the part is locked (two requests
     opened together on a part's two lines: the second one approved brings the fee).
@@ -136,7 +137,11 @@ def take_back(
         if not parts.update(**part_update):
             raise ValidationError(SHIPPING_ALREADY, code="shipping_already_refunded")
         if restock and line.product_id:
-            return_stock({line.product_id: quantity})
+            return_stock({line.product_id: quantity})  # and off the units sold
+            bump_catalog_revision()
+        elif line.product_id and quantity and unsell(line.product_id, quantity):
+            # The goods stay with the shopper, but a refunded sale is not a sale: pages
+            # showing the old "已售" label render again (only when it changed).
             bump_catalog_revision()
         if restock and part.status == OrderPart.Status.PENDING:
             # Cancelled before shipment: its flash-sale units and the shopper's allowance

@@ -51,7 +51,7 @@ def test_the_product_page_says_in_stock_then_how_many_are_left_then_sold_out(sho
 
 
 def test_a_checkout_leaving_plenty_keeps_the_cached_pages(django_user_model, shopper_page):
-    product = ProductFactory(stock=50)
+    product = ProductFactory(stock=50, units_sold=150)  # "100+ sold" before and after
     assert "In stock" in shopper_page(product.get_absolute_url())
     revision = catalog_revision()
 
@@ -83,7 +83,7 @@ def test_the_last_unit_sold_shows_sold_out_on_every_page(django_user_model, shop
 
 
 def test_a_flash_sale_refreshes_the_pages_only_for_its_last_units(django_user_model, shopper_page):
-    product = ProductFactory(price=Decimal("50.00"), stock=500)
+    product = ProductFactory(price=Decimal("50.00"), stock=500, units_sold=150)  # 100+ sold
     flash = running_promotion(product, value="20", units_cap=Product.FEW_LEFT + 5)
     assert "¥40.00" in shopper_page(product.get_absolute_url())
     revision = catalog_revision()
@@ -124,7 +124,8 @@ def test_stock_is_taken_the_same_without_returning(django_user_model, monkeypatc
     """SQLite before 3.35 has no UPDATE … RETURNING: the ORM path takes the same stock
     and refreshes the pages the same way."""
     monkeypatch.setattr("orders.locks._update_can_return", lambda: False)
-    plenty, few = ProductFactory(stock=50), ProductFactory(stock=Product.FEW_LEFT + 1)
+    plenty = ProductFactory(stock=50, units_sold=150)  # "100+ sold" before and after
+    few = ProductFactory(stock=Product.FEW_LEFT + 1)
     revision = catalog_revision()
 
     buy(django_user_model, plenty, 2)

@@ -1,0 +1,219 @@
+"""Search throughput: pinyin, synonym, typo and Chinese queries, rendered for a shopper.
+
+    python -m bench.search --seed 20000        (the products first, in this database)
+    python -m bench.search --base http://127.0.0.1:8765 --out bench/results/search.json
+
+Run by `BENCH_ONLY=search bench/run.sh`, in a database of its own for each catalog size
+(BENCH_SEARCH_DB, by default hubei_market_bench_search_<BENCH_PRODUCTS>), so a second run
+at the same size reuses its products. Seeding uses the demo catalog (demo/catalog.py:
+vendors in the real counties, products of the real specialties, every search field filled
+by `fill_search_fields` and the words recorded by `record_search_words`) and nothing
+else of seed_demo (no orders, promotions or books).
+
+Every request is a signed-in shopper's (a real session cookie in wrk), so the whole-page
+cache never answers: each one runs the search and renders the results. The bare Django
+view (/__floor__/) is measured first and last in the same run, on the same gunicorn.
+For each query the visible products found and the SQL of one render (warm, after a
+first one) are recorded too.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from bench import wrk  # noqa: E402
+from catalog.models import Product  # noqa: E402
+from catalog.search.query import search_products  # noqa: E402
+from demo import catalog as demo_catalog  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOPPER = "bench-search-shopper"
+# (kind, query): what shoppers type, in the issue's words (#22).
+QUERIES = [
+    ("pinyin", "qicheng"),
+    ("pinyin initials", "qc"),
+    ("synonym", "橙子"),
+    ("synonym", "龙虾"),
+    ("typo", "crayfsh"),
+    ("typo", "oragne"),
+    ("two Chinese characters", "脐橙"),
+    ("two Chinese characters", "茶叶"),
+]
+FLOOR = "/__floor__/"
+# A naive search on 200,000 products may take seconds a request: wrk waits that long
+# for an answer before it counts a timeout (its default is 2 s).
+TIMEOUT = "10s"
+
+
+def log(message):
+    print(f"search: {message}", file=sys.stderr, flush=True)
+
+
+def search_path(query):
+    return "/search/?" + urllib.parse.urlencode({"q": query})
+
+
+def seed(count):
+    """Demo vendors, `count` demo products (with their search fields and words) and the
+    keyword landings; what exists already is kept. (products created, seconds)"""
+    started = time.monotonic()
+    demo_catalog.seed_reference_data()
+    vendors = demo_catalog.seed_vendors()
+    created = demo_catalog.seed_products(count, vendors)
+    demo_catalog.seed_landings()
+    return created, round(time.monotonic() - started, 1)
+
+
+def signed_in_session():
+    """The shopper and a session key of theirs, as a browser signed in would hold."""
+    user, _ = get_user_model().objects.get_or_create(username=SHOPPER)
+    store = SessionStore()
+    store.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": user.get_session_auth_hash(),
+        }
+    )
+    store.create()
+    return user, store.session_key
+
+
+def fetch(url, cookie):
+    """(status, body) of one GET as the signed-in shopper, redirects not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def found(query):
+    """How many visible products the search finds (what the results page counts)."""
+    return search_products(Product.objects.visible(), query).count()
+
+
+def queries_per_render(user, path):
+    """SQL of one render as the signed-in shopper, the second one (caches warm)."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    return len(captured.captured_queries)
+
+
+def measure(url, args, cookie=None):
+    headers = [f"Cookie: sessionid={cookie}"] if cookie else []
+    return wrk.summary(wrk.run(url, args, headers=headers, timeout=TIMEOUT))
+
+
+def machine():
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgresql = cursor.fetchone()[0]
+    return {
+        "cores": os.cpu_count(),
+        "postgresql": postgresql,
+        "commit": commit,
+        "gunicorn": os.environ.get("BENCH_GUNICORN_ARGS", ""),
+        "loadavg_start": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
+def run(args):
+    started = time.monotonic()
+    sign_out = f'action="{reverse("logout")}"'  # only a signed-in page has the form
+    user, cookie = signed_in_session()
+    products = Product.objects.count()
+    visible = Product.objects.visible().count()
+    log(f"{products:,} products ({visible:,} visible)")
+    rows = []
+    for kind, query in QUERIES:
+        path = search_path(query)
+        status, body = fetch(args.base + path, cookie)
+        if status != 200 or sign_out not in body:
+            # Signed in, rendered: anything else would measure another page.
+            raise SystemExit(f"search: {path} answered {status}, signed in: {sign_out in body}")
+        rows.append(
+            {
+                "kind": kind,
+                "query": query,
+                "path": path,
+                "status": status,
+                "found": found(query),
+                "queries": queries_per_render(user, path),
+            }
+        )
+    floor_start = measure(args.base + FLOOR, args)
+    log(f"floor {floor_start['rps']} req/s")
+    for row in rows:
+        row.update(measure(args.base + row["path"], args, cookie))
+        log(
+            f"{row['kind']} {row['query']}: {row['found']} found, {row['rps']} req/s, "
+            f"p99 {row['p99_ms']} ms, {row['queries']} queries, {row['errors']} errors"
+        )
+    floor_end = measure(args.base + FLOOR, args)
+    log(f"floor {floor_end['rps']} req/s")
+    return {
+        "products": products,
+        "visible_products": visible,
+        "floor": [floor_start, floor_end],
+        "queries": rows,
+        "wrk": f"wrk -t{args.threads} -c{args.connections} -d{args.duration} --timeout {TIMEOUT}",
+        "command": os.environ.get("BENCH_COMMAND", "python -m bench.search"),
+        "machine": machine(),
+        "elapsed_seconds": round(time.monotonic() - started),
+        "run": uuid.uuid4().hex[:8],
+    }
+
+
+def main():
+    parser = wrk.parser(__doc__.split("\n\n")[0], "search.json")
+    parser.add_argument("--seed", type=int, help="Seed this many demo products, then stop.")
+    args = parser.parse_args()
+    if args.seed is not None:
+        created, seconds = seed(args.seed)
+        log(f"{created:,} new products in {seconds} s ({args.seed:,} wanted)")
+        return
+    if not args.base.startswith("http://127.0.0.1"):
+        raise SystemExit("search: only http://127.0.0.1 is allowed")
+    data = run(args)
+    connection.close()
+    Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    log(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
