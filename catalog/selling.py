@@ -4,6 +4,7 @@ page only changes when the rounded label does."""
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -26,8 +27,6 @@ def sold_label(units: int | None, language: str | None = None) -> str:
     if not units or units < 0:
         return ""
     if language is None:
-        from django.utils.translation import get_language
-
         language = get_language() or "zh-hans"
     count = rounded_units(units, chinese=language.lower().startswith("zh"))
     return _("%(count)s sold") % {"count": count}
