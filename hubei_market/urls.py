@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("aftersales.urls")),
     path("", include("notifications.urls")),
     path("", include("orders.urls")),
+    path("", include("reviews.page_urls")),
     path("", include("catalog.urls")),
 ]
 
