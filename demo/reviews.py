@@ -174,7 +174,9 @@ def _review(line: OrderLine, rng: random.Random, now, repliers: dict[int, int]) 
     demo_shop = line.part.vendor.slug == DEMO_VENDOR_SLUG
     replier = repliers.get(line.part.vendor_id)
     if replier and rng.random() < (0.5 if demo_shop else 0.2):
-        review.reply = REPLIES[0 if demo_shop and stars >= 4 else (1 if stars >= 4 else 2 + stars % 2)]
+        review.reply = REPLIES[
+            0 if demo_shop and stars >= 4 else (1 if stars >= 4 else 2 + stars % 2)
+        ]
         review.replied_at = min(written + timedelta(hours=rng.randint(2, 30)), now)
         review.replied_by_id = replier
     return review
@@ -200,7 +202,9 @@ def _add_photos(reviews: list[Review], rng: random.Random) -> None:
     names = [_photo_files(variant) for variant in range(1, PHOTO_VARIANTS + 1)]
     chosen = rng.sample(good, min(PHOTO_REVIEWS, len(good)))
     ReviewPhoto.objects.bulk_create(
-        ReviewPhoto(review=review, image=names[n % len(names)][0], thumbnail=names[n % len(names)][1])
+        ReviewPhoto(
+            review=review, image=names[n % len(names)][0], thumbnail=names[n % len(names)][1]
+        )
         for n, review in enumerate(chosen)
     )
 

@@ -114,9 +114,7 @@ def product_section(product: Product) -> ProductSection:
     newest = []
     if product.rating_count:
         newest = for_display(reviews_of(product)[:NEWEST_ON_PRODUCT_PAGE])
-    return ProductSection(
-        SECTION_TEMPLATE, ProductReviews(product, summary_of(product), newest)
-    )
+    return ProductSection(SECTION_TEMPLATE, ProductReviews(product, summary_of(product), newest))
 
 
 def reviews_for_vendor(vendor) -> QuerySet[Review]:

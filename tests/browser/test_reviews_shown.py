@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.factories import CategoryFactory, ProductFactory, VendorFactory, add_photo
 from tests.browser.helpers import phone_context
+from tests.factories import CategoryFactory, ProductFactory, VendorFactory, add_photo
 from tests.reviews.factories import make_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,11 @@ def reviewed_orange(transactional_db):
     citrus = CategoryFactory(slug="citrus-b", name_zh="脐橙柑橘", name_en="Citrus")
     shop = VendorFactory(name="秭归县脐橙专业合作社", name_en="Zigui Navel Orange Co-op")
     orange = ProductFactory(
-        vendor=shop, category=citrus, name="秭归脐橙 5斤装", slug="zigui-navel", price=Decimal("39.90")
+        vendor=shop,
+        category=citrus,
+        name="秭归脐橙 5斤装",
+        slug="zigui-navel",
+        price=Decimal("39.90"),
     )
     add_photo(orange)
     ProductFactory(vendor=shop, category=citrus, name="秭归夏橙 10斤装", slug="zigui-summer")
@@ -32,7 +36,9 @@ def reviewed_orange(transactional_db):
         reply="谢谢亲的支持，欢迎再来！",
         days_ago=3,
     )
-    make_review(orange, stars=5, text="橙子很甜，水分足，包装很仔细，一个没坏。", photos=2, days_ago=1)
+    make_review(
+        orange, stars=5, text="橙子很甜，水分足，包装很仔细，一个没坏。", photos=2, days_ago=1
+    )
     make_review(orange, stars=1, text="骂人的话", hidden=True)
     type(orange).objects.filter(pk=orange.pk).update(units_sold=5230, updated_at=timezone.now())
     return orange
@@ -48,7 +54,18 @@ def test_a_phone_shopper_reads_the_rating_and_the_reviews(
     card = page.locator(".card", has_text="秭归脐橙 5斤装")
     line = card.locator(".rating-line").inner_text()
     # a screen reader hears what the figure is; a sighted shopper sees a star before it
-    assert line.split() == ["评分（满分", "5", "分）：", "4.8", "·", "4", "条评价", "·", "已售", "5,000+"]
+    assert line.split() == [
+        "评分（满分",
+        "5",
+        "分）：",
+        "4.8",
+        "·",
+        "4",
+        "条评价",
+        "·",
+        "已售",
+        "5,000+",
+    ]
     assert page.locator(".card", has_text="秭归夏橙").locator(".rating-line").count() == 0
     screenshot(page, "i22-reviews-card-line", full_page=False)
 

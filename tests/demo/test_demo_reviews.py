@@ -27,9 +27,7 @@ def test_the_demo_shoppers_reviewed_what_they_received_and_the_figures_match(cli
     reviews = Review.objects.all()
     made = reviews.count()
     assert f"Reviews: {made} new" in output and made >= 50
-    assert set(reviews.values_list("line__part__status", flat=True)) == {
-        OrderPart.Status.DELIVERED
-    }
+    assert set(reviews.values_list("line__part__status", flat=True)) == {OrderPart.Status.DELIVERED}
     assert reviews.exclude(follow_up="").exists() and reviews.exclude(reply="").exists()
     assert reviews.filter(photos__isnull=False).exists()
     hidden = reviews.get(hidden_at__isnull=False)
@@ -46,7 +44,9 @@ def test_the_demo_shoppers_reviewed_what_they_received_and_the_figures_match(cli
     reviewed = Product.objects.filter(rating_count__gt=0).order_by("-rating_count").first()
     page = client.get(reviewed.get_absolute_url()).content.decode()
     assert "查看全部评价" in page and "条评价" in page
-    assert hidden.text not in client.get(f"/products/{hidden.product.slug}/reviews/").content.decode()
+    assert (
+        hidden.text not in client.get(f"/products/{hidden.product.slug}/reviews/").content.decode()
+    )
 
     assert "Reviews: 0 new" in seed()
     assert Review.objects.count() == made

@@ -63,9 +63,7 @@ def make_review(
     for position in range(follow_up_photos):
         add_review_photo(review, position=position, with_follow_up=True)
     if hidden:
-        Review.objects.filter(pk=review.pk).update(
-            hidden_at=now, hidden_reason="辱骂商家"
-        )
+        Review.objects.filter(pk=review.pk).update(hidden_at=now, hidden_reason="辱骂商家")
         review.refresh_from_db()
     elif counted:
         ratings.review_counted(review)

@@ -31,9 +31,7 @@ def listing_urls(product):
 
 
 def test_cards_and_the_product_page_show_the_rating_line_in_chinese(client):
-    product = with_figures(
-        ProductFactory(is_featured=True), count=1203, total=5774, sold=5123
-    )
+    product = with_figures(ProductFactory(is_featured=True), count=1203, total=5774, sold=5123)
 
     for url in listing_urls(product):
         page = text_of(client.get(url).content.decode())
@@ -41,9 +39,7 @@ def test_cards_and_the_product_page_show_the_rating_line_in_chinese(client):
 
 
 def test_cards_show_the_rating_line_in_english(english):
-    product = with_figures(
-        ProductFactory(is_featured=True), count=1203, total=5774, sold=5123
-    )
+    product = with_figures(ProductFactory(is_featured=True), count=1203, total=5774, sold=5123)
 
     for url in listing_urls(product):
         page = text_of(english.get(url).content.decode())
@@ -51,7 +47,7 @@ def test_cards_show_the_rating_line_in_english(english):
 
 
 def test_one_review_reads_in_the_singular_in_english(english):
-    product = with_figures(ProductFactory(), count=1, total=4, sold=0)
+    with_figures(ProductFactory(), count=1, total=4, sold=0)
 
     page = text_of(english.get("/products/").content.decode())
 

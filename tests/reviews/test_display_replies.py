@@ -145,7 +145,11 @@ def test_the_service_refuses_an_empty_or_too_long_reply(shop):
     owner, vendor = shop
     review = make_review(ProductFactory(vendor=vendor))
 
-    for text, code in [("  ", "reply_required"), ("长" * 501, "reply_too_long"), ("a\x00", "reply_nul")]:
+    for text, code in [
+        ("  ", "reply_required"),
+        ("长" * 501, "reply_too_long"),
+        ("a\x00", "reply_nul"),
+    ]:
         with pytest.raises(ValidationError) as refused:
             replies.reply_to_review(review=review, by=owner, text=text)
         assert refused.value.code == code
