@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from catalog.models import Product
 
 
@@ -28,7 +30,10 @@ PROVIDERS: dict[str, Provider] = {}
 
 
 def register(name: str, provider: Provider) -> None:
-    """Add (or replace, as ready() may run twice) the provider called `name`."""
+    """Add the provider called `name`; the same again is a no-op (ready() may run twice
+    in tests), another one under a name taken raises ImproperlyConfigured."""
+    if PROVIDERS.get(name, provider) is not provider:
+        raise ImproperlyConfigured(f"A product section called {name!r} is registered already.")
     PROVIDERS[name] = provider
 
 

@@ -4,10 +4,12 @@ on its reviews page, the rating line on cards; hidden reviews are gone everywher
 import re
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from catalog import product_sections
 from catalog.models import Product
-from reviews import ratings
+from reviews import display, ratings
 from reviews.display import masked_name
 from reviews.models import Review
 from tests.factories import ProductFactory, ShopperFactory
@@ -169,3 +171,24 @@ def test_the_reviews_page_of_a_product_not_shown_is_a_404(client):
 
     assert client.get(reviews_url(product)).status_code == 404
     assert client.get("/products/no-such-thing/reviews/").status_code == 404
+
+
+def test_the_reviews_read_in_english(english):
+    product = ProductFactory()
+    make_review(product, stars=4, follow_up="Still fresh a week on", reply="Thank you!", photos=1)
+
+    page = text_of(english.get(product.get_absolute_url()).content.decode())
+    reviews_page = text_of(english.get(reviews_url(product, "?photos=1")).content.decode())
+
+    assert "Reviews" in page and "4.0 · 1 review" in page
+    assert "Follow-up" in page and "Shop's reply" in page and "See all reviews" in page
+    assert "4 stars 1" in page and "1 star 0" in page
+    assert "With photos" in reviews_page and "Still fresh a week on" in reviews_page
+
+
+def test_a_product_section_name_is_taken_once():
+    product_sections.register("reviews", display.product_section)  # ready() again: a no-op
+
+    with pytest.raises(ImproperlyConfigured):
+        product_sections.register("reviews", lambda product: None)
+    assert product_sections.PROVIDERS["reviews"] is display.product_section
