@@ -192,3 +192,13 @@ def test_a_product_section_name_is_taken_once():
     with pytest.raises(ImproperlyConfigured):
         product_sections.register("reviews", lambda product: None)
     assert product_sections.PROVIDERS["reviews"] is display.product_section
+
+
+def test_odd_filters_on_the_reviews_page_show_every_review(client):
+    product = ProductFactory()
+    make_review(product, text="唯一的评价")
+
+    for query in ["?stars=%00&photos=%00&page=%00", "?stars=0", "?stars=-1", "?page=99"]:
+        response = client.get(reviews_url(product, query))
+        assert response.status_code == 200, query
+        assert "唯一的评价" in response.content.decode(), query
