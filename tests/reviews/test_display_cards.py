@@ -5,7 +5,12 @@ import pytest
 
 from catalog.models import Product
 from catalog.revision import bump_catalog_revision
-from tests.factories import CategoryFactory, ProductFactory, VendorFactory
+from tests.factories import (
+    CategoryFactory,
+    FeaturedProductFactory,
+    ProductFactory,
+    VendorFactory,
+)
 from tests.reviews.test_display import text_of
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +84,12 @@ def product_article(response) -> str:
     """The product itself on its page (not the cards of "more from the shop")."""
     html = response.content.decode()
     return html.split('<article class="product">')[1].split("</article>")[0]
+
+
+def test_a_streams_product_cards_show_the_rating_line(client):
+    product = with_figures(ProductFactory(), count=12, total=57, sold=230)
+    featured = FeaturedProductFactory(product=product)
+
+    page = text_of(client.get(f"/live/{featured.stream.slug}/").content.decode())
+
+    assert "4.8 · 12 条评价 · 已售 200+" in page
