@@ -75,6 +75,9 @@ PAGE_PARAMS = (
     "in_stock",
     "sort",
     "page",
+    # a product's reviews page (reviews/pages.py)
+    "photos",
+    "stars",
 )
 
 

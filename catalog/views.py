@@ -12,6 +12,7 @@ from catalog import selectors
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding
 from catalog.page_cache import cached_page
+from catalog.product_sections import sections_for
 from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
 from catalog.revision import cached_value
@@ -43,6 +44,7 @@ def product_detail(request, slug):
             "product": product,
             "more": selectors.more_from_vendor(product),
             "sale": promotion_selectors.product_sale(product),
+            "sections": sections_for(product),
         }
         return render(request, "catalog/product_detail.html", {**context, **extra})
 

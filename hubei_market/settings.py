@@ -275,6 +275,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_yesterday_task",
         "schedule": crontab(hour=10, minute=30),
     },
+    # Shops' storefront ratings cover the last 90 days: recomputed every night at 04:30
+    # (after the sessions sweep), as the oldest reviews leave the window.
+    "refresh-shop-ratings": {
+        "task": "reviews.tasks.refresh_shop_ratings_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # The impact board's rollups of today and yesterday, recomputed from the orders:
     # repairs any drift from the updates each order change makes.
     "rebuild-impact-rollups": {

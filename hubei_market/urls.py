@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("aftersales.urls")),
     path("", include("notifications.urls")),
     path("", include("orders.urls")),
+    path("", include("reviews.page_urls")),
     path("", include("catalog.urls")),
 ]
 

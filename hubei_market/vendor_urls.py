@@ -1,5 +1,5 @@
-"""/vendor/: the vendor dashboard, catalog, orders, after-sales and funds sides mounted
-together."""
+"""/vendor/: the vendor dashboard, catalog, orders, after-sales, reviews and funds sides
+mounted together."""
 
 from django.urls import path
 
@@ -7,6 +7,7 @@ from aftersales import vendor_views as aftersales_views
 from catalog.vendor import views as catalog_views
 from orders import vendor_views as orders_views
 from orders.shipping import vendor_views as shipping_views
+from reviews import vendor_views as reviews_views
 from settlement import vendor_views as settlement_views
 
 app_name = "vendor"
@@ -40,6 +41,8 @@ urlpatterns = [
         aftersales_views.request_step,
         name="aftersales_step",
     ),
+    path("reviews/", reviews_views.review_list, name="reviews"),
+    path("reviews/<int:review_id>/reply/", reviews_views.review_reply, name="review_reply"),
     path("shipping/", shipping_views.template_list, name="shipping"),
     path("shipping/new/", shipping_views.template_create, name="shipping_create"),
     path("shipping/<int:template_id>/", shipping_views.template_edit, name="shipping_edit"),

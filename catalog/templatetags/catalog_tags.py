@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.selling import sold_label
 
@@ -70,3 +71,11 @@ def countdown(moment):
 def sold(units):
     """已售 5,000+ / 5,000+ sold for a product's units_sold; "" when none has sold."""
     return sold_label(units)
+
+
+@register.filter
+def reviews_count(count):
+    """1,203 条评价 / 1,203 reviews for a product's rating_count; "" when it has none."""
+    if not count or count < 0:
+        return ""
+    return ngettext("%(count)s review", "%(count)s reviews", count) % {"count": f"{count:,}"}

@@ -32,7 +32,7 @@ def test_the_cards_show_units_sold_and_a_purchase_moves_them(
     card = page.locator(".card", has=page.locator(f"a[href='{oranges.get_absolute_url()}']"))
 
     page.goto(f"{live_server.url}/products/")  # rendered, then cached
-    assert card.locator(".card-sold").inner_text() == "已售 98"
+    assert card.locator(".rating-sold").inner_text() == "已售 98"
 
     shopper = django_user_model.objects.create_user("xiaoming")
     cart = Cart.objects.create(user=shopper)
@@ -46,5 +46,5 @@ def test_the_cards_show_units_sold_and_a_purchase_moves_them(
     )
     page.goto(f"{live_server.url}/products/")
 
-    assert card.locator(".card-sold").inner_text() == "已售 100+"
+    assert card.locator(".rating-sold").inner_text() == "已售 100+"
     screenshot(page, "units-sold-cards-phone-zh")

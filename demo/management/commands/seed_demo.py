@@ -10,6 +10,7 @@ from demo import orders as order_demo
 from demo.livestream import seed_stream_orders, seed_streams
 from demo.pledges import seed_pledges
 from demo.promotions import seed_promotions
+from demo.reviews import seed_reviews
 from demo.settlement import seed_settlement
 from demo.shipping import seed_freight, seed_receipt_days
 
@@ -73,6 +74,10 @@ class Command(BaseCommand):
             f"After-sales: {aftersales_demo.seed_requests()} new requests (one awaiting "
             f"the shop, one offered, two escalated, one refunded); 48 hours set for "
             f"{hours_set} fresh categories"
+        )
+        self.stdout.write(
+            f"Reviews: {seed_reviews()} new on received parcels (some with photos, "
+            "follow-ups and the shops' replies; one hidden by staff)"
         )
         pledges = seed_pledges(vendor_slug=seed.DEMO_VENDOR_SLUG)
         self.stdout.write(
