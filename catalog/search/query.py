@@ -11,9 +11,9 @@ every word; a word matches in any of its ways:
 - *by synonym*: the product matches, directly, another term of the word's group
   (橙子 finds 脐橙 and "navel oranges").
 
-On PostgreSQL all of that is one full-text query over one GIN index (migration 0015):
-the document weighted A, the pinyin B, so `qc:*B` reads only pinyin and `tea:*A` only
-words. Elsewhere each way is a LIKE.
+On PostgreSQL all of that is one full-text query over one GIN index: the stored column
+`search_vector` holds the document weighted A and the pinyin B (migration 0016), so
+`qc:*B` reads only pinyin and `tea:*A` only words. Elsewhere each way is a LIKE.
 
 `search_rank` orders what matched: the product named exactly the query, then names
 containing it, then, word by word, a direct match in the name over one elsewhere over a
@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from catalog.models import Product
 from catalog.search import CJK_RUN, LATIN_WORD, MAX_QUERY_TERMS, normalise_keyword, query_terms
@@ -144,11 +145,14 @@ def _word_rank(word: QueryWord) -> Case:
 # -- PostgreSQL: the same as one tsquery over the weighted document -------------------
 
 
-def weighted_search_vector() -> SearchVector:
-    """The expression migration 0015 indexes: search words weighted A, pinyin B."""
-    return SearchVector("search_document", weight="A", config="simple") + SearchVector(
-        "search_pinyin", weight="B", config="simple"
-    )
+# PostgreSQL's generated column (migration 0016), not a field of the model.
+SEARCH_VECTOR_COLUMN = "search_vector"
+
+
+def stored_search_vector() -> RawSQL:
+    """The product's weighted search vector as PostgreSQL stores it."""
+    column = f'"{Product._meta.db_table}"."{SEARCH_VECTOR_COLUMN}"'
+    return RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 (constant)
 
 
 def _tsquery_direct(term: str) -> str | None:
@@ -180,7 +184,7 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
     if not words or not all(query_terms(word.text) for word in words):
         return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
     if connection.vendor == "postgresql":
-        queryset = queryset.annotate(search_vector=weighted_search_vector()).filter(
+        queryset = queryset.alias(search_vector=stored_search_vector()).filter(
             search_vector=SearchQuery(_tsquery(words), search_type="raw", config="simple")
         )
     else:
