@@ -16,6 +16,7 @@ from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
 from catalog.revision import cached_value
 from catalog.search import normalise_keyword
+from catalog.suggestions import search_url, suggest
 
 PAGE_SIZE = 24
 
@@ -105,6 +106,21 @@ def search(request):
             return product_listing(request, "catalog/search_results.html", context={"query": query})
         return _landing(request, landing, query, *listing)
     return _landing(request, landing, query, landing.target, None, "")
+
+
+def search_suggest(request):
+    """The suggestions for what the shopper is typing in the header's search box (an
+    htmx fragment, cached by revision like the pages). Asked without htmx (no
+    JavaScript, a link passed on) it is a plain search."""
+    query = request.GET.get("q", "")
+    if not request.htmx:
+        return redirect(search_url(query))
+
+    def render_suggestions(extra):
+        context = {"suggestions": suggest(query), **extra}
+        return render(request, "catalog/partials/search_suggestions.html", context)
+
+    return cached_page(request, render_suggestions)
 
 
 # The listing pages a URL landing may show under its keyword: URL name -> target kind.
