@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 from catalog import selectors
+from catalog.facets import listing_facets
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding
 from catalog.page_cache import cached_page
@@ -217,13 +218,16 @@ def product_listing(request, template, *, scope=None, hide=(), context=None, dat
         filterset = ProductFilter(
             request.GET if data is None else data, queryset=products, choices=choices, hide=hide
         )
-        page = None
+        page, facets = None, []
         if filterset.is_valid():
             # Not a page number: page 1; past the end: the last page (a link kept too long).
             paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
             page.object_list = apply_prices(list(page.object_list))
-        listing = {"filter": filterset, "page": page}
+            facets = listing_facets(
+                filterset, products, path=request.path, choices=choices, hide=hide
+            )
+        listing = {"filter": filterset, "page": page, "facets": facets}
         if request.htmx and not request.htmx.history_restore_request:
             if page is None:
                 return _filter_errors(request, filterset)
