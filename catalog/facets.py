@@ -34,7 +34,11 @@ PRICE_BANDS: list[tuple[int | None, int | None]] = [
 ]
 ONE_FEN = Decimal("0.01")
 MAX_VALUES = 8  # per facet, the largest counts first
-FACET_PARAMS = {"category": ("category",), "county": ("county",), "price": ("min_price", "max_price")}
+FACET_PARAMS = {
+    "category": ("category",),
+    "county": ("county",),
+    "price": ("min_price", "max_price"),
+}
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,9 @@ def _price_facet(
         }
     )
     chosen_now = {
-        param: cleaned[param] for param in ("min_price", "max_price") if cleaned.get(param) is not None
+        param: cleaned[param]
+        for param in ("min_price", "max_price")
+        if cleaned.get(param) is not None
     }
     values = []
     for i, (low, high) in enumerate(PRICE_BANDS):

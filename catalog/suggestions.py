@@ -10,7 +10,6 @@ name they may be typed as), so a keystroke spends no query on them.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -69,7 +68,9 @@ class Suggestions:
 def _prefixes(name_zh: str, name_en: str) -> tuple[str, ...]:
     english = normalise_keyword(name_en)
     words = LATIN_WORD.findall(english)
-    return tuple(dict.fromkeys([english, english.replace(" ", ""), *words, *pinyin_tokens(name_zh)]))
+    return tuple(
+        dict.fromkeys([english, english.replace(" ", ""), *words, *pinyin_tokens(name_zh)])
+    )
 
 
 def _named(row: Category | County, url: str) -> Named:

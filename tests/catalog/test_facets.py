@@ -146,7 +146,7 @@ def test_hidden_products_are_not_counted(client, shelf):
 def test_facets_speak_chinese(client, shelf):
     html = client.get("/products/", headers={"Accept-Language": "zh-hans"}).content.decode()
 
-    assert "茶叶 <span class=\"facet-count\">(2)</span>" in html
+    assert '茶叶 <span class="facet-count">(2)</span>' in html
     assert "¥20 以下" in html
 
 
