@@ -20,6 +20,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from catalog.filters import ProductFilter
+from catalog.models import Product
 from catalog.models.products import ProductQuerySet
 
 # Price bands on the price the card shows (Product.promoted_price, else the list price),
@@ -76,7 +77,12 @@ def _results_without(
     for param in FACET_PARAMS[name]:
         others.pop(param, None)
     filterset = ProductFilter(others, queryset=products, choices=choices, hide=hide)
-    return filterset.qs.order_by()
+    results = filterset.qs.order_by()
+    if results.query.distinct:
+        # A promotion's products are SELECT DISTINCT (its scopes join them more than
+        # once): counted in groups they would count twice, so count them by id.
+        results = Product.objects.filter(pk__in=results.values("pk"))
+    return results
 
 
 def _counted(rows: dict[str, int], labels: list[tuple[str, str]]) -> list[tuple[str, str, int]]:

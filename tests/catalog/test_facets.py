@@ -192,3 +192,16 @@ def test_facets_cost_one_query_each_whatever_the_data(django_assert_num_queries,
     assert counts["category"] == counts["price"] == size + 3  # the oranges
     counties = visible_products().filter(name__contains="脐橙").values("origin_county").distinct()
     assert len(found[1].values) == min(MAX_VALUES, counties.count())  # the largest first
+
+
+def test_a_promotion_page_counts_each_product_once(client, shelf):
+    """A product a promotion covers twice (by itself and by its category) is one product."""
+    promotion = running_promotion(shelf["orange-25"], shelf["orange-12"], value="10")
+    promotion.categories.add(Category.objects.get(slug="citrus"))
+
+    found = facets(client, f"/promotions/{promotion.slug}/")
+
+    assert [(label, count) for label, count, _href, _chosen in found["Category"]] == [
+        ("Oranges &amp; citrus", 3)
+    ]
+    assert sum(count for _label, count, _href, _chosen in found["Price"]) == 3
