@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from catalog import selectors
-from catalog.models import Category, County
+from catalog.models import Category, County, Product
 from catalog.models.products import SOLD_OUT
 from catalog.revision import cached_value
 from catalog.search import normalise_keyword
@@ -55,7 +55,7 @@ class Named(BilingualNameMixin):
 @dataclass(frozen=True)
 class Suggestions:
     query: str
-    products: list = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
     categories: list[Named] = field(default_factory=list)
     counties: list[Named] = field(default_factory=list)
     landings: list[tuple[str, str]] = field(default_factory=list)  # (keyword, url)

@@ -104,6 +104,14 @@
     if (box && event.target === box.input) close(box);
   });
 
+  // A page kept for the back button (htmx's history, the browser's cache) comes back closed.
+  function closeAny() {
+    var box = parts();
+    if (box) close(box);
+  }
+  document.addEventListener("htmx:beforeHistorySave", closeAny);
+  window.addEventListener("pageshow", closeAny);
+
   document.addEventListener("focusin", function (event) {
     var box = parts();
     if (box && event.target === box.input && box.input.value.trim()) open(box);
