@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from catalog.models import Category, County, KeywordLanding
-from catalog.suggestions import suggest
+from catalog.suggestions import MAX_PLACES, suggest
 from tests.factories import KeywordLandingFactory, ProductFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,8 @@ def test_two_letters_suggest_places_by_english_name_and_pinyin(zone):
 
     assert "enshi-city" in slugs(found.counties)  # Enshi City, 恩施市 (en shi shi)
     assert all(
-        any(prefix.startswith("en") for prefix in county.prefixes) for county in found.counties
+        any(p.startswith("en") for p in (*county.heads, *county.prefixes))
+        for county in found.counties
     )
     assert slugs(found.products) == ["enshi-tea"]
 
@@ -205,3 +206,26 @@ def test_suggestions_run_a_fixed_number_of_queries(client, django_assert_num_que
     # The same query again: the cached fragment.
     with django_assert_num_queries(0):
         assert client.get(SUGGEST, {"q": "秭归"}, headers=HTMX).status_code == 200
+
+
+def test_one_latin_letter_suggests_places_but_spends_no_query_on_products(
+    zone, django_assert_num_queries
+):
+    suggest("z")  # the names are cached
+
+    with django_assert_num_queries(0):
+        found = suggest("z")
+
+    assert found.products == []
+    assert len(found.counties) == MAX_PLACES  # counties whose name starts with z
+    assert all(any(head.startswith("z") for head in c.heads) for c in found.counties)
+    assert slugs(suggest("zi").products) == ["zigui-orange"]
+
+
+def test_places_the_query_starts_come_before_places_it_starts_further_in(zone):
+    # 新洲区 (xin zhou qu) holds "zhou" from its second character only: for "z" the
+    # counties whose names start with it fill the list.
+    found = suggest("z")
+
+    assert "xinzhou" not in slugs(found.counties)
+    assert "xinzhou" in slugs(suggest("zhou").counties)
