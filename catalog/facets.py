@@ -1,16 +1,19 @@
 """Counts beside a product listing's filters (search results, all products, a category,
 county, vendor or landing page): how many of the results are in each category, each
-county and each price band, as links that choose it. One aggregate query per facet,
-whatever the number of products.
+county and each price band, as links that choose it, in one to three aggregate
+queries whatever the number of products.
 
 Each facet counts the results filtered by everything but itself (the category counts
 ignore the chosen category), so a shopper sees what choosing another would give; the
-chosen value's count is the number of results. A facet whose filter the page fixes (a
-category page's category) is left out.
+chosen value's count is the number of results. The facets whose filter is not set count
+the same results, so they are counted together in one grouped query (a listing before
+any facet is chosen: one query); each facet whose filter is set takes one more. A facet
+whose filter the page fixes (a category page's category) is left out.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -40,6 +43,7 @@ FACET_PARAMS = {
     "county": ("county",),
     "price": ("min_price", "max_price"),
 }
+GROUPED_BY = {"category": "category__slug", "county": "origin_county__slug"}
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,11 @@ def _url(path: str, data: QueryDict, name: str, chosen: dict[str, Any] | None) -
 
 
 def _results_without(
-    products: ProductQuerySet, data: QueryDict, name: str, *, choices: dict, hide: tuple
+    products: ProductQuerySet, data: QueryDict, name: str | None, *, choices: dict, hide: tuple
 ) -> ProductQuerySet:
-    """`products` filtered as `data` says except for facet `name`, unordered."""
+    """`products` filtered as `data` says except for facet `name` (if any), unordered."""
     others = data.copy()
-    for param in FACET_PARAMS[name]:
+    for param in FACET_PARAMS.get(name, ()):
         others.pop(param, None)
     filterset = ProductFilter(others, queryset=products, choices=choices, hide=hide)
     results = filterset.qs.order_by()
@@ -91,20 +95,47 @@ def _counted(rows: dict[str, int], labels: list[tuple[str, str]]) -> list[tuple[
     return found
 
 
+def _band_condition(low: int | None, high: int | None) -> Q:
+    return (Q(shown_price__gte=low) if low is not None else Q()) & (
+        Q(shown_price__lt=high) if high is not None else Q()
+    )
+
+
+def _tally(results: ProductQuerySet, names: list[str]) -> dict[str, Counter]:
+    """For each facet of `names`: value (a slug, or a price band's index) -> how many of
+    `results` have it. One query: grouped by the slugs, price bands as conditional counts."""
+    fields = [GROUPED_BY[name] for name in names if name in GROUPED_BY]
+    bands = {}
+    if "price" in names:
+        results = results.with_shown_price()
+        bands = {
+            f"band_{i}": Count("pk", filter=_band_condition(low, high))
+            for i, (low, high) in enumerate(PRICE_BANDS)
+        }
+    if fields:
+        rows = results.values(*fields).annotate(count=Count("pk"), **bands).order_by()
+    else:
+        rows = [results.aggregate(**bands)]
+    tallies = {name: Counter() for name in names}
+    for row in rows:
+        for name in names:
+            if name == "price":
+                for i in range(len(PRICE_BANDS)):
+                    tallies[name][i] += row[f"band_{i}"]
+            else:
+                tallies[name][row[GROUPED_BY[name]]] += row["count"]
+    return tallies
+
+
 def _slug_facet(
     name: str,
     title: str,
-    field: str,
     labels: list[tuple[str, str]],
-    results: ProductQuerySet,
+    rows: Counter,
     path: str,
     data: QueryDict,
     chosen: str | None,
 ) -> Facet:
-    rows = {
-        slug: count
-        for slug, count in results.values_list(field).annotate(count=Count("pk")).order_by()
-    }
     counted = _counted(rows, labels)
     shown = counted[:MAX_VALUES]
     if chosen and chosen not in {slug for slug, _label, _count in shown}:
@@ -138,20 +169,7 @@ def _band_params(low: int | None, high: int | None) -> dict[str, Decimal]:
     return params
 
 
-def _price_facet(
-    results: ProductQuerySet, path: str, data: QueryDict, cleaned: dict[str, Any]
-) -> Facet:
-    results = results.with_shown_price()
-    counts = results.aggregate(
-        **{
-            f"band_{i}": Count(
-                "pk",
-                filter=(Q(shown_price__gte=low) if low is not None else Q())
-                & (Q(shown_price__lt=high) if high is not None else Q()),
-            )
-            for i, (low, high) in enumerate(PRICE_BANDS)
-        }
-    )
+def _price_facet(counts: Counter, path: str, data: QueryDict, cleaned: dict[str, Any]) -> Facet:
     chosen_now = {
         param: cleaned[param]
         for param in ("min_price", "max_price")
@@ -159,7 +177,7 @@ def _price_facet(
     }
     values = []
     for i, (low, high) in enumerate(PRICE_BANDS):
-        count = counts[f"band_{i}"]
+        count = counts[i]
         params = _band_params(low, high)
         chosen = bool(chosen_now) and chosen_now == params
         if count or chosen:
@@ -184,39 +202,37 @@ def listing_facets(
 ) -> list[Facet]:
     """The facets of a listing at `path` whose valid `filterset` (built with `choices`
     and `hide`) filters `products`, the page's own; the filters it hides are not
-    counted. Up to three queries."""
+    counted. One query, and one more for each facet whose filter is set."""
     data = filterset.data.copy() if filterset.data is not None else QueryDict(mutable=True)
     cleaned = filterset.form.cleaned_data
-    facets = []
-    if "category" in filterset.filters:
-        results = _results_without(products, data, "category", choices=choices, hide=hide)
-        facets.append(
-            _slug_facet(
-                "category",
-                _("Category"),
-                "category__slug",
-                choices["category"],
-                results,
-                path,
-                data,
-                cleaned.get("category") or None,
-            )
+    names = [name for name in GROUPED_BY if name in filterset.filters] + ["price"]
+    chosen = [name for name in names if any(data.get(p) for p in FACET_PARAMS[name])]
+    tallies = {}
+    if unchosen := [name for name in names if name not in chosen]:
+        results = _results_without(products, data, None, choices=choices, hide=hide)
+        tallies.update(_tally(results, unchosen))
+    for name in chosen:
+        results = _results_without(products, data, name, choices=choices, hide=hide)
+        tallies.update(_tally(results, [name]))
+    labels = {
+        "category": (_("Category"), choices["category"]),
+        "county": (
+            _("County"),
+            [county for _slug, _name, group in choices["county_groups"] for county in group],
+        ),
+    }
+    facets = [
+        _slug_facet(
+            name,
+            labels[name][0],
+            labels[name][1],
+            tallies[name],
+            path,
+            data,
+            cleaned.get(name) or None,
         )
-    if "county" in filterset.filters:
-        results = _results_without(products, data, "county", choices=choices, hide=hide)
-        counties = [county for _slug, _name, group in choices["county_groups"] for county in group]
-        facets.append(
-            _slug_facet(
-                "county",
-                _("County"),
-                "origin_county__slug",
-                counties,
-                results,
-                path,
-                data,
-                cleaned.get("county") or None,
-            )
-        )
-    results = _results_without(products, data, "price", choices=choices, hide=hide)
-    facets.append(_price_facet(results, path, data, cleaned))
+        for name in names
+        if name in GROUPED_BY
+    ]
+    facets.append(_price_facet(tallies["price"], path, data, cleaned))
     return [facet for facet in facets if facet.values]

@@ -177,21 +177,48 @@ def add_products(size):
 
 
 @pytest.mark.parametrize("size", [2, 40])
-def test_facets_cost_one_query_each_whatever_the_data(django_assert_num_queries, shelf, size):
+def test_facets_not_chosen_are_counted_in_one_query_whatever_the_data(
+    django_assert_num_queries, shelf, size
+):
     add_products(size)
     choices = taxonomy_choices()
-    data = QueryDict("q=脐橙&in_stock=on")
-    filterset = ProductFilter(data, queryset=visible_products(), choices=choices)
+    filterset = ProductFilter(
+        QueryDict("q=脐橙&in_stock=on"), queryset=visible_products(), choices=choices
+    )
     assert filterset.is_valid()
     cache.clear()
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         found = listing_facets(filterset, visible_products(), path="/search/", choices=choices)
 
     counts = {facet.name: sum(value.count for value in facet.values) for facet in found}
     assert counts["category"] == counts["price"] == size + 3  # the oranges
     counties = visible_products().filter(name__contains="脐橙").values("origin_county").distinct()
     assert len(found[1].values) == min(MAX_VALUES, counties.count())  # the largest first
+
+
+@pytest.mark.parametrize("size", [2, 40])
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ("category=citrus", 2),  # county and price together, then the categories
+        ("category=citrus&county=zigui&min_price=1", 3),  # one each
+    ],
+)
+def test_each_chosen_facet_takes_one_more_query(
+    django_assert_num_queries, shelf, size, params, queries
+):
+    add_products(size)
+    choices = taxonomy_choices()
+    filterset = ProductFilter(
+        QueryDict(f"q=脐橙&{params}"), queryset=visible_products(), choices=choices
+    )
+    assert filterset.is_valid()
+
+    with django_assert_num_queries(queries):
+        found = listing_facets(filterset, visible_products(), path="/search/", choices=choices)
+
+    assert [facet.name for facet in found] == ["category", "county", "price"]
 
 
 def test_a_promotion_page_counts_each_product_once(client, shelf):
