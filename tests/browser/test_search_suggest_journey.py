@@ -185,3 +185,27 @@ def test_search_results_count_their_categories_counties_and_prices(
     page.wait_for_url("**/search/?q=*&min_price=50.00&max_price=99.99")
     assert page.locator(".card-link").count() == 1
     assert page.locator(".result-count").inner_text() == "1 件商品"
+
+
+def test_at_a_desk_in_english_suggestions_and_facets_read_english(
+    browser, live_server, oranges, screenshot
+):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en"},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/search/?q=navel")
+    assert page.locator("#facets").get_by_role("link", name="Zigui County (3)").is_visible()
+
+    type_in_search(page, "zig")
+
+    assert "Zigui County" in page.get_by_role("listbox").get_by_role("option").all_inner_texts()
+    assert (
+        page.locator("#search-suggestions-status")
+        .inner_text()
+        .endswith("suggestions, use the up and down arrows to choose")
+    )
+    screenshot(page, "i22-suggest-desktop-en", full_page=False)
