@@ -10,6 +10,7 @@ urlpatterns = [
     path("products/", views.product_list, name="product_list"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search_suggest"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("counties/<slug:slug>/", views.county_detail, name="county"),
     path("vendors/<slug:slug>/", views.vendor_detail, name="vendor"),

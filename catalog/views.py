@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 from catalog import selectors
+from catalog.facets import listing_facets
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding
 from catalog.page_cache import cached_page
@@ -19,6 +20,7 @@ from catalog.revision import cached_value
 from catalog.search import normalise_keyword
 from catalog.search.query import query_words
 from catalog.search.words import alternative_words, corrected_words
+from catalog.suggestions import search_url, suggest
 
 PAGE_SIZE = 24
 
@@ -109,6 +111,21 @@ def search(request):
             return _search_results(request, query)
         return _landing(request, landing, query, *listing)
     return _landing(request, landing, query, landing.target, None, "")
+
+
+def search_suggest(request):
+    """The suggestions for what the shopper is typing in the header's search box (an
+    htmx fragment, cached by revision like the pages). Asked without htmx (no
+    JavaScript, a link passed on) it is a plain search."""
+    query = request.GET.get("q", "")
+    if not request.htmx:
+        return redirect(search_url(query))
+
+    def render_suggestions(extra):
+        context = {"suggestions": suggest(query), **extra}
+        return render(request, "catalog/partials/search_suggestions.html", context)
+
+    return cached_page(request, render_suggestions)
 
 
 # The listing pages a URL landing may show under its keyword: URL name -> target kind.
@@ -243,7 +260,12 @@ def product_listing(
             retried, retried_page, rescued = rescue(filterset, results)
             filterset, page = retried or filterset, retried_page or page
             extra = {**extra, **rescued}
-        listing = {"filter": filterset, "page": page}
+        facets = []
+        if page is not None:
+            facets = listing_facets(
+                filterset, products, path=request.path, choices=choices, hide=hide
+            )
+        listing = {"filter": filterset, "page": page, "facets": facets}
         if request.htmx and not request.htmx.history_restore_request:
             if page is None:
                 return _filter_errors(request, filterset)

@@ -133,13 +133,13 @@ def test_the_hubei_keyword_lands_on_a_page_that_says_so(browser, live_server, cr
     KeywordLandingFactory(keyword="湖北", target=KeywordLanding.Target.ZONE)
     page = phone_page(browser, live_server, "/")
 
-    page.get_by_role("searchbox").fill("湖北")
-    page.get_by_role("searchbox").press("Enter")
+    page.locator("#site-search").fill("湖北")
+    page.locator("#site-search").press("Enter")
 
     page.wait_for_url("**/search/?q=*")
     assert page.locator(".landing-keyword").inner_text() == "搜索“湖北”"
     assert page.locator("h1").inner_text() == "湖北好物"
-    assert page.get_by_role("searchbox").input_value() == "湖北"
+    assert page.locator("#site-search").input_value() == "湖北"
     assert page.locator(".result-count").inner_text() == f"{len(PRICES)} 件商品"
     screenshot(page, "listing-05-hubei-landing-phone-zh")
 
@@ -155,13 +155,13 @@ def test_the_zhunong_keyword_shows_the_in_stock_list_under_it(
     sold_out.save()
     page = phone_page(browser, live_server, "/")
 
-    page.get_by_role("searchbox").fill("助农")
-    page.get_by_role("searchbox").press("Enter")
+    page.locator("#site-search").fill("助农")
+    page.locator("#site-search").press("Enter")
 
     page.wait_for_url("**/search/?q=*")
     assert page.locator(".landing-keyword").inner_text() == "搜索“助农”"
     assert page.locator("h1").inner_text() == "全部湖北好物"
-    assert page.get_by_role("searchbox").input_value() == "助农"
+    assert page.locator("#site-search").input_value() == "助农"
     assert page.locator(".result-count").inner_text() == f"{len(PRICES) - 1} 件商品"
     assert page.locator("#results .card-title").first.inner_text() == f"小龙虾 {PRICES[1]} 元"
     screenshot(page, "listing-06-zhunong-landing-phone-zh")
