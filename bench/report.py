@@ -713,6 +713,24 @@ def _search_section(search):
             f"{row['p50_ms']:,} ms | {row['p99_ms']:,} ms | {row['rps'] / floor:.1%} | "
             f"{row['queries']} | {row['errors']} |"
         )
+    if search.get("suggestions"):
+        lines += [
+            "",
+            "Suggestions while typing (`/search/suggest/?q=…`, the htmx fragment), signed in: "
+            "the server's time one request at a time (`wrk -t1 -c1`), then throughput "
+            "under the run's connections.",
+            "",
+            "| Typed | Options | p50 one at a time | p99 one at a time | req/s | p99 | "
+            "Fraction of floor | SQL per render |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for row in search["suggestions"]:
+            single = row["single"]
+            lines.append(
+                f"| `{row['query']}` | {row['options']} | {single['p50_ms']:,} ms | "
+                f"{single['p99_ms']:,} ms | {row['rps']:,.1f} | {row['p99_ms']:,} ms | "
+                f"{row['rps'] / floor:.1%} | {row['queries']} |"
+            )
     floor_runs = ", ".join(f"{run['rps']:,.0f}" for run in search["floor"])
     lines += [
         "",

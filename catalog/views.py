@@ -18,7 +18,7 @@ from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
 from catalog.revision import cached_value
 from catalog.search import normalise_keyword
-from catalog.search.query import query_words
+from catalog.search.query import query_words, search_products
 from catalog.search.words import alternative_words, corrected_words
 from catalog.suggestions import search_url, suggest
 
@@ -225,7 +225,12 @@ def rescue_search(filterset, results):
         retried, page = results(data)
         if page is not None and page.paginator.count:
             return retried, page, {"corrected_query": corrected, "typed_query": typed}
-    did_you_mean = [" ".join(other) for other in alternative_words(words)]
+    # Only spellings that find something (in the whole zone: the links drop the filters).
+    did_you_mean = [
+        query
+        for query in (" ".join(other) for other in alternative_words(words))
+        if search_products(selectors.visible_products(), query).exists()
+    ]
     return None, None, {"did_you_mean": did_you_mean, "keywords": selectors.popular_keywords()}
 
 

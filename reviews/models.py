@@ -76,6 +76,11 @@ class Review(models.Model):
 
     objects = ReviewQuerySet.as_manager()
 
+    @property
+    def photos_with_follow_up(self) -> list:
+        """The photos added with the follow-up (from `photos`, prefetched or not)."""
+        return [photo for photo in self.photos.all() if photo.with_follow_up]
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("review")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import VendorMember
 from catalog.revision import bump_catalog_revision
 from reviews.models import REPLY_MAX_LENGTH, Review
+from reviews.text import without_invisible_controls
 
 REPLY_REQUIRED = _("Write your reply: the shopper and every visitor read it under the review.")
 REPLY_TOO_LONG = _("Keep the reply to %(limit)s characters.")
@@ -24,7 +25,7 @@ NOT_THE_SHOPS = _("Only members of the review's shop can reply to it.")
 
 
 def _clean_reply(text: str) -> str:
-    text = (text or "").strip()
+    text = without_invisible_controls(text or "").strip()
     if "\x00" in text:
         raise ValidationError(REPLY_NO_NUL, code="reply_nul")
     if not text:

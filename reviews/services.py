@@ -23,6 +23,7 @@ from catalog.revision import bump_catalog_revision
 from orders.models import OrderLine
 from reviews import messages, ratings
 from reviews.models import MAX_PHOTOS, MAX_STARS, TEXT_MAX_LENGTH, Review, ReviewPhoto
+from reviews.text import without_invisible_controls
 from reviews.windows import ALREADY_REVIEWED, FOLLOW_UP_DONE, follow_up_refusal, review_refusal
 
 NOT_YOURS = _("This is not an item of your orders.")
@@ -40,7 +41,7 @@ REASON_MAX_LENGTH = Review._meta.get_field("hidden_reason").max_length
 def clean_text(text: str, *, required: str = "") -> str:
     """Text as it is kept: stripped (of NUL characters too, which PostgreSQL cannot
     keep), at most TEXT_MAX_LENGTH characters."""
-    text = (text or "").replace("\x00", "").strip()
+    text = without_invisible_controls((text or "").replace("\x00", "")).strip()
     if required and not text:
         raise ValidationError(required, code="text_required")
     if len(text) > TEXT_MAX_LENGTH:

@@ -132,6 +132,9 @@ class Product(models.Model):
     # Derived: the pinyin of the Chinese in its names (name, vendor, county, category),
     # full and initials, for shoppers who type `qicheng` or `qc` (catalog/search).
     search_pinyin = models.TextField(_("search pinyin"), blank=True, editable=False)
+    # Derived: the same for its own name alone, so a name it spells ranks above a
+    # category or a shop it spells (`qicheng`: 秭归脐橙 before a mandarin of 脐橙柑橘).
+    name_pinyin = models.TextField(_("name pinyin"), blank=True, editable=False)
     # Derived: units bought and not cancelled or refunded (已售), kept by orders in the
     # transaction of each checkout, cancellation and refund.
     units_sold = models.PositiveIntegerField(_("units sold"), default=0, editable=False)

@@ -4,7 +4,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalog.search import parse_terms, query_terms
+from catalog.search import (
+    CJK_RUN,
+    MAX_TERM_LENGTH,
+    MAX_TERM_WORDS,
+    MAX_TERMS,
+    parse_terms,
+    query_terms,
+)
 
 
 class SearchSynonym(models.Model):
@@ -40,6 +47,36 @@ class SearchSynonym(models.Model):
         if len(terms) < 2:
             raise ValidationError(
                 {"terms": _("Give at least two words, separated by commas: 橙子, 脐橙, orange.")}
+            )
+        if len(terms) > MAX_TERMS:
+            raise ValidationError(
+                {"terms": _("Give at most %(limit)s words in one group.") % {"limit": MAX_TERMS}}
+            )
+        too_long = [
+            term
+            for term in terms
+            if len(term) > MAX_TERM_LENGTH or len(term.split()) > MAX_TERM_WORDS
+        ]
+        if too_long:
+            raise ValidationError(
+                {
+                    "terms": _(
+                        "“%(term)s” is too long: a word or phrase of at most %(length)s "
+                        "characters and %(words)s words."
+                    )
+                    % {"term": too_long[0][:40], "length": MAX_TERM_LENGTH, "words": MAX_TERM_WORDS}
+                }
+            )
+        too_short = [term for term in terms if len(term) < 2 and not CJK_RUN.search(term)]
+        if too_short:
+            raise ValidationError(
+                {
+                    "terms": _(
+                        "“%(term)s” is too short: a word of Latin letters or digits needs two "
+                        "at least (one Chinese character is enough)."
+                    )
+                    % {"term": too_short[0]}
+                }
             )
         self.terms = ", ".join(terms)
 

@@ -39,6 +39,11 @@ def normalise_keyword(text: str | None) -> str:
     return " ".join(text.split())
 
 
+# What a synonym group may hold (SearchSynonym.clean says so): terms, each of at most
+# this many characters and Latin words; a term without Chinese needs two characters.
+MAX_TERMS = 12
+MAX_TERM_LENGTH = 30
+MAX_TERM_WORDS = 4
 TERM_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
@@ -126,6 +131,7 @@ def fill_search_fields(product: Product) -> None:
     documents to `record_search_words`."""
     product.search_document = product_search_document(product)
     product.search_pinyin = product_search_pinyin(product)
+    product.name_pinyin = pinyin_document(product.name)
 
 
-SEARCH_FIELDS = ["search_document", "search_pinyin"]
+SEARCH_FIELDS = ["search_document", "search_pinyin", "name_pinyin"]

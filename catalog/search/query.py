@@ -17,7 +17,8 @@ On PostgreSQL all of that is one full-text query over one GIN index: the stored 
 
 `search_rank` orders what matched: the product named exactly the query, then names
 containing it, then, word by word, a direct match in the name over one elsewhere over a
-synonym in the name over pinyin over a synonym elsewhere. So a pinyin reading never
+pinyin the name spells over a synonym in the name over pinyin elsewhere over a synonym
+elsewhere. So a pinyin reading never
 outranks an English word (`tea` lists tea first), and exact matches come first.
 """
 
@@ -34,8 +35,17 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Product
-from catalog.search import CJK_RUN, LATIN_WORD, MAX_QUERY_TERMS, normalise_keyword, query_terms
-from catalog.search.synonyms import claimable, synonym_groups
+from catalog.search import (
+    CJK_RUN,
+    LATIN_WORD,
+    MAX_QUERY_TERMS,
+    MAX_TERM_LENGTH,
+    MAX_TERM_WORDS,
+    MAX_TERMS,
+    normalise_keyword,
+    query_terms,
+)
+from catalog.search.synonyms import synonym_groups
 
 MIN_PINYIN = 2
 # What a word adds to search_rank, by how it matched (see the module's docstring).
@@ -43,6 +53,7 @@ PHRASE_IS_NAME = 600
 PHRASE_IN_NAME = 500
 DIRECT_IN_NAME = 40
 DIRECT = 30
+PINYIN_IN_NAME = 28
 SYNONYM_IN_NAME = 25
 PINYIN = 20
 PINYIN_PHRASE = 100
@@ -61,53 +72,98 @@ class QueryWord:
         return len(self.text) >= MIN_PINYIN and self.text.isascii() and self.text.isalpha()
 
 
-def _claim_synonyms(phrase: str, groups: dict[str, tuple[str, ...]]) -> tuple[list, str]:
-    """The synonym terms found in `phrase` (longest first, not overlapping), and what is
-    left of the phrase with them blanked out."""
-    claimed = []
-    rest = phrase
-    for term in sorted(groups, key=len, reverse=True):
-        if CJK_RUN.fullmatch(term.replace(" ", "")) and claimable(term):
-            pattern = re.escape(term)
-        else:  # a Latin term, or a one-character one: whole words only
-            pattern = rf"(?<![0-9a-z\u3400-\u9fff]){re.escape(term)}(?![0-9a-z\u3400-\u9fff])"
-        for match in re.finditer(pattern, rest):
-            claimed.append((match.start(), term))
-        rest = re.sub(pattern, lambda m: " " * len(m.group()), rest)
-    return claimed, rest
+def _claim_synonyms(phrase: str, groups: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
+    """The words of `phrase` as (position, text), staff's synonym terms claimed as one
+    word each: the longest at each place, among up to MAX_TERM_WORDS Latin words in a
+    row or, inside a run of Chinese characters, up to MAX_TERM_LENGTH characters (a
+    one-character term only as a whole run). Hash lookups: linear in the query, however
+    many synonyms staff keep."""
+    pieces = [
+        (match.start(), match.group())
+        for match in re.finditer(rf"{LATIN_WORD.pattern}|{CJK_RUN.pattern}", phrase)
+    ]
+    words, index = [], 0
+    while index < len(pieces):
+        start, text = pieces[index]
+        if not CJK_RUN.fullmatch(text):
+            for end in range(min(len(pieces), index + MAX_TERM_WORDS), index, -1):
+                latin = [piece for _at, piece in pieces[index:end]]
+                joined = " ".join(latin)
+                if all(LATIN_WORD.fullmatch(piece) for piece in latin) and joined in groups:
+                    words.append((start, joined))
+                    index = end
+                    break
+            else:
+                words.append((start, text))
+                index += 1
+            continue
+        if text in groups:  # a whole run, one character or more
+            words.append((start, text))
+            index += 1
+            continue
+        plain_from = at = 0
+        while at < len(text):
+            longest = min(MAX_TERM_LENGTH, len(text) - at)
+            term = next(
+                (
+                    text[at : at + size]
+                    for size in range(longest, 1, -1)
+                    if text[at : at + size] in groups
+                ),
+                None,
+            )
+            if term is None:
+                at += 1
+                continue
+            if at > plain_from:
+                words.append((start + plain_from, text[plain_from:at]))
+            words.append((start + at, term))
+            at = plain_from = at + len(term)
+        if plain_from < len(text):
+            words.append((start + plain_from, text[plain_from:]))
+        index += 1
+    return words
 
 
 def query_words(query: str | None) -> list[QueryWord]:
     """The words of `query` in the order typed, each with its synonyms."""
     phrase = normalise_keyword(query)
     groups = synonym_groups() if phrase else {}
-    claimed, rest = _claim_synonyms(phrase, groups)
-    found = [
-        (start, QueryWord(term, tuple(t for t in groups[term] if t != term)))
-        for start, term in claimed
-    ]
-    for match in re.finditer(rf"{LATIN_WORD.pattern}|{CJK_RUN.pattern}", rest):
-        found.append((match.start(), QueryWord(match.group())))
-    words = list(dict.fromkeys(word for _start, word in sorted(found, key=lambda f: f[0])))
-    return words[:MAX_QUERY_TERMS]
+    words = []
+    for _start, text in _claim_synonyms(phrase, groups):
+        others = tuple(term for term in groups.get(text, ()) if term != text)
+        words.append(QueryWord(text, others[:MAX_TERMS]))
+    return list(dict.fromkeys(words))[:MAX_QUERY_TERMS]
 
 
 # -- how one term matches, as LIKEs (SQLite's match, and everyone's ranking) ----------
+
+
+def _token(token: str) -> Q:
+    """The document holds `token`: a Latin one as the start of a word (`tea`, not the
+    middle of `steamed`), a Chinese character or bigram whole."""
+    if token.isascii():
+        return Q(search_document__startswith=token) | Q(search_document__contains=f" {token}")
+    return Q(search_document__contains=token)
 
 
 def _direct(term: str) -> Q:
     tokens = query_terms(term)
     if not tokens:
         return Q(pk__in=[])
-    return reduce(and_, (Q(search_document__contains=token) for token in tokens))
+    return reduce(and_, map(_token, tokens))
 
 
 def _in_name(term: str) -> Q:
+    """The name holds `term`: Latin at the start of a word of it, Chinese anywhere."""
+    if LATIN_WORD.fullmatch(term.replace(" ", "")):
+        starts_a_word = rf"(^|[^0-9a-z]){re.escape(term)}"
+        return Q(name__iregex=starts_a_word) | Q(name_en__iregex=starts_a_word)
     return Q(name__icontains=term) | Q(name_en__icontains=term)
 
 
-def _pinyin(text: str) -> Q:
-    return Q(search_pinyin__startswith=text) | Q(search_pinyin__contains=f" {text}")
+def _pinyin(text: str, field: str = "search_pinyin") -> Q:
+    return Q(**{f"{field}__startswith": text}) | Q(**{f"{field}__contains": f" {text}"})
 
 
 def pinyin_phrases(words: list[QueryWord]) -> list[str]:
@@ -135,6 +191,8 @@ def _word_matches(word: QueryWord) -> Q:
 def _word_rank(word: QueryWord) -> Case:
     whens = [When(_in_name(word.text), then=Value(DIRECT_IN_NAME))]
     whens.append(When(_direct(word.text), then=Value(DIRECT)))
+    if word.reads_as_pinyin:
+        whens.append(When(_pinyin(word.text, "name_pinyin"), then=Value(PINYIN_IN_NAME)))
     if word.synonyms:
         whens.append(When(reduce(or_, map(_in_name, word.synonyms)), then=Value(SYNONYM_IN_NAME)))
     if word.reads_as_pinyin:
@@ -197,5 +255,9 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
     )
     rank = reduce(lambda total, word: total + _word_rank(word), words, phrase_rank)
     for joined in pinyin_phrases(words):
-        rank += Case(When(_pinyin(joined), then=Value(PINYIN_PHRASE)), default=Value(0))
+        rank += Case(
+            When(_pinyin(joined, "name_pinyin"), then=Value(PINYIN_PHRASE + PINYIN_IN_NAME)),
+            When(_pinyin(joined), then=Value(PINYIN_PHRASE)),
+            default=Value(0),
+        )
     return queryset.annotate(search_rank=rank)

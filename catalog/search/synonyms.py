@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from catalog.models import SearchSynonym
 from catalog.revision import cached_value
-from catalog.search import CJK_RUN, parse_terms
+from catalog.search import parse_terms
 
 # The zone's common ones, seeded by migration 0015 (staff edit them in the admin).
 ZONE_SYNONYMS = [
@@ -38,12 +38,6 @@ def _load_groups() -> dict[str, tuple[str, ...]]:
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """Term -> every term meaning the same (itself included), cached by revision."""
     return cached_value("search-synonyms-v1", _load_groups)
-
-
-def claimable(term: str) -> bool:
-    """A one-character Chinese term (蛋, 茶) stands for a synonym only as a whole word of
-    the query; longer ones also inside a run of characters (秭归橙子)."""
-    return not (len(term) == 1 and CJK_RUN.fullmatch(term))
 
 
 def seed_zone_synonyms() -> int:

@@ -295,3 +295,63 @@ def test_the_demo_seeds_the_zone_synonyms_once(db):
     SearchSynonym.objects.all().delete()
     assert seed_zone_synonyms() == len(ZONE_SYNONYMS)
     assert seed_zone_synonyms() == 0
+
+
+def test_a_name_that_spells_the_pinyin_ranks_above_a_category_that_does(client, zone):
+    mandarins = CategoryFactory(slug="navel-citrus-f", name_en="Citrus", name_zh="脐橙柑橘")
+    honey = ProductFactory(slug="yidu-mandarins", name="宜都蜜柑 5kg", category=mandarins)
+
+    for typed in ["qicheng", "qc", "qi cheng"]:
+        results = found(client, typed)
+        assert results[0] == "orange", typed
+        assert honey.slug in results[1:], typed
+
+
+def test_a_latin_word_matches_the_start_of_a_word_not_its_middle(client, zone):
+    ProductFactory(slug="steamed", name="沔阳三蒸", name_en="Mianyang steamed dishes")
+
+    assert found(client, "tea") == ["tea", "tean-tangerine"]
+    assert found(client, "steam") == ["steamed"]
+
+
+def test_did_you_mean_offers_only_spellings_that_find_something(english, zone):
+    html = page(english, "crayfsh zzzqqq")
+
+    assert found(english, "crayfsh zzzqqq") == []
+    assert "Did you mean:" not in html
+    assert "Popular searches" in html or "No products match" in html
+
+
+@pytest.mark.parametrize(
+    ("terms", "says"),
+    [
+        ("a, tea", "“a” is too short"),
+        (", ".join(f"word{n}" for n in range(13)), "at most 12 words in one group"),
+        ("橙子, " + "x" * 31, "is too long"),
+        ("hot dry wuhan sesame noodles, 热干面", "is too long"),
+    ],
+)
+def test_the_admin_refuses_synonyms_that_would_flood_every_search(admin_client, terms, says):
+    response = admin_client.post(
+        reverse("admin:catalog_searchsynonym_add"),
+        {"terms": terms, "note": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert says in response.content.decode()
+    assert not SearchSynonym.objects.filter(note="").exclude(
+        terms__in=[t for t, _n in ZONE_SYNONYMS]
+    ).exists()
+
+
+def test_a_huge_synonym_list_neither_breaks_nor_floods_a_search(client, zone):
+    # Written past the admin's checks (a script, an import): 2,000 terms in one group.
+    SearchSynonym.objects.create(terms="tea, " + ", ".join(f"w{n}" for n in range(2000)))
+    SearchSynonym.objects.bulk_create(
+        SearchSynonym(terms=f"g{n}a, g{n}b, g{n}c") for n in range(500)
+    )
+
+    assert found(client, "茶") == ["tea"]
+    assert found(client, "w1") == ["tea"]  # tea is among the first terms a word keeps
+    assert found(client, "w1999") == ["tea"]
+    assert client.get(SEARCH, {"q": "w1999 g7a"}).status_code == 200

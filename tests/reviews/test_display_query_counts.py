@@ -39,7 +39,7 @@ SHOPPER_PAGES = [
     ("/products/zigui-navel/reviews/?photos=1&page=2", 6),
     ("/products/zigui-navel/reviews/?stars=1", 6),
     # cards read the rating line from the products' columns: the listing's own counts
-    ("/products/", 7),
+    ("/products/", 8),  # with its facets (catalog/facets.py)
     ("/", 8),
 ]
 

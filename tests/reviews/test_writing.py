@@ -122,6 +122,17 @@ def test_text_is_at_most_500_characters_and_loses_nul_bytes():
     assert review.text == "好" * 250
 
 
+def test_invisible_controls_are_dropped_and_emoji_kept_whole():
+    line = received_line()
+    shopper = line.part.order.shopper
+
+    # A right-to-left override and a zero-width space would make it read otherwise.
+    text = "很\u202e甜\u200b，果农👨\u200d🌾辛苦了"
+    review = services.write_review(author=shopper, line=line, stars=5, text=text)
+
+    assert review.text == "很甜，果农👨\u200d🌾辛苦了"
+
+
 def test_photos_are_re_encoded_and_kept_in_order():
     line = received_line()
 
