@@ -76,11 +76,6 @@ class Review(models.Model):
 
     objects = ReviewQuerySet.as_manager()
 
-    @property
-    def photos_with_follow_up(self) -> list:
-        """The photos added with the follow-up (from `photos`, prefetched or not)."""
-        return [photo for photo in self.photos.all() if photo.with_follow_up]
-
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("review")
@@ -106,6 +101,11 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.stars}★ {self.line}"
+
+    @property
+    def photos_with_follow_up(self) -> list:
+        """The photos added with the follow-up (from `photos`, prefetched or not)."""
+        return [photo for photo in self.photos.all() if photo.with_follow_up]
 
     @property
     def is_hidden(self):

@@ -339,9 +339,11 @@ def test_the_admin_refuses_synonyms_that_would_flood_every_search(admin_client, 
     )
 
     assert says in response.content.decode()
-    assert not SearchSynonym.objects.filter(note="").exclude(
-        terms__in=[t for t, _n in ZONE_SYNONYMS]
-    ).exists()
+    assert (
+        not SearchSynonym.objects.filter(note="")
+        .exclude(terms__in=[t for t, _n in ZONE_SYNONYMS])
+        .exists()
+    )
 
 
 def test_a_huge_synonym_list_neither_breaks_nor_floods_a_search(client, zone):
