@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import VendorMember
 from catalog.revision import bump_catalog_revision
+from reviews import messages
 from reviews.models import REPLY_MAX_LENGTH, Review
 from reviews.text import without_invisible_controls
 
@@ -60,6 +61,7 @@ def reply_to_review(*, review: Review, by: AbstractBaseUser, text: str) -> Revie
             if current is not None and current["hidden_at"] is not None:
                 raise ValidationError(REVIEW_HIDDEN, code="review_hidden")
             raise ValidationError(ALREADY_REPLIED, code="already_replied")
+        review.reply, review.replied_at, review.replied_by = text, now, by
+        messages.tell_author_of_reply(review)
         bump_catalog_revision()
-    review.reply, review.replied_at, review.replied_by = text, now, by
     return review

@@ -2,10 +2,13 @@
 404; the reply shows under the review on the cached pages."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from catalog.models import Vendor
+from notifications.delivery import deliver_pending
+from notifications.models import LanguagePreference
 from reviews import replies
 from reviews.models import Review
 from tests.factories import ProductFactory, make_shop
@@ -155,3 +158,24 @@ def test_the_service_refuses_an_empty_or_too_long_reply(shop):
         assert refused.value.code == code
     review.refresh_from_db()
     assert review.reply == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("zh-hans", "回复了您对 秭归脐橙 的评价"), ("en", "replied to your review of Zigui oranges")],
+)
+def test_the_author_is_told_of_the_reply_in_their_language(shop, language, says):
+    owner, vendor = shop
+    review = make_review(ProductFactory(vendor=vendor, name="秭归脐橙", name_en="Zigui oranges"))
+    type(review.author).objects.filter(pk=review.author_id).update(email="buyer@example.cn")
+    LanguagePreference.objects.update_or_create(user=review.author, defaults={"language": language})
+    deliver_pending()
+    mail.outbox.clear()
+
+    replies.reply_to_review(review=review, by=owner, text="谢谢支持，欢迎再来！")
+    deliver_pending()
+
+    (message,) = [m for m in mail.outbox if m.to == ["buyer@example.cn"]]
+    assert says in message.subject
+    assert "谢谢支持，欢迎再来！" in message.body
+    assert reverse("reviews:mine") in message.body
