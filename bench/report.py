@@ -736,8 +736,8 @@ def _search_section(search):
         "",
         f"- Floor runs: {floor_runs} req/s (first and last): how steady the machine was.",
         f"- {search['products']:,} products, {search['visible_products']:,} visible; *Found* "
-        "is how many visible products `search_products` matches (the results page pages "
-        "them); *SQL per render* a warm render's queries (Django test client, same "
+        "is how many visible products the results page lists (`search_products`, or for a "
+        "misspelling what its correction finds); *SQL per render* a warm render's queries (Django test client, same "
         "database).",
         f"- Machine: {machine['cores']} CPUs, PostgreSQL {machine['postgresql']}; load "
         f"average at the start {' '.join(machine['loadavg_start'])} (the host is shared); the "

@@ -45,7 +45,8 @@ from django.urls import reverse  # noqa: E402
 
 from bench import wrk  # noqa: E402
 from catalog.models import Product  # noqa: E402
-from catalog.search.query import search_products  # noqa: E402
+from catalog.search.query import query_words, search_products  # noqa: E402
+from catalog.search.words import corrected_words  # noqa: E402
 from demo import catalog as demo_catalog  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,8 +126,13 @@ def fetch(url, cookie, headers=None):
 
 
 def found(query):
-    """How many visible products the search finds (what the results page counts)."""
-    return search_products(Product.objects.visible(), query).count()
+    """How many visible products the results page lists: the search's, or when it finds
+    none, those of its misspellings corrected (catalog/views.py rescue_search)."""
+    count = search_products(Product.objects.visible(), query).count()
+    if count:
+        return count
+    corrected = " ".join(corrected_words([word.text for word in query_words(query)]))
+    return search_products(Product.objects.visible(), corrected).count()
 
 
 def queries_per_render(user, path, htmx=False):
