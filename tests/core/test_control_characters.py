@@ -39,6 +39,7 @@ from tests.factories import (
     running_promotion,
     vendor_product_form,
 )
+from tests.reviews.factories import make_review
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -337,6 +338,7 @@ def store(django_user_model):
         line, shopper=shopper, kind="cancel_line", reason="not_needed", quantity=1
     )
     staff = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
+    review = make_review(product, author=shopper, reply="谢谢")
     values = {
         "product_id": product.pk,
         "photo_id": photo.pk,
@@ -358,6 +360,7 @@ def store(django_user_model):
         "gateway": "alipay",  # payments:notify
         "order_number": order.number,
         "line_id": line.pk,
+        "review_id": review.pk,
         "aftersales_number": aftersales.number,
         "step": "withdraw",  # a shopper's; the shop's steps of that name are a 404
     }
@@ -368,6 +371,7 @@ def store(django_user_model):
         "catalog:vendor": vendor.slug,
         "catalog:promotion": promotion.slug,
         "livestream": stream.slug,
+        "review_pages": product.slug,
     }
     return {
         "actors": {None: None, "shopper": shopper, "owner": owner, "staff": staff},
