@@ -1,6 +1,6 @@
 """The categories, the products vendors sell and their photos."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -202,10 +202,12 @@ class Product(models.Model):
 
     @property
     def rating(self):
-        """The average of its shown reviews' stars, to one decimal (None without any)."""
+        """The average of its shown reviews' stars, to one decimal rounded half up as
+        shoppers round (4.25 shows 4.3), None without any."""
         if not self.rating_count:
             return None
-        return (Decimal(self.rating_total) / self.rating_count).quantize(Decimal("0.1"))
+        average = Decimal(self.rating_total) / self.rating_count
+        return average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     @property
     def few_left(self):

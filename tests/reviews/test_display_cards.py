@@ -93,3 +93,10 @@ def test_a_streams_product_cards_show_the_rating_line(client):
     page = text_of(client.get(f"/live/{featured.stream.slug}/").content.decode())
 
     assert "4.8 · 12 条评价 · 已售 200+" in page
+
+
+def test_the_average_rounds_half_up_as_shoppers_do():
+    product = ProductFactory()
+    product.rating_count, product.rating_total = 4, 17  # 4.25
+
+    assert str(product.rating) == "4.3"
