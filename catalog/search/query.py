@@ -156,9 +156,13 @@ def _direct(term: str) -> Q:
 
 def _in_name(term: str) -> Q:
     """The name holds `term`: Latin at the start of a word of it, Chinese anywhere."""
-    if LATIN_WORD.fullmatch(term.replace(" ", "")):
-        starts_a_word = rf"(^|[^0-9a-z]){re.escape(term)}"
-        return Q(name__iregex=starts_a_word) | Q(name_en__iregex=starts_a_word)
+    if LATIN_WORD.fullmatch(term.replace(" ", "")):  # LIKEs: a regex per row costs more
+        return (
+            Q(name_en__istartswith=term)
+            | Q(name_en__icontains=f" {term}")
+            | Q(name__istartswith=term)
+            | Q(name__icontains=f" {term}")
+        )
     return Q(name__icontains=term) | Q(name_en__icontains=term)
 
 
