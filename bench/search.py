@@ -150,6 +150,10 @@ def measure(url, args, cookie=None, extra_headers=()):
     return wrk.summary(wrk.run(url, args, headers=[*headers, *extra_headers], timeout=TIMEOUT))
 
 
+def one_at_a_time(args):
+    return argparse.Namespace(**{**vars(args), "threads": 1, "connections": 1})
+
+
 def suggestion_path(query):
     return f"{reverse('catalog:search_suggest')}?{urllib.parse.urlencode({'q': query})}"
 
@@ -157,14 +161,13 @@ def suggestion_path(query):
 def measure_suggestions(args, user, cookie):
     """Each suggestion query: one request at a time (the server's own latency), then
     under the run's connections."""
-    one_at_a_time = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 1})
     rows = []
     for query in SUGGESTIONS:
         path = suggestion_path(query)
         status, body = fetch(args.base + path, cookie, {"HX-Request": "true"})
         if status != 200 or 'role="option"' not in body:
             raise SystemExit(f"search: {path} answered {status} without suggestions")
-        single = measure(args.base + path, one_at_a_time, cookie, [HTMX])
+        single = measure(args.base + path, one_at_a_time(args), cookie, [HTMX])
         loaded = measure(args.base + path, args, cookie, [HTMX])
         row = {
             "kind": "suggestions",
@@ -226,10 +229,14 @@ def run(args):
     floor_start = measure(args.base + FLOOR, args)
     log(f"floor {floor_start['rps']} req/s")
     for row in rows:
+        # One request at a time first (the server's own time for one search), then under
+        # the run's connections (where a slow search queues and may time out).
+        row["single"] = measure(args.base + row["path"], one_at_a_time(args), cookie)
         row.update(measure(args.base + row["path"], args, cookie))
         log(
-            f"{row['kind']} {row['query']}: {row['found']} found, {row['rps']} req/s, "
-            f"p99 {row['p99_ms']} ms, {row['queries']} queries, {row['errors']} errors"
+            f"{row['kind']} {row['query']}: {row['found']} found, one at a time p50 "
+            f"{row['single']['p50_ms']} ms; {row['rps']} req/s, p99 {row['p99_ms']} ms, "
+            f"{row['queries']} queries, {row['errors']} errors"
         )
     suggestions = measure_suggestions(args, user, cookie)
     floor_end = measure(args.base + FLOOR, args)
