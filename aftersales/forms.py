@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import MAX_PHOTOS, AfterSalesRequest
 from aftersales.services.common import NOTE_LIMIT
+from catalog.photo_fields import PHOTO_ERROR_CODES, MultiplePhotoField
 from catalog.validators import refuse_control_characters
 from orders.shipping.carriers import CHOOSE_CARRIER, carrier_choices
 
@@ -37,41 +38,16 @@ PHOTOS_HELP = _(
     "spoiled, broken or wrong."
 )
 REASON_NOT_FOR_KIND = _("Choose one of the reasons listed for a “%(kind)s”.")
-PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 # Where a service's refusal is shown, by its code (the rest above the form).
 FIELD_OF_CODE = {
+    **dict.fromkeys(PHOTO_ERROR_CODES, "photos"),
     "kind_not_now": "kind",
     "bad_reason": "reason",
     "bad_quantity": "quantity",
     "bad_amount": "amount",
     "note_too_long": "description",
-    "too_many_photos": "photos",
     "photo_needed": "photos",
-    "too_large": "photos",
-    "not_an_image": "photos",
-    "wrong_format": "photos",
-    "too_many_pixels": "photos",
-    "broken_image": "photos",
 }
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one <input type=file multiple>: a list of files (each checked
-    and re-encoded by the service)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return [single(f, initial) for f in files if f]
 
 
 class RequestForm(forms.Form):

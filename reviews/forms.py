@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from catalog.images import limits_help_text
+from catalog.photo_fields import PHOTO_ERROR_CODES, MultiplePhotoField
 from catalog.validators import refuse_control_characters
 from reviews.models import MAX_PHOTOS, MAX_STARS, TEXT_MAX_LENGTH
 
-PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 CHOOSE_STARS = _("Choose from 1 to 5 stars.")
 STAR_LABELS = {
     1: _("1 star: very poor"),
@@ -21,35 +21,11 @@ STAR_LABELS = {
 }
 # Where a service's refusal is shown, by its code (the rest above the form).
 FIELD_OF_CODE = {
+    **dict.fromkeys(PHOTO_ERROR_CODES, "photos"),
     "bad_stars": "stars",
     "text_required": "text",
     "text_too_long": "text",
-    "too_many_photos": "photos",
-    "too_large": "photos",
-    "not_an_image": "photos",
-    "wrong_format": "photos",
-    "too_many_pixels": "photos",
-    "broken_image": "photos",
 }
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one <input type=file multiple>: a list of files (each checked
-    and re-encoded by the service)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return [single(f, initial) for f in files if f]
 
 
 def _photos_help(most):
