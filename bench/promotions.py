@@ -81,9 +81,11 @@ def create_running(count, rng):
     bump_catalog_revision()
 
 
-def signed_in_session():
+def signed_in_session(username="bench-promotions-shopper"):
+    """The shopper `username` and a session key of theirs, as a browser signed in would
+    hold (bench/search.py's shopper too)."""
     User = get_user_model()
-    user, _ = User.objects.get_or_create(username="bench-promotions-shopper")
+    user, _ = User.objects.get_or_create(username=username)
     store = SessionStore()
     store.update(
         {

@@ -36,14 +36,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from bench import wrk  # noqa: E402
+from bench.promotions import signed_in_session  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.search.query import query_words, search_products  # noqa: E402
 from catalog.search.words import corrected_words  # noqa: E402
@@ -90,21 +89,6 @@ def seed(count):
     created = demo_catalog.seed_products(count, vendors)
     demo_catalog.seed_landings()
     return created, round(time.monotonic() - started, 1)
-
-
-def signed_in_session():
-    """The shopper and a session key of theirs, as a browser signed in would hold."""
-    user, _ = get_user_model().objects.get_or_create(username=SHOPPER)
-    store = SessionStore()
-    store.update(
-        {
-            "_auth_user_id": str(user.pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-            "_auth_user_hash": user.get_session_auth_hash(),
-        }
-    )
-    store.create()
-    return user, store.session_key
 
 
 def fetch(url, cookie, headers=None):
@@ -225,7 +209,7 @@ def machine():
 def run(args):
     started = time.monotonic()
     sign_out = f'action="{reverse("logout")}"'  # only a signed-in page has the form
-    user, cookie = signed_in_session()
+    user, cookie = signed_in_session(SHOPPER)
     products = Product.objects.count()
     visible = Product.objects.visible().count()
     log(f"{products:,} products ({visible:,} visible)")
