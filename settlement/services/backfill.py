@@ -151,8 +151,8 @@ def book_existing(progress: object | None = None, batch_size: int = BATCH_SIZE) 
             progress.update(len(ids))
     for ids in _batches(received, batch_size):
         with transaction.atomic():
-            for part in OrderPart.objects.filter(pk__in=ids).select_related("order"):
-                written += len(booking.book_part_received(part.order, part))
+            parts = list(OrderPart.objects.filter(pk__in=ids).select_related("order"))
+            written += len(booking.book_parts_received(parts))
         if progress is not None:
             progress.update(len(ids))
     return written

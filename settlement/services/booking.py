@@ -153,50 +153,67 @@ def book_parts_paid(order: Order, parts: list[OrderPart]) -> list[LedgerEntry]:
 
 
 def book_part_received(order: Order, part: OrderPart) -> list[LedgerEntry]:
-    """Receipt confirmed. Paid to the platform: what the part still holds becomes
-    available SETTLEMENT_DELAY_DAYS from now. Cash on delivery: the commission on the
-    goods the shopper kept, owed now."""
+    """Receipt confirmed for `part` of `order` (the part_received hook)."""
+    part.order = order
+    return book_parts_received([part])
+
+
+def book_parts_received(parts: list[OrderPart]) -> list[LedgerEntry]:
+    """Receipt confirmed for each of `parts` (read with their orders), in a few queries
+    however many. Paid to the platform: what a part still holds becomes available
+    SETTLEMENT_DELAY_DAYS from now. Cash on delivery: the commission on the goods the
+    shopper kept, owed now. A part booked so already books nothing again."""
     now = timezone.now()
-    position = positions([part.pk])[part.pk]
-    if not method_for(order.payment_method).collected_by_platform:
-        if Kind.COD_COMMISSION in position.booked:
-            return []
+    found = positions(p.pk for p in parts)
+    cod, platform = [], []
+    for part in parts:
+        position = found[part.pk]
+        if not method_for(part.order.payment_method).collected_by_platform:
+            if Kind.COD_COMMISSION not in position.booked:
+                cod.append(part)
+        elif Kind.SALE in position.booked and not position.released:
+            platform.append(part)  # else never booked (paid before settlement ran), or released
+    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(part__in=cod).only(
+        "part_id", "line_total", "refunded_amount", "commission_rate"
+    ):
+        lines_of[line.part_id].append(line)
+    entries = []
+    for part in cod:
         commission = sum(
             (
                 commission_on(line.line_total - line.refunded_amount, line.commission_rate)
-                for line in part.lines.only("line_total", "refunded_amount", "commission_rate")
+                for line in lines_of[part.pk]
             ),
             ZERO,
         )
-        return post(
-            [
-                LedgerEntry(
-                    vendor_id=part.vendor_id,
-                    kind=Kind.COD_COMMISSION,
-                    amount=-commission,
-                    part=part,
-                    available_at=now,
-                    booked_at=now,
-                )
-            ]
+        entries.append(
+            LedgerEntry(
+                vendor_id=part.vendor_id,
+                kind=Kind.COD_COMMISSION,
+                amount=-commission,
+                part=part,
+                available_at=now,
+                booked_at=now,
+            )
         )
-    if Kind.SALE not in position.booked or position.released:
-        return []  # never booked (paid before settlement ran), or released already
-    waiting = (
-        LedgerEntry.objects.filter(part=part, available_at__isnull=True).aggregate(
-            total=Total("amount")
-        )["total"]
-        or ZERO
+    waiting_of = dict(
+        LedgerEntry.objects.filter(part__in=platform, available_at__isnull=True)
+        .values("part_id")
+        .annotate(total=Total("amount"))
+        .values_list("part_id", "total")
     )
-    common = {"vendor_id": part.vendor_id, "part": part, "booked_at": now}
-    return post(
-        [
-            LedgerEntry(kind=Kind.RELEASED_FROM, amount=-waiting, **common),
-            LedgerEntry(kind=Kind.RELEASED, amount=waiting, available_at=now + delay(), **common),
-        ]
-        if waiting
-        else []
-    )
+    for part in platform:
+        waiting = waiting_of.get(part.pk) or ZERO
+        if waiting:
+            common = {"vendor_id": part.vendor_id, "part": part, "booked_at": now}
+            entries += [
+                LedgerEntry(kind=Kind.RELEASED_FROM, amount=-waiting, **common),
+                LedgerEntry(
+                    kind=Kind.RELEASED, amount=waiting, available_at=now + delay(), **common
+                ),
+            ]
+    return post(entries)
 
 
 def book_parts_cancelled(order: Order, parts: list[OrderPart]) -> list[LedgerEntry]:

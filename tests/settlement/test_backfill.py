@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders import services as order_services
@@ -176,6 +177,37 @@ def test_a_batch_of_paid_parts_is_booked_in_the_same_queries_however_many(
     assert backfill(2) == 2 * 3
     assert backfill(8) == 10 * 3
     assert account(fish.vendor) == 10 * (Decimal("96.00") - Decimal("4.40"))
+
+
+@pytest.mark.django_db
+def test_received_parts_are_booked_in_the_same_queries_however_many():
+    """A province's years of received parcels, paid or cash on delivery, are booked a
+    batch at a time: the queries do not grow with the parts."""
+    default_rate()
+    fish = crayfish("88.00", stock=1000)
+    with_freight(fish.vendor)
+    counted = []
+
+    def backfill(more):
+        for _ in range(more):
+            received(bank_transfer((fish, 1)))
+            received(placed((fish, 1)))
+        before_settlement()
+        with CaptureQueriesContext(connection) as captured:
+            written = book_existing()
+        counted.append(len(captured))
+        return written
+
+    # each paid part: sale, shipping, commission, released_from, released; cash: 1
+    assert backfill(2) == 2 * (5 + 1)
+    assert backfill(8) == 10 * (5 + 1)
+    assert counted[0] == counted[1]
+    assert check_books().balanced
+    week = timezone.now() + timezone.timedelta(days=7, minutes=1)
+    # ¥96 − ¥4.40 per paid part released; ¥4.40 owed per cash part.
+    assert balances(fish.vendor_id, at=week).available == 10 * (
+        Decimal("96.00") - Decimal("4.40") - Decimal("4.40")
+    )
 
 
 @pytest.mark.django_db
