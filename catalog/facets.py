@@ -81,11 +81,14 @@ def _results_without(
     for param in FACET_PARAMS.get(name, ()):
         others.pop(param, None)
     filterset = ProductFilter(others, queryset=products, choices=choices, hide=hide)
-    results = filterset.qs.order_by()
+    return _distinct_by_id(filterset.qs.order_by())
+
+
+def _distinct_by_id(results: ProductQuerySet) -> ProductQuerySet:
     if results.query.distinct:
         # A promotion's products are SELECT DISTINCT (its scopes join them more than
         # once): counted in groups they would count twice, so count them by id.
-        results = Product.objects.filter(pk__in=results.values("pk"))
+        return Product.objects.filter(pk__in=results.values("pk"))
     return results
 
 
@@ -209,7 +212,8 @@ def listing_facets(
     chosen = [name for name in names if any(data.get(p) for p in FACET_PARAMS[name])]
     tallies = {}
     if unchosen := [name for name in names if name not in chosen]:
-        results = _results_without(products, data, None, choices=choices, hide=hide)
+        # The page's own results (a search's ranked matches already picked), unordered.
+        results = _distinct_by_id(filterset.qs.order_by())
         tallies.update(_tally(results, unchosen))
     for name in chosen:
         results = _results_without(products, data, name, choices=choices, hide=hide)

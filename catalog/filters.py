@@ -6,6 +6,7 @@ revision, so validating and rendering them costs no query per filter.
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -109,7 +110,7 @@ class ProductFilter(django_filters.FilterSet):
         return [(name, counties) for _slug, name, counties in self.county_groups]
 
     def filter_q(self, queryset, name, value):
-        return search_products(queryset, value[:MAX_QUERY_LENGTH])
+        return queryset  # searched in filter_queryset, within what the others filtered
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))
@@ -128,7 +129,12 @@ class ProductFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         sort = self.form.cleaned_data.get("sort")
         ordering = SORT_ORDERING.get(sort or "newest")
-        if not sort and self.form.cleaned_data.get("q"):
+        if query := self.form.cleaned_data.get("q"):
+            # Best match ranks at most SEARCH_MAX_RANKED (one more says there are more);
+            # a sort the shopper chose orders every match.
+            most = None if sort else settings.SEARCH_MAX_RANKED + 1
+            queryset = search_products(queryset, query[:MAX_QUERY_LENGTH], most=most)
+        if not sort and query:
             ordering = ("-search_rank", *ordering)  # best matches first
         return queryset.with_shown_price().in_shop_order(*ordering)
 

@@ -2,7 +2,8 @@
 categories and counties whose names or pinyin start like the query, and the keyword
 landings it begins.
 
-Products cost one query with a LIMIT. Categories, counties and landings are few and
+Products cost two queries, each with a LIMIT: up to MAX_RANKED_SUGGESTIONS matches,
+those named so first (catalog/search/query.py), then the best of them. Categories, counties and landings are few and
 change rarely: they are read once per catalog revision into a cached list (with every
 name they may be typed as), so a keystroke spends no query on them.
 """
@@ -116,6 +117,10 @@ def search_url(keyword: str) -> str:
     return f"{reverse('catalog:search')}?{urlencode({'q': keyword})}"
 
 
+# Of a broad query, the products ranked for the box: those named so first.
+MAX_RANKED_SUGGESTIONS = 200
+
+
 def suggest(query: str | None) -> Suggestions:
     """What to suggest for what the shopper has typed so far: nothing for an empty query;
     else at most MAX_PRODUCTS products (one query; none for a single Latin letter), and
@@ -132,7 +137,7 @@ def suggest(query: str | None) -> Suggestions:
     products = []
     if not (squeezed.isascii() and len(squeezed) < MIN_LATIN_FOR_PRODUCTS):
         products = list(
-            search_products(selectors.visible_products(), query)
+            search_products(selectors.visible_products(), query, most=MAX_RANKED_SUGGESTIONS)
             .select_related("origin_county")
             .only("slug", "name", "name_en", "origin_county__name_zh", "origin_county__name_en")
             .order_by("-search_rank", SOLD_OUT, "-units_sold", "-id")[:MAX_PRODUCTS]

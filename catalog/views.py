@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from catalog.facets import listing_facets
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding
 from catalog.page_cache import cached_page
+from catalog.paging import CappedPaginator
 from catalog.product_sections import sections_for
 from catalog.promotions import selectors as promotion_selectors
 from catalog.promotions.pricing import apply_prices
@@ -255,7 +257,11 @@ def product_listing(
             if not filterset.is_valid():
                 return filterset, None
             # Not a page number: page 1; past the end: the last page (a link kept too long).
-            paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
+            if filterset.form.cleaned_data.get("q"):  # a search: at most so many pages
+                most = settings.SEARCH_MAX_RANKED
+                paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE, most=most)
+            else:
+                paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
             page.object_list = apply_prices(list(page.object_list))
             return filterset, page

@@ -396,6 +396,10 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 # Catalog pages are cached for shoppers not signed in and stored with the catalog's
 # revision, so a change in stock or price shows at once; the timeout bounds memory use.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+# A search (best match) ranks at most this many of its matches, those whose names match
+# first, and a shopper pages through at most that many (100 pages, as on Taobao and JD):
+# its cost stays bounded whatever the catalog's size (catalog/search/query.py).
+SEARCH_MAX_RANKED = env.int("SEARCH_MAX_RANKED", default=2400)
 # Livestream counters with Redis: each web process gathers its viewers' heartbeats and
 # reads the counters at most once per this many seconds (livestream/counters.py), so Redis
 # works per process, not per viewer. 0: every poll goes to Redis.

@@ -135,6 +135,9 @@ class Product(models.Model):
     # Derived: the same for its own name alone, so a name it spells ranks above a
     # category or a shop it spells (`qicheng`: 秭归脐橙 before a mandarin of 脐橙柑橘).
     name_pinyin = models.TextField(_("name pinyin"), blank=True, editable=False)
+    # Derived: the search document of its own names (Chinese and English) alone, so a
+    # search of a large catalog takes the products whose names match first.
+    search_name = models.TextField(_("search name"), blank=True, editable=False)
     # Derived: units bought and not cancelled or refunded (已售), kept by orders in the
     # transaction of each checkout, cancellation and refund.
     units_sold = models.PositiveIntegerField(_("units sold"), default=0, editable=False)

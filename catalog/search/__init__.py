@@ -6,8 +6,8 @@ lower-cased, and every run of Chinese characters split into single characters an
 character bigrams. A query is split the same way: a one-character Chinese query looks
 for that character, a longer one for all of its bigrams, a Latin word for any word that
 starts with it. On PostgreSQL the document is matched with full-text search (`simple`
-configuration, a GIN index on the same expression: see migration 0002); elsewhere each
-term is a plain LIKE.
+configuration, one GIN index on a stored vector of the tokens: see migration 0019);
+elsewhere each term is a plain LIKE.
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ def fill_search_fields(product: Product) -> None:
     product.search_document = product_search_document(product)
     product.search_pinyin = product_search_pinyin(product)
     product.name_pinyin = pinyin_document(product.name)
+    product.search_name = build_search_document(product.name, product.name_en)
 
 
-SEARCH_FIELDS = ["search_document", "search_pinyin", "name_pinyin"]
+SEARCH_FIELDS = ["search_document", "search_pinyin", "name_pinyin", "search_name"]

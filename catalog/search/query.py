@@ -12,8 +12,14 @@ every word; a word matches in any of its ways:
   (橙子 finds 脐橙 and "navel oranges").
 
 On PostgreSQL all of that is one full-text query over one GIN index: the stored column
-`search_vector` holds the document weighted A and the pinyin B (migration 0016), so
-`qc:*B` reads only pinyin and `tea:*A` only words. Elsewhere each way is a LIKE.
+`search_vector` holds each token as a lexeme, those of the pinyin marked `~` and those of
+the product's own names marked `^` (migration 0019), so `~qc:*` reads only pinyin and
+GIN answers every query without reading the rows. Elsewhere each way is a LIKE.
+
+A search matching more products than `settings.SEARCH_MAX_RANKED` (a broad `茶` in a
+large catalog) ranks the first so many it finds, those whose names match every word first: the
+cost of a search stays bounded whatever the catalog's size, and a shopper pages through
+at most that many (as on Taobao and JD, who stop at 100 pages).
 
 `search_rank` orders what matched: the product named exactly the query, then names
 containing it, then, word by word, a direct match in the name over one elsewhere over a
@@ -29,9 +35,8 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connection, connections
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Product
@@ -204,37 +209,104 @@ def _word_rank(word: QueryWord) -> Case:
     return Case(*whens, default=Value(SYNONYM), output_field=IntegerField())
 
 
-# -- PostgreSQL: the same as one tsquery over the weighted document -------------------
+# -- PostgreSQL: the same as one tsquery over the stored tokens ----------------------
 
 
-# PostgreSQL's generated column (migration 0016), not a field of the model.
+# PostgreSQL's generated column (migration 0019), not a field of the model, its index,
+# and how a token says where it is from.
 SEARCH_VECTOR_COLUMN = "search_vector"
+SEARCH_VECTOR_INDEX = "product_search_vector_gin"
+PINYIN_MARK = "~"
+NAME_MARK = "^"
 
 
-def stored_search_vector() -> RawSQL:
-    """The product's weighted search vector as PostgreSQL stores it."""
-    column = f'"{Product._meta.db_table}"."{SEARCH_VECTOR_COLUMN}"'
-    return RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 (constant)
+def _lexeme(token: str, *, prefix: bool) -> str:
+    """`token` as a tsquery operand, quoted (never parsed again); `prefix`: or any token
+    it begins."""
+    quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + ":*" if prefix else quoted
 
 
-def _tsquery_direct(term: str) -> str | None:
-    tokens = [t + ":*A" if t.isascii() else t + ":A" for t in query_terms(term)]
+def _tsquery_direct(term: str, mark: str) -> str | None:
+    tokens = [_lexeme(mark + token, prefix=token.isascii()) for token in query_terms(term)]
     return "(" + " & ".join(tokens) + ")" if tokens else None
 
 
-def _tsquery(words: list[QueryWord]) -> str:
+def _tsquery(words: list[QueryWord], *, in_name: bool = False) -> str:
+    """Every word, directly, by a synonym or by pinyin; `in_name`: in the product's own
+    names."""
+    mark = NAME_MARK if in_name else ""
     parts = []
     for word in words:
-        ways = [_tsquery_direct(term) for term in (word.text, *word.synonyms)]
+        ways = [_tsquery_direct(term, mark) for term in (word.text, *word.synonyms)]
         if word.reads_as_pinyin:
-            ways.append(f"{word.text}:*B")
+            ways.append(_lexeme(mark + PINYIN_MARK + word.text, prefix=True))
         parts.append("(" + " | ".join(way for way in ways if way) + ")")
     return " & ".join(parts)
 
 
-def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[Product]:
+def _tsquery_filter(tsquery: str) -> RawSQL:
+    column = f'"{Product._meta.db_table}"."{SEARCH_VECTOR_COLUMN}"'
+    return RawSQL(  # noqa: S611 (the column is a constant; the query is a parameter)
+        f"{column} @@ %s::tsquery", [tsquery], output_field=BooleanField()
+    )
+
+
+# -- which products match, and which are ranked -------------------------------------
+
+
+def _in_name_or_pinyin(word: QueryWord) -> Q:
+    ways = [_in_name(term) for term in (word.text, *word.synonyms)]
+    if word.reads_as_pinyin:
+        ways.append(_pinyin(word.text, "name_pinyin"))
+    return reduce(or_, ways)
+
+
+def _matching(queryset: QuerySet[Product], words: list[QueryWord]) -> QuerySet[Product]:
+    if connection.vendor == "postgresql":
+        return queryset.filter(_tsquery_filter(_tsquery(words)))
+    return queryset.filter(reduce(and_, map(_word_matches, words)))
+
+
+def _matching_in_name(
+    queryset: QuerySet[Product], words: list[QueryWord], *, in_name: bool
+) -> QuerySet[Product]:
+    """The matches whose own names match every word (`in_name`), or the others."""
+    if connection.vendor == "postgresql":
+        named = f"({_tsquery(words, in_name=True)})"
+        return queryset.filter(
+            _tsquery_filter(f"({_tsquery(words)}) & " + (named if in_name else f"!{named}"))
+        )
+    named = reduce(and_, map(_in_name_or_pinyin, words))
+    return _matching(queryset, words).filter(named if in_name else ~named)
+
+
+def ranked_candidates(queryset: QuerySet[Product], words: list[QueryWord], most: int) -> list[int]:
+    """The ids of up to `most` products of `queryset` matching `words`, those whose
+    names match first, each set as the database finds them: unsorted, so a broad query
+    stops reading at `most`, and the second set is read only when the first falls
+    short. One query."""
+    named = _matching_in_name(queryset, words, in_name=True).order_by().values("pk")[:most]
+    others = _matching_in_name(queryset, words, in_name=False).order_by().values("pk")
+    named_sql, named_params = named.query.sql_with_params()
+    others_sql, others_params = others[:most].query.sql_with_params()
+    sql = (
+        f"SELECT pk FROM (SELECT pk FROM ({named_sql}) AS named UNION ALL "
+        f"SELECT pk FROM ({others_sql}) AS others) AS candidates LIMIT {int(most)}"
+    )
+    # A broad query is read row after row until `most` are found (as many rows whatever
+    # the catalog's size); a rare one through the index. PostgreSQL's planner chooses.
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, (*named_params, *others_params))
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def search_products(
+    queryset: QuerySet[Product], query: str | None, *, most: int | None = None
+) -> QuerySet[Product]:
     """Products of `queryset` matching every word of `query`, with a `search_rank`
-    annotation (higher: better) the caller orders by.
+    annotation (higher: better) the caller orders by; with `most`, only the ids
+    `ranked_candidates` picks, at most that many.
 
     Returns the queryset unchanged for an empty query, and none for a query with no
     searchable characters (only punctuation, say).
@@ -245,12 +317,15 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
     words = query_words(phrase)
     if not words or not all(query_terms(word.text) for word in words):
         return queryset.none().annotate(search_rank=Value(0, output_field=IntegerField()))
-    if connection.vendor == "postgresql":
-        queryset = queryset.alias(search_vector=stored_search_vector()).filter(
-            search_vector=SearchQuery(_tsquery(words), search_type="raw", config="simple")
-        )
+    if most is None:
+        queryset = _matching(queryset, words)
     else:
-        queryset = queryset.filter(reduce(and_, map(_word_matches, words)))
+        queryset = queryset.filter(pk__in=ranked_candidates(queryset, words, most))
+    return queryset.annotate(search_rank=search_rank(phrase, words))
+
+
+def search_rank(phrase: str, words: list[QueryWord]) -> Case:
+    """How well a product matches `phrase`, read as `words` (the module's docstring)."""
     phrase_rank = Case(
         When(Q(name__iexact=phrase) | Q(name_en__iexact=phrase), then=Value(PHRASE_IS_NAME)),
         When(_in_name(phrase), then=Value(PHRASE_IN_NAME)),
@@ -264,4 +339,4 @@ def search_products(queryset: QuerySet[Product], query: str | None) -> QuerySet[
             When(_pinyin(joined), then=Value(PINYIN_PHRASE)),
             default=Value(0),
         )
-    return queryset.annotate(search_rank=rank)
+    return rank

@@ -200,14 +200,14 @@ def test_suggestions_run_a_fixed_number_of_queries(client, django_assert_num_que
     cache.clear()
 
     # Cold: the categories, the counties, the landings, staff's synonyms, the products
-    # (LIMIT 5), and the promotion schedule (until when the cached fragment is good,
-    # catalog/page_cache.py).
-    with django_assert_num_queries(6):
+    # (the matches ranked, LIMIT 200, then the best 5), and the promotion schedule (until
+    # when the cached fragment is good, catalog/page_cache.py).
+    with django_assert_num_queries(7):
         response = client.get(SUGGEST, {"q": "脐橙"}, headers=HTMX)
     assert len(re.findall(r'role="option"', response.content.decode())) == min(size, 5) + 2
 
     # Another query: only the products (the names are cached with the revision).
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert client.get(SUGGEST, {"q": "秭归"}, headers=HTMX).status_code == 200
     # The same query again: the cached fragment.
     with django_assert_num_queries(0):
