@@ -16,6 +16,7 @@ from catalog.models import Category, County
 from catalog.search.synonyms import synonym_groups
 from catalog.selectors import taxonomy_choices, visible_products
 from tests.factories import ProductFactory, VendorFactory, running_promotion
+from tests.support.search import RANKED_MATCHES
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +207,8 @@ def test_facets_not_chosen_are_counted_in_one_query_whatever_the_data(
     [
         # A chosen facet counts the search without it: its ranked matches, then the
         # count (the others count the page's own results).
-        ("category=citrus", 3),  # county and price together, then the categories
-        ("category=citrus&county=zigui&min_price=1", 6),  # two each
+        ("category=citrus", 1 + RANKED_MATCHES + 1),  # county and price, then the categories
+        ("category=citrus&county=zigui&min_price=1", 3 * (RANKED_MATCHES + 1)),  # each
     ],
 )
 def test_each_chosen_facet_takes_two_more_queries(
