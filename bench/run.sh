@@ -43,7 +43,7 @@
 # Search (bench/search.py): BENCH_ONLY=search runs only it, in a database of its own per
 # size (BENCH_SEARCH_DB, default hubei_market_bench_search_<BENCH_PRODUCTS>: 20000 or
 # 200000, seeded once with the demo catalog's products and their search fields), on its
-# own gunicorn, signed in (rendered, not from the page cache), beside the floor; it
+# own gunicorn, signed in and rendered (CATALOG_PAGE_CACHE_SECONDS=0: no page is stored), beside the floor; it
 # rewrites only the "## Search on N products" section.
 # Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
 # pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
@@ -163,6 +163,11 @@ export LOG_LEVEL=WARNING
 export PAYMENT_SANDBOX=1 PAYMENT_SANDBOX_WITHOUT_DEBUG=1
 export PAYMENT_SANDBOX_DIR=$WORK/payment-sandbox
 unset CATALOG_PAGE_CACHE_SECONDS CONN_MAX_AGE
+if [ "$BENCH_ONLY" = search ]; then
+  # Signed-in shoppers share the cached pages too (issue #23): nothing is stored, so
+  # every search is run and its page rendered.
+  export CATALOG_PAGE_CACHE_SECONDS=0
+fi
 
 # --- Settlement: statements, a payout run and the books check at 1,000,000 entries ------
 run_settlement() {
@@ -275,16 +280,29 @@ done
 # Rounds, interleaved: every page once per round, the floor first and last in each.
 # Another process on the machine can only slow a run down, so the report keeps each
 # page's best round; the spread of the floor's runs shows how steady the machine was.
+# Each shop page twice: as a visitor, then signed in (a real session cookie: the page is
+# the shared cached one, the header the shopper's own), as wrk-signed_<page>-r<round>.txt.
+signed_in_cookie=
+if [ "$BENCH_PAGES" = 1 ]; then
+  signed_in_cookie=$("$PY" -c 'import bench.signed_in as s; print(s.session_key())')
+fi
 for round in $(seq "$BENCH_ROUNDS"); do
   [ "$BENCH_PAGES" = 1 ] || break
   for entry in "${pages[@]}" "floor_end /__floor__/"; do
     read -r name path <<<"$entry"
-    before=$(redis_counts)
-    wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency \
-      -s bench/wrk_report.lua "$BASE$path" >"$RESULTS/wrk-$name-r$round.txt"
-    echo "$before $(redis_counts)" >"$RESULTS/redis-$name-r$round.txt"
-    log "round $round/$BENCH_ROUNDS $path: $(awk '/Requests\/sec/ {print $2}' \
-      "$RESULTS/wrk-$name-r$round.txt") req/s"
+    for who in visitor signed_in; do
+      run=$name headers=()
+      if [ "$who" = signed_in ]; then
+        case $name in floor | floor_end) continue ;; esac
+        run=signed_$name headers=(-H "Cookie: sessionid=$signed_in_cookie")
+      fi
+      before=$(redis_counts)
+      wrk -t"$BENCH_WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency \
+        "${headers[@]}" -s bench/wrk_report.lua "$BASE$path" >"$RESULTS/wrk-$run-r$round.txt"
+      echo "$before $(redis_counts)" >"$RESULTS/redis-$run-r$round.txt"
+      log "round $round/$BENCH_ROUNDS $path ($who): $(awk '/Requests\/sec/ {print $2}' \
+        "$RESULTS/wrk-$run-r$round.txt") req/s"
+    done
   done
 done
 

@@ -10,7 +10,8 @@ vendors in the real counties, products of the real specialties, every search fie
 by `fill_search_fields` and the words recorded by `record_search_words`) and nothing
 else of seed_demo (no orders, promotions or books).
 
-Every request is a signed-in shopper's (a real session cookie in wrk), so the whole-page
+Every request is a signed-in shopper's (a real session cookie in wrk), on a gunicorn
+that stores no page (bench/run.sh sets CATALOG_PAGE_CACHE_SECONDS=0), so the whole-page
 cache never answers: each one runs the search and renders the results. The bare Django
 view (/__floor__/) is measured first and last in the same run, on the same gunicorn.
 For each query the visible products found and the SQL of one render (warm, after a
@@ -42,7 +43,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from bench import wrk  # noqa: E402
-from bench.promotions import signed_in_session  # noqa: E402
+from bench.signed_in import signed_in_session  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from catalog.search.query import query_words, search_products  # noqa: E402
 from catalog.search.words import corrected_words  # noqa: E402

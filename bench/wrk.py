@@ -60,4 +60,16 @@ def summary(data, digits=1):
         "p50_ms": round(data["latency_us"]["p50"] / 1000, digits),
         "p99_ms": round(data["latency_us"]["p99"] / 1000, digits),
         "errors": sum(data["errors"].values()),
+        **rendered_share(data),
     }
+
+
+def rendered_share(data):
+    """{"rendered_pct": the share of answers that were rendered (X-Page-Cache render or
+    bypass) among those that said}, or {} when no answer said (not a cached page)."""
+    counts = data.get("page_cache") or {}
+    said = counts.get("hit", 0) + counts.get("render", 0) + counts.get("bypass", 0)
+    if not said:
+        return {}
+    rendered = counts.get("render", 0) + counts.get("bypass", 0)
+    return {"rendered_pct": round(rendered / said * 100, 2)}

@@ -1,7 +1,7 @@
 """Server-side caching of the catalog pages shoppers read most.
 
-Whole pages are cached for shoppers who are not signed in, keyed by path, query string,
-language and whether htmx asked for a fragment, and stored with the catalog *revision*
+Whole pages are cached, keyed by path, query string, language and whether htmx asked
+for a fragment, and shared by every shopper, signed in or not, and stored with the catalog *revision*
 they were rendered at. The revision is a token in the cache that every write to the
 catalog replaces (`bump_catalog_revision`), so the next request renders afresh: a change
 of price, stock or a vendor's status shows at once, on every process sharing the cache.
@@ -11,9 +11,20 @@ Saves and deletes of catalog rows bump it through the signal handlers at the bot
 `save()` — `QuerySet.update()`, `bulk_create`, `bulk_update` — must call
 `bump_catalog_revision()` themselves.
 
-A hit costs one cache round trip and no SQL. The CSRF token is rendered as a placeholder
-and each response gets the requester's own. A visitor with messages waiting (every page
-shows them) gets the page rendered for them, neither read from the cache nor stored.
+A hit costs one cache round trip and no SQL (a signed-in shopper's session and user
+aside). Nothing on these pages depends on who asks but the header's account links, the
+CSRF token and the server's clock: the page is rendered for nobody in particular (an
+anonymous `user`), with placeholders that each response fills in: the requester's own
+token, the links for a signed-in shopper or a visitor (both rendered with the page,
+stored beside it), the time. What is the shopper's own (cart count, messages badge, the
+shipping fee to their province) is loaded apart by htmx. A visitor with messages waiting
+(every page shows them) gets the page rendered for them, neither read from the cache nor
+stored.
+
+After a change, a stale page is rendered by one request at a time: the first takes the
+page's rendering mark (`cache.add`), the others wait for the page it stores
+(PAGE_RENDER_WAIT_SECONDS at most, then they render it too). Each answer says how it was
+made in its X-Page-Cache header (hit, waited, render, bypass), which the benchmark counts.
 """
 
 import time
@@ -22,12 +33,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
@@ -50,6 +63,13 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 # The server's clock on each response (countdowns count from it, catalog/partials/
 # countdown_script.html): a cached page says when it is served, not when it was rendered.
 NOW_PLACEHOLDER = "server-now-placeholder-5b1f0c"
+# The header's account links (templates/partials/account_nav.html).
+ACCOUNT_NAV_PLACEHOLDER = "account-nav-placeholder-5b1f0c"
+# How the page was answered: "hit" (the stored page), "waited" (the page another process
+# was rendering, once stored), "render" (rendered, and stored if a 200), "bypass"
+# (rendered for this visitor only). The benchmark counts renders by it.
+CACHE_HEADER = "X-Page-Cache"
+RENDER_POLL_SECONDS = 0.01
 CATALOG_MODELS = (
     Product,
     ProductImage,
@@ -92,20 +112,18 @@ def cached_page(
     render: Callable[[dict[str, Any]], HttpResponse],
     max_age: float | Callable[[], float | None] | None = None,
 ) -> HttpResponse:
-    """The response `render(extra_context)` gives, cached for shoppers not signed in.
+    """The response `render(extra_context)` gives, cached and shared by every shopper.
 
-    `render` must pass `extra_context` to its template (it carries the CSRF
-    placeholder). Only 200 responses are stored; a 404 is rendered every time. A page
+    `render` must pass `extra_context` to its template (it carries the placeholders and
+    an anonymous `user`). Only 200 responses are stored; a 404 is rendered every time. A page
     that also shows what the catalog revision does not track (the impact board's
     figures) gives `max_age` in seconds (or a function that tells, after rendering): it
     is rendered again after that.
     """
-    if (
-        request.method != "GET"
-        or request.user.is_authenticated
-        or CookieStorage.cookie_name in request.COOKIES
-    ):  # messages waiting: theirs
-        return render({})
+    if request.method != "GET" or CookieStorage.cookie_name in request.COOKIES:
+        response = render({})  # messages waiting: theirs
+        response[CACHE_HEADER] = "bypass"
+        return response
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
     key = cache_key(
         "page", get_language() or "", request.path, _known_params(request), str(fragment)
@@ -114,29 +132,46 @@ def cached_page(
     revision = found.get(REVISION_KEY) or catalog_revision()
     stored = found.get(key)
     now = timezone.now()
-    fresh = (
-        stored is not None
-        and len(stored) == 4
-        and stored[0] == revision
-        and (stored[3] is None or now < stored[3])
-    )
-    if fresh:
-        content_type, content = stored[1], stored[2]
+    answered, holding = "hit", False
+    if not _fresh(stored, revision, now):
+        # One render per stale page at a time: the others wait for it (a while).
+        stored, revision, answered, holding = _rendered_by_another(key, revision, now)
+    if stored is not None:
+        content_type, content, account_navs = stored[1], stored[2], stored[4]
         response = HttpResponse(content, content_type=content_type)
+        response[CACHE_HEADER] = answered
     else:
-        response = render({"csrf_token": CSRF_PLACEHOLDER, "server_now": NOW_PLACEHOLDER})
-        if response.status_code != 200:
-            return response
-        content = response.content.decode(response.charset)
-        # Prices change when a promotion starts or ends: the page is good until then.
-        good_until = next_boundary(now)
-        if callable(max_age):
-            max_age = max_age()
-        if max_age is not None:
-            expires = now + timedelta(seconds=max_age)
-            good_until = min(good_until, expires) if good_until else expires
-        stored = (revision, response["Content-Type"], content, good_until)
-        cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
+        try:
+            response = render(
+                {
+                    "csrf_token": CSRF_PLACEHOLDER,
+                    "server_now": NOW_PLACEHOLDER,
+                    "account_nav_placeholder": ACCOUNT_NAV_PLACEHOLDER,
+                    "user": AnonymousUser(),
+                }
+            )
+            response[CACHE_HEADER] = "render"
+            if response.status_code != 200:
+                return response
+            content = response.content.decode(response.charset)
+            account_navs = _account_navs() if ACCOUNT_NAV_PLACEHOLDER in content else None
+            # Prices change when a promotion starts or ends: the page is good until then.
+            good_until = next_boundary(now)
+            if callable(max_age):
+                max_age = max_age()
+            if max_age is not None:
+                expires = now + timedelta(seconds=max_age)
+                good_until = min(good_until, expires) if good_until else expires
+            stored = (revision, response["Content-Type"], content, good_until, account_navs)
+            cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
+        finally:
+            if holding:
+                cache.delete(_rendering_key(key))
+    if account_navs is not None:
+        content = content.replace(
+            ACCOUNT_NAV_PLACEHOLDER, account_navs[request.user.is_authenticated]
+        )
+        response.content = content
     if CSRF_PLACEHOLDER in content:
         content = content.replace(CSRF_PLACEHOLDER, get_token(request))
         response.content = content
@@ -144,6 +179,60 @@ def cached_page(
         response.content = content.replace(NOW_PLACEHOLDER, f"{time.time():.3f}")
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _fresh(stored: Any, revision: str, now: Any) -> bool:
+    return (
+        stored is not None
+        and len(stored) == 5
+        and stored[0] == revision
+        and (stored[3] is None or now < stored[3])
+    )
+
+
+def _rendering_key(key: str) -> str:
+    return f"{key}:rendering"
+
+
+def _rendered_by_another(key: str, revision: str, now: Any) -> tuple:
+    """(stored page or None, revision, how it was answered, whether this request holds
+    the page's rendering mark) for a page not fresh in the cache; None: this request
+    renders it. While another process holds the mark, this one waits up to
+    PAGE_RENDER_WAIT_SECONDS for its page ("waited"), then renders it too. With the cache
+    unreachable nobody holds the mark and every request renders; with pages not stored
+    at all (CATALOG_PAGE_CACHE_SECONDS 0) there is nothing to wait for."""
+    if settings.CATALOG_PAGE_CACHE_SECONDS <= 0:
+        return None, revision, "render", False
+    rendering = _rendering_key(key)
+    if cache.add(rendering, 1, settings.PAGE_RENDER_WAIT_SECONDS):
+        # Rendered and stored by another between our read and our mark: that one.
+        found = cache.get_many([REVISION_KEY, key])
+        current = found.get(REVISION_KEY) or revision
+        if _fresh(found.get(key), current, now):
+            cache.delete(rendering)
+            return found.get(key), current, "hit", False
+        return None, current, "render", True
+    deadline = time.monotonic() + settings.PAGE_RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(RENDER_POLL_SECONDS)
+        found = cache.get_many([REVISION_KEY, key, rendering])
+        current = found.get(REVISION_KEY) or revision
+        if _fresh(found.get(key), current, timezone.now()):
+            return found.get(key), current, "waited", False
+        if rendering not in found:  # done without storing, failed, or the cache is gone
+            break
+    return None, revision, "render", False
+
+
+def _account_navs() -> tuple[str, str]:
+    """The header's account links for a visitor and for a signed-in shopper, in the
+    language of the page (their CSRF token a placeholder too)."""
+    return tuple(
+        render_to_string(
+            "partials/account_nav.html", {"signed_in": signed_in, "csrf_token": CSRF_PLACEHOLDER}
+        )
+        for signed_in in (False, True)
+    )
 
 
 def _catalog_changed(sender: type[Model], **kwargs: Any) -> None:

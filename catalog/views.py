@@ -3,7 +3,6 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
@@ -257,11 +256,14 @@ def product_listing(
             if not filterset.is_valid():
                 return filterset, None
             # Not a page number: page 1; past the end: the last page (a link kept too long).
-            if filterset.form.cleaned_data.get("q"):  # a search: at most so many pages
-                most = settings.SEARCH_MAX_RANKED
-                paginator = CappedPaginator(filterset.qs.for_cards(), PAGE_SIZE, most=most)
+            # Counted up to a bound, whatever the catalog's size; a search ranks fewer.
+            if filterset.form.cleaned_data.get("q"):
+                most, ranked = settings.SEARCH_MAX_RANKED, True
             else:
-                paginator = Paginator(filterset.qs.for_cards(), PAGE_SIZE)
+                most, ranked = settings.LISTING_MAX_COUNTED, False
+            paginator = CappedPaginator(
+                filterset.qs.for_cards(), PAGE_SIZE, most=most, ranked=ranked
+            )
             page = paginator.get_page(request.GET.get("page"))
             page.object_list = apply_prices(list(page.object_list))
             return filterset, page

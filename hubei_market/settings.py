@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL switches to the production profile: PostgreSQL, Redis
 cache and the Celery broker. See the README for the full table.
 """
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
+
+from core.processes import process_kind
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A statement cancelled for taking too long: a page saying so, not the error page.
+    "core.statement_timeout.StatementTimeoutMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,12 +129,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # transaction mode without max_prepared_statements. Server-side binding takes at most
     # 65,535 parameters per statement: long lists of ids go in batches (hubei_market/db.py).
     _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+    # No web request runs unbounded (core/statement_timeout.py): a web process's
+    # statements are cancelled after DATABASE_STATEMENT_TIMEOUT_MS, the worker's, beat's
+    # and commands' after the longer DATABASE_BACKGROUND_STATEMENT_TIMEOUT_MS (0: none).
+    # Lock waits count: a checkout queued that long behind others is told to try again.
+    _statement_timeout_ms = (
+        env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=5_000)
+        if process_kind(sys.argv) == "web"
+        else env.int("DATABASE_BACKGROUND_STATEMENT_TIMEOUT_MS", default=600_000)
+    )
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": True,
         "prepare_threshold": (
             None if _prepare_threshold in ("off", "none", "") else int(_prepare_threshold)
         ),
+        "options": f"-c statement_timeout={_statement_timeout_ms}",
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -393,13 +408,21 @@ NOTIFICATION_QUEUED_SECONDS = env.int("NOTIFICATION_QUEUED_SECONDS", default=10)
 NOTIFICATION_BATCH_SECONDS = env.float("NOTIFICATION_BATCH_SECONDS", default=0.5)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=30 * 60)
 
-# Catalog pages are cached for shoppers not signed in and stored with the catalog's
-# revision, so a change in stock or price shows at once; the timeout bounds memory use.
+# Catalog pages are cached for every shopper and stored with the catalog's revision, so a
+# change in stock or price shows at once; the timeout bounds memory use (0: no page is
+# stored, every request renders).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+# A stale page is rendered by one request at a time; the others wait up to this long for
+# it (catalog/page_cache.py), then render it themselves.
+PAGE_RENDER_WAIT_SECONDS = env.float("PAGE_RENDER_WAIT_SECONDS", default=3.0)
 # A search (best match) ranks at most this many of its matches, those whose names match
 # first, and a shopper pages through at most that many (100 pages, as on Taobao and JD):
 # its cost stays bounded whatever the catalog's size (catalog/search/query.py).
 SEARCH_MAX_RANKED = env.int("SEARCH_MAX_RANKED", default=2400)
+# A listing (all products, a category, a county, a shop) counts at most this many: "More
+# than 10,000 products" beyond, and its pages stop there (417 of 24), so no request
+# counts or skips every product of a large catalog.
+LISTING_MAX_COUNTED = env.int("LISTING_MAX_COUNTED", default=10_000)
 # Livestream counters with Redis: each web process gathers its viewers' heartbeats and
 # reads the counters at most once per this many seconds (livestream/counters.py), so Redis
 # works per process, not per viewer. 0: every poll goes to Redis.

@@ -79,3 +79,9 @@ def reviews_count(count):
     if not count or count < 0:
         return ""
     return ngettext("%(count)s review", "%(count)s reviews", count) % {"count": f"{count:,}"}
+
+
+@register.filter
+def thousands(number):
+    """10,000: a count with its thousands separated."""
+    return f"{number:,}"

@@ -1,6 +1,7 @@
 """Cached catalog pages never show a stale price, stock or visibility."""
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -72,15 +73,48 @@ def test_each_shopper_gets_their_own_csrf_token_from_a_cached_page(client):
     assert (switched.status_code, switched["Location"]) == (302, "/products/")
 
 
-def test_signed_in_users_bypass_the_page_cache(staff_client):
-    client = Client()  # a shopper who is not signed in
+def signed_in_shopper(django_user_model, username="shopper"):
+    shopper = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    shopper.force_login(django_user_model.objects.create_user(username, password="pw-123456"))
+    return shopper
+
+
+def test_signed_in_shoppers_share_the_cached_page_with_their_own_header(
+    django_user_model,
+):
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    shopper = signed_in_shopper(django_user_model)
     product = ProductFactory(name="旧名字", name_en="")
-    assert "旧名字" in client.get("/products/").content.decode()
-    # a write that (wrongly) skips bump_catalog_revision: anonymous pages stay cached
+    # The shopper renders it first: the stored page must not carry their header.
+    assert "旧名字" in shopper.get("/products/").content.decode()
+    # a write that (wrongly) skips bump_catalog_revision: the stored page is what answers
     Product.objects.filter(pk=product.pk).update(name="新名字")
 
-    assert "旧名字" in client.get("/products/").content.decode()
-    assert "新名字" in staff_client.get("/products/").content.decode()
+    for url in ["/products/", product.get_absolute_url(), "/", "/search/?q=旧名字"]:
+        mine, theirs = shopper.get(url).content.decode(), visitor.get(url).content.decode()
+        assert "My orders" in mine and "Sign out" in mine and "Sign in" not in mine, url
+        assert "Sign in" in theirs and "My orders" not in theirs, url
+        assert "Sign out" not in theirs, url
+    assert "旧名字" in shopper.get("/products/").content.decode()  # served from the cache
+
+
+def test_the_sign_out_button_of_a_cached_page_carries_the_shoppers_own_token(
+    django_user_model,
+):
+    ProductFactory()
+    first = signed_in_shopper(django_user_model, "first")
+    second = signed_in_shopper(django_user_model, "second")
+    first.get("/products/")  # stored
+
+    html = second.get("/products/").content.decode()
+    form = re.search(r'action="/accounts/logout/">(.*?)</form>', html, re.S)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[1])[1]
+    assert CSRF_PLACEHOLDER not in html
+
+    signed_out = second.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert signed_out.status_code == 302
+    assert "Sign in" in second.get("/products/").content.decode()
+    assert "Sign out" in first.get("/products/").content.decode()
 
 
 def test_adding_a_photo_or_a_landing_shows_at_once(client):
@@ -93,3 +127,71 @@ def test_adding_a_photo_or_a_landing_shows_at_once(client):
 
     assert "/media/products/" in client.get(product.get_absolute_url()).content.decode()
     assert "潜江龙虾" in client.get("/").content.decode()
+
+
+def test_each_answer_says_whether_the_page_was_rendered(english, django_user_model):
+    client = english  # the shopper's language: the same stored page
+    product = ProductFactory()
+    shopper = signed_in_shopper(django_user_model)
+
+    assert client.get("/products/")["X-Page-Cache"] == "render"
+    assert client.get("/products/")["X-Page-Cache"] == "hit"
+    assert shopper.get("/products/")["X-Page-Cache"] == "hit"
+    product.price = Decimal("12.50")
+    services.save_product(product)
+    assert shopper.get("/products/")["X-Page-Cache"] == "render"
+    assert client.get("/products/")["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_page_is_rendered_once_while_the_others_wait_for_it(settings):
+    """Eight shoppers ask for the listing at once right after a change: one renders it,
+    the others are given that page (each with their own token), none renders it too."""
+    import threading
+
+    from django.db import connections
+
+    ProductFactory.create_batch(30)
+    Client().get("/products/")  # stored, then made stale
+    bump_catalog_revision()
+    start = threading.Barrier(8)
+    answers = []
+
+    def shopper():
+        client = Client()
+        start.wait()
+        try:
+            response = client.get("/products/")
+            answers.append((response.status_code, response["X-Page-Cache"]))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=shopper) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(status for status, _ in answers) == [200] * 8
+    assert [how for _, how in answers].count("render") == 1, answers
+
+
+def test_a_page_whose_renderer_never_stores_it_is_rendered_after_the_wait(settings, english):
+    """The process holding a page's rendering mark died (or the page was a 404): the
+    others render it themselves once the mark is gone, or after the wait at most."""
+    from django.core.cache import cache
+
+    from catalog.page_cache import _rendering_key, cache_key
+
+    settings.PAGE_RENDER_WAIT_SECONDS = 0.3
+    ProductFactory(name_en="Zigui navel oranges")
+    key = cache_key("page", "en", "/products/", "", "False")
+    cache.add(_rendering_key(key), 1, 60)  # held, and never given back
+
+    started = time.monotonic()
+    response = english.get("/products/")
+
+    assert response["X-Page-Cache"] == "render"
+    assert "Zigui navel oranges" in response.content.decode()
+    assert 0.3 <= time.monotonic() - started < 3
+    assert english.get("/products/")["X-Page-Cache"] == "hit"
