@@ -707,7 +707,7 @@ def _search_section(search):
         "`bench/search.py`: the demo catalog's products (every search field filled by "
         "`fill_search_fields`, their words recorded by `record_search_words`) in a database "
         "of their own, searched by a signed-in shopper (a real session cookie in wrk) on a "
-        "gunicorn that stores no page (`CATALOG_PAGE_CACHE_SECONDS=0`), so the page cache "
+        "gunicorn that caches no page (`CATALOG_PAGES_CACHED=0`), so the page cache "
         "never answers: every request runs the search and renders the results page. The bare Django view is measured on the same gunicorn just before "
         "and after.",
         "",

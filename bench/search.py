@@ -11,7 +11,7 @@ by `fill_search_fields` and the words recorded by `record_search_words`) and not
 else of seed_demo (no orders, promotions or books).
 
 Every request is a signed-in shopper's (a real session cookie in wrk), on a gunicorn
-that stores no page (bench/run.sh sets CATALOG_PAGE_CACHE_SECONDS=0), so the whole-page
+that caches no page (bench/run.sh sets CATALOG_PAGES_CACHED=0), so the whole-page
 cache never answers: each one runs the search and renders the results. The bare Django
 view (/__floor__/) is measured first and last in the same run, on the same gunicorn.
 For each query the visible products found and the SQL of one render (warm, after a

@@ -409,9 +409,11 @@ NOTIFICATION_BATCH_SECONDS = env.float("NOTIFICATION_BATCH_SECONDS", default=0.5
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=30 * 60)
 
 # Catalog pages are cached for every shopper and stored with the catalog's revision, so a
-# change in stock or price shows at once; the timeout bounds memory use (0: no page is
-# stored, every request renders).
+# change in stock or price shows at once; the timeout bounds memory use.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+# False: no whole page is cached, each is rendered (the search benchmark measures that);
+# the values pages are built from (taxonomy choices, landings) are still cached.
+CATALOG_PAGES_CACHED = env.bool("CATALOG_PAGES_CACHED", default=True)
 # A stale page is rendered by one request at a time; the others wait up to this long for
 # it (catalog/page_cache.py), then render it themselves.
 PAGE_RENDER_WAIT_SECONDS = env.float("PAGE_RENDER_WAIT_SECONDS", default=3.0)

@@ -195,3 +195,15 @@ def test_a_page_whose_renderer_never_stores_it_is_rendered_after_the_wait(settin
     assert "Zigui navel oranges" in response.content.decode()
     assert 0.3 <= time.monotonic() - started < 3
     assert english.get("/products/")["X-Page-Cache"] == "hit"
+
+
+def test_with_pages_not_cached_every_answer_is_rendered_for_its_shopper(
+    settings, english, django_user_model
+):
+    settings.CATALOG_PAGES_CACHED = False
+    ProductFactory()
+    shopper = signed_in_shopper(django_user_model)
+    for _ in range(2):
+        mine, theirs = shopper.get("/products/"), english.get("/products/")
+        assert (mine["X-Page-Cache"], theirs["X-Page-Cache"]) == ("render", "render")
+        assert "Sign out" in mine.content.decode() and "Sign in" in theirs.content.decode()
