@@ -3,6 +3,7 @@ products. Drawn with Pillow (no downloads), then stored through the same encoder
 uploads, so they look like what vendors' photos become."""
 
 import random
+from functools import lru_cache
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -79,6 +80,13 @@ def draw_photo(category_slug, label_zh, label_en, variant):
     return image
 
 
+@lru_cache(maxsize=64)
+def _encoded_photo(category_slug, label_zh, label_en, variant):
+    """The photo's JPEG and thumbnail bytes: the same for the same labels, so a process
+    seeding again (the tests, into fresh media folders) draws each once."""
+    return encode_photo(draw_photo(category_slug, label_zh, label_en, variant))
+
+
 def ensure_category_photos(category):
     """Write this category's shared demo photos if missing; return [(image, thumb)] names."""
     names = []
@@ -86,8 +94,9 @@ def ensure_category_photos(category):
         image_name = f"products/demo/{category.slug}-{variant}.jpg"
         thumb_name = f"products/thumbs/demo/{category.slug}-{variant}.jpg"
         if not (default_storage.exists(image_name) and default_storage.exists(thumb_name)):
-            photo = draw_photo(category.slug, category.name_zh, category.name_en, variant)
-            main_bytes, thumb_bytes = encode_photo(photo)
+            main_bytes, thumb_bytes = _encoded_photo(
+                category.slug, category.name_zh, category.name_en, variant
+            )
             for name, data in ((image_name, main_bytes), (thumb_name, thumb_bytes)):
                 if default_storage.exists(name):
                     default_storage.delete(name)

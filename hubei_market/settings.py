@@ -315,6 +315,8 @@ if not DEBUG and "SITE_URL" not in env:
 # Where shoppers paying by bank transfer send the money (the order page and the order's
 # email show it, with the order number as the reference). The defaults are a demo
 # account that does not exist: refused when DEBUG is off.
+# seed_demo's orders over the last two months (its --orders); the tests seed fewer.
+DEMO_ORDERS = env.int("DEMO_ORDERS", default=1200)
 DEMO_BANK_TRANSFER = {
     "BANK_TRANSFER_PAYEE": "湖北集市演示账户（DEMO，请勿转账）",
     "BANK_TRANSFER_BANK": "演示银行武汉分行（DEMO）",

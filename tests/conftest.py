@@ -34,6 +34,9 @@ def _test_settings(settings, tmp_path, payment_sandbox_dir):
     # Every poll of a stream's counters goes to Redis (tests/livestream tests the batching).
     settings.STREAM_COUNTER_BATCH_SECONDS = 0
     settings.IMPACT_CACHE_SECONDS = 0  # the impact board as the rollups are now
+    # seed_demo's two months of orders, fewer (a seed took 5 s, most of it the orders);
+    # every stage of an order and of after-sales is still among them.
+    settings.DEMO_ORDERS = 300
     cache.clear()
     yield
     cache.clear()

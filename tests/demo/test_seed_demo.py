@@ -131,3 +131,15 @@ def test_seed_adds_the_zigui_stream_with_its_replay_one_live_and_two_coming():
     assert LiveStream.objects.get(slug="zigui-oranges-2020").featured.exists()
     seed(300)
     assert LiveStream.objects.count() == 4
+
+
+def test_the_number_of_demo_orders_is_chosen_and_a_negative_one_refused():
+    from orders.models import Order
+
+    call_command("seed_demo", products=20, orders=50, no_progress=True, stdout=StringIO())
+    web_store = Order.objects.filter(shopper__username__startswith="demo-shopper-").exclude(
+        parts__lines__channel__startswith="livestream:"
+    )  # the streams' own orders come beside them
+    assert web_store.distinct().count() == 50
+    with pytest.raises(CommandError, match="--orders must be 0 or more."):
+        call_command("seed_demo", products=20, orders=-1, stdout=StringIO())

@@ -1,6 +1,7 @@
 import os
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -27,12 +28,21 @@ class Command(BaseCommand):
             "--products", type=int, default=2000, help="How many products (default 2000)."
         )
         parser.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="How many orders over the last two months (default DEMO_ORDERS, 1200).",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw a progress bar."
         )
 
-    def handle(self, *args, products, no_progress, **options):
+    def handle(self, *args, products, no_progress, orders=None, **options):
         if products < 0:
             raise CommandError("--products must be 0 or more.")
+        orders = settings.DEMO_ORDERS if orders is None else orders
+        if orders < 0:
+            raise CommandError("--orders must be 0 or more.")
         started = time.monotonic()
         seed.seed_reference_data()
         vendors = seed.seed_vendors()
@@ -60,7 +70,7 @@ class Command(BaseCommand):
             f"Livestreams: {seed_streams()} new (one ended with its replay, "
             "one live now, two coming)"
         )
-        days = order_demo.seed_orders() | seed_stream_orders()
+        days = order_demo.seed_orders(count=orders) | seed_stream_orders()
         order_demo.rebuild(days)
         settled = seed_settlement()  # before after-sales: its refunds are taken from the books
         self.stdout.write(
