@@ -1,8 +1,8 @@
 """Server-side caching of the catalog pages shoppers read most.
 
-Whole pages are cached, keyed by path, query string, language and whether htmx asked
-for a fragment, and shared by every shopper, signed in or not, and stored with the catalog *revision*
-they were rendered at. The revision is a token in the cache that every write to the
+Whole pages are cached and shared by every shopper, signed in or not: keyed by path,
+query string, language and whether htmx asked for a fragment, and stored with the
+catalog *revision* they were rendered at. The revision is a token in the cache that every write to the
 catalog replaces (`bump_catalog_revision`), so the next request renders afresh: a change
 of price, stock or a vendor's status shows at once, on every process sharing the cache.
 
@@ -115,8 +115,8 @@ def cached_page(
     """The response `render(extra_context)` gives, cached and shared by every shopper.
 
     `render` must pass `extra_context` to its template (it carries the placeholders and
-    an anonymous `user`). Only 200 responses are stored; a 404 is rendered every time. A page
-    that also shows what the catalog revision does not track (the impact board's
+    an anonymous `user`). Only 200 responses are stored; a 404 is rendered every time. A
+    page that also shows what the catalog revision does not track (the impact board's
     figures) gives `max_age` in seconds (or a function that tells, after rendering): it
     is rendered again after that.
     """
