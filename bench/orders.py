@@ -68,7 +68,7 @@ from payments.models import GatewayNotification, Payment, Refund  # noqa: E402
 
 PREFIX = "bench-buyer-"
 SESSION_PREFIX = "benchbuyer"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "core.auth_backends.CachedModelBackend"
 AMPLE_STOCK = 1_000_000
 # The buyers' provinces, in turn: each shop's template quotes a fee to each (Hubei, a
 # neighbour, the rest of the mainland), as in a real checkout.

@@ -21,6 +21,8 @@
 # BENCH_ORDER_CONNECTIONS=16 BENCH_ORDER_THREADS=16 (fetching the race's forms)
 # BENCH_ORDER_PRODUCTS=4 (products, of as many vendors, the buyers share)
 # BENCH_RACE_STOCK=100 BENCH_RACE_BUYERS=500 BENCH_RACE_THREADS=64
+# Churn (bench/churn.py, after the pages): BENCH_CHURN=1 (0 skips it): the anonymous
+# listing while 1 and 10 catalog writes a second go through the services
 # Promotions (bench/promotions.py, before the orders): BENCH_PROMOTIONS=1 (0 skips them)
 # BENCH_PROMOTION_COUNT=100
 # Livestream counters (bench/livestream.py, after the promotions): BENCH_LIVESTREAM=1 (0 skips
@@ -76,6 +78,7 @@ export BENCH_OUTPUT=${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}
 export BENCH_PROFILE=${BENCH_PROFILE:-1}
 export BENCH_ORDERS=${BENCH_ORDERS:-1}
 export BENCH_PROMOTIONS=${BENCH_PROMOTIONS:-1}
+export BENCH_CHURN=${BENCH_CHURN:-1}
 export BENCH_LIVESTREAM=${BENCH_LIVESTREAM:-1}
 export BENCH_IMPACT=${BENCH_IMPACT:-1}
 export BENCH_PAYMENTS=${BENCH_PAYMENTS:-1}
@@ -85,25 +88,29 @@ export BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_PAGES=1
 case "$BENCH_ONLY" in
   "") ;;
+  churn)
+    BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0 BENCH_CHURN=1
+    ;;
   payments)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
-    BENCH_IMPACT=0 BENCH_PAYMENTS=1 BENCH_SETTLEMENT=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=1 BENCH_SETTLEMENT=0 BENCH_CHURN=0
     ;;
   orders)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=1
-    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0 BENCH_CHURN=0
     ;;
   settlement)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
-    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=1
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=1 BENCH_CHURN=0
     ;;
   search)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
-    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0
+    BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0 BENCH_CHURN=0
     export BENCH_DB=${BENCH_SEARCH_DB:-hubei_market_bench_search_$BENCH_PRODUCTS}
     ;;
   *)
-    echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (payments, orders, settlement, search)" >&2
+    echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (churn, payments, orders, settlement, search)" >&2
     exit 1
     ;;
 esac
@@ -309,6 +316,12 @@ for round in $(seq "$BENCH_ROUNDS"); do
     done
   done
 done
+
+# --- Churn: the anonymous listing while the catalog changes (1 and 10 writes a second) -
+if [ "$BENCH_CHURN" = 1 ]; then
+  "$PY" -m bench.churn --base "$BASE" --out "$RESULTS/churn.json" ||
+    log "churn benchmark failed: see the output above"
+fi
 
 # --- Promotions: listing and product page with 100 running promotions vs none ---------
 if [ "$BENCH_PROMOTIONS" = 1 ]; then

@@ -28,7 +28,7 @@ def signed_in_session(username="bench-promotions-shopper"):
     store.update(
         {
             "_auth_user_id": str(user.pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_backend": "core.auth_backends.CachedModelBackend",
             "_auth_user_hash": user.get_session_auth_hash(),
         }
     )

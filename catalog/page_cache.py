@@ -57,7 +57,17 @@ from catalog.models import (
     Vendor,
 )
 from catalog.promotions.pricing import next_boundary
-from catalog.revision import REVISION_KEY, bump_catalog_revision, cache_key, catalog_revision
+from catalog.revision import (
+    LISTINGS_KEY,
+    REVISION_KEY,
+    bump_catalog_revision,
+    bump_products,
+    cache_key,
+    catalog_revision,
+    current_tokens,
+    depends_on,
+    recording_dependencies,
+)
 
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5b1f0c"
 # The server's clock on each response (countdowns count from it, catalog/partials/
@@ -70,9 +80,9 @@ ACCOUNT_NAV_PLACEHOLDER = "account-nav-placeholder-5b1f0c"
 # (rendered for this visitor only). The benchmark counts renders by it.
 CACHE_HEADER = "X-Page-Cache"
 RENDER_POLL_SECONDS = 0.01
+# Saving or deleting one of these makes every cached page stale; products and their
+# photos only the pages that show them (the handlers at the bottom).
 CATALOG_MODELS = (
-    Product,
-    ProductImage,
     Vendor,
     Category,
     County,
@@ -111,14 +121,19 @@ def cached_page(
     request: HttpRequest,
     render: Callable[[dict[str, Any]], HttpResponse],
     max_age: float | Callable[[], float | None] | None = None,
+    *,
+    listings: bool = True,
 ) -> HttpResponse:
     """The response `render(extra_context)` gives, cached and shared by every shopper.
 
     `render` must pass `extra_context` to its template (it carries the placeholders and
-    an anonymous `user`). Only 200 responses are stored; a 404 is rendered every time. A
-    page that also shows what the catalog revision does not track (the impact board's
-    figures) gives `max_age` in seconds (or a function that tells, after rendering): it
-    is rendered again after that.
+    an anonymous `user`). Only 200 responses are stored; a 404 is rendered every time.
+    The page is stale when the catalog revision changes, when the listings do
+    (`listings`: it shows which products are where; a product page says False and
+    depends on its product instead), and when a token it recorded while rendering does
+    (`depends_on`: the products whose cards it shows). A page that also shows what no
+    token tracks (the impact board's figures) gives `max_age` in seconds (or a function
+    that tells, after rendering): it is rendered again after that.
     """
     if not settings.CATALOG_PAGES_CACHED:  # every page rendered (the search benchmark)
         response = render({})
@@ -132,28 +147,32 @@ def cached_page(
     key = cache_key(
         "page", get_language() or "", request.path, _known_params(request), str(fragment)
     )
-    found = cache.get_many([REVISION_KEY, key])
-    revision = found.get(REVISION_KEY) or catalog_revision()
+    found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key])
     stored = found.get(key)
     now = timezone.now()
     answered, holding = "hit", False
-    if not _fresh(stored, revision, now):
+    if not _fresh(stored, found, now):
         # One render per stale page at a time: the others wait for it (a while).
-        stored, revision, answered, holding = _rendered_by_another(key, revision, now)
+        stored, found, answered, holding = _rendered_by_another(key, now)
     if stored is not None:
-        content_type, content, account_navs = stored[1], stored[2], stored[4]
+        content_type, content, account_navs = stored[2], stored[3], stored[5]
         response = HttpResponse(content, content_type=content_type)
         response[CACHE_HEADER] = answered
     else:
         try:
-            response = render(
-                {
-                    "csrf_token": CSRF_PLACEHOLDER,
-                    "server_now": NOW_PLACEHOLDER,
-                    "account_nav_placeholder": ACCOUNT_NAV_PLACEHOLDER,
-                    "user": AnonymousUser(),
-                }
-            )
+            # Read before the rows the page shows: a write committed after is seen.
+            revision = found.get(REVISION_KEY) or catalog_revision()
+            with recording_dependencies() as tokens:
+                if listings:
+                    depends_on(current_tokens([LISTINGS_KEY], found))
+                response = render(
+                    {
+                        "csrf_token": CSRF_PLACEHOLDER,
+                        "server_now": NOW_PLACEHOLDER,
+                        "account_nav_placeholder": ACCOUNT_NAV_PLACEHOLDER,
+                        "user": AnonymousUser(),
+                    }
+                )
             response[CACHE_HEADER] = "render"
             if response.status_code != 200:
                 return response
@@ -166,7 +185,7 @@ def cached_page(
             if max_age is not None:
                 expires = now + timedelta(seconds=max_age)
                 good_until = min(good_until, expires) if good_until else expires
-            stored = (revision, response["Content-Type"], content, good_until, account_navs)
+            stored = (revision, tokens, response["Content-Type"], content, good_until, account_navs)
             cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
         finally:
             if holding:
@@ -185,47 +204,53 @@ def cached_page(
     return response
 
 
-def _fresh(stored: Any, revision: str, now: Any) -> bool:
-    return (
-        stored is not None
-        and len(stored) == 5
-        and stored[0] == revision
-        and (stored[3] is None or now < stored[3])
-    )
+STORED_LENGTH = 6  # (revision, tokens, content type, content, good until, account links)
+
+
+def _fresh(stored: Any, found: dict, now: Any) -> bool:
+    """Whether the page `stored` is current: its revision is `found`'s (a get_many of
+    REVISION_KEY and LISTINGS_KEY), and so is every token it depends on (those not in
+    `found` read in one more round trip)."""
+    if stored is None or len(stored) != STORED_LENGTH:
+        return False
+    revision, tokens, good_until = stored[0], stored[1], stored[4]
+    if revision != found.get(REVISION_KEY) or (good_until is not None and now >= good_until):
+        return False
+    unread = [key for key in tokens if key not in found]
+    current = {**found, **cache.get_many(unread)} if unread else found
+    return all(current.get(key) == token for key, token in tokens.items())
 
 
 def _rendering_key(key: str) -> str:
     return f"{key}:rendering"
 
 
-def _rendered_by_another(key: str, revision: str, now: Any) -> tuple:
-    """(stored page or None, revision, how it was answered, whether this request holds
-    the page's rendering mark) for a page not fresh in the cache; None: this request
-    renders it. While another process holds the mark, this one waits up to
-    PAGE_RENDER_WAIT_SECONDS for its page ("waited"), then renders it too. With the cache
-    unreachable nobody holds the mark and every request renders; with pages not stored
-    at all (CATALOG_PAGE_CACHE_SECONDS 0) there is nothing to wait for."""
+def _rendered_by_another(key: str, now: Any) -> tuple:
+    """(stored page or None, the revisions read, how it was answered, whether this
+    request holds the page's rendering mark) for a page not fresh in the cache; None:
+    this request renders it. While another process holds the mark, this one waits up
+    to PAGE_RENDER_WAIT_SECONDS for its page ("waited"), then renders it too. With the
+    cache unreachable nobody holds the mark and every request renders; with pages not
+    stored at all (CATALOG_PAGE_CACHE_SECONDS 0) there is nothing to wait for."""
     if settings.CATALOG_PAGE_CACHE_SECONDS <= 0:
-        return None, revision, "render", False
+        return None, cache.get_many([REVISION_KEY, LISTINGS_KEY]), "render", False
     rendering = _rendering_key(key)
     if cache.add(rendering, 1, settings.PAGE_RENDER_WAIT_SECONDS):
         # Rendered and stored by another between our read and our mark: that one.
-        found = cache.get_many([REVISION_KEY, key])
-        current = found.get(REVISION_KEY) or revision
-        if _fresh(found.get(key), current, now):
+        found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key])
+        if _fresh(found.get(key), found, now):
             cache.delete(rendering)
-            return found.get(key), current, "hit", False
-        return None, current, "render", True
+            return found.get(key), found, "hit", False
+        return None, found, "render", True
     deadline = time.monotonic() + settings.PAGE_RENDER_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(RENDER_POLL_SECONDS)
-        found = cache.get_many([REVISION_KEY, key, rendering])
-        current = found.get(REVISION_KEY) or revision
-        if _fresh(found.get(key), current, timezone.now()):
-            return found.get(key), current, "waited", False
+        found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key, rendering])
+        if _fresh(found.get(key), found, timezone.now()):
+            return found.get(key), found, "waited", False
         if rendering not in found:  # done without storing, failed, or the cache is gone
             break
-    return None, revision, "render", False
+    return None, cache.get_many([REVISION_KEY, LISTINGS_KEY]), "render", False
 
 
 def _account_navs() -> tuple[str, str]:
@@ -243,6 +268,20 @@ def _catalog_changed(sender: type[Model], **kwargs: Any) -> None:
     bump_catalog_revision()
 
 
+def _product_saved(sender: type[Model], instance: Product, **kwargs: Any) -> None:
+    listings = kwargs.get("created") or instance.changes_listings(kwargs.get("update_fields"))
+    bump_products([instance.pk], listings=listings, vendor_ids=[instance.vendor_id])
+    instance.remember_saved()
+
+
+def _product_deleted(sender: type[Model], instance: Product, **kwargs: Any) -> None:
+    bump_products([instance.pk], listings=True, vendor_ids=[instance.vendor_id])
+
+
+def _photo_changed(sender: type[Model], instance: ProductImage, **kwargs: Any) -> None:
+    bump_products([instance.product_id], listings=False)  # its card and page
+
+
 # A promotion's scope changing changes prices as much as the promotion itself.
 for _relation in ("products", "categories", "vendors", "counties"):
     m2m_changed.connect(
@@ -257,3 +296,7 @@ for _model in CATALOG_MODELS:
     post_delete.connect(
         _catalog_changed, sender=_model, dispatch_uid=f"page-cache-del-{_model.__name__}"
     )
+post_save.connect(_product_saved, sender=Product, dispatch_uid="page-cache-Product")
+post_delete.connect(_product_deleted, sender=Product, dispatch_uid="page-cache-del-Product")
+post_save.connect(_photo_changed, sender=ProductImage, dispatch_uid="page-cache-ProductImage")
+post_delete.connect(_photo_changed, sender=ProductImage, dispatch_uid="page-cache-del-ProductImage")

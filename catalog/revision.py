@@ -1,23 +1,54 @@
-"""The catalog revision: a token in the cache that every write to the catalog replaces,
-and the values cached with it (the price schedule, taxonomy choices, whole pages in
-catalog/page_cache.py), which are stale once it changes.
+"""What cached catalog pages depend on: tokens in the cache that writes replace.
 
-Writes that go through `save()` bump it through catalog/page_cache.py's signal handlers;
-writes that bypass it (`QuerySet.update()`, `bulk_create`, `bulk_update`) call
-`bump_catalog_revision()` themselves.
+- The catalog *revision*: every page and value cached with it (the price schedule,
+  taxonomy choices, whole pages in catalog/page_cache.py) is stale once it changes. A
+  change of a vendor, the taxonomy, a promotion or a synonym replaces it.
+- The *listings* token: which products a listing, a search or a count shows, and in what
+  order. A product created, deleted, hidden or shown, moved, renamed, repriced, sold out
+  or back in stock replaces it; a card's details (stock above zero, units sold, rating,
+  photos) do not.
+- Each product's *version* and each vendor's *shelf* token: a page showing a product's
+  card or its page is stale once its version changes; a product page's "more from this
+  shop" is stale once its vendor's shelf (which of its products show) changes.
+
+A page records the tokens it depends on while it renders (`depends_on`), reading each
+*before* the rows it shows, so a write committed meanwhile leaves it stale, never
+wrong. Writes that go through `save()` replace them through catalog/page_cache.py's
+signal handlers; writes that bypass it (`QuerySet.update()`, `bulk_create`,
+`bulk_update`) call `bump_catalog_revision()` or `bump_products()` themselves. Each is
+replaced at once and again when the transaction commits: a page rendered from the old
+rows between the two is stored under the first token, never the last.
 """
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from catalog.models import Product
+
 REVISION_KEY = "catalog:revision"
+LISTINGS_KEY = "catalog:listings"
 T = TypeVar("T")
+# A product's version or a vendor's shelf token lives this long unless replaced; one
+# expired (or evicted) is simply new: a page stored with the old one renders again.
+TOKEN_SECONDS = 24 * 60 * 60
+# The tokens the page being rendered depends on (key: token), or None outside one.
+_depends: ContextVar[dict[str, str] | None] = ContextVar("catalog_page_depends", default=None)
+
+
+def product_key(pk: object) -> str:
+    return f"catalog:product:{pk}"
+
+
+def shelf_key(vendor_pk: object) -> str:
+    return f"catalog:shelf:{vendor_pk}"
 
 
 def _new_revision() -> None:
@@ -33,6 +64,70 @@ def bump_catalog_revision() -> None:
     _new_revision()
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(_new_revision)
+
+
+def bump_products(
+    ids: Iterable[object], *, listings: bool, vendor_ids: Iterable[object] | None = None
+) -> None:
+    """Make stale the pages showing these products (their own, every page with their
+    card). `listings`: what shows where changed too (a product hidden, repriced, sold
+    out…), so every listing, search and count, and the shelves of `vendor_ids` (read
+    from the products when not given) are stale as well."""
+    ids = list(ids)
+    keys = [product_key(pk) for pk in ids]
+    if listings:
+        if vendor_ids is None:
+            vendor_ids = Product.objects.filter(pk__in=ids).values_list("vendor_id", flat=True)
+        keys += [shelf_key(pk) for pk in set(vendor_ids)]
+    if not keys and not listings:
+        return
+    _new_tokens(keys, listings)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _new_tokens(keys, listings))
+
+
+def _new_tokens(keys: list[str], listings: bool) -> None:
+    if keys:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, TOKEN_SECONDS)
+    if listings:
+        cache.set(LISTINGS_KEY, uuid.uuid4().hex, None)
+
+
+def current_tokens(keys: Iterable[str], found: dict | None = None) -> dict[str, str]:
+    """The tokens now under `keys` (from `found`, a get_many already made, else read),
+    a new one set for each missing. Read them before the rows a page shows."""
+    keys = list(keys)
+    if found is None:
+        found = cache.get_many(keys)
+    tokens = {key: found[key] for key in keys if found.get(key) is not None}
+    missing = {key: uuid.uuid4().hex for key in keys if key not in tokens}
+    if missing:
+        lasting = {key: token for key, token in missing.items() if key != LISTINGS_KEY}
+        if lasting:
+            cache.set_many(lasting, TOKEN_SECONDS)
+        if LISTINGS_KEY in missing:
+            cache.add(LISTINGS_KEY, missing[LISTINGS_KEY], None)
+            missing[LISTINGS_KEY] = cache.get(LISTINGS_KEY) or missing[LISTINGS_KEY]
+        tokens.update(missing)
+    return tokens
+
+
+def depends_on(tokens: dict[str, str]) -> None:
+    """The page being rendered (if any) is stale once one of these tokens changes."""
+    recorded = _depends.get()
+    if recorded is not None:
+        recorded.update(tokens)
+
+
+@contextmanager
+def recording_dependencies() -> Iterator[dict[str, str]]:
+    """The tokens what renders inside depends on (`depends_on`), filled as it goes."""
+    recorded: dict[str, str] = {}
+    reset = _depends.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _depends.reset(reset)
 
 
 def catalog_revision() -> str:

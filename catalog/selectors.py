@@ -5,6 +5,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from catalog.models import (
@@ -109,21 +110,29 @@ def forget_counts() -> None:
     cache.delete_many([CATEGORY_COUNTS_KEY, COUNTY_COUNTS_KEY])
 
 
-def newest_products(limit: int = HOME_SHELF_SIZE) -> list[Product]:
-    return apply_prices(
-        list(visible_products().for_cards().in_shop_order("-created_at", "-id")[:limit])
+def newest_product_ids(limit: int = HOME_SHELF_SIZE) -> list[int]:
+    """The home's newest products, for their cards (catalog/cards.py)."""
+    return list(
+        visible_products().in_shop_order("-created_at", "-id").values_list("pk", flat=True)[:limit]
     )
 
 
-def featured_products(limit: int = HOME_SHELF_SIZE) -> list[Product]:
-    return apply_prices(
-        list(
-            visible_products()
-            .filter(is_featured=True)
-            .for_cards()
-            .in_shop_order("-created_at", "-id")[:limit]
-        )
+def featured_product_ids(limit: int = HOME_SHELF_SIZE) -> list[int]:
+    return list(
+        visible_products()
+        .filter(is_featured=True)
+        .in_shop_order("-created_at", "-id")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+def shown_product(slug: str) -> tuple[int, int]:
+    """(id, vendor id) of the product a product page shows: 404 unless published and
+    its vendor approved. Read before the page's rows (catalog/revision.py)."""
+    found = visible_products().filter(slug=slug).values_list("pk", "vendor_id").first()
+    if found is None:
+        raise Http404("No product here.")
+    return found
 
 
 def product_for_shopper(slug: str) -> Product:
@@ -133,15 +142,13 @@ def product_for_shopper(slug: str) -> Product:
     return product
 
 
-def more_from_vendor(product: Product, limit: int = 4) -> list[Product]:
-    return apply_prices(
-        list(
-            visible_products()
-            .filter(vendor_id=product.vendor_id)
-            .exclude(pk=product.pk)
-            .for_cards()
-            .in_shop_order("-created_at", "-id")[:limit]
-        )
+def more_from_vendor_ids(product: Product, limit: int = 4) -> list[int]:
+    return list(
+        visible_products()
+        .filter(vendor_id=product.vendor_id)
+        .exclude(pk=product.pk)
+        .in_shop_order("-created_at", "-id")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

@@ -18,7 +18,7 @@ from catalog import messages
 from catalog.images import delete_photo_files, process_upload
 from catalog.models import Product, ProductImage, Vendor, VendorMember
 from catalog.promotions.shown_prices import refresh_shown_prices
-from catalog.revision import bump_catalog_revision
+from catalog.revision import bump_products
 from catalog.search import SEARCH_FIELDS, fill_search_fields
 from catalog.search.words import record_search_words
 from catalog.selectors import forget_counts
@@ -254,8 +254,15 @@ def adjust_stock(product: Product, change: int) -> int:
         problem = stock_change_problem(product, change)
         if problem:
             raise ValidationError(problem, code="negative_stock")
-    bump_catalog_revision()
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+        # The row stays locked by the UPDATE until COMMIT: this is the stock it left.
+        stock = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+        # Its card and page render again; every listing only if it sold out or came back.
+        bump_products(
+            [product.pk],
+            listings=(stock > 0) != (stock - change > 0),
+            vendor_ids=[product.vendor_id],
+        )
+    return stock
 
 
 def stock_change_problem(product: Product, change: int) -> str | None:
@@ -278,9 +285,10 @@ def delete_product(product: Product) -> None:
 
 def delete_product_photo(photo: ProductImage) -> None:
     with transaction.atomic():
-        photo.delete()  # its files go once this commits (catalog.images.photo_deleted)
+        # Its files go once this commits (catalog.images.photo_deleted); its product's
+        # pages render again (catalog/page_cache.py).
+        photo.delete()
         Product.objects.filter(pk=photo.product_id).update(updated_at=timezone.now())
-    bump_catalog_revision()
 
 
 def _attach_photo(

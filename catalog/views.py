@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 from catalog import selectors
+from catalog.cards import product_cards
 from catalog.facets import listing_facets
 from catalog.filters import ProductFilter
 from catalog.models import KeywordLanding
@@ -16,8 +17,7 @@ from catalog.page_cache import cached_page
 from catalog.paging import CappedPaginator
 from catalog.product_sections import sections_for
 from catalog.promotions import selectors as promotion_selectors
-from catalog.promotions.pricing import apply_prices
-from catalog.revision import cached_value
+from catalog.revision import cached_value, current_tokens, depends_on, product_key, shelf_key
 from catalog.search import normalise_keyword
 from catalog.search.query import query_words, search_products
 from catalog.search.words import alternative_words, corrected_words
@@ -31,8 +31,8 @@ def home(request):
         context = {
             "categories": selectors.categories_with_counts(),
             "counties": selectors.counties_with_products(),
-            "featured": selectors.featured_products(),
-            "newest": selectors.newest_products(),
+            "featured": product_cards(selectors.featured_product_ids()),
+            "newest": product_cards(selectors.newest_product_ids()),
             "keywords": selectors.popular_keywords(),
         }
         return render(request, "catalog/home.html", {**context, **extra})
@@ -42,16 +42,20 @@ def home(request):
 
 def product_detail(request, slug):
     def render_product(extra):
+        # Its version and its shop's shelf read before its rows (catalog/revision.py).
+        product_id, vendor_id = selectors.shown_product(slug)
+        depends_on(current_tokens([product_key(product_id), shelf_key(vendor_id)]))
         product = selectors.product_for_shopper(slug)
         context = {
             "product": product,
-            "more": selectors.more_from_vendor(product),
+            "more": product_cards(selectors.more_from_vendor_ids(product)),
             "sale": promotion_selectors.product_sale(product),
             "sections": sections_for(product),
         }
         return render(request, "catalog/product_detail.html", {**context, **extra})
 
-    return cached_page(request, render_product)
+    # Stale when it, its shop's shelf or a card it shows changes, not with every listing.
+    return cached_page(request, render_product, listings=False)
 
 
 def product_list(request):
@@ -261,11 +265,12 @@ def product_listing(
                 most, ranked = settings.SEARCH_MAX_RANKED, True
             else:
                 most, ranked = settings.LISTING_MAX_COUNTED, False
+            # The page's ids: their cards are cached (catalog/cards.py).
             paginator = CappedPaginator(
-                filterset.qs.for_cards(), PAGE_SIZE, most=most, ranked=ranked
+                filterset.qs.values_list("pk", flat=True), PAGE_SIZE, most=most, ranked=ranked
             )
             page = paginator.get_page(request.GET.get("page"))
-            page.object_list = apply_prices(list(page.object_list))
+            page.object_list = product_cards(list(page.object_list))
             return filterset, page
 
         filterset, page = results(request.GET if data is None else data)
@@ -279,6 +284,8 @@ def product_listing(
                 filterset, products, path=request.path, choices=choices, hide=hide
             )
         listing = {"filter": filterset, "page": page, "facets": facets}
+        if page is not None and page.object_list and filterset.form.cleaned_data.get("vendor"):
+            listing["chosen_vendor"] = _shown_vendor(filterset.form.cleaned_data["vendor"])
         if request.htmx and not request.htmx.history_restore_request:
             if page is None:
                 return _filter_errors(request, filterset)
@@ -287,6 +294,14 @@ def product_listing(
         return render(request, template, full)
 
     return cached_page(request, render_listing)
+
+
+def _shown_vendor(slug):
+    """The shop a listing is filtered to (its name in the title), None if not shown."""
+    try:
+        return selectors.approved_vendor(slug)
+    except Http404:
+        return None
 
 
 def _filter_errors(request, filterset):

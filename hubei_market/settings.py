@@ -448,8 +448,11 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Counts failed sign-ins (the shop's and the admin's) and refuses them past the limit.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the signed-in user read from the cache (core/auth_backends.py).
+    "core.auth_backends.CachedModelBackend",
 ]
+# False: each request reads its signed-in user from the database, as Django does.
+AUTH_USERS_CACHED = env.bool("AUTH_USERS_CACHED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

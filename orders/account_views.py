@@ -33,7 +33,7 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         languages.remember_language(user, get_language())  # the language they signed up in
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="core.auth_backends.CachedModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect(_safe_next(request, "orders:history"))
     return render(request, "registration/sign_up.html", {"form": form})

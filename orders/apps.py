@@ -11,6 +11,7 @@ class OrdersConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete
 
+        from core import auth_backends  # noqa: F401  (cached users forgotten when saved)
         from orders import messages
         from orders.models import Order
         from orders.signals import delete_messages_about_order, merge_cart_at_sign_in

@@ -27,14 +27,21 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.revision import bump_products
 from catalog.selling import sold_label_changed
 
 
 @dataclass
 class StockTaken:
     short: list[int] = field(default_factory=list)  # ids that had too little, or were unpublished
-    # A product now shows "only N left" or "sold out", or another "已售" label.
-    shown_changed: bool = False
+    # The products that now show "only N left" or "sold out", or another "已售" label.
+    changed: list[int] = field(default_factory=list)
+    sold_out: bool = False  # one of them has none left (it moves to the end of listings)
+
+    def mark_pages_stale(self) -> None:
+        """The cached pages showing what changed render again (catalog/revision.py)."""
+        if self.changed:
+            bump_products(self.changed, listings=self.sold_out)
 
 
 def _update_can_return() -> bool:
@@ -78,7 +85,8 @@ def take_stock(quantities: Mapping[int, int]) -> StockTaken:
             if row is None:
                 taken.short.append(product_id)
             elif _shown_changed(quantity, stock_left=row[0], sold=row[1]):
-                taken.shown_changed = True
+                taken.changed.append(product_id)
+                taken.sold_out = taken.sold_out or row[0] == 0
     return taken
 
 
@@ -98,10 +106,10 @@ def _take_stock_then_read(quantities: Mapping[int, int]) -> StockTaken:
         ):
             taken.short.append(product_id)
     left = Product.objects.filter(pk__in=quantities).exclude(pk__in=taken.short)
-    taken.shown_changed = any(
-        _shown_changed(quantities[pk], stock_left=stock, sold=sold)
-        for pk, stock, sold in left.values_list("pk", "stock", "units_sold")
-    )
+    for pk, stock, sold in left.values_list("pk", "stock", "units_sold"):
+        if _shown_changed(quantities[pk], stock_left=stock, sold=sold):
+            taken.changed.append(pk)
+            taken.sold_out = taken.sold_out or stock == 0
     return taken
 
 
@@ -113,13 +121,23 @@ def _fewer_sold(quantity: int) -> Greatest:
 
 def return_stock(quantities: Mapping[int, int]) -> None:
     """Put {product_id: quantity} back (a cancelled order, returned goods), and take
-    them off the units sold."""
+    them off the units sold; the pages showing them render again, and every listing if
+    one was sold out."""
     now = timezone.now()
     for product_id in sorted(quantities):
         quantity = quantities[product_id]
         Product.objects.filter(pk=product_id).update(
             stock=F("stock") + quantity, units_sold=_fewer_sold(quantity), updated_at=now
         )
+    if not quantities:
+        return
+    rows = Product.objects.filter(pk__in=quantities).values_list("pk", "stock", "vendor_id")
+    back_on_sale = False
+    vendor_ids = set()
+    for pk, stock, vendor_id in rows:
+        back_on_sale = back_on_sale or stock == quantities[pk]  # it had none
+        vendor_ids.add(vendor_id)
+    bump_products(quantities, listings=back_on_sale, vendor_ids=vendor_ids)
 
 
 def unsell(product_id: int, quantity: int) -> bool:

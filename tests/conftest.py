@@ -21,8 +21,16 @@ def sandbox_site(live_server, settings, transactional_db):
     return live_server
 
 
+# Tests that count queries pin them as Django reads them, the signed-in user included:
+# the cached user (core/auth_backends.py) would make the count depend on which request
+# came first. tests/core/test_cached_users.py tests it, and every other test runs with it.
+COUNTING_FIXTURES = {"django_assert_num_queries", "django_assert_max_num_queries", "session_reads"}
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path, payment_sandbox_dir):
+def _test_settings(request, settings, tmp_path, payment_sandbox_dir):
+    if COUNTING_FIXTURES & set(request.fixturenames):
+        settings.AUTH_USERS_CACHED = False
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PAYMENT_SANDBOX_DIR = payment_sandbox_dir
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -49,6 +49,24 @@ class Product(models.Model):
     # Pages say "in stock" above this and "only N left" from it down: cached pages need
     # rendering again when an order takes stock only once it is this low.
     FEW_LEFT = 10
+    # What only its own card and page show: a save changing nothing else leaves every
+    # listing, search and count as cached (catalog/page_cache.py). Stock too, while it
+    # stays above zero (sold out moves it to the end of every listing).
+    CARD_ONLY_FIELDS = frozenset(
+        {
+            "stock",
+            "units_sold",
+            "rating_count",
+            "rating_total",
+            "pack_size",
+            "pack_size_en",
+            "net_weight_g",
+            "origin_label",
+            "origin_label_en",
+            "ships_free",
+            "updated_at",
+        }
+    )
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -186,6 +204,42 @@ class Product(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:product", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Keeps the values read (Django's documented recipe), so a save can tell what it
+        changed (`changes_listings`)."""
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def changes_listings(self, update_fields=None) -> bool:
+        """Whether saving it as it is now changes what a listing shows or its order
+        (anything but CARD_ONLY_FIELDS, or stock to or from zero); True for a product not
+        read from the database."""
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is None:
+            return True
+        for name, before in loaded.items():  # attnames: vendor_id…
+            if update_fields is not None and not {name, name.removesuffix("_id")} & set(
+                update_fields
+            ):
+                continue
+            if name not in self.__dict__ or self.__dict__[name] == before:
+                continue
+            if name == "stock":
+                if (before > 0) != (self.stock > 0):
+                    return True
+            elif name not in self.CARD_ONLY_FIELDS:
+                return True
+        return False
+
+    def remember_saved(self) -> None:
+        """What it holds now is what the database holds (after a save)."""
+        if hasattr(self, "_loaded_values"):
+            self._loaded_values = {
+                name: self.__dict__[name] for name in self._loaded_values if name in self.__dict__
+            }
 
     @property
     def display_name(self):

@@ -141,10 +141,12 @@ def _place_order(
         impact.record_change(
             order, [], [impact.counted_line(line, order.pk, line.part.vendor_id) for line in lines]
         )
-    if stock.shown_changed or units.shown_changed:
-        # Pages show "only N left", "sold out" or a flash price no longer there. Above
-        # that, a cached page saying "in stock" is still true: it is left alone, so a busy
-        # checkout does not make every shopper's page render again.
+    # Pages showing "only N left", "sold out" or another "已售" label render again (those
+    # products' pages and cards; every listing if one sold out). Above that, a cached page
+    # saying "in stock" is still true: it is left alone, so a busy checkout does not make
+    # every shopper's page render again.
+    stock.mark_pages_stale()
+    if units.shown_changed:  # a flash price no longer there
         bump_catalog_revision()
     return order
 

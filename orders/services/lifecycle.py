@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
 from core.db import lock_row, lock_rows
 from core.transitions import TransitionTable
@@ -123,7 +122,6 @@ def _cancel_open_parts(
     )
     OrderPart.objects.filter(pk__in=vendor_of).update(status=OrderPart.Status.CANCELLED)
     _set_status(order, Order.Status.CANCELLED, by, note=note)
-    bump_catalog_revision()
     # The day's impact row before the money (a refund, the shop's ledger account), in
     # every change of an order, so two changes never wait on each other's locks.
     impact.record_change(order, counted, [])
@@ -210,7 +208,6 @@ def cancel_part(part: OrderPart, *, reason: str, by: AbstractBaseUser | None) ->
         elif not left.exclude(status=OrderPart.Status.DELIVERED).exists():
             _set_status(order, Order.Status.COMPLETED, by)
         messages.notify_part_cancelled(part, reason)
-        bump_catalog_revision()
     return part
 
 

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from catalog.page_cache import bump_catalog_revision
 from catalog.promotions import checkout as promotions
+from catalog.revision import bump_products
 from core.db import lock_row
 from orders.impact import rollups as impact
 from orders.locks import return_stock, unsell
@@ -138,11 +138,10 @@ def take_back(
             raise ValidationError(SHIPPING_ALREADY, code="shipping_already_refunded")
         if restock and line.product_id:
             return_stock({line.product_id: quantity})  # and off the units sold
-            bump_catalog_revision()
         elif line.product_id and quantity and unsell(line.product_id, quantity):
             # The goods stay with the shopper, but a refunded sale is not a sale: pages
             # showing the old "已售" label render again (only when it changed).
-            bump_catalog_revision()
+            bump_products([line.product_id], listings=False)
         if restock and part.status == OrderPart.Status.PENDING:
             # Cancelled before shipment: its flash-sale units and the shopper's allowance
             # come back too (a part cancelled later gives back only what is left).

@@ -1,6 +1,7 @@
 """Listings sort and filter by the price on the card (promotions included), and put
 sold-out products last in every sort."""
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -33,10 +34,19 @@ END = timezone.make_aware(timezone.datetime(2026, 5, 1, 12, 0))
 
 
 def listing(client, url="/products/", **params):
-    """(name, price on the card) of each product the page lists, in order."""
-    response = client.get(url, params)
+    """(name, price on the card) of each product the page lists, in order (the page in
+    Chinese: the names the products are created with)."""
+    response = client.get(url, params, headers={"accept-language": "zh-hans"})
     assert response.status_code == 200
-    return [(p.name, p.current_price) for p in response.context["page"].object_list]
+    html = response.content.decode()
+    return [
+        (name, Decimal(price.replace(",", "")))
+        for name, price in re.findall(
+            r'<h3 class="card-title">([^<]*)</h3>.*?<p class="card-price"><strong[^>]*>¥([\d,.]+)',
+            html,
+            re.S,
+        )
+    ]
 
 
 def names(client, url="/products/", **params):

@@ -29,17 +29,17 @@ def reviewed_product(size, vendor=None):
 
 # (url, cold queries) for a signed-out shopper.
 SHOPPER_PAGES = [
-    # the product page's own 5 here (no promotion running: tests/catalog/
-    # test_query_counts.py has more), and the reviews section's 3: the three newest
-    # reviews with their authors, their photos, the stars summary
-    ("/products/zigui-navel/", 8),
+    # the product page's own 6 here (its id read first; no promotion running: tests/
+    # catalog/test_query_counts.py has more), and the reviews section's 3: the three
+    # newest reviews with their authors, their photos, the stars summary
+    ("/products/zigui-navel/", 9),
     # the product, the count and the page of reviews with their authors, their photos,
     # the stars summary, the promotions (when the cached page goes stale)
     ("/products/zigui-navel/reviews/", 6),
     ("/products/zigui-navel/reviews/?photos=1&page=2", 6),
     ("/products/zigui-navel/reviews/?stars=1", 6),
     # cards read the rating line from the products' columns: the listing's own counts
-    ("/products/", 8),  # with its facets (catalog/facets.py)
+    ("/products/", 9),  # with its facets (catalog/facets.py), its ids, then its cards
     ("/", 8),
 ]
 

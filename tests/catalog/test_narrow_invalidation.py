@@ -1,0 +1,140 @@
+"""A write to one product makes stale only the cached pages that show it (catalog/
+revision.py), and what it changes still shows at once on every page that shows it.
+
+The zone here: the co-operative sells oranges, pomelos and kumquats from Zigui; a tea
+shop sells one tea from Enshi. Every page is read twice first (cached), then one product
+changes through the services, and each page says how it was answered (X-Page-Cache)
+and how many product cards it rendered anew.
+"""
+
+import pytest
+from django.test import Client
+
+from catalog import services
+from catalog.models import Product
+from tests.factories import CategoryFactory, CountyFactory, ProductFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+CARD = "catalog/partials/product_card.html"
+
+
+@pytest.fixture
+def zone():
+    citrus, tea = CategoryFactory(slug="citrus-n"), CategoryFactory(slug="tea-n")
+    zigui, enshi = CountyFactory(slug="zigui-n"), CountyFactory(slug="enshi-n")
+    coop, tea_shop = VendorFactory(slug="coop-n"), VendorFactory(slug="tea-shop-n")
+    made = {}
+    for slug, name in [
+        ("navel-n", "秭归脐橙"),
+        ("pomelo-n", "秭归柚子"),
+        ("kumquat-n", "秭归金桔"),
+    ]:
+        made[slug] = ProductFactory(
+            slug=slug, name=name, vendor=coop, category=citrus, origin_county=zigui, stock=40
+        )
+    made["tea-n"] = ProductFactory(
+        slug="tea-n", name="恩施玉露", vendor=tea_shop, category=tea, origin_county=enshi, stock=40
+    )
+    return made
+
+
+SHOWING_THE_ORANGES = [
+    "/",
+    "/products/",
+    "/products/?sort=price",
+    "/categories/citrus-n/",
+    "/counties/zigui-n/",
+    "/vendors/coop-n/",
+    "/search/?q=秭归",
+    "/products/navel-n/",
+    "/products/pomelo-n/",  # "more from this shop"
+]
+NOT_SHOWING_THEM = [
+    "/categories/tea-n/",
+    "/counties/enshi-n/",
+    "/vendors/tea-shop-n/",
+    "/search/?q=恩施",
+]
+TEA_PAGE = "/products/tea-n/"
+
+
+@pytest.fixture
+def shopper():
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    def read(url):
+        response = client.get(url)
+        cards = sum(1 for template in response.templates if template.name == CARD)
+        answered = response.get("X-Page-Cache")
+        return response.status_code, answered, cards, response.content.decode()
+
+    return read
+
+
+def warm(shopper):
+    for url in [*SHOWING_THE_ORANGES, *NOT_SHOWING_THEM, TEA_PAGE]:
+        shopper(url)
+        assert shopper(url)[1] == "hit", url
+
+
+def test_stock_moved_above_zero_renders_only_the_pages_and_the_card_showing_it(zone, shopper):
+    warm(shopper)
+
+    services.adjust_stock(zone["navel-n"], -35)  # 5 left: "only 5 left"
+
+    rendered = 0
+    for url in SHOWING_THE_ORANGES:
+        status, answered, cards, _html = shopper(url)
+        assert (status, answered) == (200, "render"), url
+        rendered += cards
+    assert rendered == 1  # its card, once: every page after takes it from the cache
+    for url in [*NOT_SHOWING_THEM, TEA_PAGE]:
+        assert shopper(url)[1] == "hit", url
+    assert "仅剩 5 件" in shopper("/products/navel-n/")[3]
+
+
+def test_a_new_price_shows_at_once_everywhere_and_rerenders_no_other_card(zone, shopper):
+    warm(shopper)
+    navel = Product.objects.get(slug="navel-n")
+
+    navel.price = navel.price + 7
+    services.save_product(navel, update_fields=["price"])
+
+    price = f"¥{navel.price}"
+    for url in SHOWING_THE_ORANGES:
+        status, answered, cards, html = shopper(url)
+        assert (status, answered) == (200, "render"), url
+        assert price in html, url
+    # Any listing may order or count differently now: they render again, from the cached
+    # cards of the products that did not change.
+    for url in NOT_SHOWING_THEM:
+        status, answered, cards, html = shopper(url)
+        assert (status, answered, cards) == (200, "render", 0), url
+        assert price not in html
+    assert shopper(TEA_PAGE)[1] == "hit"  # a product page of another shop
+
+
+def test_a_hidden_product_leaves_every_page_at_once(zone, shopper):
+    warm(shopper)
+
+    services.set_product_status(Product.objects.get(slug="kumquat-n"), Product.Status.DRAFT)
+
+    for url in SHOWING_THE_ORANGES:
+        status, _answered, _cards, html = shopper(url)
+        assert status == 200, url
+        assert "秭归金桔" not in html, url
+    assert shopper("/products/kumquat-n/")[0] == 404
+    assert shopper(TEA_PAGE)[1] == "hit"
+
+
+def test_sold_out_moves_it_last_on_every_listing_and_back_on_sale_moves_it_back(zone, shopper):
+    warm(shopper)
+    first = lambda url: shopper(url)[3].split('class="card-title">')[1].split("<")[0]  # noqa: E731
+    newest = first("/products/")  # the newest, 秭归金桔, is first
+
+    services.adjust_stock(Product.objects.get(name=newest), -40)
+
+    assert first("/products/") != newest
+    assert "已售罄" in shopper(f"/products/{Product.objects.get(name=newest).slug}/")[3]
+    services.adjust_stock(Product.objects.get(name=newest), 3)
+    assert first("/products/") == newest
