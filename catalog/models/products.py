@@ -220,10 +220,9 @@ class Product(models.Model):
         loaded = getattr(self, "_loaded_values", None)
         if loaded is None:
             return True
+        written = None if update_fields is None else set(update_fields)
         for name, before in loaded.items():  # attnames: vendor_id…
-            if update_fields is not None and not {name, name.removesuffix("_id")} & set(
-                update_fields
-            ):
+            if written is not None and not {name, name.removesuffix("_id")} & written:
                 continue
             if name not in self.__dict__ or self.__dict__[name] == before:
                 continue
