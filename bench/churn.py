@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +30,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import close_old_connections  # noqa: E402
-from django.test import Client  # noqa: E402
 
 from bench import wrk  # noqa: E402
 from catalog import services  # noqa: E402
@@ -44,9 +44,11 @@ def log(message):
     print(f"churn: {message}", file=sys.stderr, flush=True)
 
 
-def products_on_the_page():
-    """The products the listing's first page shows (by their slugs in its links)."""
-    html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(LISTING).content.decode()
+def products_on_the_page(base):
+    """The products the listing's first page shows (by their slugs in its links), as the
+    gunicorn under load serves it."""
+    with urllib.request.urlopen(base + LISTING, timeout=30) as response:
+        html = response.read().decode()
     slugs = [part.split("/")[0] for part in html.split('href="/products/')[1:]]
     found = list(Product.objects.filter(slug__in=slugs, stock__gt=2))
     if not found:
@@ -100,7 +102,7 @@ def measure(args, rate, products):
 
 def main():
     args = wrk.parser(__doc__, "churn.json").parse_args()
-    products = products_on_the_page()
+    products = products_on_the_page(args.base)
     log(f"writing to {len(products)} products of {LISTING}")
     floor = [wrk.summary(wrk.run(args.base + "/__floor__/", args, warm="1s"))]
     runs = []

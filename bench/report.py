@@ -239,6 +239,7 @@ def build(results_dir):
         "pages": pages,
         "orders": _orders(results_dir),
         "promotions": _read_json(results_dir / "promotions.json"),
+        "churn": _read_json(results_dir / "churn.json"),
         "livestream": _read_json(results_dir / "livestream.json"),
         "impact": _read_json(results_dir / "impact.json"),
         "payments": _read_json(results_dir / "payments.json"),
@@ -291,6 +292,51 @@ def _promotions_section(promotions):
         "schedule rebuilt: one query for the promotions, one UNION for their scopes); "
         "otherwise the schedule comes from Redis or the worker's memory. Either way it "
         "does not grow with the products on the page.",
+    ]
+    return lines
+
+
+CHURN_AIM_PCT = 10
+
+
+def _churn_section(churn, command="bench/run.sh"):
+    """The "## Churn" section: the anonymous listing while the catalog changes."""
+    if not churn:
+        return ["", "## Churn", "", "Not measured in this run (`BENCH_CHURN=0`)."]
+    floors = " and ".join(f"{run['rps']:,.0f}" for run in churn["floor"])
+    lines = [
+        "",
+        "## Churn",
+        "",
+        f"The anonymous listing `{churn['page']}` under wrk while a writer in another process "
+        "changes the catalog through the services a vendor's dashboard calls, at a steady "
+        "rate: a stock change (`adjust_stock` ±1) and a price change (`save_product`, ±¥0.01) "
+        f"in turn, each to one of the {churn['products_written']} products the page shows, so "
+        "every write makes that page stale (the worst case for narrow invalidation). Each "
+        "rate ran beside a run without writes; the floor ran first and last "
+        f"({floors} req/s). `bench/churn.py`; `BENCH_ONLY=churn` runs it alone; command: "
+        f"`{command}`.",
+        "",
+        "| Writes a second (done) | without writes: req/s | with: req/s | p99 without → with "
+        "| Rendered | cost | write p50 | aim: at most 10 % |",
+        "| ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    ]
+    for run in churn["runs"]:
+        quiet, busy = run["quiet"], run["busy"]
+        cost = run["cost_pct"]
+        aim = "–" if busy["writes_per_second"] != 10 else _yes(cost <= CHURN_AIM_PCT)
+        lines.append(
+            f"| {busy['writes_per_second']} ({busy['writes_done_per_second']}) | "
+            f"{quiet['rps']:,.0f} | {busy['rps']:,.0f} | {quiet['p99_ms']:.1f} → "
+            f"{busy['p99_ms']:.1f} ms | {_rendered(busy)} | {cost:+.1f} % | "
+            f"{busy['write_ms_p50']:.1f} ms | {aim} |"
+        )
+    lines += [
+        "",
+        "A cost below zero is the noise between two runs of the same load. *Rendered* is the "
+        "share of answers rendered again; a render after a stock change reads and renders "
+        "one card (the others come from the card cache), after a price change it also "
+        "reads the page's ids and counts again.",
     ]
     return lines
 
@@ -934,6 +980,7 @@ def markdown(data):
         + ").",
     ]
     lines += _promotions_section(data.get("promotions"))
+    lines += _churn_section(data.get("churn"), data["command"])
     lines += _livestream_section(data.get("livestream"))
     lines += _impact_section(data.get("impact"))
     lines += _orders_section(data.get("orders"))
@@ -999,6 +1046,13 @@ def main():
         text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
         output.write_text(splice(text, section), encoding="utf-8")
         print(f"report: the Settlement section of {output}", file=sys.stderr)
+        return
+    if sys.argv[1:2] == ["--churn-only"]:
+        churn = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        section = _churn_section(churn, os.environ.get("BENCH_COMMAND", "bench/run.sh"))
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        output.write_text(splice(text, section), encoding="utf-8")
+        print(f"report: the Churn section of {output}", file=sys.stderr)
         return
     if sys.argv[1:2] == ["--search-only"]:
         search = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))

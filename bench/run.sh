@@ -396,6 +396,8 @@ BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_ELAPSED_SECONDS=$SECONDS
 if [ "$BENCH_PAGES" = 1 ]; then
   "$PY" -m bench.report "$RESULTS"
+elif [ "$BENCH_ONLY" = churn ]; then  # its section of the report is rewritten, the rest kept
+  "$PY" -m bench.report --churn-only "$RESULTS/churn.json"
 elif [ "$BENCH_ONLY" = search ]; then  # its section of the report is rewritten, the rest kept
   "$PY" -m bench.report --search-only "$RESULTS/search.json"
 elif [ "$BENCH_ONLY" = orders ]; then  # compared by hand, beside a run of other code

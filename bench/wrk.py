@@ -66,10 +66,16 @@ def summary(data, digits=1):
 
 def rendered_share(data):
     """{"rendered_pct": the share of answers that were rendered (X-Page-Cache render or
-    bypass) among those that said}, or {} when no answer said (not a cached page)."""
+    bypass) among those that said, "cards_pct": the share given the stored page with
+    some cards rendered again, "stale_pct": the share given the page as it was while
+    another process rendered it}, or {} when no answer said (not a cached page)."""
     counts = data.get("page_cache") or {}
-    said = counts.get("hit", 0) + counts.get("render", 0) + counts.get("bypass", 0)
+    said = sum(count for kind, count in counts.items() if kind != "none")
     if not said:
         return {}
     rendered = counts.get("render", 0) + counts.get("bypass", 0)
-    return {"rendered_pct": round(rendered / said * 100, 2)}
+    return {
+        "rendered_pct": round(rendered / said * 100, 2),
+        "cards_pct": round(counts.get("cards", 0) / said * 100, 2),
+        "stale_pct": round(counts.get("stale", 0) / said * 100, 2),
+    }

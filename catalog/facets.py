@@ -9,6 +9,11 @@ chosen value's count is the number of results. The facets whose filter is not se
 the same results, so they are counted together in one grouped query (a listing before
 any facet is chosen: one query); each facet whose filter is set takes one more. A facet
 whose filter the page fixes (a category page's category) is left out.
+
+The counts are kept in the cache for FACET_COUNTS_SECONDS (60) per listing and filters,
+and until the catalog revision changes: a page rendered after a product changed (its
+price, its stock) does not count every match again. So a count may lag a product
+changed within that minute; the products listed, their prices and the total never do.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -25,6 +32,7 @@ from django.utils.translation import gettext as _
 from catalog.filters import ProductFilter
 from catalog.models import Product
 from catalog.models.products import ProductQuerySet
+from catalog.revision import cache_key, catalog_revision
 
 # Price bands on the price the card shows (Product.promoted_price, else the list price),
 # in yuan: [low, high). A band's link sets min_price and max_price, the top one fen below
@@ -210,14 +218,19 @@ def listing_facets(
     cleaned = filterset.form.cleaned_data
     names = [name for name in GROUPED_BY if name in filterset.filters] + ["price"]
     chosen = [name for name in names if any(data.get(p) for p in FACET_PARAMS[name])]
-    tallies = {}
-    if unchosen := [name for name in names if name not in chosen]:
-        # The page's own results (a search's ranked matches already picked), unordered.
-        results = _distinct_by_id(filterset.qs.order_by())
-        tallies.update(_tally(results, unchosen))
-    for name in chosen:
-        results = _results_without(products, data, name, choices=choices, hide=hide)
-        tallies.update(_tally(results, [name]))
+    asked = [(name, data.getlist(name)) for name in filterset.filters if name != "sort"]
+    key = cache_key("facet-counts", catalog_revision(), path, ",".join(hide), repr(asked))
+    tallies = cache.get(key)
+    if tallies is None:
+        tallies = {}
+        if unchosen := [name for name in names if name not in chosen]:
+            # The page's own results (a search's ranked matches already picked), unordered.
+            results = _distinct_by_id(filterset.qs.order_by())
+            tallies.update(_tally(results, unchosen))
+        for name in chosen:
+            results = _results_without(products, data, name, choices=choices, hide=hide)
+            tallies.update(_tally(results, [name]))
+        cache.set(key, tallies, settings.FACET_COUNTS_SECONDS)
     labels = {
         "category": (_("Category"), choices["category"]),
         "county": (

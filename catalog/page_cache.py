@@ -21,10 +21,14 @@ shipping fee to their province) is loaded apart by htmx. A visitor with messages
 (every page shows them) gets the page rendered for them, neither read from the cache nor
 stored.
 
-After a change, a stale page is rendered by one request at a time: the first takes the
-page's rendering mark (`cache.add`), the others wait for the page it stores
-(PAGE_RENDER_WAIT_SECONDS at most, then they render it too). Each answer says how it was
-made in its X-Page-Cache header (hit, waited, render, bypass), which the benchmark counts.
+A page stale only because cards it shows changed (a stock change, units sold, a photo)
+is not rendered again: those cards are, and put in place of the old ones in the stored
+page (catalog/cards.py marks each card). Otherwise a stale page is rendered by one
+request at a time: the first takes the page's rendering mark (`cache.add`); the others
+are given the page as it was meanwhile, or, when there is none, wait for the page it
+stores (PAGE_RENDER_WAIT_SECONDS at most, then they render it too). Each answer says how
+it was made in its X-Page-Cache header (hit, cards, stale, waited, render, bypass),
+which the benchmark counts.
 """
 
 import time
@@ -45,6 +49,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from catalog.cards import product_cards_by_id, replace_cards
 from catalog.models import (
     Category,
     County,
@@ -66,6 +71,7 @@ from catalog.revision import (
     catalog_revision,
     current_tokens,
     depends_on,
+    patchable_cards,
     recording_dependencies,
 )
 
@@ -151,9 +157,16 @@ def cached_page(
     stored = found.get(key)
     now = timezone.now()
     answered, holding = "hit", False
-    if not _fresh(stored, found, now):
-        # One render per stale page at a time: the others wait for it (a while).
-        stored, found, answered, holding = _rendered_by_another(key, now)
+    stale, previous = _stale_tokens(stored, found, now), stored
+    if stale:
+        # Stale only by some of the cards it shows (a stock change): those alone again.
+        stored, answered = _with_cards_replaced(key, stored, stale), "cards"
+    elif stale is None:
+        stored = None
+    if stored is None:
+        # One render per stale page at a time: the others are given the page as it
+        # was meanwhile, or wait for it (a while) when there is none.
+        stored, found, answered, holding = _rendered_by_another(key, now, previous)
     if stored is not None:
         content_type, content, account_navs = stored[2], stored[3], stored[5]
         response = HttpResponse(content, content_type=content_type)
@@ -173,6 +186,7 @@ def cached_page(
                         "user": AnonymousUser(),
                     }
                 )
+                cards = patchable_cards()
             response[CACHE_HEADER] = "render"
             if response.status_code != 200:
                 return response
@@ -185,7 +199,15 @@ def cached_page(
             if max_age is not None:
                 expires = now + timedelta(seconds=max_age)
                 good_until = min(good_until, expires) if good_until else expires
-            stored = (revision, tokens, response["Content-Type"], content, good_until, account_navs)
+            stored = (
+                revision,
+                tokens,
+                response["Content-Type"],
+                content,
+                good_until,
+                account_navs,
+                cards,
+            )
             cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
         finally:
             if holding:
@@ -204,34 +226,60 @@ def cached_page(
     return response
 
 
-STORED_LENGTH = 6  # (revision, tokens, content type, content, good until, account links)
+# (revision, tokens, content type, content, good until, account links, card keys: the
+# version keys of the products shown only as cards, and their ids)
+STORED_LENGTH = 7
+
+
+def _stale_tokens(stored: Any, found: dict, now: Any) -> set[str] | None:
+    """Which tokens of the page `stored` changed (empty: it is current), or None when it
+    must be rendered again whatever they are: missing, of another shape, of another
+    catalog revision, or past a price boundary. `found`: a get_many of REVISION_KEY and
+    LISTINGS_KEY; the other tokens are read in one more round trip."""
+    if stored is None or len(stored) != STORED_LENGTH:
+        return None
+    revision, tokens, good_until = stored[0], stored[1], stored[4]
+    if revision != found.get(REVISION_KEY) or (good_until is not None and now >= good_until):
+        return None
+    unread = [key for key in tokens if key not in found]
+    current = {**found, **cache.get_many(unread)} if unread else found
+    return {key for key, token in tokens.items() if current.get(key) != token}
 
 
 def _fresh(stored: Any, found: dict, now: Any) -> bool:
-    """Whether the page `stored` is current: its revision is `found`'s (a get_many of
-    REVISION_KEY and LISTINGS_KEY), and so is every token it depends on (those not in
-    `found` read in one more round trip)."""
-    if stored is None or len(stored) != STORED_LENGTH:
-        return False
-    revision, tokens, good_until = stored[0], stored[1], stored[4]
-    if revision != found.get(REVISION_KEY) or (good_until is not None and now >= good_until):
-        return False
-    unread = [key for key in tokens if key not in found]
-    current = {**found, **cache.get_many(unread)} if unread else found
-    return all(current.get(key) == token for key, token in tokens.items())
+    return _stale_tokens(stored, found, now) == set()
+
+
+def _with_cards_replaced(key: str, stored: tuple, stale: set[str]) -> tuple | None:
+    """The page `stored`, stale by the tokens `stale`, with the cards of the products
+    they are the versions of rendered again (one query for them, none for the rest),
+    stored; None if one is not a card-only product of the page or is no longer shown."""
+    card_keys = stored[6]
+    if not stale <= card_keys.keys():
+        return None
+    with recording_dependencies() as tokens:
+        cards = product_cards_by_id([card_keys[token] for token in stale])
+    content = replace_cards(stored[3], cards) if len(cards) == len(stale) else None
+    if content is None:
+        return None
+    patched = (stored[0], {**stored[1], **tokens}, stored[2], content, *stored[4:])
+    cache.set(key, patched, settings.CATALOG_PAGE_CACHE_SECONDS)
+    return patched
 
 
 def _rendering_key(key: str) -> str:
     return f"{key}:rendering"
 
 
-def _rendered_by_another(key: str, now: Any) -> tuple:
+def _rendered_by_another(key: str, now: Any, previous: Any = None) -> tuple:
     """(stored page or None, the revisions read, how it was answered, whether this
     request holds the page's rendering mark) for a page not fresh in the cache; None:
-    this request renders it. While another process holds the mark, this one waits up
-    to PAGE_RENDER_WAIT_SECONDS for its page ("waited"), then renders it too. With the
-    cache unreachable nobody holds the mark and every request renders; with pages not
-    stored at all (CATALOG_PAGE_CACHE_SECONDS 0) there is nothing to wait for."""
+    this request renders it. While another process holds the mark, this one is given
+    `previous` (the page as it was, "stale") if there is one, else waits up to
+    PAGE_RENDER_WAIT_SECONDS for the page being rendered ("waited"), then renders it
+    too. With the cache unreachable nobody holds the mark and every request renders;
+    with pages not stored at all (CATALOG_PAGE_CACHE_SECONDS 0) there is nothing to
+    wait for."""
     if settings.CATALOG_PAGE_CACHE_SECONDS <= 0:
         return None, cache.get_many([REVISION_KEY, LISTINGS_KEY]), "render", False
     rendering = _rendering_key(key)
@@ -242,6 +290,8 @@ def _rendered_by_another(key: str, now: Any) -> tuple:
             cache.delete(rendering)
             return found.get(key), found, "hit", False
         return None, found, "render", True
+    if previous is not None and len(previous) == STORED_LENGTH:
+        return previous, {}, "stale", False
     deadline = time.monotonic() + settings.PAGE_RENDER_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(RENDER_POLL_SECONDS)

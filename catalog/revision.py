@@ -41,6 +41,10 @@ T = TypeVar("T")
 TOKEN_SECONDS = 24 * 60 * 60
 # The tokens the page being rendered depends on (key: token), or None outside one.
 _depends: ContextVar[dict[str, str] | None] = ContextVar("catalog_page_depends", default=None)
+# Of those, the product versions the page shows only as cards (key: product id), and the
+# tokens it depends on as a whole (its own product's version on a product page).
+_card_keys: ContextVar[dict[str, int] | None] = ContextVar("catalog_card_keys", default=None)
+_whole_keys: ContextVar[set[str] | None] = ContextVar("catalog_whole_keys", default=None)
 
 
 def product_key(pk: object) -> str:
@@ -112,22 +116,39 @@ def current_tokens(keys: Iterable[str], found: dict | None = None) -> dict[str, 
     return tokens
 
 
-def depends_on(tokens: dict[str, str]) -> None:
-    """The page being rendered (if any) is stale once one of these tokens changes."""
+def depends_on(tokens: dict[str, str], *, cards: dict[str, int] | None = None) -> None:
+    """The page being rendered (if any) is stale once one of these tokens changes.
+    `cards` (version key: product id): these tokens are product versions the page shows
+    only as those products' cards, which can be rendered again alone
+    (`patchable_cards`)."""
     recorded = _depends.get()
-    if recorded is not None:
-        recorded.update(tokens)
+    if recorded is None:
+        return
+    recorded.update(tokens)
+    if cards is not None:
+        _card_keys.get().update(cards)
+    else:
+        _whole_keys.get().update(tokens)
 
 
 @contextmanager
 def recording_dependencies() -> Iterator[dict[str, str]]:
     """The tokens what renders inside depends on (`depends_on`), filled as it goes."""
     recorded: dict[str, str] = {}
-    reset = _depends.set(recorded)
+    resets = (_depends.set(recorded), _card_keys.set({}), _whole_keys.set(set()))
     try:
         yield recorded
     finally:
-        _depends.reset(reset)
+        for var, reset in zip((_depends, _card_keys, _whole_keys), resets, strict=True):
+            var.reset(reset)
+
+
+def patchable_cards() -> dict[str, int]:
+    """Inside `recording_dependencies`: the version keys recorded so far of products the
+    page shows only as cards (key: product id), not among the tokens it depends on as a
+    whole. A page stale by these alone is brought up to date by rendering those cards."""
+    whole = _whole_keys.get() or set()
+    return {key: pk for key, pk in (_card_keys.get() or {}).items() if key not in whole}
 
 
 def catalog_revision() -> str:

@@ -17,7 +17,15 @@ from catalog.page_cache import cached_page
 from catalog.paging import CappedPaginator
 from catalog.product_sections import sections_for
 from catalog.promotions import selectors as promotion_selectors
-from catalog.revision import cached_value, current_tokens, depends_on, product_key, shelf_key
+from catalog.revision import (
+    cache_key,
+    cached_value,
+    catalog_revision,
+    current_tokens,
+    depends_on,
+    product_key,
+    shelf_key,
+)
 from catalog.search import normalise_keyword
 from catalog.search.query import query_words, search_products
 from catalog.search.words import alternative_words, corrected_words
@@ -283,7 +291,12 @@ def product_listing(
             facets = listing_facets(
                 filterset, products, path=request.path, choices=choices, hide=hide
             )
-        listing = {"filter": filterset, "page": page, "facets": facets}
+        listing = {
+            "filter": filterset,
+            "page": page,
+            "facets": facets,
+            "filter_fields_key": _filter_fields_key(filterset, hide),
+        }
         if page is not None and page.object_list and filterset.form.cleaned_data.get("vendor"):
             listing["chosen_vendor"] = _shown_vendor(filterset.form.cleaned_data["vendor"])
         if request.htmx and not request.htmx.history_restore_request:
@@ -294,6 +307,23 @@ def product_listing(
         return render(request, template, full)
 
     return cached_page(request, render_listing)
+
+
+def _filter_fields_key(filterset, hide):
+    """What the filter form's fields look like (catalog/partials/filter_fields.html): the
+    same for the same catalog revision (its choices), language, fixed filters and values
+    asked for; None for a form with errors (shown beside the fields they concern)."""
+    form = filterset.form
+    if form.errors:
+        return None
+    data = form.data
+    asked = [
+        (name, data.getlist(name) if hasattr(data, "getlist") else data.get(name))
+        for name in form.fields
+    ]
+    return cache_key(
+        "filter-fields", catalog_revision(), get_language() or "", ",".join(hide), repr(asked)
+    )
 
 
 def _shown_vendor(slug):

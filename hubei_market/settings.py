@@ -427,6 +427,10 @@ SEARCH_MAX_RANKED = env.int("SEARCH_MAX_RANKED", default=2400)
 # than 10,000 products" beyond, and its pages stop there (417 of 24), so no request
 # counts or skips every product of a large catalog.
 LISTING_MAX_COUNTED = env.int("LISTING_MAX_COUNTED", default=10_000)
+# How long a listing's facet counts (catalog/facets.py) are kept: a count may lag a
+# product changed within this many seconds, and pages rendered after a change need not
+# count every match again.
+FACET_COUNTS_SECONDS = env.int("FACET_COUNTS_SECONDS", default=60)
 # Livestream counters with Redis: each web process gathers its viewers' heartbeats and
 # reads the counters at most once per this many seconds (livestream/counters.py), so Redis
 # works per process, not per viewer. 0: every poll goes to Redis.

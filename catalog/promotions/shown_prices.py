@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Promotion
 from catalog.promotions.pricing import SCOPE_FIELDS
-from catalog.revision import bump_catalog_revision
+from catalog.revision import bump_catalog_revision, bump_products
 
 # The product's field each kind of scope link matches (as ScheduledPromotion.covers does).
 PRODUCT_FIELD = {
@@ -134,29 +134,45 @@ def _promoted_price(promotions: Iterable[tuple[int, str, Decimal]]) -> Expressio
     )
 
 
+# Up to this many products repriced make stale only the pages showing them (and every
+# listing); more, every cached page.
+NARROWLY_BUMPED = 500
+
+
 def refresh_shown_prices(
     products: QuerySet[Product] | None = None, *, at: datetime | None = None
 ) -> int:
     """Rewrite `promoted_price` where it is not what a card shows at `at` (default now):
     for `products` (a queryset), or for every product it may be off for (those with a
     promoted price, and those a running promotion covers). One UPDATE; returns how many
-    products changed, and makes cached pages render again when any did."""
+    products changed, and makes cached pages render again when any did: those showing
+    the `products` given, every page after a sweep."""
     at = at or timezone.now()
-    if products is None:
+    sweep = products is None
+    if sweep:
         products = Product.objects.filter(
             Q(promoted_price__isnull=False) | in_scope_of(running_promotions(at))
         )
     running = list(running_promotions(at).values_list("pk", "kind", "value"))
     new = _promoted_price(running)
     field = Product._meta.get_field("promoted_price")
-    changed = products.exclude(
+    off = products.exclude(
         Exact(
             Coalesce(F("promoted_price"), Value(NO_DISCOUNT), output_field=field),
             Coalesce(new, Value(NO_DISCOUNT), output_field=field),
         )
-    ).update(promoted_price=new)
-    if changed:
-        bump_catalog_revision()
+    )
+    ids = [] if sweep else list(off.values_list("pk", flat=True)[: NARROWLY_BUMPED + 1])
+    if sweep or len(ids) > NARROWLY_BUMPED:
+        changed = off.update(promoted_price=new)
+        if changed:
+            bump_catalog_revision()
+        return changed
+    # A few products (one just saved): the pages showing them, and every listing.
+    if not ids:
+        return 0
+    changed = Product.objects.filter(pk__in=ids).update(promoted_price=new)
+    bump_products(ids, listings=True)
     return changed
 
 

@@ -7,12 +7,22 @@ changes through the services, and each page says how it was answered (X-Page-Cac
 and how many product cards it rendered anew.
 """
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.models import Product
-from tests.factories import CategoryFactory, CountyFactory, ProductFactory, VendorFactory
+from tests.factories import (
+    CategoryFactory,
+    CountyFactory,
+    ProductFactory,
+    VendorFactory,
+    running_promotion,
+)
 
 pytestmark = pytest.mark.django_db
 CARD = "catalog/partials/product_card.html"
@@ -85,12 +95,36 @@ def test_stock_moved_above_zero_renders_only_the_pages_and_the_card_showing_it(z
     rendered = 0
     for url in SHOWING_THE_ORANGES:
         status, answered, cards, _html = shopper(url)
-        assert (status, answered) == (200, "render"), url
+        # Its own page renders; the others only have its card replaced.
+        expected = "render" if url == "/products/navel-n/" else "cards"
+        assert (status, answered) == (200, expected), url
         rendered += cards
     assert rendered == 1  # its card, once: every page after takes it from the cache
     for url in [*NOT_SHOWING_THEM, TEA_PAGE]:
         assert shopper(url)[1] == "hit", url
     assert "仅剩 5 件" in shopper("/products/navel-n/")[3]
+    for url in SHOWING_THE_ORANGES:  # brought up to date: stored again
+        assert shopper(url)[1] == "hit", url
+
+
+def test_a_card_change_shows_on_every_page_with_only_that_card_rendered(zone, shopper):
+    warm(shopper)
+    navel = Product.objects.get(slug="navel-n")
+    navel.units_sold = 1234
+    before = {url: shopper(url)[3].count("已售 1,000+") for url in SHOWING_THE_ORANGES}
+
+    navel.save(update_fields=["units_sold"])  # as the nightly recount does
+
+    rendered = 0
+    for url in SHOWING_THE_ORANGES:
+        status, answered, cards, html = shopper(url)
+        assert status == 200, url
+        assert answered == ("render" if url == "/products/navel-n/" else "cards"), url
+        rendered += cards
+        if url != "/products/navel-n/":  # its page says it apart from the card
+            assert html.count("已售 1,000+") == before[url] + 1, url
+    assert rendered == 1
+    assert shopper("/categories/tea-n/")[1] == "hit"
 
 
 def test_a_new_price_shows_at_once_everywhere_and_rerenders_no_other_card(zone, shopper):
@@ -112,6 +146,20 @@ def test_a_new_price_shows_at_once_everywhere_and_rerenders_no_other_card(zone, 
         assert (status, answered, cards) == (200, "render", 0), url
         assert price not in html
     assert shopper(TEA_PAGE)[1] == "hit"  # a product page of another shop
+
+
+def test_a_new_price_in_a_running_promotion_stales_only_the_pages_showing_it(zone, shopper):
+    navel = Product.objects.get(slug="navel-n")
+    running_promotion(navel, kind="percent_off", value="20")
+    warm(shopper)
+
+    navel.price = Decimal("50.00")  # ¥40.00 on the card
+    services.save_product(navel, update_fields=["price"])
+
+    for url in SHOWING_THE_ORANGES:
+        status, _answered, _cards, html = shopper(url)
+        assert status == 200 and "¥40.00" in html, url
+    assert shopper(TEA_PAGE)[1] == "hit"  # no longer every page of the store
 
 
 def test_a_hidden_product_leaves_every_page_at_once(zone, shopper):
@@ -138,3 +186,18 @@ def test_sold_out_moves_it_last_on_every_listing_and_back_on_sale_moves_it_back(
     assert "已售罄" in shopper(f"/products/{Product.objects.get(name=newest).slug}/")[3]
     services.adjust_stock(Product.objects.get(name=newest), 3)
     assert first("/products/") == newest
+
+
+def test_a_listing_rendered_after_a_price_change_does_not_count_its_facets_again(zone, shopper):
+    warm(shopper)
+    navel = Product.objects.get(slug="navel-n")
+    navel.price = navel.price + 1
+    services.save_product(navel, update_fields=["price"])
+
+    with CaptureQueriesContext(connection) as queries:
+        status, answered, cards, html = shopper("/products/")
+
+    assert (status, answered, cards) == (200, "render", 1)
+    assert f"¥{navel.price}" in html
+    assert not [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    assert "秭归" in html.split('class="facets')[1]  # the counts, as they were

@@ -146,7 +146,8 @@ def test_each_answer_says_whether_the_page_was_rendered(english, django_user_mod
 @pytest.mark.django_db(transaction=True)
 def test_a_stale_page_is_rendered_once_while_the_others_wait_for_it(settings):
     """Eight shoppers ask for the listing at once right after a change: one renders it,
-    the others are given that page (each with their own token), none renders it too."""
+    the others are given the page as it was or the new one (each with their own token),
+    none renders it too."""
     import threading
 
     from django.db import connections
@@ -197,6 +198,33 @@ def test_a_page_whose_renderer_never_stores_it_is_rendered_after_the_wait(settin
     assert english.get("/products/")["X-Page-Cache"] == "hit"
 
 
+def test_while_another_renders_a_stale_page_the_others_get_it_as_it_was_at_once(settings, english):
+    """Sync workers do not sleep waiting for each other: the page as it was, until the
+    one rendering it has stored the new one."""
+    from django.core.cache import cache
+
+    from catalog.page_cache import _rendering_key, cache_key
+
+    settings.PAGE_RENDER_WAIT_SECONDS = 5
+    product = ProductFactory(name_en="Zigui navel oranges", price=Decimal("39.90"))
+    english.get("/products/")
+    product.price = Decimal("35.00")
+    product.save()  # the listing is stale
+    key = cache_key("page", "en", "/products/", "", "False")
+    cache.add(_rendering_key(key), 1, 60)  # another process is rendering it
+
+    started = time.monotonic()
+    response = english.get("/products/")
+
+    assert response["X-Page-Cache"] == "stale"
+    assert time.monotonic() - started < 1
+    assert "39.90" in response.content.decode()
+    cache.delete(_rendering_key(key))  # it is done (here: it gave up)
+    response = english.get("/products/")
+    assert response["X-Page-Cache"] == "render"
+    assert "35.00" in response.content.decode() and "39.90" not in response.content.decode()
+
+
 def test_with_pages_not_cached_every_answer_is_rendered_for_its_shopper(
     settings, english, django_user_model
 ):
@@ -207,3 +235,24 @@ def test_with_pages_not_cached_every_answer_is_rendered_for_its_shopper(
         mine, theirs = shopper.get("/products/"), english.get("/products/")
         assert (mine["X-Page-Cache"], theirs["X-Page-Cache"]) == ("render", "render")
         assert "Sign out" in mine.content.decode() and "Sign in" in theirs.content.decode()
+
+
+def test_the_filter_form_shows_what_each_shopper_asked_and_new_categories(english):
+    """The form's fields are cached apart (catalog/partials/filter_fields.html): by the
+    values asked for, and until the taxonomy changes."""
+    from tests.factories import CategoryFactory
+
+    ProductFactory(category=CategoryFactory(slug="tea-f", name_en="Tea"))
+
+    def chosen_sort(url):
+        html = english.get(url).content.decode()
+        return re.search(r'<option value="(\w+)" selected>', html.split('name="sort"')[1])[1]
+
+    assert chosen_sort("/products/?sort=price") == "price"
+    assert chosen_sort("/products/?sort=name") == "name"
+    assert chosen_sort("/products/?sort=price&page=2") == "price"
+    assert 'value="oranges-f"' not in english.get("/products/").content.decode()
+
+    CategoryFactory(slug="oranges-f", name_en="Oranges")
+
+    assert 'value="oranges-f"' in english.get("/products/?sort=name").content.decode()
