@@ -739,6 +739,75 @@ def _settlement_section(settlement, command="bench/run.sh"):
     return lines
 
 
+SCALE_HEADING = "## Catalog size"
+SCALE_AIM = 1.5
+
+
+def _scale_section(kept):
+    """The "## Catalog size" section: bench/scale.py's pages at every size kept."""
+    sizes = sorted(kept, key=int)
+    smallest = kept[sizes[0]]
+    lines = [
+        "",
+        SCALE_HEADING,
+        "",
+        "`bench/scale.py`: the pages that read many rows, signed in, on a gunicorn that "
+        "caches no page (`CATALOG_PAGES_CACHED=0`): every request runs its queries and "
+        "renders, as any page does right after the catalog changed. Still cached, as for "
+        "any render: the taxonomy, the price schedule, the filter fields, the facet counts "
+        "(`FACET_COUNTS_SECONDS`) and the cards. *Cold*: the first request after the "
+        "catalog revision moved (none of that cached), in process. *p50 one at a time*: "
+        "wrk with one connection. Each size in the search benchmark's database for it; "
+        "`BENCH_ONLY=scale BENCH_PRODUCTS=N bench/run.sh` rewrites this section from "
+        "`bench/scale-results.json`, which keeps every size.",
+        "",
+        "| Page | URL | "
+        + " | ".join(f"{int(size):,}: cold | p50 one at a time | req/s (16)" for size in sizes)
+        + f" | largest / smallest, p50 (aim ≤ {SCALE_AIM}×) |",
+        "| --- | --- |" + " ---: | ---: | ---: |" * len(sizes) + " ---: |",
+    ]
+    for index, page in enumerate(smallest["pages"]):
+        cells = []
+        for size in sizes:
+            row = kept[size]["pages"][index]
+            cells.append(
+                f"{row['cold_ms']:,.0f} ms | {row['single']['p50_ms']:,} ms | {row['rps']:,.0f}"
+            )
+        first = page["single"]["p50_ms"]
+        last = kept[sizes[-1]]["pages"][index]["single"]["p50_ms"]
+        ratio = last / first if first else 0
+        lines.append(
+            f"| {page['label']} | `{page['path']}` | {' | '.join(cells)} | "
+            f"{ratio:.2f}× {_yes(ratio <= SCALE_AIM)} |"
+        )
+    floors = " | ".join(
+        f"{int(size):,}: {max(r['rps'] for r in kept[size]['floor']):,.0f}" for size in sizes
+    )
+    lines += [
+        "",
+        f"- Floor (bare Django view, the same gunicorn, best of first and last) req/s: {floors}.",
+        "- SQL statements per render: "
+        + "; ".join(
+            f"{int(size):,}: " + ", ".join(str(r["queries"]) for r in kept[size]["pages"])
+            for size in sizes
+        )
+        + ".",
+    ]
+    for size in sizes:
+        run = kept[size]
+        machine = run["machine"]
+        lines.append(
+            f"- {int(size):,} products ({run['visible_products']:,} visible): code "
+            f"{machine['commit']}, `{run['wrk']}`, load average at the start "
+            f"{' '.join(machine['loadavg_start'])}, took {run['elapsed_seconds']} s."
+        )
+    lines.append(
+        "- The plans of each cold render's slowest statements are in "
+        "`bench/scale-results.json`; `bench/analysis.md` reads them."
+    )
+    return lines
+
+
 SEARCH_HEADING = "## Search on "
 
 
@@ -981,6 +1050,9 @@ def markdown(data):
     ]
     lines += _promotions_section(data.get("promotions"))
     lines += _churn_section(data.get("churn"), data["command"])
+    scale_results = ROOT / "bench" / "scale-results.json"
+    if scale_results.exists():  # BENCH_ONLY=scale's, every size kept
+        lines += _scale_section(json.loads(scale_results.read_text(encoding="utf-8")))
     lines += _livestream_section(data.get("livestream"))
     lines += _impact_section(data.get("impact"))
     lines += _orders_section(data.get("orders"))
@@ -1046,6 +1118,12 @@ def main():
         text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
         output.write_text(splice(text, section), encoding="utf-8")
         print(f"report: the Settlement section of {output}", file=sys.stderr)
+        return
+    if sys.argv[1:2] == ["--scale-only"]:
+        kept = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        output.write_text(splice(text, _scale_section(kept)), encoding="utf-8")
+        print(f"report: the Catalog size section of {output}", file=sys.stderr)
         return
     if sys.argv[1:2] == ["--churn-only"]:
         churn = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))

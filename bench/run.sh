@@ -50,6 +50,10 @@
 # Services: scripts/services.sh's HUBEI_SERVICES_DIR, HUBEI_PG_PORT and HUBEI_REDIS_PORT
 # pass through, e.g. HUBEI_SERVICES_DIR=/tmp/hm-bench HUBEI_PG_PORT=55488
 # HUBEI_REDIS_PORT=56488 BENCH_PORT=8788 BENCH_ONLY=payments bench/run.sh
+# Scale (bench/scale.py): BENCH_ONLY=scale BENCH_PRODUCTS=N runs only it, in the search
+# benchmark's database for that size (seeded the same way), rendered, signed in; each
+# size's results are kept in bench/scale-results.json and the "## Catalog size" section
+# is rewritten from all of them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,13 +108,13 @@ case "$BENCH_ONLY" in
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
     BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=1 BENCH_CHURN=0
     ;;
-  search)
+  search | scale)
     BENCH_PAGES=0 BENCH_PROFILE=0 BENCH_PROMOTIONS=0 BENCH_LIVESTREAM=0 BENCH_ORDERS=0
     BENCH_IMPACT=0 BENCH_PAYMENTS=0 BENCH_SETTLEMENT=0 BENCH_CHURN=0
     export BENCH_DB=${BENCH_SEARCH_DB:-hubei_market_bench_search_$BENCH_PRODUCTS}
     ;;
   *)
-    echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (churn, payments, orders, settlement, search)" >&2
+    echo "bench: BENCH_ONLY=$BENCH_ONLY is not known (churn, payments, orders, settlement, search, scale)" >&2
     exit 1
     ;;
 esac
@@ -174,7 +178,7 @@ unset CATALOG_PAGE_CACHE_SECONDS CATALOG_PAGES_CACHED CONN_MAX_AGE
 # gunicorn below gets a web process's (DATABASE_STATEMENT_TIMEOUT_MS, 5 s by default).
 WEB_STATEMENT_TIMEOUT_MS=${DATABASE_STATEMENT_TIMEOUT_MS:-5000}
 export DATABASE_STATEMENT_TIMEOUT_MS=0
-if [ "$BENCH_ONLY" = search ]; then
+if [ "$BENCH_ONLY" = search ] || [ "$BENCH_ONLY" = scale ]; then
   # Signed-in shoppers share the cached pages too (issue #23): no page is cached here,
   # so every search is run and its page rendered.
   export CATALOG_PAGES_CACHED=0
@@ -207,7 +211,7 @@ fi
 
 log "migrate"
 "$PY" manage.py migrate --noinput -v0
-if [ "$BENCH_ONLY" = search ]; then
+if [ "$BENCH_ONLY" = search ] || [ "$BENCH_ONLY" = scale ]; then
   log "seeding $BENCH_PRODUCTS demo products with their search fields (bench.search --seed)"
   "$PY" -m bench.search --seed "$BENCH_PRODUCTS"
 else
@@ -379,6 +383,12 @@ if [ "$BENCH_ONLY" = search ]; then
   [ "$search_status" = 0 ] || die "search benchmark failed: see the output above"
 fi
 
+# --- Scale: the pages that read many rows, rendered, at this catalog size ---------------
+if [ "$BENCH_ONLY" = scale ]; then
+  "$PY" -m bench.scale --base "$BASE" --out "$RESULTS/scale.json" ||
+    die "scale benchmark failed: see the output above"
+fi
+
 # --- Impact board: the page at 10,000 and at 1,000,000 order lines --------------------
 if [ "$BENCH_IMPACT" = 1 ]; then
   "$PY" -m bench.impact --base "$BASE" --out "$RESULTS/impact.json" ||
@@ -396,6 +406,8 @@ BENCH_LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_ELAPSED_SECONDS=$SECONDS
 if [ "$BENCH_PAGES" = 1 ]; then
   "$PY" -m bench.report "$RESULTS"
+elif [ "$BENCH_ONLY" = scale ]; then  # its section, from every size kept
+  "$PY" -m bench.report --scale-only bench/scale-results.json
 elif [ "$BENCH_ONLY" = churn ]; then  # its section of the report is rewritten, the rest kept
   "$PY" -m bench.report --churn-only "$RESULTS/churn.json"
 elif [ "$BENCH_ONLY" = search ]; then  # its section of the report is rewritten, the rest kept

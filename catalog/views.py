@@ -288,8 +288,16 @@ def product_listing(
             extra = {**extra, **rescued}
         facets = []
         if page is not None:
+            paginator = page.paginator
             facets = listing_facets(
-                filterset, products, path=request.path, choices=choices, hide=hide
+                filterset,
+                products,
+                path=request.path,
+                choices=choices,
+                hide=hide,
+                # More than a listing counts: the facets of as many, without counts (a
+                # search's are of the matches it ranks).
+                sample=paginator.most + 1 if paginator.more and not paginator.ranked else None,
             )
         listing = {
             "filter": filterset,

@@ -54,3 +54,21 @@ def test_a_sorted_listing_past_its_bound_shows_the_cheapest_first(english, large
 def test_a_filter_that_narrows_below_the_bound_counts_exactly(english, large):
     count, _, _ = listing(english, max_price="20")
     assert count == "11 products"
+
+
+def test_past_its_bound_the_facets_name_the_choices_without_counting_them(english, settings):
+    from tests.factories import CategoryFactory
+
+    settings.LISTING_MAX_COUNTED = 30
+    tea, citrus = CategoryFactory(name_en="Tea"), CategoryFactory(name_en="Citrus")
+    for n in range(40):
+        ProductFactory(category=tea if n % 4 else citrus, price=Decimal(10 + n))
+
+    _, body, _ = listing(english)
+    facets = body.split('id="facets"')[1].split("</nav>")[0]
+
+    assert "Tea" in facets and "Citrus" in facets  # the most frequent first
+    assert facets.index("Tea") < facets.index("Citrus")
+    assert "facet-count" not in facets  # "(30)" would be a count of a sample
+    _, narrowed, _ = listing(english, category=citrus.slug)  # 10: counted again
+    assert re.search(r'Citrus <span class="facet-count">\(10\)</span>', narrowed)
