@@ -100,22 +100,50 @@ def measure(args, rate, products):
     return result
 
 
+def _median(runs, key="rps"):
+    values = sorted(run[key] for run in runs)
+    middle = len(values) // 2
+    return (
+        values[middle] if len(values) % 2 else round((values[middle - 1] + values[middle]) / 2, 1)
+    )
+
+
 def main():
     args = wrk.parser(__doc__, "churn.json").parse_args()
+    rounds = int(os.environ.get("BENCH_CHURN_ROUNDS", "3"))
     products = products_on_the_page(args.base)
-    log(f"writing to {len(products)} products of {LISTING}")
+    log(f"writing to {len(products)} products of {LISTING}, {rounds} rounds a rate")
     floor = [wrk.summary(wrk.run(args.base + "/__floor__/", args, warm="1s"))]
     runs = []
     for rate in RATES[1:]:
-        # Each rate beside a run without writes, so a busier host shows in both.
-        runs.append({"quiet": measure(args, 0, products), "busy": measure(args, rate, products)})
+        # Each rate in turn with a run without writes, `rounds` times: the host's own
+        # wanderings (the floor moves by a third within a run here) show in both.
+        pairs = [(measure(args, 0, products), measure(args, rate, products)) for _ in range(rounds)]
+        quiet, busy = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
+        run = {
+            "writes_per_second": rate,
+            "quiet_rps": _median(quiet),
+            "busy_rps": _median(busy),
+            "quiet": quiet,
+            "busy": busy,
+        }
+        run["cost_pct"] = round((run["quiet_rps"] - run["busy_rps"]) / run["quiet_rps"] * 100, 1)
+        for share in ("rendered_pct", "cards_pct", "stale_pct", "p99_ms", "write_ms_p50"):
+            run[f"busy_{share}"] = _median(busy, share)
+        run["quiet_p99_ms"] = _median(quiet, "p99_ms")
+        run["writes_done_per_second"] = _median(busy, "writes_done_per_second")
+        runs.append(run)
     floor.append(wrk.summary(wrk.run(args.base + "/__floor__/", args, warm="1s")))
-    for run in runs:
-        quiet, busy = run["quiet"]["rps"], run["busy"]["rps"]
-        run["cost_pct"] = round((quiet - busy) / quiet * 100, 1) if quiet else None
-    out = {"floor": floor, "runs": runs, "page": LISTING, "products_written": len(products)}
+    out = {
+        "floor": floor,
+        "runs": runs,
+        "page": LISTING,
+        "products_written": len(products),
+        "rounds": rounds,
+        "duration": args.duration,
+    }
     Path(args.out).write_text(json.dumps(out, indent=2))
-    log(json.dumps([(r["busy"]["writes_per_second"], r["cost_pct"]) for r in runs]))
+    log(json.dumps([(r["writes_per_second"], r["cost_pct"]) for r in runs]))
 
 
 if __name__ == "__main__":

@@ -158,15 +158,16 @@ def cached_page(
     now = timezone.now()
     answered, holding = "hit", False
     stale, previous = _stale_tokens(stored, found, now), stored
-    if stale:
-        # Stale only by some of the cards it shows (a stock change): those alone again.
-        stored, answered = _with_cards_replaced(key, stored, stale), "cards"
-    elif stale is None:
-        stored = None
-    if stored is None:
-        # One render per stale page at a time: the others are given the page as it
-        # was meanwhile, or wait for it (a while) when there is none.
+    if stale != set():
+        # One request at a time brings a stale page up to date: the others are given the
+        # page as it was meanwhile, or wait for it (a while) when there is none.
         stored, found, answered, holding = _rendered_by_another(key, now, previous)
+        if stored is None and holding and stale:
+            # Stale only by some of the cards it shows (a stock change): those alone.
+            stored, answered = _with_cards_replaced(key, previous, stale), "cards"
+            if stored is not None:
+                cache.delete(_rendering_key(key))
+                holding = False
     if stored is not None:
         content_type, content, account_navs = stored[2], stored[3], stored[5]
         response = HttpResponse(content, content_type=content_type)

@@ -172,8 +172,23 @@ class AddressForm(forms.ModelForm):
         return digits
 
 
+class ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """The field's queryset's rows, read once per form and kept (Django's own iterator
+    reads them again every time the choices are listed)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the queryset's own cache, filled on the first pass
+            yield self.choice(obj)
+
+
+class AddressChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
+
 class CheckoutForm(forms.Form):
-    address = forms.ModelChoiceField(
+    address = AddressChoiceField(
         label=_("Deliver to"),
         queryset=Address.objects.none(),
         widget=forms.RadioSelect,
@@ -202,14 +217,13 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_method"].choices = checkout_choices()
-        addresses = user.addresses.all()
-        self.fields["address"].queryset = addresses
+        self.fields["address"].queryset = user.addresses.all()
         # The address the page quotes the shipping for until another is chosen: the
         # default one, else the first (None: the shopper has none). Not read for a posted
-        # form, which has its own choice.
+        # form, which has its own choice. The page lists the same rows (read once).
         self.default_address = None
         if not self.is_bound:
-            listed = list(addresses)
+            listed = list(self.fields["address"].queryset)
             self.default_address = next((a for a in listed if a.is_default), None) or next(
                 iter(listed), None
             )

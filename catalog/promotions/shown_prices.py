@@ -99,6 +99,23 @@ def in_scope_of(promotions: QuerySet[Promotion] | int) -> Q:
     )
 
 
+def _covering(products: QuerySet[Product]) -> Q:
+    """Promotions whose scope covers any of `products` (the inverse of `in_scope_of`)."""
+    return Q(
+        *(
+            Q(
+                pk__in=getattr(Promotion, relation)
+                .through.objects.filter(
+                    **{f"{target}_id__in": products.values(PRODUCT_FIELD[target])}
+                )
+                .values("promotion_id")
+            )
+            for relation, target in SCOPE_FIELDS.items()
+        ),
+        _connector=Q.OR,
+    )
+
+
 def _discount_in_fen(kind: str, value: Decimal, price: Combinable) -> Combinable:
     """`unit_discount` in fen, for the `price` expression (fen)."""
     if kind == Promotion.Kind.PERCENT_OFF:  # whole percent, rounded half up to the fen
@@ -153,8 +170,10 @@ def refresh_shown_prices(
         products = Product.objects.filter(
             Q(promoted_price__isnull=False) | in_scope_of(running_promotions(at))
         )
-    running = list(running_promotions(at).values_list("pk", "kind", "value"))
-    new = _promoted_price(running)
+    running = running_promotions(at)
+    if not sweep:  # only those covering the products given: a small expression
+        running = running.filter(_covering(products))
+    new = _promoted_price(list(running.values_list("pk", "kind", "value")))
     field = Product._meta.get_field("promoted_price")
     off = products.exclude(
         Exact(
@@ -162,17 +181,15 @@ def refresh_shown_prices(
             Coalesce(new, Value(NO_DISCOUNT), output_field=field),
         )
     )
-    ids = [] if sweep else list(off.values_list("pk", flat=True)[: NARROWLY_BUMPED + 1])
-    if sweep or len(ids) > NARROWLY_BUMPED:
-        changed = off.update(promoted_price=new)
-        if changed:
-            bump_catalog_revision()
-        return changed
-    # A few products (one just saved): the pages showing them, and every listing.
-    if not ids:
+    changed = off.update(promoted_price=new)
+    if not changed:
         return 0
-    changed = Product.objects.filter(pk__in=ids).update(promoted_price=new)
-    bump_products(ids, listings=True)
+    # A few products (one just saved): the pages showing them, and every listing.
+    ids = [] if sweep else list(products.values_list("pk", flat=True)[: NARROWLY_BUMPED + 1])
+    if sweep or len(ids) > NARROWLY_BUMPED:
+        bump_catalog_revision()
+    else:
+        bump_products(ids, listings=True)
     return changed
 
 

@@ -265,3 +265,30 @@ def test_sold_out_products_come_last_in_every_sort_on_every_listing(client, url,
 
     assert len(found) == 3
     assert found[-1] == "恩施玉露", found
+
+
+@pytest.mark.parametrize("scope", ["categories", "vendors", "counties"])
+def test_a_new_list_price_moves_a_product_promoted_by_its_category_shop_or_county(client, scope):
+    """A product saved reprices against only the promotions covering it: those through
+    its category, its shop or its county too."""
+    ProductFactory(name="洪湖莲藕", price=Decimal("35.00"))
+    ProductFactory(name="恩施玉露", price=Decimal("45.00"))
+    promoted = ProductFactory(name="潜江小龙虾", price=Decimal("40.00"))
+    promotion = running_promotion(kind="percent_off", value="20")
+    target = {
+        "categories": promoted.category,
+        "vendors": promoted.vendor,
+        "counties": promoted.origin_county,
+    }[scope]
+    getattr(promotion, scope).add(target)
+    refresh_shown_prices()
+    assert names(client, sort="price") == ["潜江小龙虾", "洪湖莲藕", "恩施玉露"]  # ¥32.00
+
+    promoted.price = Decimal("50.00")  # ¥40.00 on the card
+    services.save_product(promoted, update_fields=["price"])
+
+    assert listing(client, sort="price") == [  # sorted by ¥40.00, not ¥50.00
+        ("洪湖莲藕", Decimal("35.00")),
+        ("潜江小龙虾", Decimal("40.00")),
+        ("恩施玉露", Decimal("45.00")),
+    ]

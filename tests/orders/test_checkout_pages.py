@@ -143,11 +143,11 @@ def test_the_checkout_page_runs_a_fixed_number_of_queries(
     running_promotion(*products)  # saving it makes every cached price stale
 
     # session, user, cart, items with products, photos, visibility, the address book
-    # three times (default choice, "has addresses?", the radio buttons), the
+    # once (the default choice, "has addresses?" and the radio buttons share it), the
     # promotion schedule (2 queries, cached afterwards) however many items it prices,
     # and the freight templates to the address's province (the products' own, the
     # shops' defaults: none, so no rates to prefetch)
-    with django_assert_num_queries(11 + session_reads):
+    with django_assert_num_queries(9 + session_reads):
         assert client.get(CHECKOUT).status_code == 200
 
 

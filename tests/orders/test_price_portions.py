@@ -315,9 +315,10 @@ def test_split_prices_keep_the_cart_and_checkout_at_a_fixed_number_of_queries(
     # templates (two queries: no shop here has one, so no rates to read)
     with django_assert_num_queries(11 + session_reads):
         cart = client.get(CART, **EN)
-    # the schedule is cached now; the freight templates to the address (one query: their
-    # rates with them; the products' own links came with the cart's items)
-    with django_assert_num_queries(11 + session_reads):
+    # the schedule is cached now; the address book once, the freight templates to the
+    # address (one query: their rates with them; the products' own links came with the
+    # cart's items)
+    with django_assert_num_queries(9 + session_reads):
         page = client.get(CHECKOUT, **EN)
 
     # the first item: 2 at the limited price (the allowance is for the promotion, all

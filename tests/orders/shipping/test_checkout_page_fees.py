@@ -226,14 +226,14 @@ def test_the_checkout_page_with_fees_runs_the_same_queries_for_one_or_five_shops
         fill_cart(client, (product, 1))
 
     # session, user, cart, items with products, photos, visibility, the address book
-    # three times, the promotion schedule (one query: none runs), and the freight
-    # templates (1: the rates with their templates; each product's own template id comes
-    # with the cart's items)
-    with django_assert_num_queries(10 + session_reads):
+    # (once), the promotion schedule (one query: none runs), and the freight templates
+    # (1: the rates with their templates; each product's own template id comes with the
+    # cart's items)
+    with django_assert_num_queries(8 + session_reads):
         html = client.get(CHECKOUT, **EN).content.decode()
     assert html.count("Shipping ¥25.00") == shops_in_cart
-    # the summary for the address asked: the asked address instead of the radios
-    with django_assert_num_queries(10 + session_reads):
+    # the summary for the address asked: the asked address too
+    with django_assert_num_queries(9 + session_reads):
         client.get(CHECKOUT, {"address": wuhan.pk}, **HTMX)
 
 
