@@ -8,6 +8,7 @@ from django.db import connection
 
 from catalog.models import Category, County, Product, ProductImage
 from catalog.search import SEARCH_FIELDS, fill_search_fields
+from demo import bulk_load
 from demo import catalog as seed
 from demo.specialties import GRADES, SPECIALTIES
 
@@ -106,8 +107,8 @@ def test_jobs_run_in_threads_yield_each_result_and_raise_the_first_error():
 
         return run
 
-    assert sorted(seed._run_in_threads((job(n) for n in range(10)), 2)) == list(range(10))
+    assert sorted(bulk_load.run_in_threads((job(n) for n in range(10)), 2)) == list(range(10))
     assert threading.get_ident() not in threads
     with pytest.raises(ValueError, match="-1"):
-        list(seed._run_in_threads((job(n) for n in [1, -1, 2, 3, 4, 5]), 2))
+        list(bulk_load.run_in_threads((job(n) for n in [1, -1, 2, 3, 4, 5]), 2))
     assert threading.active_count() == running  # each joined
