@@ -42,7 +42,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -179,17 +179,22 @@ def cached_page(
             with recording_dependencies() as tokens:
                 if listings:
                     depends_on(current_tokens([LISTINGS_KEY], found))
-                response = render(
-                    {
-                        "csrf_token": CSRF_PLACEHOLDER,
-                        "server_now": NOW_PLACEHOLDER,
-                        "account_nav_placeholder": ACCOUNT_NAV_PLACEHOLDER,
-                        "user": AnonymousUser(),
-                    }
-                )
+                try:
+                    response = render(
+                        {
+                            "csrf_token": CSRF_PLACEHOLDER,
+                            "server_now": NOW_PLACEHOLDER,
+                            "account_nav_placeholder": ACCOUNT_NAV_PLACEHOLDER,
+                            "user": AnonymousUser(),
+                        }
+                    )
+                except Http404:
+                    _forget(key, previous)
+                    raise
                 cards = patchable_cards()
             response[CACHE_HEADER] = "render"
             if response.status_code != 200:
+                _forget(key, previous)
                 return response
             content = response.content.decode(response.charset)
             account_navs = _account_navs() if ACCOUNT_NAV_PLACEHOLDER in content else None
@@ -266,6 +271,13 @@ def _with_cards_replaced(key: str, stored: tuple, stale: set[str]) -> tuple | No
     patched = (stored[0], {**stored[1], **tokens}, stored[2], content, *stored[4:])
     cache.set(key, patched, settings.CATALOG_PAGE_CACHE_SECONDS)
     return patched
+
+
+def _forget(key: str, previous: Any) -> None:
+    """The page at `key` is gone (a product hidden: 404) or is no longer a page: the
+    version stored is never given again, even while another request renders it."""
+    if previous is not None:
+        cache.delete(key)
 
 
 def _rendering_key(key: str) -> str:

@@ -256,3 +256,24 @@ def test_the_filter_form_shows_what_each_shopper_asked_and_new_categories(englis
     CategoryFactory(slug="oranges-f", name_en="Oranges")
 
     assert 'value="oranges-f"' in english.get("/products/?sort=name").content.decode()
+
+
+def test_a_page_gone_is_never_given_as_it_was(settings, english):
+    """A product hidden: once its page answers 404, a request arriving while another
+    renders it is not given the old page showing it."""
+    from django.core.cache import cache
+
+    from catalog.page_cache import _rendering_key, cache_key
+
+    settings.PAGE_RENDER_WAIT_SECONDS = 0.2
+    product = ProductFactory(name_en="Zigui navel oranges")
+    url = product.get_absolute_url()
+    assert english.get(url).status_code == 200
+    services.set_product_status(product, Product.Status.DRAFT)
+    assert english.get(url).status_code == 404
+
+    key = cache_key("page", "en", url, "", "False")
+    cache.add(_rendering_key(key), 1, 60)  # another process is rendering it
+    response = english.get(url)
+
+    assert response.status_code == 404  # rendered again, after waiting for the other
