@@ -20,19 +20,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from catalog.filters import ProductFilter
 from catalog.models import Product
 from catalog.models.products import ProductQuerySet
-from catalog.revision import cache_key, catalog_revision
+from catalog.revision import cache_key, catalog_revision, good_until
 
 # Price bands on the price the card shows (Product.promoted_price, else the list price),
 # in yuan: [low, high). A band's link sets min_price and max_price, the top one fen below
@@ -219,6 +221,7 @@ def listing_facets(
     choices: dict[str, Any],
     hide: tuple[str, ...] = (),
     sample: int | None = None,
+    revision: str | None = None,
 ) -> list[Facet]:
     """The facets of a listing at `path` whose valid `filterset` (built with `choices`
     and `hide`) filters `products`, the page's own; the filters it hides are not
@@ -226,15 +229,27 @@ def listing_facets(
 
     `sample`: the results are more than a listing counts (LISTING_MAX_COUNTED): the
     values are those of the first `sample` results found, most frequent first, shown
-    without counts (as JD and Taobao do), so the cost does not grow with the catalog."""
+    without counts (as JD and Taobao do), so the cost does not grow with the catalog.
+    `revision`: the catalog revision, read before `choices` (else read here)."""
     data = filterset.data.copy() if filterset.data is not None else QueryDict(mutable=True)
     cleaned = filterset.form.cleaned_data
     names = [name for name in GROUPED_BY if name in filterset.filters] + ["price"]
     chosen = [name for name in names if any(data.get(p) for p in FACET_PARAMS[name])]
-    asked = [(name, data.getlist(name)) for name in filterset.filters if name != "sort"]
-    key = cache_key("facet-counts", catalog_revision(), path, ",".join(hide), repr(asked))
-    tallies = cache.get(key)
-    if tallies is None:
+    # Every filter asked, hidden ones too (a landing's `q` picks its products), and the
+    # sort (a search sorted by price counts every match, by best match those it ranks).
+    asked = [(name, data.getlist(name)) for name in ProductFilter.base_filters]
+    key = cache_key(
+        "facet-counts",
+        revision or catalog_revision(),
+        path,
+        ",".join(hide),
+        repr(asked),
+        str(sample),
+    )
+    stored = cache.get(key)
+    if stored is not None:
+        tallies, expires = stored
+    else:
         tallies = {}
         if unchosen := [name for name in names if name not in chosen]:
             # The page's own results (a search's ranked matches already picked), unordered.
@@ -243,7 +258,9 @@ def listing_facets(
         for name in chosen:
             results = _results_without(products, data, name, choices=choices, hide=hide)
             tallies.update(_tally(_first(results, sample), [name]))
-        cache.set(key, tallies, settings.FACET_COUNTS_SECONDS)
+        expires = timezone.now() + timedelta(seconds=settings.FACET_COUNTS_SECONDS)
+        cache.set(key, (tallies, expires), settings.FACET_COUNTS_SECONDS)
+    good_until(expires)  # the page showing them is rendered again from then on
     labels = {
         "category": (_("Category"), choices["category"]),
         "county": (

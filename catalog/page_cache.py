@@ -72,6 +72,7 @@ from catalog.revision import (
     current_tokens,
     depends_on,
     patchable_cards,
+    recorded_good_until,
     recording_dependencies,
 )
 
@@ -164,7 +165,11 @@ def cached_page(
         stored, found, answered, holding = _rendered_by_another(key, now, previous)
         if stored is None and holding and stale:
             # Stale only by some of the cards it shows (a stock change): those alone.
-            stored, answered = _with_cards_replaced(key, previous, stale), "cards"
+            try:
+                stored, answered = _with_cards_replaced(key, previous, stale), "cards"
+            except BaseException:
+                cache.delete(_rendering_key(key))
+                raise
             if stored is not None:
                 cache.delete(_rendering_key(key))
                 holding = False
@@ -192,6 +197,7 @@ def cached_page(
                     _forget(key, previous)
                     raise
                 cards = patchable_cards()
+                kept_until = recorded_good_until()
             response[CACHE_HEADER] = "render"
             if response.status_code != 200:
                 _forget(key, previous)
@@ -200,6 +206,8 @@ def cached_page(
             account_navs = _account_navs() if ACCOUNT_NAV_PLACEHOLDER in content else None
             # Prices change when a promotion starts or ends: the page is good until then.
             good_until = next_boundary(now)
+            if kept_until is not None:  # facet counts, a search's candidates
+                good_until = min(good_until, kept_until) if good_until else kept_until
             if callable(max_age):
                 max_age = max_age()
             if max_age is not None:
@@ -333,7 +341,9 @@ def _catalog_changed(sender: type[Model], **kwargs: Any) -> None:
 
 def _product_saved(sender: type[Model], instance: Product, **kwargs: Any) -> None:
     listings = kwargs.get("created") or instance.changes_listings(kwargs.get("update_fields"))
-    bump_products([instance.pk], listings=listings, vendor_ids=[instance.vendor_id])
+    # Moved to another shop: the shelf of the one it left too ("more from this shop").
+    vendors = {instance.vendor_id, instance.loaded_value("vendor_id")} - {None}
+    bump_products([instance.pk], listings=listings, vendor_ids=vendors)
     instance.remember_saved()
 
 

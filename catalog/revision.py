@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
@@ -45,6 +46,9 @@ _depends: ContextVar[dict[str, str] | None] = ContextVar("catalog_page_depends",
 # tokens it depends on as a whole (its own product's version on a product page).
 _card_keys: ContextVar[dict[str, int] | None] = ContextVar("catalog_card_keys", default=None)
 _whole_keys: ContextVar[set[str] | None] = ContextVar("catalog_whole_keys", default=None)
+# The soonest a value the page shows expires (facet counts, a search's candidates), or
+# None: the page is good until then.
+_good_until: ContextVar[list[datetime] | None] = ContextVar("catalog_good_until", default=None)
 
 
 def product_key(pk: object) -> str:
@@ -131,15 +135,29 @@ def depends_on(tokens: dict[str, str], *, cards: dict[str, int] | None = None) -
         _whole_keys.get().update(tokens)
 
 
+def good_until(moment: datetime) -> None:
+    """The page being rendered (if any) shows a value kept until `moment` (facet counts,
+    a search's candidates): it is rendered again from then on."""
+    recorded = _good_until.get()
+    if recorded is not None:
+        recorded.append(moment)
+
+
+def recorded_good_until() -> datetime | None:
+    """Inside `recording_dependencies`: the soonest moment given to `good_until`."""
+    return min(_good_until.get() or [], default=None)
+
+
 @contextmanager
 def recording_dependencies() -> Iterator[dict[str, str]]:
     """The tokens what renders inside depends on (`depends_on`), filled as it goes."""
     recorded: dict[str, str] = {}
-    resets = (_depends.set(recorded), _card_keys.set({}), _whole_keys.set(set()))
+    variables = (_depends, _card_keys, _whole_keys, _good_until)
+    resets = [var.set(value) for var, value in zip(variables, (recorded, {}, set(), []))]
     try:
         yield recorded
     finally:
-        for var, reset in zip((_depends, _card_keys, _whole_keys), resets, strict=True):
+        for var, reset in zip(variables, resets, strict=True):
             var.reset(reset)
 
 

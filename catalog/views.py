@@ -261,6 +261,8 @@ def product_listing(
     def render_listing(extra):
         products, page_context = scope() if scope else (selectors.visible_products(), {})
         # v2: with the counties by prefecture (a new name, so no older shape is ever read)
+        # Read before the choices: what is cached with it was made from them or later.
+        revision = catalog_revision()
         choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
 
         def results(data):
@@ -298,12 +300,14 @@ def product_listing(
                 # More than a listing counts: the facets of as many, without counts (a
                 # search's are of the matches it ranks).
                 sample=paginator.most + 1 if paginator.more and not paginator.ranked else None,
+                revision=revision,
             )
         listing = {
             "filter": filterset,
             "page": page,
             "facets": facets,
-            "filter_fields_key": _filter_fields_key(filterset, hide),
+            "filter_fields_key": _filter_fields_key(filterset, hide, revision),
+            "filter_fields_seconds": settings.CATALOG_PAGE_CACHE_SECONDS,
         }
         if page is not None and page.object_list and filterset.form.cleaned_data.get("vendor"):
             listing["chosen_vendor"] = _shown_vendor(filterset.form.cleaned_data["vendor"])
@@ -317,10 +321,11 @@ def product_listing(
     return cached_page(request, render_listing)
 
 
-def _filter_fields_key(filterset, hide):
+def _filter_fields_key(filterset, hide, revision):
     """What the filter form's fields look like (catalog/partials/filter_fields.html): the
-    same for the same catalog revision (its choices), language, fixed filters and values
-    asked for; None for a form with errors (shown beside the fields they concern)."""
+    same for the same catalog revision (read before its choices), language, fixed filters
+    and values asked for; None for a form with errors (shown beside the fields they
+    concern)."""
     form = filterset.form
     if form.errors:
         return None
@@ -329,9 +334,7 @@ def _filter_fields_key(filterset, hide):
         (name, data.getlist(name) if hasattr(data, "getlist") else data.get(name))
         for name in form.fields
     ]
-    return cache_key(
-        "filter-fields", catalog_revision(), get_language() or "", ",".join(hide), repr(asked)
-    )
+    return cache_key("filter-fields", revision, get_language() or "", ",".join(hide), repr(asked))
 
 
 def _shown_vendor(slug):

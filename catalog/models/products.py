@@ -233,6 +233,11 @@ class Product(models.Model):
                 return True
         return False
 
+    def loaded_value(self, name: str) -> object:
+        """What field `name` (an attname: vendor_id) held when read from the database;
+        None for a product not read from it."""
+        return (getattr(self, "_loaded_values", None) or {}).get(name)
+
     def remember_saved(self) -> None:
         """What it holds now is what the database holds (after a save)."""
         if hasattr(self, "_loaded_values"):

@@ -15,7 +15,7 @@ from catalog.filters import ProductFilter
 from catalog.models import Category, County
 from catalog.search.synonyms import synonym_groups
 from catalog.selectors import taxonomy_choices, visible_products
-from tests.factories import ProductFactory, VendorFactory, running_promotion
+from tests.factories import CategoryFactory, ProductFactory, VendorFactory, running_promotion
 from tests.support.search import RANKED_MATCHES
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +240,45 @@ def test_a_promotion_page_counts_each_product_once(client, shelf):
         ("Oranges &amp; citrus", 3)
     ]
     assert sum(count for _label, count, _href, _chosen in found["Price"]) == 3
+
+
+def test_two_category_landings_count_their_own_products(client):
+    """Both are /search/ with `q` fixed: each keyword's facets are its own."""
+    from catalog.models import KeywordLanding
+    from tests.factories import CountyFactory, KeywordLandingFactory
+
+    crayfish, tea = CategoryFactory(slug="crayfish-l"), CategoryFactory(slug="tea-l")
+    qianjiang, enshi = CountyFactory(name_zh="潜江市"), CountyFactory(name_zh="恩施市")
+    ProductFactory(category=crayfish, origin_county=qianjiang)
+    ProductFactory(category=tea, origin_county=enshi)
+    for keyword, category in [("小龙虾", crayfish), ("茶叶", tea)]:
+        KeywordLandingFactory(
+            keyword=keyword, target=KeywordLanding.Target.CATEGORY, category=category
+        )
+
+    def counties(keyword):
+        html = client.get("/search/", {"q": keyword}, follow=True).content.decode()
+        return html.split('id="facets"')[1].split("</nav>")[0]
+
+    assert "潜江市" in counties("小龙虾") and "恩施市" not in counties("小龙虾")
+    assert "恩施市" in counties("茶叶") and "潜江市" not in counties("茶叶")
+
+
+def test_a_cached_page_counts_again_once_its_facet_counts_expire(client, settings):
+    import time
+
+    from catalog import services
+    from catalog.models import Product
+
+    settings.FACET_COUNTS_SECONDS = 1
+    tea = CategoryFactory(slug="tea-e", name_zh="茶叶")
+    first, _second = ProductFactory(category=tea), ProductFactory(category=tea)
+    assert "茶叶 <span" in client.get("/products/").content.decode()
+    services.set_product_status(Product.objects.get(pk=first.pk), Product.Status.DRAFT)
+    client.get("/products/")  # rendered again, the counts kept a while
+
+    time.sleep(1.1)
+    response = client.get("/products/")
+
+    assert response["X-Page-Cache"] == "render"
+    assert '茶叶 <span class="facet-count">(1)</span>' in response.content.decode()

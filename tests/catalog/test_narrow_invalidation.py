@@ -201,3 +201,16 @@ def test_a_listing_rendered_after_a_price_change_does_not_count_its_facets_again
     assert f"¥{navel.price}" in html
     assert not [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
     assert "秭归" in html.split('class="facets')[1]  # the counts, as they were
+
+
+def test_a_product_moved_to_another_shop_leaves_the_old_shops_more_from_this_shop(zone, shopper):
+    warm(shopper)
+    navel = Product.objects.get(slug="navel-n")
+    navel.vendor = Product.objects.get(slug="tea-n").vendor
+    services.save_product(navel, update_fields=["vendor"])
+
+    _status, answered, _cards, html = shopper("/products/pomelo-n/")  # more from the co-op
+
+    assert answered == "render"
+    assert "秭归脐橙" not in html
+    assert "秭归脐橙" in shopper(TEA_PAGE)[3]  # more from the tea shop, now

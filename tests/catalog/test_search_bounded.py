@@ -91,3 +91,32 @@ def test_suggestions_of_a_broad_query_offer_the_products_named_so(client, broad)
 
     offered = re.findall(r'href="/products/([\w-]+)/"', response.content.decode())
     assert set(offered[:3]) == {p.slug for p in named}
+
+
+def test_shoppers_share_a_broad_searchs_candidates_and_a_hidden_one_drops_out_at_once(
+    client, broad, settings
+):
+    import time
+
+    from catalog import services
+    from catalog.models import Product
+
+    settings.SEARCH_CANDIDATES_SECONDS = 1
+    _plain, named = broad
+    first, _count, _body = shown(client, q="茶")
+    services.set_product_status(Product.objects.get(pk=named[0].pk), Product.Status.DRAFT)
+    ProductFactory(  # of a shop, category and county already there
+        slug="named-new",
+        name="恩施玉露茶 新",
+        category=named[1].category,
+        vendor=named[1].vendor,
+        origin_county=named[1].origin_county,
+    )
+
+    # The candidates from the cache (the new one not among them yet), the page checked
+    # again: the hidden one is gone at once.
+    again, _count, _body = shown(client, q="茶")
+    assert named[0].slug in first and named[0].slug not in again
+    assert "named-new" not in again
+    time.sleep(1.1)  # SEARCH_CANDIDATES_SECONDS later, the index is read again
+    assert "named-new" in shown(client, q="茶")[0]
