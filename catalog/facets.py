@@ -27,8 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.filters import ProductFilter
