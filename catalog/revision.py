@@ -153,7 +153,8 @@ def recording_dependencies() -> Iterator[dict[str, str]]:
     """The tokens what renders inside depends on (`depends_on`), filled as it goes."""
     recorded: dict[str, str] = {}
     variables = (_depends, _card_keys, _whole_keys, _good_until)
-    resets = [var.set(value) for var, value in zip(variables, (recorded, {}, set(), []))]
+    values = (recorded, {}, set(), [])
+    resets = [var.set(value) for var, value in zip(variables, values, strict=True)]
     try:
         yield recorded
     finally:
