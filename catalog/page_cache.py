@@ -154,7 +154,8 @@ def cached_page(
     key = cache_key(
         "page", get_language() or "", request.path, _known_params(request), str(fragment)
     )
-    found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key])
+    # With the tokens it depended on when this process last met it: one round trip.
+    found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key, *_token_keys.get(key, ())])
     stored = found.get(key)
     now = timezone.now()
     answered, holding = "hit", False
@@ -174,6 +175,7 @@ def cached_page(
                 cache.delete(_rendering_key(key))
                 holding = False
     if stored is not None:
+        _remember_token_keys(key, stored)
         content_type, content, account_navs = stored[2], stored[3], stored[5]
         response = HttpResponse(content, content_type=content_type)
         response[CACHE_HEADER] = answered
@@ -223,6 +225,7 @@ def cached_page(
                 cards,
             )
             cache.set(key, stored, settings.CATALOG_PAGE_CACHE_SECONDS)
+            _remember_token_keys(key, stored)
         finally:
             if holding:
                 cache.delete(_rendering_key(key))
@@ -243,13 +246,27 @@ def cached_page(
 # (revision, tokens, content type, content, good until, account links, card keys: the
 # version keys of the products shown only as cards, and their ids)
 STORED_LENGTH = 7
+# Page key -> the keys of the tokens it depended on, as this process last met it (read
+# with the page the next time); the oldest forgotten beyond TOKEN_KEYS_KEPT pages.
+TOKEN_KEYS_KEPT = 5000
+_token_keys: dict[str, tuple[str, ...]] = {}
+
+
+def _remember_token_keys(key: str, stored: tuple) -> None:
+    keys = tuple(stored[1])
+    if _token_keys.get(key) == keys:
+        return
+    if len(_token_keys) >= TOKEN_KEYS_KEPT:
+        _token_keys.pop(next(iter(_token_keys)), None)
+    _token_keys[key] = keys
 
 
 def _stale_tokens(stored: Any, found: dict, now: Any) -> set[str] | None:
     """Which tokens of the page `stored` changed (empty: it is current), or None when it
     must be rendered again whatever they are: missing, of another shape, of another
-    catalog revision, or past a price boundary. `found`: a get_many of REVISION_KEY and
-    LISTINGS_KEY; the other tokens are read in one more round trip."""
+    catalog revision, or past a price boundary. `found`: a get_many of REVISION_KEY,
+    LISTINGS_KEY and the tokens the page had when last met; others are read in one more
+    round trip."""
     if stored is None or len(stored) != STORED_LENGTH:
         return None
     revision, tokens, good_until = stored[0], stored[1], stored[4]
