@@ -423,9 +423,9 @@ PAGE_RENDER_WAIT_SECONDS = env.float("PAGE_RENDER_WAIT_SECONDS", default=3.0)
 # first, and a shopper pages through at most that many (100 pages, as on Taobao and JD):
 # its cost stays bounded whatever the catalog's size (catalog/search/query.py).
 SEARCH_MAX_RANKED = env.int("SEARCH_MAX_RANKED", default=2400)
-# How long a search's candidates (the ids it ranks) are kept, per query and filters
-# (catalog/search/query.py): shoppers typing the same broad word share one read of the
-# full-text index; a product new or renamed within that time is found that much later.
+# How long a search's candidates (the ids it ranks) are kept at most, per query and
+# filters (catalog/search/query.py): shoppers typing the same broad word share one read
+# of the full-text index until a listing changes.
 SEARCH_CANDIDATES_SECONDS = env.int("SEARCH_CANDIDATES_SECONDS", default=60)
 # A listing (all products, a category, a county, a shop) counts at most this many: "More
 # than 10,000 products" beyond, and its pages stop there (417 of 24), so no request

@@ -36,7 +36,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import reduce
 from operator import and_, or_
 
@@ -46,10 +45,9 @@ from django.db import connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from catalog.models import Product
-from catalog.revision import cache_key, catalog_revision, good_until
+from catalog.revision import LISTINGS_KEY, cache_key, catalog_revision, current_tokens
 from catalog.search import (
     CJK_RUN,
     LATIN_WORD,
@@ -341,23 +339,20 @@ def ranked_candidates(queryset: QuerySet[Product], words: list[QueryWord], most:
     stops reading at `most`, and the second set is read only when the first falls
     short. One query (on PostgreSQL, two more: `_through_the_index`).
 
-    Kept in the cache for SEARCH_CANDIDATES_SECONDS, by the query's SQL: the full-text
-    index reads every match of a broad word before the first row (250 ms for `orange`
-    at 1,000,000 products), and the shoppers typing the same word share that. The page
-    filters what it shows again (visible, in stock…), so a product hidden since drops
-    out at once; one new or renamed meanwhile is found that much later."""
+    Kept in the cache (SEARCH_CANDIDATES_SECONDS at most) by the query's SQL, the
+    catalog revision and the listings token: the full-text index reads every match of a
+    broad word before the first row (250 ms for `orange` at 1,000,000 products), and
+    the shoppers typing the same word share that until a product is created, shown,
+    hidden, renamed or repriced (catalog/revision.py), when they are read again."""
     sql, params = _candidates_sql(queryset, words, most)
-    key = cache_key("search-candidates", catalog_revision(), sql, repr(params))
-    stored = cache.get(key)
-    if stored is not None:
-        found, expires = stored
-    else:
+    listings = current_tokens([LISTINGS_KEY])[LISTINGS_KEY]
+    key = cache_key("search-candidates", catalog_revision(), listings, sql, repr(params))
+    found = cache.get(key)
+    if found is None:
         with connections[queryset.db].cursor() as cursor, _through_the_index(cursor):
             cursor.execute(sql, params)
             found = [pk for (pk,) in cursor.fetchall()]
-        expires = timezone.now() + timedelta(seconds=settings.SEARCH_CANDIDATES_SECONDS)
-        cache.set(key, (found, expires), settings.SEARCH_CANDIDATES_SECONDS)
-    good_until(expires)  # the page listing them is rendered again from then on
+        cache.set(key, found, settings.SEARCH_CANDIDATES_SECONDS)
     return found
 
 

@@ -409,9 +409,9 @@ def test_the_buy_now_checkout_runs_a_fixed_number_of_queries(
     client.get(url)  # the promotion schedule cached
 
     # (the session: see session_reads), user, the product with its vendor, county and
-    # category, its photos, visibility, the stream price, the address book three times,
+    # category, its photos, visibility, the stream price, the address book once,
     # the freight templates to the address (one query: the links came with the product)
-    with django_assert_num_queries(9 + session_reads):
+    with django_assert_num_queries(7 + session_reads):
         assert client.get(url).status_code == 200
 
 
