@@ -179,7 +179,9 @@ def catalog_revision() -> str:
 
 
 def cache_key(kind: str, *parts: str) -> str:
-    return f"catalog:{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    # A part may be None with the cache unreachable (no revision read): nothing is stored.
+    joined = "|".join(str(part) for part in parts)
+    return f"catalog:{kind}:" + hashlib.sha256(joined.encode()).hexdigest()
 
 
 def cached_value(name: str, build: Callable[[], T]) -> T:

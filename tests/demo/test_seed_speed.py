@@ -85,6 +85,9 @@ def test_seeded_products_are_the_ones_built_for_their_index(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_writers_seed_the_same_products(monkeypatch):
     monkeypatch.setattr(seed, "BATCH_SIZE", 7)
+    # A test before, on this worker, without a transaction of its own may have emptied
+    # the tables the migrations filled (the counties): loaded again if so.
+    seed.seed_reference_data()
     vendors = seed.seed_vendors()
     threads = threading.active_count()
 
