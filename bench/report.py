@@ -1103,6 +1103,19 @@ def markdown(data):
     return "\n".join(lines)
 
 
+def _command():
+    return os.environ.get("BENCH_COMMAND", "bench/run.sh")
+
+
+# `report.py --X-only FILE`: (the section's name, what builds it from FILE's results).
+ONE_SECTION = {
+    "--settlement-only": ("Settlement", lambda results: _settlement_section(results, _command())),
+    "--scale-only": ("Catalog size", _scale_section),
+    "--churn-only": ("Churn", lambda results: _churn_section(results, _command())),
+    "--search-only": ("search", _search_section),
+}
+
+
 def main():
     """`report.py RESULTS_DIR` builds latest.json and the report from a run's files;
     `report.py --from-json FILE` only rewrites the report from a latest.json (after
@@ -1120,31 +1133,12 @@ def main():
         output.write_text(text, encoding="utf-8")
         print(f"report: the Payments and Analysis sections of {output}", file=sys.stderr)
         return
-    if sys.argv[1:2] == ["--settlement-only"]:
-        settlement = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
-        section = _settlement_section(settlement, os.environ.get("BENCH_COMMAND", "bench/run.sh"))
+    if sys.argv[1:2] and sys.argv[1] in ONE_SECTION:  # that section rewritten, the rest kept
+        name, build_section = ONE_SECTION[sys.argv[1]]
+        results = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
         text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-        output.write_text(splice(text, section), encoding="utf-8")
-        print(f"report: the Settlement section of {output}", file=sys.stderr)
-        return
-    if sys.argv[1:2] == ["--scale-only"]:
-        kept = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
-        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-        output.write_text(splice(text, _scale_section(kept)), encoding="utf-8")
-        print(f"report: the Catalog size section of {output}", file=sys.stderr)
-        return
-    if sys.argv[1:2] == ["--churn-only"]:
-        churn = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
-        section = _churn_section(churn, os.environ.get("BENCH_COMMAND", "bench/run.sh"))
-        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-        output.write_text(splice(text, section), encoding="utf-8")
-        print(f"report: the Churn section of {output}", file=sys.stderr)
-        return
-    if sys.argv[1:2] == ["--search-only"]:
-        search = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
-        text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-        output.write_text(splice(text, _search_section(search)), encoding="utf-8")
-        print(f"report: the search section of {output}", file=sys.stderr)
+        output.write_text(splice(text, build_section(results)), encoding="utf-8")
+        print(f"report: the {name} section of {output}", file=sys.stderr)
         return
     if sys.argv[1:2] == ["--from-json"]:
         data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))

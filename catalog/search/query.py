@@ -47,7 +47,13 @@ from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Valu
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Product
-from catalog.revision import LISTINGS_KEY, cache_key, catalog_revision, current_tokens
+from catalog.revision import (
+    LISTINGS_KEY,
+    REVISION_KEY,
+    cache_key,
+    catalog_revision,
+    current_tokens,
+)
 from catalog.search import (
     CJK_RUN,
     LATIN_WORD,
@@ -345,8 +351,10 @@ def ranked_candidates(queryset: QuerySet[Product], words: list[QueryWord], most:
     the shoppers typing the same word share that until a product is created, shown,
     hidden, renamed or repriced (catalog/revision.py), when they are read again."""
     sql, params = _candidates_sql(queryset, words, most)
-    listings = current_tokens([LISTINGS_KEY])[LISTINGS_KEY]
-    key = cache_key("search-candidates", catalog_revision(), listings, sql, repr(params))
+    found = cache.get_many([REVISION_KEY, LISTINGS_KEY])  # one round trip for both
+    revision = found.get(REVISION_KEY) or catalog_revision()
+    listings = current_tokens([LISTINGS_KEY], found)[LISTINGS_KEY]
+    key = cache_key("search-candidates", revision, listings, sql, repr(params))
     found = cache.get(key)
     if found is None:
         with connections[queryset.db].cursor() as cursor, _through_the_index(cursor):
