@@ -85,7 +85,7 @@ def product_cards_by_id(ids: Sequence[int]) -> dict[int, SafeString]:
     missing = [pk for pk in ids if pk not in cards]
     if missing:
         # Read after the versions: a product changed from here on leaves its card stale.
-        products = apply_prices(list(Product.objects.for_cards().filter(pk__in=missing)))
+        products = apply_prices(list(Product.objects.card_rows().filter(pk__in=missing)))
         good_until = next_boundary(now)
         rendered = {}
         for product in products:

@@ -27,6 +27,7 @@ SORT_ORDERING = {
     "-price": ("-shown_price", "-id"),
     "name": ("name", "id"),
 }
+PRICE_SORTS = ("price", "-price")
 MAX_QUERY_LENGTH = 100
 PRICE_FIELD = {"min_value": 0, "max_digits": 10, "decimal_places": 2}
 PRICE_WIDGET = {"inputmode": "decimal", "placeholder": "¥"}
@@ -137,6 +138,15 @@ class ProductFilter(django_filters.FilterSet):
         if not sort and query:
             ordering = ("-search_rank", *ordering)  # best matches first
         return queryset.with_shown_price().in_shop_order(*ordering)
+
+    @property
+    def by_price(self) -> bool:
+        """Whether the products shown depend on their prices beyond their cards: sorted
+        or filtered by price (a valid form only)."""
+        data = self.form.cleaned_data
+        return data.get("sort") in PRICE_SORTS or any(
+            data.get(name) is not None for name in ("min_price", "max_price")
+        )
 
     @property
     def chosen_places(self):

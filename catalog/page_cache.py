@@ -163,9 +163,13 @@ def cached_page(
     if stale != set():
         # One request at a time brings a stale page up to date: the others are given the
         # page as it was meanwhile, or wait for it (a while) when there is none.
-        stored, found, answered, holding = _rendered_by_another(key, now, previous)
-        if stored is None and holding and stale:
-            # Stale only by some of the cards it shows (a stock change): those alone.
+        # Stale only by some of the cards it shows (a stock change, a new price): those
+        # alone, from the page as read (not read again once the mark is taken).
+        cards_only = bool(stale) and stale <= previous[6].keys()
+        stored, found, answered, holding = _rendered_by_another(
+            key, now, previous, read_again=not cards_only
+        )
+        if stored is None and holding and cards_only:
             try:
                 stored, answered = _with_cards_replaced(key, previous, stale), "cards"
             except BaseException:
@@ -309,10 +313,14 @@ def _rendering_key(key: str) -> str:
     return f"{key}:rendering"
 
 
-def _rendered_by_another(key: str, now: Any, previous: Any = None) -> tuple:
+def _rendered_by_another(
+    key: str, now: Any, previous: Any = None, *, read_again: bool = True
+) -> tuple:
     """(stored page or None, the revisions read, how it was answered, whether this
     request holds the page's rendering mark) for a page not fresh in the cache; None:
-    this request renders it. While another process holds the mark, this one is given
+    this request renders it (`read_again`: unless another stored it meanwhile, which
+    the mark's holder checks by reading the page again; without, the revisions read
+    are none). While another process holds the mark, this one is given
     `previous` (the page as it was, "stale") if there is one, else waits up to
     PAGE_RENDER_WAIT_SECONDS for the page being rendered ("waited"), then renders it
     too. With the cache unreachable nobody holds the mark and every request renders;
@@ -322,6 +330,8 @@ def _rendered_by_another(key: str, now: Any, previous: Any = None) -> tuple:
         return None, cache.get_many([REVISION_KEY, LISTINGS_KEY]), "render", False
     rendering = _rendering_key(key)
     if cache.add(rendering, 1, settings.PAGE_RENDER_WAIT_SECONDS):
+        if not read_again:
+            return None, {}, "render", True
         # Rendered and stored by another between our read and our mark: that one.
         found = cache.get_many([REVISION_KEY, LISTINGS_KEY, key])
         if _fresh(found.get(key), found, now):
@@ -357,10 +367,16 @@ def _catalog_changed(sender: type[Model], **kwargs: Any) -> None:
 
 
 def _product_saved(sender: type[Model], instance: Product, **kwargs: Any) -> None:
-    listings = kwargs.get("created") or instance.changes_listings(kwargs.get("update_fields"))
+    update_fields = kwargs.get("update_fields")
+    listings = kwargs.get("created") or instance.changes_listings(update_fields)
     # Moved to another shop: the shelf of the one it left too ("more from this shop").
     vendors = {instance.vendor_id, instance.loaded_value("vendor_id")} - {None}
-    bump_products([instance.pk], listings=listings, vendor_ids=vendors)
+    bump_products(
+        [instance.pk],
+        listings=listings,
+        prices=instance.changes_prices(update_fields),
+        vendor_ids=vendors,
+    )
     instance.remember_saved()
 
 

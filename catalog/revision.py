@@ -4,9 +4,12 @@
   taxonomy choices, whole pages in catalog/page_cache.py) is stale once it changes. A
   change of a vendor, the taxonomy, a promotion or a synonym replaces it.
 - The *listings* token: which products a listing, a search or a count shows, and in what
-  order. A product created, deleted, hidden or shown, moved, renamed, repriced, sold out
-  or back in stock replaces it; a card's details (stock above zero, units sold, rating,
-  photos) do not.
+  order. A product created, deleted, hidden or shown, moved, renamed, sold out or back
+  in stock replaces it; a card's details (its price, stock above zero, units sold,
+  rating, photos) do not.
+- The *prices* token: the order of the listings sorted by price and what those filtered
+  by price show (catalog/views.py). A product repriced (its list price, or its promoted
+  price rewritten) replaces it.
 - Each product's *version* and each vendor's *shelf* token: a page showing a product's
   card or its page is stale once its version changes; a product page's "more from this
   shop" is stale once its vendor's shelf (which of its products show) changes.
@@ -36,6 +39,9 @@ from catalog.models import Product
 
 REVISION_KEY = "catalog:revision"
 LISTINGS_KEY = "catalog:listings"
+PRICES_KEY = "catalog:prices"
+# Tokens kept until replaced (a product's version and a shelf expire: TOKEN_SECONDS).
+LASTING_KEYS = (LISTINGS_KEY, PRICES_KEY)
 T = TypeVar("T")
 # A product's version or a vendor's shelf token lives this long unless replaced; one
 # expired (or evicted) is simply new: a page stored with the old one renders again.
@@ -75,30 +81,36 @@ def bump_catalog_revision() -> None:
 
 
 def bump_products(
-    ids: Iterable[object], *, listings: bool, vendor_ids: Iterable[object] | None = None
+    ids: Iterable[object],
+    *,
+    listings: bool,
+    prices: bool = False,
+    vendor_ids: Iterable[object] | None = None,
 ) -> None:
     """Make stale the pages showing these products (their own, every page with their
-    card). `listings`: what shows where changed too (a product hidden, repriced, sold
+    card). `listings`: what shows where changed too (a product hidden, renamed, sold
     out…), so every listing, search and count, and the shelves of `vendor_ids` (read
-    from the products when not given) are stale as well."""
+    from the products when not given) are stale as well. `prices`: their prices
+    changed, so the listings sorted or filtered by price are stale as well."""
     ids = list(ids)
     keys = [product_key(pk) for pk in ids]
     if listings:
         if vendor_ids is None:
             vendor_ids = Product.objects.filter(pk__in=ids).values_list("vendor_id", flat=True)
         keys += [shelf_key(pk) for pk in set(vendor_ids)]
-    if not keys and not listings:
+    lasting = [LISTINGS_KEY] if listings else [PRICES_KEY] if prices else []
+    if not keys and not lasting:
         return
-    _new_tokens(keys, listings)
+    _new_tokens(keys, lasting)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _new_tokens(keys, listings))
+        transaction.on_commit(lambda: _new_tokens(keys, lasting))
 
 
-def _new_tokens(keys: list[str], listings: bool) -> None:
+def _new_tokens(keys: list[str], lasting: list[str]) -> None:
     if keys:
         cache.set_many({key: uuid.uuid4().hex for key in keys}, TOKEN_SECONDS)
-    if listings:
-        cache.set(LISTINGS_KEY, uuid.uuid4().hex, None)
+    if lasting:
+        cache.set_many({key: uuid.uuid4().hex for key in lasting}, None)
 
 
 def current_tokens(keys: Iterable[str], found: dict | None = None) -> dict[str, str]:
@@ -110,12 +122,12 @@ def current_tokens(keys: Iterable[str], found: dict | None = None) -> dict[str, 
     tokens = {key: found[key] for key in keys if found.get(key) is not None}
     missing = {key: uuid.uuid4().hex for key in keys if key not in tokens}
     if missing:
-        lasting = {key: token for key, token in missing.items() if key != LISTINGS_KEY}
-        if lasting:
-            cache.set_many(lasting, TOKEN_SECONDS)
-        if LISTINGS_KEY in missing:
-            cache.add(LISTINGS_KEY, missing[LISTINGS_KEY], None)
-            missing[LISTINGS_KEY] = cache.get(LISTINGS_KEY) or missing[LISTINGS_KEY]
+        expiring = {key: token for key, token in missing.items() if key not in LASTING_KEYS}
+        if expiring:
+            cache.set_many(expiring, TOKEN_SECONDS)
+        for key in missing.keys() & set(LASTING_KEYS):
+            cache.add(key, missing[key], None)
+            missing[key] = cache.get(key) or missing[key]
         tokens.update(missing)
     return tokens
 

@@ -195,13 +195,19 @@ def save_product(product: Product, *, update_fields: Iterable[str] | None = None
     `update_fields` (an existing product only): write just those, so a value this
     request did not mean to change (the stock, which checkouts move) is left alone."""
     fill_search_fields(product)
+    # Read before the save, which forgets what the product held: a change of price or of
+    # its card alone (pack size, weight) leaves its words, counts and scope as they were.
+    listings = product.changes_listings(update_fields)
+    prices = listings or product.changes_prices(update_fields)
     if update_fields is not None and product.pk is not None:
         product.save(update_fields=[*update_fields, *SEARCH_FIELDS, "updated_at"])
     else:
         product.save()
-    record_search_words([product.search_document])
-    refresh_shown_prices(Product.objects.filter(pk=product.pk))  # its price may have changed
-    forget_counts()
+    if listings:
+        record_search_words([product.search_document])
+        forget_counts()
+    if prices:  # repriced, or moved into a promotion's scope (or out of it)
+        refresh_shown_prices(Product.objects.filter(pk=product.pk))
     return product
 
 

@@ -18,6 +18,7 @@ from catalog.paging import CappedPaginator
 from catalog.product_sections import sections_for
 from catalog.promotions import selectors as promotion_selectors
 from catalog.revision import (
+    PRICES_KEY,
     cache_key,
     cached_value,
     catalog_revision,
@@ -269,6 +270,8 @@ def product_listing(
             filterset = ProductFilter(data, queryset=products, choices=choices, hide=hide)
             if not filterset.is_valid():
                 return filterset, None
+            if filterset.by_price:  # read before its rows (catalog/revision.py)
+                depends_on(current_tokens([PRICES_KEY]))
             # Not a page number: page 1; past the end: the last page (a link kept too long).
             # Counted up to a bound, whatever the catalog's size; a search ranks fewer.
             if filterset.form.cleaned_data.get("q"):

@@ -184,12 +184,13 @@ def refresh_shown_prices(
     changed = off.update(promoted_price=new)
     if not changed:
         return 0
-    # A few products (one just saved): the pages showing them, and every listing.
+    # A few products (one just saved): the pages showing them, and the listings sorted or
+    # filtered by price.
     ids = [] if sweep else list(products.values_list("pk", flat=True)[: NARROWLY_BUMPED + 1])
     if sweep or len(ids) > NARROWLY_BUMPED:
         bump_catalog_revision()
     else:
-        bump_products(ids, listings=True)
+        bump_products(ids, listings=False, prices=True)
     return changed
 
 

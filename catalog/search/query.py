@@ -49,6 +49,7 @@ from django.db.models.expressions import RawSQL
 from catalog.models import Product
 from catalog.revision import (
     LISTINGS_KEY,
+    PRICES_KEY,
     REVISION_KEY,
     cache_key,
     catalog_revision,
@@ -349,12 +350,15 @@ def ranked_candidates(queryset: QuerySet[Product], words: list[QueryWord], most:
     catalog revision and the listings token: the full-text index reads every match of a
     broad word before the first row (250 ms for `orange` at 1,000,000 products), and
     the shoppers typing the same word share that until a product is created, shown,
-    hidden, renamed or repriced (catalog/revision.py), when they are read again."""
+    hidden or renamed (or repriced, for a search filtered by price: catalog/revision.py),
+    when they are read again."""
     sql, params = _candidates_sql(queryset, words, most)
-    found = cache.get_many([REVISION_KEY, LISTINGS_KEY])  # one round trip for both
+    found = cache.get_many([REVISION_KEY, LISTINGS_KEY, PRICES_KEY])  # one round trip
     revision = found.get(REVISION_KEY) or catalog_revision()
-    listings = current_tokens([LISTINGS_KEY], found)[LISTINGS_KEY]
-    key = cache_key("search-candidates", revision, listings, sql, repr(params))
+    # Filtered by price (catalog/filters.py): the prices token too.
+    tokens = [LISTINGS_KEY, PRICES_KEY] if "shown_price" in queryset.query.annotations else []
+    tokens = current_tokens(tokens or [LISTINGS_KEY], found)
+    key = cache_key("search-candidates", revision, *tokens.values(), sql, repr(params))
     found = cache.get(key)
     if found is None:
         with connections[queryset.db].cursor() as cursor, _through_the_index(cursor):

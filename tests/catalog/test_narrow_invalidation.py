@@ -135,17 +135,44 @@ def test_a_new_price_shows_at_once_everywhere_and_rerenders_no_other_card(zone, 
     services.save_product(navel, update_fields=["price"])
 
     price = f"¥{navel.price}"
+    rendered = 0
     for url in SHOWING_THE_ORANGES:
         status, answered, cards, html = shopper(url)
-        assert (status, answered) == (200, "render"), url
+        # Its own page and the listing sorted by price render again; every other page
+        # only has its card replaced.
+        again = url in ("/products/navel-n/", "/products/?sort=price")
+        assert (status, answered) == (200, "render" if again else "cards"), url
         assert price in html, url
-    # Any listing may order or count differently now: they render again, from the cached
-    # cards of the products that did not change.
-    for url in NOT_SHOWING_THEM:
-        status, answered, cards, html = shopper(url)
-        assert (status, answered, cards) == (200, "render", 0), url
-        assert price not in html
-    assert shopper(TEA_PAGE)[1] == "hit"  # a product page of another shop
+        rendered += cards
+    assert rendered == 1  # its card, once
+    # Pages not showing it, sorted by anything but price, are as they were.
+    for url in [*NOT_SHOWING_THEM, TEA_PAGE]:
+        assert shopper(url)[1] == "hit", url
+
+
+def test_a_new_price_reorders_the_listings_sorted_by_price_and_refilters_by_price(zone, shopper):
+    cheapest_first = "/products/?sort=price"
+    dearest_first = "/search/?q=秭归&sort=-price"
+    under_twenty = "/products/?max_price=20"
+    first = lambda url: shopper(url)[3].split('class="card-title">')[1].split("<")[0]  # noqa: E731
+    navel = Product.objects.get(slug="navel-n")
+    navel.price = Decimal("9.00")
+    services.save_product(navel, update_fields=["price"])
+    warm(shopper)
+    for url in (dearest_first, under_twenty, "/products/?sort=name"):
+        shopper(url)
+    assert first(cheapest_first) == "秭归脐橙"
+    assert "秭归脐橙" in shopper(under_twenty)[3]
+
+    navel.price = Decimal("25.00")
+    services.save_product(navel, update_fields=["price"])
+
+    assert first(cheapest_first) != "秭归脐橙"
+    assert first(dearest_first) == "秭归脐橙"
+    status, answered, _cards, html = shopper(under_twenty)
+    assert (status, answered) == (200, "render")
+    assert "秭归脐橙" not in html
+    assert shopper("/products/?sort=name")[1] == "cards"  # its card only
 
 
 def test_a_new_price_in_a_running_promotion_stales_only_the_pages_showing_it(zone, shopper):
@@ -195,7 +222,7 @@ def test_a_listing_rendered_after_a_price_change_does_not_count_its_facets_again
     services.save_product(navel, update_fields=["price"])
 
     with CaptureQueriesContext(connection) as queries:
-        status, answered, cards, html = shopper("/products/")
+        status, answered, cards, html = shopper("/products/?sort=price")
 
     assert (status, answered, cards) == (200, "render", 1)
     assert f"¥{navel.price}" in html
