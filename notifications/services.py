@@ -1,8 +1,8 @@
 """Writing messages (the outbox) and handing them over to Celery.
 
 `notify` runs inside the transaction of the change it tells of, so the messages exist
-exactly when the change does; they are written in one INSERT and handed to Celery on
-commit. Handing over is coalesced: a commit queues a delivery task unless one is already
+exactly when the change does; they are written in INSERTs of at most
+MESSAGES_PER_STATEMENT rows and handed to Celery on commit. Handing over is coalesced: a commit queues a delivery task unless one is already
 waiting in the queue (a flag in the cache), and that task, when it starts, delivers
 everything pending, after waiting NOTIFICATION_BATCH_SECONDS (half a second) for the
 orders of that moment (notifications.delivery). If Redis or the worker is down, the rows
@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 DELIVERY_QUEUED_KEY = "notifications:delivery-queued"
 # Queued by name: the task's module calls the delivery, which hands a backlog on here.
 DELIVER_PENDING_TASK = "notifications.tasks.deliver_pending_notifications_task"
+# Django's PostgreSQL bulk INSERT binds one array per column, so one statement could
+# carry a whole audience (a reminder sweep tells 70,000 fans at once); in batches each
+# statement stays well inside the statement timeout.
+MESSAGES_PER_STATEMENT = 5_000
 
 
 def message(
@@ -43,8 +47,9 @@ def message(
 
 
 def queue(messages: Iterable[Notification]) -> list[Notification]:
-    """Write the messages in one INSERT; a Celery task delivers them after commit."""
-    messages = Notification.objects.bulk_create(list(messages))
+    """Write the messages (in INSERTs of at most MESSAGES_PER_STATEMENT rows); a Celery
+    task delivers them after commit."""
+    messages = Notification.objects.bulk_create(list(messages), batch_size=MESSAGES_PER_STATEMENT)
     if messages:
         transaction.on_commit(request_delivery, robust=True)
     return messages

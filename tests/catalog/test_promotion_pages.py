@@ -189,12 +189,12 @@ def test_a_promotion_with_seventy_thousand_reminders_tells_everyone_in_one_sweep
     """More reminders than one PostgreSQL statement takes parameters (65,535)."""
     _on_now, soon, _oranges, _tea = season
     users = django_user_model.objects.bulk_create(
-        django_user_model(username=f"fan{i}") for i in range(70_000)
+        (django_user_model(username=f"fan{i}") for i in range(70_000)), batch_size=10_000
     )
     if users[0].pk is None:  # backends that return no ids from a bulk INSERT
         users = list(django_user_model.objects.filter(username__startswith="fan"))
     PromotionReminder.objects.bulk_create(
-        PromotionReminder(promotion=soon, user=user) for user in users
+        (PromotionReminder(promotion=soon, user=user) for user in users), batch_size=10_000
     )
 
     with time_machine.travel(soon.starts_at + timedelta(seconds=30), tick=False):
