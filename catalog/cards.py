@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from catalog.models import Product
+from catalog.card_rows import card_products
 from catalog.promotions.pricing import apply_prices, next_boundary
 from catalog.revision import (
     REVISION_KEY,
@@ -85,7 +85,7 @@ def product_cards_by_id(ids: Sequence[int]) -> dict[int, SafeString]:
     missing = [pk for pk in ids if pk not in cards]
     if missing:
         # Read after the versions: a product changed from here on leaves its card stale.
-        products = apply_prices(list(Product.objects.card_rows().filter(pk__in=missing)))
+        products = apply_prices(card_products(missing))
         good_until = next_boundary(now)
         rendered = {}
         for product in products:

@@ -69,24 +69,6 @@ class ProductQuerySet(models.QuerySet):
             models.Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
         )
 
-    def card_rows(self):
-        """What a product card shows and is priced by (catalog/cards.py), and nothing
-        else, unordered, in two queries: a card rendered after a write compiles and
-        reads these columns alone (half its CPU was the ORM building the wide query)."""
-        return (
-            self.select_related("vendor", "origin_county")
-            .only(*CARD_COLUMNS)
-            .order_by()
-            .prefetch_related(
-                models.Prefetch(
-                    "images",
-                    queryset=ProductImage.objects.only(
-                        "product_id", "thumbnail", "alt_text"
-                    ).order_by("position", "id"),
-                )
-            )
-        )
-
 
 class Product(models.Model):
     # Pages say "in stock" above this and "only N left" from it down: cached pages need
@@ -350,7 +332,10 @@ class Product(models.Model):
 
     @property
     def main_image(self):
-        """The first photo; uses the prefetch from `for_cards()` when present."""
+        """The first photo; uses the prefetch from `for_cards()` when present, or the photo
+        `catalog.card_rows.card_products` read with the product."""
+        if "card_image" in self.__dict__:
+            return self.__dict__["card_image"]
         images = list(self.images.all())
         return images[0] if images else None
 
