@@ -35,16 +35,27 @@ def visible_products() -> ProductQuerySet:
 
 def products_in_category(category: Category) -> ProductQuerySet:
     """Visible products of a category and of its sub-categories."""
-    return visible_products().filter(Q(category=category) | Q(category__parent=category))
+    # The ids in a subquery, not a join and an OR: the index on the category answers it.
+    ids = Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
+    return visible_products().filter(category__in=ids)
 
 
-def taxonomy_choices() -> dict[str, list[Any]]:
+def taxonomy_choices() -> dict[str, Any]:
     """Choices for the listing filters: (slug, label) lists, three queries.
 
     `county_groups` holds the counties by prefecture: (prefecture slug, prefecture name,
     [(county slug, county name)]), so the county list can narrow to one prefecture.
+    `category_ids`, `county_ids` and `prefecture_county_ids` give the ids each slug
+    filters by (a category: it and its sub-categories), so a filter is a condition on the
+    product's own columns, which an index can answer (catalog/filters.py).
     """
-    categories = [(c.slug, c.name) for c in Category.objects.all()]
+    all_categories = list(Category.objects.all())
+    categories = [(c.slug, c.name) for c in all_categories]
+    category_ids = {c.slug: [c.pk] for c in all_categories}
+    by_id = {c.pk: c for c in all_categories}
+    for category in all_categories:
+        if category.parent_id in by_id:
+            category_ids[by_id[category.parent_id].slug].append(category.pk)
     prefectures = [(p.slug, p.name) for p in Prefecture.objects.all()]
     all_counties = list(
         County.objects.select_related("prefecture").order_by("prefecture__position", "name_en")
@@ -56,11 +67,17 @@ def taxonomy_choices() -> dict[str, list[Any]]:
         groups.setdefault(prefecture.slug, (prefecture.slug, prefecture.name, []))[2].append(
             (county.slug, county.name)
         )
+    prefecture_county_ids: dict[str, list[int]] = {}
+    for county in all_counties:
+        prefecture_county_ids.setdefault(county.prefecture.slug, []).append(county.pk)
     return {
         "category": categories,
         "prefecture": prefectures,
         "county": counties,
         "county_groups": list(groups.values()),
+        "category_ids": category_ids,
+        "county_ids": {county.slug: county.pk for county in all_counties},
+        "prefecture_county_ids": prefecture_county_ids,
     }
 
 

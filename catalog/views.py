@@ -261,10 +261,10 @@ def product_listing(
 
     def render_listing(extra):
         products, page_context = scope() if scope else (selectors.visible_products(), {})
-        # v2: with the counties by prefecture (a new name, so no older shape is ever read)
+        # v3: with the ids each slug filters by (a new name, so no older shape is ever read)
         # Read before the choices: what is cached with it was made from them or later.
         revision = catalog_revision()
-        choices = cached_value(f"taxonomy-choices-v2:{get_language()}", selectors.taxonomy_choices)
+        choices = cached_value(f"taxonomy-choices-v3:{get_language()}", selectors.taxonomy_choices)
 
         def results(data):
             filterset = ProductFilter(data, queryset=products, choices=choices, hide=hide)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from catalog.models import Product
 from catalog.views import PAGE_SIZE
 from tests.factories import (
     CategoryFactory,
@@ -117,6 +118,46 @@ def test_sorting_by_price_name_and_newest(shown):
     assert shown(sort="name") == [a.slug, b.slug, c.slug]
     assert shown(sort="newest") == [a.slug, c.slug, b.slug]
     assert shown() == [a.slug, c.slug, b.slug]
+
+
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        {"category": "tea-s"},
+        {"county": "enshi-s"},
+        {"prefecture": "enshi-pref-s"},
+        {"category": "tea-s", "county": "enshi-s"},
+        {"vendor": "enshi-coop-s"},
+    ],
+)
+def test_a_narrowed_listing_sorts_by_the_price_on_the_card(shown, client, narrowed):
+    # Sorted from its matches (catalog/filters.py SORT_ORDERING_NARROWED), in the same
+    # order as the whole catalog's: the shown price, sold-out last, ties newest last.
+    tea = CategoryFactory(slug="tea-s")
+    green = CategoryFactory(slug="green-tea-s", parent=tea)
+    enshi = CountyFactory(slug="enshi-s", prefecture=PrefectureFactory(slug="enshi-pref-s"))
+    coop = VendorFactory(slug="enshi-coop-s")
+    made = {"category": green, "origin_county": enshi, "vendor": coop}
+    dear = ProductFactory(price=Decimal("88.00"), **made)
+    promoted = ProductFactory(price=Decimal("99.00"), **made)
+    # What a running promotion stores (catalog/promotions/shown_prices.py)
+    Product.objects.filter(pk=promoted.pk).update(promoted_price=Decimal("12.00"))
+    sold_out = ProductFactory(price=Decimal("1.00"), stock=0, **made)
+    tie_first = ProductFactory(price=Decimal("30.00"), **made)
+    tie_second = ProductFactory(price=Decimal("30.00"), **made)
+    ProductFactory(price=Decimal("0.50"))  # elsewhere: never listed
+
+    cheapest_first = [promoted.slug, tie_first.slug, tie_second.slug, dear.slug, sold_out.slug]
+    assert shown(sort="price", **narrowed) == cheapest_first
+    assert shown(sort="-price", **narrowed) == [
+        dear.slug,
+        tie_second.slug,
+        tie_first.slug,
+        promoted.slug,
+        sold_out.slug,
+    ]
+    category_page = client.get("/categories/tea-s/", {"sort": "price"}).content.decode()
+    assert card_slugs(category_page) == cheapest_first
 
 
 def test_pagination_keeps_the_filters(english):
