@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from catalog.models.products import SHOWN_PRICE_SORTED_HERE
+from catalog.models.products import NAME_SORTED_HERE, SHOWN_PRICE_SORTED_HERE
 from catalog.search.query import search_products
 
 SORT_CHOICES = [
@@ -28,11 +28,12 @@ SORT_ORDERING = {
     "name": ("name", "id"),
 }
 PRICE_SORTS = ("price", "-price")
-# A listing narrowed by these is sorted by price from its matches (SHOWN_PRICE_SORTED_HERE).
+# A listing narrowed by these is sorted by price or name from its matches (…_SORTED_HERE).
 NARROWING_FILTERS = ("category", "prefecture", "county", "vendor")
 SORT_ORDERING_NARROWED = {
     "price": (SHOWN_PRICE_SORTED_HERE.asc(), "id"),
     "-price": (SHOWN_PRICE_SORTED_HERE.desc(), "-id"),
+    "name": (NAME_SORTED_HERE.asc(), "id"),
 }
 MAX_QUERY_LENGTH = 100
 PRICE_FIELD = {"min_value": 0, "max_digits": 10, "decimal_places": 2}

@@ -20,19 +20,22 @@ SOLD_OUT = models.Func(
     "stock", template="(%(expressions)s = 0)", output_field=models.BooleanField()
 )
 SHOWN_PRICE = Coalesce("promoted_price", "price")
-# The same order written so that no index serves it, for a listing narrowed to a part of
+# The same orders written so that no index serves them, for a listing narrowed to a part of
 # the catalog (a category, a county, a shop): PostgreSQL then reads the matches from the
 # index on the filters' columns (product_category_county, product_county, index-only)
-# and sorts them, where it would otherwise walk every product's prices in order hoping
-# to meet the matches early, and dear tea from Enshi comes late (1.2–2.5 s at 1,000,000
-# products against 10–50 ms: bench/analysis.md).
+# and sorts them, where it would otherwise walk every product's prices (or names) in
+# order hoping to meet the matches early, and dear tea from Enshi comes late (1.2–2.5 s
+# at 1,000,000 products against 10–50 ms: bench/analysis.md).
 SHOWN_PRICE_SORTED_HERE = models.Func(
     SHOWN_PRICE, template="(%(expressions)s + 0)", output_field=models.DecimalField()
+)
+NAME_SORTED_HERE = models.Func(
+    "name", template="(%(expressions)s || '')", output_field=models.CharField()
 )
 
 
 # What a listing filters, sorts and joins its products by (catalog/filters.py, `visible`).
-COVERED_FOR_LISTINGS = ["id", "status", "stock", "promoted_price", "price", "vendor"]
+COVERED_FOR_LISTINGS = ["id", "status", "stock", "promoted_price", "price", "vendor", "name"]
 
 # What catalog/partials/product_card.html shows and catalog/promotions/pricing.py prices a
 # product by (its scope: category, vendor, county).
@@ -225,6 +228,7 @@ class Product(models.Model):
             models.Index(fields=["status", "price"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
             models.Index("status", SOLD_OUT, SHOWN_PRICE, name="product_status_shown_price"),
+            models.Index("status", SOLD_OUT, "name", name="product_status_sold_out_name"),
             # A listing filtered by category (and county) or by county, counted and read
             # from the index alone (PostgreSQL: the covering columns; elsewhere ignored).
             models.Index(

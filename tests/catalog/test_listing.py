@@ -130,7 +130,7 @@ def test_sorting_by_price_name_and_newest(shown):
         {"vendor": "enshi-coop-s"},
     ],
 )
-def test_a_narrowed_listing_sorts_by_the_price_on_the_card(shown, client, narrowed):
+def test_a_narrowed_listing_sorts_by_the_price_on_the_card_and_by_name(shown, client, narrowed):
     # Sorted from its matches (catalog/filters.py SORT_ORDERING_NARROWED), in the same
     # order as the whole catalog's: the shown price, sold-out last, ties newest last.
     tea = CategoryFactory(slug="tea-s")
@@ -138,13 +138,13 @@ def test_a_narrowed_listing_sorts_by_the_price_on_the_card(shown, client, narrow
     enshi = CountyFactory(slug="enshi-s", prefecture=PrefectureFactory(slug="enshi-pref-s"))
     coop = VendorFactory(slug="enshi-coop-s")
     made = {"category": green, "origin_county": enshi, "vendor": coop}
-    dear = ProductFactory(price=Decimal("88.00"), **made)
-    promoted = ProductFactory(price=Decimal("99.00"), **made)
+    dear = ProductFactory(name="恩施玉露 B", price=Decimal("88.00"), **made)
+    promoted = ProductFactory(name="恩施玉露 E", price=Decimal("99.00"), **made)
     # What a running promotion stores (catalog/promotions/shown_prices.py)
     Product.objects.filter(pk=promoted.pk).update(promoted_price=Decimal("12.00"))
-    sold_out = ProductFactory(price=Decimal("1.00"), stock=0, **made)
-    tie_first = ProductFactory(price=Decimal("30.00"), **made)
-    tie_second = ProductFactory(price=Decimal("30.00"), **made)
+    sold_out = ProductFactory(name="恩施玉露 A", price=Decimal("1.00"), stock=0, **made)
+    tie_first = ProductFactory(name="恩施玉露 D", price=Decimal("30.00"), **made)
+    tie_second = ProductFactory(name="恩施玉露 C", price=Decimal("30.00"), **made)
     ProductFactory(price=Decimal("0.50"))  # elsewhere: never listed
 
     cheapest_first = [promoted.slug, tie_first.slug, tie_second.slug, dear.slug, sold_out.slug]
@@ -158,6 +158,8 @@ def test_a_narrowed_listing_sorts_by_the_price_on_the_card(shown, client, narrow
     ]
     category_page = client.get("/categories/tea-s/", {"sort": "price"}).content.decode()
     assert card_slugs(category_page) == cheapest_first
+    by_name = [dear.slug, tie_second.slug, tie_first.slug, promoted.slug, sold_out.slug]
+    assert shown(sort="name", **narrowed) == by_name  # sold-out last in every sort
 
 
 def test_pagination_keeps_the_filters(english):
