@@ -107,11 +107,11 @@ def card_products(ids: Sequence[int]) -> list[Product]:
             for converter in converters:
                 row[position] = converter(row[position], column, connection)
     alias = connection.alias
-    ends = (len(PRODUCT_FIELDS), len(VENDOR_FIELDS), len(COUNTY_FIELDS))
+    at_vendor = len(PRODUCT_FIELDS)
+    at_county = at_vendor + len(VENDOR_FIELDS)
+    at_image = at_county + len(COUNTY_FIELDS)
     products = []
     for row in rows:
-        at_vendor, at_county = ends[0], ends[0] + ends[1]
-        at_image = at_county + ends[2]
         product = Product.from_db(alias, PRODUCT_FIELDS, row[:at_vendor])
         product.vendor = Vendor.from_db(alias, VENDOR_FIELDS, row[at_vendor:at_county])
         product.origin_county = County.from_db(alias, COUNTY_FIELDS, row[at_county:at_image])

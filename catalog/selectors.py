@@ -62,14 +62,13 @@ def taxonomy_choices() -> dict[str, Any]:
     )
     counties = [(c.slug, f"{c.name} · {c.prefecture.name}") for c in all_counties]
     groups: dict[str, tuple[str, str, list[tuple[str, str]]]] = {}
+    prefecture_county_ids: dict[str, list[int]] = {}
     for county in all_counties:
         prefecture = county.prefecture
         groups.setdefault(prefecture.slug, (prefecture.slug, prefecture.name, []))[2].append(
             (county.slug, county.name)
         )
-    prefecture_county_ids: dict[str, list[int]] = {}
-    for county in all_counties:
-        prefecture_county_ids.setdefault(county.prefecture.slug, []).append(county.pk)
+        prefecture_county_ids.setdefault(prefecture.slug, []).append(county.pk)
     return {
         "category": categories,
         "prefecture": prefectures,

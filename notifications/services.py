@@ -2,10 +2,11 @@
 
 `notify` runs inside the transaction of the change it tells of, so the messages exist
 exactly when the change does; they are written in INSERTs of at most
-MESSAGES_PER_STATEMENT rows and handed to Celery on commit. Handing over is coalesced: a commit queues a delivery task unless one is already
-waiting in the queue (a flag in the cache), and that task, when it starts, delivers
-everything pending, after waiting NOTIFICATION_BATCH_SECONDS (half a second) for the
-orders of that moment (notifications.delivery). If Redis or the worker is down, the rows
+MESSAGES_PER_STATEMENT rows and handed to Celery on commit. Handing over is coalesced: a
+commit queues a delivery task unless one is already waiting in the queue (a flag in the
+cache), and that task, when it starts, delivers everything pending, after waiting
+NOTIFICATION_BATCH_SECONDS (half a second) for the orders of that moment
+(notifications.delivery). If Redis or the worker is down, the rows
 stay pending and the beat sweep hands them over again.
 
 Each kind of message is declared by the app that sends it (notifications.kinds); a
